@@ -1,0 +1,41 @@
+#pragma once
+// Secret redaction for stored payloads and logs: the value of any JSON key whose name contains
+// token, secret, signature or password (any case) becomes "<redacted>", at any depth, objects
+// inside arrays included. Pure functions, no I/O.
+
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace pons::meta {
+
+/// The string that replaces every secret value.
+inline constexpr std::string_view redacted_marker = "<redacted>";
+
+/// True when `key` matches /(token|secret|signature|password)/i.
+bool is_secret_key(std::string_view key) noexcept;
+
+/// Redacts `value` in place and returns how many values were replaced. A string value that itself
+/// holds a JSON object or array (e.g. nfm_reply.response_json) is redacted inside too and
+/// re-serialised, but only when something in it was replaced.
+std::size_t redact(boost::json::value& value);
+
+/// A redacted copy of `value`.
+boost::json::value redacted(const boost::json::value& value);
+
+/// For log lines: parses `text` strictly, redacts it and returns compact JSON. Text that is not
+/// valid JSON is never echoed: the result is then "<invalid JSON, N bytes>".
+std::string redact_for_log(std::string_view text);
+
+/// For the webhook log, which must keep what Meta (or an attacker) really sent:
+/// - valid JSON with nothing to redact: returned byte for byte (escapes such as \u00e9 and \/
+///   survive, so the stored body still matches its signature);
+/// - valid JSON with secrets: redacted and re-serialised compactly;
+/// - invalid JSON: kept as text, but every `"<secret key>": <value>` pair found by a lexical scan
+///   has its value replaced by "<redacted>" (a string, a scalar, or a bracketed value up to its
+///   matching bracket or the end of the text). Keys are matched on their raw text, escapes not
+///   decoded.
+std::string redact_keep_invalid(std::string_view text);
+
+}  // namespace pons::meta

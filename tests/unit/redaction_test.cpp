@@ -1,0 +1,109 @@
+#include "core/meta/redaction.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "core/meta/json_reader.hpp"
+
+using pons::meta::is_secret_key;
+using pons::meta::redact;
+using pons::meta::redact_for_log;
+using pons::meta::redact_keep_invalid;
+using pons::meta::redacted;
+
+TEST_CASE("is_secret_key matches token, secret, signature, password in any case", "[redaction]") {
+  for (const char* key : {"token", "access_token", "AccessToken", "APP_SECRET", "client_secret",
+                          "X-Hub-Signature-256", "signature", "Password", "db_password_hash",
+                          "flow_token", "verify_token"}) {
+    INFO(key);
+    CHECK(is_secret_key(key));
+  }
+  for (const char* key : {"", "wa_id", "id", "from", "body", "tok", "secrets_"}) {
+    INFO(key);
+    CHECK(is_secret_key(key) == (std::string(key) == "secrets_"));
+  }
+}
+
+TEST_CASE("redact replaces secret values at any depth, arrays included", "[redaction]") {
+  auto v = boost::json::parse(R"({
+    "access_token": "EAAG123",
+    "object": "whatsapp_business_account",
+    "nested": {"App_Secret": {"value": "s3cr3t"}, "keep": 1, "password": 12345},
+    "list": [{"signature": "sha256=abc", "id": "1"}, [{"refresh_token": null}], "plain"]
+  })");
+  CHECK(redact(v) == 5);
+  CHECK(v.at("access_token") == "<redacted>");
+  CHECK(v.at("object") == "whatsapp_business_account");
+  CHECK(v.at("nested").at("App_Secret") == "<redacted>");
+  CHECK(v.at("nested").at("keep") == 1);
+  CHECK(v.at("nested").at("password") == "<redacted>");
+  CHECK(v.at("list").at(0).at("signature") == "<redacted>");
+  CHECK(v.at("list").at(0).at("id") == "1");
+  CHECK(v.at("list").at(1).at(0).at("refresh_token") == "<redacted>");
+  CHECK(v.at("list").at(2) == "plain");
+  const std::string text = boost::json::serialize(v);
+  for (const char* secret : {"EAAG123", "s3cr3t", "12345", "sha256=abc"}) {
+    INFO(secret);
+    CHECK(text.find(secret) == std::string::npos);
+  }
+}
+
+TEST_CASE("redact reaches into strings that hold JSON documents", "[redaction]") {
+  // Flow replies carry their form data as a JSON string (nfm_reply.response_json).
+  auto v = boost::json::parse(
+      R"({"response_json":"{\"flow_token\":\"FT-1\",\"name\":\"x\"}","other":"{not json","arr":"[1,2]"})");
+  CHECK(redact(v) == 1);
+  auto inner = boost::json::parse(v.at("response_json").as_string());
+  CHECK(inner.at("flow_token") == "<redacted>");
+  CHECK(inner.at("name") == "x");
+  CHECK(v.at("other") == "{not json");
+  CHECK(v.at("arr") == "[1,2]");  // untouched: nothing to redact, not re-serialised
+}
+
+TEST_CASE("redacted returns a copy and leaves the original alone", "[redaction]") {
+  const auto original = boost::json::parse(R"({"token":"t","a":{"b":"c"}})");
+  const auto copy = redacted(original);
+  CHECK(original.at("token") == "t");
+  CHECK(copy.at("token") == "<redacted>");
+  CHECK(copy.at("a") == original.at("a"));
+}
+
+TEST_CASE("redact_for_log never echoes invalid JSON", "[redaction]") {
+  CHECK(redact_for_log(R"({ "access_token" : "EAA", "x" : [1, 2] })") ==
+        R"({"access_token":"<redacted>","x":[1,2]})");
+  const std::string bad = R"({"access_token": "EAA-leak)";
+  const std::string out = redact_for_log(bad);
+  CHECK(out == "<invalid JSON, " + std::to_string(bad.size()) + " bytes>");
+  CHECK(out.find("EAA") == std::string::npos);
+}
+
+TEST_CASE("redact_keep_invalid keeps valid bodies byte for byte when nothing is secret",
+          "[redaction]") {
+  const std::string body = R"({"name": "Jos\u00e9", "url": "https:\/\/x"})";
+  CHECK(redact_keep_invalid(body) == body);
+  CHECK(redact_keep_invalid(R"({"a":1,"app_secret":"zz"})") ==
+        R"({"a":1,"app_secret":"<redacted>"})");
+}
+
+TEST_CASE("redact_keep_invalid masks secret pairs in invalid JSON", "[redaction]") {
+  // Truncated body: the string value runs to the end of the text.
+  CHECK(redact_keep_invalid(R"({"id":"1","access_token": "EAA-unterminated)") ==
+        R"({"id":"1","access_token": "<redacted>")");
+  // Trailing comma makes it invalid; string, number, literal, object and array values.
+  CHECK(
+      redact_keep_invalid(
+          R"({"token":"a\"b","n_token" : 123,"secret":true,"Password":{"x":"}","y":[1]},"signature":[1,[2]],"keep":"v",})") ==
+      R"({"token":"<redacted>","n_token" : "<redacted>","secret":"<redacted>","Password":"<redacted>","signature":"<redacted>","keep":"v",})");
+  // Values that are strings, not keys, and non-secret keys pass through; so does non-JSON.
+  CHECK(redact_keep_invalid(R"(["token", "secret"] x)") == R"(["token", "secret"] x)");
+  CHECK(redact_keep_invalid("plain text with token=abc") == "plain text with token=abc");
+  // A secret key at the very end, or a bracketed value never closed.
+  CHECK(redact_keep_invalid(R"({"token":)") == R"({"token":)");
+  CHECK(redact_keep_invalid(R"({"token": )") == R"({"token": )");
+  CHECK(redact_keep_invalid(R"({"token":{"a":[1,)") == R"({"token":"<redacted>")");
+  CHECK(redact_keep_invalid(R"({"token"   )") == R"({"token"   )");
+  CHECK(redact_keep_invalid("\"") == "\"");
+  CHECK(redact_keep_invalid("{\"a\\") == "{\"a\\");
+}
