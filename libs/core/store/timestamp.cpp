@@ -1,0 +1,106 @@
+#include "core/store/timestamp.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+namespace pons::store {
+
+namespace {
+
+// Howard Hinnant's days_from_civil / civil_from_days: exact and clock-free.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct civil {
+  std::int64_t y;
+  unsigned m, d;
+};
+
+civil civil_from_days(std::int64_t z) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {y + (m <= 2), m, d};
+}
+
+std::string format_millis(std::int64_t ms) {
+  std::int64_t days = ms / 86'400'000;
+  std::int64_t rem = ms % 86'400'000;
+  if (rem < 0) {
+    rem += 86'400'000;
+    --days;
+  }
+  const civil c = civil_from_days(days);
+  const std::int64_t secs = rem / 1000;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.y, c.m, c.d, secs / 3600,
+                     (secs / 60) % 60, secs % 60, rem % 1000);
+}
+
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string format_timestamp(time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
+  auto count = ms.count();
+  // duration_cast truncates toward zero; floor for instants before 1970.
+  if (ms > t.time_since_epoch()) --count;
+  return format_millis(count);
+}
+
+std::string format_unix_seconds(std::int64_t seconds) {
+  return format_millis(seconds * 1000);
+}
+
+std::optional<time_point> parse_timestamp(std::string_view s) {
+  int y, mo, d, h, mi, sec;
+  if (s.size() < 20) return std::nullopt;
+  if (!digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) ||
+      s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  std::size_t pos = 19;
+  std::int64_t nanos = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    std::size_t n = 0;
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+      if (n < 9) nanos = nanos * 10 + (s[pos] - '0');
+      ++pos;
+      ++n;
+    }
+    if (n == 0 || n > 9) return std::nullopt;
+    for (; n < 9; ++n) nanos *= 10;
+  }
+  const std::string_view zone = s.substr(pos);
+  if (zone != "Z" && zone != "z" && zone != "+00:00") return std::nullopt;
+  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const std::int64_t total = days * 86400 + h * 3600 + mi * 60 + sec;
+  return time_point(std::chrono::duration_cast<time_point::duration>(
+      std::chrono::seconds(total) + std::chrono::nanoseconds(nanos)));
+}
+
+}  // namespace pons::store
