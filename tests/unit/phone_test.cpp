@@ -25,6 +25,8 @@ TEST_CASE("typed international numbers become Meta's digits-only form", "[phone]
   CHECK(to_meta_format("  +55 11 91234-5678 \n").value() == "5511912345678");
   CHECK(to_meta_format("+52 1 55 1234 5678").value() == "5215512345678");
   CHECK(to_meta_format("0033/6/12/34/56/78").value() == "33612345678");
+  CHECK(to_meta_format("(+44) 7700 900123").value() == "447700900123");
+  CHECK(to_meta_format("+ 44 7700 900123").value() == "447700900123");
 }
 
 TEST_CASE("Unicode spaces and dashes pasted from elsewhere are separators", "[phone]") {
@@ -54,6 +56,7 @@ TEST_CASE("letters and stray symbols are rejected, not silently dropped", "[phon
   CHECK(error_of("+44 7700 900123#") == phone_errc::invalid_characters);
   CHECK(error_of("44+7700900123") == phone_errc::invalid_characters);  // '+' only leads
   CHECK(error_of("++447700900123") == phone_errc::invalid_characters);
+  CHECK(error_of("(+44) +7700 900123") == phone_errc::invalid_characters);
   CHECK(error_of("+44 7700 \xE2\x82\xAC") == phone_errc::invalid_characters);  // euro sign
 }
 

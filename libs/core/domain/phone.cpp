@@ -19,7 +19,7 @@ class phone_category_impl final : public boost::system::error_category {
       case phone_errc::invalid_characters:
         return std::string(
                    "The phone number contains letters or symbols; only digits, spaces, "
-                   "- . ( ) / and a leading + are allowed.") +
+                   "- . ( ) / and one + before the digits are allowed.") +
                example;
       case phone_errc::no_digits:
         return std::string("The phone number contains no digits.") + example;
@@ -89,17 +89,18 @@ boost::system::result<std::string> to_meta_format(std::string_view raw) {
   if (raw.empty()) return make_error_code(phone_errc::empty);
 
   bool plus = false;
-  if (raw.front() == '+') {
-    plus = true;
-    raw.remove_prefix(1);
-  }
-
   std::string digits;
   digits.reserve(raw.size());
   for (std::size_t i = 0; i < raw.size();) {
     char c = raw[i];
     if (c >= '0' && c <= '9') {
       digits.push_back(c);
+      ++i;
+      continue;
+    }
+    // One '+' before the first digit, so "(+44) 7700 900123" is accepted too.
+    if (c == '+' && !plus && digits.empty()) {
+      plus = true;
       ++i;
       continue;
     }

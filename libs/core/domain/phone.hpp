@@ -17,7 +17,8 @@ namespace pons::domain {
 /// Why a typed phone number cannot be used. Zero is never used (it means success).
 enum class phone_errc {
   empty = 1,             ///< nothing but whitespace
-  invalid_characters,    ///< letters or symbols other than spaces, - . ( ) / and a leading +
+  invalid_characters,    ///< letters or symbols other than spaces, - . ( ) / and one + before the
+                         ///< digits
   no_digits,             ///< separators only
   missing_country_code,  ///< starts with a single 0: a national number
   too_short,             ///< fewer than 8 digits
