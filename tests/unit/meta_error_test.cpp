@@ -106,6 +106,7 @@ TEST_CASE("every code the issue lists maps to its own enumerator", "[meta_error]
 }
 
 TEST_CASE("hints an assistant acts on say what to do", "[meta_error]") {
+  CHECK(pons::domain::meta_error_from_code(131047).title() == "Re-engagement message");
   CHECK(pons::domain::meta_error_from_code(131047).hint() ==
         "The 24-hour customer service window is closed; send an approved template instead.");
   CHECK(pons::domain::meta_error_from_code(190).hint().find("new one") != std::string_view::npos);
@@ -224,6 +225,16 @@ TEST_CASE("envelopes with missing or odd fields still parse", "[meta_error]") {
 
   auto huge_code = parse_graph_error(R"({"error":{"code":99999999999999}})", 400);
   CHECK(huge_code.code == meta_errc::unknown);
+  auto double_code = parse_graph_error(R"({"error":{"code":131047.0}})", 400);
+  CHECK(double_code.code == meta_errc::reengagement_required);
+  auto uint_code = parse_graph_error(R"({"error":{"code":18446744073709551615}})", 503);
+  CHECK(uint_code.meta_code == -1);
+  CHECK(uint_code.code == meta_errc::server_unavailable);
+  auto negative = parse_graph_error(R"({"error":{"code":-4}})", 400);
+  CHECK(negative.code == meta_errc::unknown);
+  CHECK(negative.meta_code == -1);
+  CHECK(&pons::domain::meta_info(static_cast<meta_errc>(0)) == &meta_catalogue()[0]);
+  CHECK(&pons::domain::meta_info(static_cast<meta_errc>(9999)) == &meta_catalogue()[0]);
 }
 
 TEST_CASE("unknown codes pass through with Meta's original text", "[meta_error]") {

@@ -48,6 +48,7 @@ TEST_CASE("received (inbound) is outside the outbound lifecycle", "[status]") {
                  message_status::read, message_status::played, message_status::failed}) {
     CHECK_FALSE(status_advances(message_status::received, s));
     CHECK_FALSE(status_advances(s, message_status::received));
+    CHECK(status_rank(message_status::received) < status_rank(s));
   }
 }
 
