@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -158,7 +160,16 @@ result<database> database::open(const std::string& path, const open_options& opt
   // busy_timeout first: every later pragma may need a lock another process holds.
   sqlite3_busy_timeout(db.impl_->db, options.busy_timeout_ms);
 
+  // Switching a fresh file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once
+  // (without calling the busy handler) while another process is doing the same: retry until
+  // busy_timeout has passed, as the handler would have.
   auto mode = db.exec("PRAGMA journal_mode=WAL");
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options.busy_timeout_ms);
+  while (!mode && mode.error() == store_errc::busy && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    mode = db.exec("PRAGMA journal_mode=WAL");
+  }
   if (!mode) return mode.error();
   const std::string pragmas =
       fmt::format("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit={};",
