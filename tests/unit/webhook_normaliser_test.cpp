@@ -380,6 +380,28 @@ TEST_CASE("unsupported and unknown types are kept with their errors", "[normalis
   CHECK(b.messages[3].text == "[interactive call_permission_reply]");
 }
 
+TEST_CASE("retyped members are rendered, never thrown on", "[normaliser]") {
+  const auto b =
+      from_text(R"({"object":"whatsapp_business_account","entry":[{"id":102290129340398,"changes":[
+    {"field":"messages","value":{"metadata":{"phone_number_id":18446744073709551615},"messages":[
+      {"from":16505551234,"id":"a","timestamp":"1","type":"text","text":{"body":1.5}},
+      {"from":"1","id":"b","timestamp":"1","type":"text","text":{"body":true}},
+      {"from":"1","id":"c","timestamp":"1","type":"text","text":{"body":{"x":1}}},
+      {"from":"1","id":"d","timestamp":"1","type":"location",
+       "location":{"latitude":18446744073709551615,"longitude":true,"name":null}}]}}]}]})");
+  REQUIRE(b.messages.size() == 4);
+  CHECK(b.messages[0].waba_id == "102290129340398");
+  CHECK(b.messages[0].phone_number_id == "18446744073709551615");
+  CHECK(b.messages[0].from == "16505551234");
+  CHECK(b.messages[0].text == "1.5");
+  CHECK(b.messages[1].text == "true");
+  CHECK(b.messages[2].text.empty());
+  REQUIRE(b.messages[3].place);
+  CHECK(b.messages[3].place->latitude == Approx(1.8446744073709552e19));
+  CHECK(b.messages[3].place->longitude == 0);
+  CHECK(b.messages[3].place->name.empty());
+}
+
 TEST_CASE("value-level errors", "[normaliser]") {
   const auto b = fixture("messages/value_level_errors_130429.json");
   CHECK(b.messages.empty());

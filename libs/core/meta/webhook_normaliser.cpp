@@ -68,7 +68,7 @@ std::string text_of(const json::value* v) {
     case json::kind::uint64:
       return std::to_string(v->get_uint64());
     case json::kind::double_:
-      return json::serialize(*v);
+      return fmt::format("{}", v->get_double());
     case json::kind::bool_:
       return v->get_bool() ? "true" : "false";
     default:
