@@ -1,19 +1,152 @@
-// pons-webhook: the Meta webhook ingress service. Wiring only.
-#include <cstdio>
-#include <string_view>
+// pons-webhook: the Meta webhook ingress service. Wiring only: options, configuration, and the
+// composition of the HTTP server with the webhook service.
+#include <fmt/format.h>
+#include <sys/stat.h>
 
-int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--version") {
-      std::printf("pons-webhook %s\n", PONS_VERSION);
-      return 0;
-    }
-    if (arg == "--help") {
-      std::printf("usage: pons-webhook [serve] [--bind ADDR] [--port N]\n");
-      return 0;
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/http/server.hpp"
+#include "core/http/webhook_options.hpp"
+#include "core/http/webhook_service.hpp"
+#include "core/meta/account_config.hpp"
+
+namespace {
+
+std::optional<std::string> getenv_lookup(std::string_view name) {
+  const char* v = std::getenv(std::string(name).c_str());
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "pons-webhook: %s\nTry 'pons-webhook --help'.\n", message.c_str());
+  return 2;
+}
+
+// Creates the directory chain of `file` with mode 0700 for the parts we create.
+bool ensure_parent_dir(const std::string& file, std::string& error) {
+  std::filesystem::path dir = std::filesystem::path(file).parent_path();
+  if (dir.empty()) return true;
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return true;
+  std::filesystem::path partial;
+  for (const auto& part : dir) {
+    partial /= part;
+    if (std::filesystem::is_directory(partial, ec)) continue;
+    if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
+      error = fmt::format("cannot create directory {}: {}", partial.string(), std::strerror(errno));
+      return false;
     }
   }
-  std::fprintf(stderr, "pons-webhook: not implemented yet\n");
-  return 1;
+  return true;
+}
+
+bool write_port_file(const std::string& path, std::uint16_t port) {
+  // Written then renamed, so a reader never sees a half-written number.
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return false;
+    out << port << '\n';
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace http = pons::http;
+  namespace meta = pons::meta;
+
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  auto parsed = http::parse_webhook_options(args, getenv_lookup);
+  if (!parsed.error.empty()) return usage_error(parsed.error);
+  const auto& o = parsed.options;
+  if (o.command == http::webhook_command::help) {
+    std::fwrite(http::webhook_usage().data(), 1, http::webhook_usage().size(), stdout);
+    return 0;
+  }
+  if (o.command == http::webhook_command::version) {
+    std::printf("pons-webhook %s\n", PONS_VERSION);
+    return 0;
+  }
+
+  auto from_env = meta::account_config_from_env(getenv_lookup);
+  if (!from_env) return usage_error(from_env.error().message());
+  meta::account_config from_file;
+  if (!o.config_path.empty()) {
+    auto loaded = meta::load_account_config(o.config_path);
+    if (!loaded) return usage_error(fmt::format("{}: {}", o.config_path, loaded.error().message()));
+    from_file = std::move(*loaded);
+  }
+  auto accounts = meta::merge_account_configs(std::move(*from_env), std::move(from_file));
+  if (!accounts) return usage_error(accounts.error().message());
+
+  std::string dir_error;
+  if (!ensure_parent_dir(o.db_path, dir_error)) {
+    std::fprintf(stderr, "pons-webhook: %s\n", dir_error.c_str());
+    return 1;
+  }
+
+  boost::asio::io_context io{1};
+  http::webhook_service_options so;
+  so.accounts = std::move(*accounts);
+  so.db_path = o.db_path;
+  so.media_dir = (std::filesystem::path(o.db_path).parent_path() / "media").string();
+  so.queue_limit = o.queue_limit;
+  so.max_group = o.max_group;
+  so.media = o.media;
+  http::webhook_service service(io, std::move(so));
+  if (auto opened = service.open(); !opened) {
+    std::fprintf(stderr, "pons-webhook: cannot open database %s: %s\n", o.db_path.c_str(),
+                 opened.error().message().c_str());
+    return 1;
+  }
+
+  http::server_options sopt;
+  sopt.bind_address = o.bind_address;
+  sopt.port = o.port;
+  sopt.idle_timeout = o.idle_timeout;
+  sopt.header_timeout = o.header_timeout;
+  sopt.request_timeout = o.request_timeout;
+  sopt.on_response = [&service](std::string_view route, int status, std::chrono::nanoseconds d) {
+    service.on_response(route, status, d);
+  };
+  http::server srv(io, sopt, service.routes());
+  auto port = srv.listen();
+  if (!port) {
+    std::fprintf(stderr, "pons-webhook: cannot listen on %s:%u: %s\n", o.bind_address.c_str(),
+                 static_cast<unsigned>(o.port), port.error().message().c_str());
+    service.close();
+    return 1;
+  }
+  std::fprintf(stderr, "pons-webhook: listening on %s:%u\n", o.bind_address.c_str(),
+               static_cast<unsigned>(*port));
+  if (!o.port_file.empty() && !write_port_file(o.port_file, *port)) {
+    std::fprintf(stderr, "pons-webhook: cannot write port file %s\n", o.port_file.c_str());
+    service.close();
+    return 1;
+  }
+
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish; run() returns when done.
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    std::fprintf(stderr, "pons-webhook: signal %d, shutting down\n", sig);
+    srv.stop();
+  });
+  io.run();
+  service.close();
+  std::fprintf(stderr, "pons-webhook: stopped\n");
+  return 0;
 }

@@ -1,0 +1,78 @@
+#pragma once
+// A bounded multi-producer, single-consumer queue: producers never block (a full queue refuses,
+// the caller answers 503), the consumer takes everything waiting at once (group commit).
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+namespace pons::http {
+
+/// Bounded queue handing items from the io thread to a worker thread in batches.
+template <class T>
+class bounded_queue {
+ public:
+  /// A queue refusing pushes beyond `capacity` waiting items.
+  explicit bounded_queue(std::size_t capacity) : capacity_(capacity) {}
+
+  /// Add an item; false when the queue is full or closed (the item is left untouched).
+  bool try_push(T& item) {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_ || items_.size() >= capacity_) return false;
+      items_.push_back(std::move(item));
+    }
+    cv_.notify_one();
+    return true;
+  }
+
+  /// Add an item even when full (internal work that must not be refused); false when closed.
+  bool push_unbounded(T item) {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return false;
+      items_.push_back(std::move(item));
+    }
+    cv_.notify_one();
+    return true;
+  }
+
+  /// Wait until items are waiting (or the queue is closed), then move up to `max` of them into
+  /// `out`. Returns false only when the queue is closed and empty.
+  bool pop_batch(std::vector<T>& out, std::size_t max) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return false;
+    while (!items_.empty() && out.size() < max) {
+      out.push_back(std::move(items_.front()));
+      items_.pop_front();
+    }
+    return true;
+  }
+
+  /// Refuse new items; items already queued are still handed out.
+  void close() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  /// Items waiting now.
+  std::size_t size() const {
+    std::lock_guard lock(mu_);
+    return items_.size();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<T> items_;
+  std::size_t capacity_;
+  bool closed_ = false;
+};
+
+}  // namespace pons::http

@@ -1,0 +1,82 @@
+#include "core/http/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace pons::http {
+
+void metrics::count_request(std::string_view route, int status) {
+  std::lock_guard lock(mu_);
+  ++requests_[{std::string(route), status}];
+}
+
+void metrics::count_signature_failure() {
+  std::lock_guard lock(mu_);
+  ++signature_failures_;
+}
+
+void metrics::count_duplicates(std::uint64_t n) {
+  std::lock_guard lock(mu_);
+  duplicates_ += n;
+}
+
+void metrics::count_queue_full() {
+  std::lock_guard lock(mu_);
+  ++queue_full_;
+}
+
+void metrics::observe_ingest(std::chrono::nanoseconds latency) {
+  double s = std::chrono::duration<double>(latency).count();
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < buckets.size(); ++i)
+    if (s <= buckets[i]) ++ingest_buckets_[i];
+  ++ingest_count_;
+  ingest_sum_ += s;
+}
+
+void metrics::observe_commit(std::size_t requests) {
+  std::lock_guard lock(mu_);
+  ++commits_;
+  committed_requests_ += requests;
+}
+
+std::string metrics::render(std::string_view extra) const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  out += "# HELP pons_http_requests_total HTTP requests answered, by route and status.\n";
+  out += "# TYPE pons_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_)
+    out += fmt::format("pons_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", key.first,
+                       key.second, n);
+  out +=
+      "# HELP pons_webhook_signature_failures_total Webhook POSTs refused (bad signature or "
+      "unknown number).\n";
+  out += "# TYPE pons_webhook_signature_failures_total counter\n";
+  out += fmt::format("pons_webhook_signature_failures_total {}\n", signature_failures_);
+  out += "# HELP pons_webhook_duplicates_total Deliveries already stored (replays).\n";
+  out += "# TYPE pons_webhook_duplicates_total counter\n";
+  out += fmt::format("pons_webhook_duplicates_total {}\n", duplicates_);
+  out += "# HELP pons_webhook_queue_full_total POSTs answered 503 because the writer was busy.\n";
+  out += "# TYPE pons_webhook_queue_full_total counter\n";
+  out += fmt::format("pons_webhook_queue_full_total {}\n", queue_full_);
+  out += "# HELP pons_webhook_ingest_seconds Time from request arrival to durable commit.\n";
+  out += "# TYPE pons_webhook_ingest_seconds histogram\n";
+  for (std::size_t i = 0; i < buckets.size(); ++i)
+    out += fmt::format("pons_webhook_ingest_seconds_bucket{{le=\"{}\"}} {}\n", buckets[i],
+                       ingest_buckets_[i]);
+  out += fmt::format("pons_webhook_ingest_seconds_bucket{{le=\"+Inf\"}} {}\n", ingest_count_);
+  out += fmt::format("pons_webhook_ingest_seconds_sum {:.6f}\n", ingest_sum_);
+  out += fmt::format("pons_webhook_ingest_seconds_count {}\n", ingest_count_);
+  out += "# HELP pons_webhook_commits_total Group commits (transactions) written.\n";
+  out += "# TYPE pons_webhook_commits_total counter\n";
+  out += fmt::format("pons_webhook_commits_total {}\n", commits_);
+  out += "# HELP pons_webhook_committed_requests_total Requests made durable by group commits.\n";
+  out += "# TYPE pons_webhook_committed_requests_total counter\n";
+  out += fmt::format("pons_webhook_committed_requests_total {}\n", committed_requests_);
+  out += "# HELP pons_webhook_writer_queue_depth Requests waiting for the writer.\n";
+  out += "# TYPE pons_webhook_writer_queue_depth gauge\n";
+  out += fmt::format("pons_webhook_writer_queue_depth {}\n", writer_queue_depth.load());
+  out += extra;
+  return out;
+}
+
+}  // namespace pons::http

@@ -1,0 +1,140 @@
+#include "core/http/webhook_options.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace pons::http {
+
+namespace {
+
+template <class T>
+bool parse_number(std::string_view s, T& out, T min, T max) {
+  T v{};
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size() || v < min || v > max) return false;
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+std::string_view webhook_usage() {
+  return R"(usage: pons-webhook [serve] [options]
+
+Receives Meta's WhatsApp webhooks, verifies them and stores them durably in the Pons database.
+
+options:
+  --bind ADDR              address to listen on (default 127.0.0.1)
+  --port N                 port to listen on, 0 picks a free one (default 8080)
+  --port-file PATH         write the bound port to PATH once listening
+  --db PATH                database file (default $PONS_DB, else $XDG_DATA_HOME/pons/pons.db,
+                           else ~/.local/share/pons/pons.db)
+  --config FILE            JSON file with several accounts and numbers (mode 0600)
+  --header-timeout-ms N    time allowed for a request's headers (default 10000)
+  --request-timeout-ms N   time allowed for a whole request (default 30000)
+  --idle-timeout-ms N      keep-alive idle time (default 60000)
+  --queue-limit N          pending writes before answering 503 (default 1024)
+  --no-media               do not download media (jobs stay queued)
+  --help                   show this text
+  --version                show the version
+
+environment:
+  WA_APP_SECRET            app secret that signs webhooks (required unless --config)
+  WA_WEBHOOK_VERIFY_TOKEN  token for the subscription handshake
+  WA_PHONE_NUMBER_ID       our phone number id (comma-separated for several)
+  WA_ACCESS_TOKEN          Graph API token (media downloads)
+  WA_WABA_ID               WhatsApp Business Account id
+  PONS_DB                  database file
+)";
+}
+
+std::string default_db_path(const meta::env_lookup& env) {
+  if (auto db = env("PONS_DB"); db && !db->empty()) return *db;
+  if (auto xdg = env("XDG_DATA_HOME"); xdg && !xdg->empty()) return *xdg + "/pons/pons.db";
+  if (auto home = env("HOME"); home && !home->empty()) return *home + "/.local/share/pons/pons.db";
+  return {};
+}
+
+parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>& args,
+                                             const meta::env_lookup& env) {
+  parsed_webhook_options out;
+  auto& o = out.options;
+  auto fail = [&](std::string msg) {
+    out.error = std::move(msg);
+    return out;
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (i == 0 && arg == "serve") continue;
+    if (arg == "--help" || arg == "-h") {
+      o.command = webhook_command::help;
+      return out;
+    }
+    if (arg == "--version") {
+      o.command = webhook_command::version;
+      return out;
+    }
+    if (arg == "--no-media") {
+      o.media = false;
+      continue;
+    }
+    if (arg.substr(0, 2) != "--") return fail(fmt::format("unknown argument '{}'", arg));
+    // Accept both `--flag value` and `--flag=value`.
+    std::string_view name = arg;
+    std::string_view value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); eq != std::string_view::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    auto take = [&]() -> bool {
+      if (has_value) return true;
+      if (i + 1 >= args.size()) return false;
+      value = args[++i];
+      return true;
+    };
+    auto ms_flag = [&](std::chrono::milliseconds& target) -> std::string {
+      long long v = 0;
+      if (!take()) return fmt::format("{} needs a value", name);
+      if (!parse_number<long long>(value, v, 1, 3'600'000))
+        return fmt::format("{} needs milliseconds between 1 and 3600000, got '{}'", name, value);
+      target = std::chrono::milliseconds(v);
+      return {};
+    };
+    if (name == "--bind") {
+      if (!take() || value.empty()) return fail("--bind needs an address");
+      o.bind_address = value;
+    } else if (name == "--port") {
+      if (!take()) return fail("--port needs a value");
+      if (!parse_number<std::uint16_t>(value, o.port, 0, 65535))
+        return fail(fmt::format("--port needs a number between 0 and 65535, got '{}'", value));
+    } else if (name == "--port-file") {
+      if (!take() || value.empty()) return fail("--port-file needs a path");
+      o.port_file = value;
+    } else if (name == "--db") {
+      if (!take() || value.empty()) return fail("--db needs a path");
+      o.db_path = value;
+    } else if (name == "--config") {
+      if (!take() || value.empty()) return fail("--config needs a path");
+      o.config_path = value;
+    } else if (name == "--header-timeout-ms") {
+      if (auto e = ms_flag(o.header_timeout); !e.empty()) return fail(e);
+    } else if (name == "--request-timeout-ms") {
+      if (auto e = ms_flag(o.request_timeout); !e.empty()) return fail(e);
+    } else if (name == "--idle-timeout-ms") {
+      if (auto e = ms_flag(o.idle_timeout); !e.empty()) return fail(e);
+    } else if (name == "--queue-limit") {
+      if (!take() || !parse_number<std::size_t>(value, o.queue_limit, 1, 1'000'000))
+        return fail("--queue-limit needs a number between 1 and 1000000");
+    } else {
+      return fail(fmt::format("unknown option '{}'", name));
+    }
+  }
+  if (o.db_path.empty()) o.db_path = default_db_path(env);
+  if (o.db_path.empty()) return fail("no database path: pass --db, or set PONS_DB or HOME");
+  return out;
+}
+
+}  // namespace pons::http

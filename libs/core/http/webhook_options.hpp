@@ -1,0 +1,52 @@
+#pragma once
+// Command line of pons-webhook: parsed here (pure, no globals) so main() stays wiring only.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/meta/account_config.hpp"
+
+namespace pons::http {
+
+/// What pons-webhook was asked to do.
+enum class webhook_command { serve, help, version };
+
+/// Everything `pons-webhook serve` can be told on the command line or by the environment.
+struct webhook_options {
+  webhook_command command = webhook_command::serve;
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string db_path;      // resolved: --db, $PONS_DB, or the user's data directory
+  std::string config_path;  // optional --config
+  std::string port_file;    // optional --port-file: the bound port is written there
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds request_timeout{30'000};
+  std::size_t queue_limit = 1024;  // writer queue; a full queue answers 503
+  std::size_t max_group = 512;     // requests per group commit, at most
+  bool media = true;               // run the media download worker
+};
+
+/// The result of parsing: options, or an error message for stderr (exit code 2).
+struct parsed_webhook_options {
+  webhook_options options;
+  std::string error;  // empty when parsing succeeded
+};
+
+/// Parse arguments (without argv[0]); `env` supplies PONS_DB, XDG_DATA_HOME and HOME.
+parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>& args,
+                                             const meta::env_lookup& env);
+
+/// Default database path: $PONS_DB, else $XDG_DATA_HOME/pons/pons.db, else
+/// ~/.local/share/pons/pons.db. Empty when none of these variables is set.
+std::string default_db_path(const meta::env_lookup& env);
+
+/// The --help text.
+std::string_view webhook_usage();
+
+}  // namespace pons::http

@@ -1,0 +1,416 @@
+#include "core/http/webhook_service.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <boost/asio/this_coro.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "core/http/bounded_queue.hpp"
+#include "core/http/cross_thread_result.hpp"
+#include "core/meta/json_reader.hpp"
+#include "core/meta/redaction.hpp"
+#include "core/meta/signature.hpp"
+#include "core/store/database.hpp"
+#include "core/store/timestamp.hpp"
+
+namespace pons::http {
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using std::chrono::steady_clock;
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+               hex_value(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+response text(int status, std::string body, std::string note = {}) {
+  response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.log_note = std::move(note);
+  return r;
+}
+
+// The first entry/change's metadata.phone_number_id, and the first entry id (the WABA id), found
+// in the parsed body; either may be empty.
+struct routing_keys {
+  std::string phone_number_id;
+  std::string waba_id;
+};
+
+routing_keys find_routing_keys(const json::value& v) {
+  routing_keys keys;
+  auto* root = v.if_object();
+  if (!root) return keys;
+  auto entries = root->find("entry");
+  if (entries == root->end() || !entries->value().is_array()) return keys;
+  for (const auto& entry : entries->value().get_array()) {
+    auto* e = entry.if_object();
+    if (!e) continue;
+    if (keys.waba_id.empty())
+      if (auto id = e->find("id"); id != e->end() && id->value().is_string())
+        keys.waba_id = std::string(id->value().get_string());
+    auto changes = e->find("changes");
+    if (changes == e->end() || !changes->value().is_array()) continue;
+    for (const auto& change : changes->value().get_array()) {
+      auto* c = change.if_object();
+      if (!c) continue;
+      auto value = c->find("value");
+      if (value == c->end() || !value->value().is_object()) continue;
+      auto& val = value->value().get_object();
+      auto meta = val.find("metadata");
+      if (meta == val.end() || !meta->value().is_object()) continue;
+      auto& m = meta->value().get_object();
+      auto pn = m.find("phone_number_id");
+      if (pn != m.end() && pn->value().is_string()) {
+        keys.phone_number_id = std::string(pn->value().get_string());
+        return keys;
+      }
+    }
+  }
+  return keys;
+}
+
+// Every metadata.phone_number_id in the body, so a body signed for one account cannot carry
+// changes for a number of an account with another secret.
+std::vector<std::string> all_phone_number_ids(const json::value& v) {
+  std::vector<std::string> out;
+  auto* root = v.if_object();
+  if (!root) return out;
+  auto entries = root->find("entry");
+  if (entries == root->end() || !entries->value().is_array()) return out;
+  for (const auto& entry : entries->value().get_array()) {
+    auto* e = entry.if_object();
+    if (!e) continue;
+    auto changes = e->find("changes");
+    if (changes == e->end() || !changes->value().is_array()) continue;
+    for (const auto& change : changes->value().get_array()) {
+      auto* c = change.if_object();
+      if (!c) continue;
+      auto value = c->find("value");
+      if (value == c->end() || !value->value().is_object()) continue;
+      auto& val = value->value().get_object();
+      auto meta = val.find("metadata");
+      if (meta == val.end() || !meta->value().is_object()) continue;
+      auto& m = meta->value().get_object();
+      auto pn = m.find("phone_number_id");
+      if (pn != m.end() && pn->value().is_string()) out.emplace_back(pn->value().get_string());
+    }
+  }
+  return out;
+}
+
+const meta::account* find_account_by_waba(const meta::account_config& cfg, std::string_view waba) {
+  if (waba.empty()) return nullptr;
+  for (const auto& a : cfg.accounts)
+    if (a.waba_id == waba) return &a;
+  return nullptr;
+}
+
+// What the writer thread reports back for one job.
+struct job_outcome {
+  bool ok = false;
+  std::string error;  // never holds a secret: store messages are about SQL, not payloads
+  std::size_t duplicates = 0;
+  // Probe results.
+  bool writable = false;
+  int schema_version = 0;
+  std::int64_t media_pending = -1;  // -1 when unknown
+};
+
+struct log_job {
+  std::string request_id;
+  std::string phone_number_id;
+  std::string signature;  // valid | invalid | missing
+  int http_status = 0;
+  std::string body;  // already redacted
+  store::time_point received;
+};
+
+struct probe_job {};
+
+struct writer_job {
+  std::variant<log_job, probe_job> work;
+  std::shared_ptr<cross_thread_result<job_outcome>> done;
+};
+
+}  // namespace
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq));
+    if (key != name) continue;
+    return eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> handshake_challenge(const meta::account_config& accounts,
+                                               std::string_view query) {
+  auto mode = query_param(query, "hub.mode");
+  auto token = query_param(query, "hub.verify_token");
+  auto challenge = query_param(query, "hub.challenge");
+  if (!mode || *mode != "subscribe" || !token || !challenge) return std::nullopt;
+  if (!accounts.verify_token_matches(*token)) return std::nullopt;
+  return challenge;
+}
+
+struct webhook_service::impl : std::enable_shared_from_this<impl> {
+  net::io_context& io;
+  webhook_service_options opt;
+  metrics stats;
+  bounded_queue<writer_job> queue;
+  std::thread writer;
+  std::optional<store::database> db;
+  steady_clock::time_point started = steady_clock::now();
+  std::atomic<bool> writer_running{false};
+
+  impl(net::io_context& ctx, webhook_service_options o)
+      : io(ctx), opt(std::move(o)), queue(opt.queue_limit) {}
+
+  // ---- writer thread ----
+
+  job_outcome run_log(const log_job& j) {
+    job_outcome out;
+    auto st = db->prepare(
+        "INSERT INTO webhook_log (received_at, request_id, phone_number_id, signature, "
+        "http_status, body) VALUES (?, ?, ?, ?, ?, ?)");
+    if (!st) {
+      out.error = st.error().message();
+      return out;
+    }
+    auto r = st->bind_all(store::format_timestamp(j.received), j.request_id, j.phone_number_id,
+                          j.signature, j.http_status, j.body)
+                 .run();
+    if (!r) {
+      out.error = r.error().message();
+      return out;
+    }
+    out.ok = true;
+    return out;
+  }
+
+  job_outcome run_probe() {
+    job_outcome out;
+    if (auto v = db->schema_version()) out.schema_version = *v;
+    // The writer owns the write lock whenever it writes, so a short write transaction here says
+    // whether a commit would succeed now (disk, permissions, locks held by another process).
+    if (auto tx = store::transaction::begin(*db)) {
+      out.writable = true;
+      tx->rollback();
+    } else {
+      out.error = tx.error().message();
+    }
+    if (auto n =
+            db->query_int64("SELECT count(*) FROM media WHERE state IN ('queued', 'downloading')"))
+      out.media_pending = *n;
+    out.ok = true;
+    return out;
+  }
+
+  void writer_loop() {
+    std::vector<writer_job> batch;
+    batch.reserve(opt.max_group);
+    while (queue.pop_batch(batch, opt.max_group)) {
+      stats.writer_queue_depth.store(static_cast<std::int64_t>(queue.size()));
+      for (auto& job : batch) {
+        job_outcome out;
+        if (auto* l = std::get_if<log_job>(&job.work))
+          out = run_log(*l);
+        else
+          out = run_probe();
+        job.done->set(std::move(out));
+      }
+      batch.clear();
+    }
+  }
+
+  // ---- io thread ----
+
+  net::awaitable<job_outcome> submit(std::variant<log_job, probe_job> work, bool bounded) {
+    auto done = cross_thread_result<job_outcome>::create(co_await net::this_coro::executor);
+    writer_job job{std::move(work), done};
+    bool queued = bounded ? queue.try_push(job) : queue.push_unbounded(std::move(job));
+    if (!queued) {
+      job_outcome refused;
+      refused.error = "queue_full";
+      co_return refused;
+    }
+    stats.writer_queue_depth.store(static_cast<std::int64_t>(queue.size()));
+    co_return co_await done->wait();
+  }
+
+  net::awaitable<response> handshake(request& req) {
+    auto challenge = handshake_challenge(opt.accounts, req.query);
+    if (!challenge) co_return text(404, "not found\n", "handshake=refused");
+    response r = text(200, std::move(*challenge), "handshake=ok");
+    co_return r;
+  }
+
+  net::awaitable<response> refuse_signature(std::string_view why) {
+    stats.count_signature_failure();
+    co_return text(404, "not found\n", fmt::format("signature={}", why));
+  }
+
+  net::awaitable<response> ingest(request& req) {
+    auto sig = req.header("X-Hub-Signature-256");
+    if (sig.empty()) co_return co_await refuse_signature("missing");
+
+    auto parsed = meta::read_json(req.body);
+    if (!parsed) {
+      // Unparseable: no number to route by, so accept a signature by any configured account;
+      // a signed but broken body is Meta's (or our) bug worth keeping; an unsigned one is noise.
+      bool signed_ok = false;
+      for (const auto& a : opt.accounts.accounts)
+        if (meta::verify_signature(req.body, sig, a.app_secret)) signed_ok = true;
+      if (!signed_ok) co_return co_await refuse_signature("invalid");
+      log_job l{req.request_id,
+                "",
+                "valid",
+                400,
+                meta::redact_keep_invalid(req.body),
+                std::chrono::system_clock::now()};
+      auto out = co_await submit(std::move(l), true);
+      if (!out.ok && out.error != "queue_full") co_return text(500, "storage failure\n");
+      co_return text(400, "invalid JSON\n", "error=invalid_json");
+    }
+
+    auto keys = find_routing_keys(*parsed);
+    const meta::account* acct = keys.phone_number_id.empty()
+                                    ? find_account_by_waba(opt.accounts, keys.waba_id)
+                                    : opt.accounts.find_by_phone_number_id(keys.phone_number_id);
+    if (!acct) co_return co_await refuse_signature("unknown_number");
+    if (!meta::verify_signature(req.body, sig, acct->app_secret))
+      co_return co_await refuse_signature("invalid");
+    for (const auto& id : all_phone_number_ids(*parsed)) {
+      auto* other = opt.accounts.find_by_phone_number_id(id);
+      if (!other || !meta::constant_time_equals(other->app_secret, acct->app_secret))
+        co_return co_await refuse_signature("foreign_number");
+    }
+
+    // Normalising and storing arrive with the ingest work; until then Meta retries.
+    response r = text(503, "ingest not available yet\n", "error=ingest_unavailable");
+    r.headers.emplace_back("Retry-After", "30");
+    co_return r;
+  }
+
+  net::awaitable<response> health(request&) {
+    auto out = co_await submit(probe_job{}, false);
+    auto uptime =
+        std::chrono::duration_cast<std::chrono::seconds>(steady_clock::now() - started).count();
+    json::object o;
+    o["status"] = out.writable ? "ok" : "unavailable";
+    json::object dbo;
+    dbo["reachable"] = out.ok;
+    dbo["writable"] = out.writable;
+    if (!out.error.empty()) dbo["error"] = out.error;
+    o["database"] = std::move(dbo);
+    o["schema_version"] = out.schema_version;
+    o["uptime_seconds"] = uptime;
+    o["writer_queue_depth"] = stats.writer_queue_depth.load();
+    json::object media;
+    media["worker"] = "waiting for the Graph API client; downloads stay queued";
+    if (out.media_pending >= 0) media["pending"] = out.media_pending;
+    o["media"] = std::move(media);
+    response r;
+    r.status = out.writable ? 200 : 503;
+    r.content_type = "application/json";
+    r.body = json::serialize(o);
+    r.body.push_back('\n');
+    co_return r;
+  }
+
+  net::awaitable<response> metrics_page(request&) {
+    auto out = co_await submit(probe_job{}, false);
+    std::string extra;
+    extra += "# HELP pons_media_queue_depth Media downloads queued or in progress.\n";
+    extra += "# TYPE pons_media_queue_depth gauge\n";
+    extra +=
+        fmt::format("pons_media_queue_depth {}\n", std::max<std::int64_t>(0, out.media_pending));
+    extra += "# HELP pons_database_writable 1 when the database accepts writes.\n";
+    extra += "# TYPE pons_database_writable gauge\n";
+    extra += fmt::format("pons_database_writable {}\n", out.writable ? 1 : 0);
+    auto uptime =
+        std::chrono::duration_cast<std::chrono::seconds>(steady_clock::now() - started).count();
+    extra += "# HELP pons_uptime_seconds Seconds since the service started.\n";
+    extra += "# TYPE pons_uptime_seconds gauge\n";
+    extra += fmt::format("pons_uptime_seconds {}\n", uptime);
+    response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = stats.render(extra);
+    co_return r;
+  }
+};
+
+webhook_service::webhook_service(net::io_context& io, webhook_service_options options)
+    : impl_(std::make_shared<impl>(io, std::move(options))) {}
+
+webhook_service::~webhook_service() {
+  close();
+}
+
+boost::system::result<void> webhook_service::open() {
+  auto db = store::database::open(impl_->opt.db_path);
+  if (!db) return db.error();
+  impl_->db.emplace(std::move(*db));
+  impl_->writer_running = true;
+  impl_->writer = std::thread([self = impl_] { self->writer_loop(); });
+  return {};
+}
+
+router webhook_service::routes() {
+  router r;
+  auto self = impl_;
+  for (std::string path : {"/webhook/meta", "/webhook"}) {
+    r.add("GET", path, [self](request& req) { return self->handshake(req); });
+    r.add("POST", path, [self](request& req) { return self->ingest(req); });
+  }
+  r.add("GET", "/health", [self](request& req) { return self->health(req); });
+  r.add("GET", "/metrics", [self](request& req) { return self->metrics_page(req); });
+  return r;
+}
+
+void webhook_service::on_response(std::string_view route, int status, std::chrono::nanoseconds) {
+  impl_->stats.count_request(route, status);
+}
+
+void webhook_service::close() {
+  if (!impl_->writer_running.exchange(false)) return;
+  impl_->queue.close();
+  if (impl_->writer.joinable()) impl_->writer.join();
+  impl_->db.reset();
+}
+
+}  // namespace pons::http

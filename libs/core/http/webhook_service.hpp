@@ -1,0 +1,62 @@
+#pragma once
+// The routes of pons-webhook: Meta's subscription handshake, signed webhook POSTs stored through a
+// single group-committing writer thread, /health and /metrics.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/http/metrics.hpp"
+#include "core/http/server.hpp"
+#include "core/meta/account_config.hpp"
+
+namespace pons::http {
+
+/// What the service needs besides the io_context.
+struct webhook_service_options {
+  meta::account_config accounts;
+  std::string db_path;
+  std::string media_dir;           // content-addressed media store
+  std::size_t queue_limit = 1024;  // pending writer jobs before 503
+  std::size_t max_group = 512;     // requests per transaction, at most
+  bool media = true;               // run the media worker
+};
+
+/// Query-string lookup: the percent-decoded value of `name` ('+' is a space), or nullopt.
+std::optional<std::string> query_param(std::string_view query, std::string_view name);
+
+/// Answer to a subscription handshake: the challenge when mode and token are right.
+std::optional<std::string> handshake_challenge(const meta::account_config& accounts,
+                                               std::string_view query);
+
+/// The webhook service. open() before serving, close() after the io_context has finished.
+class webhook_service {
+ public:
+  /// A service answering on `io`.
+  webhook_service(boost::asio::io_context& io, webhook_service_options options);
+  ~webhook_service();
+  webhook_service(const webhook_service&) = delete;
+  webhook_service& operator=(const webhook_service&) = delete;
+
+  /// Open (and migrate) the database and start the writer and media threads.
+  boost::system::result<void> open();
+
+  /// The routes to serve.
+  router routes();
+
+  /// Count an answered request (wire into server_options::on_response).
+  void on_response(std::string_view route, int status, std::chrono::nanoseconds elapsed);
+
+  /// Drain the writer queue, stop the workers and close the database.
+  void close();
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace pons::http

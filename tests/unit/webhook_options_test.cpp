@@ -1,0 +1,60 @@
+#include "core/http/webhook_options.hpp"
+
+#include <catch2/catch.hpp>
+#include <map>
+
+using namespace pons::http;
+
+namespace {
+
+pons::meta::env_lookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+}  // namespace
+
+TEST_CASE("defaults and the database path search order", "[webhook_options]") {
+  auto p = parse_webhook_options({}, env_of({{"HOME", "/home/u"}}));
+  REQUIRE(p.error.empty());
+  CHECK(p.options.command == webhook_command::serve);
+  CHECK(p.options.bind_address == "127.0.0.1");
+  CHECK(p.options.port == 8080);
+  CHECK(p.options.db_path == "/home/u/.local/share/pons/pons.db");
+  CHECK(default_db_path(env_of({{"HOME", "/h"}, {"XDG_DATA_HOME", "/x"}})) == "/x/pons/pons.db");
+  CHECK(default_db_path(env_of({{"HOME", "/h"}, {"PONS_DB", "/d/p.db"}})) == "/d/p.db");
+  CHECK(default_db_path(env_of({})).empty());
+  CHECK_FALSE(parse_webhook_options({}, env_of({})).error.empty());
+}
+
+TEST_CASE("flags in both spellings", "[webhook_options]") {
+  auto p = parse_webhook_options(
+      {"serve", "--bind", "0.0.0.0", "--port=0", "--db", "/tmp/a.db", "--port-file", "/tmp/port",
+       "--config=/etc/p.json", "--header-timeout-ms", "250", "--queue-limit", "8", "--no-media"},
+      env_of({}));
+  REQUIRE(p.error.empty());
+  CHECK(p.options.bind_address == "0.0.0.0");
+  CHECK(p.options.port == 0);
+  CHECK(p.options.db_path == "/tmp/a.db");
+  CHECK(p.options.port_file == "/tmp/port");
+  CHECK(p.options.config_path == "/etc/p.json");
+  CHECK(p.options.header_timeout == std::chrono::milliseconds(250));
+  CHECK(p.options.queue_limit == 8);
+  CHECK_FALSE(p.options.media);
+}
+
+TEST_CASE("help, version and errors", "[webhook_options]") {
+  auto env = env_of({{"HOME", "/h"}});
+  CHECK(parse_webhook_options({"--help"}, env).options.command == webhook_command::help);
+  CHECK(parse_webhook_options({"--version"}, env).options.command == webhook_command::version);
+  CHECK(parse_webhook_options({"--port", "65536"}, env).error.find("--port") != std::string::npos);
+  CHECK(parse_webhook_options({"--port"}, env).error.find("--port") != std::string::npos);
+  CHECK(parse_webhook_options({"--port", "12a"}, env).error.find("12a") != std::string::npos);
+  CHECK(parse_webhook_options({"--nope"}, env).error.find("--nope") != std::string::npos);
+  CHECK(parse_webhook_options({"stray"}, env).error.find("stray") != std::string::npos);
+  CHECK_FALSE(parse_webhook_options({"--header-timeout-ms", "0"}, env).error.empty());
+  CHECK(webhook_usage().find("WA_APP_SECRET") != std::string_view::npos);
+}
