@@ -10,7 +10,9 @@ using namespace pons::http;
 
 TEST_CASE("router: exact paths, 404 and 405 with Allow", "[http]") {
   router r;
-  handler h = [](request&) -> boost::asio::awaitable<response> { co_return response{}; };
+  handler h = [](server_request&) -> boost::asio::awaitable<server_response> {
+    co_return server_response{};
+  };
   r.add("GET", "/a", h);
   r.add("POST", "/a", h);
   r.add("GET", "/b", h);
@@ -38,7 +40,7 @@ TEST_CASE("request ids: printable, bounded", "[http]") {
 }
 
 TEST_CASE("request headers are looked up case-insensitively", "[http]") {
-  request req;
+  server_request req;
   req.headers = {{"X-Hub-Signature-256", "sha256=ab"}, {"Content-Type", "a"}};
   CHECK(req.header("x-hub-signature-256") == "sha256=ab");
   CHECK(req.has_header("CONTENT-TYPE"));

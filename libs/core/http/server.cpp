@@ -66,13 +66,13 @@ std::string utc_now() {
 
 }  // namespace
 
-std::string_view request::header(std::string_view name) const {
+std::string_view server_request::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
     if (iequals(k, name)) return v;
   return {};
 }
 
-bool request::has_header(std::string_view name) const {
+bool server_request::has_header(std::string_view name) const {
   for (const auto& h : headers)
     if (iequals(h.first, name)) return true;
   return false;
@@ -278,7 +278,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
       }
 
       auto msg = parser.release();
-      request req;
+      server_request req;
       req.method = msg.method_string();
       req.target = msg.target();
       auto q = req.target.find('?');
@@ -295,12 +295,12 @@ struct server::impl : std::enable_shared_from_this<impl> {
       f.path = req.path;
 
       auto m = routes.find(req.method, req.path);
-      response res;
+      server_response res;
       if (m.found) {
         try {
           res = co_await (*m.found)(req);
         } catch (const std::exception&) {
-          res = response{};
+          res = server_response{};
           res.status = 500;
           res.body = "internal error\n";
           res.log_note = "error=handler_exception";

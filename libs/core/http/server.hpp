@@ -22,7 +22,7 @@ namespace pons::http {
 using header_field = std::pair<std::string, std::string>;
 
 /// A fully read request, handed to a route handler.
-struct request {
+struct server_request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // as sent, query included
   std::string path;    // target without the query string
@@ -39,7 +39,7 @@ struct request {
 };
 
 /// What a handler answers. The server adds X-Request-Id, Content-Length and keep-alive.
-struct response {
+struct server_response {
   int status = 200;
   std::string content_type = "text/plain";
   std::string body;
@@ -48,7 +48,7 @@ struct response {
 };
 
 /// A route handler; runs on the server's io_context.
-using handler = std::function<boost::asio::awaitable<response>(request&)>;
+using handler = std::function<boost::asio::awaitable<server_response>(server_request&)>;
 
 /// Exact-path routing; a known path with another method answers 405 with Allow.
 class router {

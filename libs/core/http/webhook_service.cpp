@@ -51,8 +51,8 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
-response text(int status, std::string body, std::string note = {}) {
-  response r;
+server_response text(int status, std::string body, std::string note = {}) {
+  server_response r;
   r.status = status;
   r.body = std::move(body);
   r.log_note = std::move(note);
@@ -272,19 +272,19 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     co_return co_await done->wait();
   }
 
-  net::awaitable<response> handshake(request& req) {
+  net::awaitable<server_response> handshake(server_request& req) {
     auto challenge = handshake_challenge(opt.accounts, req.query);
     if (!challenge) co_return text(404, "not found\n", "handshake=refused");
-    response r = text(200, std::move(*challenge), "handshake=ok");
+    server_response r = text(200, std::move(*challenge), "handshake=ok");
     co_return r;
   }
 
-  net::awaitable<response> refuse_signature(std::string_view why) {
+  net::awaitable<server_response> refuse_signature(std::string_view why) {
     stats.count_signature_failure();
     co_return text(404, "not found\n", fmt::format("signature={}", why));
   }
 
-  net::awaitable<response> ingest(request& req) {
+  net::awaitable<server_response> ingest(server_request& req) {
     auto sig = req.header("X-Hub-Signature-256");
     if (sig.empty()) co_return co_await refuse_signature("missing");
 
@@ -321,12 +321,12 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     }
 
     // Normalising and storing arrive with the ingest work; until then Meta retries.
-    response r = text(503, "ingest not available yet\n", "error=ingest_unavailable");
+    server_response r = text(503, "ingest not available yet\n", "error=ingest_unavailable");
     r.headers.emplace_back("Retry-After", "30");
     co_return r;
   }
 
-  net::awaitable<response> health(request&) {
+  net::awaitable<server_response> health(server_request&) {
     auto out = co_await submit(probe_job{}, false);
     auto uptime =
         std::chrono::duration_cast<std::chrono::seconds>(steady_clock::now() - started).count();
@@ -344,7 +344,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     media["worker"] = "waiting for the Graph API client; downloads stay queued";
     if (out.media_pending >= 0) media["pending"] = out.media_pending;
     o["media"] = std::move(media);
-    response r;
+    server_response r;
     r.status = out.writable ? 200 : 503;
     r.content_type = "application/json";
     r.body = json::serialize(o);
@@ -352,7 +352,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     co_return r;
   }
 
-  net::awaitable<response> metrics_page(request&) {
+  net::awaitable<server_response> metrics_page(server_request&) {
     auto out = co_await submit(probe_job{}, false);
     std::string extra;
     extra += "# HELP pons_media_queue_depth Media downloads queued or in progress.\n";
@@ -367,7 +367,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     extra += "# HELP pons_uptime_seconds Seconds since the service started.\n";
     extra += "# TYPE pons_uptime_seconds gauge\n";
     extra += fmt::format("pons_uptime_seconds {}\n", uptime);
-    response r;
+    server_response r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = stats.render(extra);
     co_return r;
@@ -394,11 +394,11 @@ router webhook_service::routes() {
   router r;
   auto self = impl_;
   for (std::string path : {"/webhook/meta", "/webhook"}) {
-    r.add("GET", path, [self](request& req) { return self->handshake(req); });
-    r.add("POST", path, [self](request& req) { return self->ingest(req); });
+    r.add("GET", path, [self](server_request& req) { return self->handshake(req); });
+    r.add("POST", path, [self](server_request& req) { return self->ingest(req); });
   }
-  r.add("GET", "/health", [self](request& req) { return self->health(req); });
-  r.add("GET", "/metrics", [self](request& req) { return self->metrics_page(req); });
+  r.add("GET", "/health", [self](server_request& req) { return self->health(req); });
+  r.add("GET", "/metrics", [self](server_request& req) { return self->metrics_page(req); });
   return r;
 }
 
