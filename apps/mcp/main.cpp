@@ -1,19 +1,105 @@
 // pons-mcp: the stdio MCP server. Wiring only; the protocol engine lives in libs/core/mcp.
+#include <fmt/core.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdio>
-#include <string_view>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/mcp/engine.hpp"
+#include "core/mcp/registry.hpp"
+#include "core/mcp/server_options.hpp"
+#include "core/mcp/stdio_transport.hpp"
+#include "core/mcp/worker_pool.hpp"
+
+namespace mcp = pons::mcp;
+
+namespace {
+
+// One key=value line per event on stderr; stdout belongs to the protocol.
+void log_line(std::string_view event, std::string_view detail = {}) {
+  std::string line = fmt::format("pons-mcp event={}", event);
+  if (!detail.empty()) line += fmt::format(" detail=\"{}\"", detail);
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+std::optional<std::string> getenv_value(std::string_view name) {
+  const char* v = std::getenv(std::string(name).c_str());
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+std::string binary_path(const char* argv0) {
+  std::error_code ec;
+  auto p = std::filesystem::canonical("/proc/self/exe", ec);
+  if (!ec) return p.string();
+  p = std::filesystem::absolute(argv0, ec);
+  return ec ? std::string(argv0) : p.string();
+}
+
+constexpr const char* instructions =
+    "Pons connects you to the user's WhatsApp Business inbox. Read with list_conversations, "
+    "get_messages (keep the returned cursor and pass it back to fetch only newer messages), "
+    "search_messages and get_contact. wait_for_messages blocks until a new inbound message "
+    "arrives. WhatsApp only allows free-form replies within 24 hours of the customer's last "
+    "message: check get_window_status, and outside the window send an approved template.";
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--version") {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto parsed = mcp::parse_server_options(args, getenv_value);
+  if (auto* error = std::get_if<std::string>(&parsed)) {
+    std::fprintf(stderr, "pons-mcp: %s\n", error->c_str());
+    return 2;
+  }
+  const auto& options = std::get<mcp::server_options>(parsed);
+  switch (options.what) {
+    case mcp::server_options::action::help:
+      std::fputs(mcp::usage_text().c_str(), stdout);
+      return 0;
+    case mcp::server_options::action::version:
       std::printf("pons-mcp %s\n", PONS_VERSION);
       return 0;
-    }
-    if (arg == "--help") {
-      std::printf("usage: pons-mcp [--db PATH]\n");
+    case mcp::server_options::action::print_config:
+      std::fputs(mcp::config_snippet(options.config_client, binary_path(argv[0])).c_str(), stdout);
       return 0;
-    }
+    case mcp::server_options::action::serve:
+      break;
   }
-  std::fprintf(stderr, "pons-mcp: not implemented yet\n");
-  return 1;
+
+  // Signals are taken synchronously by this thread; every thread started below inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&stop_signals, s);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  mcp::registry tools;
+  mcp::worker_pool pool(options.workers, 256);
+  mcp::fd_sink out(STDOUT_FILENO);
+  mcp::engine_options engine_options;
+  engine_options.page_size = options.page_size;
+  engine_options.instructions = instructions;
+  engine_options.diagnostics = [](std::string_view text) { log_line("diagnostic", text); };
+  mcp::engine session(tools, pool, out, engine_options);
+  // End of input means the client is gone: wake the main thread the same way a signal does.
+  mcp::fd_reader in(STDIN_FILENO, options.max_line_bytes, session,
+                    [] { ::kill(::getpid(), SIGUSR1); });
+  log_line("start", fmt::format("db={} read_only={} dry_run={}", options.db_path, options.read_only,
+                                options.dry_run));
+  in.start();
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  log_line("stop", signal_number == SIGUSR1 ? "end of input" : strsignal(signal_number));
+  in.stop();
+  session.shutdown();
+  pool.stop();
+  return 0;
 }

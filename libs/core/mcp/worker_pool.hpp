@@ -1,0 +1,41 @@
+#pragma once
+// A small fixed pool of threads with a bounded queue, so a slow tool never blocks the reader.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace pons::mcp {
+
+/// Runs jobs on `threads` threads; at most `max_queue` jobs wait.
+class worker_pool {
+ public:
+  /// Starts the threads.
+  worker_pool(std::size_t threads, std::size_t max_queue);
+  /// Runs the jobs already queued, then joins the threads.
+  ~worker_pool();
+  worker_pool(const worker_pool&) = delete;
+  worker_pool& operator=(const worker_pool&) = delete;
+
+  /// Queues a job; false when the queue is full or the pool is stopping.
+  bool post(std::function<void()> job);
+
+  /// Stops accepting jobs, finishes the queued ones and joins the threads. Idempotent.
+  void stop();
+
+ private:
+  void run();
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  std::size_t max_queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace pons::mcp

@@ -1,0 +1,95 @@
+// Shared helpers for the pons-mcp end-to-end tests: where the binary is, temporary databases,
+// an SDK client over stdio, and a raw line-level session for protocol edge cases.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+export const binary = process.env.PONS_MCP_BIN;
+if (!binary) throw new Error('PONS_MCP_BIN must name the pons-mcp binary');
+
+/** A fresh temporary directory, removed by the returned cleanup function. */
+export function tempDir() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pons-e2e-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** An SDK client connected to a spawned pons-mcp. */
+export async function connect(args = [], env = {}) {
+  const transport = new StdioClientTransport({
+    command: binary,
+    args,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (d) => { stderr += d.toString(); });
+  const client = new Client({ name: 'pons-e2e', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, transport, stderr: () => stderr };
+}
+
+/** A raw session: send lines, wait for parsed messages, watch the exit. */
+export function rawSession(args = [], env = {}) {
+  const child = spawn(binary, args, {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const messages = [];
+  const stdoutLines = [];
+  const waiters = [];
+  let buffer = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d.toString(); });
+  child.stdout.on('data', (d) => {
+    buffer += d.toString();
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      stdoutLines.push(line);
+      messages.push(JSON.parse(line));  // anything that is not JSON on stdout fails the test
+      for (const w of [...waiters]) w();
+    }
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    messages,
+    stdoutLines,
+    exited,
+    stderr: () => stderr,
+    send(message) {
+      child.stdin.write((typeof message === 'string' ? message : JSON.stringify(message)) + '\n');
+    },
+    /** Resolves with the first message matching `pred`, or rejects after `ms`. */
+    next(pred, ms = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = messages.find(pred);
+          if (found) {
+            waiters.splice(waiters.indexOf(check), 1);
+            clearTimeout(timer);
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(check), 1);
+          reject(new Error(`timed out; got ${JSON.stringify(messages)}; stderr: ${stderr}`));
+        }, ms);
+        waiters.push(check);
+        check();
+      });
+    },
+    response(id, ms) { return this.next((m) => m.id === id, ms); },
+  };
+}
+
+export function initializeMessage(id, version = '2025-11-25') {
+  return {
+    jsonrpc: '2.0', id, method: 'initialize',
+    params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  };
+}

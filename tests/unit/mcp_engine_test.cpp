@@ -1,0 +1,511 @@
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/mcp/engine.hpp"
+
+namespace json = boost::json;
+using namespace pons::mcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Collects what the engine sends; tests wait for messages because tool calls run on threads.
+class capture_sink : public message_sink {
+ public:
+  void send(std::string message) override {
+    {
+      std::lock_guard lock(mutex_);
+      messages_.push_back(json::parse(message));
+    }
+    cv_.notify_all();
+  }
+  // Waits until a message satisfying `pred` arrives; returns it (null on timeout).
+  template <class Pred>
+  json::value wait_for(Pred pred, std::chrono::milliseconds timeout = 5s) {
+    std::unique_lock lock(mutex_);
+    json::value found;
+    cv_.wait_for(lock, timeout, [&] {
+      for (const auto& m : messages_) {
+        if (pred(m)) {
+          found = m;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+  json::value response(std::int64_t id, std::chrono::milliseconds timeout = 5s) {
+    return wait_for(
+        [id](const json::value& m) {
+          return m.is_object() && m.as_object().contains("id") && m.at("id") == json::value(id);
+        },
+        timeout);
+  }
+  std::vector<json::value> all() {
+    std::lock_guard lock(mutex_);
+    return messages_;
+  }
+  std::size_t count() {
+    std::lock_guard lock(mutex_);
+    return messages_.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<json::value> messages_;
+};
+
+bool is_notification(const json::value& m, std::string_view method) {
+  return m.is_object() && m.as_object().contains("method") && m.at("method") == method.data();
+}
+
+json::object echo_schema() {
+  return json::parse(R"({"type":"object","additionalProperties":false,
+      "properties":{"text":{"type":"string"},"limit":{"type":"integer","minimum":1,"maximum":100}},
+      "required":["text"]})")
+      .as_object();
+}
+
+registry make_registry() {
+  registry reg;
+  tool_def echo;
+  echo.name = "echo";
+  echo.title = "Echo";
+  echo.description = "Returns its text.";
+  echo.input_schema = echo_schema();
+  echo.output_schema =
+      json::parse(R"({"type":"object","properties":{"text":{"type":"string"}}})").as_object();
+  echo.annotations.read_only = true;
+  echo.handler = [](const json::object& args, call_context&) {
+    std::string text(args.at("text").as_string());
+    if (text == "fail") return tool_result::error("it failed; try another text");
+    if (text == "bad") return tool_result::invalid_argument("text", "must not be bad");
+    if (text == "link") {
+      tool_result r;
+      r.content.push_back(json::object{{"type", "resource_link"},
+                                       {"uri", "file:///x.pdf"},
+                                       {"name", "x.pdf"},
+                                       {"mimeType", "application/pdf"}});
+      return r;
+    }
+    return tool_result::structured_result(json::object{{"text", text}}, text);
+  };
+  reg.add_tool(echo);
+
+  tool_def slow;
+  slow.name = "slow";
+  slow.description = "Waits until cancelled (at most 5 s), reporting progress.";
+  slow.input_schema = json::parse(R"({"type":"object"})").as_object();
+  slow.handler = [](const json::object&, call_context& ctx) {
+    for (int i = 1; i <= 50; ++i) {
+      ctx.progress(i, 50, "waiting");
+      if (ctx.token().wait_for(100ms)) break;
+    }
+    return tool_result::text(ctx.cancelled() ? "cancelled" : "done");
+  };
+  reg.add_tool(slow);
+
+  tool_def steps;
+  steps.name = "steps";
+  steps.description = "Reports three progress steps.";
+  steps.input_schema = json::parse(R"({"type":"object"})").as_object();
+  steps.handler = [](const json::object&, call_context& ctx) {
+    ctx.progress(1, 3);
+    ctx.progress(1, 3);  // not increasing: dropped
+    ctx.progress(2, 3, "half");
+    ctx.progress(3, 3);
+    return tool_result::text("ok");
+  };
+  reg.add_tool(steps);
+
+  resource_def inbox;
+  inbox.uri = "pons://inbox";
+  inbox.name = "inbox";
+  inbox.title = "Inbox";
+  inbox.mime_type = "application/json";
+  inbox.read = [](std::string_view uri, call_context&) {
+    return resource_result::text(std::string(uri), "application/json", "[]");
+  };
+  reg.add_resource(inbox);
+
+  resource_template_def conv;
+  conv.uri_template = "pons://conversations/{id}";
+  conv.name = "conversation";
+  conv.read = [](std::string_view uri, const std::map<std::string, std::string>& vars,
+                 call_context&) {
+    if (vars.at("id") == "404") return resource_result::not_found(uri);
+    return resource_result::text(std::string(uri), "text/plain", "conversation " + vars.at("id"));
+  };
+  conv.complete = [](std::string_view, std::string_view value,
+                     const std::map<std::string, std::string>&) {
+    std::vector<std::string> out;
+    for (std::string id : {"1", "12", "2"}) {
+      if (id.rfind(value, 0) == 0) out.push_back(id);
+    }
+    return out;
+  };
+  reg.add_resource_template(conv);
+
+  prompt_def reply;
+  reply.name = "draft_reply";
+  reply.title = "Draft a reply";
+  reply.description = "Draft a reply to a contact.";
+  reply.arguments = {{"contact", "who", true}};
+  reply.get = [](const std::map<std::string, std::string>& args, call_context&) {
+    prompt_result r;
+    r.messages.push_back(json::object{
+        {"role", "user"},
+        {"content", json::object{{"type", "text"}, {"text", "Reply to " + args.at("contact")}}}});
+    return r;
+  };
+  reply.complete = [](std::string_view arg, std::string_view value,
+                      const std::map<std::string, std::string>&) {
+    std::vector<std::string> out;
+    if (arg != "contact") return out;
+    for (std::string name : {"Alice", "Alan", "Bob"}) {
+      if (name.rfind(value, 0) == 0) out.push_back(name);
+    }
+    return out;
+  };
+  reg.add_prompt(reply);
+  return reg;
+}
+
+struct fixture {
+  registry reg = make_registry();
+  worker_pool pool{2, 16};
+  capture_sink sink;
+  engine session{reg, pool, sink, [] {
+                   engine_options o;
+                   o.page_size = 2;
+                   o.instructions = "test";
+                   return o;
+                 }()};
+
+  void send(const std::string& text) { session.handle_text(text); }
+
+  json::value request(std::int64_t id, std::string_view method, json::object params = {}) {
+    json::object msg{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
+    if (!params.empty()) msg["params"] = std::move(params);
+    session.handle_text(json::serialize(msg));
+    return sink.response(id);
+  }
+
+  json::value init(std::string_view version = "2025-11-25") {
+    auto r =
+        request(1000, "initialize",
+                json::object{{"protocolVersion", version},
+                             {"capabilities", json::object{}},
+                             {"clientInfo", json::object{{"name", "tests"}, {"version", "1"}}}});
+    send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    return r;
+  }
+};
+
+std::int64_t error_code(const json::value& response) {
+  return response.at("error").at("code").as_int64();
+}
+
+}  // namespace
+
+TEST_CASE("engine negotiates every supported version and falls back to the latest", "[mcp]") {
+  for (std::string v : {"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"}) {
+    fixture f;
+    auto r = f.init(v);
+    CHECK(r.at("result").at("protocolVersion") == v.c_str());
+    const auto& caps = r.at("result").at("capabilities").as_object();
+    CHECK(caps.contains("tools"));
+    CHECK(caps.at("resources").at("subscribe") == true);
+    CHECK(caps.contains("logging"));
+    CHECK(caps.contains("completions") == (v != "2024-11-05"));
+    const auto& info = r.at("result").at("serverInfo").as_object();
+    CHECK(info.at("name") == "pons");
+    CHECK(info.contains("title") == (v >= "2025-06-18"));
+    CHECK(r.at("result").at("instructions") == "test");
+  }
+  fixture f;
+  auto r = f.init("1999-01-01");
+  CHECK(r.at("result").at("protocolVersion") == "2025-11-25");
+}
+
+TEST_CASE("engine answers each JSON-RPC error code and keeps serving", "[mcp]") {
+  fixture f;
+  SECTION("requests before initialize are refused, ping is not") {
+    auto r = f.request(1, "tools/list");
+    CHECK(error_code(r) == -32600);
+    CHECK(f.request(2, "ping").at("result").as_object().empty());
+  }
+  f.init();
+  f.send("{not json");
+  auto parse = f.sink.wait_for(
+      [](const json::value& m) { return m.as_object().contains("error") && m.at("id").is_null(); });
+  REQUIRE(parse.is_object());
+  CHECK(error_code(parse) == -32700);
+
+  f.send(R"({"jsonrpc":"1.0","id":5,"method":"ping"})");
+  CHECK(error_code(f.sink.response(5)) == -32600);
+  CHECK(error_code(f.request(6, "no/such/method")) == -32601);
+  auto bad_level = f.request(7, "logging/setLevel", {{"level", "loud"}});
+  CHECK(error_code(bad_level) == -32602);
+  CHECK(bad_level.at("error").at("data").at("field") == "params.level");
+  CHECK(error_code(f.request(8, "initialize", {{"protocolVersion", "2025-11-25"}})) == -32600);
+
+  std::size_t before = f.sink.count();
+  f.send(R"({"jsonrpc":"2.0","method":"notifications/whatever"})");
+  f.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":999}})");
+  f.session.handle_oversized(1024);
+  auto oversized = f.sink.wait_for([](const json::value& m) {
+    return m.as_object().contains("error") &&
+           m.at("error").at("message").as_string().find("1024") != json::string::npos;
+  });
+  REQUIRE(oversized.is_object());
+  CHECK(error_code(oversized) == -32600);
+  CHECK(f.sink.count() == before + 1);  // notifications got no answer
+  CHECK(f.request(9, "ping").at("result").is_object());
+}
+
+TEST_CASE("engine rejects batches except under 2025-03-26", "[mcp]") {
+  {
+    fixture f;
+    f.init("2025-11-25");
+    f.send(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])");
+    auto r = f.sink.wait_for(
+        [](const json::value& m) { return m.is_object() && m.as_object().contains("error"); });
+    REQUIRE(r.is_object());
+    CHECK(error_code(r) == -32600);
+  }
+  fixture f;
+  f.init("2025-03-26");
+  f.send(R"([{"jsonrpc":"2.0","id":1,"method":"ping"},
+            {"jsonrpc":"2.0","method":"notifications/initialized"},
+            {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}},
+            {"jsonrpc":"2.0","id":3,"method":"nope"}])");
+  auto batch = f.sink.wait_for([](const json::value& m) { return m.is_array(); });
+  REQUIRE(batch.is_array());
+  CHECK(batch.as_array().size() == 3);
+}
+
+TEST_CASE("engine pages tools/list with an opaque cursor", "[mcp]") {
+  fixture f;
+  f.init();
+  std::vector<std::string> names;
+  json::object params;
+  for (int page = 0; page < 5; ++page) {
+    auto r = f.request(10 + page, "tools/list", params);
+    for (const auto& t : r.at("result").at("tools").as_array()) {
+      names.emplace_back(t.at("name").as_string());
+    }
+    const auto& result = r.at("result").as_object();
+    if (!result.contains("nextCursor")) break;
+    params = {{"cursor", result.at("nextCursor")}};
+  }
+  CHECK(names == std::vector<std::string>{"echo", "slow", "steps"});
+  CHECK(error_code(f.request(20, "tools/list", {{"cursor", "bogus"}})) == -32602);
+}
+
+TEST_CASE("engine renders tools for the negotiated version", "[mcp]") {
+  auto first_tool = [](fixture& f) {
+    return f.request(2, "tools/list").at("result").at("tools").at(0);
+  };
+  fixture modern;
+  modern.init("2025-11-25");
+  auto t = first_tool(modern);
+  CHECK(t.at("title") == "Echo");
+  CHECK(t.as_object().contains("outputSchema"));
+  CHECK(t.at("annotations").at("readOnlyHint") == true);
+  fixture older;
+  older.init("2025-03-26");
+  t = first_tool(older);
+  CHECK_FALSE(t.as_object().contains("title"));
+  CHECK_FALSE(t.as_object().contains("outputSchema"));
+  CHECK(t.at("annotations").at("readOnlyHint") == true);
+  fixture oldest;
+  oldest.init("2024-11-05");
+  t = first_tool(oldest);
+  CHECK_FALSE(t.as_object().contains("annotations"));
+}
+
+TEST_CASE("engine calls tools: results, tool errors and argument errors", "[mcp]") {
+  fixture f;
+  f.init();
+  auto call = [&](std::int64_t id, json::object args) {
+    return f.request(id, "tools/call", {{"name", "echo"}, {"arguments", std::move(args)}});
+  };
+  auto ok = call(1, {{"text", "hello"}});
+  CHECK(ok.at("result").at("structuredContent").at("text") == "hello");
+  CHECK(ok.at("result").at("content").at(0).at("text") == "hello");
+  CHECK_FALSE(ok.at("result").as_object().contains("isError"));
+
+  auto failed = call(2, {{"text", "fail"}});
+  CHECK(failed.at("result").at("isError") == true);
+
+  auto too_big = call(3, {{"text", "x"}, {"limit", 500}});
+  CHECK(error_code(too_big) == -32602);
+  CHECK(too_big.at("error").at("data").at("field") == "arguments.limit");
+  CHECK_THAT(std::string(too_big.at("error").at("message").as_string()),
+             Catch::Contains("at most 100"));
+  auto missing = call(4, {});
+  CHECK(missing.at("error").at("data").at("field") == "arguments.text");
+  auto handler_says_bad = call(5, {{"text", "bad"}});
+  CHECK(handler_says_bad.at("error").at("data").at("field") == "arguments.text");
+
+  auto unknown = f.request(6, "tools/call", {{"name", "nope"}});
+  CHECK(error_code(unknown) == -32602);
+  CHECK_THAT(std::string(unknown.at("error").at("message").as_string()), Catch::Contains("echo"));
+  CHECK(error_code(f.request(7, "tools/call", {{"name", "echo"}, {"arguments", "x"}})) == -32602);
+  CHECK(f.request(8, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "link"}}}})
+            .at("result")
+            .at("content")
+            .at(0)
+            .at("type") == "resource_link");
+}
+
+TEST_CASE("engine drops structured output and links for older versions", "[mcp]") {
+  fixture f;
+  f.init("2025-03-26");
+  auto r = f.request(1, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
+  CHECK_FALSE(r.at("result").as_object().contains("structuredContent"));
+  CHECK(r.at("result").at("content").at(0).at("text") == "hi");
+  auto link = f.request(2, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "link"}}}});
+  const auto& item = link.at("result").at("content").at(0);
+  CHECK(item.at("type") == "text");
+  CHECK_THAT(std::string(item.at("text").as_string()), Catch::Contains("file:///x.pdf"));
+}
+
+TEST_CASE("a slow tool does not block ping, and a cancelled call gets no response", "[mcp]") {
+  fixture f;
+  f.init();
+  auto started = std::chrono::steady_clock::now();
+  f.send(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slow"}})");
+  auto pong = f.request(8, "ping");
+  CHECK(pong.at("result").is_object());
+  CHECK(std::chrono::steady_clock::now() - started < 1s);
+  CHECK(f.session.in_flight() == 1);
+  f.send(
+      R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"user"}})");
+  for (int i = 0; i < 100 && f.session.in_flight() != 0; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(f.session.in_flight() == 0);
+  CHECK(std::chrono::steady_clock::now() - started < 3s);
+  CHECK(f.sink.response(7, 300ms).is_null());
+  CHECK(f.request(9, "ping").at("result").is_object());
+}
+
+TEST_CASE("shutdown cancels running calls", "[mcp]") {
+  fixture f;
+  f.init();
+  f.send(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slow"}})");
+  for (int i = 0; i < 100 && f.session.in_flight() == 0; ++i) std::this_thread::sleep_for(5ms);
+  auto started = std::chrono::steady_clock::now();
+  f.session.shutdown();
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+  CHECK(f.session.in_flight() == 0);
+  CHECK(f.sink.response(7, 100ms).is_null());
+}
+
+TEST_CASE("engine refuses a second request with a running request's id", "[mcp]") {
+  fixture f;
+  f.init();
+  f.send(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slow"}})");
+  f.send(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slow"}})");
+  auto dup = f.sink.response(7);
+  CHECK(error_code(dup) == -32600);
+  f.session.shutdown();
+}
+
+TEST_CASE("engine sends progress notifications only when asked, increasing", "[mcp]") {
+  fixture f;
+  f.init();
+  f.request(1, "tools/call", {{"name", "steps"}});
+  std::size_t progress = 0;
+  for (const auto& m : f.sink.all()) progress += is_notification(m, "notifications/progress");
+  CHECK(progress == 0);
+
+  auto r = f.request(2, "tools/call", {{"name", "steps"}, {"_meta", {{"progressToken", "tok"}}}});
+  CHECK(r.at("result").at("content").at(0).at("text") == "ok");
+  std::vector<double> seen;
+  for (const auto& m : f.sink.all()) {
+    if (!is_notification(m, "notifications/progress")) continue;
+    CHECK(m.at("params").at("progressToken") == "tok");
+    CHECK(m.at("params").at("total").to_number<double>() == 3);
+    seen.push_back(m.at("params").at("progress").to_number<double>());
+  }
+  CHECK(seen == std::vector<double>{1, 2, 3});
+}
+
+TEST_CASE("engine reads, lists and subscribes to resources", "[mcp]") {
+  fixture f;
+  f.init();
+  auto list = f.request(1, "resources/list");
+  CHECK(list.at("result").at("resources").at(0).at("uri") == "pons://inbox");
+  auto templates = f.request(2, "resources/templates/list");
+  CHECK(templates.at("result").at("resourceTemplates").at(0).at("uriTemplate") ==
+        "pons://conversations/{id}");
+  auto read = f.request(3, "resources/read", {{"uri", "pons://conversations/12"}});
+  CHECK(read.at("result").at("contents").at(0).at("text") == "conversation 12");
+  CHECK(error_code(f.request(4, "resources/read", {{"uri", "pons://conversations/404"}})) ==
+        -32002);
+  CHECK(error_code(f.request(5, "resources/read", {{"uri", "pons://elsewhere"}})) == -32002);
+  CHECK(error_code(f.request(6, "resources/read")) == -32602);
+
+  CHECK(f.request(7, "resources/subscribe", {{"uri", "pons://inbox"}}).at("result").is_object());
+  CHECK(error_code(f.request(8, "resources/subscribe", {{"uri", "pons://nowhere"}})) == -32002);
+  f.session.notify_resource_updated("pons://conversations/12");  // not subscribed: silent
+  f.session.notify_resource_updated("pons://inbox");
+  auto updated = f.sink.wait_for(
+      [](const json::value& m) { return is_notification(m, "notifications/resources/updated"); });
+  REQUIRE(updated.is_object());
+  CHECK(updated.at("params").at("uri") == "pons://inbox");
+  f.request(9, "resources/unsubscribe", {{"uri", "pons://inbox"}});
+  CHECK(f.session.subscriptions().empty());
+}
+
+TEST_CASE("engine lists and renders prompts and completes their arguments", "[mcp]") {
+  fixture f;
+  f.init();
+  auto list = f.request(1, "prompts/list");
+  CHECK(list.at("result").at("prompts").at(0).at("arguments").at(0).at("required") == true);
+  auto got =
+      f.request(2, "prompts/get", {{"name", "draft_reply"}, {"arguments", {{"contact", "Bob"}}}});
+  CHECK(got.at("result").at("messages").at(0).at("content").at("text") == "Reply to Bob");
+  auto missing = f.request(3, "prompts/get", {{"name", "draft_reply"}});
+  CHECK(error_code(missing) == -32602);
+  CHECK(missing.at("error").at("data").at("field") == "params.arguments.contact");
+  CHECK(error_code(f.request(4, "prompts/get", {{"name", "nope"}})) == -32602);
+
+  auto done = f.request(5, "completion/complete",
+                        {{"ref", {{"type", "ref/prompt"}, {"name", "draft_reply"}}},
+                         {"argument", {{"name", "contact"}, {"value", "Al"}}}});
+  const auto& values = done.at("result").at("completion").at("values").as_array();
+  CHECK(values == json::array{"Alice", "Alan"});
+  auto res = f.request(6, "completion/complete",
+                       {{"ref", {{"type", "ref/resource"}, {"uri", "pons://conversations/{id}"}}},
+                        {"argument", {{"name", "id"}, {"value", "1"}}}});
+  CHECK(res.at("result").at("completion").at("values") == json::array{"1", "12"});
+  CHECK(error_code(f.request(7, "completion/complete",
+                             {{"ref", {{"type", "ref/x"}}},
+                              {"argument", {{"name", "a"}, {"value", ""}}}})) == -32602);
+}
+
+TEST_CASE("engine sends log messages at or above the client's level", "[mcp]") {
+  fixture f;
+  f.init();
+  f.request(1, "logging/setLevel", {{"level", "warning"}});
+  f.session.log(log_level::info, "test", "quiet");
+  f.session.log(log_level::error, "test", "loud");
+  auto msg = f.sink.wait_for(
+      [](const json::value& m) { return is_notification(m, "notifications/message"); });
+  REQUIRE(msg.is_object());
+  CHECK(msg.at("params").at("data") == "loud");
+  CHECK(msg.at("params").at("level") == "error");
+  std::size_t logs = 0;
+  for (const auto& m : f.sink.all()) logs += is_notification(m, "notifications/message");
+  CHECK(logs == 1);
+}

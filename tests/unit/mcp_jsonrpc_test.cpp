@@ -1,0 +1,105 @@
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+
+#include "core/mcp/cursor.hpp"
+#include "core/mcp/jsonrpc.hpp"
+#include "core/mcp/protocol_version.hpp"
+#include "core/mcp/schema_check.hpp"
+#include "core/mcp/uri_template.hpp"
+
+namespace json = boost::json;
+using namespace pons::mcp;
+
+TEST_CASE("jsonrpc classifies requests, notifications, responses and invalid messages", "[mcp]") {
+  auto req = classify(json::parse(R"({"jsonrpc":"2.0","id":"a","method":"ping"})"));
+  CHECK(req.type == incoming::kind::request);
+  CHECK(req.id == json::value("a"));
+  auto note = classify(json::parse(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"));
+  CHECK(note.type == incoming::kind::notification);
+  auto resp = classify(json::parse(R"({"jsonrpc":"2.0","id":4,"result":{}})"));
+  CHECK(resp.type == incoming::kind::response);
+
+  auto no_version = classify(json::parse(R"({"id":1,"method":"ping"})"));
+  REQUIRE(no_version.type == incoming::kind::invalid);
+  CHECK(no_version.error->code == rpc_code::invalid_request);
+  CHECK(no_version.id == json::value(1));  // a readable id is kept for the answer
+
+  auto null_id = classify(json::parse(R"({"jsonrpc":"2.0","id":null,"method":"ping"})"));
+  REQUIRE(null_id.type == incoming::kind::invalid);
+  CHECK(null_id.id.is_null());
+  auto frac_id = classify(json::parse(R"({"jsonrpc":"2.0","id":1.5,"method":"ping"})"));
+  CHECK(frac_id.type == incoming::kind::invalid);
+  auto not_object = classify(json::parse("42"));
+  CHECK(not_object.type == incoming::kind::invalid);
+  auto bad_params = classify(json::parse(R"({"jsonrpc":"2.0","id":2,"method":"x","params":[1]})"));
+  REQUIRE(bad_params.error);
+  CHECK(bad_params.error->code == rpc_code::invalid_params);
+}
+
+TEST_CASE("jsonrpc parse enforces the nesting limit", "[mcp]") {
+  rpc_error err;
+  CHECK(parse_json("[[[[1]]]]", 8, err));
+  CHECK_FALSE(parse_json("[[[[[[[[[[1]]]]]]]]]]", 8, err));
+  CHECK(err.code == rpc_code::parse_error);
+  CHECK_FALSE(parse_json("{\"a\":", 8, err));
+  CHECK_FALSE(parse_json("\"\xff\"", 8, err));  // invalid UTF-8
+}
+
+TEST_CASE("protocol versions negotiate to the client's or our latest", "[mcp]") {
+  CHECK(negotiate("2024-11-05") == protocol_version::v2024_11_05);
+  CHECK(negotiate("2025-03-26") == protocol_version::v2025_03_26);
+  CHECK(negotiate("2025-06-18") == protocol_version::v2025_06_18);
+  CHECK(negotiate("2025-11-25") == protocol_version::v2025_11_25);
+  CHECK(negotiate("2099-01-01") == latest_version);
+  for (auto v : supported_versions) CHECK(parse_protocol_version(to_string(v)) == v);
+}
+
+TEST_CASE("cursors round-trip and reject foreign tokens", "[mcp]") {
+  for (std::size_t n : {0u, 1u, 50u, 123456u}) CHECK(decode_cursor(encode_cursor(n)) == n);
+  CHECK_FALSE(decode_cursor("not a cursor"));
+  CHECK_FALSE(decode_cursor(base64url_encode("list:12x")));
+  CHECK_FALSE(decode_cursor(""));
+  for (std::string s : {"", "a", "ab", "abc", "abcd", "\x01\xff\x80"}) {
+    CHECK(base64url_decode(base64url_encode(s)) == s);
+  }
+}
+
+TEST_CASE("schema check names the field and the reason", "[mcp]") {
+  auto schema = json::parse(R"({
+    "type":"object","additionalProperties":false,"required":["contact"],
+    "properties":{
+      "contact":{"type":"string","minLength":1},
+      "limit":{"type":"integer","minimum":1,"maximum":100},
+      "direction":{"type":"string","enum":["inbound","outbound","all"]},
+      "tags":{"type":"array","items":{"type":"string"},"maxItems":2}}})")
+                    .as_object();
+  CHECK_FALSE(check_schema(schema, json::parse(R"({"contact":"x","limit":20})"), "arguments"));
+  auto check = [&](const char* args, const char* field, const char* reason_part) {
+    auto v = check_schema(schema, json::parse(args), "arguments");
+    REQUIRE(v);
+    CHECK(v->field == field);
+    CHECK_THAT(v->reason, Catch::Contains(reason_part));
+  };
+  check(R"({})", "arguments.contact", "required");
+  check(R"({"contact":"x","limit":101})", "arguments.limit", "at most 100");
+  check(R"({"contact":"x","limit":0})", "arguments.limit", "at least 1");
+  check(R"({"contact":"x","limit":2.5})", "arguments.limit", "integer");
+  check(R"({"contact":"x","direction":"up"})", "arguments.direction", "one of");
+  check(R"({"contact":""})", "arguments.contact", "at least 1");
+  check(R"({"contact":"x","tags":["a",1]})", "arguments.tags[1]", "string");
+  check(R"({"contact":"x","tags":["a","b","c"]})", "arguments.tags", "at most 2");
+  check(R"({"contact":"x","colour":"red"})", "arguments.colour", "not a known argument");
+}
+
+TEST_CASE("uri templates match one path segment per variable", "[mcp]") {
+  auto vars = match_uri_template("pons://conversations/{id}", "pons://conversations/42");
+  REQUIRE(vars);
+  CHECK(vars->at("id") == "42");
+  CHECK_FALSE(match_uri_template("pons://conversations/{id}", "pons://conversations/"));
+  CHECK_FALSE(match_uri_template("pons://conversations/{id}", "pons://conversations/4/2"));
+  auto two = match_uri_template("x://{a}/m/{b}.json", "x://one/m/two.json");
+  REQUIRE(two);
+  CHECK(two->at("a") == "one");
+  CHECK(two->at("b") == "two");
+  CHECK(template_variables("x://{a}/m/{b}") == std::vector<std::string>{"a", "b"});
+}
