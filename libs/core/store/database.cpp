@@ -294,7 +294,9 @@ statement& statement::bind(int index, double value) {
 }
 
 statement& statement::bind(int index, std::string_view value) {
-  sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  // A default string_view has a null data(), which SQLite would store as NULL: bind "" instead.
+  const char* data = value.data() ? value.data() : "";
+  sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   return *this;
 }
 

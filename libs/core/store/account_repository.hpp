@@ -1,0 +1,64 @@
+#pragma once
+// Accounts (WhatsApp Business Accounts) and their phone numbers. Secrets are never stored: an
+// account holds only the names (references) of the environment variables or config keys that
+// carry its app secret, access token and verify token.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/store/error.hpp"
+#include "core/store/timestamp.hpp"
+
+namespace pons::store {
+
+class database;
+
+/// One row of `accounts`.
+struct account_record {
+  std::int64_t id = 0;
+  std::string waba_id;
+  std::string name;
+  std::string app_secret_ref;    // e.g. "WA_APP_SECRET"; never the secret itself
+  std::string access_token_ref;  // e.g. "WA_ACCESS_TOKEN"
+  std::string verify_token_ref;  // e.g. "WA_WEBHOOK_VERIFY_TOKEN"
+};
+
+/// One row of `phone_numbers`, with its account's WABA id.
+struct phone_number_record {
+  std::int64_t id = 0;
+  std::string phone_number_id;
+  std::int64_t account_id = 0;
+  std::string waba_id;
+  std::string display_phone_number;
+  std::string verified_name;
+  bool is_default = false;
+};
+
+/// Inserts or updates the account with `a.waba_id`; non-empty fields overwrite. Returns its id.
+result<std::int64_t> upsert_account(database& db, const account_record& a, time_point now);
+
+/// Inserts or updates a phone number under the account `waba_id` (created when missing);
+/// non-empty fields overwrite, `is_default` is written as given. Returns its id.
+result<std::int64_t> upsert_phone_number(database& db, std::string_view waba_id,
+                                         const phone_number_record& p, time_point now);
+
+/// Makes sure the phone number exists (creating it and its account when missing) without
+/// overwriting what is known; fills in an empty display number. Returns its id.
+result<std::int64_t> ensure_phone_number(database& db, std::string_view waba_id,
+                                         std::string_view phone_number_id,
+                                         std::string_view display_phone_number, time_point now);
+
+/// Every account, by id.
+result<std::vector<account_record>> list_accounts(database& db);
+
+/// Every phone number with its WABA id, default first.
+result<std::vector<phone_number_record>> list_phone_numbers(database& db);
+
+/// The phone number with Meta id `phone_number_id`, or nullopt.
+result<std::optional<phone_number_record>> find_phone_number(database& db,
+                                                             std::string_view phone_number_id);
+
+}  // namespace pons::store

@@ -1,0 +1,97 @@
+#include "core/store/event_log_repository.hpp"
+
+#include "core/store/database.hpp"
+#include "core/store/sql_support.hpp"
+
+namespace pons::store {
+
+result<bool> mark_processed(database& db, std::string_view key, time_point now) {
+  if (key.empty()) return detail::bool_error(store_errc::invalid_argument);
+  auto st = db.prepare("INSERT OR IGNORE INTO processed_events(key, created_at) VALUES (?1, ?2)");
+  if (!st) return detail::bool_error(st.error());
+  st->bind_all(key, format_timestamp(now));
+  auto n = st->run();
+  if (!n) return detail::bool_error(n.error());
+  return *n == 1;
+}
+
+result<bool> is_processed(database& db, std::string_view key) {
+  auto st = db.prepare("SELECT 1 FROM processed_events WHERE key = ?1");
+  if (!st) return detail::bool_error(st.error());
+  st->bind(1, key);
+  return st->step();
+}
+
+result<std::int64_t> insert_webhook_log(database& db, const webhook_log_entry& e) {
+  PONS_STORE_TRY(st, db.prepare("INSERT INTO webhook_log(received_at, request_id, phone_number_id, "
+                                "signature, http_status, messages, statuses, duplicates, body) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+  st.bind_all(e.received_at, e.request_id, e.phone_number_id, e.signature, e.http_status,
+              e.messages, e.statuses, e.duplicates, e.body);
+  PONS_STORE_CHECK(st.run());
+  return db.last_insert_rowid();
+}
+
+result<std::vector<webhook_log_entry>> recent_webhook_log(database& db, int limit) {
+  PONS_STORE_TRY(st, db.prepare("SELECT id, received_at, request_id, phone_number_id, signature, "
+                                "http_status, messages, statuses, duplicates, body "
+                                "FROM webhook_log ORDER BY id DESC LIMIT ?1"));
+  st.bind(1, limit);
+  std::vector<webhook_log_entry> out;
+  for (;;) {
+    PONS_STORE_TRY(row, st.step());
+    if (!row) break;
+    webhook_log_entry e;
+    e.id = st.column_int64(0);
+    e.received_at = st.column_text(1);
+    e.request_id = st.column_text(2);
+    e.phone_number_id = st.column_text(3);
+    e.signature = st.column_text(4);
+    e.http_status = st.column_int(5);
+    e.messages = st.column_int(6);
+    e.statuses = st.column_int(7);
+    e.duplicates = st.column_int(8);
+    e.body = st.column_text(9);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+result<int> prune_event_log(database& db, std::string_view before) {
+  PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  PONS_STORE_TRY(log, db.prepare("DELETE FROM webhook_log WHERE received_at < ?1"));
+  log.bind(1, before);
+  PONS_STORE_TRY(a, log.run());
+  PONS_STORE_TRY(keys, db.prepare("DELETE FROM processed_events WHERE created_at < ?1"));
+  keys.bind(1, before);
+  PONS_STORE_TRY(b, keys.run());
+  PONS_STORE_CHECK(scope.commit());
+  return a + b;
+}
+
+result<void> record_pull(database& db, const pull_cursor& c) {
+  PONS_STORE_TRY(st, db.prepare("INSERT INTO mcp_pull_cursors(client_name, phone_number_id, "
+                                "last_pulled_at, last_message_id) VALUES (?1, ?2, ?3, ?4) "
+                                "ON CONFLICT(client_name, phone_number_id) DO UPDATE SET "
+                                "last_pulled_at = ?3, last_message_id = max(last_message_id, ?4)"));
+  st.bind_all(c.client_name, c.phone_number_id, c.last_pulled_at, c.last_message_id);
+  PONS_STORE_CHECK(st.run());
+  return {};
+}
+
+result<std::optional<pull_cursor>> get_pull_cursor(database& db, std::string_view client_name,
+                                                   std::string_view phone_number_id) {
+  PONS_STORE_TRY(st, db.prepare("SELECT last_pulled_at, last_message_id FROM mcp_pull_cursors "
+                                "WHERE client_name = ?1 AND phone_number_id = ?2"));
+  st.bind_all(client_name, phone_number_id);
+  PONS_STORE_TRY(row, st.step());
+  if (!row) return std::optional<pull_cursor>();
+  pull_cursor c;
+  c.client_name = std::string(client_name);
+  c.phone_number_id = std::string(phone_number_id);
+  c.last_pulled_at = st.column_text(0);
+  c.last_message_id = st.column_int64(1);
+  return std::optional<pull_cursor>(std::move(c));
+}
+
+}  // namespace pons::store

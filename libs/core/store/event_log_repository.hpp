@@ -1,0 +1,63 @@
+#pragma once
+// Idempotency keys of processed webhook items, the webhook request log, and the MCP clients'
+// pull cursors.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/store/error.hpp"
+#include "core/store/timestamp.hpp"
+
+namespace pons::store {
+
+class database;
+
+/// Records `key` as processed; true when it is new, false when it was already there.
+result<bool> mark_processed(database& db, std::string_view key, time_point now);
+
+/// True when `key` was processed before.
+result<bool> is_processed(database& db, std::string_view key);
+
+/// One row of webhook_log. `body` must already be redacted.
+struct webhook_log_entry {
+  std::int64_t id = 0;
+  std::string received_at;
+  std::string request_id;
+  std::string phone_number_id;
+  std::string signature;  // valid | invalid | missing | ""
+  int http_status = 0;
+  int messages = 0;
+  int statuses = 0;
+  int duplicates = 0;
+  std::string body;
+};
+
+/// Appends a row to webhook_log (id and received_at as given). Returns its id.
+result<std::int64_t> insert_webhook_log(database& db, const webhook_log_entry& e);
+
+/// The newest `limit` rows of webhook_log, newest first.
+result<std::vector<webhook_log_entry>> recent_webhook_log(database& db, int limit = 50);
+
+/// Deletes webhook_log rows and processed_events older than `before` (ISO time); returns the rows
+/// deleted. Meta retries for up to 7 days, so keep at least that long.
+result<int> prune_event_log(database& db, std::string_view before);
+
+/// What an MCP client last pulled from a number.
+struct pull_cursor {
+  std::string client_name;
+  std::string phone_number_id;
+  std::string last_pulled_at;
+  std::int64_t last_message_id = 0;
+};
+
+/// Records a pull (upsert on client x number).
+result<void> record_pull(database& db, const pull_cursor& c);
+
+/// The client's cursor for a number, or nullopt.
+result<std::optional<pull_cursor>> get_pull_cursor(database& db, std::string_view client_name,
+                                                   std::string_view phone_number_id);
+
+}  // namespace pons::store

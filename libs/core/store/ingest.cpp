@@ -1,0 +1,296 @@
+#include "core/store/ingest.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <map>
+
+#include "core/domain/idempotency.hpp"
+#include "core/store/account_repository.hpp"
+#include "core/store/contact_repository.hpp"
+#include "core/store/conversation_repository.hpp"
+#include "core/store/database.hpp"
+#include "core/store/event_log_repository.hpp"
+#include "core/store/media_repository.hpp"
+#include "core/store/message_repository.hpp"
+#include "core/store/outbox_repository.hpp"
+#include "core/store/sql_support.hpp"
+#include "core/store/status_repository.hpp"
+#include "core/store/template_repository.hpp"
+
+namespace pons::store {
+
+namespace {
+
+namespace json = boost::json;
+
+struct number_info {
+  std::int64_t account_id = 0;
+  std::string waba_id;
+};
+
+// Per-batch cache of the numbers already made sure of.
+class number_cache {
+ public:
+  explicit number_cache(database& db, time_point now) : db_(db), now_(now) {}
+
+  result<number_info> resolve(const std::string& phone_number_id, const std::string& waba_id,
+                              const std::string& display) {
+    auto it = known_.find(phone_number_id);
+    if (it != known_.end()) return it->second;
+    PONS_STORE_CHECK(ensure_phone_number(db_, waba_id, phone_number_id, display, now_));
+    PONS_STORE_TRY(p, find_phone_number(db_, phone_number_id));
+    if (!p) return store_errc::not_found;
+    number_info info{p->account_id, p->waba_id};
+    known_.emplace(phone_number_id, info);
+    return info;
+  }
+
+ private:
+  database& db_;
+  time_point now_;
+  std::map<std::string, number_info> known_;
+};
+
+std::string event_payload_inbound(const domain::inbound_message& m, std::int64_t id,
+                                  const std::string& created_at) {
+  json::object p;
+  p["messageId"] = id;
+  p["wamid"] = m.wamid;
+  p["phoneNumberId"] = m.phone_number_id;
+  p["displayPhoneNumber"] = m.display_phone_number;
+  p["from"] = m.from;
+  if (!m.from_user_id.empty()) p["fromUserId"] = m.from_user_id;
+  p["profileName"] = m.sender.profile_name;
+  p["type"] = m.type;
+  p["text"] = m.text;
+  p["timestamp"] = m.timestamp;
+  p["createdAt"] = created_at;
+  if (m.context && !m.context->message_id.empty()) p["replyTo"] = m.context->message_id;
+  if (m.media) {
+    p["media"] = json::object{{"id", m.media->media_id},
+                              {"mimeType", m.media->mime_type},
+                              {"sha256", m.media->sha256},
+                              {"caption", m.media->caption},
+                              {"filename", m.media->filename}};
+  }
+  if (m.place) {
+    p["location"] = json::object{{"latitude", m.place->latitude},
+                                 {"longitude", m.place->longitude},
+                                 {"name", m.place->name},
+                                 {"address", m.place->address}};
+  }
+  if (m.reacted) {
+    p["reaction"] = json::object{{"messageId", m.reacted->message_id}, {"emoji", m.reacted->emoji}};
+  }
+  return json::serialize(p);
+}
+
+std::string event_payload_status(const domain::status_update& s, const status_outcome& o) {
+  json::object p;
+  p["wamid"] = s.wamid;
+  p["status"] = s.status;
+  p["timestamp"] = s.timestamp;
+  p["phoneNumberId"] = s.phone_number_id;
+  p["recipientId"] = s.recipient_id;
+  if (!s.recipient_user_id.empty()) p["recipientUserId"] = s.recipient_user_id;
+  if (o.known_message) p["messageId"] = o.message_id;
+  p["applied"] = o.applied;
+  p["currentStatus"] = o.current_status;
+  if (!s.errors.empty()) {
+    json::array errors;
+    for (const auto& e : s.errors) {
+      errors.push_back(json::object{
+          {"code", e.code}, {"title", e.title}, {"message", e.message}, {"details", e.details}});
+    }
+    p["errors"] = std::move(errors);
+  }
+  if (s.pricing) {
+    p["pricing"] = json::object{{"billable", s.pricing->billable},
+                                {"model", s.pricing->pricing_model},
+                                {"category", s.pricing->pricing_category},
+                                {"type", s.pricing->pricing_type}};
+  }
+  return json::serialize(p);
+}
+
+// Meta sends ids as numbers or strings depending on the field's age; keep them as text.
+std::string json_text(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return {};
+  if (it->value().is_string()) return std::string(it->value().as_string());
+  if (it->value().is_int64()) return std::to_string(it->value().as_int64());
+  if (it->value().is_uint64()) return std::to_string(it->value().as_uint64());
+  return {};
+}
+
+result<bool> apply_template_event(database& db, const domain::account_event& e, time_point now) {
+  boost::system::error_code ec;
+  json::value v = json::parse(e.value_json, ec);
+  if (ec || !v.is_object()) return false;
+  const auto& o = v.as_object();
+  const std::string name = json_text(o, "message_template_name");
+  const std::string id = json_text(o, "message_template_id");
+  if (name.empty() && id.empty()) return false;
+  std::string status = json_text(o, "event");
+  if (status.empty()) status = e.event;
+  std::string reason = json_text(o, "reason");
+  if (reason == "NONE") reason.clear();
+  auto r = update_template_status(db, e.waba_id, id, name,
+                                  json_text(o, "message_template_language"), status, reason, now);
+  if (!r) return detail::bool_error(r.error());
+  return true;
+}
+
+result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& batch,
+                                  const ingest_context& ctx) {
+  ingest_summary sum;
+  const time_point now = ctx.received_at;
+  number_cache numbers(db, now);
+
+  // Contacts listed in the payload (also those of statuses-only changes, if any).
+  for (std::size_t i = 0; i < batch.contacts.size(); ++i) {
+    const auto& c = batch.contacts[i];
+    if (c.wa_id.empty() && c.user_id.empty()) continue;
+    if (i >= batch.contact_phone_number_ids.size()) break;
+    const std::string& pnid = batch.contact_phone_number_ids[i];
+    if (pnid.empty()) continue;
+    // The WABA of a contact's number comes with its messages; look for one.
+    std::string waba, display;
+    for (const auto& m : batch.messages) {
+      if (m.phone_number_id == pnid) {
+        waba = m.waba_id;
+        display = m.display_phone_number;
+        break;
+      }
+    }
+    PONS_STORE_TRY(num, numbers.resolve(pnid, waba, display));
+    PONS_STORE_CHECK(upsert_contact(db, num.account_id, c, now));
+  }
+
+  for (const auto& m : batch.messages) {
+    const auto key = domain::idempotency_key(m);
+    if (key) {
+      PONS_STORE_TRY(fresh, mark_processed(db, *key, now));
+      if (!fresh) {
+        ++sum.duplicates;
+        continue;
+      }
+    }
+    PONS_STORE_TRY(num, numbers.resolve(m.phone_number_id, m.waba_id, m.display_phone_number));
+    domain::contact who = m.sender;
+    if (who.wa_id.empty()) who.wa_id = m.from;
+    if (who.user_id.empty()) who.user_id = m.from_user_id;
+    if (who.wa_id.empty() && who.user_id.empty()) who.wa_id = "unknown";
+    PONS_STORE_TRY(contact, upsert_contact(db, num.account_id, who, now));
+    PONS_STORE_TRY(conversation_id, upsert_conversation(db, m.phone_number_id, contact.id, now));
+    PONS_STORE_TRY(pos, insert_inbound_message(db, m, contact.id, conversation_id, now));
+    // Meta's timestamp opens the window; without one, the time we received the message does.
+    const std::string window = m.timestamp_unix > 0
+                                   ? window_expiry_for(m.timestamp_unix)
+                                   : format_timestamp(now + std::chrono::hours(24));
+    PONS_STORE_CHECK(
+        record_inbound(db, conversation_id, pos.created_at, window,
+                       message_preview(m.type, m.text, m.reacted ? m.reacted->emoji : "")));
+    if (m.media && !m.media->media_id.empty()) {
+      PONS_STORE_CHECK(enqueue_media(db, pos.id, m.phone_number_id, *m.media, now));
+      ++sum.media_jobs;
+    }
+    outbox_event ev;
+    ev.event_key = key ? *key : "row:" + std::to_string(pos.id);
+    ev.type = std::string(event_inbound_received);
+    ev.source = ctx.event_source;
+    ev.occurred_at = m.timestamp_unix > 0 ? format_unix_seconds(m.timestamp_unix) : pos.created_at;
+    ev.account_id = num.waba_id;
+    ev.phone_number_id = m.phone_number_id;
+    ev.payload_json = event_payload_inbound(m, pos.id, pos.created_at);
+    PONS_STORE_TRY(deliveries, enqueue_webhook_event(db, ev, now));
+    sum.events += deliveries;
+    ++sum.messages_new;
+    sum.new_message_ids.push_back(pos.id);
+  }
+
+  for (const auto& s : batch.statuses) {
+    const auto key = domain::idempotency_key(s);
+    if (!key) continue;  // no wamid or no status: nothing to apply it to
+    PONS_STORE_TRY(fresh, mark_processed(db, *key, now));
+    if (!fresh) {
+      ++sum.duplicates;
+      continue;
+    }
+    PONS_STORE_TRY(outcome, apply_status(db, s, now));
+    ++sum.statuses_recorded;
+    if (outcome.applied) ++sum.statuses_applied;
+    outbox_event ev;
+    ev.event_key = *key;
+    ev.type = std::string(event_status_updated);
+    ev.source = ctx.event_source;
+    ev.occurred_at =
+        s.timestamp_unix > 0 ? format_unix_seconds(s.timestamp_unix) : format_timestamp(now);
+    ev.account_id = s.waba_id;
+    ev.phone_number_id = s.phone_number_id;
+    ev.payload_json = event_payload_status(s, outcome);
+    PONS_STORE_TRY(deliveries, enqueue_webhook_event(db, ev, now));
+    sum.events += deliveries;
+  }
+
+  for (const auto& e : batch.events) {
+    if (e.field != "message_template_status_update") continue;
+    PONS_STORE_TRY(applied, apply_template_event(db, e, now));
+    if (applied) ++sum.templates;
+  }
+
+  webhook_log_entry log;
+  log.received_at = format_timestamp(now);
+  log.request_id = ctx.request_id;
+  log.phone_number_id = !ctx.phone_number_id.empty()     ? ctx.phone_number_id
+                        : batch.phone_number_ids.empty() ? std::string()
+                                                         : batch.phone_number_ids.front();
+  log.signature = ctx.signature;
+  log.http_status = ctx.http_status;
+  log.messages = sum.messages_new;
+  log.statuses = sum.statuses_recorded;
+  log.duplicates = sum.duplicates;
+  log.body = ctx.redacted_body;
+  PONS_STORE_TRY(log_id, insert_webhook_log(db, log));
+  sum.webhook_log_id = log_id;
+  return sum;
+}
+
+}  // namespace
+
+result<ingest_summary> ingest_batch(database& db, const domain::webhook_batch& batch,
+                                    const ingest_context& context) {
+  PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  PONS_STORE_TRY(sum, ingest_one(db, batch, context));
+  PONS_STORE_CHECK(scope.commit());
+  return std::move(sum);
+}
+
+result<std::vector<result<ingest_summary>>> ingest_batches(
+    database& db, std::span<const ingest_request> requests) {
+  PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  std::vector<result<ingest_summary>> out;
+  out.reserve(requests.size());
+  for (const auto& req : requests) {
+    if (!req.batch || !req.context) {
+      out.emplace_back(boost::system::in_place_error,
+                       make_error_code(store_errc::invalid_argument));
+      continue;
+    }
+    PONS_STORE_CHECK(db.exec("SAVEPOINT ingest_one"));
+    auto sum = ingest_one(db, *req.batch, *req.context);
+    if (sum) {
+      PONS_STORE_CHECK(db.exec("RELEASE ingest_one"));
+    } else {
+      // Undo this batch only; the others in the group still commit.
+      PONS_STORE_CHECK(db.exec("ROLLBACK TO ingest_one; RELEASE ingest_one"));
+    }
+    out.push_back(std::move(sum));
+  }
+  PONS_STORE_CHECK(scope.commit());
+  return out;
+}
+
+}  // namespace pons::store

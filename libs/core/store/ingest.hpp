@@ -1,0 +1,62 @@
+#pragma once
+// The webhook ingest: everything one Meta webhook POST carries, written in ONE BEGIN IMMEDIATE
+// transaction (idempotency keys, contacts, conversations, messages, statuses, template updates,
+// media jobs, forwarding outbox rows and the webhook_log row). ingest_batches() writes several
+// POSTs in one transaction (group commit) so one fsync covers many requests.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/domain/message.hpp"
+#include "core/store/error.hpp"
+#include "core/store/timestamp.hpp"
+
+namespace pons::store {
+
+class database;
+
+/// Facts about the HTTP request a batch came from.
+struct ingest_context {
+  std::string request_id;
+  time_point received_at;     // also the "now" of every row written
+  std::string redacted_body;  // stored in webhook_log; must already be redacted
+  std::string signature = "valid";
+  int http_status = 200;
+  std::string phone_number_id;        // for webhook_log; "" = the batch's first number
+  std::string event_source = "pons";  // "source" of forwarded event envelopes
+};
+
+/// What one batch changed.
+struct ingest_summary {
+  int messages_new = 0;
+  int duplicates = 0;         // messages and statuses already ingested earlier
+  int statuses_recorded = 0;  // new status events (applied or not)
+  int statuses_applied = 0;   // statuses that moved a message forward
+  int events = 0;             // forwarding deliveries queued
+  int media_jobs = 0;
+  int templates = 0;  // template status updates applied
+  std::int64_t webhook_log_id = 0;
+  std::vector<std::int64_t> new_message_ids;  // row ids of the messages stored
+};
+
+/// Writes one batch in one IMMEDIATE transaction (or inside the caller's open transaction).
+/// A redelivered batch writes only its webhook_log row and counts duplicates.
+result<ingest_summary> ingest_batch(database& db, const domain::webhook_batch& batch,
+                                    const ingest_context& context);
+
+/// One POST for ingest_batches.
+struct ingest_request {
+  const domain::webhook_batch* batch = nullptr;
+  const ingest_context* context = nullptr;
+};
+
+/// Writes several POSTs in ONE transaction (group commit), each inside its own SAVEPOINT: a batch
+/// that fails is rolled back alone and reported in its slot, the others commit. The outer result
+/// fails only when the transaction itself could not begin or commit (then nothing was written;
+/// answer every request 500). A request may only be acknowledged after this returns.
+result<std::vector<result<ingest_summary>>> ingest_batches(
+    database& db, std::span<const ingest_request> requests);
+
+}  // namespace pons::store

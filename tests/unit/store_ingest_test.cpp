@@ -1,0 +1,276 @@
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/meta/json_reader.hpp"
+#include "core/meta/webhook_normaliser.hpp"
+#include "core/store/conversation_repository.hpp"
+#include "core/store/database.hpp"
+#include "core/store/event_log_repository.hpp"
+#include "core/store/ingest.hpp"
+#include "core/store/media_repository.hpp"
+#include "core/store/message_repository.hpp"
+#include "core/store/outbox_repository.hpp"
+#include "core/store/status_repository.hpp"
+#include "core/store/template_repository.hpp"
+#include "unit/store_test_util.hpp"
+
+using namespace pons::store;
+using pons::store::test::temp_dir;
+namespace domain = pons::domain;
+namespace fs = std::filesystem;
+
+namespace {
+
+domain::inbound_message text_message(const std::string& wamid, const std::string& from,
+                                     const std::string& text, std::int64_t ts,
+                                     const std::string& pnid = "PN1") {
+  domain::inbound_message m;
+  m.phone_number_id = pnid;
+  m.display_phone_number = "15550001111";
+  m.waba_id = "WABA1";
+  m.wamid = wamid;
+  m.from = from;
+  m.sender = {from, "", "", "Alice"};
+  m.timestamp = std::to_string(ts);
+  m.timestamp_unix = ts;
+  m.type = "text";
+  m.text = text;
+  m.raw_json = R"({"id":")" + wamid + R"("})";
+  return m;
+}
+
+domain::status_update status_of(const std::string& wamid, const std::string& status,
+                                std::int64_t ts) {
+  domain::status_update s;
+  s.phone_number_id = "PN1";
+  s.waba_id = "WABA1";
+  s.wamid = wamid;
+  s.status = status;
+  s.timestamp = std::to_string(ts);
+  s.timestamp_unix = ts;
+  s.recipient_id = "447700900123";
+  return s;
+}
+
+ingest_context context(const std::string& request_id) {
+  ingest_context c;
+  c.request_id = request_id;
+  c.received_at = *parse_timestamp("2026-11-25T14:00:00.000Z");
+  c.redacted_body = R"({"object":"whatsapp_business_account"})";
+  return c;
+}
+
+std::int64_t count(database& db, const std::string& table) {
+  return db.query_int64("SELECT count(*) FROM " + table).value();
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  REQUIRE(in);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("store: ingest writes a batch in one transaction and a replay adds nothing",
+          "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  domain::webhook_batch batch;
+  batch.object = "whatsapp_business_account";
+  batch.phone_number_ids = {"PN1"};
+  batch.contacts = {{"447700900123", "", "", "Alice"}};
+  batch.contact_phone_number_ids = {"PN1"};
+  batch.messages.push_back(text_message("wamid.1", "447700900123", "hello there", 1700000000));
+  auto img = text_message("wamid.2", "447700900123", "look", 1700000005);
+  img.type = "image";
+  img.media = domain::media_ref{"MEDIA1", "image/jpeg", "c2hh", "look", "", "", false, false};
+  batch.messages.push_back(img);
+
+  auto first = ingest_batch(db, batch, context("req-1")).value();
+  CHECK(first.messages_new == 2);
+  CHECK(first.duplicates == 0);
+  CHECK(first.media_jobs == 1);
+  CHECK(first.new_message_ids.size() == 2);
+  CHECK(count(db, "messages") == 2);
+  CHECK(count(db, "contacts") == 1);
+  CHECK(count(db, "conversations") == 1);
+  CHECK(count(db, "processed_events") == 2);
+  CHECK(count(db, "media") == 1);
+  CHECK(count(db, "webhook_log") == 1);
+
+  auto conv = list_conversations(db, {}).value().at(0);
+  CHECK(conv.unread_count == 2);
+  CHECK(conv.preview == "look");
+  CHECK(conv.window_expires_at == format_unix_seconds(1700000005 + 24 * 3600));
+  CHECK(conv.contact_profile_name == "Alice");
+  auto stored = find_message_by_wamid(db, "wamid.2").value().value();
+  CHECK(stored.media_state == "queued");
+  CHECK(stored.media_caption == "look");
+
+  // Meta redelivers the same POST: only the log row is added.
+  auto replay = ingest_batch(db, batch, context("req-2")).value();
+  CHECK(replay.messages_new == 0);
+  CHECK(replay.duplicates == 2);
+  CHECK(count(db, "messages") == 2);
+  CHECK(count(db, "media") == 1);
+  CHECK(list_conversations(db, {}).value().at(0).unread_count == 2);
+  CHECK(count(db, "webhook_log") == 2);
+  CHECK(recent_webhook_log(db, 1).value().at(0).duplicates == 2);
+}
+
+TEST_CASE("store: ingest of statuses is monotonic and keeps early statuses", "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  const auto now = *parse_timestamp("2026-11-25T14:00:00.000Z");
+  // An outbound message already sent through the API.
+  outbound_message out;
+  out.phone_number_id = "PN1";
+  out.waba_id = "WABA1";
+  out.to.wa_id = "447700900123";
+  out.type = "text";
+  out.text = "your code is 1234";
+  auto sent = insert_outbound_pending(db, out, now).value();
+  REQUIRE(mark_outbound_sent(db, sent.position.id, "wamid.OUT", now).has_value());
+
+  domain::webhook_batch read_first;
+  read_first.statuses = {status_of("wamid.OUT", "read", 1700000010),
+                         status_of("wamid.OUT", "delivered", 1700000005)};
+  auto sum = ingest_batch(db, read_first, context("r1")).value();
+  CHECK(sum.statuses_recorded == 2);
+  CHECK(sum.statuses_applied == 1);
+  CHECK(get_message(db, sent.position.id).value()->status == "read");
+  auto replay = ingest_batch(db, read_first, context("r2")).value();
+  CHECK(replay.duplicates == 2);
+  CHECK(replay.statuses_recorded == 0);
+  CHECK(list_status_events(db, "wamid.OUT").value().size() == 2);
+
+  // Statuses for a message whose send response has not been recorded yet.
+  domain::webhook_batch early;
+  early.statuses = {status_of("wamid.LATE", "delivered", 1700000020)};
+  CHECK(ingest_batch(db, early, context("r3")).value().statuses_applied == 0);
+  auto pending = insert_outbound_pending(db, out, now).value();
+  REQUIRE(mark_outbound_sent(db, pending.position.id, "wamid.LATE", now).has_value());
+  CHECK(get_message(db, pending.position.id).value()->status == "delivered");
+}
+
+TEST_CASE("store: ingest_batches group-commits and isolates a failing batch", "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  std::vector<domain::webhook_batch> batches(4);
+  std::vector<ingest_context> contexts;
+  for (int i = 0; i < 4; ++i) {
+    batches[i].messages.push_back(text_message(
+        "wamid.G" + std::to_string(i), "4477009001" + std::to_string(i), "hi", 1700000000 + i));
+    contexts.push_back(context("req-" + std::to_string(i)));
+  }
+  batches[3].messages.push_back(batches[0].messages[0]);  // duplicate of batch 0, same group
+  // Batch 2 cannot be stored: a test-only trigger refuses its message.
+  batches[2].messages[0].text = "boom";
+  REQUIRE(db.exec("CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON messages "
+                  "WHEN new.text = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+              .has_value());
+
+  std::vector<ingest_request> reqs;
+  for (int i = 0; i < 4; ++i) reqs.push_back({&batches[i], &contexts[i]});
+  auto results = ingest_batches(db, reqs).value();
+  REQUIRE(results.size() == 4);
+  CHECK(results[0].has_value());
+  CHECK(results[1].has_value());
+  CHECK(results[3].has_value());
+  CHECK(results[3]->duplicates == 1);
+  CHECK(results[3]->messages_new == 1);
+  REQUIRE_FALSE(results[2].has_value());
+  CHECK(results[2].error() == store_errc::constraint);
+  // The failed batch left nothing behind (not even its idempotency key, so Meta's retry works);
+  // the others committed.
+  CHECK(count(db, "messages") == 3);
+  CHECK(count(db, "webhook_log") == 3);
+  CHECK_FALSE(is_processed(db, "msg:wamid.G2").value());
+  CHECK(is_processed(db, "msg:wamid.G1").value());
+}
+
+TEST_CASE("store: ingest writes forwarding outbox rows for subscribed targets", "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  REQUIRE(
+      db.exec("INSERT INTO webhook_targets(url, event_types, secret, created_at, updated_at) "
+              "VALUES ('https://a.example/hook', '[\"message.inbound.received\"]', 's', 't', 't'),"
+              " ('https://b.example/hook', '[\"message.status.updated\"]', 's', 't', 't'),"
+              " ('https://c.example/hook', '[\"*\"]', 's', 't', 't'),"
+              " ('https://d.example/hook', '[\"message.inbound.received\"]', 's', 't', 't')")
+          .has_value());
+  REQUIRE(
+      db.exec("UPDATE webhook_targets SET enabled = 0 WHERE url LIKE 'https://d.%'").has_value());
+
+  domain::webhook_batch batch;
+  batch.messages.push_back(text_message("wamid.F1", "447700900123", "forward me", 1700000000));
+  batch.statuses.push_back(status_of("wamid.UNKNOWN", "sent", 1700000001));
+  auto sum = ingest_batch(db, batch, context("req")).value();
+  CHECK(sum.events == 4);  // inbound -> a, c; status -> b, c
+  CHECK(count(db, "webhook_events") == 2);
+  CHECK(count(db, "webhook_deliveries") == 4);
+
+  auto st = db.prepare("SELECT body, event_id FROM webhook_events WHERE type = ?1").value();
+  st.bind(1, "message.inbound.received");
+  REQUIRE(st.step().value());
+  auto body = boost::json::parse(st.column_text(0)).as_object();
+  CHECK(body.at("id").as_string() == st.column_text(1));
+  CHECK(body.at("id").as_string() == make_event_id("msg:wamid.F1"));
+  CHECK(body.at("type").as_string() == "message.inbound.received");
+  CHECK(body.at("source").as_string() == "pons");
+  CHECK(body.at("accountId").as_string() == "WABA1");
+  CHECK(body.at("occurredAt").as_string() == "2023-11-14T22:13:20.000Z");
+  CHECK(body.at("payload").at("text").as_string() == "forward me");
+  CHECK(body.at("payload").at("wamid").as_string() == "wamid.F1");
+  st.reset();
+
+  // A replay creates no new event or delivery.
+  CHECK(ingest_batch(db, batch, context("again")).value().events == 0);
+  CHECK(count(db, "webhook_deliveries") == 4);
+}
+
+TEST_CASE("store: every Meta message fixture ingests, and twice is a no-op", "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  const fs::path root = fs::path(PONS_FIXTURES_DIR) / "meta" / "webhooks";
+  int files = 0;
+  std::int64_t stored = 0;
+  for (const char* sub : {"messages", "statuses", "other_fields"}) {
+    for (const auto& entry : fs::directory_iterator(root / sub)) {
+      if (entry.path().extension() != ".json") continue;
+      INFO(entry.path().filename().string());
+      const std::string text = read_file(entry.path());
+      auto value = pons::meta::read_json(text);
+      REQUIRE(value.has_value());
+      auto batch = pons::meta::normalise_webhook(*value);
+      if (!batch) continue;  // Meta's PARTNER_ADDED example has no "object": refused upstream
+      auto ctx = context(entry.path().filename().string());
+      ctx.redacted_body = text;
+      auto first = ingest_batch(db, *batch, ctx);
+      REQUIRE(first.has_value());
+      stored += first->messages_new;
+      const auto rows = count(db, "messages");
+      auto second = ingest_batch(db, *batch, ctx);
+      REQUIRE(second.has_value());
+      CHECK(second->messages_new == 0);
+      CHECK(count(db, "messages") == rows);
+      ++files;
+    }
+  }
+  CHECK(files > 20);
+  CHECK(stored > 10);
+  CHECK(count(db, "messages") == stored);
+  CHECK(count(db, "templates") >= 1);  // from message_template_status_update fixtures
+  // Username (BSUID) users are stored and addressable by user id.
+  CHECK(
+      db.query_int64("SELECT count(*) FROM contacts WHERE wa_id = '' AND user_id <> ''").value() >=
+      1);
+}

@@ -1,0 +1,449 @@
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <set>
+#include <string>
+
+#include "core/store/account_repository.hpp"
+#include "core/store/contact_repository.hpp"
+#include "core/store/conversation_repository.hpp"
+#include "core/store/database.hpp"
+#include "core/store/event_log_repository.hpp"
+#include "core/store/media_repository.hpp"
+#include "core/store/message_repository.hpp"
+#include "core/store/status_repository.hpp"
+#include "core/store/template_repository.hpp"
+#include "unit/store_test_util.hpp"
+
+using namespace pons::store;
+using pons::store::test::temp_dir;
+namespace domain = pons::domain;
+
+namespace {
+
+time_point at(const char* iso) {
+  return *parse_timestamp(iso);
+}
+
+struct fixture {
+  temp_dir dir;
+  database db = std::move(database::open(dir.file("pons.db")).value());
+  time_point now = at("2026-11-25T14:00:00.000Z");
+
+  fixture() {
+    phone_number_record p;
+    p.phone_number_id = "PN1";
+    p.display_phone_number = "15550001111";
+    p.is_default = true;
+    REQUIRE(upsert_phone_number(db, "WABA1", p, now).has_value());
+  }
+
+  std::int64_t account() { return find_phone_number(db, "PN1").value()->account_id; }
+
+  // Sends an outbound text through the pending -> sent flow.
+  std::int64_t send(const std::string& to, const std::string& text, const std::string& wamid) {
+    outbound_message m;
+    m.phone_number_id = "PN1";
+    m.to.wa_id = to;
+    m.type = "text";
+    m.text = text;
+    auto ins = insert_outbound_pending(db, m, now);
+    REQUIRE(ins.has_value());
+    if (!wamid.empty()) REQUIRE(mark_outbound_sent(db, ins->position.id, wamid, now).has_value());
+    return ins->position.id;
+  }
+
+  domain::status_update status(const std::string& wamid, const std::string& s) {
+    domain::status_update u;
+    u.phone_number_id = "PN1";
+    u.waba_id = "WABA1";
+    u.wamid = wamid;
+    u.status = s;
+    u.recipient_id = "447700900123";
+    return u;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("store: accounts and phone numbers upsert without losing fields", "[store]") {
+  fixture f;
+  account_record a;
+  a.waba_id = "WABA1";
+  a.name = "Shop";
+  a.app_secret_ref = "WA_APP_SECRET";
+  REQUIRE(upsert_account(f.db, a, f.now).has_value());
+  account_record rename;
+  rename.waba_id = "WABA1";  // empty fields must not erase the name or refs
+  REQUIRE(upsert_account(f.db, rename, f.now).has_value());
+  auto accounts = list_accounts(f.db).value();
+  REQUIRE(accounts.size() == 1);
+  CHECK(accounts[0].name == "Shop");
+  CHECK(accounts[0].app_secret_ref == "WA_APP_SECRET");
+
+  REQUIRE(ensure_phone_number(f.db, "WABA2", "PN2", "", f.now).has_value());
+  REQUIRE(ensure_phone_number(f.db, "WABA2", "PN2", "15550002222", f.now).has_value());
+  auto numbers = list_phone_numbers(f.db).value();
+  REQUIRE(numbers.size() == 2);
+  CHECK(numbers[0].phone_number_id == "PN1");  // default first
+  CHECK(numbers[1].display_phone_number == "15550002222");
+  CHECK(numbers[1].waba_id == "WABA2");
+  CHECK_FALSE(find_phone_number(f.db, "nope").value().has_value());
+}
+
+TEST_CASE("store: contacts by wa_id or user_id merge and are searchable", "[store]") {
+  fixture f;
+  const auto acct = f.account();
+  auto alice = upsert_contact(f.db, acct, {"447700900123", "", "", "Alice"}, f.now).value();
+  // A later payload adds the business-scoped user id and a username to the same person.
+  auto again = upsert_contact(f.db, acct, {"447700900123", "US.123", "alice_w", ""}, f.now).value();
+  CHECK(again.id == alice.id);
+  CHECK(again.user_id == "US.123");
+  CHECK(again.profile_name == "Alice");  // not erased by an empty name
+  // A username user without a phone number.
+  auto bob = upsert_contact(f.db, acct, {"", "US.456", "bobby", "Bob"}, f.now).value();
+  CHECK(bob.id != alice.id);
+  CHECK(upsert_contact(f.db, acct, {"", "US.456", "", "Bob B"}, f.now).value().id == bob.id);
+  // Neither id: refused.
+  auto none = upsert_contact(f.db, acct, {"", "", "x", "y"}, f.now);
+  REQUIRE_FALSE(none.has_value());
+  CHECK(none.error() == store_errc::invalid_argument);
+
+  CHECK(find_contacts(f.db, "+447700900123").value().at(0).id == alice.id);
+  CHECK(find_contacts(f.db, "US.456").value().at(0).id == bob.id);
+  CHECK(find_contacts(f.db, "bobby").value().at(0).id == bob.id);
+  CHECK(find_contacts(f.db, "000").value().empty());
+  auto by_name = search_contacts(f.db, "ali").value();
+  REQUIRE(by_name.size() == 1);
+  CHECK(by_name[0].id == alice.id);
+  CHECK(search_contacts(f.db, "+44 7700").value().at(0).id == alice.id);
+  CHECK(search_contacts(f.db, "bob").value().at(0).profile_name == "Bob B");
+  CHECK(search_contacts(f.db, "%").value().empty());  // LIKE wildcards are literal
+}
+
+TEST_CASE("store: conversations track window, unread count and answers", "[store]") {
+  fixture f;
+  auto c = upsert_contact(f.db, f.account(), {"447700900123", "", "", "Alice"}, f.now).value();
+  auto id = upsert_conversation(f.db, "PN1", c.id, f.now).value();
+  CHECK(upsert_conversation(f.db, "PN1", c.id, f.now).value() == id);
+
+  REQUIRE(record_inbound(f.db, id, "2026-11-25T14:00:00.000Z", window_expiry_for(1700000000), "hi")
+              .has_value());
+  // An older message delivered late does not shorten the window.
+  REQUIRE(
+      record_inbound(f.db, id, "2026-11-25T14:00:01.000Z", window_expiry_for(1690000000), "older")
+          .has_value());
+  auto conv = get_conversation(f.db, id).value().value();
+  CHECK(conv.unread_count == 2);
+  CHECK(conv.window_expires_at == "2023-11-15T22:13:20.000Z");
+  CHECK(conv.last_direction == "inbound");
+  CHECK(conv.contact_profile_name == "Alice");
+
+  conversation_filter unanswered;
+  unanswered.unanswered_only = true;
+  CHECK(list_conversations(f.db, unanswered).value().size() == 1);
+  REQUIRE(record_outbound(f.db, id, "2026-11-25T14:00:02.000Z", "hello back").has_value());
+  CHECK(list_conversations(f.db, unanswered).value().empty());
+  conversation_filter unread;
+  unread.unread_only = true;
+  CHECK(list_conversations(f.db, unread).value().size() == 1);
+  REQUIRE(mark_conversation_read(f.db, id).has_value());
+  CHECK(list_conversations(f.db, unread).value().empty());
+  conv = get_conversation(f.db, id).value().value();
+  CHECK(conv.preview == "hello back");
+  CHECK(conv.unread_count == 0);
+  CHECK(mark_conversation_read(f.db, 999).error() == store_errc::not_found);
+}
+
+TEST_CASE("store: outbound pending -> sent, idempotency key returns the first message", "[store]") {
+  fixture f;
+  outbound_message m;
+  m.phone_number_id = "PN1";
+  m.to.wa_id = "447700900123";
+  m.type = "text";
+  m.text = "Your order shipped";
+  m.idempotency_key = "client-1";
+  auto first = insert_outbound_pending(f.db, m, f.now).value();
+  CHECK(first.created);
+  auto second = insert_outbound_pending(f.db, m, f.now).value();
+  CHECK_FALSE(second.created);
+  CHECK(second.position.id == first.position.id);
+  REQUIRE(second.existing.has_value());
+  CHECK(second.existing->status == "pending");
+  CHECK(f.db.query_int64("SELECT count(*) FROM messages").value() == 1);
+
+  REQUIRE(mark_outbound_sent(f.db, first.position.id, "wamid.OUT1", f.now).has_value());
+  auto sent = find_message_by_wamid(f.db, "wamid.OUT1").value().value();
+  CHECK(sent.status == "sent");
+  CHECK(sent.direction == "outbound");
+  CHECK(sent.contact_wa_id == "447700900123");
+  auto conv = get_conversation(f.db, sent.conversation_id).value().value();
+  CHECK(conv.preview == "Your order shipped");
+  CHECK(conv.unread_count == 0);
+
+  auto other = f.send("447700900123", "second", "");
+  domain::meta_error_detail err{131047, "Re-engagement message", "", "window closed", ""};
+  REQUIRE(mark_outbound_failed(f.db, other, err, f.now).has_value());
+  auto failed = get_message(f.db, other).value().value();
+  CHECK(failed.status == "failed");
+  CHECK(failed.error_code == 131047);
+  CHECK(failed.error_details == "window closed");
+}
+
+TEST_CASE("store: statuses never move backwards and every one is recorded", "[store]") {
+  fixture f;
+  const auto id = f.send("447700900123", "hello", "wamid.A");
+  auto apply = [&](const char* s) {
+    return apply_status(f.db, f.status("wamid.A", s), f.now).value();
+  };
+
+  CHECK(apply("read").applied);  // read before delivered
+  auto late = apply("delivered");
+  CHECK_FALSE(late.applied);
+  CHECK(late.current_status == "read");
+  auto failed = apply("failed");  // failed cannot override a status proving delivery
+  CHECK_FALSE(failed.applied);
+  CHECK(apply("played").applied);
+  CHECK_FALSE(apply("sent").applied);
+  CHECK(get_message(f.db, id).value()->status == "played");
+
+  auto events = list_status_events(f.db, "wamid.A").value();
+  REQUIRE(events.size() == 5);
+  CHECK(events[0].status == "read");
+  CHECK(events[0].applied);
+  CHECK_FALSE(events[1].applied);
+  CHECK(events[1].message_id == id);
+
+  // failed beats sent and keeps its error.
+  const auto id2 = f.send("447700900123", "hello again", "wamid.B");
+  auto fs = f.status("wamid.B", "failed");
+  fs.errors.push_back({131026, "Message undeliverable", "", "receiver incapable", ""});
+  CHECK(apply_status(f.db, fs, f.now).value().applied);
+  auto m2 = get_message(f.db, id2).value().value();
+  CHECK(m2.status == "failed");
+  CHECK(m2.error_code == 131026);
+  CHECK(m2.error_title == "Message undeliverable");
+  // An unknown status string is recorded but changes nothing.
+  CHECK_FALSE(apply_status(f.db, f.status("wamid.B", "deleted"), f.now).value().applied);
+  CHECK(list_status_events(f.db, "wamid.B").value().size() == 2);
+}
+
+TEST_CASE("store: a status arriving before its message applies when the wamid appears", "[store]") {
+  fixture f;
+  // Meta's webhook beats the send API's response: delivered, then read, for an unknown wamid.
+  auto d = apply_status(f.db, f.status("wamid.EARLY", "delivered"), f.now).value();
+  CHECK_FALSE(d.known_message);
+  CHECK_FALSE(d.applied);
+  apply_status(f.db, f.status("wamid.EARLY", "read"), f.now).value();
+  CHECK(f.db.query_int64("SELECT count(*) FROM messages").value() == 0);  // no placeholder row
+
+  const auto id = f.send("447700900123", "hi", "wamid.EARLY");
+  auto m = get_message(f.db, id).value().value();
+  CHECK(m.status == "read");
+  auto events = list_status_events(f.db, "wamid.EARLY").value();
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].message_id == id);
+  CHECK(events[0].applied);
+  CHECK(events[1].applied);
+  // Later statuses behave normally.
+  CHECK_FALSE(apply_status(f.db, f.status("wamid.EARLY", "delivered"), f.now).value().applied);
+}
+
+TEST_CASE("store: paging by (created_at, id) is stable and filterable", "[store]") {
+  fixture f;
+  auto acct = f.account();
+  auto alice = upsert_contact(f.db, acct, {"447700900123", "", "", "Alice"}, f.now).value();
+  auto bob = upsert_contact(f.db, acct, {"447700900456", "", "", "Bob"}, f.now).value();
+  auto conv_a = upsert_conversation(f.db, "PN1", alice.id, f.now).value();
+  auto conv_b = upsert_conversation(f.db, "PN1", bob.id, f.now).value();
+  std::set<std::int64_t> inserted;
+  for (int i = 0; i < 25; ++i) {
+    domain::inbound_message m;
+    m.phone_number_id = "PN1";
+    m.wamid = "wamid.IN" + std::to_string(i);
+    m.type = "text";
+    m.text = "message " + std::to_string(i);
+    m.timestamp_unix = 1700000000 + i;
+    const bool to_alice = i % 2 == 0;
+    // Several rows share a millisecond, and one comes with a clock that went backwards.
+    const auto when =
+        f.now + std::chrono::milliseconds(i / 3) - std::chrono::seconds(i == 10 ? 5 : 0);
+    auto pos = insert_inbound_message(f.db, m, to_alice ? alice.id : bob.id,
+                                      to_alice ? conv_a : conv_b, when)
+                   .value();
+    inserted.insert(pos.id);
+  }
+  f.send("447700900123", "outbound one", "wamid.O1");
+
+  message_query q;
+  q.limit = 7;
+  std::vector<message_record> seen;
+  std::string last_created;
+  for (;;) {
+    auto page = page_messages(f.db, q).value();
+    for (auto& m : page.messages) {
+      CHECK(m.created_at >= last_created);  // created_at never goes backwards along the cursor
+      last_created = m.created_at;
+      seen.push_back(m);
+    }
+    if (!page.has_more) break;
+    q.after_created_at = page.next.created_at;
+    q.after_id = page.next.id;
+  }
+  REQUIRE(seen.size() == 26);
+  for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i].id > seen[i - 1].id);
+
+  message_query inbound_alice;
+  inbound_alice.direction = domain::direction::inbound;
+  inbound_alice.contact_id = alice.id;
+  inbound_alice.limit = 100;
+  auto page = page_messages(f.db, inbound_alice).value();
+  CHECK(page.messages.size() == 13);
+  for (auto& m : page.messages) CHECK(m.contact_wa_id == "447700900123");
+
+  message_query newest;
+  newest.newest_first = true;
+  newest.limit = 3;
+  auto top = page_messages(f.db, newest).value();
+  REQUIRE(top.messages.size() == 3);
+  CHECK(top.messages[0].text == "outbound one");
+  CHECK(top.has_more);
+}
+
+TEST_CASE("store: full-text search finds text, captions and file names with context", "[store]") {
+  fixture f;
+  auto alice = upsert_contact(f.db, f.account(), {"447700900123", "", "", "Alice"}, f.now).value();
+  auto conv = upsert_conversation(f.db, "PN1", alice.id, f.now).value();
+  const char* texts[] = {"good morning", "where is my parcel?", "it left the depot", "thanks a lot",
+                         "Café opening hours"};
+  for (int i = 0; i < 5; ++i) {
+    domain::inbound_message m;
+    m.phone_number_id = "PN1";
+    m.wamid = "wamid.S" + std::to_string(i);
+    m.type = "text";
+    m.text = texts[i];
+    insert_inbound_message(f.db, m, alice.id, conv, f.now).value();
+  }
+  domain::inbound_message doc;
+  doc.phone_number_id = "PN1";
+  doc.wamid = "wamid.DOC";
+  doc.type = "document";
+  doc.media = domain::media_ref{
+      "MEDIA1", "application/pdf", "abc", "", "invoice-2026.pdf", "", false, false};
+  insert_inbound_message(f.db, doc, alice.id, conv, f.now).value();
+
+  search_query q;
+  q.text = "parcel";
+  q.context = 1;
+  auto hits = search_messages(f.db, q).value();
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].message.wamid == "wamid.S1");
+  CHECK(hits[0].snippet.find("[parcel]") != std::string::npos);
+  REQUIRE(hits[0].before.size() == 1);
+  CHECK(hits[0].before[0].text == "good morning");
+  REQUIRE(hits[0].after.size() == 1);
+  CHECK(hits[0].after[0].text == "it left the depot");
+
+  q.text = "invoice";
+  CHECK(search_messages(f.db, q).value().at(0).message.wamid == "wamid.DOC");
+  q.text = "cafe";  // diacritics folded
+  CHECK(search_messages(f.db, q).value().size() == 1);
+  q.text = "\"unbalanced AND (";  // FTS syntax in user text is harmless
+  CHECK(search_messages(f.db, q).has_value());
+  q.text = "nothing-like-this";
+  CHECK(search_messages(f.db, q).value().empty());
+}
+
+TEST_CASE("store: media jobs are claimed, retried with backoff and finished", "[store]") {
+  fixture f;
+  domain::media_ref ref{"MEDIA9", "image/jpeg", "sha-from-meta", "", "", "", false, false};
+  auto id = enqueue_media(f.db, std::nullopt, "PN1", ref, f.now).value();
+  CHECK(enqueue_media(f.db, std::nullopt, "PN1", ref, f.now).value() == id);
+
+  auto job = claim_next_media_job(f.db, f.now).value();
+  REQUIRE(job.has_value());
+  CHECK(job->state == "downloading");
+  CHECK(job->attempts == 1);
+  CHECK_FALSE(claim_next_media_job(f.db, f.now).value().has_value());  // leased
+
+  REQUIRE(mark_media_failed(f.db, id, "HTTP 500", f.now, 3, std::chrono::seconds(10)).has_value());
+  auto after_fail = find_media(f.db, "MEDIA9").value().value();
+  CHECK(after_fail.state == "queued");
+  CHECK(after_fail.next_attempt_at == "2026-11-25T14:00:10.000Z");
+  CHECK_FALSE(claim_next_media_job(f.db, f.now + std::chrono::seconds(9)).value().has_value());
+  REQUIRE(claim_next_media_job(f.db, f.now + std::chrono::seconds(10)).value().has_value());
+  REQUIRE(mark_media_failed(f.db, id, "HTTP 500", f.now, 3, std::chrono::seconds(10)).has_value());
+  CHECK(find_media(f.db, "MEDIA9").value()->next_attempt_at == "2026-11-25T14:00:20.000Z");
+
+  // A crashed worker's lease runs out and the job is claimed again.
+  auto third = claim_next_media_job(f.db, f.now + std::chrono::seconds(20)).value();
+  REQUIRE(third.has_value());
+  CHECK(third->attempts == 3);
+  REQUIRE(mark_media_failed(f.db, id, "HTTP 404", f.now, 3).has_value());
+  CHECK(find_media(f.db, "MEDIA9").value()->state == "failed");
+  CHECK(count_media(f.db, "failed").value() == 1);
+
+  auto id2 = enqueue_media(f.db, std::nullopt, "PN1",
+                           {"MEDIA10", "image/png", "", "", "", "", false, false}, f.now)
+                 .value();
+  REQUIRE(claim_next_media_job(f.db, f.now).value().has_value());
+  REQUIRE(mark_media_done(f.db, id2, "media/ab/abcdef.png", 1234, "abcdef", "", f.now).has_value());
+  auto done = find_media(f.db, "MEDIA10").value().value();
+  CHECK(done.state == "done");
+  CHECK(done.size == 1234);
+  CHECK(done.mime == "image/png");
+}
+
+TEST_CASE("store: templates replace per WABA and take status updates", "[store]") {
+  fixture f;
+  template_record hello{"",         "T1", "hello_world", "en_US", "UTILITY",
+                        "APPROVED", "[]", "POSITIONAL",  "",      ""};
+  template_record promo{"", "T2", "promo", "en_US", "MARKETING", "APPROVED", "[]", "NAMED", "", ""};
+  REQUIRE(replace_templates(f.db, "WABA1", {hello, promo}, f.now).has_value());
+  REQUIRE(replace_templates(f.db, "WABA2", {hello}, f.now).has_value());
+  CHECK(list_templates(f.db).value().size() == 3);
+  REQUIRE(replace_templates(f.db, "WABA1", {hello}, f.now).has_value());
+  CHECK(list_templates(f.db, "WABA1").value().size() == 1);
+
+  REQUIRE(update_template_status(f.db, "WABA1", "T1", "hello_world", "en_US", "PAUSED", "", f.now)
+              .has_value());
+  CHECK(find_template(f.db, "WABA1", "hello_world", "en_US").value()->status == "PAUSED");
+  CHECK(find_template(f.db, "WABA2", "hello_world", "en_US").value()->status == "APPROVED");
+  REQUIRE(update_template_status(f.db, "WABA1", "T9", "new_one", "de", "PENDING", "", f.now)
+              .has_value());
+  CHECK(list_templates(f.db, "WABA1", "PENDING").value().at(0).name == "new_one");
+}
+
+TEST_CASE("store: processed keys, webhook log and pull cursors", "[store]") {
+  fixture f;
+  CHECK(mark_processed(f.db, "msg:wamid.1", f.now).value());
+  CHECK_FALSE(mark_processed(f.db, "msg:wamid.1", f.now).value());
+  CHECK(is_processed(f.db, "msg:wamid.1").value());
+  CHECK_FALSE(is_processed(f.db, "msg:wamid.2").value());
+
+  webhook_log_entry e;
+  e.received_at = "2026-11-01T00:00:00.000Z";
+  e.request_id = "req-1";
+  e.signature = "invalid";
+  e.http_status = 404;
+  REQUIRE(insert_webhook_log(f.db, e).has_value());
+  CHECK(recent_webhook_log(f.db).value().at(0).request_id == "req-1");
+  CHECK(prune_event_log(f.db, "2026-11-20T00:00:00.000Z").value() == 1);
+
+  REQUIRE(record_pull(f.db, {"claude", "PN1", "2026-11-25T14:00:00.000Z", 42}).has_value());
+  REQUIRE(record_pull(f.db, {"claude", "PN1", "2026-11-25T14:01:00.000Z", 40}).has_value());
+  auto c = get_pull_cursor(f.db, "claude", "PN1").value().value();
+  CHECK(c.last_pulled_at == "2026-11-25T14:01:00.000Z");
+  CHECK(c.last_message_id == 42);
+  CHECK_FALSE(get_pull_cursor(f.db, "cursor", "PN1").value().has_value());
+}
+
+TEST_CASE("store: message previews are short and readable", "[store]") {
+  CHECK(message_preview("text", "hi") == "hi");
+  CHECK(message_preview("image", "") == "[image]");
+  CHECK(message_preview("reaction", "", "👍") == "reacted 👍");
+  CHECK(message_preview("reaction", "", "") == "removed a reaction");
+  std::string long_text(119, 'a');
+  long_text += "é";  // two bytes straddling the cut
+  auto p = message_preview("text", long_text);
+  CHECK(p == std::string(119, 'a') + "…");
+}
