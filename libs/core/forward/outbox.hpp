@@ -1,0 +1,52 @@
+#pragma once
+// The forwarding outbox: an event is written, with one delivery row per matching target, in the
+// same transaction as the change that caused it, by whichever process made the change.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/forward/error.hpp"
+#include "core/store/timestamp.hpp"
+
+namespace pons::store {
+class database;
+}
+
+namespace pons::forward {
+
+/// One event to forward.
+struct event {
+  std::string type;             // one of all_event_types
+  std::string account_id;       // the WABA id (envelope "accountId")
+  std::string phone_number_id;  // selects targets scoped to a number
+  std::string payload_json;     // a JSON value (normally an object), embedded as "payload"
+  store::time_point occurred_at;
+  std::string source;  // envelope "source"; empty: "whatsapp"
+};
+
+/// What enqueue_event wrote.
+struct enqueued {
+  std::string event_id;  // "evt_<24 hex>", empty when no target subscribed
+  int deliveries = 0;    // one per enabled target whose scope and event types match
+};
+
+/// A fresh event id: "evt_" followed by 24 random lowercase hex digits.
+result<std::string> new_event_id();
+
+/// The exact JSON body that is POSTed and signed:
+/// {"id","type","source","occurredAt","accountId","payload"} in that order. `payload_json` must
+/// be valid JSON (invalid_value otherwise); it is embedded as parsed.
+result<std::string> build_envelope(std::string_view event_id, const event& e);
+
+/// Writes the event and its deliveries (due at `now`) for every enabled target subscribed to
+/// e.type whose phone number scope is empty or e.phone_number_id. Writes nothing when no target
+/// matches. Call inside the caller's open write transaction (it opens none of its own).
+result<enqueued> enqueue_event(store::database& db, const event& e, store::time_point now);
+
+/// The same with the fields spelt out; `now` is read from the system clock (I/O boundary).
+result<enqueued> enqueue_event(store::database& db, std::string_view type,
+                               std::string_view account_id, std::string_view phone_number_id,
+                               std::string_view payload_json, store::time_point occurred_at);
+
+}  // namespace pons::forward
