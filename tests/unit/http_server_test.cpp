@@ -59,7 +59,7 @@ TEST_CASE("query parameters are percent-decoded", "[http]") {
 
 TEST_CASE("handshake needs subscribe, a configured token and a challenge", "[http]") {
   pons::meta::account_config cfg;
-  cfg.accounts.push_back({"w", "secret", "tok", "", {{"1", ""}}});
+  cfg.accounts.push_back({"w", "secret", "tok", "", {{"1", ""}}, "env"});
   CHECK(handshake_challenge(cfg, "hub.mode=subscribe&hub.verify_token=tok&hub.challenge=42") ==
         "42");
   CHECK_FALSE(handshake_challenge(cfg, "hub.mode=subscribe&hub.verify_token=tok2&hub.challenge=4"));

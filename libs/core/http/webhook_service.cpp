@@ -15,7 +15,10 @@
 #include "core/meta/json_reader.hpp"
 #include "core/meta/redaction.hpp"
 #include "core/meta/signature.hpp"
+#include "core/meta/webhook_normaliser.hpp"
+#include "core/store/account_repository.hpp"
 #include "core/store/database.hpp"
+#include "core/store/ingest.hpp"
 #include "core/store/timestamp.hpp"
 
 namespace pons::http {
@@ -140,6 +143,7 @@ struct job_outcome {
   bool ok = false;
   std::string error;  // never holds a secret: store messages are about SQL, not payloads
   std::size_t duplicates = 0;
+  std::size_t messages_new = 0;
   // Probe results.
   bool writable = false;
   int schema_version = 0;
@@ -157,8 +161,16 @@ struct log_job {
 
 struct probe_job {};
 
+// One verified, normalised POST waiting for its group commit.
+struct ingest_job {
+  domain::webhook_batch batch;
+  store::ingest_context context;
+};
+
+using writer_work = std::variant<ingest_job, log_job, probe_job>;
+
 struct writer_job {
-  std::variant<log_job, probe_job> work;
+  writer_work work;
   std::shared_ptr<cross_thread_result<job_outcome>> done;
 };
 
@@ -200,6 +212,28 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   impl(net::io_context& ctx, webhook_service_options o)
       : io(ctx), opt(std::move(o)), queue(opt.queue_limit) {}
 
+  // Record the configured accounts and numbers (never their secrets, only where they come from)
+  // so conversations can reference them before the first webhook arrives.
+  boost::system::result<void> sync_accounts() {
+    auto now = std::chrono::system_clock::now();
+    for (const auto& a : opt.accounts.accounts) {
+      if (a.waba_id.empty()) continue;  // learnt from the first webhook's entry id instead
+      store::account_record rec;
+      rec.waba_id = a.waba_id;
+      bool env = a.source == "env";
+      rec.app_secret_ref = env ? "WA_APP_SECRET" : a.source + "#app_secret";
+      rec.access_token_ref = env ? "WA_ACCESS_TOKEN" : a.source + "#access_token";
+      rec.verify_token_ref = env ? "WA_WEBHOOK_VERIFY_TOKEN" : a.source + "#verify_token";
+      if (auto r = store::upsert_account(*db, rec, now); !r) return r.error();
+      for (const auto& p : a.phone_numbers)
+        if (auto r = store::ensure_phone_number(*db, a.waba_id, p.phone_number_id,
+                                                p.display_phone_number, now);
+            !r)
+          return r.error();
+    }
+    return {};
+  }
+
   // ---- writer thread ----
 
   job_outcome run_log(const log_job& j) {
@@ -240,18 +274,50 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     return out;
   }
 
+  // Every ingest job taken from the queue goes into ONE transaction (one fsync); each request
+  // is answered only after that commit returned.
+  void run_ingest_group(std::vector<writer_job>& jobs, std::vector<job_outcome>& outcomes) {
+    std::vector<store::ingest_request> requests;
+    std::vector<std::size_t> slots;
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      if (auto* j = std::get_if<ingest_job>(&jobs[i].work)) {
+        requests.push_back({&j->batch, &j->context});
+        slots.push_back(i);
+      }
+    if (requests.empty()) return;
+    auto result = store::ingest_batches(*db, requests);
+    if (!result) {
+      for (auto i : slots) outcomes[i].error = result.error().message();
+      return;
+    }
+    stats.observe_commit(requests.size());
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+      auto& out = outcomes[slots[k]];
+      const auto& one = (*result)[k];
+      if (!one) {
+        out.error = one.error().message();
+        continue;
+      }
+      out.ok = true;
+      out.duplicates = static_cast<std::size_t>(one->duplicates);
+      out.messages_new = static_cast<std::size_t>(one->messages_new);
+    }
+  }
+
   void writer_loop() {
     std::vector<writer_job> batch;
+    std::vector<job_outcome> outcomes;
     batch.reserve(opt.max_group);
     while (queue.pop_batch(batch, opt.max_group)) {
       stats.writer_queue_depth.store(static_cast<std::int64_t>(queue.size()));
-      for (auto& job : batch) {
-        job_outcome out;
-        if (auto* l = std::get_if<log_job>(&job.work))
-          out = run_log(*l);
-        else
-          out = run_probe();
-        job.done->set(std::move(out));
+      outcomes.assign(batch.size(), job_outcome{});
+      run_ingest_group(batch, outcomes);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (auto* l = std::get_if<log_job>(&batch[i].work))
+          outcomes[i] = run_log(*l);
+        else if (std::holds_alternative<probe_job>(batch[i].work))
+          outcomes[i] = run_probe();
+        batch[i].done->set(std::move(outcomes[i]));
       }
       batch.clear();
     }
@@ -259,7 +325,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
 
   // ---- io thread ----
 
-  net::awaitable<job_outcome> submit(std::variant<log_job, probe_job> work, bool bounded) {
+  net::awaitable<job_outcome> submit(writer_work work, bool bounded) {
     auto done = cross_thread_result<job_outcome>::create(co_await net::this_coro::executor);
     writer_job job{std::move(work), done};
     bool queued = bounded ? queue.try_push(job) : queue.push_unbounded(std::move(job));
@@ -303,7 +369,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
                 meta::redact_keep_invalid(req.body),
                 std::chrono::system_clock::now()};
       auto out = co_await submit(std::move(l), true);
-      if (!out.ok && out.error != "queue_full") co_return text(500, "storage failure\n");
+      if (!out.ok) co_return storage_refusal(out);
       co_return text(400, "invalid JSON\n", "error=invalid_json");
     }
 
@@ -320,10 +386,47 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
         co_return co_await refuse_signature("foreign_number");
     }
 
-    // Normalising and storing arrive with the ingest work; until then Meta retries.
-    server_response r = text(503, "ingest not available yet\n", "error=ingest_unavailable");
-    r.headers.emplace_back("Retry-After", "30");
-    co_return r;
+    auto batch = meta::normalise_webhook(*parsed);
+    if (!batch) {
+      // Valid JSON that is no webhook at all (e.g. an array): keep it for inspection, say 400.
+      log_job l{req.request_id,
+                keys.phone_number_id,
+                "valid",
+                400,
+                meta::redact_keep_invalid(req.body),
+                std::chrono::system_clock::now()};
+      auto out = co_await submit(std::move(l), true);
+      if (!out.ok) co_return storage_refusal(out);
+      co_return text(400, "not a webhook payload\n", "error=invalid_payload");
+    }
+
+    ingest_job job;
+    job.batch = std::move(*batch);
+    job.context.request_id = req.request_id;
+    job.context.received_at = std::chrono::system_clock::now();
+    job.context.phone_number_id = keys.phone_number_id;
+    // Stored byte for byte unless something had to be redacted (escapes survive that way).
+    if (meta::redact(*parsed) == 0)
+      job.context.redacted_body = std::move(req.body);
+    else
+      job.context.redacted_body = json::serialize(*parsed);
+    auto out = co_await submit(std::move(job), true);
+    if (!out.ok) co_return storage_refusal(out);
+    stats.observe_ingest(steady_clock::now() - req.received);
+    if (out.duplicates) stats.count_duplicates(out.duplicates);
+    co_return text(200, "ok\n",
+                   fmt::format("messages_new={} duplicates={}", out.messages_new, out.duplicates));
+  }
+
+  // A write that did not happen: 503 when the writer is saturated (Meta retries), else 500.
+  server_response storage_refusal(const job_outcome& out) {
+    if (out.error == "queue_full") {
+      stats.count_queue_full();
+      server_response r = text(503, "busy, retry later\n", "error=queue_full");
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    return text(500, "storage failure\n", "error=storage");
   }
 
   net::awaitable<server_response> health(server_request&) {
@@ -385,6 +488,10 @@ boost::system::result<void> webhook_service::open() {
   auto db = store::database::open(impl_->opt.db_path);
   if (!db) return db.error();
   impl_->db.emplace(std::move(*db));
+  if (auto synced = impl_->sync_accounts(); !synced) {
+    impl_->db.reset();
+    return synced.error();
+  }
   impl_->writer_running = true;
   impl_->writer = std::thread([self = impl_] { self->writer_loop(); });
   return {};

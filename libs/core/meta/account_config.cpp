@@ -106,6 +106,7 @@ boost::system::result<account_config> account_config_from_env(const env_lookup& 
   a.verify_token = env("WA_WEBHOOK_VERIFY_TOKEN").value_or("");
   a.access_token = env("WA_ACCESS_TOKEN").value_or("");
   a.waba_id = env("WA_WABA_ID").value_or("");
+  a.source = "env";
   // Several numbers of one account may be listed comma-separated.
   std::string ids = env("WA_PHONE_NUMBER_ID").value_or("");
   std::stringstream ss(ids);
@@ -176,7 +177,10 @@ boost::system::result<account_config> load_account_config(const std::string& pat
   std::stringstream buf;
   buf << in.rdbuf();
   if (in.bad()) return make_error_code(config_errc::file_unreadable);
-  return parse_account_config(buf.str());
+  auto cfg = parse_account_config(buf.str());
+  if (cfg)
+    for (auto& a : cfg->accounts) a.source = path;
+  return cfg;
 }
 
 boost::system::result<account_config> merge_account_configs(account_config base,

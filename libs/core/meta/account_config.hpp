@@ -42,6 +42,7 @@ struct account {
   std::string verify_token;  // webhook subscription handshake
   std::string access_token;  // Graph API bearer token
   std::vector<phone_number> phone_numbers;
+  std::string source;  // "env", or the config file's path: where the secrets come from
 };
 
 /// All configured accounts.
