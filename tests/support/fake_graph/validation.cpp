@@ -93,7 +93,9 @@ std::optional<validation_error> check_interactive(const json::object& i) {
   }
   auto* body = object_at(i, "body");
   if (!body) return missing("interactive['body']");
-  if (auto e = check_len(*body, "text", "interactive['body']['text']", 1024, true)) return e;
+  // Lists allow a longer body than reply buttons and CTA URL messages.
+  const std::size_t body_max = *type == "list" ? 4096 : 1024;
+  if (auto e = check_len(*body, "text", "interactive['body']['text']", body_max, true)) return e;
   auto* action = object_at(i, "action");
   if (!action) return missing("interactive['action']");
 
