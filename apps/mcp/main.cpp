@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,9 @@
 #include "core/mcp/registry.hpp"
 #include "core/mcp/server_options.hpp"
 #include "core/mcp/stdio_transport.hpp"
+#include "core/mcp/tools/db_pool.hpp"
+#include "core/mcp/tools/db_watcher.hpp"
+#include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/worker_pool.hpp"
 
 namespace mcp = pons::mcp;
@@ -80,7 +84,26 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // The database: created and migrated when missing (pons-webhook shares the file).
+  std::error_code dir_error;
+  auto parent = std::filesystem::path(options.db_path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, dir_error);
+  auto db = mcp::db_pool::open(options.db_path, options.workers + 1);
+  if (!db) {
+    log_line("database_error", fmt::format("{}: {}", options.db_path, db.error().message()));
+    return 1;
+  }
+
   mcp::registry tools;
+  mcp::read_tools_deps deps;
+  deps.pool = db->get();
+  deps.now = [] { return std::chrono::system_clock::now(); };
+  deps.media_dir = parent.empty() ? std::string(".") : parent.string();
+  mcp::register_read_tools(tools, deps);
+  mcp::register_resources_and_prompts(tools, deps);
+  // Send tools (Graph API client, outbound flow) register here, after the read tools, and only
+  // when !options.read_only; --dry-run and PONS_ALLOWED_RECIPIENTS are theirs to honour.
+
   mcp::worker_pool pool(options.workers, 256);
   mcp::fd_sink out(STDOUT_FILENO);
   mcp::engine_options engine_options;
@@ -88,6 +111,23 @@ int main(int argc, char** argv) {
   engine_options.instructions = instructions;
   engine_options.diagnostics = [](std::string_view text) { log_line("diagnostic", text); };
   mcp::engine session(tools, pool, out, engine_options);
+
+  // Push: tell subscribed clients when pons-webhook stores something.
+  mcp::db_watcher watcher(
+      options.db_path, std::chrono::milliseconds(200), [&session](const mcp::db_changes& changes) {
+        for (auto id : changes.conversation_ids) {
+          session.notify_resource_updated(fmt::format("pons://conversations/{}", id));
+        }
+        if (!changes.conversation_ids.empty() || changes.new_conversations) {
+          session.notify_resource_updated("pons://inbox");
+        }
+        if (changes.new_conversations) session.notify_list_changed("resources");
+        if (changes.templates_changed) {
+          session.notify_resource_updated("pons://templates");
+        }
+      });
+  if (!watcher.start()) log_line("watcher_error", "change notifications are off");
+
   // End of input means the client is gone: wake the main thread the same way a signal does.
   mcp::fd_reader in(STDIN_FILENO, options.max_line_bytes, session,
                     [] { ::kill(::getpid(), SIGUSR1); });
@@ -99,6 +139,10 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &signal_number);
   log_line("stop", signal_number == SIGUSR1 ? "end of input" : strsignal(signal_number));
   in.stop();
+  // After end of input, let quick requests already read finish (a piped script wants its
+  // answers); a signal means stop now.
+  if (signal_number == SIGUSR1) session.wait_idle(std::chrono::seconds(2));
+  watcher.stop();
   session.shutdown();
   pool.stop();
   return 0;

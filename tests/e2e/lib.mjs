@@ -93,3 +93,24 @@ export function initializeMessage(id, version = '2025-11-25') {
     params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
   };
 }
+
+/** Runs the seeding program on `db` with SQL files (creating and migrating the database). */
+export async function seed(db, ...sqlFiles) {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  await promisify(execFile)(process.env.PONS_MCP_SEED_BIN, [db, ...sqlFiles]);
+}
+
+/** The seeded inbox of tests/fixtures/mcp/seed.sql in a fresh directory, with its media files. */
+export async function seededInbox() {
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const t = tempDir();
+  const db = path.join(t.dir, 'pons.db');
+  await seed(db, path.join(process.env.PONS_FIXTURES_DIR, 'mcp', 'seed.sql'));
+  mkdirSync(path.join(t.dir, 'media'));
+  // A 1x1 PNG and a small PDF, where the seed's media rows point.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  writeFileSync(path.join(t.dir, 'media', 'part.png'), png);
+  writeFileSync(path.join(t.dir, 'media', 'invoice-1042.pdf'), '%PDF-1.4\n% pons test\n');
+  return { ...t, db, png };
+}

@@ -123,6 +123,11 @@ void engine::shutdown() {
   idle_cv_.wait(lock, [&] { return in_flight_.empty(); });
 }
 
+bool engine::wait_idle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return idle_cv_.wait_for(lock, timeout, [&] { return in_flight_.empty(); });
+}
+
 void engine::handle_text(std::string_view text) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return;
   rpc_error err;

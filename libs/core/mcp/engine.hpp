@@ -4,6 +4,7 @@
 // reads, prompts, completions) on a worker pool so requests may be answered out of order.
 
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -86,6 +87,9 @@ class engine {
   /// Cancels every running request and waits until all have finished (no answers are sent
   /// for cancelled requests).
   void shutdown();
+
+  /// Waits up to `timeout` for running requests to finish on their own; true when none is left.
+  bool wait_idle(std::chrono::milliseconds timeout);
 
   /// Number of requests queued or running on the pool.
   std::size_t in_flight() const;

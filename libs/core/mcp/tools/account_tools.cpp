@@ -1,0 +1,345 @@
+// list_accounts, list_templates and get_media.
+#include <fmt/core.h>
+
+#include <boost/json/parse.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "core/mcp/tools/read_tools.hpp"
+
+namespace pons::mcp {
+
+namespace {
+
+constexpr std::uintmax_t max_inline_image_bytes = 5 * 1024 * 1024;
+
+std::string str_arg(const json::object& args, std::string_view name) {
+  const json::value* v = args.if_contains(name);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+json::object obj(std::string_view text) {
+  return json::parse(text).as_object();
+}
+
+tool_annotations read_only_hints() {
+  tool_annotations a;
+  a.read_only = true;
+  a.destructive = false;
+  a.idempotent = true;
+  a.open_world = false;
+  return a;
+}
+
+std::string base64(std::string_view bytes) {
+  static constexpr char table[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    unsigned n = (static_cast<unsigned char>(bytes[i]) << 16) |
+                 (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                 static_cast<unsigned char>(bytes[i + 2]);
+    out += table[(n >> 18) & 63];
+    out += table[(n >> 12) & 63];
+    out += table[(n >> 6) & 63];
+    out += table[n & 63];
+  }
+  if (std::size_t rest = bytes.size() - i; rest > 0) {
+    unsigned n = static_cast<unsigned char>(bytes[i]) << 16;
+    if (rest == 2) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out += table[(n >> 18) & 63];
+    out += table[(n >> 12) & 63];
+    out += rest == 2 ? table[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// --- list_accounts --------------------------------------------------------------------------
+
+tool_result list_accounts(const read_tools_deps& deps) {
+  auto db = deps.pool->acquire();
+  if (!db) return tool_result::error(database_problem(db.error()));
+  auto s = db->operator->()->prepare(
+      "SELECT a.waba_id, a.name, p.phone_number_id, p.display_phone_number, p.verified_name, "
+      "p.is_default FROM accounts a LEFT JOIN phone_numbers p ON p.account_id = a.id "
+      "ORDER BY a.id, p.id");
+  if (!s) return tool_result::error(database_problem(s.error()));
+  json::array accounts;
+  std::string default_sender;
+  std::string text;
+  std::size_t numbers = 0;
+  for (;;) {
+    auto row = s->step();
+    if (!row) return tool_result::error(database_problem(row.error()));
+    if (!*row) break;
+    std::string waba = s->column_text(0);
+    if (accounts.empty() || accounts.back().at("waba_id") != waba.c_str()) {
+      accounts.push_back(json::object{
+          {"waba_id", waba}, {"name", s->column_text(1)}, {"phone_numbers", json::array{}}});
+      text += fmt::format("Account {} ({})\n", s->column_text(1), waba);
+    }
+    if (s->column_is_null(2)) continue;
+    bool is_default = s->column_int64(5) != 0;
+    ++numbers;
+    if (is_default && default_sender.empty()) default_sender = s->column_text(2);
+    accounts.back().as_object()["phone_numbers"].as_array().push_back(
+        json::object{{"phone_number_id", s->column_text(2)},
+                     {"display_phone_number", s->column_text(3)},
+                     {"verified_name", s->column_text(4)},
+                     {"is_default", is_default}});
+    text += fmt::format("- {} {} (phone_number_id {}){}\n", s->column_text(3), s->column_text(4),
+                        s->column_text(2), is_default ? " [default sender]" : "");
+  }
+  // A single number is the default sender even when none is marked.
+  if (default_sender.empty() && numbers == 1) {
+    for (const auto& a : accounts) {
+      for (const auto& p : a.at("phone_numbers").as_array()) {
+        default_sender = std::string(p.at("phone_number_id").as_string());
+      }
+    }
+  }
+  if (accounts.empty()) {
+    text =
+        "No WhatsApp account is configured yet: pons-webhook records accounts from its "
+        "configuration (WA_WABA_ID, WA_PHONE_NUMBER_ID) and from incoming webhooks.";
+  }
+  json::object out{{"accounts", std::move(accounts)}, {"default_sender", default_sender}};
+  return tool_result::structured_result(std::move(out), text);
+}
+
+// --- list_templates -------------------------------------------------------------------------
+
+// Collects {{n}} / {{name}} placeholders of a component text.
+void collect_variables(std::string_view component, std::string_view text, json::array& out) {
+  std::size_t pos = 0;
+  while ((pos = text.find("{{", pos)) != std::string_view::npos) {
+    std::size_t end = text.find("}}", pos + 2);
+    if (end == std::string_view::npos) break;
+    std::string name(text.substr(pos + 2, end - pos - 2));
+    bool positional = !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
+    out.push_back(
+        json::object{{"component", component}, {"name", name}, {"positional", positional}});
+    pos = end + 2;
+  }
+}
+
+tool_result list_templates(const read_tools_deps& deps, const json::object& args) {
+  auto db = deps.pool->acquire();
+  if (!db) return tool_result::error(database_problem(db.error()));
+  std::string status = str_arg(args, "status");
+  if (status.empty()) status = "APPROVED";
+  if (status == "all") status.clear();
+  auto s = db->operator->()->prepare(
+      "SELECT name, language, category, status, components_json, parameter_format, "
+      "rejected_reason, waba_id FROM templates WHERE (?1 = '' OR name LIKE '%' || ?1 || '%') AND "
+      "(?2 = '' OR language = ?2) AND (?3 = '' OR upper(status) = upper(?3)) "
+      "ORDER BY name, language");
+  if (!s) return tool_result::error(database_problem(s.error()));
+  s->bind(1, str_arg(args, "name")).bind(2, str_arg(args, "language")).bind(3, status);
+  json::array list;
+  std::string text;
+  for (;;) {
+    auto row = s->step();
+    if (!row) return tool_result::error(database_problem(row.error()));
+    if (!*row) break;
+    json::array variables;
+    std::string body;
+    std::string header_format;
+    json::error_code ec;
+    json::value components = json::parse(s->column_text(4), ec);
+    if (!ec && components.is_array()) {
+      for (const auto& c : components.as_array()) {
+        if (!c.is_object()) continue;
+        const auto& co = c.as_object();
+        std::string type = co.contains("type") && co.at("type").is_string()
+                               ? std::string(co.at("type").as_string())
+                               : "";
+        if (const json::value* t = co.if_contains("text"); t && t->is_string()) {
+          collect_variables(type, t->get_string(), variables);
+          if (type == "BODY") body = t->get_string();
+        }
+        if (type == "HEADER") {
+          if (const json::value* f = co.if_contains("format"); f && f->is_string()) {
+            header_format = f->get_string();
+          }
+        }
+      }
+    }
+    std::string format = s->column_text(5);
+    if (format.empty()) {
+      bool named = false;
+      for (const auto& v : variables) named = named || !v.at("positional").as_bool();
+      format = variables.empty() ? "" : (named ? "NAMED" : "POSITIONAL");
+    }
+    text += fmt::format("- {} [{}] {} {}, {} variable(s){}: {}\n", s->column_text(0),
+                        s->column_text(1), s->column_text(2), s->column_text(3), variables.size(),
+                        format.empty() ? "" : " " + format, body);
+    json::object t{{"name", s->column_text(0)},         {"language", s->column_text(1)},
+                   {"category", s->column_text(2)},     {"status", s->column_text(3)},
+                   {"parameter_format", format},        {"body", body},
+                   {"variables", std::move(variables)}, {"waba_id", s->column_text(7)}};
+    if (!header_format.empty()) t["header_format"] = header_format;
+    if (!s->column_text(6).empty()) t["rejected_reason"] = s->column_text(6);
+    list.push_back(std::move(t));
+  }
+  if (list.empty()) {
+    text = status.empty() ? "No templates are known yet (they are synced from Meta)."
+                          : fmt::format("No {} templates match. Try status \"all\".", status);
+  }
+  return tool_result::structured_result(json::object{{"templates", std::move(list)}}, text);
+}
+
+// --- get_media ------------------------------------------------------------------------------
+
+tool_result get_media(const read_tools_deps& deps, const json::object& args) {
+  std::int64_t message_id = 0;
+  if (const json::value* m = args.if_contains("message_id"); m && m->is_int64()) {
+    message_id = m->get_int64();
+  }
+  std::string media_id = str_arg(args, "media_id");
+  if (message_id == 0 && media_id.empty()) {
+    return tool_result::invalid_argument("message_id", "give message_id or media_id");
+  }
+  auto db = deps.pool->acquire();
+  if (!db) return tool_result::error(database_problem(db.error()));
+  auto s = db->operator->()->prepare(
+      "SELECT md.media_id, md.mime, md.sha256, coalesce(md.size, 0), md.path, md.state, "
+      "md.last_error, coalesce(md.message_id, 0), coalesce(m.media_caption, ''), "
+      "coalesce(m.media_filename, '') FROM media md LEFT JOIN messages m ON m.id = md.message_id "
+      "WHERE (?1 <> 0 AND md.message_id = ?1) OR (?2 <> '' AND md.media_id = ?2) LIMIT 1");
+  if (!s) return tool_result::error(database_problem(s.error()));
+  s->bind(1, message_id).bind(2, media_id);
+  auto row = s->step();
+  if (!row) return tool_result::error(database_problem(row.error()));
+  if (!*row) {
+    return tool_result::error(fmt::format(
+        "No media is stored for {}. Check the message id with get_messages (only messages with "
+        "a media field have media).",
+        message_id ? fmt::format("message {}", message_id) : "media id " + media_id));
+  }
+  std::string mime = s->column_text(1);
+  std::string state = s->column_text(5);
+  std::string path = s->column_text(4);
+  json::object info{
+      {"message_id", s->column_int64(7)}, {"media_id", s->column_text(0)}, {"mime_type", mime},
+      {"sha256", s->column_text(2)},      {"size", s->column_int64(3)},    {"state", state},
+      {"caption", s->column_text(8)},     {"filename", s->column_text(9)}};
+  if (state != "done" || path.empty()) {
+    return tool_result::error(fmt::format(
+        "The media file is not downloaded yet (state {}{}). pons-webhook downloads it in the "
+        "background; retry in a minute.",
+        state, s->column_text(6).empty() ? "" : ", last error: " + s->column_text(6)));
+  }
+  std::filesystem::path file(path);
+  if (file.is_relative()) file = std::filesystem::path(deps.media_dir) / file;
+  std::error_code ec;
+  auto size = std::filesystem::file_size(file, ec);
+  if (ec) {
+    return tool_result::error(fmt::format(
+        "The media file {} is missing on this machine ({}). pons-mcp must run on the machine "
+        "where pons-webhook stores media.",
+        file.string(), ec.message()));
+  }
+  info["path"] = file.string();
+  info["size"] = static_cast<std::int64_t>(size);
+  std::string name = s->column_text(9).empty() ? s->column_text(0) : s->column_text(9);
+  tool_result r;
+  if (mime.rfind("image/", 0) == 0 && size <= max_inline_image_bytes) {
+    std::ifstream in(file, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    r.content.push_back(
+        json::object{{"type", "image"}, {"data", base64(bytes)}, {"mimeType", mime}});
+    r.content.push_back(json::object{
+        {"type", "text"},
+        {"text", fmt::format("Image {} ({}, {} bytes){}", name, mime, size,
+                             s->column_text(8).empty() ? "" : ": " + s->column_text(8))}});
+  } else {
+    r.content.push_back(json::object{{"type", "resource_link"},
+                                     {"uri", "file://" + file.string()},
+                                     {"name", name},
+                                     {"mimeType", mime},
+                                     {"size", static_cast<std::int64_t>(size)}});
+    r.content.push_back(json::object{{"type", "text"},
+                                     {"text", fmt::format("{} ({}, {} bytes) is stored at {}", name,
+                                                          mime, size, file.string())}});
+  }
+  r.structured = std::move(info);
+  return r;
+}
+
+}  // namespace
+
+void register_account_tools(registry& reg, const read_tools_deps& deps) {
+  {
+    tool_def t;
+    t.name = "list_accounts";
+    t.title = "List WhatsApp accounts and numbers";
+    t.description =
+        "Lists the WhatsApp Business accounts and their phone numbers, and which number sends "
+        "by default. Pass a number as `from` to other tools to choose the sender.";
+    t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{}})J");
+    t.output_schema =
+        obj(R"J({"type":"object","required":["accounts","default_sender"],"properties":{
+      "accounts":{"type":"array","items":{"type":"object","required":["waba_id","phone_numbers"],"properties":{
+        "waba_id":{"type":"string"},"name":{"type":"string"},
+        "phone_numbers":{"type":"array","items":{"type":"object","required":["phone_number_id","display_phone_number","is_default"],
+          "properties":{"phone_number_id":{"type":"string"},"display_phone_number":{"type":"string"},
+          "verified_name":{"type":"string"},"is_default":{"type":"boolean"}}}}}}},
+      "default_sender":{"type":"string","description":"phone_number_id used when from is omitted; empty when there is no single choice"}}})J");
+    t.annotations = read_only_hints();
+    t.handler = [deps](const json::object&, call_context&) { return list_accounts(deps); };
+    reg.add_tool(std::move(t));
+  }
+  {
+    tool_def t;
+    t.name = "list_templates";
+    t.title = "List message templates";
+    t.description =
+        "Lists the message templates synced from Meta (approved ones by default), with their "
+        "body text and variables: named ({{first_name}}) or positional ({{1}}). Outside the "
+        "24-hour window only templates can be sent.";
+    t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
+      "name":{"type":"string","description":"part of the template name"},
+      "language":{"type":"string","description":"language code, e.g. en_US"},
+      "status":{"type":"string","description":"APPROVED (default), PENDING, REJECTED, PAUSED or all"}}})J");
+    t.output_schema = obj(R"J({"type":"object","required":["templates"],"properties":{
+      "templates":{"type":"array","items":{"type":"object",
+        "required":["name","language","category","status","parameter_format","body","variables"],
+        "properties":{"name":{"type":"string"},"language":{"type":"string"},"category":{"type":"string"},
+        "status":{"type":"string"},"parameter_format":{"type":"string","description":"NAMED, POSITIONAL or empty when there are no variables"},
+        "body":{"type":"string"},"header_format":{"type":"string"},"rejected_reason":{"type":"string"},
+        "waba_id":{"type":"string"},
+        "variables":{"type":"array","items":{"type":"object","required":["component","name","positional"],
+          "properties":{"component":{"type":"string"},"name":{"type":"string"},"positional":{"type":"boolean"}}}}}}}}})J");
+    t.annotations = read_only_hints();
+    t.handler = [deps](const json::object& args, call_context&) {
+      return list_templates(deps, args);
+    };
+    reg.add_tool(std::move(t));
+  }
+  {
+    tool_def t;
+    t.name = "get_media";
+    t.title = "Get a message's media";
+    t.description =
+        "Returns the media of a message: images as image content you can look at, other files "
+        "(documents, audio, video, large images) as a link to the local file with its type and "
+        "size. Give the message id (from get_messages) or the media id.";
+    t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
+      "message_id":{"type":"integer","minimum":1},"media_id":{"type":"string","minLength":1}}})J");
+    t.output_schema = obj(
+        R"J({"type":"object","required":["message_id","media_id","mime_type","size","state"],"properties":{
+      "message_id":{"type":"integer"},"media_id":{"type":"string"},"mime_type":{"type":"string"},
+      "sha256":{"type":"string"},"size":{"type":"integer"},"state":{"type":"string"},
+      "path":{"type":"string"},"caption":{"type":"string"},"filename":{"type":"string"}}})J");
+    t.annotations = read_only_hints();
+    t.handler = [deps](const json::object& args, call_context&) { return get_media(deps, args); };
+    reg.add_tool(std::move(t));
+  }
+}
+
+}  // namespace pons::mcp

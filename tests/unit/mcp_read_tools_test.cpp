@@ -1,0 +1,158 @@
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
+
+#include "core/mcp/cursor.hpp"
+#include "core/mcp/tools/db_watcher.hpp"
+#include "core/mcp/tools/read_tools.hpp"
+#include "unit/store_test_util.hpp"
+
+namespace json = boost::json;
+using namespace pons::mcp;
+using pons::store::test::temp_dir;
+
+namespace {
+
+std::string seed_sql() {
+  std::ifstream in(std::string(PONS_FIXTURES_DIR) + "/mcp/seed.sql");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct seeded {
+  temp_dir dir;
+  std::string path = dir.file("pons.db");
+  std::unique_ptr<db_pool> pool;
+  registry reg;
+  read_tools_deps deps;
+
+  seeded() {
+    auto db = pons::store::database::open(path);
+    REQUIRE(db.has_value());
+    REQUIRE(db->exec(seed_sql()).has_value());
+    auto p = db_pool::open(path, 2);
+    REQUIRE(p.has_value());
+    pool = std::move(*p);
+    deps.pool = pool.get();
+    deps.now = [] { return std::chrono::system_clock::now(); };
+    deps.media_dir = dir.file("");
+    register_read_tools(reg, deps);
+    register_resources_and_prompts(reg, deps);
+  }
+
+  tool_result call(std::string_view name, std::string_view args = "{}") {
+    const tool_def* t = reg.find_tool(name);
+    REQUIRE(t);
+    call_context ctx(cancellation_token{}, latest_version, "unit");
+    return t->handler(json::parse(args).as_object(), ctx);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("close-match distance counts swaps as one edit", "[mcp]") {
+  CHECK(edit_distance("alice", "alice") == 0);
+  CHECK(edit_distance("alcie", "Alice") == 1);
+  CHECK(edit_distance("bob", "rob") == 1);
+  CHECK(edit_distance("", "abc") == 3);
+  CHECK(edit_distance("kitten", "sitting") == 3);
+}
+
+TEST_CASE("FTS queries quote every word so user text never breaks the syntax", "[mcp]") {
+  CHECK(fts_query("invoice") == "\"invoice\"");
+  CHECK(fts_query("  blue   lamp ") == "\"blue\" \"lamp\"");
+  CHECK(fts_query("say \"hi\" OR NOT") == "\"say\" \"\"\"hi\"\"\" \"OR\" \"NOT\"");
+  CHECK(fts_query("   ").empty());
+}
+
+TEST_CASE("get_messages cursors round-trip and reject other tokens", "[mcp]") {
+  auto c = encode_message_cursor("2026-11-25T14:00:00.123Z", 42);
+  auto d = decode_message_cursor(c);
+  REQUIRE(d);
+  CHECK(d->first == "2026-11-25T14:00:00.123Z");
+  CHECK(d->second == 42);
+  CHECK_FALSE(decode_message_cursor("wamid.HBgL"));
+  CHECK_FALSE(decode_message_cursor(encode_cursor(3)));
+}
+
+TEST_CASE("get_messages validates since, sinceId and cursor", "[mcp][store]") {
+  seeded s;
+  auto wamid = s.call("get_messages", R"({"since":"wamid.A4"})");
+  REQUIRE(wamid.protocol_error);
+  CHECK(wamid.protocol_error->code == rpc_code::invalid_params);
+  CHECK(wamid.protocol_error->data.at("field") == "arguments.since");
+  CHECK(s.call("get_messages", R"({"since":"yesterday"})").protocol_error);
+  CHECK(s.call("get_messages", R"({"sinceId":3})").protocol_error);
+  CHECK(s.call("get_messages", R"({"cursor":"nope"})").protocol_error);
+
+  auto latest = s.call("get_messages", R"({"limit":3})");
+  REQUIRE(latest.structured);
+  const auto& msgs = latest.structured->at("messages").as_array();
+  REQUIRE(msgs.size() == 3);
+  // Oldest first, ending with the newest message.
+  CHECK(msgs[2].at("id") == 8);
+  CHECK(msgs[0].at("created_at").as_string() < msgs[1].at("created_at").as_string());
+  auto from_first =
+      s.call("get_messages", json::serialize(json::object{{"since", msgs[0].at("created_at")},
+                                                          {"sinceId", msgs[0].at("id")}}));
+  REQUIRE(from_first.structured);
+  CHECK(from_first.structured->at("messages").as_array().size() == 2);
+}
+
+TEST_CASE("get_messages records what each client pulled per number", "[mcp][store]") {
+  seeded s;
+  s.call("get_messages", R"({"contact":"Alice Smith"})");
+  auto db = pons::store::database::open(s.path);
+  REQUIRE(db.has_value());
+  auto last = db->query_int64(
+      "SELECT last_message_id FROM mcp_pull_cursors WHERE client_name = 'unit' AND "
+      "phone_number_id = '200000000000001'");
+  REQUIRE(last.has_value());
+  CHECK(*last == 5);
+}
+
+TEST_CASE("an unknown contact is a tool error naming close matches", "[mcp][store]") {
+  seeded s;
+  auto r = s.call("get_contact", R"({"contact":"Alcie"})");
+  CHECK(r.is_error);
+  CHECK_THAT(std::string(r.content[0].at("text").as_string()), Catch::Contains("Alice Smith"));
+  auto ambiguous = s.call("get_contact", R"({"contact":"o"})");
+  CHECK(ambiguous.is_error);
+  CHECK_THAT(std::string(ambiguous.content[0].at("text").as_string()), Catch::Contains("several"));
+  auto by_number = s.call("get_contact", R"({"contact":"+44 (7700) 900-002"})");
+  REQUIRE(by_number.structured);
+  CHECK(by_number.structured->at("contact").at("name") == "Bob Jones");
+}
+
+TEST_CASE("wait_for_messages times out, and stops at once when cancelled", "[mcp][store]") {
+  seeded s;
+  auto started = std::chrono::steady_clock::now();
+  auto r = s.call("wait_for_messages", R"({"timeout_seconds":1})");
+  REQUIRE(r.structured);
+  CHECK(r.structured->at("timed_out") == true);
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900));
+
+  cancellation_token token;
+  token.cancel();
+  call_context ctx(token, latest_version, "unit");
+  started = std::chrono::steady_clock::now();
+  s.reg.find_tool("wait_for_messages")
+      ->handler(json::parse(R"({"timeout_seconds":30})").as_object(), ctx);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+}
+
+TEST_CASE("the watcher reports conversations another connection changed", "[mcp][store]") {
+  seeded s;
+  db_watcher watcher(s.path, std::chrono::milliseconds(200), [](const db_changes&) {});
+  CHECK(watcher.poll_once().conversation_ids.empty());
+  CHECK(watcher.poll_once().conversation_ids.empty());
+  auto writer = pons::store::database::open(s.path);
+  REQUIRE(writer.has_value());
+  REQUIRE(writer->exec(
+      "UPDATE conversations SET updated_at = '2099-01-01T00:00:00.000Z' WHERE id = 2"));
+  auto changes = watcher.poll_once();
+  CHECK(changes.conversation_ids == std::vector<std::int64_t>{2});
+  CHECK_FALSE(changes.new_conversations);
+  CHECK(watcher.poll_once().conversation_ids.empty());
+}
