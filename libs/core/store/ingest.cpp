@@ -30,16 +30,17 @@ struct number_info {
   std::string waba_id;
 };
 
-// Per-batch cache of the numbers already made sure of.
-class number_cache {
+// What one transaction already looked up: the numbers made sure of and the enabled forwarding
+// targets. Shared by the batches of a group commit; cleared when a batch is rolled back.
+class ingest_cache {
  public:
-  explicit number_cache(database& db, time_point now) : db_(db), now_(now) {}
+  explicit ingest_cache(database& db) : db_(db) {}
 
   result<number_info> resolve(const std::string& phone_number_id, const std::string& waba_id,
-                              const std::string& display) {
+                              const std::string& display, time_point now) {
     auto it = known_.find(phone_number_id);
     if (it != known_.end()) return it->second;
-    PONS_STORE_CHECK(ensure_phone_number(db_, waba_id, phone_number_id, display, now_));
+    PONS_STORE_CHECK(ensure_phone_number(db_, waba_id, phone_number_id, display, now));
     PONS_STORE_TRY(p, find_phone_number(db_, phone_number_id));
     if (!p) return store_errc::not_found;
     number_info info{p->account_id, p->waba_id};
@@ -47,10 +48,48 @@ class number_cache {
     return info;
   }
 
+  // True when some enabled target may want `type` from `phone_number_id`: only then is the
+  // outbox touched (most installations forward nothing).
+  result<bool> wants(std::string_view type, std::string_view phone_number_id) {
+    if (!targets_loaded_) {
+      auto st = db_.prepare(
+          "SELECT phone_number_id, event_types FROM webhook_targets "
+          "WHERE enabled = 1");
+      if (!st) return detail::bool_error(st.error());
+      for (;;) {
+        auto row = st->step();
+        if (!row) return detail::bool_error(row.error());
+        if (!*row) break;
+        targets_.push_back({st->column_text(0), st->column_text(1)});
+      }
+      targets_loaded_ = true;
+    }
+    const std::string quoted = "\"" + std::string(type) + "\"";
+    for (const auto& t : targets_) {
+      if (!t.phone_number_id.empty() && t.phone_number_id != phone_number_id) continue;
+      if (t.event_types.find(quoted) != std::string::npos ||
+          t.event_types.find("\"*\"") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void clear() {
+    known_.clear();
+    targets_.clear();
+    targets_loaded_ = false;
+  }
+
  private:
+  struct target {
+    std::string phone_number_id;
+    std::string event_types;
+  };
   database& db_;
-  time_point now_;
-  std::map<std::string, number_info> known_;
+  std::map<std::string, number_info, std::less<>> known_;
+  std::vector<target> targets_;
+  bool targets_loaded_ = false;
 };
 
 std::string event_payload_inbound(const domain::inbound_message& m, std::int64_t id,
@@ -144,10 +183,9 @@ result<bool> apply_template_event(database& db, const domain::account_event& e, 
 }
 
 result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& batch,
-                                  const ingest_context& ctx) {
+                                  const ingest_context& ctx, ingest_cache& cache) {
   ingest_summary sum;
   const time_point now = ctx.received_at;
-  number_cache numbers(db, now);
 
   // Contacts listed in the payload (also those of statuses-only changes, if any).
   for (std::size_t i = 0; i < batch.contacts.size(); ++i) {
@@ -165,7 +203,7 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
         break;
       }
     }
-    PONS_STORE_TRY(num, numbers.resolve(pnid, waba, display));
+    PONS_STORE_TRY(num, cache.resolve(pnid, waba, display, now));
     PONS_STORE_CHECK(upsert_contact(db, num.account_id, c, now));
   }
 
@@ -178,7 +216,7 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
         continue;
       }
     }
-    PONS_STORE_TRY(num, numbers.resolve(m.phone_number_id, m.waba_id, m.display_phone_number));
+    PONS_STORE_TRY(num, cache.resolve(m.phone_number_id, m.waba_id, m.display_phone_number, now));
     domain::contact who = m.sender;
     if (who.wa_id.empty()) who.wa_id = m.from;
     if (who.user_id.empty()) who.user_id = m.from_user_id;
@@ -197,16 +235,20 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
       PONS_STORE_CHECK(enqueue_media(db, pos.id, m.phone_number_id, *m.media, now));
       ++sum.media_jobs;
     }
-    outbox_event ev;
-    ev.event_key = key ? *key : "row:" + std::to_string(pos.id);
-    ev.type = std::string(event_inbound_received);
-    ev.source = ctx.event_source;
-    ev.occurred_at = m.timestamp_unix > 0 ? format_unix_seconds(m.timestamp_unix) : pos.created_at;
-    ev.account_id = num.waba_id;
-    ev.phone_number_id = m.phone_number_id;
-    ev.payload_json = event_payload_inbound(m, pos.id, pos.created_at);
-    PONS_STORE_TRY(deliveries, enqueue_webhook_event(db, ev, now));
-    sum.events += deliveries;
+    PONS_STORE_TRY(wanted, cache.wants(event_inbound_received, m.phone_number_id));
+    if (wanted) {
+      outbox_event ev;
+      ev.event_key = key ? *key : "row:" + std::to_string(pos.id);
+      ev.type = std::string(event_inbound_received);
+      ev.source = ctx.event_source;
+      ev.occurred_at =
+          m.timestamp_unix > 0 ? format_unix_seconds(m.timestamp_unix) : pos.created_at;
+      ev.account_id = num.waba_id;
+      ev.phone_number_id = m.phone_number_id;
+      ev.payload_json = event_payload_inbound(m, pos.id, pos.created_at);
+      PONS_STORE_TRY(deliveries, enqueue_webhook_event(db, ev, now));
+      sum.events += deliveries;
+    }
     ++sum.messages_new;
     sum.new_message_ids.push_back(pos.id);
   }
@@ -222,17 +264,20 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     PONS_STORE_TRY(outcome, apply_status(db, s, now));
     ++sum.statuses_recorded;
     if (outcome.applied) ++sum.statuses_applied;
-    outbox_event ev;
-    ev.event_key = *key;
-    ev.type = std::string(event_status_updated);
-    ev.source = ctx.event_source;
-    ev.occurred_at =
-        s.timestamp_unix > 0 ? format_unix_seconds(s.timestamp_unix) : format_timestamp(now);
-    ev.account_id = s.waba_id;
-    ev.phone_number_id = s.phone_number_id;
-    ev.payload_json = event_payload_status(s, outcome);
-    PONS_STORE_TRY(deliveries, enqueue_webhook_event(db, ev, now));
-    sum.events += deliveries;
+    PONS_STORE_TRY(wanted, cache.wants(event_status_updated, s.phone_number_id));
+    if (wanted) {
+      outbox_event ev;
+      ev.event_key = *key;
+      ev.type = std::string(event_status_updated);
+      ev.source = ctx.event_source;
+      ev.occurred_at =
+          s.timestamp_unix > 0 ? format_unix_seconds(s.timestamp_unix) : format_timestamp(now);
+      ev.account_id = s.waba_id;
+      ev.phone_number_id = s.phone_number_id;
+      ev.payload_json = event_payload_status(s, outcome);
+      PONS_STORE_TRY(deliveries, enqueue_webhook_event(db, ev, now));
+      sum.events += deliveries;
+    }
   }
 
   for (const auto& e : batch.events) {
@@ -263,7 +308,8 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
 result<ingest_summary> ingest_batch(database& db, const domain::webhook_batch& batch,
                                     const ingest_context& context) {
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
-  PONS_STORE_TRY(sum, ingest_one(db, batch, context));
+  ingest_cache cache(db);
+  PONS_STORE_TRY(sum, ingest_one(db, batch, context, cache));
   PONS_STORE_CHECK(scope.commit());
   return std::move(sum);
 }
@@ -273,6 +319,7 @@ result<std::vector<result<ingest_summary>>> ingest_batches(
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
   std::vector<result<ingest_summary>> out;
   out.reserve(requests.size());
+  ingest_cache cache(db);
   for (const auto& req : requests) {
     if (!req.batch || !req.context) {
       out.emplace_back(boost::system::in_place_error,
@@ -280,12 +327,14 @@ result<std::vector<result<ingest_summary>>> ingest_batches(
       continue;
     }
     PONS_STORE_CHECK(db.exec("SAVEPOINT ingest_one"));
-    auto sum = ingest_one(db, *req.batch, *req.context);
+    auto sum = ingest_one(db, *req.batch, *req.context, cache);
     if (sum) {
       PONS_STORE_CHECK(db.exec("RELEASE ingest_one"));
     } else {
-      // Undo this batch only; the others in the group still commit.
+      // Undo this batch only; the others in the group still commit. What it cached may have
+      // been rolled back with it.
       PONS_STORE_CHECK(db.exec("ROLLBACK TO ingest_one; RELEASE ingest_one"));
+      cache.clear();
     }
     out.push_back(std::move(sum));
   }
