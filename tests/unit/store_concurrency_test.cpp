@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -33,14 +34,22 @@ domain::webhook_batch one_message(const std::string& wamid, const std::string& f
   return b;
 }
 
-// Writes as fast as it can until `deadline`: single ingests, group commits of 5 and outbound
+// Reports why a writer stopped (the child's stderr shows in the test log).
+std::int64_t failed(database* db, const char* step, const boost::system::error_code& ec) {
+  std::fprintf(stderr, "writer failed at %s: %s (%s)\n", step, ec.message().c_str(),
+               db ? db->last_error_message().c_str() : "");
+  return -1;
+}
+
+// Writes as fast as it can for `duration`: single ingests, group commits of 5 and outbound
 // sends. Returns the number of messages it stored, or -1 on the first error.
-std::int64_t write_until(const std::string& path, int writer,
-                         std::chrono::steady_clock::time_point deadline) {
+std::int64_t write_for(const std::string& path, int writer, std::chrono::milliseconds duration) {
   auto db = database::open(path);
-  if (!db) return -1;
+  if (!db) return failed(nullptr, "open", db.error());
+  // The clock starts after open: on a loaded machine a fork can start late.
+  const auto deadline = std::chrono::steady_clock::now() + duration;
   std::int64_t stored = 0;
-  for (int i = 0; std::chrono::steady_clock::now() < deadline; ++i) {
+  for (int i = 0; i == 0 || std::chrono::steady_clock::now() < deadline; ++i) {
     const std::string tag = "w" + std::to_string(writer) + "." + std::to_string(i);
     const auto now = std::chrono::system_clock::now();
     ingest_context ctx;
@@ -50,7 +59,8 @@ std::int64_t write_until(const std::string& path, int writer,
       case 0: {
         auto r =
             ingest_batch(*db, one_message("wamid." + tag, "4477009" + std::to_string(writer)), ctx);
-        if (!r || r->messages_new != 1) return -1;
+        if (!r) return failed(&*db, "ingest_batch", r.error());
+        if (r->messages_new != 1) return -1;
         stored += 1;
         break;
       }
@@ -63,9 +73,10 @@ std::int64_t write_until(const std::string& path, int writer,
         std::vector<ingest_request> reqs;
         for (auto& b : batches) reqs.push_back({&b, &ctx});
         auto r = ingest_batches(*db, reqs);
-        if (!r) return -1;
+        if (!r) return failed(&*db, "ingest_batches", r.error());
         for (auto& one : *r) {
-          if (!one || one->messages_new != 1) return -1;
+          if (!one) return failed(&*db, "ingest_batches item", one.error());
+          if (one->messages_new != 1) return -1;
         }
         stored += 5;
         break;
@@ -78,8 +89,9 @@ std::int64_t write_until(const std::string& path, int writer,
         m.type = "text";
         m.text = "reply " + tag;
         auto ins = insert_outbound_pending(*db, m, now);
-        if (!ins) return -1;
-        if (!mark_outbound_sent(*db, ins->position.id, "wamid.out." + tag, now)) return -1;
+        if (!ins) return failed(&*db, "insert_outbound_pending", ins.error());
+        auto sent = mark_outbound_sent(*db, ins->position.id, "wamid.out." + tag, now);
+        if (!sent) return failed(&*db, "mark_outbound_sent", sent.error());
         stored += 1;
         break;
       }
@@ -94,7 +106,6 @@ TEST_CASE("store: two processes writing at once lose nothing and see no errors",
           "[store][concurrency]") {
   temp_dir dir;
   const auto path = dir.file("shared.db");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
 
   struct child {
     pid_t pid;
@@ -108,7 +119,7 @@ TEST_CASE("store: two processes writing at once lose nothing and see no errors",
     REQUIRE(pid >= 0);
     if (pid == 0) {
       ::close(fds[0]);
-      const std::int64_t stored = write_until(path, writer, deadline);
+      const std::int64_t stored = write_for(path, writer, std::chrono::milliseconds(2500));
       const bool written = ::write(fds[1], &stored, sizeof stored) == sizeof stored;
       ::_exit(written && stored >= 0 ? 0 : 1);
     }
