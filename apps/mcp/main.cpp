@@ -17,6 +17,7 @@
 #include "core/mcp/stdio_transport.hpp"
 #include "core/mcp/tools/db_pool.hpp"
 #include "core/mcp/tools/db_watcher.hpp"
+#include "core/mcp/tools/pull_recorder.hpp"
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/worker_pool.hpp"
 
@@ -94,8 +95,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  mcp::pull_recorder pulls(options.db_path);
   mcp::registry tools;
   mcp::read_tools_deps deps;
+  deps.pulls = &pulls;
   deps.pool = db->get();
   deps.now = [] { return std::chrono::system_clock::now(); };
   deps.media_dir = parent.empty() ? std::string(".") : parent.string();

@@ -24,6 +24,7 @@ struct seeded {
   temp_dir dir;
   std::string path = dir.file("pons.db");
   std::unique_ptr<db_pool> pool;
+  std::unique_ptr<pull_recorder> pulls;
   registry reg;
   read_tools_deps deps;
 
@@ -35,6 +36,8 @@ struct seeded {
     REQUIRE(p.has_value());
     pool = std::move(*p);
     deps.pool = pool.get();
+    pulls = std::make_unique<pull_recorder>(path);
+    deps.pulls = pulls.get();
     deps.now = [] { return std::chrono::system_clock::now(); };
     deps.media_dir = dir.file("");
     register_read_tools(reg, deps);
@@ -103,6 +106,7 @@ TEST_CASE("get_messages validates since, sinceId and cursor", "[mcp][store]") {
 TEST_CASE("get_messages records what each client pulled per number", "[mcp][store]") {
   seeded s;
   s.call("get_messages", R"({"contact":"Alice Smith"})");
+  s.pulls->flush();
   auto db = pons::store::database::open(s.path);
   REQUIRE(db.has_value());
   auto last = db->query_int64(

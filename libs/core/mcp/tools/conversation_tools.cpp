@@ -312,15 +312,7 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
     }
   }
   for (const auto& [number, max_id] : pulled) {
-    auto up = db->operator->()->prepare(
-        "INSERT INTO mcp_pull_cursors (client_name, phone_number_id, last_pulled_at, "
-        "last_message_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (client_name, phone_number_id) DO "
-        "UPDATE SET last_pulled_at = excluded.last_pulled_at, last_message_id = "
-        "max(last_message_id, excluded.last_message_id)");
-    if (up) {
-      up->bind_all(ctx.client_name(), number, pulled_at, max_id);
-      (void)up->run();  // bookkeeping only: a busy database must not fail the read
-    }
+    deps.pulls->record(ctx.client_name(), number, pulled_at, max_id);
   }
   json::array list;
   for (auto& m : *rows) list.push_back(std::move(m));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/mcp/tools/db_pool.hpp"
+#include "core/mcp/tools/pull_recorder.hpp"
 #include "core/store/timestamp.hpp"
 
 namespace pons::mcp {
@@ -24,6 +25,7 @@ struct read_tools_deps {
   db_pool* pool = nullptr;
   std::function<store::time_point()> now;  // the clock, injectable for tests
   std::string media_dir;                   // where pons-webhook stores media (for relative paths)
+  pull_recorder* pulls = nullptr;          // background writer of mcp_pull_cursors (required)
 };
 
 /// A contact row.
