@@ -19,6 +19,9 @@ test('inspector --cli lists the tools', async () => {
       [cli, '--cli', binary, '--db', path.join(dir, 'pons.db'), '--method', 'tools/list'],
       { timeout: 60000 });
     const listed = JSON.parse(stdout);
-    assert.ok(Array.isArray(listed.tools));
+    const names = listed.tools.map((t) => t.name);
+    for (const name of ['list_conversations', 'get_messages', 'search_messages', 'wait_for_messages']) {
+      assert.ok(names.includes(name), `${name} in ${names}`);
+    }
   } finally { cleanup(); }
 });

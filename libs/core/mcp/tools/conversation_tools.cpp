@@ -350,7 +350,9 @@ tool_result search_messages(const read_tools_deps& deps, const json::object& arg
   auto s = db->operator->()->prepare(fmt::format(
       "SELECT {}, snippet(messages_fts, -1, '[', ']', '...', 12) FROM messages_fts "
       "JOIN messages m ON m.id = messages_fts.rowid JOIN contacts c ON c.id = m.contact_id "
-      "WHERE {} ORDER BY m.created_at DESC, m.id DESC LIMIT ?{}",
+      // Ids follow created_at (the store assigns both in commit order), and FTS5 walks its
+      // matches in rowid order without sorting them all: newest first stays cheap on big inboxes.
+      "WHERE {} ORDER BY messages_fts.rowid DESC LIMIT ?{}",
       message_columns, where, params.size()));
   if (!s) return tool_result::error(database_problem(s.error()));
   bind_params(*s, params);
