@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/domain/idempotency.hpp"
+#include "core/forward/outbox.hpp"
 #include "core/store/account_repository.hpp"
 #include "core/store/contact_repository.hpp"
 #include "core/store/conversation_repository.hpp"
@@ -14,7 +15,6 @@
 #include "core/store/event_log_repository.hpp"
 #include "core/store/media_repository.hpp"
 #include "core/store/message_repository.hpp"
-#include "core/store/outbox_repository.hpp"
 #include "core/store/sql_support.hpp"
 #include "core/store/status_repository.hpp"
 #include "core/store/template_repository.hpp"
@@ -24,6 +24,21 @@ namespace pons::store {
 namespace {
 
 namespace json = boost::json;
+
+constexpr std::string_view event_inbound_received = "message.inbound.received";
+constexpr std::string_view event_status_updated = "message.status.updated";
+
+time_point meta_time(std::int64_t unix_seconds) {
+  return time_point(std::chrono::seconds(unix_seconds));
+}
+
+// The forwarding outbox (core/forward) reports its own error category; the ingest only needs
+// to know it failed, with the message kept for the log.
+result<int> enqueue(database& db, const forward::event& ev, time_point now) {
+  auto r = forward::enqueue_event(db, ev, now);
+  if (!r) return r.error();
+  return r->deliveries;
+}
 
 struct number_info {
   std::int64_t account_id = 0;
@@ -67,10 +82,7 @@ class ingest_cache {
     const std::string quoted = "\"" + std::string(type) + "\"";
     for (const auto& t : targets_) {
       if (!t.phone_number_id.empty() && t.phone_number_id != phone_number_id) continue;
-      if (t.event_types.find(quoted) != std::string::npos ||
-          t.event_types.find("\"*\"") != std::string::npos) {
-        return true;
-      }
+      if (t.event_types.find(quoted) != std::string::npos) return true;
     }
     return false;
   }
@@ -237,17 +249,15 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     }
     PONS_STORE_TRY(wanted, cache.wants(event_inbound_received, m.phone_number_id));
     if (wanted) {
-      outbox_event ev;
-      ev.event_key = key ? *key : "row:" + std::to_string(pos.id);
+      forward::event ev;
       ev.type = std::string(event_inbound_received);
       ev.source = ctx.event_source;
-      ev.occurred_at =
-          m.timestamp_unix > 0 ? format_unix_seconds(m.timestamp_unix) : pos.created_at;
+      ev.occurred_at = m.timestamp_unix > 0 ? meta_time(m.timestamp_unix) : now;
       ev.account_id = num.waba_id;
       ev.phone_number_id = m.phone_number_id;
       ev.payload_json = event_payload_inbound(m, pos.id, pos.created_at);
-      PONS_STORE_TRY(deliveries, enqueue_webhook_event(db, ev, now));
-      sum.events += deliveries;
+      PONS_STORE_TRY(queued, enqueue(db, ev, now));
+      sum.events += queued;
     }
     ++sum.messages_new;
     sum.new_message_ids.push_back(pos.id);
@@ -266,17 +276,15 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     if (outcome.applied) ++sum.statuses_applied;
     PONS_STORE_TRY(wanted, cache.wants(event_status_updated, s.phone_number_id));
     if (wanted) {
-      outbox_event ev;
-      ev.event_key = *key;
+      forward::event ev;
       ev.type = std::string(event_status_updated);
       ev.source = ctx.event_source;
-      ev.occurred_at =
-          s.timestamp_unix > 0 ? format_unix_seconds(s.timestamp_unix) : format_timestamp(now);
+      ev.occurred_at = s.timestamp_unix > 0 ? meta_time(s.timestamp_unix) : now;
       ev.account_id = s.waba_id;
       ev.phone_number_id = s.phone_number_id;
       ev.payload_json = event_payload_status(s, outcome);
-      PONS_STORE_TRY(deliveries, enqueue_webhook_event(db, ev, now));
-      sum.events += deliveries;
+      PONS_STORE_TRY(queued, enqueue(db, ev, now));
+      sum.events += queued;
     }
   }
 

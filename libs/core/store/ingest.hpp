@@ -24,8 +24,8 @@ struct ingest_context {
   std::string redacted_body;  // stored in webhook_log; must already be redacted
   std::string signature = "valid";
   int http_status = 200;
-  std::string phone_number_id;        // for webhook_log; "" = the batch's first number
-  std::string event_source = "pons";  // "source" of forwarded event envelopes
+  std::string phone_number_id;  // for webhook_log; "" = the batch's first number
+  std::string event_source;     // "source" of forwarded envelopes; "" = the forwarder's default
 };
 
 /// What one batch changed.
