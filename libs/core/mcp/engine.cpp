@@ -114,18 +114,18 @@ std::vector<std::string> engine::subscriptions() const {
 
 std::size_t engine::in_flight() const {
   std::lock_guard lock(mutex_);
-  return in_flight_.size();
+  return running_;
 }
 
 void engine::shutdown() {
   std::unique_lock lock(mutex_);
   for (auto& [key, token] : in_flight_) token.cancel();
-  idle_cv_.wait(lock, [&] { return in_flight_.empty(); });
+  idle_cv_.wait(lock, [&] { return running_ == 0; });
 }
 
 bool engine::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  return idle_cv_.wait_for(lock, timeout, [&] { return in_flight_.empty(); });
+  return idle_cv_.wait_for(lock, timeout, [&] { return running_ == 0; });
 }
 
 void engine::handle_text(std::string_view text) {
@@ -433,6 +433,7 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
       return;
     }
     in_flight_.emplace(key, token);
+    ++running_;
     client = client_name_;
     v = version_;
   }
@@ -468,15 +469,23 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
                          fmt::format("Internal error while handling {}: {}", in.method, e.what()),
                          nullptr};
     }
+    // The id is free again before the answer leaves, so a client that reuses it at once is not
+    // refused; `running_` keeps the engine alive until the answer is out.
+    bool cancelled;
+    {
+      std::lock_guard lock(mutex_);
+      cancelled = token.cancelled();
+      in_flight_.erase(key);
+    }
     // A cancelled request gets no answer (the client has stopped waiting for it).
-    if (token.cancelled()) {
+    if (cancelled) {
       reply(batch, std::nullopt);
     } else {
       answer(in, batch, *result);
     }
     {
       std::lock_guard lock(mutex_);
-      in_flight_.erase(key);
+      --running_;
     }
     idle_cv_.notify_all();
   };
@@ -484,6 +493,7 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
     {
       std::lock_guard lock(mutex_);
       in_flight_.erase(key);
+      --running_;
     }
     idle_cv_.notify_all();
     answer(in, batch,

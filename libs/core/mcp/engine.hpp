@@ -139,6 +139,7 @@ class engine {
   log_level level_;
   std::set<std::string, std::less<>> subscriptions_;
   std::map<std::string, cancellation_token, std::less<>> in_flight_;  // key: serialised id
+  std::size_t running_ = 0;  // jobs posted and not yet finished (answer sent or dropped)
 };
 
 }  // namespace pons::mcp
