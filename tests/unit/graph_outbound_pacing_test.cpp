@@ -1,0 +1,78 @@
+#include <catch2/catch.hpp>
+
+#include "core/meta/outbound.hpp"
+#include "core/meta/outbound_pacing.hpp"
+
+using namespace pons::meta;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+TEST_CASE("a token bucket allows its burst, then paces at its rate", "[graph][pacing]") {
+  auto t0 = steady::time_point{} + 1h;
+  token_bucket bucket(2.0, 3, t0);  // 2/s, burst 3
+  CHECK(bucket.reserve(t0) == 0ms);
+  CHECK(bucket.reserve(t0) == 0ms);
+  CHECK(bucket.reserve(t0) == 0ms);
+  CHECK(bucket.reserve(t0) == 500ms);   // queued behind the burst
+  CHECK(bucket.reserve(t0) == 1000ms);  // and the next one further
+  // After 1 s two tokens came back: the queue is drained, nothing is free yet.
+  CHECK(bucket.reserve(t0 + 1000ms) == 500ms);
+  bucket.release();
+  CHECK(bucket.reserve(t0 + 1000ms) == 500ms);
+  CHECK_FALSE(bucket.idle(t0 + 1000ms));
+  CHECK(bucket.idle(t0 + 10s));
+}
+
+TEST_CASE("the pacer applies Meta's pair rate per recipient and the number's rate",
+          "[graph][pacing]") {
+  pacing_config config;  // 80/s per number, 1 per 6 s per recipient with bursts of 45
+  send_pacer pacer(config);
+  auto t0 = steady::time_point{} + 1h;
+  for (int i = 0; i < 45; ++i) CHECK(pacer.reserve("n1", "alice", t0) == 0ms);
+  auto wait = pacer.reserve("n1", "alice", t0);
+  CHECK(wait > 5900ms);
+  CHECK(wait <= 6000ms);
+  // Another recipient is not held back by alice's queue...
+  CHECK(pacer.reserve("n1", "bob", t0) == 0ms);
+  // ...and the same recipient from another number has its own pair budget.
+  CHECK(pacer.reserve("n2", "alice", t0) == 0ms);
+
+  // 80 messages/s per number: the 81st within the same instant waits.
+  send_pacer busy(config);
+  for (int i = 0; i < 80; ++i) {
+    CHECK(busy.reserve("n1", "user" + std::to_string(i), t0) == 0ms);
+  }
+  auto queued = busy.reserve("n1", "user-80", t0);
+  CHECK(queued > 0ms);
+  CHECK(queued <= 13ms);
+  // A released reservation gives its slot back.
+  busy.release("n1", "user-80");
+  CHECK(busy.reserve("n1", "user-81", t0) == queued);
+}
+
+TEST_CASE("idle recipients are forgotten beyond the tracking bound", "[graph][pacing]") {
+  pacing_config config;
+  config.max_tracked_recipients = 4;
+  config.recipient_burst = 1;
+  send_pacer pacer(config);
+  auto t0 = steady::time_point{} + 1h;
+  for (int i = 0; i < 4; ++i) pacer.reserve("n", "r" + std::to_string(i), t0);
+  // Long after, the old buckets are full again and get dropped: r0 starts fresh.
+  auto later = t0 + 1h;
+  CHECK(pacer.reserve("n", "r9", later) == 0ms);
+  CHECK(pacer.reserve("n", "r0", later) == 0ms);
+}
+
+TEST_CASE("the window-closed explanation names the approved templates", "[graph][outbound]") {
+  pons::store::template_record a;
+  a.name = "hello_world";
+  a.language = "en_US";
+  a.category = "UTILITY";
+  auto text = window_closed_explanation({a}, "2026-11-24T10:00:00.000Z");
+  CHECK(text.find("hello_world (en_US, UTILITY)") != std::string::npos);
+  CHECK(text.find("2026-11-24T10:00:00.000Z") != std::string::npos);
+  CHECK(text.find("send_template") != std::string::npos);
+  auto none = window_closed_explanation({}, "");
+  CHECK(none.find("never written") != std::string::npos);
+  CHECK(none.find("No approved templates") != std::string::npos);
+}
