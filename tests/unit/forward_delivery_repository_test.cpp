@@ -27,7 +27,7 @@ std::int64_t add(database& db, std::string url, int max_attempts = 8) {
 
 void enqueue(database& db, int n) {
   for (int i = 0; i < n; ++i) {
-    REQUIRE(enqueue_event(db, event{"message.inbound.received", "waba", "pn", "{}", t0, {}}, t0)
+    REQUIRE(enqueue_event(db, event{"message.inbound.received", "waba", "pn", "{}", t0, {}, {}}, t0)
                 .has_value());
   }
 }

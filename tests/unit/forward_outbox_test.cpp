@@ -36,31 +36,51 @@ std::int64_t count(database& db, const char* sql) {
 
 }  // namespace
 
-TEST_CASE("forward: event ids are evt_ with 24 hex digits", "[forward]") {
-  auto a = new_event_id();
-  auto b = new_event_id();
-  REQUIRE(a.has_value());
-  REQUIRE(b.has_value());
-  CHECK(a->size() == 28);
-  CHECK(a->rfind("evt_", 0) == 0);
-  CHECK(*a != *b);
-}
+TEST_CASE("forward: the stored envelope has exactly the six fields in order", "[forward]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db"));
+  REQUIRE(db.has_value());
+  add(*db, "https://all.example.com/", {});
 
-TEST_CASE("forward: the envelope has exactly the six fields in order", "[forward]") {
-  event e{"message.inbound.received", "waba-1", "pn-1", R"({"text":"h\u00e9llo","n":1})", t0, {}};
-  auto body = build_envelope("evt_abc", e);
-  REQUIRE(body.has_value());
-  CHECK(body->rfind(R"({"id":"evt_abc","type":"message.inbound.received","source":)", 0) == 0);
-  auto v = boost::json::parse(*body).as_object();
+  event e{
+      "message.inbound.received", "waba-1", "pn-1", R"({"text":"h\u00e9llo","n":1})", t0, {}, {}};
+  auto r = enqueue_event(*db, e, t0);
+  REQUIRE(r.has_value());
+  CHECK(r->event_id.size() == 36);
+  CHECK(r->event_id.rfind("evt_", 0) == 0);
+  auto d = get_delivery(*db, list_deliveries(*db, {}).value().front().id);
+  REQUIRE(d.has_value());
+  const auto& body = d->body;
+  CHECK(body.rfind(R"({"id":")" + r->event_id + R"(","type":"message.inbound.received","source":)",
+                   0) == 0);
+  auto v = boost::json::parse(body).as_object();
   CHECK(v.size() == 6);
-  CHECK(v.at("source") == "whatsapp");
+  CHECK(v.at("source") == "pons");
   CHECK(v.at("occurredAt") == "2026-11-25T14:00:00.000Z");
   CHECK(v.at("accountId") == "waba-1");
   CHECK(v.at("payload").at("text") == "h\xc3\xa9llo");
   CHECK(v.at("payload").at("n") == 1);
+  // The payload is embedded byte for byte (escapes kept), so it is signed as written.
+  CHECK(body.find(R"("text":"h\u00e9llo")") != std::string::npos);
 
   e.payload_json = "{not json";
-  CHECK(build_envelope("evt_abc", e).error() == forward_errc::invalid_value);
+  CHECK(enqueue_event(*db, e, t0).error() == forward_errc::invalid_value);
+}
+
+TEST_CASE("forward: a stable event key is enqueued once", "[forward]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db"));
+  REQUIRE(db.has_value());
+  add(*db, "https://all.example.com/", {});
+  event e{"message.outbound.sent", "waba-1", "pn-1", "{}", t0, "pons-mcp", "sent:42"};
+  auto first = enqueue_event(*db, e, t0);
+  REQUIRE(first.has_value());
+  CHECK(first->deliveries == 1);
+  auto again = enqueue_event(*db, e, t0);
+  REQUIRE(again.has_value());
+  CHECK(again->deliveries == 0);
+  CHECK(count(*db, "SELECT COUNT(*) FROM webhook_deliveries") == 1);
+  CHECK(boost::json::parse(get_delivery(*db, 1)->body).at("source") == "pons-mcp");
 }
 
 TEST_CASE("forward: enqueue writes one delivery per matching target", "[forward]") {
@@ -76,7 +96,8 @@ TEST_CASE("forward: enqueue writes one delivery per matching target", "[forward]
 
   auto tx = pons::store::transaction::begin(*db);
   REQUIRE(tx.has_value());
-  auto r = enqueue_event(*db, event{"message.status.updated", "waba", "pn-1", "{}", t0, {}}, t0);
+  auto r =
+      enqueue_event(*db, event{"message.status.updated", "waba", "pn-1", "{}", t0, {}, {}}, t0);
   REQUIRE(r.has_value());
   REQUIRE(tx->commit().has_value());
   CHECK(r->deliveries == 2);
@@ -96,7 +117,8 @@ TEST_CASE("forward: enqueue writes one delivery per matching target", "[forward]
   (void)inbound_only;
   (void)other_number;
 
-  auto in = enqueue_event(*db, event{"message.inbound.received", "waba", "pn-9", "{}", t0, {}}, t0);
+  auto in =
+      enqueue_event(*db, event{"message.inbound.received", "waba", "pn-9", "{}", t0, {}, {}}, t0);
   REQUIRE(in.has_value());
   CHECK(in->deliveries == 2);  // all + inbound_only
 }

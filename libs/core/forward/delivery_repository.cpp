@@ -99,6 +99,22 @@ result<std::vector<delivery_job>> claim_due(store::database& db, store::time_poi
   return jobs;
 }
 
+result<void> release_claims(store::database& db, const std::vector<std::int64_t>& delivery_ids,
+                            store::time_point now) {
+  if (delivery_ids.empty()) return {};
+  auto tx = store::transaction::begin(db);
+  if (!tx) return tx.error();
+  for (auto id : delivery_ids) {
+    auto st = db.prepare(
+        "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ?2, updated_at = ?2 "
+        "WHERE id = ?1 AND state = 'delivering'");
+    if (!st) return st.error();
+    st->bind_all(id, store::format_timestamp(now));
+    if (auto r = st->run(); !r) return r.error();
+  }
+  return tx->commit();
+}
+
 result<std::optional<store::time_point>> next_due(store::database& db) {
   auto st = db.prepare(
       "SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d "

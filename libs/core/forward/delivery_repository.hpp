@@ -46,6 +46,10 @@ struct claim_limits {
 result<std::vector<delivery_job>> claim_due(store::database& db, store::time_point now,
                                             const claim_limits& limits);
 
+/// Hands claimed but unsent deliveries back: 'delivering' -> 'pending', due at `now`.
+result<void> release_claims(store::database& db, const std::vector<std::int64_t>& delivery_ids,
+                            store::time_point now);
+
 /// The earliest next_attempt_at among pending or delivering deliveries of enabled targets.
 result<std::optional<store::time_point>> next_due(store::database& db);
 

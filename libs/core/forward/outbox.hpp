@@ -1,6 +1,8 @@
 #pragma once
 // The forwarding outbox: an event is written, with one delivery row per matching target, in the
-// same transaction as the change that caused it, by whichever process made the change.
+// same transaction as the change that caused it, by whichever process made the change. The rows
+// and the envelope are written by store::enqueue_webhook_event (also used by webhook ingest), so
+// both processes produce the same thing.
 
 #include <cstdint>
 #include <string>
@@ -22,26 +24,24 @@ struct event {
   std::string phone_number_id;  // selects targets scoped to a number
   std::string payload_json;     // a JSON value (normally an object), embedded as "payload"
   store::time_point occurred_at;
-  std::string source;  // envelope "source"; empty: "whatsapp"
+  std::string source;     // envelope "source"; empty: "pons"
+  std::string event_key;  // stable identity (e.g. "sent:<message id>"); empty: random
 };
 
 /// What enqueue_event wrote.
 struct enqueued {
-  std::string event_id;  // "evt_<24 hex>", empty when no target subscribed
+  std::string event_id;  // "evt_<32 hex>", empty when nothing was written
   int deliveries = 0;    // one per enabled target whose scope and event types match
 };
 
-/// A fresh event id: "evt_" followed by 24 random lowercase hex digits.
-result<std::string> new_event_id();
-
-/// The exact JSON body that is POSTed and signed:
-/// {"id","type","source","occurredAt","accountId","payload"} in that order. `payload_json` must
-/// be valid JSON (invalid_value otherwise); it is embedded as parsed.
-result<std::string> build_envelope(std::string_view event_id, const event& e);
+/// A random event key ("rnd:" + 24 random hex digits) for events without a natural identity.
+result<std::string> random_event_key();
 
 /// Writes the event and its deliveries (due at `now`) for every enabled target subscribed to
-/// e.type whose phone number scope is empty or e.phone_number_id. Writes nothing when no target
-/// matches. Call inside the caller's open write transaction (it opens none of its own).
+/// e.type whose phone number scope is empty or e.phone_number_id. The envelope is
+/// {"id","type","source","occurredAt","accountId","payload"}, id = store::make_event_id(key).
+/// Writes nothing when no target matches or the key was already used. Refuses unknown types and
+/// a payload that is not valid JSON. Call inside the caller's open write transaction.
 result<enqueued> enqueue_event(store::database& db, const event& e, store::time_point now);
 
 /// The same with the fields spelt out; `now` is read from the system clock (I/O boundary).

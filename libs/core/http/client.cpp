@@ -54,6 +54,8 @@ class client_category_impl final : public boost::system::error_category {
         return "response body exceeds the size limit";
       case client_errc::bad_response:
         return "malformed HTTP response";
+      case client_errc::address_refused:
+        return "the host resolves to an address this client may not reach";
       case client_errc::tls_setup_failed:
         return "CA file could not be loaded";
     }
@@ -187,6 +189,13 @@ struct client::impl {
     resolve_timer.cancel();
     if (timed_out) co_return make_error_code(client_errc::timeout);
     if (resolve_ec) co_return make_error_code(client_errc::resolve_failed);
+    if (options.refuse_address) {
+      for (const auto& entry : endpoints) {
+        if (options.refuse_address(entry.endpoint().address().to_string())) {
+          co_return make_error_code(client_errc::address_refused);
+        }
+      }
+    }
 
     conn.tcp().expires_at(deadline);
     auto [connect_ec, endpoint] = co_await conn.tcp().async_connect(endpoints, token);

@@ -7,6 +7,7 @@
 #include <boost/system/result.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +29,7 @@ enum class client_errc {
   body_too_large,    // the response body exceeded the configured limit
   bad_response,      // the peer did not speak HTTP/1.1
   tls_setup_failed,  // the CA file could not be loaded
+  address_refused,   // a resolved address was refused by client_options::refuse_address
 };
 
 /// The error category of client_errc.
@@ -43,6 +45,10 @@ struct client_options {
   std::string ca_file;                        // extra PEM CA bundle to trust (WA_GRAPH_CA_FILE)
   bool use_system_ca = true;                  // trust the system store as well
   std::string user_agent = "pons";
+  /// When set, called with every resolved address (text) before connecting; if it returns true
+  /// for any of them, no connection is made (address_refused). Forwarding uses it to keep away
+  /// from link-local and cloud metadata addresses.
+  std::function<bool(std::string_view address)> refuse_address;
 };
 
 /// One header line.

@@ -1,0 +1,321 @@
+#include "core/forward/deliverer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "core/forward/url_policy.hpp"
+#include "core/http/client.hpp"
+#include "core/meta/signature.hpp"
+#include "core/store/database.hpp"
+
+namespace pons::forward {
+
+namespace {
+
+using clock = std::chrono::system_clock;
+
+// Response bodies are not used; a receiver answering with a huge page is cut off.
+constexpr std::size_t response_body_limit = 1024 * 1024;
+constexpr int record_retries = 20;
+
+std::string describe_status(int status) {
+  if (status >= 300 && status < 400) {
+    return fmt::format("HTTP {} (redirects are not followed)", status);
+  }
+  if (status >= 200 && status < 300) {
+    return fmt::format("HTTP {} (only 200 counts as delivered)", status);
+  }
+  return fmt::format("HTTP {}", status);
+}
+
+template <class T>
+void parse_number(const char* text, T& out) {
+  if (!text || !*text) return;
+  T value{};
+  std::string_view s(text);
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec == std::errc() && ptr == s.data() + s.size()) out = value;
+}
+
+}  // namespace
+
+deliverer_options deliverer_options_from_env(
+    std::string database_path, const std::function<const char*(const char*)>& getenv) {
+  deliverer_options o;
+  o.database_path = std::move(database_path);
+  if (const char* scale = getenv("PONS_FORWARD_BACKOFF_SCALE"); scale && *scale) {
+    char* end = nullptr;
+    const double v = std::strtod(scale, &end);
+    if (end && *end == '\0' && v > 0 && v <= 1000) o.backoff.scale = v;
+  }
+  std::size_t workers = o.workers;
+  parse_number(getenv("PONS_FORWARD_WORKERS"), workers);
+  o.workers = std::clamp<std::size_t>(workers, 1, 64);
+  long long poll_ms = o.poll_interval.count();
+  parse_number(getenv("PONS_FORWARD_POLL_MS"), poll_ms);
+  o.poll_interval = std::chrono::milliseconds(std::clamp<long long>(poll_ms, 5, 60000));
+  if (const char* allow = getenv("PONS_FORWARD_ALLOW_LINK_LOCAL")) {
+    o.allow_link_local = std::string_view(allow) == "1" || std::string_view(allow) == "true";
+  }
+  if (const char* ca = getenv("PONS_FORWARD_CA_FILE")) o.ca_file = ca;
+  return o;
+}
+
+signed_headers sign_delivery(std::string_view secret, std::string_view body,
+                             std::int64_t unix_seconds) {
+  signed_headers h;
+  h.timestamp = std::to_string(unix_seconds);
+  std::string signed_text;
+  signed_text.reserve(h.timestamp.size() + 1 + body.size());
+  signed_text.append(h.timestamp).append(".").append(body);
+  h.signature = meta::hmac_sha256_hex(secret, signed_text);
+  return h;
+}
+
+struct deliverer::impl {
+  explicit impl(deliverer_options o) : options(std::move(o)) {
+    if (!options.log) {
+      options.log = [](std::string_view line) {
+        std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+      };
+    }
+    options.workers = std::max<std::size_t>(options.workers, 1);
+    options.per_target = std::max(options.per_target, 1);
+  }
+
+  deliverer_options options;
+  std::mutex mu;
+  std::condition_variable dispatcher_cv;  // new work, a finished attempt, or stop
+  std::condition_variable worker_cv;      // a job queued, or stop
+  std::deque<delivery_job> queue;
+  std::size_t busy = 0;  // jobs queued or being sent
+  bool stopping = false;
+  bool woken = false;
+  bool running = false;
+  std::optional<store::database> dispatcher_db;
+  std::vector<store::database> worker_dbs;
+  std::thread dispatcher;
+  std::vector<std::thread> workers;
+
+  void log(std::string_view line) { options.log(line); }
+
+  void run_dispatcher() {
+    auto& db = *dispatcher_db;
+    std::unique_lock lock(mu);
+    while (!stopping) {
+      const std::size_t free = options.workers - busy;
+      std::size_t claimed = 0;
+      if (free > 0) {
+        lock.unlock();
+        claim_limits limits;
+        limits.max_jobs = free;
+        limits.per_target = options.per_target;
+        auto jobs = claim_due(db, clock::now(), limits);
+        lock.lock();
+        if (!jobs) {
+          log(fmt::format("forward event=claim_failed error=\"{}\"", jobs.error().message()));
+        } else {
+          claimed = jobs->size();
+          busy += claimed;
+          for (auto& j : *jobs) queue.push_back(std::move(j));
+          if (claimed > 0) worker_cv.notify_all();
+        }
+      }
+      if (stopping) break;
+      if (claimed > 0 && claimed == free) continue;  // there may be more right away
+
+      // Sleep until the next delivery is due, a poll interval passes (work written by another
+      // process), an attempt finishes, or someone calls notify().
+      auto wait = options.poll_interval;
+      if (free > 0) {
+        lock.unlock();
+        auto next = next_due(db);
+        lock.lock();
+        if (next && *next) {
+          const auto until =
+              std::chrono::duration_cast<std::chrono::milliseconds>(**next - clock::now());
+          if (until > std::chrono::milliseconds(0) && until < wait) {
+            wait = until + std::chrono::milliseconds(1);
+          }
+        }
+      }
+      if (!woken) dispatcher_cv.wait_for(lock, wait, [&] { return stopping || woken; });
+      woken = false;
+    }
+    // Claimed work no worker has started goes back to the table, due at once.
+    std::vector<std::int64_t> unsent;
+    for (const auto& j : queue) unsent.push_back(j.delivery_id);
+    queue.clear();
+    lock.unlock();
+    if (auto r = release_claims(db, unsent, clock::now()); !r) {
+      log(fmt::format("forward event=release_failed error=\"{}\"", r.error().message()));
+    }
+  }
+
+  http::client& client_for(
+      std::map<std::int64_t, std::pair<std::chrono::milliseconds, std::unique_ptr<http::client>>>&
+          cache,
+      const delivery_job& job) {
+    auto& slot = cache[job.target_id];
+    if (!slot.second || slot.first != job.timeout) {
+      http::client_options co;
+      co.timeout = job.timeout;
+      co.body_limit = response_body_limit;
+      co.ca_file = options.ca_file;
+      co.user_agent = "pons-forwarder/" PONS_VERSION;
+      if (!options.allow_link_local) {
+        co.refuse_address = [](std::string_view address) { return is_refused_address(address); };
+      }
+      slot = {job.timeout, std::make_unique<http::client>(std::move(co))};
+    }
+    return *slot.second;
+  }
+
+  attempt_outcome send(http::client& client, const delivery_job& job) {
+    const auto started = clock::now();
+    const auto unix_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(started.time_since_epoch()).count();
+    const auto sig = sign_delivery(job.secret, job.body, unix_seconds);
+    http::request req;
+    req.method = "POST";
+    req.url = job.url;
+    req.headers = {{"Content-Type", "application/json"},
+                   {"X-Pons-Event-Id", job.event_id},
+                   {"X-Pons-Event-Type", job.event_type},
+                   {"X-Pons-Delivery-Id", std::to_string(job.delivery_id)},
+                   {"X-Pons-Attempt", std::to_string(job.attempt)},
+                   {"X-Pons-Timestamp", sig.timestamp},
+                   {"X-Pons-Signature", sig.signature}};
+    req.body = job.body;
+    const auto steady_start = std::chrono::steady_clock::now();
+    auto res = client.send(req);
+    attempt_outcome out;
+    out.started_at = started;
+    out.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - steady_start);
+    if (!res) {
+      out.error = res.error() == http::client_errc::address_refused
+                      ? make_error_code(forward_errc::address_refused).message()
+                      : res.error().message();
+    } else {
+      out.status_code = res->status;
+      if (res->status != 200) out.error = describe_status(res->status);
+    }
+    return out;
+  }
+
+  void run_worker(store::database& db) {
+    std::map<std::int64_t, std::pair<std::chrono::milliseconds, std::unique_ptr<http::client>>>
+        clients;
+    std::mt19937_64 rng{std::random_device{}()};
+    std::uniform_real_distribution<double> draw(0.0, 1.0);
+    for (;;) {
+      delivery_job job;
+      {
+        std::unique_lock lock(mu);
+        worker_cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (stopping) return;  // the dispatcher hands queued work back
+        job = std::move(queue.front());
+        queue.pop_front();
+      }
+      auto outcome = send(client_for(clients, job), job);
+      if (!outcome.status_code) clients.erase(job.target_id);  // start clean after a failure
+      const bool ok = is_success(outcome);
+      const auto delay = backoff_delay(options.backoff, job.attempt, draw(rng));
+      const char* verdict = ok ? "delivered" : (job.attempt >= job.max_attempts ? "dead" : "retry");
+      log(fmt::format(
+          "forward event=attempt delivery={} target={} event_id={} attempt={} status={} "
+          "duration_ms={} outcome={}{}{}",
+          job.delivery_id, job.target_id, job.event_id, job.attempt,
+          outcome.status_code ? std::to_string(*outcome.status_code) : std::string("-"),
+          outcome.duration.count(), verdict,
+          std::string_view(verdict) == "retry" ? fmt::format(" retry_in_ms={}", delay.count())
+                                               : std::string(),
+          outcome.error.empty() ? std::string() : fmt::format(" error=\"{}\"", outcome.error)));
+      // A busy database must not lose the result: retry, then leave it to the lease (the
+      // delivery is sent again later, which receivers dedupe on X-Pons-Delivery-Id).
+      for (int i = 0; i < record_retries; ++i) {
+        auto r = record_attempt(db, job, outcome, clock::now(), delay);
+        if (r) break;
+        log(fmt::format("forward event=record_failed delivery={} error=\"{}\"", job.delivery_id,
+                        r.error().message()));
+        if (!store::is_retryable(r.error())) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      {
+        std::lock_guard lock(mu);
+        --busy;
+        woken = true;
+      }
+      dispatcher_cv.notify_one();
+    }
+  }
+};
+
+deliverer::deliverer(deliverer_options options)
+    : impl_(std::make_unique<impl>(std::move(options))) {}
+
+deliverer::~deliverer() {
+  stop();
+}
+
+result<void> deliverer::start() {
+  auto& s = *impl_;
+  if (s.running) return {};
+  store::open_options oo;
+  oo.migrate = false;  // the service migrated on start; these are extra connections
+  auto db = store::database::open(s.options.database_path, oo);
+  if (!db) return db.error();
+  s.dispatcher_db.emplace(std::move(*db));
+  s.worker_dbs.clear();
+  for (std::size_t i = 0; i < s.options.workers; ++i) {
+    auto w = store::database::open(s.options.database_path, oo);
+    if (!w) return w.error();
+    s.worker_dbs.push_back(std::move(*w));
+  }
+  s.stopping = false;
+  s.woken = false;
+  s.busy = 0;
+  s.running = true;
+  for (auto& w : s.worker_dbs) s.workers.emplace_back([&s, &w] { s.run_worker(w); });
+  s.dispatcher = std::thread([&s] { s.run_dispatcher(); });
+  return {};
+}
+
+void deliverer::stop() {
+  auto& s = *impl_;
+  if (!s.running) return;
+  {
+    std::lock_guard lock(s.mu);
+    s.stopping = true;
+  }
+  s.dispatcher_cv.notify_all();
+  s.worker_cv.notify_all();
+  for (auto& t : s.workers) t.join();
+  s.workers.clear();
+  s.dispatcher.join();
+  s.worker_dbs.clear();
+  s.dispatcher_db.reset();
+  s.running = false;
+}
+
+void deliverer::notify() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->woken = true;
+  }
+  impl_->dispatcher_cv.notify_one();
+}
+
+}  // namespace pons::forward

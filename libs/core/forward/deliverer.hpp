@@ -1,0 +1,72 @@
+#pragma once
+// The forwarding deliverer: a background worker (run inside pons-webhook) that POSTs due
+// deliveries to their targets, signed, with bounded concurrency, and records every attempt.
+// All state lives in the database, so a restart picks up where the last run stopped.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/forward/backoff.hpp"
+#include "core/forward/delivery_repository.hpp"
+#include "core/forward/error.hpp"
+
+namespace pons::forward {
+
+/// How the deliverer runs.
+struct deliverer_options {
+  std::string database_path;  // the Pons database; the deliverer opens its own connections
+  std::size_t workers = 4;    // requests in flight at most, across all targets
+  int per_target = 2;         // requests in flight at most per target (a slow one stays contained)
+  std::chrono::milliseconds poll_interval{1000};  // how often to look for work from elsewhere
+  backoff_policy backoff;
+  bool allow_link_local = false;  // reach link-local / metadata addresses (normally refused)
+  std::string ca_file;            // extra PEM CA bundle to trust for https targets
+  /// Receives one key=value line per attempt or problem; never secrets or URLs. Default: stderr.
+  std::function<void(std::string_view line)> log;
+};
+
+/// Reads PONS_FORWARD_BACKOFF_SCALE, PONS_FORWARD_WORKERS, PONS_FORWARD_POLL_MS,
+/// PONS_FORWARD_ALLOW_LINK_LOCAL and PONS_FORWARD_CA_FILE through `getenv` over the defaults.
+/// Unparsable values keep the default.
+deliverer_options deliverer_options_from_env(std::string database_path,
+                                             const std::function<const char*(const char*)>& getenv);
+
+/// The headers of one signed delivery attempt.
+struct signed_headers {
+  std::string timestamp;  // X-Pons-Timestamp (unix seconds)
+  std::string signature;  // X-Pons-Signature: hex HMAC-SHA256 of "<timestamp>.<body>"
+};
+
+/// Signs `body` for the moment `unix_seconds` with `secret`. Pure.
+signed_headers sign_delivery(std::string_view secret, std::string_view body,
+                             std::int64_t unix_seconds);
+
+/// Runs the delivery threads between start() and stop().
+class deliverer {
+ public:
+  /// Configures; does not start.
+  explicit deliverer(deliverer_options options);
+  /// Stops if running.
+  ~deliverer();
+  deliverer(const deliverer&) = delete;
+  deliverer& operator=(const deliverer&) = delete;
+
+  /// Opens the database connections and starts the threads. Fails when the database cannot be
+  /// opened.
+  result<void> start();
+  /// Lets in-flight attempts finish (bounded by the target timeouts), hands claimed but unsent
+  /// work back, and joins the threads. Idempotent.
+  void stop();
+  /// Wakes the dispatcher at once (call after committing new outbox rows in this process).
+  void notify();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace pons::forward
