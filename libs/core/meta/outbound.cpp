@@ -6,11 +6,11 @@
 #include <thread>
 
 #include "core/domain/phone.hpp"
+#include "core/forward/outbox.hpp"
 #include "core/store/contact_repository.hpp"
 #include "core/store/conversation_repository.hpp"
 #include "core/store/database.hpp"
 #include "core/store/message_repository.hpp"
-#include "core/store/outbox_repository.hpp"
 #include "core/store/timestamp.hpp"
 
 namespace pons::meta {
@@ -20,6 +20,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view dry_run_title = "dry run";
+constexpr std::string_view event_outbound_sent = "message.outbound.sent";
+constexpr std::string_view event_outbound_failed = "message.outbound.failed";
 
 // The recipient key used for pacing and window lookups.
 std::string recipient_key(const recipient& r) {
@@ -226,14 +228,13 @@ store::result<send_outcome> outbound_sender::send(const send_request& input) {
     auto row = store::get_message(db_, row_id);
     if (!row) return row.error();
     if (*row && detail.title != dry_run_title) {
-      store::outbox_event ev;
-      ev.event_key = fmt::format("out:{}:failed", row_id);
-      ev.type = std::string(store::event_outbound_failed);
-      ev.occurred_at = store::format_timestamp(now_());
+      forward::event ev;
+      ev.type = std::string(event_outbound_failed);
+      ev.occurred_at = now_();
       ev.account_id = req.waba_id;
       ev.phone_number_id = req.phone_number_id;
       ev.payload_json = event_payload(**row, "failed", &detail);
-      if (auto r = store::enqueue_webhook_event(db_, ev, now_()); !r) return r.error();
+      if (auto r = forward::enqueue_event(db_, ev, now_()); !r) return r.error();
     }
     return tx->commit();
   };
@@ -280,14 +281,13 @@ store::result<send_outcome> outbound_sender::send(const send_request& input) {
     auto row = store::get_message(db_, row_id);
     if (!row) return row.error();
     if (*row) {
-      store::outbox_event ev;
-      ev.event_key = fmt::format("out:{}:sent", row_id);
-      ev.type = std::string(store::event_outbound_sent);
-      ev.occurred_at = store::format_timestamp(now_());
+      forward::event ev;
+      ev.type = std::string(event_outbound_sent);
+      ev.occurred_at = now_();
       ev.account_id = req.waba_id;
       ev.phone_number_id = req.phone_number_id;
       ev.payload_json = event_payload(**row, "sent", nullptr);
-      if (auto r = store::enqueue_webhook_event(db_, ev, now_()); !r) return r.error();
+      if (auto r = forward::enqueue_event(db_, ev, now_()); !r) return r.error();
       out.status = (*row)->status;
     }
     if (auto r = tx->commit(); !r) return r.error();
