@@ -349,6 +349,14 @@ TEST_CASE("store: full-text search finds text, captions and file names with cont
   CHECK(search_messages(f.db, q).value().size() == 1);
   q.text = "\"unbalanced AND (";  // FTS syntax in user text is harmless
   CHECK(search_messages(f.db, q).has_value());
+  q.text = "i";  // is, it, invoice: three messages, newest first by default
+  q.context = 0;
+  auto newest = search_messages(f.db, q).value();
+  REQUIRE(newest.size() >= 3);
+  for (std::size_t i = 1; i < newest.size(); ++i)
+    CHECK(newest[i].message.id < newest[i - 1].message.id);
+  q.best_first = true;
+  CHECK(search_messages(f.db, q).value().size() == newest.size());
   q.text = "nothing-like-this";
   CHECK(search_messages(f.db, q).value().empty());
 }

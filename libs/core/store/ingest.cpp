@@ -87,7 +87,32 @@ class ingest_cache {
     return false;
   }
 
+  // upsert_contact, skipped when this transaction already stored the same facts (a payload's
+  // contacts[] entry and its message's sender are usually the same person).
+  result<contact_record> contact(std::int64_t account_id, const domain::contact& who,
+                                 time_point now) {
+    const std::string key = std::to_string(account_id) + '\x1f' + who.wa_id + '\x1f' + who.user_id;
+    auto it = contacts_.find(key);
+    if (it != contacts_.end() && covers(it->second, who)) return it->second;
+    PONS_STORE_TRY(c, upsert_contact(db_, account_id, who, now));
+    contacts_.insert_or_assign(key, c);
+    return c;
+  }
+
+  // upsert_conversation, remembered for the transaction.
+  result<std::int64_t> conversation(const std::string& phone_number_id, std::int64_t contact_id,
+                                    time_point now) {
+    const std::string key = phone_number_id + '\x1f' + std::to_string(contact_id);
+    auto it = conversations_.find(key);
+    if (it != conversations_.end()) return it->second;
+    PONS_STORE_TRY(id, upsert_conversation(db_, phone_number_id, contact_id, now));
+    conversations_.emplace(key, id);
+    return id;
+  }
+
   void clear() {
+    contacts_.clear();
+    conversations_.clear();
     known_.clear();
     targets_.clear();
     targets_loaded_ = false;
@@ -98,8 +123,18 @@ class ingest_cache {
     std::string phone_number_id;
     std::string event_types;
   };
+  static bool covers(const contact_record& stored, const domain::contact& who) {
+    auto same = [](const std::string& have, const std::string& got) {
+      return got.empty() || have == got;
+    };
+    return same(stored.wa_id, who.wa_id) && same(stored.user_id, who.user_id) &&
+           same(stored.username, who.username) && same(stored.profile_name, who.profile_name);
+  }
+
   database& db_;
   std::map<std::string, number_info, std::less<>> known_;
+  std::map<std::string, contact_record, std::less<>> contacts_;
+  std::map<std::string, std::int64_t, std::less<>> conversations_;
   std::vector<target> targets_;
   bool targets_loaded_ = false;
 };
@@ -216,7 +251,7 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
       }
     }
     PONS_STORE_TRY(num, cache.resolve(pnid, waba, display, now));
-    PONS_STORE_CHECK(upsert_contact(db, num.account_id, c, now));
+    PONS_STORE_CHECK(cache.contact(num.account_id, c, now));
   }
 
   for (const auto& m : batch.messages) {
@@ -233,8 +268,8 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     if (who.wa_id.empty()) who.wa_id = m.from;
     if (who.user_id.empty()) who.user_id = m.from_user_id;
     if (who.wa_id.empty() && who.user_id.empty()) who.wa_id = "unknown";
-    PONS_STORE_TRY(contact, upsert_contact(db, num.account_id, who, now));
-    PONS_STORE_TRY(conversation_id, upsert_conversation(db, m.phone_number_id, contact.id, now));
+    PONS_STORE_TRY(contact, cache.contact(num.account_id, who, now));
+    PONS_STORE_TRY(conversation_id, cache.conversation(m.phone_number_id, contact.id, now));
     PONS_STORE_TRY(pos, insert_inbound_message(db, m, contact.id, conversation_id, now));
     // Meta's timestamp opens the window; without one, the time we received the message does.
     const std::string window = m.timestamp_unix > 0

@@ -378,7 +378,10 @@ result<std::vector<search_hit>> search_messages(database& db, const search_query
       "WHERE messages_fts MATCH ?1";
   if (!q.phone_number_id.empty()) sql += " AND m.phone_number_id = ?2";
   if (q.contact_id) sql += " AND m.contact_id = ?3";
-  sql += " ORDER BY f.rank, m.id DESC LIMIT ?4";
+  // Newest first walks the FTS index in rowid order and stops at the limit; ranking by bm25
+  // must score every match first (slow for common words on large databases).
+  sql +=
+      q.best_first ? " ORDER BY f.rank, f.rowid DESC LIMIT ?4" : " ORDER BY f.rowid DESC LIMIT ?4";
 
   std::vector<search_hit> hits;
   {

@@ -145,7 +145,8 @@ struct search_query {
   std::string phone_number_id;
   std::int64_t contact_id = 0;
   int limit = 20;
-  int context = 2;  // messages of the same conversation shown before and after each hit
+  int context = 2;          // messages of the same conversation shown before and after each hit
+  bool best_first = false;  // order by bm25 relevance instead of newest first (slower)
 };
 
 /// A search hit with the messages around it.
@@ -156,8 +157,8 @@ struct search_hit {
   std::vector<message_record> after;   // oldest first
 };
 
-/// FTS5 search over text, captions and file names, best matches first. User text is quoted, so
-/// FTS syntax in it cannot cause errors.
+/// FTS5 search over text, captions and file names, newest first (or best first). User text is
+/// quoted, so FTS syntax in it cannot cause errors.
 result<std::vector<search_hit>> search_messages(database& db, const search_query& q);
 
 /// A short preview for conversation lists: the text (cut at 120 bytes on a UTF-8 boundary), or
