@@ -55,7 +55,7 @@ TEST_CASE("forward: the stored envelope has exactly the six fields in order", "[
                    0) == 0);
   auto v = boost::json::parse(body).as_object();
   CHECK(v.size() == 6);
-  CHECK(v.at("source") == "pons");
+  CHECK(v.at("source") == "whatsapp");
   CHECK(v.at("occurredAt") == "2026-11-25T14:00:00.000Z");
   CHECK(v.at("accountId") == "waba-1");
   CHECK(v.at("payload").at("text") == "h\xc3\xa9llo");

@@ -1,8 +1,7 @@
 #pragma once
 // The forwarding outbox: an event is written, with one delivery row per matching target, in the
-// same transaction as the change that caused it, by whichever process made the change. The rows
-// and the envelope are written by store::enqueue_webhook_event (also used by webhook ingest), so
-// both processes produce the same thing.
+// same transaction as the change that caused it, by whichever process made the change (webhook
+// ingest in pons-webhook, the outbound flow in pons-mcp).
 
 #include <cstdint>
 #include <string>
@@ -24,7 +23,7 @@ struct event {
   std::string phone_number_id;  // selects targets scoped to a number
   std::string payload_json;     // a JSON value (normally an object), embedded as "payload"
   store::time_point occurred_at;
-  std::string source;     // envelope "source"; empty: "pons"
+  std::string source;     // envelope "source"; empty: "whatsapp"
   std::string event_key;  // stable identity (e.g. "sent:<message id>"); empty: random
 };
 
@@ -34,12 +33,20 @@ struct enqueued {
   int deliveries = 0;    // one per enabled target whose scope and event types match
 };
 
-/// A random event key ("rnd:" + 24 random hex digits) for events without a natural identity.
-result<std::string> random_event_key();
+/// The envelope id for a stable event key: "evt_" + 32 hex digits of SHA-256(key), so a replayed
+/// change cannot create a second event.
+std::string event_id_for_key(std::string_view event_key);
+
+/// A random envelope id: "evt_" + 32 random hex digits.
+result<std::string> random_event_id();
+
+/// The exact JSON body that is POSTed and signed:
+/// {"id","type","source","occurredAt","accountId","payload"}; the payload is embedded verbatim.
+std::string make_envelope(std::string_view event_id, const event& e);
 
 /// Writes the event and its deliveries (due at `now`) for every enabled target subscribed to
 /// e.type whose phone number scope is empty or e.phone_number_id. The envelope is
-/// {"id","type","source","occurredAt","accountId","payload"}, id = store::make_event_id(key).
+/// made by make_envelope, its id event_id_for_key(key) (random without a key).
 /// Writes nothing when no target matches or the key was already used. Refuses unknown types and
 /// a payload that is not valid JSON. Call inside the caller's open write transaction.
 result<enqueued> enqueue_event(store::database& db, const event& e, store::time_point now);

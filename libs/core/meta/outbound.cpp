@@ -229,6 +229,7 @@ store::result<send_outcome> outbound_sender::send(const send_request& input) {
     if (!row) return row.error();
     if (*row && detail.title != dry_run_title) {
       forward::event ev;
+      ev.event_key = fmt::format("out:{}:failed", row_id);
       ev.type = std::string(event_outbound_failed);
       ev.occurred_at = now_();
       ev.account_id = req.waba_id;
@@ -282,6 +283,7 @@ store::result<send_outcome> outbound_sender::send(const send_request& input) {
     if (!row) return row.error();
     if (*row) {
       forward::event ev;
+      ev.event_key = fmt::format("out:{}:sent", row_id);
       ev.type = std::string(event_outbound_sent);
       ev.occurred_at = now_();
       ev.account_id = req.waba_id;
