@@ -183,7 +183,7 @@ TEST_CASE("forward: two failures then 200 is exactly three attempts with growing
   });
   f.add(rx.url());
   f.emit("message.status.updated");
-  deliverer d(f.options(0.04));  // 200 ms, then 400 ms (less up to 20 % jitter)
+  deliverer d(f.options(0.1));  // 500 ms, then 1 s (less up to 20 % jitter)
   REQUIRE(d.start().has_value());
   REQUIRE(rx.wait_for(3, 10s) == 3);
   const auto delivery = f.only_delivery();
@@ -200,8 +200,8 @@ TEST_CASE("forward: two failures then 200 is exactly three attempts with growing
   }
   const auto gap1 = reqs[1].at - reqs[0].at;
   const auto gap2 = reqs[2].at - reqs[1].at;
-  CHECK(gap1 >= 150ms);
-  CHECK(gap2 >= 310ms);
+  CHECK(gap1 >= 390ms);
+  CHECK(gap2 >= 790ms);
   CHECK(gap2 > gap1);
 
   auto detail = get_delivery(f.db, delivery.id);
