@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <thread>
 
 #include "core/domain/phone.hpp"
@@ -109,7 +111,69 @@ graph_error storage_error(boost::system::error_code ec) {
   return graph_error{ec, std::nullopt, 0};
 }
 
+// The distinct placeholders of a template text, in order of first appearance ("1", "name"...).
+std::vector<std::string> placeholders(std::string_view text) {
+  std::vector<std::string> out;
+  for (auto pos = text.find("{{"); pos != std::string_view::npos; pos = text.find("{{", pos)) {
+    auto end = text.find("}}", pos + 2);
+    if (end == std::string_view::npos) break;
+    std::string name(text.substr(pos + 2, end - pos - 2));
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+    pos = end + 2;
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string check_template_message(const store::template_record& tpl, const template_message& msg) {
+  if (tpl.status != "APPROVED") {
+    return fmt::format("Template '{}' ({}) is {}, not APPROVED: Meta will refuse it.", tpl.name,
+                       tpl.language, tpl.status.empty() ? "of unknown status" : tpl.status);
+  }
+  boost::system::error_code ec;
+  auto components = json::parse(tpl.components_json, ec);
+  if (ec || !components.is_array()) return {};  // nothing to check against
+  for (const auto& c : components.get_array()) {
+    const auto* o = c.if_object();
+    if (!o) continue;
+    const auto* type = o->if_contains("type");
+    const auto* text = o->if_contains("text");
+    if (!type || !type->is_string() || !text || !text->is_string()) continue;
+    std::string kind(type->get_string());
+    for (auto& ch : kind) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (kind != "body" && kind != "header") continue;
+    auto expected = placeholders(text->get_string());
+    const template_component* given = nullptr;
+    for (const auto& g : msg.components) {
+      if (g.type == kind) given = &g;
+    }
+    std::vector<const template_parameter*> texts;
+    if (given) {
+      for (const auto& p : given->parameters) texts.push_back(&p);
+    }
+    // Header media parameters (image, video, document) are not text placeholders.
+    if (kind == "header" && expected.empty()) continue;
+    if (texts.size() != expected.size()) {
+      std::string names;
+      for (const auto& e : expected) names += (names.empty() ? "" : ", ") + ("{{" + e + "}}");
+      return fmt::format("Template '{}' expects {} {} parameter(s) ({}), the message has {}.",
+                         tpl.name, expected.size(), kind, names.empty() ? "none" : names,
+                         texts.size());
+    }
+    if (tpl.parameter_format == "NAMED") {
+      for (const auto* p : texts) {
+        if (std::find(expected.begin(), expected.end(), p->name) == expected.end()) {
+          std::string names;
+          for (const auto& e : expected) names += (names.empty() ? "" : ", ") + e;
+          return fmt::format("Template '{}' has named {} parameters ({}); '{}' is not one of them.",
+                             tpl.name, kind, names, p->name);
+        }
+      }
+    }
+  }
+  return {};
+}
 
 std::string window_closed_explanation(const std::vector<store::template_record>& templates,
                                       std::string_view window_expires_at) {
@@ -168,6 +232,22 @@ store::result<send_outcome> outbound_sender::send(const send_request& input) {
     out.error = graph_error{body.error(), std::nullopt, 0};
     out.explanation = out.error->explain();
     return out;
+  }
+
+  // A template is checked against the synced copy when there is one (else Meta decides).
+  if (const auto* tpl = std::get_if<template_message>(&req.message.content)) {
+    auto synced = store::find_template(db_, req.waba_id, tpl->name, tpl->language);
+    if (!synced) return synced.error();
+    if (*synced) {
+      if (auto problem = check_template_message(**synced, *tpl); !problem.empty()) {
+        out.state = send_state::invalid;
+        auto meta = domain::meta_error_from_code(132000, 400);
+        meta.details = problem;
+        out.error = graph_error{meta.error_code(), meta, 0};
+        out.explanation = "Not sent: " + problem;
+        return out;
+      }
+    }
   }
 
   // 2. The same idempotency key returns the first result.

@@ -102,6 +102,11 @@ class outbound_sender {
   sleep_fn sleep_;
 };
 
+/// Checks a template message against the synced template: it must be APPROVED and the header and
+/// body parameters must match the placeholders of the template's text ({{1}}.. or {{name}}).
+/// Returns what is wrong (one sentence naming what the template expects), or "" when it fits.
+std::string check_template_message(const store::template_record& tpl, const template_message& msg);
+
 /// The 131047 explanation plus the approved templates, as one paragraph for an assistant.
 std::string window_closed_explanation(const std::vector<store::template_record>& templates,
                                       std::string_view window_expires_at);
