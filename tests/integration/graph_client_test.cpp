@@ -333,3 +333,42 @@ TEST_CASE("graph client: configuration defaults", "[graph][client]") {
   CHECK(config.timeout == std::chrono::seconds(30));
   CHECK(config.max_retries == 3);
 }
+
+TEST_CASE("fake graph: Meta's request validation answers with Meta's codes", "[graph][fake]") {
+  temp_dir dir;
+  fake_graph_process fake(dir, {});
+  recorder rec;
+  auto config = config_for(fake);
+  config.max_retries = 0;
+  auto client = client_for(config, rec);
+  auto code_of = [&](const std::string& body) {
+    auto res = client->send_body("1", json::parse(body).as_object());
+    REQUIRE_FALSE(res.has_value());
+    REQUIRE(res.error().meta.has_value());
+    CHECK(res.error().meta->http_status == 400);
+    return res.error().meta_code();
+  };
+  CHECK(code_of(R"({"to":"1","type":"text","text":{"body":"x"}})") == 131008);
+  CHECK(code_of(R"({"messaging_product":"whatsapp","type":"text","text":{"body":"x"}})") == 131008);
+  CHECK(code_of(R"({"messaging_product":"whatsapp","to":"1","type":"image"})") == 131008);
+  CHECK(code_of(R"({"messaging_product":"whatsapp","to":"1","text":{"body":")" +
+                std::string(4097, 'x') + R"("}})") == 100);
+  CHECK(code_of(R"({"messaging_product":"whatsapp","to":"1","type":"audio",
+                    "audio":{"id":"1","caption":"no"}})") == 131009);
+  CHECK(code_of(R"({"messaging_product":"whatsapp","to":"1","type":"interactive","interactive":
+      {"type":"button","body":{"text":"b"},"action":{"buttons":[
+      {"type":"reply","reply":{"id":"1","title":"a"}},{"type":"reply","reply":{"id":"2","title":"b"}},
+      {"type":"reply","reply":{"id":"3","title":"c"}},{"type":"reply","reply":{"id":"4","title":"d"}}]}}})") ==
+        131009);
+  CHECK(code_of(R"({"messaging_product":"whatsapp","to":"1","type":"template",
+                    "template":{"name":"no_such_template","language":{"code":"en_US"}}})") ==
+        132001);
+  CHECK(code_of(R"({"messaging_product":"whatsapp","to":"1","type":"carrier_pigeon",
+                    "carrier_pigeon":{}})") == 131051);
+  // A valid body without `type` is a text message (Meta's default).
+  CHECK(client
+            ->send_body("1", json::parse(R"({"messaging_product":"whatsapp","to":"1",
+                                               "text":{"body":"hi"}})")
+                                 .as_object())
+            .has_value());
+}
