@@ -269,6 +269,8 @@ void fake_graph::record(const http_request& req, const std::string& path, const 
   } else if (req.content_type.find("multipart/") == std::string::npos) {
     r["body"] = req.body;
   }
+  // Bounded, so a long demo session cannot grow without limit.
+  if (requests_.size() >= 10000) requests_.erase(requests_.begin());
   requests_.push_back(std::move(r));
 }
 

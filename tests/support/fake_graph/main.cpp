@@ -95,6 +95,9 @@ net::awaitable<void> serve(Stream& stream, server_state& state) {
     in.authorization = std::string(req[bhttp::field::authorization]);
     in.body = std::move(req.body());
     auto out = state.app.handle(in, std::chrono::system_clock::now());
+    // One line per request on stderr (path only: media URLs carry keys in their query).
+    std::cerr << "pons-fake-graph: " << in.method << " " << in.target.substr(0, in.target.find('?'))
+              << " -> " << out.status << "\n";
 
     if (out.delay.count() > 0) {
       net::steady_timer timer(co_await net::this_coro::executor, out.delay);
