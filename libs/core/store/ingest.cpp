@@ -285,6 +285,7 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     PONS_STORE_TRY(wanted, cache.wants(event_inbound_received, m.phone_number_id));
     if (wanted) {
       forward::event ev;
+      ev.event_key = key ? *key : "row:" + std::to_string(pos.id);
       ev.type = std::string(event_inbound_received);
       ev.source = ctx.event_source;
       ev.occurred_at = m.timestamp_unix > 0 ? meta_time(m.timestamp_unix) : now;
@@ -312,6 +313,7 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     PONS_STORE_TRY(wanted, cache.wants(event_status_updated, s.phone_number_id));
     if (wanted) {
       forward::event ev;
+      ev.event_key = *key;
       ev.type = std::string(event_status_updated);
       ev.source = ctx.event_source;
       ev.occurred_at = s.timestamp_unix > 0 ? meta_time(s.timestamp_unix) : now;

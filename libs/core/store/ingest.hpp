@@ -25,7 +25,8 @@ struct ingest_context {
   std::string signature = "valid";
   int http_status = 200;
   std::string phone_number_id;  // for webhook_log; "" = the batch's first number
-  std::string event_source;     // "source" of forwarded envelopes; "" = the forwarder's default
+  std::string
+      event_source;  // "source" of forwarded envelopes; "" = the forwarder's default ("whatsapp")
 };
 
 /// What one batch changed.
