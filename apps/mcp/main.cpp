@@ -19,6 +19,7 @@
 #include "core/mcp/tools/db_watcher.hpp"
 #include "core/mcp/tools/pull_recorder.hpp"
 #include "core/mcp/tools/read_tools.hpp"
+#include "core/mcp/tools/send_tools.hpp"
 #include "core/mcp/worker_pool.hpp"
 
 namespace mcp = pons::mcp;
@@ -104,8 +105,19 @@ int main(int argc, char** argv) {
   deps.media_dir = parent.empty() ? std::string(".") : parent.string();
   mcp::register_read_tools(tools, deps);
   mcp::register_resources_and_prompts(tools, deps);
-  // Send tools (Graph API client, outbound flow) register here, after the read tools, and only
-  // when !options.read_only; --dry-run and PONS_ALLOWED_RECIPIENTS are theirs to honour.
+  // Send tools: not offered at all in --read-only mode.
+  pons::meta::send_pacer pacer;
+  if (!options.read_only) {
+    mcp::send_tools_deps send;
+    send.read = deps;
+    send.graph = pons::meta::graph_config_from_env();
+    send.pacer = &pacer;
+    send.dry_run = options.dry_run;
+    if (auto allowed = getenv_value("PONS_ALLOWED_RECIPIENTS")) {
+      send.allowed_recipients = mcp::parse_allowed_recipients(*allowed);
+    }
+    mcp::register_send_tools(tools, send);
+  }
 
   mcp::worker_pool pool(options.workers, 256);
   mcp::fd_sink out(STDOUT_FILENO);

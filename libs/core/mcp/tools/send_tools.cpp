@@ -1,0 +1,516 @@
+// send_text, send_media, send_template, send_reaction, send_location, send_interactive, mark_read.
+#include "core/mcp/tools/send_tools.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <filesystem>
+
+#include "core/domain/phone.hpp"
+#include "core/mcp/tools/read_tools.hpp"
+#include "core/meta/outbound.hpp"
+#include "core/store/database.hpp"
+
+namespace pons::mcp {
+
+namespace {
+
+std::string str_arg(const json::object& args, std::string_view name) {
+  const json::value* v = args.if_contains(name);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+json::object obj(std::string_view text) {
+  return json::parse(text).as_object();
+}
+
+tool_annotations send_hints(bool idempotent = false) {
+  tool_annotations a;
+  a.read_only = false;
+  a.destructive = false;
+  a.idempotent = idempotent;
+  a.open_world = true;
+  return a;
+}
+
+// Who to send to and from, resolved; or the tool error to return.
+struct route {
+  meta::recipient to;
+  std::string label;  // for texts
+  std::string phone_number_id;
+  std::string waba_id;
+};
+
+std::optional<tool_result> resolve_route(store::database& db, const send_tools_deps& deps,
+                                         const json::object& args, route& out) {
+  std::string to = str_arg(args, "to");
+  auto match = resolve_contact(db, to);
+  if (!match) return tool_result::error(database_problem(match.error()));
+  if (match->found) {
+    out.to = {match->found->wa_id, match->found->wa_id.empty() ? match->found->user_id : ""};
+    out.label = match->found->profile_name.empty() ? to : match->found->profile_name;
+  } else if (domain::looks_like_phone(to)) {
+    // A number nobody wrote from yet: only a template will reach them (Meta's rule).
+    auto digits = domain::to_meta_format(to);
+    if (!digits) return tool_result::invalid_argument("to", digits.error().message());
+    out.to = {*digits, ""};
+    out.label = "+" + *digits;
+  } else {
+    return tool_result::error(contact_problem_text(to, *match));
+  }
+  if (!deps.allowed_recipients.empty() && !out.to.wa_id.empty() &&
+      std::find(deps.allowed_recipients.begin(), deps.allowed_recipients.end(), out.to.wa_id) ==
+          deps.allowed_recipients.end()) {
+    return tool_result::error(fmt::format(
+        "{} is not in PONS_ALLOWED_RECIPIENTS, so pons-mcp will not message them. Ask the user "
+        "to add the number to the allowlist if this is intended.",
+        out.label));
+  }
+  std::string problem;
+  auto sender = resolve_sender(db, str_arg(args, "from"), problem);
+  if (!sender) return tool_result::error(problem);
+  std::string sql =
+      "SELECT p.phone_number_id, a.waba_id FROM phone_numbers p JOIN accounts a ON a.id = "
+      "p.account_id WHERE (?1 <> '' AND p.phone_number_id = ?1) OR (?1 = '' AND (p.is_default = 1 "
+      "OR (SELECT count(*) FROM phone_numbers) = 1)) ORDER BY p.is_default DESC LIMIT 1";
+  auto s = db.prepare(sql);
+  if (!s) return tool_result::error(database_problem(s.error()));
+  s->bind(1, *sender);
+  auto row = s->step();
+  if (!row) return tool_result::error(database_problem(row.error()));
+  if (!*row) {
+    resolve_sender(db, "?", problem);  // lists our numbers
+    return tool_result::error("Several numbers can send and none is the default: pass `from`. " +
+                              problem);
+  }
+  out.phone_number_id = s->column_text(0);
+  out.waba_id = s->column_text(1);
+  return std::nullopt;
+}
+
+std::string_view state_name(meta::send_state s) {
+  switch (s) {
+    case meta::send_state::sent:
+      return "sent";
+    case meta::send_state::failed:
+      return "failed";
+    case meta::send_state::invalid:
+      return "invalid";
+    case meta::send_state::window_closed:
+      return "window_closed";
+    case meta::send_state::dry_run:
+      return "dry_run";
+  }
+  return "failed";
+}
+
+tool_result render_outcome(const meta::send_outcome& o, const route& r) {
+  json::object data{{"wamid", o.wamid},
+                    {"status", o.status},
+                    {"state", state_name(o.state)},
+                    {"message_id", o.message_id},
+                    {"replayed", o.replayed}};
+  if (o.error_code) data["error_code"] = *o.error_code;
+  if (!o.templates.empty()) {
+    json::array names;
+    for (const auto& t : o.templates) {
+      names.push_back(json::object{{"name", t.name}, {"language", t.language}});
+    }
+    data["templates"] = std::move(names);
+  }
+  switch (o.state) {
+    case meta::send_state::sent:
+      return tool_result::structured_result(
+          std::move(data), fmt::format("Sent to {} (wamid {}){}.", r.label, o.wamid,
+                                       o.replayed ? ", already sent earlier with this key" : ""));
+    case meta::send_state::dry_run:
+      return tool_result::structured_result(
+          std::move(data),
+          fmt::format("Dry run: the message to {} was validated and recorded (id {}), not sent.",
+                      r.label, o.message_id));
+    default: {
+      tool_result t = tool_result::structured_result(
+          std::move(data), o.explanation.empty() ? "The message was not sent." : o.explanation);
+      t.is_error = true;
+      return t;
+    }
+  }
+}
+
+tool_result run_send(const send_tools_deps& deps, const json::object& args,
+                     meta::message_content content, std::string reply_to = {}) {
+  auto db = deps.read.pool->acquire();
+  if (!db) return tool_result::error(database_problem(db.error()));
+  route r;
+  if (auto problem = resolve_route(**db, deps, args, r)) return *problem;
+  meta::graph_client graph(deps.graph);
+  meta::outbound_config config;
+  config.dry_run = deps.dry_run;
+  meta::outbound_sender sender(**db, graph, *deps.pacer, config, deps.read.now);
+  meta::send_request request;
+  request.phone_number_id = r.phone_number_id;
+  request.waba_id = r.waba_id;
+  request.message.to = r.to;
+  request.message.content = std::move(content);
+  request.message.reply_to = std::move(reply_to);
+  request.idempotency_key = str_arg(args, "idempotency_key");
+  request.dry_run = deps.dry_run;
+  auto outcome = sender.send(request);
+  if (!outcome) return tool_result::error(database_problem(outcome.error()));
+  return render_outcome(*outcome, r);
+}
+
+std::string guess_mime(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  static const std::pair<const char*, const char*> table[] = {
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".png", "image/png"},
+      {".webp", "image/webp"},
+      {".mp4", "video/mp4"},
+      {".3gp", "video/3gpp"},
+      {".mp3", "audio/mpeg"},
+      {".ogg", "audio/ogg"},
+      {".m4a", "audio/mp4"},
+      {".aac", "audio/aac"},
+      {".amr", "audio/amr"},
+      {".pdf", "application/pdf"},
+      {".txt", "text/plain"},
+      {".csv", "text/csv"},
+      {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+      {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}};
+  for (const auto& [e, m] : table) {
+    if (ext == e) return m;
+  }
+  return "application/octet-stream";
+}
+
+meta::interactive_header header_of(const json::object& args) {
+  meta::interactive_header h;
+  if (std::string text = str_arg(args, "header"); !text.empty()) {
+    h.type = "text";
+    h.text = text;
+  }
+  return h;
+}
+
+json::object common_properties() {
+  return obj(R"J({
+    "to":{"type":"string","minLength":1,"description":"contact name, phone number (any format), @username or user id"},
+    "from":{"type":"string","minLength":1,"description":"our sending number; default: the default sender (list_accounts)"},
+    "idempotency_key":{"type":"string","minLength":1,"maxLength":200,"description":"the same key sends once and returns the first result"}})J");
+}
+
+json::object input_schema(std::string_view extra_properties, std::vector<std::string> required) {
+  json::object props = common_properties();
+  for (auto& [k, v] : obj(extra_properties)) props[k] = v;
+  json::array req{"to"};
+  for (auto& r : required) req.push_back(json::string(r));
+  return json::object{{"type", "object"},
+                      {"additionalProperties", false},
+                      {"required", std::move(req)},
+                      {"properties", std::move(props)}};
+}
+
+json::object outcome_schema() {
+  return obj(
+      R"J({"type":"object","required":["wamid","status","state","message_id","replayed"],"properties":{
+    "wamid":{"type":"string","description":"WhatsApp message id (empty when not sent)"},
+    "status":{"type":"string"},"state":{"type":"string","enum":["sent","failed","invalid","window_closed","dry_run"]},
+    "message_id":{"type":"integer"},"replayed":{"type":"boolean"},"error_code":{"type":"integer"},
+    "templates":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"language":{"type":"string"}}}}}})J");
+}
+
+void add(registry& reg, std::string name, std::string title, std::string description,
+         json::object input, tool_handler handler, bool idempotent = false) {
+  tool_def t;
+  t.name = std::move(name);
+  t.title = std::move(title);
+  t.description = std::move(description);
+  t.input_schema = std::move(input);
+  t.output_schema = outcome_schema();
+  t.annotations = send_hints(idempotent);
+  t.handler = std::move(handler);
+  reg.add_tool(std::move(t));
+}
+
+}  // namespace
+
+std::vector<std::string> parse_allowed_recipients(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    std::string_view item =
+        text.substr(start, comma == std::string_view::npos ? comma : comma - start);
+    std::string digits;
+    for (char c : item) {
+      if (c >= '0' && c <= '9') digits += c;
+    }
+    if (!digits.empty()) out.push_back(digits);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+void register_send_tools(registry& reg, const send_tools_deps& deps) {
+  const std::string note =
+      " Free-form messages only reach a contact within 24 hours of their last message; outside "
+      "that window the result lists the approved templates to use instead (send_template).";
+  add(reg, "send_text", "Send a WhatsApp text",
+      "Sends a text message to a contact. Set preview_url to render a link preview and reply_to "
+      "(a wamid from get_messages) to quote a message." +
+          note,
+      input_schema(R"J({"text":{"type":"string","minLength":1,"maxLength":4096},
+        "preview_url":{"type":"boolean"},"reply_to":{"type":"string","minLength":1}})J",
+                   {"text"}),
+      [deps](const json::object& args, call_context&) {
+        meta::text_message m;
+        m.body = str_arg(args, "text");
+        if (const json::value* p = args.if_contains("preview_url"); p && p->is_bool()) {
+          m.preview_url = p->get_bool();
+        }
+        return run_send(deps, args, m, str_arg(args, "reply_to"));
+      });
+  add(reg, "send_media", "Send a photo, video, audio or document",
+      "Sends media: a local file `path` (uploaded first), a public `url`, or an uploaded "
+      "`media_id` (exactly one). Captions for image, video and document; filename for "
+      "documents." +
+          note,
+      input_schema(
+          R"J({"kind":{"type":"string","enum":["image","video","audio","document","sticker"]},
+        "path":{"type":"string","minLength":1},"url":{"type":"string","minLength":1},
+        "media_id":{"type":"string","minLength":1},"caption":{"type":"string","maxLength":1024},
+        "filename":{"type":"string","minLength":1}})J",
+          {"kind"}),
+      [deps](const json::object& args, call_context&) -> tool_result {
+        meta::media_message m;
+        std::string kind = str_arg(args, "kind");
+        m.kind = kind == "video"      ? meta::media_kind::video
+                 : kind == "audio"    ? meta::media_kind::audio
+                 : kind == "document" ? meta::media_kind::document
+                 : kind == "sticker"  ? meta::media_kind::sticker
+                                      : meta::media_kind::image;
+        std::string path = str_arg(args, "path");
+        m.link = str_arg(args, "url");
+        m.id = str_arg(args, "media_id");
+        if (static_cast<int>(!path.empty()) + static_cast<int>(!m.link.empty()) +
+                static_cast<int>(!m.id.empty()) !=
+            1) {
+          return tool_result::invalid_argument("path", "give exactly one of path, url, media_id");
+        }
+        m.caption = str_arg(args, "caption");
+        m.filename = str_arg(args, "filename");
+        if (!path.empty()) {
+          std::error_code ec;
+          if (!std::filesystem::is_regular_file(path, ec)) {
+            return tool_result::error(
+                fmt::format("{} is not a readable file on this machine.", path));
+          }
+          if (m.filename.empty() && m.kind == meta::media_kind::document) {
+            m.filename = std::filesystem::path(path).filename().string();
+          }
+          if (deps.dry_run) {
+            m.id = "dry-run-upload";
+          } else {
+            auto db = deps.read.pool->acquire();
+            if (!db) return tool_result::error(database_problem(db.error()));
+            route r;
+            if (auto problem = resolve_route(**db, deps, args, r)) return *problem;
+            meta::graph_client graph(deps.graph);
+            auto id = graph.upload_media_file(r.phone_number_id, path, guess_mime(path));
+            if (!id) {
+              return tool_result::error(fmt::format("Uploading {} to WhatsApp failed: {}", path,
+                                                    id.error().code.message()));
+            }
+            m.id = *id;
+          }
+        }
+        return run_send(deps, args, m);
+      });
+  add(reg, "send_template", "Send a message template",
+      "Sends an approved template (see list_templates), the only way to reach a contact outside "
+      "the 24-hour window. `parameters` fills the body: an array for positional templates "
+      "({{1}}, {{2}}) or an object for named ones ({{first_name}}). `header_text` fills a text "
+      "header's {{1}}.",
+      input_schema(
+          R"J({"name":{"type":"string","minLength":1},"language":{"type":"string","minLength":2},
+        "parameters":{"type":["array","object"]},"header_text":{"type":"string"}})J",
+          {"name", "language"}),
+      [deps](const json::object& args, call_context&) -> tool_result {
+        meta::template_message m;
+        m.name = str_arg(args, "name");
+        m.language = str_arg(args, "language");
+        if (std::string header = str_arg(args, "header_text"); !header.empty()) {
+          meta::template_component c;
+          c.type = "header";
+          c.parameters.push_back({"text", "", header, nullptr});
+          m.components.push_back(std::move(c));
+        }
+        if (const json::value* p = args.if_contains("parameters")) {
+          meta::template_component body;
+          body.type = "body";
+          if (p->is_array()) {
+            for (const auto& v : p->get_array()) {
+              if (!v.is_string()) {
+                return tool_result::invalid_argument("parameters", "must hold strings");
+              }
+              body.parameters.push_back({"text", "", std::string(v.get_string()), nullptr});
+            }
+          } else {
+            for (const auto& [k, v] : p->get_object()) {
+              if (!v.is_string()) {
+                return tool_result::invalid_argument("parameters", "must map names to strings");
+              }
+              body.parameters.push_back(
+                  {"text", std::string(k), std::string(v.get_string()), nullptr});
+            }
+          }
+          if (!body.parameters.empty()) m.components.push_back(std::move(body));
+        }
+        return run_send(deps, args, m);
+      });
+  add(
+      reg, "send_reaction", "React to a message",
+      "Reacts to a message (message_id = its wamid from get_messages) with an emoji; an empty "
+      "emoji removes the reaction.",
+      input_schema(
+          R"J({"message_id":{"type":"string","minLength":1},"emoji":{"type":"string","maxLength":16}})J",
+          {"message_id", "emoji"}),
+      [deps](const json::object& args, call_context&) {
+        return run_send(
+            deps, args,
+            meta::reaction_message{str_arg(args, "message_id"), str_arg(args, "emoji")});
+      },
+      true);
+  add(reg, "send_location", "Send a location",
+      "Sends a map pin with an optional name and address." + note,
+      input_schema(R"J({"latitude":{"type":"number","minimum":-90,"maximum":90},
+        "longitude":{"type":"number","minimum":-180,"maximum":180},
+        "name":{"type":"string"},"address":{"type":"string"}})J",
+                   {"latitude", "longitude"}),
+      [deps](const json::object& args, call_context&) {
+        meta::location_message m;
+        m.latitude = args.at("latitude").to_number<double>();
+        m.longitude = args.at("longitude").to_number<double>();
+        m.name = str_arg(args, "name");
+        m.address = str_arg(args, "address");
+        return run_send(deps, args, m);
+      });
+  add(reg, "send_interactive", "Send buttons, a list or a link button",
+      "Sends an interactive message. kind buttons: up to 3 `buttons` [{id, title}]; kind list: a "
+      "`button` label and `sections` [{title, rows: [{id, title, description}]}] (10 rows at "
+      "most); kind cta_url: `display_text` and `url`. `body` is required; `header` and `footer` "
+      "are optional text." +
+          note,
+      input_schema(R"J({"kind":{"type":"string","enum":["buttons","list","cta_url"]},
+        "body":{"type":"string","minLength":1},"header":{"type":"string"},"footer":{"type":"string"},
+        "buttons":{"type":"array","maxItems":3,"items":{"type":"object","required":["id","title"],
+          "properties":{"id":{"type":"string"},"title":{"type":"string"}}}},
+        "button":{"type":"string"},
+        "sections":{"type":"array","maxItems":10,"items":{"type":"object","required":["rows"],
+          "properties":{"title":{"type":"string"},"rows":{"type":"array","items":{"type":"object",
+            "required":["id","title"],"properties":{"id":{"type":"string"},"title":{"type":"string"},
+            "description":{"type":"string"}}}}}}},
+        "display_text":{"type":"string"},"url":{"type":"string"}})J",
+                   {"kind", "body"}),
+      [deps](const json::object& args, call_context&) -> tool_result {
+        std::string kind = str_arg(args, "kind");
+        if (kind == "buttons") {
+          meta::buttons_message m;
+          m.header = header_of(args);
+          m.body = str_arg(args, "body");
+          m.footer = str_arg(args, "footer");
+          if (const json::value* b = args.if_contains("buttons"); b && b->is_array()) {
+            for (const auto& x : b->get_array()) {
+              m.buttons.push_back({str_arg(x.as_object(), "id"), str_arg(x.as_object(), "title")});
+            }
+          }
+          return run_send(deps, args, m);
+        }
+        if (kind == "list") {
+          meta::list_message m;
+          m.header_text = str_arg(args, "header");
+          m.body = str_arg(args, "body");
+          m.footer = str_arg(args, "footer");
+          m.button = str_arg(args, "button");
+          if (const json::value* s = args.if_contains("sections"); s && s->is_array()) {
+            for (const auto& x : s->get_array()) {
+              meta::list_section section;
+              section.title = str_arg(x.as_object(), "title");
+              for (const auto& row : x.at("rows").as_array()) {
+                section.rows.push_back({str_arg(row.as_object(), "id"),
+                                        str_arg(row.as_object(), "title"),
+                                        str_arg(row.as_object(), "description")});
+              }
+              m.sections.push_back(std::move(section));
+            }
+          }
+          return run_send(deps, args, m);
+        }
+        meta::cta_url_message m;
+        m.header = header_of(args);
+        m.body = str_arg(args, "body");
+        m.footer = str_arg(args, "footer");
+        m.display_text = str_arg(args, "display_text");
+        m.url = str_arg(args, "url");
+        return run_send(deps, args, m);
+      });
+  {
+    tool_def t;
+    t.name = "mark_read";
+    t.title = "Mark a message read";
+    t.description =
+        "Marks an inbound message (message_id = its wamid) and the earlier ones of its "
+        "conversation as read, showing blue ticks to the contact; typing_indicator also shows "
+        "\"typing...\" for up to 25 seconds while you prepare an answer.";
+    t.input_schema =
+        obj(R"J({"type":"object","additionalProperties":false,"required":["message_id"],
+      "properties":{"message_id":{"type":"string","minLength":1},"typing_indicator":{"type":"boolean"}}})J");
+    t.output_schema = obj(R"J({"type":"object","required":["message_id","read"],"properties":{
+      "message_id":{"type":"string"},"read":{"type":"boolean"},"dry_run":{"type":"boolean"}}})J");
+    t.annotations = send_hints(true);
+    t.handler = [deps](const json::object& args, call_context&) -> tool_result {
+      std::string wamid = str_arg(args, "message_id");
+      bool typing = false;
+      if (const json::value* v = args.if_contains("typing_indicator"); v && v->is_bool()) {
+        typing = v->get_bool();
+      }
+      auto db = deps.read.pool->acquire();
+      if (!db) return tool_result::error(database_problem(db.error()));
+      auto s = db->operator->()->prepare(
+          "SELECT phone_number_id FROM messages WHERE wamid = ?1 AND direction = 'inbound'");
+      if (!s) return tool_result::error(database_problem(s.error()));
+      s->bind(1, wamid);
+      auto row = s->step();
+      if (!row || !*row) {
+        return tool_result::error(fmt::format(
+            "No inbound message has wamid {}; take the wamid of a received message from "
+            "get_messages.",
+            wamid));
+      }
+      std::string number = s->column_text(0);
+      s->reset();
+      if (deps.dry_run) {
+        return tool_result::structured_result(
+            json::object{{"message_id", wamid}, {"read", false}, {"dry_run", true}},
+            "Dry run: the message would have been marked read.");
+      }
+      meta::graph_client graph(deps.graph);
+      meta::outbound_sender sender(**db, graph, *deps.pacer, {}, deps.read.now);
+      auto done = sender.mark_read(number, wamid, typing);
+      if (!done) {
+        return tool_result::error(
+            fmt::format("WhatsApp did not mark the message read: {}", done.error().code.message()));
+      }
+      return tool_result::structured_result(json::object{{"message_id", wamid}, {"read", true}},
+                                            "Marked read.");
+    };
+    reg.add_tool(std::move(t));
+  }
+}
+
+}  // namespace pons::mcp
