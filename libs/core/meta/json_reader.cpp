@@ -3,6 +3,7 @@
 #include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
+#include <cmath>
 #include <string>
 
 namespace pons::meta {
@@ -23,6 +24,26 @@ class json_category_impl final : public boost::system::error_category {
     return "unknown JSON error";
   }
 };
+
+// Boost.JSON reads an out-of-range literal such as 1e999 as infinity and would write it back as
+// "Infinity", which is not JSON: such a document is refused like any other malformed number.
+// Recursion is bounded by the depth limit the parser already enforced.
+bool all_numbers_finite(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::double_:
+      return std::isfinite(v.get_double());
+    case boost::json::kind::array:
+      for (const auto& item : v.get_array())
+        if (!all_numbers_finite(item)) return false;
+      return true;
+    case boost::json::kind::object:
+      for (const auto& member : v.get_object())
+        if (!all_numbers_finite(member.value())) return false;
+      return true;
+    default:
+      return true;
+  }
+}
 
 }  // namespace
 
@@ -49,7 +70,7 @@ boost::system::result<boost::json::value> read_json(std::string_view text,
   boost::system::error_code ec;
   boost::json::value value = boost::json::parse(text, ec, {}, options);
   if (ec == boost::json::error::too_deep) return make_error_code(json_errc::too_deep);
-  if (ec) return make_error_code(json_errc::invalid);
+  if (ec || !all_numbers_finite(value)) return make_error_code(json_errc::invalid);
   return value;
 }
 
