@@ -1,0 +1,83 @@
+// Sends through the fake Graph API (tests/support/fake_graph): pons-mcp's send tools call it over
+// HTTP with the configured token; the fake validates Meta's request shapes and can inject errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { connect, seededInbox } from './lib.mjs';
+
+async function startFake(dir) {
+  const portFile = path.join(dir, 'fake-port');
+  const child = spawn(process.env.PONS_FAKE_GRAPH_BIN,
+    ['--host', '127.0.0.1', '--port', '0', '--port-file', portFile, '--token', 'fake-token',
+      '--waba-id', '100000000000001'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d.toString(); });
+  for (let i = 0; i < 100; i++) {
+    if (existsSync(portFile)) {
+      const port = Number(readFileSync(portFile, 'utf8').trim());
+      if (port > 0) return { child, base: `http://127.0.0.1:${port}` };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill();
+  throw new Error(`pons-fake-graph did not start: ${log}`);
+}
+
+test('send tools reach the fake Graph API and map its errors', async () => {
+  const inbox = await seededInbox();
+  const fake = await startFake(inbox.dir);
+  let session;
+  try {
+    await fetch(`${fake.base}/_fake/templates`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ data: [{ name: 'order_update', language: 'en_US', status: 'APPROVED',
+        category: 'UTILITY', id: '9001',
+        components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} has shipped.' }] }] }),
+    });
+    session = await connect(['--db', inbox.db],
+      { WA_GRAPH_BASE_URL: fake.base, WA_ACCESS_TOKEN: 'fake-token' });
+    const { client } = session;
+
+    const sent = await client.callTool({ name: 'send_text',
+      arguments: { to: 'Alice Smith', text: 'Here is the invoice again', reply_to: 'wamid.A5' } });
+    assert.equal(sent.isError, undefined, JSON.stringify(sent));
+    assert.equal(sent.structuredContent.state, 'sent');
+    assert.match(sent.structuredContent.wamid, /^wamid\./);
+    const recorded = await (await fetch(`${fake.base}/_fake/requests`)).json();
+    const requests = Array.isArray(recorded) ? recorded : recorded.requests;
+    const body = requests.map((r) => r.json).find((j) => j?.type === 'text');
+    assert.equal(body.to, '447700900001');
+    assert.equal(body.text.body, 'Here is the invoice again');
+    assert.equal(body.context.message_id, 'wamid.A5');
+    assert.ok(requests.every((r) => r.auth === 'ok'));
+
+    const template = await client.callTool({ name: 'send_template',
+      arguments: { to: 'Bob Jones', name: 'order_update', language: 'en_US', parameters: ['Bob', '1042'] } });
+    assert.equal(template.structuredContent.state, 'sent', JSON.stringify(template));
+
+    await fetch(`${fake.base}/_fake/inject`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ code: 131047, recipient: '447700900001', times: 1 }) });
+    const refused = await client.callTool({ name: 'send_text', arguments: { to: 'Alice Smith', text: 'One more' } });
+    assert.equal(refused.isError, true);
+    assert.equal(refused.structuredContent.state, 'failed');
+    assert.equal(refused.structuredContent.error_code, 131047);
+
+    const read = await client.callTool({ name: 'mark_read', arguments: { message_id: 'wamid.A5' } });
+    assert.equal(read.structuredContent.read, true, JSON.stringify(read));
+    const marks = await (await fetch(`${fake.base}/_fake/read-marks`)).json();
+    assert.ok(marks.message_ids.includes('wamid.A5'));
+
+    const stored = await client.callTool({ name: 'get_messages',
+      arguments: { contact: 'Alice Smith', direction: 'outbound', limit: 100 } });
+    const statuses = stored.structuredContent.messages.map((m) => `${m.text}:${m.status}`);
+    assert.ok(statuses.includes('Here is the invoice again:sent'), statuses.join(', '));
+    assert.ok(statuses.includes('One more:failed'), statuses.join(', '));
+  } finally {
+    await session?.client.close();
+    fake.child.kill('SIGTERM');
+    inbox.cleanup();
+  }
+});
