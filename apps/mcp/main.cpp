@@ -53,7 +53,9 @@ constexpr const char* instructions =
     "get_messages (keep the returned cursor and pass it back to fetch only newer messages), "
     "search_messages and get_contact. wait_for_messages blocks until a new inbound message "
     "arrives. WhatsApp only allows free-form replies within 24 hours of the customer's last "
-    "message: check get_window_status, and outside the window send an approved template.";
+    "message: check get_window_status, and outside the window send an approved template "
+    "(list_templates, send_template). Show the user what you are about to send and wait for "
+    "their go-ahead before calling a send tool.";
 
 }  // namespace
 
