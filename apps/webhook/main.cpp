@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
   so.queue_limit = o.queue_limit;
   so.max_group = o.max_group;
   so.media = o.media;
+  so.graph = meta::graph_config_from_env();
   http::webhook_service service(io, std::move(so));
   if (auto opened = service.open(); !opened) {
     std::fprintf(stderr, "pons-webhook: cannot open database %s: %s\n", o.db_path.c_str(),

@@ -12,6 +12,7 @@
 
 #include "core/http/bounded_queue.hpp"
 #include "core/http/cross_thread_result.hpp"
+#include "core/http/media_worker.hpp"
 #include "core/meta/json_reader.hpp"
 #include "core/meta/redaction.hpp"
 #include "core/meta/signature.hpp"
@@ -144,6 +145,7 @@ struct job_outcome {
   std::string error;  // never holds a secret: store messages are about SQL, not payloads
   std::size_t duplicates = 0;
   std::size_t messages_new = 0;
+  std::size_t media_jobs = 0;
   // Probe results.
   bool writable = false;
   int schema_version = 0;
@@ -206,6 +208,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   bounded_queue<writer_job> queue;
   std::thread writer;
   std::optional<store::database> db;
+  std::unique_ptr<media_worker> media;
   steady_clock::time_point started = steady_clock::now();
   std::atomic<bool> writer_running{false};
 
@@ -301,6 +304,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       out.ok = true;
       out.duplicates = static_cast<std::size_t>(one->duplicates);
       out.messages_new = static_cast<std::size_t>(one->messages_new);
+      out.media_jobs = static_cast<std::size_t>(one->media_jobs);
+      if (one->media_jobs > 0 && media) media->wake();
     }
   }
 
@@ -443,10 +448,15 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     o["schema_version"] = out.schema_version;
     o["uptime_seconds"] = uptime;
     o["writer_queue_depth"] = stats.writer_queue_depth.load();
-    json::object media;
-    media["worker"] = "waiting for the Graph API client; downloads stay queued";
-    if (out.media_pending >= 0) media["pending"] = out.media_pending;
-    o["media"] = std::move(media);
+    json::object mo;
+    mo["worker"] = media ? (media->running() ? "running" : "stopped")
+                         : "disabled (--no-media): downloads stay queued";
+    if (out.media_pending >= 0) mo["pending"] = out.media_pending;
+    if (media) {
+      mo["downloaded"] = media->downloaded();
+      mo["failed_attempts"] = media->failures();
+    }
+    o["media"] = std::move(mo);
     server_response r;
     r.status = out.writable ? 200 : 503;
     r.content_type = "application/json";
@@ -492,6 +502,15 @@ boost::system::result<void> webhook_service::open() {
     impl_->db.reset();
     return synced.error();
   }
+  if (impl_->opt.media) {
+    media_worker_options mo;
+    mo.db_path = impl_->opt.db_path;
+    mo.media_dir = impl_->opt.media_dir;
+    mo.accounts = impl_->opt.accounts;
+    mo.graph = impl_->opt.graph;
+    impl_->media = std::make_unique<media_worker>(std::move(mo));
+    impl_->media->start();
+  }
   impl_->writer_running = true;
   impl_->writer = std::thread([self = impl_] { self->writer_loop(); });
   return {};
@@ -517,6 +536,7 @@ void webhook_service::close() {
   if (!impl_->writer_running.exchange(false)) return;
   impl_->queue.close();
   if (impl_->writer.joinable()) impl_->writer.join();
+  if (impl_->media) impl_->media->stop();
   impl_->db.reset();
 }
 

@@ -13,6 +13,7 @@
 #include "core/http/metrics.hpp"
 #include "core/http/server.hpp"
 #include "core/meta/account_config.hpp"
+#include "core/meta/graph_client.hpp"
 
 namespace pons::http {
 
@@ -24,6 +25,7 @@ struct webhook_service_options {
   std::size_t queue_limit = 1024;  // pending writer jobs before 503
   std::size_t max_group = 512;     // requests per transaction, at most
   bool media = true;               // run the media worker
+  meta::graph_config graph;        // where the media worker reaches the Graph API
 };
 
 /// Query-string lookup: the percent-decoded value of `name` ('+' is a space), or nullopt.
