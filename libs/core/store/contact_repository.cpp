@@ -61,13 +61,14 @@ result<contact_record> upsert_contact(database& db, std::int64_t account_id,
   if (c.wa_id.empty() && c.user_id.empty()) return store_errc::invalid_argument;
   std::optional<contact_record> found;
   if (!c.wa_id.empty()) {
-    PONS_STORE_TRY(by_wa,
-                   find_one(db, "WHERE account_id = ?1 AND wa_id = ?2", account_id, c.wa_id));
+    // The "<> ''" terms let SQLite use the partial unique indexes instead of scanning contacts.
+    PONS_STORE_TRY(by_wa, find_one(db, "WHERE account_id = ?1 AND wa_id = ?2 AND wa_id <> ''",
+                                   account_id, c.wa_id));
     found = by_wa;
   }
   if (!found && !c.user_id.empty()) {
-    PONS_STORE_TRY(by_user,
-                   find_one(db, "WHERE account_id = ?1 AND user_id = ?2", account_id, c.user_id));
+    PONS_STORE_TRY(by_user, find_one(db, "WHERE account_id = ?1 AND user_id = ?2 AND user_id <> ''",
+                                     account_id, c.user_id));
     found = by_user;
   }
   const std::string stamp = format_timestamp(now);
@@ -102,8 +103,8 @@ result<contact_record> upsert_contact(database& db, std::int64_t account_id,
   fill(r.profile_name, c.profile_name, true);
   if (!c.user_id.empty() && r.user_id.empty()) {
     // Only adopt the user id when no other contact of the account already owns it.
-    PONS_STORE_TRY(owner,
-                   find_one(db, "WHERE account_id = ?1 AND user_id = ?2", account_id, c.user_id));
+    PONS_STORE_TRY(owner, find_one(db, "WHERE account_id = ?1 AND user_id = ?2 AND user_id <> ''",
+                                   account_id, c.user_id));
     if (!owner) fill(r.user_id, c.user_id, false);
   }
   if (!changed) return r;

@@ -1,6 +1,7 @@
 #include "core/store/database.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -142,10 +143,14 @@ result<database> database::open(const std::string& path, const open_options& opt
 
   // Create the file ourselves so it is born 0600: SQLite would use 0644 (minus umask). SQLite
   // creates the -wal and -shm files with the same permission bits as the database file.
-  if (path != ":memory:") {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return store_errc::open_failed;
-    ::close(fd);
+  // Only when it does not exist yet: closing any descriptor of a file drops every POSIX lock this
+  // process holds on it, including the SHARED lock of another open connection (e.g. another
+  // thread's), after which a third process may checkpoint and delete the WAL under its feet.
+  struct stat existing {};
+  if (path != ":memory:" && ::stat(path.c_str(), &existing) != 0) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) return store_errc::open_failed;
+    if (fd >= 0) ::close(fd);
   }
 
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
