@@ -1,7 +1,9 @@
 // Secrets: after an end-to-end run (the fake Graph API delivering signed webhooks with media to
-// pons-webhook, hostile requests, a handshake, a forwarding target, a pons-mcp session), neither
-// the logs nor the database files hold the access token, the app secret or the verify token, and
-// a forwarding target's secret is only in its own column.
+// pons-webhook, hostile requests, a handshake, a forwarding target, a pons-mcp session that
+// replies through the fake with the token and marks read), neither the logs nor the database files
+// hold the access token, the app secret or the verify token, and a forwarding target's secret is
+// only in its own column.
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <random>
@@ -121,35 +123,46 @@ TEST_CASE("No secret reaches the logs or the database", "[hardening][secrets]") 
   CHECK(probe.integer("SELECT count(*) FROM messages") == 3);
   std::this_thread::sleep_for(500ms);
 
-  // A pons-mcp session on the same database with the same environment.
+  // A pons-mcp session on the same database with the same environment: it reads, replies
+  // through the fake Graph API (with the token) and marks the customer's message read.
+  std::string mcp_out;
   {
-    std::string in_path = dir.file("mcp.in");
-    write_text_file(
-        in_path,
-        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"secrets","version":"1"}}})"
-        "\n"
-        R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
-        "\n"
-        R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})"
-        "\n"
-        R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_conversations","arguments":{}}})"
-        "\n");
     auto mcp_env = env;
-    mcp_env.push_back("PONS_DB=" + db_path);
     mcp_env.push_back("WA_GRAPH_BASE_URL=" + fake.base_url());
-    std::string cmd = std::string("'") + PONS_MCP_BIN + "' < '" + in_path + "' > '" +
-                      dir.file("mcp.out") + "' 2> '" + mcp_log + "'";
-    auto shell = process::start("/bin/sh", {"-c", cmd}, mcp_env);
-    CHECK(shell.wait_exit(20s).has_value());
-    CHECK(read_text_file(dir.file("mcp.out")).find("\"id\":1") != std::string::npos);
+    mcp_session mcp({"--db", db_path}, mcp_env, mcp_log);
+    std::vector<std::string> failures;
+    auto call = [&](std::int64_t id, const std::string& method, boost::json::object params) {
+      auto r = mcp.request(id, method, std::move(params));
+      if (!r || r->as_object().contains("error") ||
+          (r->at("result").is_object() && r->at("result").as_object().contains("isError")))
+        failures.push_back(method + ": " + (r ? boost::json::serialize(*r) : "no answer"));
+      if (r) mcp_out += boost::json::serialize(*r) + "\n";
+    };
+    call(1, "initialize",
+         {{"protocolVersion", "2025-11-25"},
+          {"capabilities", boost::json::object{}},
+          {"clientInfo", {{"name", "secrets"}, {"version", "1"}}}});
+    mcp.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    call(2, "tools/list", {});
+    call(3, "tools/call", {{"name", "list_conversations"}, {"arguments", boost::json::object{}}});
+    call(4, "tools/call",
+         {{"name", "send_text"}, {"arguments", {{"to", "+16505551234"}, {"text", "hi back"}}}});
+    auto first = probe.column(
+        "SELECT wamid FROM messages WHERE direction = 'inbound' AND type = 'text' ORDER BY id");
+    REQUIRE(!first.empty());
+    call(5, "tools/call", {{"name", "mark_read"}, {"arguments", {{"message_id", first[0]}}}});
+    call(6, "tools/call", {{"name", "get_messages"}, {"arguments", boost::json::object{}}});
+    CHECK(failures == std::vector<std::string>{});
   }
+  CHECK(probe.integer("SELECT count(*) FROM messages WHERE direction = 'outbound' AND status = "
+                      "'sent'") == 1);
 
   CHECK(webhook.stop(10s) == 0);
 
   std::vector<std::pair<std::string, std::string>> sources{
       {"webhook stderr", read_text_file(webhook_log)},
       {"pons-mcp stderr", read_text_file(mcp_log)},
-      {"pons-mcp stdout", read_text_file(dir.file("mcp.out"))},
+      {"pons-mcp stdout", mcp_out},
       {"database", read_text_file(db_path)},
       {"database -wal", read_text_file(db_path + "-wal")},
       {"database -shm", read_text_file(db_path + "-shm")},

@@ -2,9 +2,16 @@
 // Test support for the hardening suite: unique signed payloads, a keep-alive sender, a restartable
 // pons-webhook on a fixed database, and read-only database probes. Header-only.
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -156,6 +163,115 @@ class restartable_webhook {
   std::vector<std::string> extra_args_;
   process proc_;
   std::uint16_t port_ = 0;
+};
+
+/// pons-mcp on a pair of pipes: the test writes JSON-RPC lines to its stdin and reads its stdout.
+class mcp_session {
+ public:
+  /// Starts `PONS_MCP_BIN args` with exactly `env`; stderr goes to `err_path`.
+  mcp_session(const std::vector<std::string>& args, std::vector<std::string> env,
+              const std::string& err_path) {
+    int in[2], out[2];
+    if (::pipe(in) != 0 || ::pipe(out) != 0) return;
+    env.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
+    std::vector<std::string> argv_s{PONS_MCP_BIN};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv, envp;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      ::dup2(in[0], 0);
+      ::dup2(out[1], 1);
+      ::dup2(err, 2);
+      ::close(in[1]);
+      ::close(out[0]);
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    to_ = in[1];
+    from_ = out[0];
+  }
+  ~mcp_session() {
+    close_input();
+    if (from_ >= 0) ::close(from_);
+    if (pid_ > 0) {
+      for (int i = 0; i < 500 && ::waitpid(pid_, &status_, WNOHANG) == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status_, 0);
+    }
+  }
+  mcp_session(const mcp_session&) = delete;
+  mcp_session& operator=(const mcp_session&) = delete;
+
+  /// Sends one message (a newline is added).
+  bool send(const std::string& line) {
+    std::string data = line + "\n";
+    std::string_view rest(data);
+    while (!rest.empty()) {
+      auto n = ::write(to_, rest.data(), rest.size());
+      if (n <= 0) return false;
+      rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  /// Sends a request and waits for the answer with its id (notifications are skipped).
+  std::optional<boost::json::value> request(
+      std::int64_t id, const std::string& method, boost::json::object params,
+      std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    boost::json::object msg{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
+    msg["params"] = std::move(params);
+    if (!send(boost::json::serialize(msg))) return std::nullopt;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto line = read_line(deadline);
+      if (!line) return std::nullopt;
+      boost::json::error_code ec;
+      auto v = boost::json::parse(*line, ec);
+      if (ec || !v.is_object()) continue;
+      const auto* got = v.as_object().if_contains("id");
+      if (got && *got == boost::json::value(id)) return v;
+    }
+  }
+
+  /// Closes stdin: pons-mcp finishes and exits.
+  void close_input() {
+    if (to_ >= 0) ::close(to_);
+    to_ = -1;
+  }
+
+ private:
+  std::optional<std::string> read_line(std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+        std::string line = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return line;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      pollfd p{from_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
+      char buf[65536];
+      auto n = ::read(from_, buf, sizeof buf);
+      if (n <= 0) return std::nullopt;
+      buffer_.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+
+  pid_t pid_ = -1;
+  int to_ = -1;
+  int from_ = -1;
+  int status_ = 0;
+  std::string buffer_;
 };
 
 /// GET /health on a fresh connection; the status, or 0 when nothing answered.
