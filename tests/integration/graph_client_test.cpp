@@ -372,3 +372,35 @@ TEST_CASE("fake graph: Meta's request validation answers with Meta's codes", "[g
                                  .as_object())
             .has_value());
 }
+
+// Not run by ctest: `pons_integration_tests "[.graph-bench]"` prints sends/s over keep-alive.
+TEST_CASE("graph client: send throughput against the fake", "[.graph-bench]") {
+  temp_dir dir;
+  auto pki = make_pki(dir);
+  for (bool tls : {false, true}) {
+    std::vector<std::string> args;
+    if (tls) args = {"--tls-cert", pki.server_cert, "--tls-key", pki.server_key};
+    fake_graph_process fake(dir, args);
+    auto config = config_for(fake);
+    config.ca_file = pki.ca_cert;
+    recorder rec;
+    auto client = client_for(config, rec);
+    const int n = 500;
+    auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) {
+      REQUIRE(client->send("1", text_to("16505551234", "bench")).has_value());
+    }
+    auto s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf("%s keep-alive: %d sends in %.3f s = %.0f sends/s, %.2f ms each\n",
+                tls ? "https" : "http", n, s, n / s, s * 1000 / n);
+    // A new client per send (a new connection and, for https, a full handshake each time).
+    started = std::chrono::steady_clock::now();
+    for (int i = 0; i < n / 5; ++i) {
+      auto fresh = client_for(config, rec);
+      REQUIRE(fresh->send("1", text_to("16505551234", "bench")).has_value());
+    }
+    s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf("%s new client per send: %.2f ms each\n", tls ? "https" : "http",
+                s * 1000 / (n / 5));
+  }
+}

@@ -162,14 +162,27 @@ bool is_loopback_host(std::string_view host) {
 }
 
 struct client::impl {
-  explicit impl(client_options opts) : options(std::move(opts)) {
-    ctx.set_verify_mode(ssl::verify_peer);
+  explicit impl(client_options opts) : options(std::move(opts)) {}
+
+  // Built on first https use: loading the system CA store costs ~100 ms, which plain-http
+  // clients (loopback tests, the fake's webhook deliveries) should not pay.
+  boost::system::result<ssl::context*> tls_context() {
+    if (ctx) return &*ctx;
+    if (ctx_error) return ctx_error;
+    ssl::context c{ssl::context::tls_client};
+    c.set_verify_mode(ssl::verify_peer);
     error_code ignored;  // a machine without a system store still works with ca_file
-    if (options.use_system_ca) ctx.set_default_verify_paths(ignored);
+    if (options.use_system_ca) c.set_default_verify_paths(ignored);
     if (!options.ca_file.empty()) {
-      ctx.load_verify_file(options.ca_file, ctx_error);
-      if (ctx_error) ctx_error = make_error_code(client_errc::tls_setup_failed);
+      error_code ec;
+      c.load_verify_file(options.ca_file, ec);
+      if (ec) {
+        ctx_error = make_error_code(client_errc::tls_setup_failed);
+        return ctx_error;
+      }
     }
+    ctx.emplace(std::move(c));
+    return &*ctx;
   }
 
   // Opens a new connection (resolve, connect, TLS handshake) before the deadline.
@@ -266,7 +279,16 @@ struct client::impl {
       auto& slot = connections[t.origin];
       bool reused = slot != nullptr;
       if (!slot) {
-        slot = std::make_unique<connection>(ioc, t.tls ? &ctx : nullptr);
+        ssl::context* tls = nullptr;
+        if (t.tls) {
+          auto c = tls_context();
+          if (!c) {
+            connections.erase(t.origin);
+            co_return c.error();
+          }
+          tls = *c;
+        }
+        slot = std::make_unique<connection>(ioc, tls);
         auto ec = co_await open(*slot, t, deadline);
         if (ec) {
           connections.erase(t.origin);
@@ -311,7 +333,7 @@ struct client::impl {
 
   client_options options;
   net::io_context ioc;
-  ssl::context ctx{ssl::context::tls_client};
+  std::optional<ssl::context> ctx;
   error_code ctx_error;
   std::map<std::string, std::unique_ptr<connection>> connections;
   std::size_t opened = 0;
@@ -323,7 +345,6 @@ client::client(client&&) noexcept = default;
 client& client::operator=(client&&) noexcept = default;
 
 boost::system::result<response> client::send(const request& req) {
-  if (impl_->ctx_error) return impl_->ctx_error;
   auto t = parse_target(req.url);
   if (!t) return t.error();
 
