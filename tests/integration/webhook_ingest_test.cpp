@@ -143,7 +143,7 @@ TEST_CASE("unknown fields and message types are stored and acknowledged", "[webh
   REQUIRE(svc.started());
   std::string odd_message =
       R"({"from":"16505551234","id":"wamid.holo","timestamp":"1749416383","type":"hologram",)"
-      R"("hologram":{"frames":3},"brand_new_field":{"x":[1,2]}})";
+      R"("hologram":{"frames":3},"brand_new_field":{"x":[1,2],"Api_Token":"SHOULD-NOT-BE-STORED"}})";
   auto body = simple_payload(number, {odd_message});
   body.insert(body.size() - 1, R"(,"future_top_level":true)");
   auto r = svc.post(body);
@@ -151,6 +151,12 @@ TEST_CASE("unknown fields and message types are stored and acknowledged", "[webh
   CHECK(r->status == 200);
   CHECK(svc.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.holo' AND type = "
                   "'hologram'") == 1);
+  // A secret-looking key is redacted before the payload is stored anywhere.
+  CHECK(svc.count("SELECT count(*) FROM webhook_log WHERE body LIKE '%hologram%'") == 1);
+  CHECK(svc.count("SELECT count(*) FROM webhook_log WHERE body LIKE '%SHOULD-NOT-BE-STORED%'") ==
+        0);
+  CHECK(svc.count("SELECT count(*) FROM messages WHERE raw_json LIKE '%SHOULD-NOT-BE-STORED%'") ==
+        0);
 
   // A field Pons has never heard of, for a known number.
   auto other = webhook_payload_json(

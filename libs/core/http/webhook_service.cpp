@@ -139,6 +139,25 @@ const meta::account* find_account_by_waba(const meta::account_config& cfg, std::
   return nullptr;
 }
 
+// False only when no JSON key in `raw` can name a secret: none of the words redaction looks for
+// appears in any case, and no \u escape could spell one. Saves a second walk over every payload.
+bool may_hold_secret(std::string_view raw) {
+  static constexpr std::string_view words[] = {"token", "secret", "signature", "password"};
+  if (raw.find("\\u") != std::string_view::npos) return true;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    char c = static_cast<char>(raw[i] | 0x20);
+    if (c != 't' && c != 's' && c != 'p') continue;
+    for (auto w : words) {
+      if (w[0] != c || raw.size() - i < w.size()) continue;
+      bool match = true;
+      for (std::size_t k = 1; k < w.size() && match; ++k)
+        match = static_cast<char>(raw[i + k] | 0x20) == w[k];
+      if (match) return true;
+    }
+  }
+  return false;
+}
+
 // What the writer thread reports back for one job.
 struct job_outcome {
   bool ok = false;
@@ -411,7 +430,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     job.context.received_at = std::chrono::system_clock::now();
     job.context.phone_number_id = keys.phone_number_id;
     // Stored byte for byte unless something had to be redacted (escapes survive that way).
-    if (meta::redact(*parsed) == 0)
+    if (!may_hold_secret(req.body) || meta::redact(*parsed) == 0)
       job.context.redacted_body = std::move(req.body);
     else
       job.context.redacted_body = json::serialize(*parsed);
