@@ -483,10 +483,10 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
     } else {
       answer(in, batch, *result);
     }
-    {
-      std::lock_guard lock(mutex_);
-      --running_;
-    }
+    // Notify under the lock: once it is released this job touches the engine no more, so a
+    // shutdown() woken by it may destroy the engine at once.
+    std::lock_guard lock(mutex_);
+    --running_;
     idle_cv_.notify_all();
   };
   if (!pool_.post(std::move(job))) {
@@ -494,8 +494,8 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
       std::lock_guard lock(mutex_);
       in_flight_.erase(key);
       --running_;
+      idle_cv_.notify_all();
     }
-    idle_cv_.notify_all();
     answer(in, batch,
            rpc_error{rpc_code::server_busy,
                      "Server busy: too many requests are running; retry in a moment", nullptr});
