@@ -48,7 +48,59 @@ void parse_number(const char* text, T& out) {
   if (ec == std::errc() && ptr == s.data() + s.size()) out = value;
 }
 
+std::unique_ptr<http::client> make_client(std::chrono::milliseconds timeout, bool allow_link_local,
+                                          const std::string& ca_file) {
+  http::client_options co;
+  co.timeout = timeout;
+  co.body_limit = response_body_limit;
+  co.ca_file = ca_file;
+  co.user_agent = "pons-forwarder/" PONS_VERSION;
+  if (!allow_link_local) {
+    co.refuse_address = [](std::string_view address) { return is_refused_address(address); };
+  }
+  return std::make_unique<http::client>(std::move(co));
+}
+
+attempt_outcome send_with(http::client& client, const delivery_job& job) {
+  const auto started = clock::now();
+  const auto unix_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(started.time_since_epoch()).count();
+  const auto sig = sign_delivery(job.secret, job.body, unix_seconds);
+  http::request req;
+  req.method = "POST";
+  req.url = job.url;
+  req.headers = {{"Content-Type", "application/json"},
+                 {"X-Pons-Event-Id", job.event_id},
+                 {"X-Pons-Event-Type", job.event_type},
+                 {"X-Pons-Delivery-Id", std::to_string(job.delivery_id)},
+                 {"X-Pons-Attempt", std::to_string(job.attempt)},
+                 {"X-Pons-Timestamp", sig.timestamp},
+                 {"X-Pons-Signature", sig.signature}};
+  req.body = job.body;
+  const auto steady_start = std::chrono::steady_clock::now();
+  auto res = client.send(req);
+  attempt_outcome out;
+  out.started_at = started;
+  out.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - steady_start);
+  if (!res) {
+    out.error = res.error() == http::client_errc::address_refused
+                    ? make_error_code(forward_errc::address_refused).message()
+                    : res.error().message();
+  } else {
+    out.status_code = res->status;
+    if (res->status != 200) out.error = describe_status(res->status);
+  }
+  return out;
+}
+
 }  // namespace
+
+attempt_outcome send_once(const delivery_job& job, bool allow_link_local,
+                          const std::string& ca_file) {
+  auto client = make_client(job.timeout, allow_link_local, ca_file);
+  return send_with(*client, job);
+}
 
 deliverer_options deliverer_options_from_env(
     std::string database_path, const std::function<const char*(const char*)>& getenv) {
@@ -163,56 +215,14 @@ struct deliverer::impl {
     }
   }
 
-  http::client& client_for(
-      std::map<std::int64_t, std::pair<std::chrono::milliseconds, std::unique_ptr<http::client>>>&
-          cache,
-      const delivery_job& job) {
+  http::client& client_for(std::map<std::int64_t, std::pair<std::chrono::milliseconds,
+                                                            std::unique_ptr<http::client>>>& cache,
+                           const delivery_job& job) {
     auto& slot = cache[job.target_id];
     if (!slot.second || slot.first != job.timeout) {
-      http::client_options co;
-      co.timeout = job.timeout;
-      co.body_limit = response_body_limit;
-      co.ca_file = options.ca_file;
-      co.user_agent = "pons-forwarder/" PONS_VERSION;
-      if (!options.allow_link_local) {
-        co.refuse_address = [](std::string_view address) { return is_refused_address(address); };
-      }
-      slot = {job.timeout, std::make_unique<http::client>(std::move(co))};
+      slot = {job.timeout, make_client(job.timeout, options.allow_link_local, options.ca_file)};
     }
     return *slot.second;
-  }
-
-  attempt_outcome send(http::client& client, const delivery_job& job) {
-    const auto started = clock::now();
-    const auto unix_seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(started.time_since_epoch()).count();
-    const auto sig = sign_delivery(job.secret, job.body, unix_seconds);
-    http::request req;
-    req.method = "POST";
-    req.url = job.url;
-    req.headers = {{"Content-Type", "application/json"},
-                   {"X-Pons-Event-Id", job.event_id},
-                   {"X-Pons-Event-Type", job.event_type},
-                   {"X-Pons-Delivery-Id", std::to_string(job.delivery_id)},
-                   {"X-Pons-Attempt", std::to_string(job.attempt)},
-                   {"X-Pons-Timestamp", sig.timestamp},
-                   {"X-Pons-Signature", sig.signature}};
-    req.body = job.body;
-    const auto steady_start = std::chrono::steady_clock::now();
-    auto res = client.send(req);
-    attempt_outcome out;
-    out.started_at = started;
-    out.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - steady_start);
-    if (!res) {
-      out.error = res.error() == http::client_errc::address_refused
-                      ? make_error_code(forward_errc::address_refused).message()
-                      : res.error().message();
-    } else {
-      out.status_code = res->status;
-      if (res->status != 200) out.error = describe_status(res->status);
-    }
-    return out;
   }
 
   void run_worker(store::database& db) {
@@ -229,7 +239,7 @@ struct deliverer::impl {
         job = std::move(queue.front());
         queue.pop_front();
       }
-      auto outcome = send(client_for(clients, job), job);
+      auto outcome = send_with(client_for(clients, job), job);
       if (!outcome.status_code) clients.erase(job.target_id);  // start clean after a failure
       const bool ok = is_success(outcome);
       const auto delay = backoff_delay(options.backoff, job.attempt, draw(rng));

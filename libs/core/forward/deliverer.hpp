@@ -45,6 +45,11 @@ struct signed_headers {
 signed_headers sign_delivery(std::string_view secret, std::string_view body,
                              std::int64_t unix_seconds);
 
+/// Sends one attempt right now, signed, under the same rules as the deliverer (timeout from the
+/// job, no redirects, refused addresses unless allowed). Nothing is recorded. Blocking.
+attempt_outcome send_once(const delivery_job& job, bool allow_link_local,
+                          const std::string& ca_file = {});
+
 /// Runs the delivery threads between start() and stop().
 class deliverer {
  public:
