@@ -11,9 +11,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <vector>
 
+#include "core/forward/admin_cli.hpp"
+#include "core/forward/deliverer.hpp"
 #include "core/http/server.hpp"
 #include "core/http/webhook_options.hpp"
 #include "core/http/webhook_service.hpp"
@@ -69,6 +72,11 @@ int main(int argc, char** argv) {
   namespace meta = pons::meta;
 
   std::vector<std::string_view> args(argv + 1, argv + argc);
+  // Forwarding administration: `pons-webhook targets|deliveries ...` (issue 6).
+  if (!args.empty() && pons::forward::is_admin_command(args.front())) {
+    return pons::forward::run_admin(args, http::default_db_path(getenv_lookup), std::cout,
+                                    std::cerr);
+  }
   auto parsed = http::parse_webhook_options(args, getenv_lookup);
   if (!parsed.error.empty()) return usage_error(parsed.error);
   const auto& o = parsed.options;
@@ -146,7 +154,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "pons-webhook: signal %d, shutting down\n", sig);
     srv.stop();
   });
+  // Forwarding deliverer: sends outbox rows to their targets in the background (issue 6).
+  pons::forward::deliverer forwarder(pons::forward::deliverer_options_from_env(
+      o.db_path, [](const char* n) { return std::getenv(n); }));
+  if (auto started = forwarder.start(); !started) {
+    std::fprintf(stderr, "pons-webhook: forwarding disabled: %s\n",
+                 started.error().message().c_str());
+  }
   io.run();
+  forwarder.stop();
   service.close();
   std::fprintf(stderr, "pons-webhook: stopped\n");
   return 0;

@@ -48,10 +48,9 @@ message.status.updated (default: all). URLs must be https (http only to localhos
 )";
 
 // Flags that take a value; everything else starting with -- is a switch.
-const std::set<std::string_view> value_flags{"--url",          "--events",     "--phone-number-id",
-                                             "--description",  "--max-attempts", "--timeout-ms",
-                                             "--target",       "--state",      "--limit",
-                                             "--db"};
+const std::set<std::string_view> value_flags{
+    "--url",        "--events", "--phone-number-id", "--description", "--max-attempts",
+    "--timeout-ms", "--target", "--state",           "--limit",       "--db"};
 const std::set<std::string_view> switch_flags{"--json", "--enable", "--disable", "--disabled",
                                               "--dead"};
 
@@ -194,14 +193,15 @@ json::object delivery_json(const delivery_row& d) {
   return o;
 }
 
-std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
+std::string or_dash(const std::string& s) {
+  return s.empty() ? "-" : s;
+}
 
 void print_target(std::ostream& out, const target& t) {
   out << "id:                   " << t.id << '\n'
       << "url:                  " << t.url << '\n'
       << "description:          " << or_dash(t.description) << '\n'
-      << "phone number:         " << (t.phone_number_id.empty() ? "all" : t.phone_number_id)
-      << '\n'
+      << "phone number:         " << (t.phone_number_id.empty() ? "all" : t.phone_number_id) << '\n'
       << "events:               " << join(t.event_types, ", ") << '\n'
       << "enabled:              " << (t.enabled ? "yes" : "no") << '\n'
       << "max attempts:         " << t.max_attempts << '\n'
@@ -211,7 +211,9 @@ void print_target(std::ostream& out, const target& t) {
       << "consecutive failures: " << t.consecutive_failures << '\n';
 }
 
-void print_json(std::ostream& out, const json::value& v) { out << json::serialize(v) << '\n'; }
+void print_json(std::ostream& out, const json::value& v) {
+  out << json::serialize(v) << '\n';
+}
 
 // What a failed operation prints: the error's own message says what to do next.
 int fail(std::ostream& err, std::string_view what, const boost::system::error_code& ec) {
@@ -235,7 +237,8 @@ class runner {
     if (verb == "show") return with_id([&](std::int64_t id) { return targets_show(id); });
     if (verb == "update") return with_id([&](std::int64_t id) { return targets_update(id); });
     if (verb == "remove") return with_id([&](std::int64_t id) { return targets_remove(id); });
-    if (verb == "rotate-secret") return with_id([&](std::int64_t id) { return targets_rotate(id); });
+    if (verb == "rotate-secret")
+      return with_id([&](std::int64_t id) { return targets_rotate(id); });
     if (verb == "test") return with_id([&](std::int64_t id) { return targets_test(id); });
     return usage(err_, fmt::format("unknown command 'targets {}'", verb));
   }
@@ -336,9 +339,9 @@ class runner {
                       all ? "all" : join(t.event_types, ","), or_dash(t.last_success_at),
                       or_dash(t.last_failure_at), std::to_string(t.consecutive_failures)});
     }
-    print_table(out_, {"ID", "ENABLED", "URL", "NUMBER", "EVENTS", "LAST SUCCESS", "LAST FAILURE",
-                       "FAILS"},
-                rows);
+    print_table(
+        out_, {"ID", "ENABLED", "URL", "NUMBER", "EVENTS", "LAST SUCCESS", "LAST FAILURE", "FAILS"},
+        rows);
     return 0;
   }
 
@@ -453,8 +456,7 @@ class runner {
       f.target_id = *n;
     }
     if (auto v = a_.value("--state")) {
-      static const std::set<std::string_view> states{"pending", "delivering", "succeeded",
-                                                     "dead"};
+      static const std::set<std::string_view> states{"pending", "delivering", "succeeded", "dead"};
       if (!states.count(*v)) {
         return usage(err_, "--state is one of pending, delivering, succeeded, dead");
       }
@@ -484,9 +486,9 @@ class runner {
                       d.last_status_code ? std::to_string(*d.last_status_code) : "-",
                       d.state == "pending" ? d.next_attempt_at : "-", or_dash(d.last_error)});
     }
-    print_table(out_, {"ID", "TARGET", "EVENT", "STATE", "ATTEMPTS", "LAST", "NEXT ATTEMPT",
-                       "LAST ERROR"},
-                rows);
+    print_table(
+        out_, {"ID", "TARGET", "EVENT", "STATE", "ATTEMPTS", "LAST", "NEXT ATTEMPT", "LAST ERROR"},
+        rows);
     return 0;
   }
 
@@ -592,11 +594,14 @@ bool is_admin_command(std::string_view word) {
   return word == "targets" || word == "deliveries";
 }
 
-std::string_view admin_usage() { return usage_text; }
+std::string_view admin_usage() {
+  return usage_text;
+}
 
 int run_admin_command(std::span<const std::string_view> args, store::database& db,
                       std::ostream& out, std::ostream& err) {
-  if (args.empty() || !is_admin_command(args[0])) return usage(err, "expected targets or deliveries");
+  if (args.empty() || !is_admin_command(args[0]))
+    return usage(err, "expected targets or deliveries");
   if (args.size() < 2 || args[1] == "--help" || args[1] == "help") {
     out << usage_text;
     return args.size() < 2 ? 2 : 0;

@@ -215,9 +215,10 @@ struct deliverer::impl {
     }
   }
 
-  http::client& client_for(std::map<std::int64_t, std::pair<std::chrono::milliseconds,
-                                                            std::unique_ptr<http::client>>>& cache,
-                           const delivery_job& job) {
+  http::client& client_for(
+      std::map<std::int64_t, std::pair<std::chrono::milliseconds, std::unique_ptr<http::client>>>&
+          cache,
+      const delivery_job& job) {
     auto& slot = cache[job.target_id];
     if (!slot.second || slot.first != job.timeout) {
       slot = {job.timeout, make_client(job.timeout, options.allow_link_local, options.ca_file)};

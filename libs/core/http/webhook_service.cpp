@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/http/bounded_queue.hpp"
+#include "core/forward/target_metrics.hpp"
 #include "core/http/cross_thread_result.hpp"
 #include "core/http/media_worker.hpp"
 #include "core/meta/json_reader.hpp"
@@ -169,6 +170,7 @@ struct job_outcome {
   bool writable = false;
   int schema_version = 0;
   std::int64_t media_pending = -1;  // -1 when unknown
+  std::string forward_metrics;      // forwarding target health, Prometheus lines
 };
 
 struct log_job {
@@ -292,6 +294,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     if (auto n =
             db->query_int64("SELECT count(*) FROM media WHERE state IN ('queued', 'downloading')"))
       out.media_pending = *n;
+    if (auto m = forward::render_target_metrics(*db)) out.forward_metrics = std::move(*m);
     out.ok = true;
     return out;
   }
@@ -499,6 +502,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     extra += "# HELP pons_uptime_seconds Seconds since the service started.\n";
     extra += "# TYPE pons_uptime_seconds gauge\n";
     extra += fmt::format("pons_uptime_seconds {}\n", uptime);
+    extra += out.forward_metrics;
     server_response r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = stats.render(extra);
