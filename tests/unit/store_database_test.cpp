@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -205,4 +206,38 @@ TEST_CASE("store: timestamps format and parse as sortable UTC with milliseconds"
   CHECK_FALSE(parse_timestamp("2024-13-01T00:00:00Z"));
   CHECK_FALSE(parse_timestamp("2024-01-01 00:00:00Z"));
   CHECK(format_timestamp(*t + std::chrono::hours(24)) == "2026-11-26T14:00:00.123Z");
+}
+
+TEST_CASE("store: data_version tells a reader another connection committed", "[store]") {
+  temp_dir dir;
+  const auto path = dir.file("pons.db");
+  auto reader = database::open(path);
+  auto writer = database::open(path);
+  REQUIRE(reader.has_value());
+  REQUIRE(writer.has_value());
+  const auto before = reader->data_version().value();
+  CHECK(reader->data_version().value() == before);  // nothing changed yet
+  REQUIRE(
+      writer->exec("INSERT INTO processed_events(key, created_at) VALUES ('k', 't')").has_value());
+  CHECK(reader->data_version().value() != before);
+}
+
+TEST_CASE("store: opening a path that cannot be created fails cleanly", "[store]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("missing-dir/pons.db"));
+  REQUIRE_FALSE(db.has_value());
+  CHECK(db.error() == store_errc::open_failed);
+  CHECK_FALSE(db.error().message().empty());
+}
+
+TEST_CASE("store: every store_errc has its own message", "[store]") {
+  std::set<std::string> seen;
+  for (int e = static_cast<int>(store_errc::busy); e <= static_cast<int>(store_errc::sqlite_error);
+       ++e) {
+    const auto msg = make_error_code(static_cast<store_errc>(e)).message();
+    CHECK(msg != "unknown storage error");
+    CHECK(seen.insert(msg).second);
+  }
+  CHECK(std::string(store_category().name()) == "pons.store");
+  CHECK_FALSE(is_retryable(make_error_code(store_errc::constraint)));
 }

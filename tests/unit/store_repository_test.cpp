@@ -455,3 +455,20 @@ TEST_CASE("store: message previews are short and readable", "[store]") {
   auto p = message_preview("text", long_text);
   CHECK(p == std::string(119, 'a') + "…");
 }
+
+TEST_CASE("store: editing a message's text keeps the search index in sync", "[store]") {
+  fixture f;
+  const auto id = f.send("447700900123", "see you at the harbour", "wamid.E1");
+  search_query q;
+  q.text = "harbour";
+  CHECK(search_messages(f.db, q).value().size() == 1);
+  auto st =
+      f.db.prepare("UPDATE messages SET text = 'see you at the station' WHERE id = ?1").value();
+  st.bind(1, id);
+  REQUIRE(st.run().has_value());
+  CHECK(search_messages(f.db, q).value().empty());
+  q.text = "station";
+  CHECK(search_messages(f.db, q).value().size() == 1);
+  CHECK(mark_outbound_sent(f.db, 9999, "wamid.NOPE", f.now).error() == store_errc::not_found);
+  CHECK(mark_outbound_sent(f.db, id, "", f.now).error() == store_errc::invalid_argument);
+}
