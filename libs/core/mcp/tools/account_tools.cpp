@@ -7,30 +7,13 @@
 #include <iterator>
 
 #include "core/mcp/tools/read_tools.hpp"
+#include "core/mcp/tools/tool_args.hpp"
 
 namespace pons::mcp {
 
 namespace {
 
 constexpr std::uintmax_t max_inline_image_bytes = 5 * 1024 * 1024;
-
-std::string str_arg(const json::object& args, std::string_view name) {
-  const json::value* v = args.if_contains(name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-json::object obj(std::string_view text) {
-  return json::parse(text).as_object();
-}
-
-tool_annotations read_only_hints() {
-  tool_annotations a;
-  a.read_only = true;
-  a.destructive = false;
-  a.idempotent = true;
-  a.open_world = false;
-  return a;
-}
 
 std::string base64(std::string_view bytes) {
   static constexpr char table[] =

@@ -4,28 +4,11 @@
 #include <boost/json/parse.hpp>
 
 #include "core/mcp/tools/read_tools.hpp"
+#include "core/mcp/tools/tool_args.hpp"
 
 namespace pons::mcp {
 
 namespace {
-
-std::string str_arg(const json::object& args, std::string_view name) {
-  const json::value* v = args.if_contains(name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-json::object obj(std::string_view text) {
-  return json::parse(text).as_object();
-}
-
-tool_annotations read_only_hints() {
-  tool_annotations a;
-  a.read_only = true;
-  a.destructive = false;
-  a.idempotent = true;
-  a.open_world = false;
-  return a;
-}
 
 // The conversations of one contact with their windows, optionally for one of our numbers.
 store::result<json::array> contact_conversations(store::database& db, std::int64_t contact_id,

@@ -7,17 +7,13 @@
 
 #include "core/mcp/cursor.hpp"
 #include "core/mcp/tools/read_tools.hpp"
+#include "core/mcp/tools/tool_args.hpp"
 
 namespace pons::mcp {
 
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string str_arg(const json::object& args, std::string_view name) {
-  const json::value* v = args.if_contains(name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 std::int64_t int_arg(const json::object& args, std::string_view name, std::int64_t fallback) {
   const json::value* v = args.if_contains(name);
@@ -31,19 +27,6 @@ std::int64_t int_arg(const json::object& args, std::string_view name, std::int64
 bool bool_arg(const json::object& args, std::string_view name) {
   const json::value* v = args.if_contains(name);
   return v && v->is_bool() && v->get_bool();
-}
-
-json::object obj(std::string_view text) {
-  return json::parse(text).as_object();
-}
-
-tool_annotations read_only_hints(bool idempotent = true) {
-  tool_annotations a;
-  a.read_only = true;
-  a.destructive = false;
-  a.idempotent = idempotent;
-  a.open_world = false;
-  return a;
 }
 
 // Filters common to message queries: contact, our number, direction.

@@ -9,21 +9,13 @@
 
 #include "core/domain/phone.hpp"
 #include "core/mcp/tools/read_tools.hpp"
+#include "core/mcp/tools/tool_args.hpp"
 #include "core/meta/outbound.hpp"
 #include "core/store/database.hpp"
 
 namespace pons::mcp {
 
 namespace {
-
-std::string str_arg(const json::object& args, std::string_view name) {
-  const json::value* v = args.if_contains(name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-json::object obj(std::string_view text) {
-  return json::parse(text).as_object();
-}
 
 tool_annotations send_hints(bool idempotent = false) {
   tool_annotations a;

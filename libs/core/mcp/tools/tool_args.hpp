@@ -1,0 +1,34 @@
+#pragma once
+// Small helpers every tool file uses to read arguments and declare schemas and annotations.
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/mcp/registry.hpp"
+
+namespace pons::mcp {
+
+/// The string argument `name`, or "" when absent or not a string (schemas are checked first).
+inline std::string str_arg(const boost::json::object& args, std::string_view name) {
+  const boost::json::value* v = args.if_contains(name);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+/// A JSON Schema (or other literal object) written as text in the tool definitions.
+inline boost::json::object obj(std::string_view text) {
+  return boost::json::parse(text).as_object();
+}
+
+/// Annotations of a tool that only reads the local database.
+inline tool_annotations read_only_hints(bool idempotent = true) {
+  tool_annotations a;
+  a.read_only = true;
+  a.destructive = false;
+  a.idempotent = idempotent;
+  a.open_world = false;
+  return a;
+}
+
+}  // namespace pons::mcp
