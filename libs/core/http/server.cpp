@@ -64,6 +64,20 @@ std::string utc_now() {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
+// Every answer, from a handler or from the server itself: status, content type, the request id,
+// the handler's extra headers, keep-alive and the body (moved out of `res`).
+bhttp::response<bhttp::string_body> build_response(server_response& res, unsigned version,
+                                                   std::string_view request_id, bool keep_alive) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+  out.set(bhttp::field::content_type, res.content_type);
+  out.set("X-Request-Id", request_id);
+  for (const auto& [k, v] : res.headers) out.set(k, v);
+  out.keep_alive(keep_alive);
+  out.body() = std::move(res.body);
+  out.prepare_payload();
+  return out;
+}
+
 }  // namespace
 
 std::string_view server_request::header(std::string_view name) const {
@@ -176,12 +190,10 @@ struct server::impl : std::enable_shared_from_this<impl> {
   net::awaitable<void> answer_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                         int status, std::string body, log_fields f,
                                         std::string_view remote) {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
-    res.set(bhttp::field::content_type, "text/plain");
-    res.set("X-Request-Id", f.request_id);
-    res.keep_alive(false);
-    res.body() = std::move(body);
-    res.prepare_payload();
+    server_response answer;
+    answer.status = status;
+    answer.body = std::move(body);
+    auto res = build_response(answer, 11, f.request_id, false);
     stream.expires_after(opt.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, res, token);
     f.status = status;
@@ -313,14 +325,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
 
       // During shutdown the answer says so, and the connection closes after it.
       if (stopping) keep_alive = false;
-      bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status),
-                                              msg.version()};
-      out.set(bhttp::field::content_type, res.content_type);
-      out.set("X-Request-Id", rid);
-      for (auto& [k, v] : res.headers) out.set(k, v);
-      out.keep_alive(keep_alive);
-      out.body() = std::move(res.body);
-      out.prepare_payload();
+      auto out = build_response(res, msg.version(), rid, keep_alive);
       stream.expires_after(opt.write_timeout);
       auto [wec, wn] = co_await bhttp::async_write(stream, out, token);
       f.status = res.status;
