@@ -114,6 +114,9 @@ int main(int argc, char** argv) {
   so.queue_limit = o.queue_limit;
   so.max_group = o.max_group;
   so.media = o.media;
+  so.log_retention_days = o.log_retention_days;
+  so.dedup_retention_days = o.dedup_retention_days;
+  so.prune_interval = o.prune_interval;
   so.graph = meta::graph_config_from_env();
   http::webhook_service service(io, std::move(so));
   if (auto opened = service.open(); !opened) {

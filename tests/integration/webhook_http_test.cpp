@@ -140,11 +140,47 @@ TEST_CASE("health is 503 when the database cannot be written", "[webhook][http]"
   auto db = pons::store::database::open(svc.db_path());
   REQUIRE(db.has_value());
   REQUIRE(db->exec("BEGIN IMMEDIATE").has_value());
+  auto t0 = std::chrono::steady_clock::now();
   auto h = http_request(svc.port(), "GET", "/health", {}, {}, 30s);
+  auto waited = std::chrono::steady_clock::now() - t0;
   REQUIRE(h);
   CHECK(h->status == 503);
   CHECK(h->body.find("\"writable\":false") != std::string::npos);
+  // The probe does not sit out the writer's 5 s busy timeout (it waits 250 ms for the lock).
+  CHECK(waited < 4s);
   REQUIRE(db->exec("ROLLBACK").has_value());
+  auto again = svc.get("/health");
+  REQUIRE(again);
+  CHECK(again->status == 200);
+}
+
+TEST_CASE("health answers quickly while the writer waits for another process's lock",
+          "[webhook][http]") {
+  webhook_process svc(default_webhook_env(), {"--no-media"});
+  REQUIRE(svc.started());
+  auto db = pons::store::database::open(svc.db_path());
+  REQUIRE(db.has_value());
+  REQUIRE(db->exec("BEGIN IMMEDIATE").has_value());
+  // A POST arrives: the writer now waits (up to its 5 s busy timeout) for the lock.
+  std::optional<http_response> post;
+  std::thread poster([&] { post = svc.post(webhook_fixture("messages/text.json")); });
+  std::this_thread::sleep_for(200ms);
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto h = http_request(svc.port(), "GET", "/health", {}, {}, 30s);
+  auto waited = std::chrono::steady_clock::now() - t0;
+  REQUIRE(h);
+  CHECK(h->status == 503);
+  CHECK(h->body.find("\"writable\":false") != std::string::npos);
+  CHECK(h->body.find("locked by another") != std::string::npos);
+  CHECK(waited < 4s);
+
+  // The lock goes away before the writer's busy timeout: the POST is stored and answered 200.
+  REQUIRE(db->exec("ROLLBACK").has_value());
+  poster.join();
+  REQUIRE(post);
+  CHECK(post->status == 200);
+  CHECK(svc.count("SELECT count(*) FROM messages") == 1);
   auto again = svc.get("/health");
   REQUIRE(again);
   CHECK(again->status == 200);

@@ -445,6 +445,33 @@ TEST_CASE("store: processed keys, webhook log and pull cursors", "[store]") {
   CHECK_FALSE(get_pull_cursor(f.db, "cursor", "PN1").value().has_value());
 }
 
+TEST_CASE("store: pruning keeps each table for its own retention", "[store]") {
+  fixture f;
+  REQUIRE(mark_processed(f.db, "msg:old", at("2026-10-01T00:00:00.000Z")).has_value());
+  REQUIRE(mark_processed(f.db, "msg:recent", at("2026-11-24T00:00:00.000Z")).has_value());
+  for (auto when : {"2026-10-01T00:00:00.000Z", "2026-11-10T00:00:00.000Z"}) {
+    webhook_log_entry e;
+    e.received_at = when;
+    e.signature = "valid";
+    e.http_status = 200;
+    REQUIRE(insert_webhook_log(f.db, e).has_value());
+  }
+
+  // Log cutoff after both rows, key cutoff between the two keys.
+  auto n = prune_event_log(f.db, "2026-11-20T00:00:00.000Z", "2026-11-01T00:00:00.000Z").value();
+  CHECK(n.webhook_log == 2);
+  CHECK(n.processed_events == 1);
+  CHECK(recent_webhook_log(f.db).value().empty());
+  CHECK_FALSE(is_processed(f.db, "msg:old").value());
+  CHECK(is_processed(f.db, "msg:recent").value());
+
+  // An empty cutoff keeps that table whole.
+  auto none = prune_event_log(f.db, "", "2026-12-01T00:00:00.000Z").value();
+  CHECK(none.webhook_log == 0);
+  CHECK(none.processed_events == 1);
+  CHECK_FALSE(is_processed(f.db, "msg:recent").value());
+}
+
 TEST_CASE("store: message previews are short and readable", "[store]") {
   CHECK(message_preview("text", "hi") == "hi");
   CHECK(message_preview("image", "") == "[image]");

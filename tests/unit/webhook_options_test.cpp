@@ -58,3 +58,25 @@ TEST_CASE("help, version and errors", "[webhook_options]") {
   CHECK_FALSE(parse_webhook_options({"--header-timeout-ms", "0"}, env).error.empty());
   CHECK(webhook_usage().find("WA_APP_SECRET") != std::string_view::npos);
 }
+
+TEST_CASE("retention flags keep idempotency keys at least 7 days", "[webhook_options]") {
+  auto env = env_of({{"HOME", "/h"}});
+  auto defaults = parse_webhook_options({}, env);
+  REQUIRE(defaults.error.empty());
+  CHECK(defaults.options.log_retention_days == 30);
+  CHECK(defaults.options.dedup_retention_days == 30);
+  CHECK(defaults.options.prune_interval == std::chrono::seconds(3600));
+
+  auto p = parse_webhook_options(
+      {"--log-retention-days", "0", "--dedup-retention-days=7", "--prune-interval-s", "5"}, env);
+  REQUIRE(p.error.empty());
+  CHECK(p.options.log_retention_days == 0);
+  CHECK(p.options.dedup_retention_days == 7);
+  CHECK(p.options.prune_interval == std::chrono::seconds(5));
+  CHECK(parse_webhook_options({"--dedup-retention-days", "0"}, env).error.empty());
+
+  auto short_keys = parse_webhook_options({"--dedup-retention-days", "6"}, env);
+  CHECK(short_keys.error.find("7 days") != std::string::npos);
+  CHECK_FALSE(parse_webhook_options({"--log-retention-days", "-1"}, env).error.empty());
+  CHECK_FALSE(parse_webhook_options({"--prune-interval-s", "0"}, env).error.empty());
+}

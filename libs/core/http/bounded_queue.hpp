@@ -2,6 +2,7 @@
 // A bounded multi-producer, single-consumer queue: producers never block (a full queue refuses,
 // the caller answers 503), the consumer takes everything waiting at once (group commit).
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -9,6 +10,9 @@
 #include <vector>
 
 namespace pons::http {
+
+/// What bounded_queue::pop_batch_until found.
+enum class pop_status { items, timeout, closed };
 
 /// Bounded queue handing items from the io thread to a worker thread in batches.
 template <class T>
@@ -50,6 +54,21 @@ class bounded_queue {
       items_.pop_front();
     }
     return true;
+  }
+
+  /// Like pop_batch, but gives up at `deadline`: items, timeout (nothing waiting), or closed
+  /// (closed and empty).
+  pop_status pop_batch_until(std::vector<T>& out, std::size_t max,
+                             std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_until(lock, deadline, [&] { return closed_ || !items_.empty(); }))
+      return pop_status::timeout;
+    if (items_.empty()) return pop_status::closed;
+    while (!items_.empty() && out.size() < max) {
+      out.push_back(std::move(items_.front()));
+      items_.pop_front();
+    }
+    return pop_status::items;
   }
 
   /// Refuse new items; items already queued are still handed out.

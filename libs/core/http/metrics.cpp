@@ -39,6 +39,13 @@ void metrics::observe_commit(std::size_t requests) {
   committed_requests_ += requests;
 }
 
+void metrics::count_pruned(std::uint64_t webhook_log, std::uint64_t processed_events) {
+  std::lock_guard lock(mu_);
+  ++prune_runs_;
+  pruned_log_ += webhook_log;
+  pruned_keys_ += processed_events;
+}
+
 std::string metrics::render(std::string_view extra) const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -72,6 +79,13 @@ std::string metrics::render(std::string_view extra) const {
   out += "# HELP pons_webhook_committed_requests_total Requests made durable by group commits.\n";
   out += "# TYPE pons_webhook_committed_requests_total counter\n";
   out += fmt::format("pons_webhook_committed_requests_total {}\n", committed_requests_);
+  out += "# HELP pons_prune_runs_total Pruning passes over webhook_log and processed_events.\n";
+  out += "# TYPE pons_prune_runs_total counter\n";
+  out += fmt::format("pons_prune_runs_total {}\n", prune_runs_);
+  out += "# HELP pons_pruned_rows_total Rows deleted by pruning, by table.\n";
+  out += "# TYPE pons_pruned_rows_total counter\n";
+  out += fmt::format("pons_pruned_rows_total{{table=\"webhook_log\"}} {}\n", pruned_log_);
+  out += fmt::format("pons_pruned_rows_total{{table=\"processed_events\"}} {}\n", pruned_keys_);
   out += "# HELP pons_webhook_writer_queue_depth Requests waiting for the writer.\n";
   out += "# TYPE pons_webhook_writer_queue_depth gauge\n";
   out += fmt::format("pons_webhook_writer_queue_depth {}\n", writer_queue_depth.load());

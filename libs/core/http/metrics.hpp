@@ -29,6 +29,8 @@ class metrics {
   void observe_ingest(std::chrono::nanoseconds latency);
   /// Observe one group commit of `requests` requests.
   void observe_commit(std::size_t requests);
+  /// Count rows deleted by pruning (webhook_log rows, idempotency keys).
+  void count_pruned(std::uint64_t webhook_log, std::uint64_t processed_events);
 
   /// Current writer queue depth (set by the service).
   std::atomic<std::int64_t> writer_queue_depth{0};
@@ -51,6 +53,9 @@ class metrics {
   double ingest_sum_ = 0;
   std::uint64_t commits_ = 0;
   std::uint64_t committed_requests_ = 0;
+  std::uint64_t pruned_log_ = 0;
+  std::uint64_t pruned_keys_ = 0;
+  std::uint64_t prune_runs_ = 0;
 };
 
 }  // namespace pons::http

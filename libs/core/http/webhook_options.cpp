@@ -36,6 +36,10 @@ options:
   --idle-timeout-ms N      keep-alive idle time (default 60000)
   --queue-limit N          pending writes before answering 503 (default 1024)
   --no-media               do not download media (jobs stay queued)
+  --log-retention-days N   keep webhook_log rows N days, 0 = forever (default 30)
+  --dedup-retention-days N keep idempotency keys N days, at least 7 (Meta redelivers for up to
+                           7 days), 0 = forever (default 30)
+  --prune-interval-s N     run pruning every N seconds, and once at start (default 3600)
   --help                   show this text
   --version                show the version
 
@@ -128,6 +132,21 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     } else if (name == "--queue-limit") {
       if (!take() || !parse_number<std::size_t>(value, o.queue_limit, 1, 1'000'000))
         return fail("--queue-limit needs a number between 1 and 1000000");
+    } else if (name == "--log-retention-days") {
+      if (!take() || !parse_number<int>(value, o.log_retention_days, 0, 36'500))
+        return fail("--log-retention-days needs a number of days between 0 and 36500");
+    } else if (name == "--dedup-retention-days") {
+      // Meta redelivers for up to 7 days: a shorter window would store a late retry twice.
+      if (!take() || !parse_number<int>(value, o.dedup_retention_days, 0, 36'500) ||
+          (o.dedup_retention_days != 0 && o.dedup_retention_days < 7))
+        return fail(
+            "--dedup-retention-days needs 0 (keep forever) or a number of days between 7 and "
+            "36500: Meta redelivers webhooks for up to 7 days");
+    } else if (name == "--prune-interval-s") {
+      long long v = 0;
+      if (!take() || !parse_number<long long>(value, v, 1, 86'400))
+        return fail("--prune-interval-s needs a number of seconds between 1 and 86400");
+      o.prune_interval = std::chrono::seconds(v);
     } else {
       return fail(fmt::format("unknown option '{}'", name));
     }

@@ -30,6 +30,9 @@ struct webhook_options {
   std::size_t queue_limit = 1024;  // writer queue; a full queue answers 503
   std::size_t max_group = 512;     // requests per group commit, at most
   bool media = true;               // run the media download worker
+  int log_retention_days = 30;     // webhook_log rows older than this are pruned; 0 keeps all
+  int dedup_retention_days = 30;   // idempotency keys (>= 7: Meta redelivers for 7 days); 0 keeps
+  std::chrono::seconds prune_interval{3600};  // how often pruning runs (also once at start)
 };
 
 /// The result of parsing: options, or an error message for stderr (exit code 2).

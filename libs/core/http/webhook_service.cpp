@@ -10,8 +10,8 @@
 #include <variant>
 #include <vector>
 
-#include "core/http/bounded_queue.hpp"
 #include "core/forward/target_metrics.hpp"
+#include "core/http/bounded_queue.hpp"
 #include "core/http/cross_thread_result.hpp"
 #include "core/http/media_worker.hpp"
 #include "core/meta/json_reader.hpp"
@@ -20,6 +20,7 @@
 #include "core/meta/webhook_normaliser.hpp"
 #include "core/store/account_repository.hpp"
 #include "core/store/database.hpp"
+#include "core/store/event_log_repository.hpp"
 #include "core/store/ingest.hpp"
 #include "core/store/timestamp.hpp"
 
@@ -232,6 +233,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   std::unique_ptr<media_worker> media;
   steady_clock::time_point started = steady_clock::now();
   std::atomic<bool> writer_running{false};
+  int schema_version = 0;  // as opened; /health reports it when the writer cannot answer
 
   impl(net::io_context& ctx, webhook_service_options o)
       : io(ctx), opt(std::move(o)), queue(opt.queue_limit) {}
@@ -284,13 +286,17 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     job_outcome out;
     if (auto v = db->schema_version()) out.schema_version = *v;
     // The writer owns the write lock whenever it writes, so a short write transaction here says
-    // whether a commit would succeed now (disk, permissions, locks held by another process).
+    // whether a commit would succeed now (disk, permissions, locks held by another process). It
+    // waits for another process's lock only briefly: a probe must answer fast.
+    const int busy = db->busy_timeout();
+    db->set_busy_timeout(static_cast<int>(opt.probe_busy_timeout.count()));
     if (auto tx = store::transaction::begin(*db)) {
       out.writable = true;
       tx->rollback();
     } else {
       out.error = tx.error().message();
     }
+    db->set_busy_timeout(busy);
     if (auto n =
             db->query_int64("SELECT count(*) FROM media WHERE state IN ('queued', 'downloading')"))
       out.media_pending = *n;
@@ -331,11 +337,49 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  // Deletes webhook_log rows and idempotency keys past their retention, between groups.
+  void run_prune() {
+    auto now = std::chrono::system_clock::now();
+    auto cutoff = [&](int days) {
+      return days > 0 ? store::format_timestamp(now - std::chrono::hours(24) * days)
+                      : std::string();
+    };
+    auto pruned = store::prune_event_log(*db, cutoff(opt.log_retention_days),
+                                         cutoff(opt.dedup_retention_days));
+    if (!pruned) {
+      log_line(fmt::format("level=warn event=prune error=\"{}\"", pruned.error().message()));
+      return;
+    }
+    stats.count_pruned(static_cast<std::uint64_t>(pruned->webhook_log),
+                       static_cast<std::uint64_t>(pruned->processed_events));
+    if (pruned->webhook_log > 0 || pruned->processed_events > 0)
+      log_line(fmt::format("level=info event=prune webhook_log={} processed_events={}",
+                           pruned->webhook_log, pruned->processed_events));
+  }
+
+  static void log_line(std::string_view fields) {
+    // One write per line so it does not interleave with the io thread's request lines.
+    std::string line = fmt::format(
+        "ts={} {}\n", store::format_timestamp(std::chrono::system_clock::now()), fields);
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+
   void writer_loop() {
     std::vector<writer_job> batch;
     std::vector<job_outcome> outcomes;
     batch.reserve(opt.max_group);
-    while (queue.pop_batch(batch, opt.max_group)) {
+    const bool pruning = opt.log_retention_days > 0 || opt.dedup_retention_days > 0;
+    auto next_prune = steady_clock::now();
+    for (;;) {
+      // Wake for pruning even when no request comes.
+      auto deadline = pruning ? next_prune : steady_clock::now() + std::chrono::hours(24);
+      auto got = queue.pop_batch_until(batch, opt.max_group, deadline);
+      if (got == pop_status::closed) break;
+      if (pruning && steady_clock::now() >= next_prune) {
+        run_prune();
+        next_prune = steady_clock::now() + opt.prune_interval;
+      }
+      if (got == pop_status::timeout) continue;
       stats.writer_queue_depth.store(static_cast<std::int64_t>(queue.size()));
       outcomes.assign(batch.size(), job_outcome{});
       run_ingest_group(batch, outcomes);
@@ -352,17 +396,36 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
 
   // ---- io thread ----
 
-  net::awaitable<job_outcome> submit(writer_work work, bool bounded) {
+  net::awaitable<job_outcome> submit(writer_work work) {
     auto done = cross_thread_result<job_outcome>::create(co_await net::this_coro::executor);
     writer_job job{std::move(work), done};
-    bool queued = bounded ? queue.try_push(job) : queue.push_unbounded(std::move(job));
-    if (!queued) {
+    if (!queue.try_push(job)) {
       job_outcome refused;
       refused.error = "queue_full";
       co_return refused;
     }
     stats.writer_queue_depth.store(static_cast<std::int64_t>(queue.size()));
     co_return co_await done->wait();
+  }
+
+  // Ask the writer for its probe, but wait at most probe_deadline: the writer may be waiting for
+  // another process's lock (up to the busy timeout) and /health must answer quickly anyway.
+  net::awaitable<job_outcome> probe() {
+    auto done = cross_thread_result<job_outcome>::create(co_await net::this_coro::executor);
+    if (!queue.push_unbounded(writer_job{probe_job{}, done})) {
+      job_outcome closing;
+      closing.error = "shutting down";
+      co_return closing;
+    }
+    auto out = co_await done->wait_until(steady_clock::now() + opt.probe_deadline);
+    if (out) co_return std::move(*out);
+    job_outcome late;
+    late.schema_version = schema_version;
+    late.error = fmt::format(
+        "the writer did not answer within {} ms: the database is locked by another process or "
+        "the disk is stalled",
+        opt.probe_deadline.count());
+    co_return late;
   }
 
   net::awaitable<server_response> handshake(server_request& req) {
@@ -395,7 +458,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
                 400,
                 meta::redact_keep_invalid(req.body),
                 std::chrono::system_clock::now()};
-      auto out = co_await submit(std::move(l), true);
+      auto out = co_await submit(std::move(l));
       if (!out.ok) co_return storage_refusal(out);
       co_return text(400, "invalid JSON\n", "error=invalid_json");
     }
@@ -422,7 +485,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
                 400,
                 meta::redact_keep_invalid(req.body),
                 std::chrono::system_clock::now()};
-      auto out = co_await submit(std::move(l), true);
+      auto out = co_await submit(std::move(l));
       if (!out.ok) co_return storage_refusal(out);
       co_return text(400, "not a webhook payload\n", "error=invalid_payload");
     }
@@ -437,7 +500,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       job.context.redacted_body = std::move(req.body);
     else
       job.context.redacted_body = json::serialize(*parsed);
-    auto out = co_await submit(std::move(job), true);
+    auto out = co_await submit(std::move(job));
     if (!out.ok) co_return storage_refusal(out);
     stats.observe_ingest(steady_clock::now() - req.received);
     if (out.duplicates) stats.count_duplicates(out.duplicates);
@@ -457,7 +520,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   }
 
   net::awaitable<server_response> health(server_request&) {
-    auto out = co_await submit(probe_job{}, false);
+    auto out = co_await probe();
     auto uptime =
         std::chrono::duration_cast<std::chrono::seconds>(steady_clock::now() - started).count();
     json::object o;
@@ -488,7 +551,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   }
 
   net::awaitable<server_response> metrics_page(server_request&) {
-    auto out = co_await submit(probe_job{}, false);
+    auto out = co_await probe();
     std::string extra;
     extra += "# HELP pons_media_queue_depth Media downloads queued or in progress.\n";
     extra += "# TYPE pons_media_queue_depth gauge\n";
@@ -521,6 +584,7 @@ boost::system::result<void> webhook_service::open() {
   auto db = store::database::open(impl_->opt.db_path);
   if (!db) return db.error();
   impl_->db.emplace(std::move(*db));
+  if (auto v = impl_->db->schema_version()) impl_->schema_version = *v;
   if (auto synced = impl_->sync_accounts(); !synced) {
     impl_->db.reset();
     return synced.error();

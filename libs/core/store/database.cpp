@@ -1,9 +1,9 @@
 #include "core/store/database.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -116,6 +116,7 @@ struct database::impl {
   sqlite3* db = nullptr;
   std::string path;
   std::string last_error;
+  int busy_timeout_ms = 0;
   // Keyed by SQL text: callers pass string literals, so the key set stays small and fixed.
   std::unordered_map<std::string, cached_statement, string_hash, std::equal_to<>> cache;
 
@@ -163,7 +164,7 @@ result<database> database::open(const std::string& path, const open_options& opt
   sqlite3_extended_result_codes(db.impl_->db, 1);
 
   // busy_timeout first: every later pragma may need a lock another process holds.
-  sqlite3_busy_timeout(db.impl_->db, options.busy_timeout_ms);
+  db.set_busy_timeout(options.busy_timeout_ms);
 
   // Switching a fresh file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once
   // (without calling the busy handler) while another process is doing the same: retry until
@@ -233,6 +234,15 @@ result<std::int64_t> database::query_int64(std::string_view sql) {
   if (!row) return row.error();
   if (!*row) return store_errc::not_found;
   return st->column_int64(0);
+}
+
+void database::set_busy_timeout(int ms) {
+  sqlite3_busy_timeout(impl_->db, ms);
+  impl_->busy_timeout_ms = ms;
+}
+
+int database::busy_timeout() const {
+  return impl_->busy_timeout_ms;
 }
 
 std::int64_t database::last_insert_rowid() const {

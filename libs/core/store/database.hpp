@@ -117,6 +117,11 @@ class database {
   /// Runs a query returning a single integer (e.g. a PRAGMA).
   result<std::int64_t> query_int64(std::string_view sql);
 
+  /// Sets how long a write waits for another connection's lock (e.g. shorter for a health probe).
+  void set_busy_timeout(int ms);
+  /// The busy timeout in force, in milliseconds.
+  int busy_timeout() const;
+
   /// Rowid of the last successful INSERT on this connection.
   std::int64_t last_insert_rowid() const;
   /// Rows changed by the last statement.

@@ -58,15 +58,28 @@ result<std::vector<webhook_log_entry>> recent_webhook_log(database& db, int limi
 }
 
 result<int> prune_event_log(database& db, std::string_view before) {
+  PONS_STORE_TRY(n, prune_event_log(db, before, before));
+  return n.webhook_log + n.processed_events;
+}
+
+result<prune_counts> prune_event_log(database& db, std::string_view log_before,
+                                     std::string_view keys_before) {
+  prune_counts n;
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
-  PONS_STORE_TRY(log, db.prepare("DELETE FROM webhook_log WHERE received_at < ?1"));
-  log.bind(1, before);
-  PONS_STORE_TRY(a, log.run());
-  PONS_STORE_TRY(keys, db.prepare("DELETE FROM processed_events WHERE created_at < ?1"));
-  keys.bind(1, before);
-  PONS_STORE_TRY(b, keys.run());
+  if (!log_before.empty()) {
+    PONS_STORE_TRY(log, db.prepare("DELETE FROM webhook_log WHERE received_at < ?1"));
+    log.bind(1, log_before);
+    PONS_STORE_TRY(a, log.run());
+    n.webhook_log = a;
+  }
+  if (!keys_before.empty()) {
+    PONS_STORE_TRY(keys, db.prepare("DELETE FROM processed_events WHERE created_at < ?1"));
+    keys.bind(1, keys_before);
+    PONS_STORE_TRY(b, keys.run());
+    n.processed_events = b;
+  }
   PONS_STORE_CHECK(scope.commit());
-  return a + b;
+  return n;
 }
 
 result<void> record_pull(database& db, const pull_cursor& c) {

@@ -45,6 +45,18 @@ result<std::vector<webhook_log_entry>> recent_webhook_log(database& db, int limi
 /// deleted. Meta retries for up to 7 days, so keep at least that long.
 result<int> prune_event_log(database& db, std::string_view before);
 
+/// Rows deleted by one pruning pass, per table.
+struct prune_counts {
+  int webhook_log = 0;
+  int processed_events = 0;
+};
+
+/// Deletes webhook_log rows received before `log_before` and processed_events (idempotency keys)
+/// created before `keys_before`, in one transaction; an empty cutoff keeps that table whole.
+/// Keys must outlive Meta's redelivery window (7 days) or a late retry is stored twice.
+result<prune_counts> prune_event_log(database& db, std::string_view log_before,
+                                     std::string_view keys_before);
+
 /// What an MCP client last pulled from a number.
 struct pull_cursor {
   std::string client_name;
