@@ -49,29 +49,43 @@ std::string join_names(const std::vector<std::string>& names) {
   return out;
 }
 
-// Pages `count` items by the request's cursor; returns [begin, end) or an error.
-std::variant<std::pair<std::size_t, std::size_t>, rpc_error> page_of(const json::object& params,
-                                                                     std::size_t count,
-                                                                     std::size_t page_size) {
+// One page of a list method (tools/list, resources/list, ...): the items after the request's
+// cursor rendered under `key`, and nextCursor when more follow.
+template <class Items, class Render>
+std::variant<json::value, rpc_error> paged_list(const json::object& params, const Items& all,
+                                                std::size_t page_size, std::string_view key,
+                                                Render render) {
   std::optional<rpc_error> err;
   auto cursor = string_param(params, "cursor", err);
   if (err) return *err;
   std::size_t begin = 0;
   if (cursor) {
     auto offset = decode_cursor(*cursor);
-    if (!offset || *offset > count) {
+    if (!offset || *offset > all.size()) {
       return invalid_params("params.cursor",
                             "is not a cursor this server issued (omit it to start from the "
                             "first page)");
     }
     begin = *offset;
   }
-  std::size_t end = std::min(count, begin + std::max<std::size_t>(page_size, 1));
-  return std::pair{begin, end};
+  std::size_t end = std::min(all.size(), begin + std::max<std::size_t>(page_size, 1));
+  json::array list;
+  for (std::size_t i = begin; i < end; ++i) list.push_back(render(all[i]));
+  json::object result{{key, std::move(list)}};
+  if (end < all.size()) result["nextCursor"] = encode_cursor(end);
+  return json::value(std::move(result));
 }
 
 void set_if(json::object& obj, std::string_view key, const std::string& value) {
   if (!value.empty()) obj[key] = value;
+}
+
+// The optional fields resources and resource templates share (title only from 2025-06-18).
+void describe(json::object& o, bool titles, const std::string& title,
+              const std::string& description, const std::string& mime_type) {
+  if (titles) set_if(o, "title", title);
+  set_if(o, "description", description);
+  set_if(o, "mimeType", mime_type);
 }
 
 }  // namespace
@@ -367,16 +381,9 @@ json::object engine::render_tool(const tool_def& tool, protocol_version v) const
 }
 
 engine::outcome engine::do_tools_list(const json::object& params) const {
-  const auto& tools = registry_.tools();
-  auto page = page_of(params, tools.size(), options_.page_size);
-  if (auto* err = std::get_if<rpc_error>(&page)) return *err;
-  auto [begin, end] = std::get<std::pair<std::size_t, std::size_t>>(page);
   protocol_version v = current_version();
-  json::array list;
-  for (std::size_t i = begin; i < end; ++i) list.push_back(render_tool(tools[i], v));
-  json::object result{{"tools", std::move(list)}};
-  if (end < tools.size()) result["nextCursor"] = encode_cursor(end);
-  return json::value(std::move(result));
+  return paged_list(params, registry_.tools(), options_.page_size, "tools",
+                    [&](const tool_def& t) { return render_tool(t, v); });
 }
 
 json::object engine::render_tool_result(tool_result r, protocol_version v) const {
@@ -540,43 +547,23 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch) {
 }
 
 engine::outcome engine::do_resources_list(const json::object& params) const {
-  auto all = registry_.list_resources();
-  auto page = page_of(params, all.size(), options_.page_size);
-  if (auto* err = std::get_if<rpc_error>(&page)) return *err;
-  auto [begin, end] = std::get<std::pair<std::size_t, std::size_t>>(page);
   bool titles = has_structured_output(current_version());
-  json::array list;
-  for (std::size_t i = begin; i < end; ++i) {
-    const auto& r = all[i];
-    json::object o{{"uri", r.uri}, {"name", r.name}};
-    if (titles) set_if(o, "title", r.title);
-    set_if(o, "description", r.description);
-    set_if(o, "mimeType", r.mime_type);
-    list.push_back(std::move(o));
-  }
-  json::object result{{"resources", std::move(list)}};
-  if (end < all.size()) result["nextCursor"] = encode_cursor(end);
-  return json::value(std::move(result));
+  return paged_list(params, registry_.list_resources(), options_.page_size, "resources",
+                    [&](const auto& r) {
+                      json::object o{{"uri", r.uri}, {"name", r.name}};
+                      describe(o, titles, r.title, r.description, r.mime_type);
+                      return o;
+                    });
 }
 
 engine::outcome engine::do_templates_list(const json::object& params) const {
-  const auto& all = registry_.resource_templates();
-  auto page = page_of(params, all.size(), options_.page_size);
-  if (auto* err = std::get_if<rpc_error>(&page)) return *err;
-  auto [begin, end] = std::get<std::pair<std::size_t, std::size_t>>(page);
   bool titles = has_structured_output(current_version());
-  json::array list;
-  for (std::size_t i = begin; i < end; ++i) {
-    const auto& t = all[i];
-    json::object o{{"uriTemplate", t.uri_template}, {"name", t.name}};
-    if (titles) set_if(o, "title", t.title);
-    set_if(o, "description", t.description);
-    set_if(o, "mimeType", t.mime_type);
-    list.push_back(std::move(o));
-  }
-  json::object result{{"resourceTemplates", std::move(list)}};
-  if (end < all.size()) result["nextCursor"] = encode_cursor(end);
-  return json::value(std::move(result));
+  return paged_list(params, registry_.resource_templates(), options_.page_size, "resourceTemplates",
+                    [&](const auto& t) {
+                      json::object o{{"uriTemplate", t.uri_template}, {"name", t.name}};
+                      describe(o, titles, t.title, t.description, t.mime_type);
+                      return o;
+                    });
 }
 
 bool engine::resource_exists(std::string_view uri) const {
@@ -631,14 +618,8 @@ engine::outcome engine::do_subscribe(const json::object& params, bool subscribe)
 }
 
 engine::outcome engine::do_prompts_list(const json::object& params) const {
-  const auto& all = registry_.prompts();
-  auto page = page_of(params, all.size(), options_.page_size);
-  if (auto* err = std::get_if<rpc_error>(&page)) return *err;
-  auto [begin, end] = std::get<std::pair<std::size_t, std::size_t>>(page);
   bool titles = has_structured_output(current_version());
-  json::array list;
-  for (std::size_t i = begin; i < end; ++i) {
-    const auto& p = all[i];
+  return paged_list(params, registry_.prompts(), options_.page_size, "prompts", [&](const auto& p) {
     json::object o{{"name", p.name}};
     if (titles) set_if(o, "title", p.title);
     set_if(o, "description", p.description);
@@ -649,11 +630,8 @@ engine::outcome engine::do_prompts_list(const json::object& params) const {
       args.push_back(std::move(ao));
     }
     o["arguments"] = std::move(args);
-    list.push_back(std::move(o));
-  }
-  json::object result{{"prompts", std::move(list)}};
-  if (end < all.size()) result["nextCursor"] = encode_cursor(end);
-  return json::value(std::move(result));
+    return o;
+  });
 }
 
 void engine::do_prompts_get(const incoming& in, const batch_ptr& batch) {

@@ -5,7 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <chrono>
 
-#include "core/mcp/cursor.hpp"
+#include "core/mcp/base64.hpp"
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/tool_args.hpp"
 
@@ -116,7 +116,7 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
     where += fmt::format(" AND cv.phone_number_id = ?{}", params.size());
   }
   if (std::string cursor = str_arg(args, "cursor"); !cursor.empty()) {
-    auto raw = base64url_decode(cursor);
+    auto raw = base64_decode(cursor, base64_alphabet::url);
     auto bar = raw ? raw->rfind('|') : std::string::npos;
     if (!raw || raw->rfind("c1|", 0) != 0 || bar == std::string::npos || bar < 3) {
       return tool_result::invalid_argument(
@@ -183,7 +183,8 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
   }
   json::object out{{"conversations", std::move(list)}};
   if (more) {
-    std::string cursor = base64url_encode(fmt::format("c1|{}|{}", last_at, last_id));
+    std::string cursor =
+        base64_encode(fmt::format("c1|{}|{}", last_at, last_id), base64_alphabet::url);
     out["next_cursor"] = cursor;
     text += fmt::format("More conversations: call again with cursor \"{}\".\n", cursor);
   }

@@ -8,7 +8,7 @@
 #include <charconv>
 
 #include "core/domain/phone.hpp"
-#include "core/mcp/cursor.hpp"
+#include "core/mcp/base64.hpp"
 
 namespace pons::mcp {
 
@@ -114,11 +114,11 @@ json::object window_json(const std::string& expires_at, store::time_point now) {
 }
 
 std::string encode_message_cursor(const std::string& created_at, std::int64_t id) {
-  return base64url_encode(fmt::format("m1|{}|{}", created_at, id));
+  return base64_encode(fmt::format("m1|{}|{}", created_at, id), base64_alphabet::url);
 }
 
 std::optional<std::pair<std::string, std::int64_t>> decode_message_cursor(std::string_view cursor) {
-  auto raw = base64url_decode(cursor);
+  auto raw = base64_decode(cursor, base64_alphabet::url);
   if (!raw || raw->rfind("m1|", 0) != 0) return std::nullopt;
   std::string_view rest = std::string_view(*raw).substr(3);
   auto bar = rest.rfind('|');
