@@ -136,10 +136,10 @@ tool_result run_send(const send_tools_deps& deps, const json::object& args,
   if (!db) return tool_result::error(database_problem(db.error()));
   route r;
   if (auto problem = resolve_route(**db, deps, args, r)) return *problem;
-  meta::graph_client graph(deps.graph);
+  auto graph = deps.graphs->acquire();
   meta::outbound_config config;
   config.dry_run = deps.dry_run;
-  meta::outbound_sender sender(**db, graph, *deps.pacer, config, deps.read.now);
+  meta::outbound_sender sender(**db, *graph, *deps.pacer, config, deps.read.now);
   meta::send_request request;
   request.phone_number_id = r.phone_number_id;
   request.waba_id = r.waba_id;
@@ -248,7 +248,10 @@ std::vector<std::string> parse_allowed_recipients(std::string_view text) {
   return out;
 }
 
-void register_send_tools(registry& reg, const send_tools_deps& deps) {
+void register_send_tools(registry& reg, const send_tools_deps& given) {
+  // Every handler holds a copy of deps: they share one pool through the pointer.
+  send_tools_deps deps = given;
+  if (!deps.graphs) deps.graphs = std::make_shared<graph_pool>(deps.graph);
   const std::string note =
       " Free-form messages only reach a contact within 24 hours of their last message; outside "
       "that window the result lists the approved templates to use instead (send_template).";
@@ -312,8 +315,8 @@ void register_send_tools(registry& reg, const send_tools_deps& deps) {
             if (!db) return tool_result::error(database_problem(db.error()));
             route r;
             if (auto problem = resolve_route(**db, deps, args, r)) return *problem;
-            meta::graph_client graph(deps.graph);
-            auto id = graph.upload_media_file(r.phone_number_id, path, guess_mime(path));
+            auto graph = deps.graphs->acquire();
+            auto id = graph->upload_media_file(r.phone_number_id, path, guess_mime(path));
             if (!id) {
               return tool_result::error(fmt::format("Uploading {} to WhatsApp failed: {}", path,
                                                     id.error().code.message()));
@@ -491,8 +494,8 @@ void register_send_tools(registry& reg, const send_tools_deps& deps) {
             json::object{{"message_id", wamid}, {"read", false}, {"dry_run", true}},
             "Dry run: the message would have been marked read.");
       }
-      meta::graph_client graph(deps.graph);
-      meta::outbound_sender sender(**db, graph, *deps.pacer, {}, deps.read.now);
+      auto graph = deps.graphs->acquire();
+      meta::outbound_sender sender(**db, *graph, *deps.pacer, {}, deps.read.now);
       auto done = sender.mark_read(number, wamid, typing);
       if (!done) {
         return tool_result::error(

@@ -3,10 +3,12 @@
 // send_location, send_interactive and mark_read, on top of the outbound flow
 // (core/meta/outbound.hpp). Registered only when pons-mcp is not --read-only.
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/mcp/registry.hpp"
+#include "core/mcp/tools/graph_pool.hpp"
 #include "core/mcp/tools/inbox_model.hpp"
 #include "core/meta/graph_client.hpp"
 #include "core/meta/outbound_pacing.hpp"
@@ -20,6 +22,7 @@ struct send_tools_deps {
   meta::send_pacer* pacer = nullptr;            // shared by every call of the process
   bool dry_run = false;                         // --dry-run: validate and record, never send
   std::vector<std::string> allowed_recipients;  // PONS_ALLOWED_RECIPIENTS (wa_ids); empty = all
+  std::shared_ptr<graph_pool> graphs;           // clients for `graph`; made when left empty
 };
 
 /// Adds the send tools.
