@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/mcp/base64.hpp"
+#include "core/mcp/tools/image_scaler.hpp"
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/tool_args.hpp"
 
@@ -13,32 +15,13 @@ namespace pons::mcp {
 
 namespace {
 
-constexpr std::uintmax_t max_inline_image_bytes = 5 * 1024 * 1024;
+// Larger image files are not read at all (Meta sends images up to 5 MB); they are linked.
+constexpr std::uintmax_t max_image_file_bytes = 32 * 1024 * 1024;
 
-std::string base64(std::string_view bytes) {
-  static constexpr char table[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    unsigned n = (static_cast<unsigned char>(bytes[i]) << 16) |
-                 (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                 static_cast<unsigned char>(bytes[i + 2]);
-    out += table[(n >> 18) & 63];
-    out += table[(n >> 12) & 63];
-    out += table[(n >> 6) & 63];
-    out += table[n & 63];
-  }
-  if (std::size_t rest = bytes.size() - i; rest > 0) {
-    unsigned n = static_cast<unsigned char>(bytes[i]) << 16;
-    if (rest == 2) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out += table[(n >> 18) & 63];
-    out += table[(n >> 12) & 63];
-    out += rest == 2 ? table[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
+std::string human_size(std::uintmax_t bytes) {
+  if (bytes < 1024) return fmt::format("{} bytes", bytes);
+  if (bytes < 1024 * 1024) return fmt::format("{:.0f} KB", static_cast<double>(bytes) / 1024);
+  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024 * 1024));
 }
 
 // --- list_accounts --------------------------------------------------------------------------
@@ -230,26 +213,61 @@ tool_result get_media(const read_tools_deps& deps, const json::object& args) {
   info["path"] = file.string();
   info["size"] = static_cast<std::int64_t>(size);
   std::string name = s->column_text(9).empty() ? s->column_text(0) : s->column_text(9);
+  std::string caption = s->column_text(8).empty() ? "" : ": " + s->column_text(8);
   tool_result r;
-  if (mime.rfind("image/", 0) == 0 && size <= max_inline_image_bytes) {
+  // Why an image is linked instead of shown ("" when it is not an image).
+  std::string not_shown;
+  if (mime.rfind("image/", 0) == 0 && size > max_image_file_bytes) {
+    not_shown = "it is too large to open here";
+  } else if (mime.rfind("image/", 0) == 0) {
     std::ifstream in(file, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    r.content.push_back(
-        json::object{{"type", "image"}, {"data", base64(bytes)}, {"mimeType", mime}});
-    r.content.push_back(json::object{
-        {"type", "text"},
-        {"text", fmt::format("Image {} ({}, {} bytes){}", name, mime, size,
-                             s->column_text(8).empty() ? "" : ": " + s->column_text(8))}});
-  } else {
-    r.content.push_back(json::object{{"type", "resource_link"},
-                                     {"uri", "file://" + file.string()},
-                                     {"name", name},
-                                     {"mimeType", mime},
-                                     {"size", static_cast<std::int64_t>(size)}});
-    r.content.push_back(json::object{{"type", "text"},
-                                     {"text", fmt::format("{} ({}, {} bytes) is stored at {}", name,
-                                                          mime, size, file.string())}});
+    auto fitted = fit_image(bytes, mime);
+    if (!fitted && fitted.error() == image_errc::corrupt) {
+      return tool_result::error(fmt::format(
+          "The stored image {} ({}, {}) at {} is corrupt or truncated: it does not decode as an "
+          "image. Ask the contact to send it again; the file is kept as it was received.",
+          name, mime, human_size(size), file.string()));
+    }
+    if (fitted) {
+      const fitted_image& img = *fitted;
+      r.content.push_back(json::object{{"type", "image"},
+                                       {"data", base64_encode(img.data, base64_alphabet::standard)},
+                                       {"mimeType", img.mime_type}});
+      std::string dims = img.width ? fmt::format("{}x{} px, ", img.width, img.height) : "";
+      bool resized = img.width != img.original_width || img.height != img.original_height;
+      std::string text =
+          img.changed ? fmt::format(
+                            "Image {} ({}, {}x{} px, {}) {} {}x{} px ({} {}) to fit the "
+                            "assistant's limits; the original is at {}{}",
+                            name, mime, img.original_width, img.original_height, human_size(size),
+                            resized ? "scaled down to" : "converted at", img.width, img.height,
+                            human_size(img.data.size()), img.mime_type, file.string(), caption)
+                      : fmt::format("Image {} ({}, {}{}){}", name, img.mime_type, dims,
+                                    human_size(size), caption);
+      r.content.push_back(json::object{{"type", "text"}, {"text", std::move(text)}});
+      if (img.width) {
+        info["width"] = img.width;
+        info["height"] = img.height;
+        info["original_width"] = img.original_width;
+        info["original_height"] = img.original_height;
+      }
+      info["scaled"] = img.changed;
+      r.structured = std::move(info);
+      return r;
+    }
+    not_shown = fitted.error().message();
   }
+  r.content.push_back(json::object{{"type", "resource_link"},
+                                   {"uri", "file://" + file.string()},
+                                   {"name", name},
+                                   {"mimeType", mime},
+                                   {"size", static_cast<std::int64_t>(size)}});
+  r.content.push_back(json::object{
+      {"type", "text"},
+      {"text",
+       fmt::format("{} ({}, {}) is stored at {}{}{}", name, mime, human_size(size), file.string(),
+                   not_shown.empty() ? "" : "; not shown as an image: " + not_shown, caption)}});
   r.structured = std::move(info);
   return r;
 }
@@ -309,16 +327,20 @@ void register_account_tools(registry& reg, const read_tools_deps& deps) {
     t.name = "get_media";
     t.title = "Get a message's media";
     t.description =
-        "Returns the media of a message: images as image content you can look at, other files "
-        "(documents, audio, video, large images) as a link to the local file with its type and "
-        "size. Give the message id (from get_messages) or the media id.";
+        "Returns the media of a message: images as image content you can look at (large ones "
+        "scaled down to at most 1568 px on the long side, as JPEG), other files (documents, "
+        "audio, video) as a link to the local file with its type and size. Give the message id "
+        "(from get_messages) or the media id.";
     t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
       "message_id":{"type":"integer","minimum":1},"media_id":{"type":"string","minLength":1}}})J");
     t.output_schema = obj(
         R"J({"type":"object","required":["message_id","media_id","mime_type","size","state"],"properties":{
       "message_id":{"type":"integer"},"media_id":{"type":"string"},"mime_type":{"type":"string"},
       "sha256":{"type":"string"},"size":{"type":"integer"},"state":{"type":"string"},
-      "path":{"type":"string"},"caption":{"type":"string"},"filename":{"type":"string"}}})J");
+      "path":{"type":"string"},"caption":{"type":"string"},"filename":{"type":"string"},
+      "width":{"type":"integer","description":"of the image returned"},"height":{"type":"integer"},
+      "original_width":{"type":"integer"},"original_height":{"type":"integer"},
+      "scaled":{"type":"boolean","description":"true when the image was scaled or re-encoded"}}})J");
     t.annotations = read_only_hints();
     t.handler = [deps](const json::object& args, call_context&) { return get_media(deps, args); };
     reg.add_tool(std::move(t));

@@ -1,0 +1,234 @@
+#include "core/mcp/tools/image_scaler.hpp"
+
+#include <stb_image.h>
+#include <stb_image_resize.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <vector>
+
+namespace pons::mcp {
+
+namespace {
+
+class image_category_impl final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "pons.mcp.image"; }
+  std::string message(int ev) const override {
+    switch (static_cast<image_errc>(ev)) {
+      case image_errc::corrupt:
+        return "the image data is corrupt or truncated and cannot be decoded";
+      case image_errc::unsupported_format:
+        return "the image format cannot be decoded here (pons reads JPEG, PNG, GIF and BMP) and "
+               "the file is too large to pass on unchanged";
+      case image_errc::too_many_pixels:
+        return "the image has too many pixels to decode safely";
+      case image_errc::cannot_fit:
+        return "the image cannot be made small enough for the assistant";
+    }
+    return "unknown image error";
+  }
+};
+
+const image_category_impl category_instance;
+
+// Frees what stb_image allocated.
+struct stbi_deleter {
+  void operator()(stbi_uc* p) const noexcept { stbi_image_free(p); }
+};
+using stbi_pixels = std::unique_ptr<stbi_uc, stbi_deleter>;
+
+bool starts_with(std::string_view bytes, std::string_view magic) {
+  return bytes.substr(0, magic.size()) == magic;
+}
+
+// Formats an assistant reads as they are (Claude: JPEG, PNG, GIF, WebP).
+bool passes_unchanged(image_format f) {
+  return f == image_format::jpeg || f == image_format::png || f == image_format::gif ||
+         f == image_format::webp;
+}
+
+// What a declared MIME type promises, for bytes whose magic is not recognised.
+bool mime_is_decodable(std::string_view mime) {
+  return mime == "image/jpeg" || mime == "image/jpg" || mime == "image/png" ||
+         mime == "image/gif" || mime == "image/bmp";
+}
+
+// RGB pixels of the whole image, transparency composited over white (JPEG has no alpha).
+struct rgb_image {
+  std::vector<unsigned char> pixels;
+  int width = 0;
+  int height = 0;
+};
+
+boost::system::result<rgb_image> decode_rgb(std::string_view bytes, int channels_in_file) {
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  int len = static_cast<int>(bytes.size());
+  bool alpha = channels_in_file == 2 || channels_in_file == 4;
+  int w = 0;
+  int h = 0;
+  int n = 0;
+  stbi_pixels raw(stbi_load_from_memory(data, len, &w, &h, &n, alpha ? 4 : 3));
+  if (!raw || w <= 0 || h <= 0) return image_errc::corrupt;
+  rgb_image out;
+  out.width = w;
+  out.height = h;
+  std::size_t count = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
+  if (!alpha) {
+    out.pixels.assign(raw.get(), raw.get() + count * 3);
+    return out;
+  }
+  out.pixels.resize(count * 3);
+  const stbi_uc* src = raw.get();
+  for (std::size_t i = 0; i < count; ++i) {
+    unsigned a = src[i * 4 + 3];
+    for (int c = 0; c < 3; ++c) {
+      unsigned v = src[i * 4 + c];
+      out.pixels[i * 3 + c] = static_cast<unsigned char>((v * a + 255 * (255 - a) + 127) / 255);
+    }
+  }
+  return out;
+}
+
+void append_bytes(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data),
+                                             static_cast<std::size_t>(size));
+}
+
+std::string encode_jpeg(const rgb_image& img, int quality) {
+  std::string out;
+  if (!stbi_write_jpg_to_func(append_bytes, &out, img.width, img.height, 3, img.pixels.data(),
+                              quality)) {
+    out.clear();
+  }
+  return out;
+}
+
+rgb_image resize(const rgb_image& img, int width, int height) {
+  if (width == img.width && height == img.height) return img;
+  rgb_image out;
+  out.width = width;
+  out.height = height;
+  out.pixels.resize(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
+  // sRGB-aware filtering: averaging gamma-encoded values would darken fine detail.
+  if (!stbir_resize_uint8_srgb(img.pixels.data(), img.width, img.height, 0, out.pixels.data(),
+                               width, height, 0, 3, STBIR_ALPHA_CHANNEL_NONE, 0)) {
+    out.pixels.clear();
+  }
+  return out;
+}
+
+// The largest size within the side and pixel limits with the same aspect ratio.
+std::pair<int, int> fitted_size(int width, int height, const image_limits& limits) {
+  double scale = std::min(1.0, static_cast<double>(limits.max_side) / std::max(width, height));
+  double pixels = static_cast<double>(width) * static_cast<double>(height);
+  if (pixels * scale * scale > static_cast<double>(limits.max_pixels)) {
+    scale = std::sqrt(static_cast<double>(limits.max_pixels) / pixels);
+  }
+  int w = std::max(1, static_cast<int>(std::floor(width * scale)));
+  int h = std::max(1, static_cast<int>(std::floor(height * scale)));
+  return {w, h};
+}
+
+}  // namespace
+
+const boost::system::error_category& image_category() noexcept {
+  return category_instance;
+}
+
+boost::system::error_code make_error_code(image_errc e) noexcept {
+  return {static_cast<int>(e), category_instance};
+}
+
+image_format sniff_image_format(std::string_view bytes) noexcept {
+  if (starts_with(bytes, "\xFF\xD8\xFF")) return image_format::jpeg;
+  if (starts_with(bytes, "\x89PNG\r\n\x1A\n")) return image_format::png;
+  if (starts_with(bytes, "GIF87a") || starts_with(bytes, "GIF89a")) return image_format::gif;
+  if (starts_with(bytes, "BM")) return image_format::bmp;
+  if (starts_with(bytes, "RIFF") && bytes.substr(8, 4) == "WEBP") return image_format::webp;
+  return image_format::unknown;
+}
+
+boost::system::result<fitted_image> fit_image(std::string_view bytes, std::string_view mime_type,
+                                              const image_limits& limits) {
+  image_format format = sniff_image_format(bytes);
+  if (format == image_format::unknown) {
+    return mime_is_decodable(mime_type) ? image_errc::corrupt : image_errc::unsupported_format;
+  }
+  if (format == image_format::webp) {
+    // stb has no WebP decoder; WhatsApp stickers are small WebP files assistants read as is.
+    if (bytes.size() > limits.max_bytes) return image_errc::unsupported_format;
+    fitted_image same;
+    same.data = std::string(bytes);
+    same.mime_type = "image/webp";
+    return same;
+  }
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    return image_errc::too_many_pixels;
+  }
+
+  // The header alone says how large the decode would be: refuse before allocating.
+  int width = 0;
+  int height = 0;
+  int channels = 0;
+  if (!stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
+                             static_cast<int>(bytes.size()), &width, &height, &channels) ||
+      width <= 0 || height <= 0) {
+    return image_errc::corrupt;
+  }
+  if (static_cast<std::int64_t>(width) * height > limits.max_decode_pixels) {
+    return image_errc::too_many_pixels;
+  }
+
+  auto decoded = decode_rgb(bytes, channels);
+  if (!decoded) return decoded.error();
+  rgb_image& full = *decoded;
+
+  fitted_image out;
+  out.original_width = full.width;
+  out.original_height = full.height;
+  auto [w, h] = fitted_size(full.width, full.height, limits);
+  if (w == full.width && h == full.height && bytes.size() <= limits.max_bytes &&
+      passes_unchanged(format)) {
+    out.data = std::string(bytes);
+    out.mime_type = format == image_format::jpeg  ? "image/jpeg"
+                    : format == image_format::png ? "image/png"
+                                                  : "image/gif";
+    out.width = full.width;
+    out.height = full.height;
+    return out;
+  }
+
+  // Lower the quality first, then the size, until the encoding fits max_bytes.
+  std::vector<int> qualities{limits.jpeg_quality};
+  for (int q : {70, 55, 40}) {
+    if (q < limits.jpeg_quality) qualities.push_back(q);
+  }
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    rgb_image scaled = resize(full, w, h);
+    if (scaled.pixels.empty()) return image_errc::corrupt;
+    for (int q : qualities) {
+      std::string jpeg = encode_jpeg(scaled, q);
+      if (jpeg.empty()) return image_errc::cannot_fit;
+      if (jpeg.size() <= limits.max_bytes) {
+        out.data = std::move(jpeg);
+        out.mime_type = "image/jpeg";
+        out.width = w;
+        out.height = h;
+        out.changed = true;
+        return out;
+      }
+    }
+    if (w == 1 && h == 1) break;
+    // Both sides from the same factor keep the aspect ratio.
+    double shrink = 0.75 * w / full.width;
+    w = std::max(1, static_cast<int>(std::floor(full.width * shrink)));
+    h = std::max(1, static_cast<int>(std::floor(full.height * shrink)));
+  }
+  return image_errc::cannot_fit;
+}
+
+}  // namespace pons::mcp

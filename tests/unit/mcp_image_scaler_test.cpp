@@ -1,0 +1,224 @@
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/mcp/tools/image_scaler.hpp"
+
+using namespace pons::mcp;
+
+namespace {
+
+// Pixels with detail everywhere (a gradient plus noise), so JPEG cannot shrink them to nothing.
+std::vector<unsigned char> pixels(int w, int h, int channels, std::uint32_t seed = 1) {
+  std::vector<unsigned char> p(static_cast<std::size_t>(w) * h * channels);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      for (int c = 0; c < channels; ++c) {
+        seed = seed * 1664525u + 1013904223u;
+        int v = (x * 255 / w + y * 255 / h) / 2 + static_cast<int>(seed >> 28) * 4 - 30;
+        p[(static_cast<std::size_t>(y) * w + x) * channels + c] =
+            static_cast<unsigned char>(std::clamp(v, 0, 255));
+      }
+    }
+  }
+  return p;
+}
+
+void append(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data), size);
+}
+
+std::string jpeg(int w, int h, int quality = 90) {
+  std::string out;
+  auto p = pixels(w, h, 3);
+  REQUIRE(stbi_write_jpg_to_func(append, &out, w, h, 3, p.data(), quality));
+  return out;
+}
+
+std::string png(int w, int h, int channels, const std::vector<unsigned char>& p) {
+  std::string out;
+  REQUIRE(stbi_write_png_to_func(append, &out, w, h, channels, p.data(), w * channels));
+  return out;
+}
+
+std::string png(int w, int h) {
+  return png(w, h, 3, pixels(w, h, 3));
+}
+
+struct decoded {
+  int width = 0;
+  int height = 0;
+  std::vector<unsigned char> rgb;
+};
+
+decoded decode(const std::string& bytes) {
+  decoded d;
+  int n = 0;
+  stbi_uc* p = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
+                                     static_cast<int>(bytes.size()), &d.width, &d.height, &n, 3);
+  REQUIRE(p);
+  d.rgb.assign(p, p + static_cast<std::size_t>(d.width) * d.height * 3);
+  stbi_image_free(p);
+  return d;
+}
+
+double ratio(int w, int h) {
+  return static_cast<double>(w) / h;
+}
+
+}  // namespace
+
+TEST_CASE("a large photo is scaled within the limits, keeping its aspect ratio", "[image]") {
+  std::string photo = jpeg(4000, 3000);
+  image_limits limits;
+  REQUIRE(photo.size() > 0);
+  auto r = fit_image(photo, "image/jpeg", limits);
+  REQUIRE(r.has_value());
+  CHECK(r->changed);
+  CHECK(r->mime_type == "image/jpeg");
+  CHECK(r->original_width == 4000);
+  CHECK(r->original_height == 3000);
+  CHECK(std::max(r->width, r->height) <= limits.max_side);
+  CHECK(static_cast<std::int64_t>(r->width) * r->height <= limits.max_pixels);
+  CHECK(r->data.size() <= limits.max_bytes);
+  CHECK(ratio(r->width, r->height) == Approx(4.0 / 3.0).epsilon(0.01));
+  // The bytes are a real JPEG of the size reported.
+  auto d = decode(r->data);
+  CHECK(d.width == r->width);
+  CHECK(d.height == r->height);
+}
+
+TEST_CASE("a tall image is bounded by its long side", "[image]") {
+  image_limits limits;
+  limits.max_pixels = 100'000'000;  // only the side limit applies here
+  auto r = fit_image(png(400, 4000), "image/png", limits);
+  REQUIRE(r.has_value());
+  CHECK(r->height == limits.max_side);
+  CHECK(r->width == 156);  // 400 * 1568 / 4000, rounded down
+  CHECK(r->mime_type == "image/jpeg");
+  CHECK(decode(r->data).height == limits.max_side);
+}
+
+TEST_CASE("a small image in a format assistants read goes through unchanged", "[image]") {
+  std::string small = png(300, 200);
+  auto r = fit_image(small, "image/png");
+  REQUIRE(r.has_value());
+  CHECK_FALSE(r->changed);
+  CHECK(r->data == small);
+  CHECK(r->mime_type == "image/png");
+  CHECK(r->width == 300);
+  CHECK(r->height == 200);
+
+  std::string photo = jpeg(800, 600);
+  auto j = fit_image(photo, "image/jpeg");
+  REQUIRE(j.has_value());
+  CHECK_FALSE(j->changed);
+  CHECK(j->data == photo);
+}
+
+TEST_CASE("the type comes from the bytes, not from the declared MIME type", "[image]") {
+  std::string small = png(64, 64);
+  auto r = fit_image(small, "image/jpeg");
+  REQUIRE(r.has_value());
+  CHECK(r->mime_type == "image/png");
+  CHECK(sniff_image_format(small) == image_format::png);
+  CHECK(sniff_image_format(jpeg(8, 8)) == image_format::jpeg);
+  CHECK(sniff_image_format("GIF89a....") == image_format::gif);
+  CHECK(sniff_image_format(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16)) == image_format::webp);
+  CHECK(sniff_image_format("%PDF-1.4") == image_format::unknown);
+  CHECK(sniff_image_format("") == image_format::unknown);
+}
+
+TEST_CASE("transparency becomes white when an image is re-encoded as JPEG", "[image]") {
+  int w = 2000;
+  int h = 1000;
+  std::vector<unsigned char> clear(static_cast<std::size_t>(w) * h * 4, 0);  // black, alpha 0
+  auto r = fit_image(png(w, h, 4, clear), "image/png");
+  REQUIRE(r.has_value());
+  CHECK(r->changed);
+  auto d = decode(r->data);
+  CHECK(ratio(d.width, d.height) == Approx(2.0).epsilon(0.01));
+  int darkest = 255;
+  for (unsigned char v : d.rgb) darkest = std::min<int>(darkest, v);
+  CHECK(darkest >= 250);
+}
+
+TEST_CASE("an image too heavy at full quality is made smaller until it fits", "[image]") {
+  image_limits limits;
+  limits.max_bytes = 30 * 1024;
+  auto r = fit_image(jpeg(1500, 1000), "image/jpeg", limits);
+  REQUIRE(r.has_value());
+  CHECK(r->data.size() <= limits.max_bytes);
+  CHECK(r->changed);
+  CHECK(ratio(r->width, r->height) == Approx(1.5).epsilon(0.02));
+  CHECK(decode(r->data).width == r->width);
+}
+
+TEST_CASE("corrupt image data is an error, never a crash", "[image]") {
+  std::string photo = jpeg(640, 480);
+  // Only the header survives: the size is known, the pixels are not.
+  std::string png_header_only = png(640, 480).substr(0, 33);
+  auto r = fit_image(png_header_only, "image/png");
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == image_errc::corrupt);
+
+  auto garbage = fit_image("this is not an image at all", "image/jpeg");
+  REQUIRE_FALSE(garbage.has_value());
+  CHECK(garbage.error() == image_errc::corrupt);
+
+  auto empty = fit_image("", "image/png");
+  REQUIRE_FALSE(empty.has_value());
+  CHECK(empty.error() == image_errc::corrupt);
+
+  // A JPEG whose header was damaged (SOI kept, the rest overwritten).
+  std::string damaged = photo;
+  for (std::size_t i = 3; i < 200; ++i) damaged[i] = '\x00';
+  auto d = fit_image(damaged, "image/jpeg");
+  REQUIRE_FALSE(d.has_value());
+  CHECK(d.error() == image_errc::corrupt);
+}
+
+TEST_CASE("WebP passes through when small and is refused when large", "[image]") {
+  std::string webp("RIFF\x24\0\0\0WEBPVP8 ", 16);
+  webp += std::string(64, 'x');
+  auto r = fit_image(webp, "image/webp");
+  REQUIRE(r.has_value());
+  CHECK_FALSE(r->changed);
+  CHECK(r->data == webp);
+  CHECK(r->mime_type == "image/webp");
+  CHECK(r->width == 0);
+
+  image_limits limits;
+  limits.max_bytes = 32;
+  auto big = fit_image(webp, "image/webp", limits);
+  REQUIRE_FALSE(big.has_value());
+  CHECK(big.error() == image_errc::unsupported_format);
+
+  auto heic = fit_image("....ftypheic", "image/heic");
+  REQUIRE_FALSE(heic.has_value());
+  CHECK(heic.error() == image_errc::unsupported_format);
+}
+
+TEST_CASE("an image with too many pixels is not decoded", "[image]") {
+  image_limits limits;
+  limits.max_decode_pixels = 100 * 100;
+  auto r = fit_image(png(101, 100), "image/png", limits);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == image_errc::too_many_pixels);
+  CHECK(fit_image(png(100, 100), "image/png", limits).has_value());
+}
+
+TEST_CASE("every image_errc has a message and the category is named", "[image]") {
+  for (auto e : {image_errc::corrupt, image_errc::unsupported_format, image_errc::too_many_pixels,
+                 image_errc::cannot_fit}) {
+    boost::system::error_code ec = e;
+    CHECK(ec.category().name() == std::string("pons.mcp.image"));
+    CHECK(ec.message() != "unknown image error");
+    CHECK(ec.message().size() > 20);
+  }
+  CHECK(image_category().message(999) == "unknown image error");
+}
