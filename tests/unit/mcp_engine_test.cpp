@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/mcp/engine.hpp"
@@ -309,6 +310,66 @@ TEST_CASE("engine pages tools/list with an opaque cursor", "[mcp]") {
   }
   CHECK(names == std::vector<std::string>{"echo", "slow", "steps"});
   CHECK(error_code(f.request(20, "tools/list", {{"cursor", "bogus"}})) == -32602);
+}
+
+TEST_CASE("every list method pages the same way", "[mcp]") {
+  fixture f;
+  // The fixture's registry has one resource, template and prompt: add enough for three pages.
+  registry& reg = f.reg;
+  for (int i = 2; i <= 5; ++i) {
+    std::string n = std::to_string(i);
+    resource_def r;
+    r.uri = "pons://extra/" + n;
+    r.name = "extra" + n;
+    r.title = "Extra " + n;
+    r.read = [](std::string_view uri, call_context&) {
+      return resource_result::text(std::string(uri), "text/plain", "x");
+    };
+    reg.add_resource(r);
+    resource_template_def t;
+    t.uri_template = "pons://extra" + n + "/{id}";
+    t.name = "extra" + n;
+    t.mime_type = "text/plain";
+    reg.add_resource_template(t);
+    prompt_def p;
+    p.name = "prompt" + n;
+    reg.add_prompt(p);
+  }
+  f.init();
+  std::int64_t id = 10;
+  for (auto [method, key, first] :
+       {std::tuple{"resources/list", "resources", "inbox"},
+        std::tuple{"resources/templates/list", "resourceTemplates", "conversation"},
+        std::tuple{"prompts/list", "prompts", "draft_reply"}}) {
+    INFO(method);
+    std::vector<std::string> names;
+    std::size_t pages = 0;
+    json::object params;
+    for (; pages < 10; ++pages) {
+      auto r = f.request(++id, method, params);
+      const auto& result = r.at("result").as_object();
+      const auto& items = result.at(key).as_array();
+      CHECK(items.size() <= 2);  // page_size
+      for (const auto& item : items) names.emplace_back(item.at("name").as_string());
+      if (!result.contains("nextCursor")) break;
+      params = {{"cursor", result.at("nextCursor")}};
+    }
+    CHECK(pages == 2);  // three pages: 2 + 2 + 1
+    REQUIRE(names.size() == 5);
+    CHECK(names.front() == first);
+    CHECK(names.back() == (std::string(key) == "prompts" ? "prompt5" : "extra5"));
+    auto bad = f.request(++id, method, {{"cursor", "bogus"}});
+    CHECK(error_code(bad) == -32602);
+    CHECK(bad.at("error").at("data").at("field") == "params.cursor");
+    CHECK(error_code(f.request(++id, method, {{"cursor", 7}})) == -32602);
+  }
+  // Titles and MIME types are rendered through the shared helper.
+  auto resources =
+      f.request(++id, "resources/list",
+                {{"cursor", f.request(++id, "resources/list").at("result").at("nextCursor")}});
+  CHECK(resources.at("result").at("resources").at(0).at("title") == "Extra 3");
+  auto templates = f.request(++id, "resources/templates/list");
+  CHECK(templates.at("result").at("resourceTemplates").at(1).at("mimeType") == "text/plain");
 }
 
 TEST_CASE("engine renders tools for the negotiated version", "[mcp]") {

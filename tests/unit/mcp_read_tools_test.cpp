@@ -1,11 +1,17 @@
+#include <stb_image.h>
+#include <stb_image_write.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
+#include "core/mcp/base64.hpp"
 #include "core/mcp/cursor.hpp"
 #include "core/mcp/tools/db_watcher.hpp"
+#include "core/mcp/tools/image_scaler.hpp"
 #include "core/mcp/tools/read_tools.hpp"
 #include "unit/store_test_util.hpp"
 
@@ -159,4 +165,62 @@ TEST_CASE("the watcher reports conversations another connection changed", "[mcp]
   CHECK(changes.conversation_ids == std::vector<std::int64_t>{2});
   CHECK_FALSE(changes.new_conversations);
   CHECK(watcher.poll_once().conversation_ids.empty());
+}
+
+TEST_CASE("get_media shows a large stored photo scaled down, and a corrupt one as an error",
+          "[mcp][store][image]") {
+  seeded s;
+  std::filesystem::create_directories(s.dir.file("media"));
+  // Message 8's media row points at media/part.png (declared image/png); put a big JPEG there.
+  int w = 3000;
+  int h = 2000;
+  std::vector<unsigned char> rgb(static_cast<std::size_t>(w) * h * 3);
+  for (std::size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<unsigned char>(i * 7 % 251);
+  std::string photo;
+  auto append = [](void* ctx, void* data, int size) {
+    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), size);
+  };
+  REQUIRE(stbi_write_jpg_to_func(append, &photo, w, h, 3, rgb.data(), 90));
+  {
+    std::ofstream out(s.dir.file("media/part.png"), std::ios::binary);
+    out << photo;
+  }
+  auto r = s.call("get_media", R"({"message_id":8})");
+  REQUIRE_FALSE(r.is_error);
+  REQUIRE(r.content.size() == 2);
+  const auto& image = r.content[0].as_object();
+  CHECK(image.at("type") == "image");
+  CHECK(image.at("mimeType") == "image/jpeg");
+  auto bytes = base64_decode(image.at("data").as_string(), base64_alphabet::standard);
+  REQUIRE(bytes);
+  image_limits limits;
+  CHECK(bytes->size() <= limits.max_bytes);
+  int dw = 0;
+  int dh = 0;
+  int n = 0;
+  stbi_uc* px = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes->data()),
+                                      static_cast<int>(bytes->size()), &dw, &dh, &n, 3);
+  REQUIRE(px);
+  stbi_image_free(px);
+  CHECK(std::max(dw, dh) <= limits.max_side);
+  CHECK(static_cast<std::int64_t>(dw) * dh <= limits.max_pixels);
+  CHECK(static_cast<double>(dw) / dh == Approx(1.5).epsilon(0.01));
+  REQUIRE(r.structured);
+  CHECK(r.structured->at("scaled") == true);
+  CHECK(r.structured->at("width") == dw);
+  CHECK(r.structured->at("original_width") == w);
+  std::string text(r.content[1].at("text").as_string());
+  CHECK(text.find("3000x2000") != std::string::npos);
+  CHECK(text.find(std::to_string(dw) + "x" + std::to_string(dh)) != std::string::npos);
+
+  // Cut the photo short after its headers: the pixels are gone.
+  {
+    std::ofstream out(s.dir.file("media/part.png"), std::ios::binary | std::ios::trunc);
+    out << photo.substr(0, 700);
+  }
+  auto corrupt = s.call("get_media", R"({"message_id":8})");
+  CHECK(corrupt.is_error);
+  REQUIRE_FALSE(corrupt.content.empty());
+  CHECK(std::string(corrupt.content[0].at("text").as_string()).find("corrupt") !=
+        std::string::npos);
 }
