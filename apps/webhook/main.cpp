@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
   if (!parsed.error.empty()) return usage_error(parsed.error);
   const auto& o = parsed.options;
   if (o.command == http::webhook_command::help) {
-    std::fwrite(http::webhook_usage().data(), 1, http::webhook_usage().size(), stdout);
+    // The service's options, then the admin commands handled above (targets, deliveries).
+    std::cout << http::webhook_usage() << '\n' << pons::forward::admin_usage();
     return 0;
   }
   if (o.command == http::webhook_command::version) {
@@ -106,6 +107,12 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Forwarding deliverer: sends outbox rows to their targets in the background (issue 6). Made
+  // before the service so the ingest writer can wake it after each commit that queued
+  // deliveries, and it outlives the service's writer thread.
+  pons::forward::deliverer forwarder(pons::forward::deliverer_options_from_env(
+      o.db_path, [](const char* n) { return std::getenv(n); }));
+
   boost::asio::io_context io{1};
   http::webhook_service_options so;
   so.accounts = std::move(*accounts);
@@ -118,6 +125,7 @@ int main(int argc, char** argv) {
   so.dedup_retention_days = o.dedup_retention_days;
   so.prune_interval = o.prune_interval;
   so.graph = meta::graph_config_from_env();
+  so.on_forward_events = [&forwarder] { forwarder.notify(); };
   http::webhook_service service(io, std::move(so));
   if (auto opened = service.open(); !opened) {
     std::fprintf(stderr, "pons-webhook: cannot open database %s: %s\n", o.db_path.c_str(),
@@ -157,9 +165,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "pons-webhook: signal %d, shutting down\n", sig);
     srv.stop();
   });
-  // Forwarding deliverer: sends outbox rows to their targets in the background (issue 6).
-  pons::forward::deliverer forwarder(pons::forward::deliverer_options_from_env(
-      o.db_path, [](const char* n) { return std::getenv(n); }));
   if (auto started = forwarder.start(); !started) {
     std::fprintf(stderr, "pons-webhook: forwarding disabled: %s\n",
                  started.error().message().c_str());

@@ -1,7 +1,4 @@
 // The forwarding deliverer against a real HTTP receiver on loopback and a real database file.
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
@@ -16,7 +13,7 @@
 #include "core/forward/outbox.hpp"
 #include "core/forward/target_repository.hpp"
 #include "core/store/database.hpp"
-#include "integration/forward_receiver.hpp"
+#include "support/forward_receiver.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::forward;
@@ -28,21 +25,6 @@ using pons::store::database;
 using pons::store::test::temp_dir;
 
 namespace {
-
-// Written independently of core/meta/signature: the test must not trust the code it checks.
-std::string openssl_hmac_hex(const std::string& key, const std::string& data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  std::string hex;
-  char buf[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", out[i]);
-    hex += buf;
-  }
-  return hex;
-}
 
 struct fixture {
   temp_dir dir;
@@ -130,9 +112,10 @@ TEST_CASE("forward: a delivery carries the envelope, headers and a valid signatu
                        .count();
   CHECK(std::abs(now - ts) < 30);
   CHECK(req.headers.at("x-pons-signature") ==
-        openssl_hmac_hex(target.secret, req.headers.at("x-pons-timestamp") + "." + req.body));
-  CHECK(req.headers.at("x-pons-signature") !=
-        openssl_hmac_hex(target.secret + "x", req.headers.at("x-pons-timestamp") + "." + req.body));
+        pons::forward_test::hmac_sha256_hex(target.secret,
+                                            req.headers.at("x-pons-timestamp") + "." + req.body));
+  CHECK(pons::forward_test::signature_valid(target.secret, req));
+  CHECK_FALSE(pons::forward_test::signature_valid(target.secret + "x", req));
 
   auto body = boost::json::parse(req.body).as_object();
   CHECK(body.size() == 6);
@@ -239,11 +222,51 @@ TEST_CASE("forward: 201 and 204 are failures; a target gives up at max attempts"
   CHECK(t.last_success_at.empty());
   CHECK_FALSE(t.last_failure_at.empty());
 
-  // Retrying by hand starts over and the deliverer picks it up.
+  // Retrying by hand gives a fresh budget and the deliverer picks it up; the attempt numbers
+  // go on from where they stopped.
   REQUIRE(retry_delivery(f.db, delivery.id, std::chrono::system_clock::now()).has_value());
   d.notify();
   REQUIRE(rx.wait_for(4, 5s) >= 4);
-  CHECK(rx.requests()[3].headers.at("x-pons-attempt") == "1");
+  CHECK(rx.requests()[3].headers.at("x-pons-attempt") == "4");
+  d.stop();
+  detail = get_delivery(f.db, delivery.id).value();
+  REQUIRE(detail.attempts.size() >= 4);
+  for (std::size_t i = 0; i < detail.attempts.size(); ++i) {
+    CHECK(detail.attempts[i].attempt == static_cast<int>(i) + 1);
+  }
+}
+
+TEST_CASE("forward: notify() wakes the deliverer at once, without any polling", "[forward]") {
+  fixture f;
+  receiver rx([](const received&, std::size_t) { return reply{200}; });
+  f.add(rx.url());
+  auto o = f.options();
+  o.poll_interval = 60s;  // neither polling nor change detection would find it within the test
+  o.change_check_interval = 60s;
+  deliverer d(std::move(o));
+  REQUIRE(d.start().has_value());
+  std::this_thread::sleep_for(100ms);  // the dispatcher is asleep by now
+  f.emit("message.inbound.received");
+  d.notify();
+  CHECK(rx.wait_for(1, 5s) == 1);
+  d.stop();
+}
+
+TEST_CASE("forward: work committed by another connection is noticed through data_version",
+          "[forward]") {
+  fixture f;
+  receiver rx([](const received&, std::size_t) { return reply{200}; });
+  f.add(rx.url());
+  auto o = f.options();
+  o.poll_interval = 60s;  // only the data_version check can find the new rows in time
+  o.change_check_interval = 20ms;
+  deliverer d(std::move(o));
+  REQUIRE(d.start().has_value());
+  std::this_thread::sleep_for(100ms);
+  for (int i = 0; i < 3; ++i) {
+    f.emit("message.outbound.sent");  // as pons-mcp would, on its own connection; no notify
+    REQUIRE(rx.wait_for(static_cast<std::size_t>(i) + 1, 5s) == static_cast<std::size_t>(i) + 1);
+  }
   d.stop();
 }
 
@@ -333,6 +356,7 @@ TEST_CASE("forward: options come from the environment", "[forward]") {
   std::map<std::string, std::string> env{{"PONS_FORWARD_BACKOFF_SCALE", "0.001"},
                                          {"PONS_FORWARD_WORKERS", "7"},
                                          {"PONS_FORWARD_POLL_MS", "bogus"},
+                                         {"PONS_FORWARD_CHANGE_MS", "250"},
                                          {"PONS_FORWARD_ALLOW_LINK_LOCAL", "1"}};
   auto o = deliverer_options_from_env("x.db", [&](const char* name) -> const char* {
     auto it = env.find(name);
@@ -342,6 +366,7 @@ TEST_CASE("forward: options come from the environment", "[forward]") {
   CHECK(o.backoff.scale == Approx(0.001));
   CHECK(o.workers == 7);
   CHECK(o.poll_interval == deliverer_options{}.poll_interval);
+  CHECK(o.change_check_interval == 250ms);
   CHECK(o.allow_link_local);
   env["PONS_FORWARD_BACKOFF_SCALE"] = "-3";
   env.erase("PONS_FORWARD_ALLOW_LINK_LOCAL");
@@ -358,6 +383,6 @@ TEST_CASE("forward: sign_delivery matches an independent HMAC", "[forward]") {
   const std::string body = R"({"id":"evt_1","type":"message.status.updated"})";
   auto h = sign_delivery(secret, body, 1764079200);
   CHECK(h.timestamp == "1764079200");
-  CHECK(h.signature == openssl_hmac_hex(secret, "1764079200." + body));
+  CHECK(h.signature == pons::forward_test::hmac_sha256_hex(secret, "1764079200." + body));
   CHECK(sign_delivery(secret, body, 1764079201).signature != h.signature);
 }

@@ -108,19 +108,35 @@ TEST_CASE("forward: attempts are recorded and move the delivery on", "[forward]"
   CHECK(get_target(*db, id)->consecutive_failures == 2);
   CHECK(claim_due(*db, t0 + 1h, {}).value().empty());
 
-  // A manual retry resets the budget; a success clears the failure streak.
+  // A manual retry gives a fresh budget of max_attempts (2) more attempts, but the attempt
+  // numbers keep counting so the history stays readable; a success clears the failure streak.
   REQUIRE(retry_delivery(*db, job.delivery_id, t0 + 2h).has_value());
+  CHECK(get_delivery(*db, job.delivery_id)->delivery.attempts == 2);
   jobs = claim_due(*db, t0 + 2h, {});
   REQUIRE(jobs.value().size() == 1);
-  CHECK(jobs->front().attempt == 1);
-  attempt_outcome ok{200, "", t0 + 2h, 3ms};
-  REQUIRE(record_attempt(*db, jobs->front(), ok, t0 + 2h, 5s).has_value());
+  CHECK(jobs->front().attempt == 3);
+  CHECK(jobs->front().round_attempt == 1);
+  REQUIRE(record_attempt(*db, jobs->front(), failed(503), t0 + 2h, 5s).has_value());
+  d = get_delivery(*db, job.delivery_id);
+  CHECK(d->delivery.state == "pending");  // the first of the new budget, not dead yet
+  CHECK(d->delivery.attempts == 3);
+  jobs = claim_due(*db, t0 + 2h + 5s, {});
+  REQUIRE(jobs.value().size() == 1);
+  CHECK(jobs->front().attempt == 4);
+  CHECK(jobs->front().round_attempt == 2);
+  attempt_outcome ok{200, "", t0 + 2h + 5s, 3ms};
+  REQUIRE(record_attempt(*db, jobs->front(), ok, t0 + 2h + 5s, 5s).has_value());
   d = get_delivery(*db, job.delivery_id);
   CHECK(d->delivery.state == "succeeded");
-  CHECK(d->attempts.size() == 3);
+  CHECK(d->delivery.attempts == 4);
+  REQUIRE(d->attempts.size() == 4);
+  for (std::size_t i = 0; i < d->attempts.size(); ++i) {
+    CHECK(d->attempts[i].attempt == static_cast<int>(i) + 1);
+  }
+  CHECK(list_deliveries(*db, {}).value().front().attempts == 4);
   t = get_target(*db, id);
   CHECK(t->consecutive_failures == 0);
-  CHECK(t->last_success_at == "2026-11-25T16:00:00.000Z");
+  CHECK(t->last_success_at == "2026-11-25T16:00:05.000Z");
   CHECK(retry_delivery(*db, job.delivery_id, t0).error() == forward_errc::invalid_state);
   CHECK(retry_delivery(*db, 9999, t0).error() == forward_errc::not_found);
 }
@@ -147,5 +163,10 @@ TEST_CASE("forward: disabled targets are not claimed; retry_dead revives dead wo
   off.enabled = true;
   REQUIRE(update_target(*db, id, off, t0).has_value());
   CHECK(next_due(*db).value() == t0 + 1s);
-  CHECK(claim_due(*db, t0 + 1s, {}).value().size() == 2);
+  auto revived = claim_due(*db, t0 + 1s, {});
+  REQUIRE(revived.value().size() == 2);
+  for (const auto& j : *revived) {
+    CHECK(j.attempt == 2);  // numbering continues after retry_dead too
+    CHECK(j.round_attempt == 1);
+  }
 }

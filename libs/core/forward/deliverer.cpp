@@ -117,6 +117,9 @@ deliverer_options deliverer_options_from_env(
   long long poll_ms = o.poll_interval.count();
   parse_number(getenv("PONS_FORWARD_POLL_MS"), poll_ms);
   o.poll_interval = std::chrono::milliseconds(std::clamp<long long>(poll_ms, 5, 60000));
+  long long change_ms = o.change_check_interval.count();
+  parse_number(getenv("PONS_FORWARD_CHANGE_MS"), change_ms);
+  o.change_check_interval = std::chrono::milliseconds(std::clamp<long long>(change_ms, 5, 60000));
   if (const char* allow = getenv("PONS_FORWARD_ALLOW_LINK_LOCAL")) {
     o.allow_link_local = std::string_view(allow) == "1" || std::string_view(allow) == "true";
   }
@@ -144,6 +147,8 @@ struct deliverer::impl {
     }
     options.workers = std::max<std::size_t>(options.workers, 1);
     options.per_target = std::max(options.per_target, 1);
+    options.change_check_interval =
+        std::max(options.change_check_interval, std::chrono::milliseconds(1));
   }
 
   deliverer_options options;
@@ -162,8 +167,19 @@ struct deliverer::impl {
 
   void log(std::string_view line) { options.log(line); }
 
+  // Polls PRAGMA data_version (cheap: no table is read) and reports whether another connection
+  // committed since the last call. The first call only remembers the version.
+  bool changed_elsewhere(store::database& db, std::optional<std::int64_t>& seen) {
+    auto v = db.data_version();
+    if (!v) return true;  // cannot tell: look for work
+    const bool changed = seen && *seen != *v;
+    seen = *v;
+    return changed;
+  }
+
   void run_dispatcher() {
     auto& db = *dispatcher_db;
+    std::optional<std::int64_t> seen_version;
     std::unique_lock lock(mu);
     while (!stopping) {
       const std::size_t free = options.workers - busy;
@@ -187,22 +203,41 @@ struct deliverer::impl {
       if (stopping) break;
       if (claimed > 0 && claimed == free) continue;  // there may be more right away
 
-      // Sleep until the next delivery is due, a poll interval passes (work written by another
-      // process), an attempt finishes, or someone calls notify().
-      auto wait = options.poll_interval;
-      if (free > 0) {
+      // Sleep until the next delivery is due, a poll interval passes, an attempt finishes, or
+      // someone calls notify() (this process committed new outbox rows). Work written by another
+      // process (pons-mcp's outbound events) shows as a new data_version, checked every
+      // change_check_interval; it only leads to a claim when something is due.
+      auto deadline = clock::now() + options.poll_interval;
+      lock.unlock();
+      changed_elsewhere(db, seen_version);
+      auto next = free > 0 ? next_due(db) : result<std::optional<store::time_point>>{};
+      lock.lock();
+      // Only a future due time shortens the sleep: a past one is work held back by the
+      // per-target limit, which a finishing attempt wakes us for.
+      if (next && *next && **next > clock::now() &&
+          **next + std::chrono::milliseconds(1) < deadline) {
+        deadline = **next + std::chrono::milliseconds(1);
+      }
+      while (!stopping && !woken) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+        if (left.count() <= 0) break;
+        dispatcher_cv.wait_for(lock, std::min(left, options.change_check_interval),
+                               [&] { return stopping || woken; });
+        if (stopping || woken || busy >= options.workers) continue;
         lock.unlock();
-        auto next = next_due(db);
-        lock.lock();
-        if (next && *next) {
-          const auto until =
-              std::chrono::duration_cast<std::chrono::milliseconds>(**next - clock::now());
-          if (until > std::chrono::milliseconds(0) && until < wait) {
-            wait = until + std::chrono::milliseconds(1);
+        bool due_now = false;
+        if (changed_elsewhere(db, seen_version)) {
+          auto n = next_due(db);
+          const auto now = clock::now();
+          due_now = !n || (*n && **n <= now);
+          if (n && *n && **n > now && **n + std::chrono::milliseconds(1) < deadline) {
+            deadline = **n + std::chrono::milliseconds(1);
           }
         }
+        lock.lock();
+        if (due_now) break;
       }
-      if (!woken) dispatcher_cv.wait_for(lock, wait, [&] { return stopping || woken; });
       woken = false;
     }
     // Claimed work no worker has started goes back to the table, due at once.
@@ -243,8 +278,9 @@ struct deliverer::impl {
       auto outcome = send_with(client_for(clients, job), job);
       if (!outcome.status_code) clients.erase(job.target_id);  // start clean after a failure
       const bool ok = is_success(outcome);
-      const auto delay = backoff_delay(options.backoff, job.attempt, draw(rng));
-      const char* verdict = ok ? "delivered" : (job.attempt >= job.max_attempts ? "dead" : "retry");
+      const auto delay = backoff_delay(options.backoff, job.round_attempt, draw(rng));
+      const char* verdict =
+          ok ? "delivered" : (job.round_attempt >= job.max_attempts ? "dead" : "retry");
       log(fmt::format(
           "forward event=attempt delivery={} target={} event_id={} attempt={} status={} "
           "duration_ms={} outcome={}{}{}",

@@ -21,7 +21,10 @@ struct deliverer_options {
   std::string database_path;  // the Pons database; the deliverer opens its own connections
   std::size_t workers = 4;    // requests in flight at most, across all targets
   int per_target = 2;         // requests in flight at most per target (a slow one stays contained)
-  std::chrono::milliseconds poll_interval{1000};  // how often to look for work from elsewhere
+  std::chrono::milliseconds poll_interval{1000};  // how often to look for work regardless
+  // How often to check PRAGMA data_version for commits by other connections (another process's
+  // outbox rows); cheap, and a claim follows only when something is due.
+  std::chrono::milliseconds change_check_interval{100};
   backoff_policy backoff;
   bool allow_link_local = false;  // reach link-local / metadata addresses (normally refused)
   std::string ca_file;            // extra PEM CA bundle to trust for https targets
@@ -30,7 +33,8 @@ struct deliverer_options {
 };
 
 /// Reads PONS_FORWARD_BACKOFF_SCALE, PONS_FORWARD_WORKERS, PONS_FORWARD_POLL_MS,
-/// PONS_FORWARD_ALLOW_LINK_LOCAL and PONS_FORWARD_CA_FILE through `getenv` over the defaults.
+/// PONS_FORWARD_CHANGE_MS, PONS_FORWARD_ALLOW_LINK_LOCAL and PONS_FORWARD_CA_FILE through `getenv`
+/// over the defaults.
 /// Unparsable values keep the default.
 deliverer_options deliverer_options_from_env(std::string database_path,
                                              const std::function<const char*(const char*)>& getenv);

@@ -22,8 +22,15 @@ delivery_row read_row(const store::statement& st) {
   return r;
 }
 
+// webhook_deliveries.attempts counts the current round (a manual retry resets it); the total
+// is the highest attempt number recorded.
+#define PONS_TOTAL_ATTEMPTS                                                                 \
+  "MAX(d.attempts, COALESCE((SELECT MAX(a.attempt) FROM webhook_delivery_attempts a WHERE " \
+  "a.delivery_id = d.id), 0))"
+
 constexpr std::string_view row_columns =
-    "SELECT d.id, e.event_id, e.type, d.target_id, d.state, d.attempts, d.next_attempt_at, "
+    "SELECT d.id, e.event_id, e.type, d.target_id, d.state, " PONS_TOTAL_ATTEMPTS
+    ", d.next_attempt_at, "
     "d.last_status_code, d.last_error, d.created_at, d.updated_at "
     "FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id ";
 
@@ -68,7 +75,8 @@ result<std::vector<delivery_job>> claim_due(store::database& db, store::time_poi
     {
       auto st = db.prepare(
           "SELECT d.id, d.target_id, d.attempts, t.max_attempts, t.timeout_ms, t.url, t.secret, "
-          "e.event_id, e.type, e.body FROM webhook_deliveries d "
+          "e.event_id, e.type, e.body, " PONS_TOTAL_ATTEMPTS
+          " FROM webhook_deliveries d "
           "JOIN webhook_targets t ON t.id = d.target_id "
           "JOIN webhook_events e ON e.id = d.event_id WHERE d.id = ?1");
       if (!st) return st.error();
@@ -78,7 +86,8 @@ result<std::vector<delivery_job>> claim_due(store::database& db, store::time_poi
       if (!*row) continue;
       job.delivery_id = st->column_int64(0);
       job.target_id = st->column_int64(1);
-      job.attempt = st->column_int(2) + 1;
+      job.round_attempt = st->column_int(2) + 1;
+      job.attempt = st->column_int(10) + 1;
       job.max_attempts = st->column_int(3);
       job.timeout = std::chrono::milliseconds(st->column_int64(4));
       job.url = st->column_text(5);
@@ -155,12 +164,13 @@ result<void> record_attempt(store::database& db, const delivery_job& job,
   }
   const bool ok = is_success(outcome);
   {
-    const char* state = ok ? "succeeded" : (job.attempt >= job.max_attempts ? "dead" : "pending");
+    const char* state =
+        ok ? "succeeded" : (job.round_attempt >= job.max_attempts ? "dead" : "pending");
     auto st = db.prepare(
         "UPDATE webhook_deliveries SET state = ?2, attempts = ?3, next_attempt_at = ?4, "
         "last_status_code = ?5, last_error = ?6, updated_at = ?7 WHERE id = ?1");
     if (!st) return st.error();
-    st->bind_all(job.delivery_id, state, job.attempt,
+    st->bind_all(job.delivery_id, state, job.round_attempt,
                  ok ? ts : store::format_timestamp(now + retry_delay));
     st->bind(5, outcome.status_code);
     st->bind(6, outcome.error);
@@ -203,8 +213,9 @@ result<delivery_detail> get_delivery(store::database& db, std::int64_t id) {
   delivery_detail detail;
   {
     auto st = db.prepare(
-        "SELECT d.id, e.event_id, e.type, d.target_id, d.state, d.attempts, d.next_attempt_at, "
-        "d.last_status_code, d.last_error, d.created_at, d.updated_at, e.body "
+        "SELECT d.id, e.event_id, e.type, d.target_id, d.state, " PONS_TOTAL_ATTEMPTS
+        ", d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, "
+        "e.body "
         "FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.id = ?1");
     if (!st) return st.error();
     st->bind(1, id);
@@ -261,5 +272,7 @@ result<int> retry_dead(store::database& db, std::optional<std::int64_t> target_i
   st->bind(2, store::format_timestamp(now));
   return st->run();
 }
+
+#undef PONS_TOTAL_ATTEMPTS
 
 }  // namespace pons::forward

@@ -22,7 +22,10 @@ namespace pons::forward {
 struct delivery_job {
   std::int64_t delivery_id = 0;
   std::int64_t target_id = 0;
-  int attempt = 1;  // the number of this attempt (1 for the first)
+  int attempt = 1;        // the number of this attempt in the delivery's history (1 for the first);
+                          // keeps counting across manual retries (X-Pons-Attempt)
+  int round_attempt = 1;  // attempts since creation or the last manual retry, this one included:
+                          // drives the backoff and when the delivery is dead
   int max_attempts = 1;
   std::chrono::milliseconds timeout{10000};
   std::string url;
@@ -61,8 +64,9 @@ struct attempt_outcome {
   std::chrono::milliseconds duration{0};
 };
 
-/// Records an attempt and moves the delivery on: 200 -> succeeded; anything else -> pending
-/// again at now + retry_delay, or dead once job.max_attempts is reached. Updates the target's
+/// Records an attempt (numbered job.attempt) and moves the delivery on: 200 -> succeeded;
+/// anything else -> pending again at now + retry_delay, or dead once job.round_attempt reaches
+/// job.max_attempts. Updates the target's
 /// health. Does nothing when the delivery was removed meanwhile. Opens its own transaction.
 result<void> record_attempt(store::database& db, const delivery_job& job,
                             const attempt_outcome& outcome, store::time_point now,
@@ -80,7 +84,7 @@ struct delivery_row {
   std::string event_type;
   std::int64_t target_id = 0;
   std::string state;  // pending, delivering, succeeded, dead
-  int attempts = 0;
+  int attempts = 0;   // attempts made in total (manual retries do not reset it)
   std::string next_attempt_at;
   std::optional<int> last_status_code;
   std::string last_error;
@@ -118,8 +122,9 @@ result<std::vector<delivery_row>> list_deliveries(store::database& db,
 /// One delivery with body and attempts (not_found when absent).
 result<delivery_detail> get_delivery(store::database& db, std::int64_t id);
 
-/// Makes a dead or pending delivery due now with a fresh attempt budget (attempts = 0).
-/// invalid_state for one that succeeded or is being sent.
+/// Makes a dead or pending delivery due now with a fresh attempt budget (max_attempts more
+/// attempts); attempt numbers keep counting, so the history stays readable. invalid_state for
+/// one that succeeded or is being sent.
 result<void> retry_delivery(store::database& db, std::int64_t id, store::time_point now);
 
 /// Retries every dead delivery (of one target when given); returns how many.

@@ -322,6 +322,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       return;
     }
     stats.observe_commit(requests.size());
+    bool forward_events = false;
     for (std::size_t k = 0; k < slots.size(); ++k) {
       auto& out = outcomes[slots[k]];
       const auto& one = (*result)[k];
@@ -334,7 +335,9 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       out.messages_new = static_cast<std::size_t>(one->messages_new);
       out.media_jobs = static_cast<std::size_t>(one->media_jobs);
       if (one->media_jobs > 0 && media) media->wake();
+      forward_events = forward_events || one->events > 0;
     }
+    if (forward_events && opt.on_forward_events) opt.on_forward_events();
   }
 
   // Deletes webhook_log rows and idempotency keys past their retention, between groups.

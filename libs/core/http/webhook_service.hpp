@@ -6,6 +6,7 @@
 #include <boost/system/result.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ struct webhook_service_options {
   // long the answer waits for the writer at all (it may be mid-commit or stuck on a lock).
   std::chrono::milliseconds probe_busy_timeout{250};
   std::chrono::milliseconds probe_deadline{1000};
+  /// Called on the writer thread right after a commit that queued forwarding deliveries (wire
+  /// to forward::deliverer::notify so they go out at once instead of at the next poll).
+  std::function<void()> on_forward_events;
 };
 
 /// Query-string lookup: the percent-decoded value of `name` ('+' is a space), or nullopt.

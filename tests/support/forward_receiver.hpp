@@ -1,8 +1,11 @@
 #pragma once
-// A real HTTP receiver on loopback for the forwarding tests: it records every request it gets
-// and answers with what the test programs (status, delay). Synchronous Beast, one thread per
-// connection; port 0, so tests can run in parallel.
+// A real HTTP receiver on loopback for the forwarding tests and the forwarding benchmark: it
+// records every request it gets and answers with what the caller programs (status, delay).
+// Synchronous Beast, one thread per connection; port 0, so tests can run in parallel. Also the
+// one independent check of a delivery's signature (OpenSSL directly, not core/meta).
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sys/socket.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -10,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
@@ -28,6 +32,36 @@ struct received {
   std::string body;
   std::chrono::steady_clock::time_point at;
 };
+
+/// Lowercase hex HMAC-SHA256 of `data` under `key`. Written independently of core/meta/signature:
+/// a test must not trust the code it checks.
+inline std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  std::string hex;
+  char buf[3];
+  for (unsigned i = 0; i < len; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", out[i]);
+    hex += buf;
+  }
+  return hex;
+}
+
+/// The X-Pons-Signature a delivery signed with `secret` must carry: HMAC of "<timestamp>.<body>".
+inline std::string expected_signature(const std::string& secret, const received& r) {
+  auto ts = r.headers.find("x-pons-timestamp");
+  return hmac_sha256_hex(secret,
+                         (ts == r.headers.end() ? std::string() : ts->second) + "." + r.body);
+}
+
+/// True when `r` carries a timestamp and a signature that matches it and its body under `secret`.
+inline bool signature_valid(const std::string& secret, const received& r) {
+  auto sig = r.headers.find("x-pons-signature");
+  return r.headers.count("x-pons-timestamp") == 1 && sig != r.headers.end() &&
+         sig->second == expected_signature(secret, r);
+}
 
 /// What to answer.
 struct reply {
