@@ -1,0 +1,171 @@
+// The benchmark report of scripts/bench: merges the figures each scripts/bench-<name> wrote as
+// JSON with the machine they came from into ONE report, checks the counts (never the timings),
+// and prints a short table.
+//   node report.mjs --out REPORT.json --commit SHA --load-before "a b c" [--quick] NAME=FILE...
+//   node report.mjs --verify REPORT.json [NAME...]   (exit 1 unless well formed and every count
+//                                                     is right; used by the bench:quick test)
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+
+const args = process.argv.slice(2);
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const valued = new Set(['--out', '--commit', '--load-before', '--verify', '--build']);
+const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && valued.has(args[i - 1])));
+
+// Count checks per benchmark: a list of failures (empty: every count is right).
+const checks = {
+  webhook(r) {
+    const problems = [];
+    for (const run of ['closed', 'open']) {
+      const x = r[run];
+      if (!x) { problems.push(`${run}: missing`); continue; }
+      const statuses = x.loadgen.statuses ?? {};
+      const answered = Object.values(statuses).reduce((a, b) => a + b, 0);
+      if (!(x.loadgen.requests > 0)) problems.push(`${run}: no requests`);
+      if (x.loadgen.errors !== 0) problems.push(`${run}: ${x.loadgen.errors} connection errors`);
+      if (answered !== x.loadgen.requests) problems.push(`${run}: ${x.loadgen.requests} requests, ${answered} answers`);
+      // Every request answered 200 is in webhook_log, and nothing else is.
+      if ((statuses['200'] ?? 0) !== x.stored.webhook_log) {
+        problems.push(`${run}: ${statuses['200'] ?? 0} answered 200 but ${x.stored.webhook_log} in webhook_log`);
+      }
+    }
+    return problems;
+  },
+  mcp(r) {
+    const problems = [];
+    const s = r.spawn_initialize_ms;
+    if (!s || s.answered !== s.runs || !(s.runs > 0)) problems.push('not every spawn answered initialize');
+    if (!Array.isArray(r.tools) || r.tools.length === 0) problems.push('no tool figures');
+    for (const t of r.tools ?? []) if (t.ok !== t.calls) problems.push(`${t.label}: ${t.ok}/${t.calls} calls ok`);
+    if (!(r.peak_rss_kb > 0)) problems.push('no peak RSS');
+    return problems;
+  },
+  forward(r) {
+    const problems = [];
+    const expected = (r.burst?.events ?? 0) + (r.paced?.events ?? 0);
+    if (!(expected > 0) || r.events !== expected) problems.push(`events ${r.events}, expected ${expected}`);
+    if (r.received !== r.events) problems.push(`received ${r.received} of ${r.events}`);
+    for (const k of ['missing', 'duplicates', 'bad_signatures', 'unexpected', 'webhooks_not_200']) {
+      if (r[k] !== 0) problems.push(`${k}: ${r[k]}`);
+    }
+    if (r.deliveries_succeeded !== r.events) problems.push(`${r.deliveries_succeeded} deliveries succeeded of ${r.events}`);
+    return problems;
+  },
+  crash(r) {
+    const problems = [];
+    if (!r.passed) problems.push('the crash test failed');
+    if (r.cycles !== r.requested_cycles) problems.push(`${r.cycles} of ${r.requested_cycles} kill/restart cycles ran`);
+    if (!(r.acknowledged > 0)) problems.push('no webhook was acknowledged');
+    if (!(r.unknown_stored <= r.unknown)) problems.push('more cut-off payloads stored than cut off');
+    return problems;
+  },
+};
+
+const f = (x, digits = 1) => (typeof x === 'number' ? x.toFixed(digits) : '?');
+const int = (x) => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : '?');
+
+function table(report) {
+  const rows = [];
+  const b = report.benchmarks;
+  if (b.webhook) {
+    for (const run of ['closed', 'open']) {
+      const l = b.webhook[run]?.loadgen;
+      if (!l) continue;
+      rows.push(['webhook', `${run === 'closed' ? 'closed loop' : `open loop ${l.mode.slice(5)}`}, ${l.connections} conn`,
+        `${int(l.rps)} req/s, p50 ${f(l.p50_ms)} ms, p99 ${f(l.p99_ms)} ms`]);
+    }
+  }
+  if (b.mcp) {
+    const s = b.mcp.spawn_initialize_ms;
+    rows.push(['mcp', `spawn -> initialize (${int(b.mcp.messages)} msgs)`, `median ${f(s?.median, 2)} ms, p99 ${f(s?.p99, 2)} ms`]);
+    for (const t of b.mcp.tools ?? []) rows.push(['mcp', t.label, `median ${f(t.median_ms, 2)} ms, p99 ${f(t.p99_ms, 2)} ms`]);
+    rows.push(['mcp', 'peak RSS', `${f(b.mcp.peak_rss_kb / 1024)} MB`]);
+  }
+  if (b.forward) {
+    const { burst, paced } = b.forward;
+    rows.push(['forward', `burst of ${int(burst.events)} events`,
+      `${int(burst.deliveries_per_s)} deliveries/s, p50 ${f(burst.latency_ms.p50)} ms, p99 ${f(burst.latency_ms.p99)} ms`]);
+    rows.push(['forward', `paced at ${paced.rate_per_s}/s`,
+      `p50 ${f(paced.latency_ms.p50)} ms, p99 ${f(paced.latency_ms.p99)} ms, max ${f(paced.latency_ms.max)} ms`]);
+  }
+  if (b.crash) {
+    rows.push(['crash', `${b.crash.cycles} SIGKILL/restart cycles`,
+      `${int(b.crash.acknowledged)} webhooks answered 200 (all stored once), ${int(b.crash.unknown)} cut off, ${f(b.crash.seconds)} s`]);
+  }
+  for (const [name, problems] of Object.entries(report.problems)) {
+    rows.push([name, 'counts', problems.length === 0 ? 'ok' : `FAILED: ${problems.join('; ')}`]);
+  }
+  const w = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  const m = report.machine;
+  const lines = [`bench report ${report.date} commit ${report.commit.slice(0, 12)}${report.quick ? ' (quick)' : ''}`,
+    `machine: ${m.cores} x ${m.cpu_model}, ${f(m.memory_gb)} GB, kernel ${m.kernel}, load ${m.load_average_before.join(' ')} -> ${m.load_average_after.join(' ')}`];
+  for (const r of rows) lines.push(`${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2]}`);
+  return lines.join('\n');
+}
+
+function verify(path, expected) {
+  const problems = [];
+  let report;
+  try {
+    report = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    console.error(`${path}: ${e.message}`);
+    process.exit(1);
+  }
+  if (!/^[0-9a-f]{40}$/.test(report.commit ?? '')) problems.push('commit is not a git sha');
+  if (Number.isNaN(Date.parse(report.date))) problems.push('date is not a date');
+  const m = report.machine ?? {};
+  if (!(m.cores > 0) || !m.cpu_model || !m.kernel) problems.push('machine info incomplete');
+  if (!Array.isArray(m.load_average_before) || m.load_average_before.length !== 3) problems.push('no load average');
+  for (const name of expected) {
+    const r = report.benchmarks?.[name];
+    if (!r) { problems.push(`${name}: missing`); continue; }
+    if (r.benchmark !== name) problems.push(`${name}: names itself ${r.benchmark}`);
+    // Recomputed here, not trusted from the report.
+    for (const p of checks[name](r)) problems.push(`${name}: ${p}`);
+  }
+  if (problems.length) {
+    console.error(`${path}: ${problems.join('\n  ')}`);
+    process.exit(1);
+  }
+  console.log(`${path}: well formed; counts right for ${expected.join(', ')}`);
+}
+
+if (option('--verify')) {
+  verify(option('--verify'), positional.length ? positional : Object.keys(checks));
+  process.exit(0);
+}
+
+const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+const report = {
+  schema: 1,
+  date: new Date().toISOString(),
+  commit: option('--commit') ?? '',
+  quick: args.includes('--quick'),
+  build: option('--build') ?? '',
+  machine: {
+    cores: os.cpus().length,
+    cpu_model: (cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? os.cpus()[0]?.model ?? '').trim(),
+    memory_gb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    kernel: `${os.type()} ${os.release()}`,
+    load_average_before: (option('--load-before') ?? '').split(/\s+/).filter(Boolean).map(Number),
+    load_average_after: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  },
+  benchmarks: {},
+  problems: {},
+};
+for (const item of positional) {
+  const [name, file] = item.split('=');
+  if (!checks[name]) throw new Error(`unknown benchmark ${name}`);
+  if (!existsSync(file)) {
+    report.problems[name] = ['no figures (the benchmark failed before writing them)'];
+    continue;
+  }
+  report.benchmarks[name] = JSON.parse(readFileSync(file, 'utf8'));
+  report.problems[name] = checks[name](report.benchmarks[name]);
+}
+report.ok = Object.values(report.problems).every((p) => p.length === 0);
+writeFileSync(option('--out'), JSON.stringify(report, null, 2) + '\n');
+console.log(table(report));
+console.log(`report: ${option('--out')}`);
+process.exit(report.ok ? 0 : 1);
