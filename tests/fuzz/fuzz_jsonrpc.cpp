@@ -1,10 +1,18 @@
-// Fuzzes the MCP request reader: newline framing (line_reader) feeding the protocol engine, one
-// fresh session per input. Each line is handled to completion before the next, so every answer
-// can be traced to the line that caused it. Invariants:
-// - every message the engine writes is one valid JSON-RPC 2.0 object;
-// - a request with a valid id gets exactly one answer carrying that id, anything unreadable gets
-//   exactly one error with a null id, a notification or a stray response gets no answer;
-// - a batch gets one array holding one answer per request (or one error when batches are refused).
+// Fuzzes the MCP request reader: newline framing (line_reader) feeding the protocol engine. Each
+// input runs twice, each time in a fresh session:
+// 1. line by line: each line is handled to completion before the next, so every answer can be
+//    traced to the line that caused it. Invariants:
+//    - every message the engine writes is one valid JSON-RPC 2.0 object;
+//    - a request with a valid id gets exactly one answer carrying that id, anything unreadable
+//      gets exactly one error with a null id, a notification or a stray response gets no answer;
+//    - a batch gets one array holding one answer per request (or one error when batches are
+//      refused).
+// 2. pipelined, the way a client really writes: all lines at once, so requests overlap, queue
+//    behind each other, and are cancelled while running (notifications/cancelled); then the
+//    session is shut down (for half the inputs while requests are still queued or running).
+//    Invariants: every message written is a well-formed JSON-RPC 2.0 answer, batch of answers or
+//    notification; the session goes idle and shuts down with nothing left in flight.
+// (This harness absorbed the former fuzz_mcp_engine, whose corpus is in corpus/jsonrpc.)
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -65,7 +73,8 @@ registry make_registry() {
   echo.description = "Returns its text.";
   echo.input_schema = object_schema(
       R"({"type":"object","additionalProperties":false,
-          "properties":{"text":{"type":"string"},"n":{"type":"integer","minimum":1,"maximum":9}},
+          "properties":{"text":{"type":"string","maxLength":64},
+                        "n":{"type":"integer","minimum":1,"maximum":9}},
           "required":["text"]})");
   echo.output_schema =
       object_schema(R"({"type":"object","properties":{"text":{"type":"string"}}})");
@@ -312,17 +321,59 @@ struct session {
   }
 };
 
+// Pass 2: checks each message as it is written (on the engine's threads), without knowing which
+// line caused it.
+class checking_sink : public message_sink {
+ public:
+  void send(std::string message) override {
+    json::value v = parse_output(message);
+    if (v.is_array()) {
+      check(!v.as_array().empty(), "an empty batch answer was written", message);
+      for (const auto& a : v.as_array()) check_response(a, message);
+    } else if (is_notification(v)) {
+      check_notification(v, message);
+    } else {
+      check_response(v, message);
+    }
+  }
+};
+
+void run_pipelined(const registry& reg, worker_pool& pool, std::string_view input) {
+  checking_sink sink;
+  engine_options o;
+  o.page_size = 1;
+  o.max_depth = max_depth;
+  engine core(reg, pool, sink, o);
+  line_reader reader(
+      max_line_bytes, [&](std::string_view line) { core.handle_text(line); },
+      [&](std::size_t limit) { core.handle_oversized(limit); });
+  reader.feed(input);
+  reader.finish();
+  // Half the inputs (by length) shut down at once, cancelling whatever is queued or running;
+  // the others first let every request finish.
+  if (input.size() % 2 == 0) {
+    check(core.wait_idle(std::chrono::seconds(30)), "a pipelined session never went idle");
+  }
+  core.shutdown();
+  check(core.in_flight() == 0, "requests still in flight after shutdown");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // Shared by every input: building them is slow, and neither keeps per-session state.
   static const registry reg = make_registry();
   static worker_pool pool(2, 4);
-  session s(pool, reg);
-  line_reader reader(
-      max_line_bytes, [&](std::string_view line) { s.on_line(line); },
-      [&](std::size_t limit) { s.on_oversized(limit); });
-  reader.feed(std::string_view(reinterpret_cast<const char*>(data), size));
-  reader.finish();
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  {
+    session s(pool, reg);
+    line_reader reader(
+        max_line_bytes, [&](std::string_view line) { s.on_line(line); },
+        [&](std::size_t limit) { s.on_oversized(limit); });
+    reader.feed(input);
+    reader.finish();
+    s.core.shutdown();
+  }
+  run_pipelined(reg, pool, input);
   return 0;
 }
