@@ -197,6 +197,69 @@ TEST_CASE("store: ingest_batches group-commits and isolates a failing batch", "[
   CHECK(is_processed(db, "msg:wamid.G1").value());
 }
 
+TEST_CASE("store: a group's messages are searchable once committed, also after a failure",
+          "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  auto search = [&](const std::string& words) {
+    search_query q;
+    q.text = words;
+    return search_messages(db, q).value().size();
+  };
+  // A message stored by another writer (the trigger indexes it at once).
+  REQUIRE(ingest_batch(
+              db,
+              [] {
+                domain::webhook_batch b;
+                b.messages.push_back(
+                    text_message("wamid.S0", "447700900100", "alpaca one", 1700000000));
+                return b;
+              }(),
+              context("r0"))
+              .has_value());
+
+  std::vector<domain::webhook_batch> batches(3);
+  std::vector<ingest_context> contexts;
+  const char* texts[] = {"alpaca two", "boom", "zebra three"};
+  for (int i = 0; i < 3; ++i) {
+    batches[i].messages.push_back(text_message("wamid.S" + std::to_string(i + 1),
+                                               "44770090010" + std::to_string(i + 1), texts[i],
+                                               1700000001 + i));
+    contexts.push_back(context("rs-" + std::to_string(i)));
+  }
+  // The middle batch fails, so the group is written again request by request.
+  REQUIRE(db.exec("CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON messages "
+                  "WHEN new.text = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+              .has_value());
+  std::vector<ingest_request> reqs;
+  for (int i = 0; i < 3; ++i) reqs.push_back({&batches[i], &contexts[i]});
+  auto results = ingest_batches(db, reqs).value();
+  CHECK(results[0].has_value());
+  CHECK_FALSE(results[1].has_value());
+  CHECK(results[2].has_value());
+
+  // Every stored message is in the index exactly once, the refused one is not.
+  CHECK(search("alpaca") == 2);
+  CHECK(search("zebra") == 1);
+  CHECK(search("boom") == 0);
+  CHECK(db.query_int64("SELECT count(*) FROM messages_fts").value() ==
+        db.query_int64("SELECT count(*) FROM messages").value());
+  REQUIRE(db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
+              .has_value());
+  // Indexing by trigger is back on for everyone else.
+  CHECK(db.query_int64("SELECT deferred FROM messages_fts_control").value() == 0);
+
+  // A clean group (no failure) indexes too.
+  domain::webhook_batch clean;
+  clean.messages.push_back(text_message("wamid.S9", "447700900109", "alpaca four", 1700000009));
+  ingest_context ctx = context("rs-clean");
+  std::vector<ingest_request> one{{&clean, &ctx}};
+  REQUIRE(ingest_batches(db, one).value().at(0).has_value());
+  CHECK(search("alpaca") == 3);
+  REQUIRE(db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
+              .has_value());
+}
+
 TEST_CASE("store: ingest writes forwarding outbox rows for subscribed targets", "[store][ingest]") {
   temp_dir dir;
   auto db = database::open(dir.file("pons.db")).value();

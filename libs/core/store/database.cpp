@@ -181,6 +181,10 @@ result<database> database::open(const std::string& path, const open_options& opt
       fmt::format("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit={};",
                   options.journal_size_limit);
   if (auto r = db.exec(pragmas); !r) return r.error();
+  if (options.cache_size_kib > 0) {
+    if (auto r = db.exec(fmt::format("PRAGMA cache_size=-{}", options.cache_size_kib)); !r)
+      return r.error();
+  }
 
   if (options.migrate) {
     if (auto r = apply_migrations(db, embedded_migrations()); !r) return r.error();

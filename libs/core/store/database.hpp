@@ -93,6 +93,9 @@ struct open_options {
   std::int64_t journal_size_limit = 64 * 1024 * 1024;
   /// Apply embedded_migrations() on open.
   bool migrate = true;
+  /// Page cache of this connection in KiB; 0 keeps SQLite's default (2 MiB). A busy writer
+  /// wants its indexes' upper levels cached instead of re-reading them from the OS.
+  std::int64_t cache_size_kib = 0;
 };
 
 /// One connection to the Pons database file. Use from one thread at a time; each thread or

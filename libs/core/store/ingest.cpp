@@ -359,9 +359,42 @@ result<ingest_summary> ingest_batch(database& db, const domain::webhook_batch& b
   return std::move(sum);
 }
 
-result<std::vector<result<ingest_summary>>> ingest_batches(
+namespace {
+
+// Full-text indexing for a whole group in one statement (schema/0003): FTS5 writes a segment at
+// every statement savepoint, so indexing from the insert trigger cost one segment per message.
+// begin() and finish() run inside the group's transaction; other connections never see
+// `deferred` set, because finish() clears it before the commit (a rollback clears it too).
+class fts_deferral {
+ public:
+  static result<fts_deferral> begin(database& db) {
+    PONS_STORE_TRY(last, db.query_int64("SELECT coalesce(max(id), 0) FROM messages"));
+    PONS_STORE_CHECK(db.exec("UPDATE messages_fts_control SET deferred = 1 WHERE id = 1"));
+    return fts_deferral(db, last);
+  }
+
+  // Index every message the group inserted, then let the trigger index again.
+  result<void> finish() {
+    PONS_STORE_TRY(st, db_->prepare("INSERT INTO messages_fts(rowid, text, media_caption, "
+                                    "media_filename) SELECT id, text, media_caption, "
+                                    "media_filename FROM messages WHERE id > ?1"));
+    st.bind(1, last_before_);
+    PONS_STORE_CHECK(st.run());
+    PONS_STORE_CHECK(db_->exec("UPDATE messages_fts_control SET deferred = 0 WHERE id = 1"));
+    return {};
+  }
+
+ private:
+  fts_deferral(database& db, std::int64_t last) : db_(&db), last_before_(last) {}
+  database* db_;
+  std::int64_t last_before_;
+};
+
+// The group with one SAVEPOINT per request: a request that fails is rolled back alone.
+result<std::vector<result<ingest_summary>>> ingest_isolated(
     database& db, std::span<const ingest_request> requests) {
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  PONS_STORE_TRY(fts, fts_deferral::begin(db));
   std::vector<result<ingest_summary>> out;
   out.reserve(requests.size());
   ingest_cache cache(db);
@@ -383,8 +416,44 @@ result<std::vector<result<ingest_summary>>> ingest_batches(
     }
     out.push_back(std::move(sum));
   }
+  PONS_STORE_CHECK(fts.finish());
   PONS_STORE_CHECK(scope.commit());
   return out;
+}
+
+}  // namespace
+
+result<std::vector<result<ingest_summary>>> ingest_batches(
+    database& db, std::span<const ingest_request> requests) {
+  // Almost every group succeeds whole, so it first runs without per-request savepoints (two
+  // statements fewer per request). Only when a request fails is everything rolled back and the
+  // group written again with one savepoint per request, so the failure stays its own.
+  if (db.in_transaction()) return ingest_isolated(db, requests);
+  bool clean = true;
+  for (const auto& req : requests) clean = clean && req.batch && req.context;
+  if (!clean) return ingest_isolated(db, requests);
+  {
+    PONS_STORE_TRY(tx, transaction::begin(db));
+    PONS_STORE_TRY(fts, fts_deferral::begin(db));
+    std::vector<result<ingest_summary>> out;
+    out.reserve(requests.size());
+    ingest_cache cache(db);
+    bool failed = false;
+    for (const auto& req : requests) {
+      auto sum = ingest_one(db, *req.batch, *req.context, cache);
+      if (!sum) {
+        failed = true;
+        break;
+      }
+      out.push_back(std::move(sum));
+    }
+    if (!failed) {
+      PONS_STORE_CHECK(fts.finish());
+      PONS_STORE_CHECK(tx.commit());
+      return out;
+    }
+  }  // rolled back
+  return ingest_isolated(db, requests);
 }
 
 }  // namespace pons::store
