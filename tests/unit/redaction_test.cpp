@@ -107,3 +107,18 @@ TEST_CASE("redact_keep_invalid masks secret pairs in invalid JSON", "[redaction]
   CHECK(redact_keep_invalid("\"") == "\"");
   CHECK(redact_keep_invalid("{\"a\\") == "{\"a\\");
 }
+
+TEST_CASE("may_need_redaction is false only when redact would change nothing", "[redaction]") {
+  using pons::meta::may_need_redaction;
+  auto parse = [](std::string_view s) { return boost::json::parse(s); };
+  CHECK_FALSE(may_need_redaction(parse(R"({"a":[{"b":"text","c":1}],"d":null})")));
+  CHECK(may_need_redaction(parse(R"({"a":[{"Access_TOKEN":"x"}]})")));
+  CHECK(may_need_redaction(parse(R"({"a":["{\"nested\":1}"]})")));
+  CHECK(may_need_redaction(parse(R"({"a":{"b":"[1]"}})")));
+  // Whenever it says false, redact indeed finds nothing.
+  for (auto text : {R"({"x":"y"})", R"([1,"a",{"b":{"c":[true]}}])", R"("plain")"}) {
+    auto v = parse(text);
+    REQUIRE_FALSE(may_need_redaction(v));
+    CHECK(pons::meta::redact(v) == 0);
+  }
+}

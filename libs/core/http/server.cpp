@@ -137,20 +137,33 @@ struct server::impl : std::enable_shared_from_this<impl> {
   std::list<connection> conns;
   std::mt19937_64 rng;
 
+  // Default sink: lines collect here and go to stderr in one write once the io_context has run
+  // the handlers that are ready now (one write per burst of requests instead of one per line).
+  std::string log_buffer;
+  bool log_flush_posted = false;
+
   impl(net::io_context& ctx, server_options o, router r)
       : io(ctx),
         opt(std::move(o)),
         routes(std::move(r)),
         acceptor(ctx),
-        rng(std::random_device{}()) {
-    if (!opt.log_sink) {
-      opt.log_sink = [](std::string_view line) {
-        // One write per line so lines from the writer thread do not interleave mid-line.
-        std::string buf(line);
-        buf.push_back('\n');
-        std::fwrite(buf.data(), 1, buf.size(), stderr);
-      };
+        rng(std::random_device{}()) {}
+
+  void emit_log(std::string_view line) {
+    if (opt.log_sink) {
+      opt.log_sink(line);
+      return;
     }
+    log_buffer.append(line);
+    log_buffer.push_back('\n');
+    if (log_flush_posted) return;
+    log_flush_posted = true;
+    net::post(io, [self = shared_from_this()] {
+      // Whole lines in one write, so lines of other threads do not interleave mid-line.
+      std::fwrite(self->log_buffer.data(), 1, self->log_buffer.size(), stderr);
+      self->log_buffer.clear();
+      self->log_flush_posted = false;
+    });
   }
 
   std::string new_request_id() { return fmt::format("{:016x}{:016x}", rng(), rng()); }
@@ -178,7 +191,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
       line += ' ';
       line += f.note;
     }
-    opt.log_sink(line);
+    emit_log(line);
   }
 
   void report(std::string_view route, int status, steady_clock::time_point start) {

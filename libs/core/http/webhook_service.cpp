@@ -1,6 +1,7 @@
 #include "core/http/webhook_service.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <boost/asio/this_coro.hpp>
@@ -235,8 +236,18 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   std::atomic<bool> writer_running{false};
   int schema_version = 0;  // as opened; /health reports it when the writer cannot answer
 
+  // One per account (same order): each keeps its HMAC key schedule. Used on the io thread only.
+  std::vector<meta::signature_verifier> verifiers;
+
   impl(net::io_context& ctx, webhook_service_options o)
-      : io(ctx), opt(std::move(o)), queue(opt.queue_limit) {}
+      : io(ctx), opt(std::move(o)), queue(opt.queue_limit) {
+    verifiers.reserve(opt.accounts.accounts.size());
+    for (const auto& a : opt.accounts.accounts) verifiers.emplace_back(a.app_secret);
+  }
+
+  meta::signature_verifier& verifier_of(const meta::account& a) {
+    return verifiers[static_cast<std::size_t>(&a - opt.accounts.accounts.data())];
+  }
 
   // Record the configured accounts and numbers (never their secrets, only where they come from)
   // so conversations can reference them before the first webhook arrives.
@@ -368,6 +379,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   }
 
   void writer_loop() {
+    // Named so per-thread CPU time can be told apart (top -H, /proc/<pid>/task/*/comm).
+    pthread_setname_np(pthread_self(), "pons-writer");
     std::vector<writer_job> batch;
     std::vector<job_outcome> outcomes;
     batch.reserve(opt.max_group);
@@ -452,8 +465,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       // Unparseable: no number to route by, so accept a signature by any configured account;
       // a signed but broken body is Meta's (or our) bug worth keeping; an unsigned one is noise.
       bool signed_ok = false;
-      for (const auto& a : opt.accounts.accounts)
-        if (meta::verify_signature(req.body, sig, a.app_secret)) signed_ok = true;
+      for (auto& v : verifiers)
+        if (v.verify(req.body, sig)) signed_ok = true;
       if (!signed_ok) co_return co_await refuse_signature("invalid");
       log_job l{req.request_id,
                 "",
@@ -471,8 +484,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
                                     ? find_account_by_waba(opt.accounts, keys.waba_id)
                                     : opt.accounts.find_by_phone_number_id(keys.phone_number_id);
     if (!acct) co_return co_await refuse_signature("unknown_number");
-    if (!meta::verify_signature(req.body, sig, acct->app_secret))
-      co_return co_await refuse_signature("invalid");
+    if (!verifier_of(*acct).verify(req.body, sig)) co_return co_await refuse_signature("invalid");
     for (const auto& id : all_phone_number_ids(*parsed)) {
       auto* other = opt.accounts.find_by_phone_number_id(id);
       if (!other || !meta::constant_time_equals(other->app_secret, acct->app_secret))
@@ -584,7 +596,9 @@ webhook_service::~webhook_service() {
 }
 
 boost::system::result<void> webhook_service::open() {
-  auto db = store::database::open(impl_->opt.db_path);
+  store::open_options oo;
+  oo.cache_size_kib = 64 * 1024;
+  auto db = store::database::open(impl_->opt.db_path, oo);
   if (!db) return db.error();
   impl_->db.emplace(std::move(*db));
   if (auto v = impl_->db->schema_version()) impl_->schema_version = *v;

@@ -3,17 +3,20 @@
 #include <algorithm>
 #include <array>
 #include <boost/json/serialize.hpp>
-#include <cctype>
 
 #include "core/meta/json_reader.hpp"
 
 namespace pons::meta {
 namespace {
 
+// `needle` is lowercase ASCII; ASCII case folding only (keys are ASCII, and this runs for every
+// key of every payload, so no locale lookups).
 bool contains_ci(std::string_view haystack, std::string_view needle) noexcept {
-  const auto it =
-      std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  const auto lower = [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  };
+  const auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                              [&](char a, char b) { return lower(a) == b; });
   return it != haystack.end();
 }
 
@@ -120,6 +123,19 @@ std::size_t redact(boost::json::value& value) {
     n += redact_embedded(*str);
   }
   return n;
+}
+
+bool may_need_redaction(const boost::json::value& value) noexcept {
+  if (const auto* obj = value.if_object()) {
+    for (const auto& kv : *obj)
+      if (is_secret_key(kv.key()) || may_need_redaction(kv.value())) return true;
+  } else if (const auto* arr = value.if_array()) {
+    for (const auto& v : *arr)
+      if (may_need_redaction(v)) return true;
+  } else if (const auto* str = value.if_string()) {
+    return !str->empty() && (str->front() == '{' || str->front() == '[');
+  }
+  return false;
 }
 
 boost::json::value redacted(const boost::json::value& value) {

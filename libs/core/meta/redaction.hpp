@@ -21,6 +21,10 @@ bool is_secret_key(std::string_view key) noexcept;
 /// re-serialised, but only when something in it was replaced.
 std::size_t redact(boost::json::value& value);
 
+/// False only when redact() would certainly change nothing: no key names a secret and no string
+/// could hold embedded JSON. Lets callers skip the copy that redacted() makes.
+bool may_need_redaction(const boost::json::value& value) noexcept;
+
 /// A redacted copy of `value`.
 boost::json::value redacted(const boost::json::value& value);
 

@@ -1,8 +1,10 @@
 #include "core/meta/signature.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <array>
 #include <climits>
@@ -79,6 +81,48 @@ bool verify_signature(std::string_view raw_body, std::string_view header_value,
   digest expected{};
   return hmac_sha256(app_secret, raw_body, expected) &&
          CRYPTO_memcmp(claimed.data(), expected.data(), digest_size) == 0;
+}
+
+struct signature_verifier::impl {
+  EVP_MAC* mac = nullptr;
+  EVP_MAC_CTX* ctx = nullptr;  // keyed once; re-initialised without the key for each body
+  ~impl() {
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+  }
+};
+
+signature_verifier::signature_verifier(std::string_view app_secret)
+    : impl_(std::make_unique<impl>()) {
+  if (app_secret.empty()) return;  // fails closed, like verify_signature
+  impl_->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (impl_->mac) impl_->ctx = EVP_MAC_CTX_new(impl_->mac);
+  char digest_name[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                         OSSL_PARAM_construct_end()};
+  if (impl_->ctx && EVP_MAC_init(impl_->ctx, bytes(app_secret), app_secret.size(), params) != 1) {
+    EVP_MAC_CTX_free(impl_->ctx);
+    impl_->ctx = nullptr;
+  }
+}
+
+signature_verifier::~signature_verifier() = default;
+signature_verifier::signature_verifier(signature_verifier&&) noexcept = default;
+signature_verifier& signature_verifier::operator=(signature_verifier&&) noexcept = default;
+
+bool signature_verifier::verify(std::string_view raw_body, std::string_view header_value) {
+  if (!impl_ || !impl_->ctx) return false;
+  if (header_value.substr(0, prefix.size()) != prefix) return false;
+  digest claimed{};
+  if (!decode_hex(header_value.substr(prefix.size()), claimed)) return false;
+  digest expected{};
+  std::size_t len = 0;
+  // A null key keeps the one set in the constructor (no key schedule per call).
+  const bool ok = EVP_MAC_init(impl_->ctx, nullptr, 0, nullptr) == 1 &&
+                  EVP_MAC_update(impl_->ctx, bytes(raw_body), raw_body.size()) == 1 &&
+                  EVP_MAC_final(impl_->ctx, expected.data(), &len, expected.size()) == 1 &&
+                  len == digest_size;
+  return ok && CRYPTO_memcmp(claimed.data(), expected.data(), digest_size) == 0;
 }
 
 }  // namespace pons::meta

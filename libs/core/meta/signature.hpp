@@ -2,6 +2,7 @@
 // Webhook signatures: Meta signs every POST with HMAC-SHA256 of the raw body bytes, keyed with the
 // app secret, and sends `X-Hub-Signature-256: sha256=<64 hex digits>`. Pure functions, no I/O.
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,5 +21,25 @@ std::string sign_body(std::string_view body, std::string_view secret);
 /// digest is compared as bytes, so the case of its encoding carries no security meaning.
 bool verify_signature(std::string_view raw_body, std::string_view header_value,
                       std::string_view app_secret);
+
+/// verify_signature() for one app secret, with the HMAC key schedule computed once instead of on
+/// every call (the hot path of pons-webhook). Not thread-safe: one per thread.
+class signature_verifier {
+ public:
+  /// A verifier for `app_secret`; an empty secret verifies nothing.
+  explicit signature_verifier(std::string_view app_secret);
+  ~signature_verifier();
+  signature_verifier(signature_verifier&&) noexcept;
+  signature_verifier& operator=(signature_verifier&&) noexcept;
+  signature_verifier(const signature_verifier&) = delete;
+  signature_verifier& operator=(const signature_verifier&) = delete;
+
+  /// Same answer as verify_signature(raw_body, header_value, app_secret).
+  bool verify(std::string_view raw_body, std::string_view header_value);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
 
 }  // namespace pons::meta

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <climits>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -476,7 +477,10 @@ boost::system::result<webhook_batch> normalise_webhook(const json::value& payloa
   if (batch.object != "whatsapp_business_account") return batch;
 
   // Walk a redacted copy: no record can then carry a secret, whatever Meta or a sender put in.
-  const json::value safe = redacted(payload);
+  // Most payloads have nothing to redact: then the payload itself is walked, without a copy.
+  std::optional<json::value> copy;
+  if (may_need_redaction(payload)) copy = redacted(payload);
+  const json::value& safe = copy ? *copy : payload;
   const json::value* entries = member(&safe, "entry");
   if (entries == nullptr || !entries->is_array()) return batch;
 

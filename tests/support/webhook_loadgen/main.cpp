@@ -7,6 +7,7 @@
 // Meta's peak) and about 5% redeliveries of recent bodies. Bodies are built and signed before
 // the clock starts.
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
@@ -260,6 +261,12 @@ int main(int argc, char** argv) {
   bodies.clear();
   bodies.shrink_to_fit();
 
+  rusage built{};
+  getrusage(RUSAGE_SELF, &built);
+  const double build_cpu_us =
+      static_cast<double>(built.ru_utime.tv_sec + built.ru_stime.tv_sec) * 1e6 +
+      static_cast<double>(built.ru_utime.tv_usec + built.ru_stime.tv_usec);
+
   net::io_context io{1};
   tcp::endpoint ep(net::ip::make_address(o.host), o.port);
   st.start = clock_type::now();
@@ -285,11 +292,17 @@ int main(int argc, char** argv) {
   auto max = st.latencies_us.empty()
                  ? 0.0
                  : *std::max_element(st.latencies_us.begin(), st.latencies_us.end());
+  // The client's own CPU during the run (it shares the machine with the service).
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto cpu_us = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e6 + t.tv_usec; };
+  double client_cpu = cpu_us(ru.ru_utime) + cpu_us(ru.ru_stime) - build_cpu_us;
   std::printf(
       "mode=%s connections=%d requests=%zu seconds=%.2f rps=%.0f p50_ms=%.3f p90_ms=%.3f "
-      "p99_ms=%.3f p999_ms=%.3f max_ms=%.3f errors=%zu statuses=%s\n",
+      "p99_ms=%.3f p999_ms=%.3f max_ms=%.3f errors=%zu statuses=%s "
+      "client_cpu_us_per_request=%.1f\n",
       o.rate > 0 ? fmt::format("open@{:.0f}/s", o.rate).c_str() : "closed", o.connections, n,
       elapsed, static_cast<double>(n) / elapsed, p50 / 1000, p90 / 1000, p99 / 1000, p999 / 1000,
-      max / 1000, st.errors, codes.c_str());
+      max / 1000, st.errors, codes.c_str(), n ? client_cpu / static_cast<double>(n) : 0.0);
   return st.errors == 0 ? 0 : 1;
 }
