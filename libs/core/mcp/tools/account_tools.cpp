@@ -4,7 +4,6 @@
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include "core/mcp/base64.hpp"
 #include "core/mcp/tools/image_scaler.hpp"
@@ -17,6 +16,17 @@ namespace {
 
 // Larger image files are not read at all (Meta sends images up to 5 MB); they are linked.
 constexpr std::uintmax_t max_image_file_bytes = 32 * 1024 * 1024;
+
+// Reads and fits an image file. (pons-mcp's main() makes glibc hand the large buffers of a
+// decode back to the system when they are freed.)
+boost::system::result<fitted_image> fit_image_file(const std::filesystem::path& file,
+                                                   std::uintmax_t size, std::string_view mime) {
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  std::ifstream in(file, std::ios::binary);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return fit_image(bytes, mime);
+}
 
 std::string human_size(std::uintmax_t bytes) {
   if (bytes < 1024) return fmt::format("{} bytes", bytes);
@@ -220,9 +230,7 @@ tool_result get_media(const read_tools_deps& deps, const json::object& args) {
   if (mime.rfind("image/", 0) == 0 && size > max_image_file_bytes) {
     not_shown = "it is too large to open here";
   } else if (mime.rfind("image/", 0) == 0) {
-    std::ifstream in(file, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto fitted = fit_image(bytes, mime);
+    auto fitted = fit_image_file(file, size, mime);
     if (!fitted && fitted.error() == image_errc::corrupt) {
       return tool_result::error(fmt::format(
           "The stored image {} ({}, {}) at {} is corrupt or truncated: it does not decode as an "

@@ -57,37 +57,36 @@ bool mime_is_decodable(std::string_view mime) {
          mime == "image/gif" || mime == "image/bmp";
 }
 
-// RGB pixels of the whole image, transparency composited over white (JPEG has no alpha).
+// RGB pixels, 3 bytes each, row after row: either stb's own buffer (a decoded image, kept as
+// is to avoid copying tens of megabytes) or ours (a resized one).
 struct rgb_image {
-  std::vector<unsigned char> pixels;
+  stbi_pixels decoded;
+  std::vector<unsigned char> owned;
   int width = 0;
   int height = 0;
+
+  const unsigned char* data() const { return decoded ? decoded.get() : owned.data(); }
 };
 
 boost::system::result<rgb_image> decode_rgb(std::string_view bytes, int channels_in_file) {
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   int len = static_cast<int>(bytes.size());
   bool alpha = channels_in_file == 2 || channels_in_file == 4;
-  int w = 0;
-  int h = 0;
-  int n = 0;
-  stbi_pixels raw(stbi_load_from_memory(data, len, &w, &h, &n, alpha ? 4 : 3));
-  if (!raw || w <= 0 || h <= 0) return image_errc::corrupt;
   rgb_image out;
-  out.width = w;
-  out.height = h;
-  std::size_t count = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
-  if (!alpha) {
-    out.pixels.assign(raw.get(), raw.get() + count * 3);
-    return out;
-  }
-  out.pixels.resize(count * 3);
-  const stbi_uc* src = raw.get();
-  for (std::size_t i = 0; i < count; ++i) {
-    unsigned a = src[i * 4 + 3];
-    for (int c = 0; c < 3; ++c) {
-      unsigned v = src[i * 4 + c];
-      out.pixels[i * 3 + c] = static_cast<unsigned char>((v * a + 255 * (255 - a) + 127) / 255);
+  int n = 0;
+  out.decoded.reset(stbi_load_from_memory(data, len, &out.width, &out.height, &n, alpha ? 4 : 3));
+  if (!out.decoded || out.width <= 0 || out.height <= 0) return image_errc::corrupt;
+  if (alpha) {
+    // Composite over white (JPEG has no alpha), RGBA -> RGB in place: the write position never
+    // passes the read position.
+    stbi_uc* p = out.decoded.get();
+    std::size_t count = static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height);
+    for (std::size_t i = 0; i < count; ++i) {
+      unsigned a = p[i * 4 + 3];
+      for (std::size_t c = 0; c < 3; ++c) {
+        unsigned v = p[i * 4 + c];
+        p[i * 3 + c] = static_cast<stbi_uc>((v * a + 255 * (255 - a) + 127) / 255);
+      }
     }
   }
   return out;
@@ -100,23 +99,22 @@ void append_bytes(void* context, void* data, int size) {
 
 std::string encode_jpeg(const rgb_image& img, int quality) {
   std::string out;
-  if (!stbi_write_jpg_to_func(append_bytes, &out, img.width, img.height, 3, img.pixels.data(),
-                              quality)) {
+  if (!stbi_write_jpg_to_func(append_bytes, &out, img.width, img.height, 3, img.data(), quality)) {
     out.clear();
   }
   return out;
 }
 
+// Returns an empty image (no pixels) when stb_image_resize fails.
 rgb_image resize(const rgb_image& img, int width, int height) {
-  if (width == img.width && height == img.height) return img;
   rgb_image out;
   out.width = width;
   out.height = height;
-  out.pixels.resize(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
+  out.owned.resize(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
   // sRGB-aware filtering: averaging gamma-encoded values would darken fine detail.
-  if (!stbir_resize_uint8_srgb(img.pixels.data(), img.width, img.height, 0, out.pixels.data(),
-                               width, height, 0, 3, STBIR_ALPHA_CHANNEL_NONE, 0)) {
-    out.pixels.clear();
+  if (!stbir_resize_uint8_srgb(img.data(), img.width, img.height, 0, out.owned.data(), width,
+                               height, 0, 3, STBIR_ALPHA_CHANNEL_NONE, 0)) {
+    out.owned.clear();
   }
   return out;
 }
@@ -185,7 +183,7 @@ boost::system::result<fitted_image> fit_image(std::string_view bytes, std::strin
 
   auto decoded = decode_rgb(bytes, channels);
   if (!decoded) return decoded.error();
-  rgb_image& full = *decoded;
+  const rgb_image& full = *decoded;
 
   fitted_image out;
   out.original_width = full.width;
@@ -208,8 +206,10 @@ boost::system::result<fitted_image> fit_image(std::string_view bytes, std::strin
     if (q < limits.jpeg_quality) qualities.push_back(q);
   }
   for (int attempt = 0; attempt < 8; ++attempt) {
-    rgb_image scaled = resize(full, w, h);
-    if (scaled.pixels.empty()) return image_errc::corrupt;
+    // Same size (a BMP within the limits): encode the decoded pixels as they are.
+    rgb_image resized = w == full.width && h == full.height ? rgb_image{} : resize(full, w, h);
+    const rgb_image& scaled = resized.width ? resized : full;
+    if (resized.width && resized.owned.empty()) return image_errc::cannot_fit;
     for (int q : qualities) {
       std::string jpeg = encode_jpeg(scaled, q);
       if (jpeg.empty()) return image_errc::cannot_fit;
