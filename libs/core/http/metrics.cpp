@@ -33,10 +33,13 @@ void metrics::observe_ingest(std::chrono::nanoseconds latency) {
   ingest_sum_ += s;
 }
 
-void metrics::observe_commit(std::size_t requests) {
+void metrics::observe_commit(std::size_t requests, std::chrono::nanoseconds wall,
+                             std::chrono::nanoseconds cpu) {
   std::lock_guard lock(mu_);
   ++commits_;
   committed_requests_ += requests;
+  writer_wall_ += std::chrono::duration<double>(wall).count();
+  writer_cpu_ += std::chrono::duration<double>(cpu).count();
 }
 
 void metrics::count_pruned(std::uint64_t webhook_log, std::uint64_t processed_events) {
@@ -79,6 +82,16 @@ std::string metrics::render(std::string_view extra) const {
   out += "# HELP pons_webhook_committed_requests_total Requests made durable by group commits.\n";
   out += "# TYPE pons_webhook_committed_requests_total counter\n";
   out += fmt::format("pons_webhook_committed_requests_total {}\n", committed_requests_);
+  out +=
+      "# HELP pons_webhook_writer_busy_seconds_total Wall-clock time the writer spent on group "
+      "commits (statements and fsync).\n";
+  out += "# TYPE pons_webhook_writer_busy_seconds_total counter\n";
+  out += fmt::format("pons_webhook_writer_busy_seconds_total {:.6f}\n", writer_wall_);
+  out +=
+      "# HELP pons_webhook_writer_cpu_seconds_total CPU time of the writer thread for group "
+      "commits.\n";
+  out += "# TYPE pons_webhook_writer_cpu_seconds_total counter\n";
+  out += fmt::format("pons_webhook_writer_cpu_seconds_total {:.6f}\n", writer_cpu_);
   out += "# HELP pons_prune_runs_total Pruning passes over webhook_log and processed_events.\n";
   out += "# TYPE pons_prune_runs_total counter\n";
   out += fmt::format("pons_prune_runs_total {}\n", prune_runs_);

@@ -27,8 +27,10 @@ class metrics {
   void count_queue_full();
   /// Observe the time from a request's arrival to its durable commit.
   void observe_ingest(std::chrono::nanoseconds latency);
-  /// Observe one group commit of `requests` requests.
-  void observe_commit(std::size_t requests);
+  /// Observe one group commit of `requests` requests, with the writer's wall-clock time for it
+  /// (statements and fsync) and its own CPU time: a wide gap means fsync or a busy machine.
+  void observe_commit(std::size_t requests, std::chrono::nanoseconds wall = {},
+                      std::chrono::nanoseconds cpu = {});
   /// Count rows deleted by pruning (webhook_log rows, idempotency keys).
   void count_pruned(std::uint64_t webhook_log, std::uint64_t processed_events);
 
@@ -53,6 +55,8 @@ class metrics {
   double ingest_sum_ = 0;
   std::uint64_t commits_ = 0;
   std::uint64_t committed_requests_ = 0;
+  double writer_wall_ = 0;
+  double writer_cpu_ = 0;
   std::uint64_t pruned_log_ = 0;
   std::uint64_t pruned_keys_ = 0;
   std::uint64_t prune_runs_ = 0;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <pthread.h>
+#include <time.h>
 
 #include <atomic>
 #include <boost/asio/this_coro.hpp>
@@ -159,6 +160,13 @@ bool may_hold_secret(std::string_view raw) {
     }
   }
   return false;
+}
+
+// CPU time of the calling thread (for the writer's busy-versus-CPU metrics).
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
 // What the writer thread reports back for one job.
@@ -327,12 +335,14 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
         slots.push_back(i);
       }
     if (requests.empty()) return;
+    const auto wall0 = steady_clock::now();
+    const auto cpu0 = thread_cpu_time();
     auto result = store::ingest_batches(*db, requests);
     if (!result) {
       for (auto i : slots) outcomes[i].error = result.error().message();
       return;
     }
-    stats.observe_commit(requests.size());
+    stats.observe_commit(requests.size(), steady_clock::now() - wall0, thread_cpu_time() - cpu0);
     bool forward_events = false;
     for (std::size_t k = 0; k < slots.size(); ++k) {
       auto& out = outcomes[slots[k]];

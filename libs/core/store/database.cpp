@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -139,6 +140,10 @@ boost::system::error_code database::fail(int rc, std::string_view what) {
 }
 
 result<database> database::open(const std::string& path, const open_options& options) {
+  // SQLite counts every allocation under one process-wide mutex unless told not to, and nothing
+  // here reads those counters. Only possible before SQLite initialises; later calls are no-ops.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   auto p = std::make_unique<impl>();
   p->path = path;
 
@@ -316,6 +321,12 @@ statement& statement::bind(int index, std::string_view value) {
   // A default string_view has a null data(), which SQLite would store as NULL: bind "" instead.
   const char* data = value.data() ? value.data() : "";
   sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+
+statement& statement::bind_static(int index, std::string_view value) {
+  const char* data = value.data() ? value.data() : "";
+  sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8);
   return *this;
 }
 

@@ -45,6 +45,9 @@ class statement {
   }
   /// Binds text (copied by SQLite).
   statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  /// Binds text without copying it: `value` must stay alive until the statement is reset (for
+  /// large values such as payloads, bound and run in the same scope).
+  statement& bind_static(int index, std::string_view value);
   /// Binds NULL.
   statement& bind_null(int index);
   /// Binds the value, or NULL when empty.

@@ -27,7 +27,8 @@ result<std::int64_t> insert_webhook_log(database& db, const webhook_log_entry& e
                                 "signature, http_status, messages, statuses, duplicates, body) "
                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
   st.bind_all(e.received_at, e.request_id, e.phone_number_id, e.signature, e.http_status,
-              e.messages, e.statuses, e.duplicates, e.body);
+              e.messages, e.statuses, e.duplicates);
+  st.bind_static(9, e.body);  // the whole payload: not copied, `e` outlives the run below
   PONS_STORE_CHECK(st.run());
   return db.last_insert_rowid();
 }

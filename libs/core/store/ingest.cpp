@@ -369,7 +369,7 @@ class fts_deferral {
  public:
   static result<fts_deferral> begin(database& db) {
     PONS_STORE_TRY(last, db.query_int64("SELECT coalesce(max(id), 0) FROM messages"));
-    PONS_STORE_CHECK(db.exec("UPDATE messages_fts_control SET deferred = 1 WHERE id = 1"));
+    PONS_STORE_CHECK(set_deferred(db, true));
     return fts_deferral(db, last);
   }
 
@@ -380,12 +380,19 @@ class fts_deferral {
                                     "media_filename FROM messages WHERE id > ?1"));
     st.bind(1, last_before_);
     PONS_STORE_CHECK(st.run());
-    PONS_STORE_CHECK(db_->exec("UPDATE messages_fts_control SET deferred = 0 WHERE id = 1"));
+    PONS_STORE_CHECK(set_deferred(*db_, false));
     return {};
   }
 
  private:
   fts_deferral(database& db, std::int64_t last) : db_(&db), last_before_(last) {}
+  // A cached statement: this runs twice per group commit.
+  static result<void> set_deferred(database& db, bool on) {
+    PONS_STORE_TRY(st, db.prepare("UPDATE messages_fts_control SET deferred = ?1 WHERE id = 1"));
+    st.bind(1, on);
+    PONS_STORE_CHECK(st.run());
+    return {};
+  }
   database* db_;
   std::int64_t last_before_;
 };

@@ -152,7 +152,8 @@ result<message_position> insert_row(database& db, const new_row& r, time_point n
     st.bind_null(22).bind(23, "").bind(24, "");
   }
   st.bind(25, r.ts).bind(26, format_timestamp(now));
-  st.bind_text_or_null(27, r.idempotency_key).bind(28, r.raw_json);
+  // raw_json is the largest value: not copied, `r` outlives the step below.
+  st.bind_text_or_null(27, r.idempotency_key).bind_static(28, r.raw_json);
   PONS_STORE_TRY(row, st.step());
   if (!row) return store_errc::not_found;
   return message_position{st.column_int64(0), st.column_text(1)};
