@@ -8,6 +8,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -240,6 +242,10 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   std::thread writer;
   std::optional<store::database> db;
   std::unique_ptr<media_worker> media;
+  std::thread checkpointer;
+  std::mutex checkpoint_mu;
+  std::condition_variable checkpoint_cv;
+  bool checkpoint_stop = false;
   steady_clock::time_point started = steady_clock::now();
   std::atomic<bool> writer_running{false};
   int schema_version = 0;  // as opened; /health reports it when the writer cannot answer
@@ -386,6 +392,26 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     std::string line = fmt::format(
         "ts={} {}\n", store::format_timestamp(std::chrono::system_clock::now()), fields);
     std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+
+  // Copies committed WAL pages into the database file on its own connection and thread, so the
+  // writer's commits do not stall for it (a PASSIVE checkpoint never blocks the writer).
+  void checkpoint_loop() {
+    pthread_setname_np(pthread_self(), "pons-checkpoint");
+    store::open_options oo;
+    oo.migrate = false;
+    auto conn = store::database::open(opt.db_path, oo);
+    if (!conn) {
+      log_line(fmt::format("level=warn event=checkpoint error=\"{}\"", conn.error().message()));
+      return;
+    }
+    std::unique_lock lock(checkpoint_mu);
+    while (
+        !checkpoint_cv.wait_for(lock, opt.checkpoint_interval, [&] { return checkpoint_stop; })) {
+      lock.unlock();
+      (void)conn->exec("PRAGMA wal_checkpoint(PASSIVE)");
+      lock.lock();
+    }
   }
 
   void writer_loop() {
@@ -611,6 +637,12 @@ boost::system::result<void> webhook_service::open() {
   auto db = store::database::open(impl_->opt.db_path, oo);
   if (!db) return db.error();
   impl_->db.emplace(std::move(*db));
+  // Checkpoints run on their own thread (start_checkpointer); the writer checkpoints itself only
+  // as a backstop when the WAL has grown far (that also bounds the WAL file).
+  if (auto r = impl_->db->exec(
+          fmt::format("PRAGMA wal_autocheckpoint={}", impl_->opt.checkpoint_backstop_pages));
+      !r)
+    return r.error();
   if (auto v = impl_->db->schema_version()) impl_->schema_version = *v;
   if (auto synced = impl_->sync_accounts(); !synced) {
     impl_->db.reset();
@@ -627,6 +659,7 @@ boost::system::result<void> webhook_service::open() {
   }
   impl_->writer_running = true;
   impl_->writer = std::thread([self = impl_] { self->writer_loop(); });
+  impl_->checkpointer = std::thread([self = impl_] { self->checkpoint_loop(); });
   return {};
 }
 
@@ -650,6 +683,12 @@ void webhook_service::close() {
   if (!impl_->writer_running.exchange(false)) return;
   impl_->queue.close();
   if (impl_->writer.joinable()) impl_->writer.join();
+  {
+    std::lock_guard lock(impl_->checkpoint_mu);
+    impl_->checkpoint_stop = true;
+  }
+  impl_->checkpoint_cv.notify_all();
+  if (impl_->checkpointer.joinable()) impl_->checkpointer.join();
   if (impl_->media) impl_->media->stop();
   impl_->db.reset();
 }

@@ -34,6 +34,10 @@ struct webhook_service_options {
   // long the answer waits for the writer at all (it may be mid-commit or stuck on a lock).
   std::chrono::milliseconds probe_busy_timeout{250};
   std::chrono::milliseconds probe_deadline{1000};
+  // WAL checkpoints: a background thread runs one this often; the writer itself only when the
+  // WAL holds more than checkpoint_backstop_pages pages (SQLite's default would be 1000).
+  std::chrono::milliseconds checkpoint_interval{50};
+  int checkpoint_backstop_pages = 10000;
   /// Called on the writer thread right after a commit that queued forwarding deliveries (wire
   /// to forward::deliverer::notify so they go out at once instead of at the next poll).
   std::function<void()> on_forward_events;
