@@ -206,6 +206,13 @@ TEST_CASE("store: timestamps format and parse as sortable UTC with milliseconds"
   CHECK_FALSE(parse_timestamp("2024-13-01T00:00:00Z"));
   CHECK_FALSE(parse_timestamp("2024-01-01 00:00:00Z"));
   CHECK(format_timestamp(*t + std::chrono::hours(24)) == "2026-11-26T14:00:00.123Z");
+  // Before 1970 and outside four-digit years (the slow path) still format.
+  CHECK(format_timestamp(*t - std::chrono::hours(24) * 20000) == "1972-02-22T14:00:00.123Z");
+  CHECK(format_unix_seconds(-1) == "1969-12-31T23:59:59.000Z");
+  CHECK(format_unix_seconds(253402300800) == "10000-01-01T00:00:00.000Z");
+  // Every field at its largest.
+  CHECK(format_timestamp(*parse_timestamp("2199-12-31T23:59:59.999Z")) ==
+        "2199-12-31T23:59:59.999Z");
 }
 
 TEST_CASE("store: data_version tells a reader another connection committed", "[store]") {

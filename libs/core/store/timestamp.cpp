@@ -45,8 +45,24 @@ std::string format_millis(std::int64_t ms) {
   }
   const civil c = civil_from_days(days);
   const std::int64_t secs = rem / 1000;
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.y, c.m, c.d, secs / 3600,
-                     (secs / 60) % 60, secs % 60, rem % 1000);
+  if (c.y < 0 || c.y > 9999) {
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.y, c.m, c.d, secs / 3600,
+                       (secs / 60) % 60, secs % 60, rem % 1000);
+  }
+  // The common case by hand: the ingest writes several of these per request.
+  char out[] = "0000-00-00T00:00:00.000Z";
+  auto put = [&](std::size_t pos, std::int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10)
+      out[pos + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, c.y, 4);
+  put(5, c.m, 2);
+  put(8, c.d, 2);
+  put(11, secs / 3600, 2);
+  put(14, (secs / 60) % 60, 2);
+  put(17, secs % 60, 2);
+  put(20, rem % 1000, 3);
+  return std::string(out, sizeof(out) - 1);
 }
 
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
