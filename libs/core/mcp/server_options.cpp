@@ -68,7 +68,7 @@ std::string usage_text() {
          "  --help                 print this help\n"
          "\n"
          "environment: WA_ACCESS_TOKEN, WA_PHONE_NUMBER_ID, WA_WABA_ID, PONS_DB,\n"
-         "  WA_GRAPH_BASE_URL, WA_GRAPH_VERSION, PONS_ALLOWED_RECIPIENTS\n";
+         "  WA_GRAPH_BASE_URL, WA_GRAPH_VERSION, WA_GRAPH_CA_FILE, PONS_ALLOWED_RECIPIENTS\n";
 }
 
 std::variant<server_options, std::string> parse_server_options(const std::vector<std::string>& args,

@@ -1,8 +1,8 @@
 // Send round trip of pons-mcp against the fake Graph API over HTTPS (a throw-away CA made with
 // the openssl CLI, trusted through WA_GRAPH_CA_FILE, so the client's real TLS path runs).
 // Usage: node send_bench.mjs PONS_MCP PONS_FAKE_GRAPH PONS_MCP_SEED SEED_SQL [SENDS]
-// Prints the first send (a fresh Graph client: TLS context and connection) and the median and
-// p90 of the following ones. Sends alternate between two contacts to stay within Meta's pair
+// Prints the first send (a fresh Graph client: TLS context and connection), the median and p90
+// of the following ones, and how many connections to the API are open at the end. Sends alternate between two contacts to stay within Meta's pair
 // rate (45 in a burst per recipient), which pons paces like Meta.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -70,6 +70,12 @@ for (let i = 0; i < sends; i++) {
   times.push(performance.now() - t);
   if (r.error || r.result.isError) throw new Error(`send failed: ${JSON.stringify(r)}`);
 }
+// Keep-alive: how many connections pons-mcp holds to the fake now (needs iproute2's ss).
+let connections = 'unknown';
+try {
+  const out = execFileSync('ss', ['-tnH', 'state', 'established', `( dport = :${port} )`]).toString();
+  connections = String(out.split('\n').filter((l) => l.trim()).length);
+} catch { /* ss missing: leave it unknown */ }
 child.stdin.end();
 fake.kill('SIGTERM');
 rmSync(dir, { recursive: true, force: true });
@@ -77,4 +83,4 @@ rmSync(dir, { recursive: true, force: true });
 const rest = times.slice(1).sort((a, b) => a - b);
 const at = (q) => rest[Math.min(rest.length - 1, Math.floor(rest.length * q))];
 console.log(`send_text over https: first ${times[0].toFixed(1)} ms, then median ${at(0.5).toFixed(2)} ms, ` +
-  `p90 ${at(0.9).toFixed(2)} ms (${rest.length} sends)`);
+  `p90 ${at(0.9).toFixed(2)} ms (${rest.length} sends); open connections to the API: ${connections}`);
