@@ -133,6 +133,32 @@ TEST_CASE("the type comes from the bytes, not from the declared MIME type", "[im
   CHECK(sniff_image_format("") == image_format::unknown);
 }
 
+TEST_CASE("a small GIF passes unchanged, a BMP is always converted to JPEG", "[image]") {
+  // The smallest GIF89a: one white pixel.
+  const std::string gif(
+      "GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,"
+      "\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02"
+      "D\x01\x00;",
+      43);
+  auto g = fit_image(gif, "image/gif");
+  REQUIRE(g.has_value());
+  CHECK_FALSE(g->changed);
+  CHECK(g->mime_type == "image/gif");
+  CHECK(g->width == 1);
+
+  // Assistants do not take BMP: converted even though it is small.
+  std::string bmp;
+  auto p = pixels(40, 20, 3);
+  REQUIRE(stbi_write_bmp_to_func(append, &bmp, 40, 20, 3, p.data()));
+  auto b = fit_image(bmp, "image/bmp");
+  REQUIRE(b.has_value());
+  CHECK(b->changed);
+  CHECK(b->mime_type == "image/jpeg");
+  CHECK(b->width == 40);
+  CHECK(b->height == 20);
+  CHECK(decode(b->data).width == 40);
+}
+
 TEST_CASE("transparency becomes white when an image is re-encoded as JPEG", "[image]") {
   int w = 2000;
   int h = 1000;
