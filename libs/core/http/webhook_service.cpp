@@ -202,7 +202,11 @@ struct ingest_job {
   store::ingest_context context;
 };
 
-using writer_work = std::variant<ingest_job, log_job, probe_job>;
+// The writer only borrows an ingest job: the request's coroutine keeps the other reference, and
+// the writer drops its own before it answers, so the job's many small allocations are freed on
+// the io thread that made them (a free from another thread takes glibc's arena lock, which the
+// io thread then waits for in its next malloc).
+using writer_work = std::variant<std::shared_ptr<const ingest_job>, log_job, probe_job>;
 
 struct writer_job {
   writer_work work;
@@ -336,8 +340,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     std::vector<store::ingest_request> requests;
     std::vector<std::size_t> slots;
     for (std::size_t i = 0; i < jobs.size(); ++i)
-      if (auto* j = std::get_if<ingest_job>(&jobs[i].work)) {
-        requests.push_back({&j->batch, &j->context});
+      if (auto* j = std::get_if<std::shared_ptr<const ingest_job>>(&jobs[i].work)) {
+        requests.push_back({&(*j)->batch, &(*j)->context});
         slots.push_back(i);
       }
     if (requests.empty()) return;
@@ -440,6 +444,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
           outcomes[i] = run_log(*l);
         else if (std::holds_alternative<probe_job>(batch[i].work))
           outcomes[i] = run_probe();
+        batch[i].work = probe_job{};  // drop the borrowed ingest job before answering
         batch[i].done->set(std::move(outcomes[i]));
       }
       batch.clear();
@@ -541,17 +546,17 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       co_return text(400, "not a webhook payload\n", "error=invalid_payload");
     }
 
-    ingest_job job;
-    job.batch = std::move(*batch);
-    job.context.request_id = req.request_id;
-    job.context.received_at = std::chrono::system_clock::now();
-    job.context.phone_number_id = keys.phone_number_id;
+    auto job = std::make_shared<ingest_job>();
+    job->batch = std::move(*batch);
+    job->context.request_id = req.request_id;
+    job->context.received_at = std::chrono::system_clock::now();
+    job->context.phone_number_id = keys.phone_number_id;
     // Stored byte for byte unless something had to be redacted (escapes survive that way).
     if (!may_hold_secret(req.body) || meta::redact(*parsed) == 0)
-      job.context.redacted_body = std::move(req.body);
+      job->context.redacted_body = std::move(req.body);
     else
-      job.context.redacted_body = json::serialize(*parsed);
-    auto out = co_await submit(std::move(job));
+      job->context.redacted_body = json::serialize(*parsed);
+    auto out = co_await submit(std::shared_ptr<const ingest_job>(job));
     if (!out.ok) co_return storage_refusal(out);
     stats.observe_ingest(steady_clock::now() - req.received);
     if (out.duplicates) stats.count_duplicates(out.duplicates);
