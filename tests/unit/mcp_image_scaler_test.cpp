@@ -70,6 +70,10 @@ double ratio(int w, int h) {
   return static_cast<double>(w) / h;
 }
 
+std::string u16be(unsigned v) {
+  return {static_cast<char>(v >> 8), static_cast<char>(v & 0xFF)};
+}
+
 }  // namespace
 
 TEST_CASE("a large photo is scaled within the limits, keeping its aspect ratio", "[image]") {
@@ -157,6 +161,83 @@ TEST_CASE("a small GIF passes unchanged, a BMP is always converted to JPEG", "[i
   CHECK(b->width == 40);
   CHECK(b->height == 20);
   CHECK(decode(b->data).width == 40);
+}
+
+namespace {
+
+// A JPEG of w x h, red on the left half and blue on the right, with an Exif Orientation tag.
+std::string oriented_jpeg(int w, int h, int orientation, bool big_endian) {
+  std::vector<unsigned char> p(static_cast<std::size_t>(w) * h * 3, 0);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x)
+      p[(static_cast<std::size_t>(y) * w + x) * 3 + (x < w / 2 ? 0 : 2)] = 255;
+  }
+  std::string plain;
+  REQUIRE(stbi_write_jpg_to_func(append, &plain, w, h, 3, p.data(), 95));
+  auto u16 = [&](unsigned v) {
+    return big_endian ? std::string{char(v >> 8), char(v & 0xFF)}
+                      : std::string{char(v & 0xFF), char(v >> 8)};
+  };
+  auto u32 = [&](std::uint32_t v) {
+    return big_endian ? u16(v >> 16) + u16(v & 0xFFFF) : u16(v & 0xFFFF) + u16(v >> 16);
+  };
+  std::string tiff = (big_endian ? "MM" : "II") + u16(42) + u32(8) + u16(1) + u16(0x0112) + u16(3) +
+                     u32(1) + u16(static_cast<unsigned>(orientation)) + u16(0) + u32(0);
+  std::string exif = std::string("Exif\0\0", 6) + tiff;
+  std::string app1 = std::string("\xFF\xE1") + u16be(static_cast<unsigned>(exif.size() + 2)) + exif;
+  return plain.substr(0, 2) + app1 + plain.substr(2);
+}
+
+}  // namespace
+
+TEST_CASE("a JPEG's Exif orientation is applied when it is re-encoded", "[image]") {
+  auto red = [](const decoded& d, int x, int y) {
+    const unsigned char* px = &d.rgb[(static_cast<std::size_t>(y) * d.width + x) * 3];
+    return px[0] > 200 && px[2] < 60;
+  };
+  auto blue = [](const decoded& d, int x, int y) {
+    const unsigned char* px = &d.rgb[(static_cast<std::size_t>(y) * d.width + x) * 3];
+    return px[2] > 200 && px[0] < 60;
+  };
+  for (bool big : {true, false}) {
+    INFO("big endian " << big);
+    // 6: stored lying on its side, shown turned a quarter clockwise: the left (red) goes on top.
+    auto r6 = fit_image(oriented_jpeg(80, 40, 6, big), "image/jpeg");
+    REQUIRE(r6.has_value());
+    CHECK(r6->changed);  // small, but re-encoded upright
+    CHECK(r6->width == 40);
+    CHECK(r6->height == 80);
+    CHECK(r6->original_width == 40);
+    CHECK(r6->original_height == 80);
+    auto d6 = decode(r6->data);
+    REQUIRE(d6.width == 40);
+    CHECK(red(d6, 20, 10));
+    CHECK(blue(d6, 20, 70));
+    // 8: a quarter counter-clockwise: the left (red) goes to the bottom.
+    auto d8 = decode(fit_image(oriented_jpeg(80, 40, 8, big), "image/jpeg")->data);
+    CHECK(d8.width == 40);
+    CHECK(blue(d8, 20, 10));
+    CHECK(red(d8, 20, 70));
+    // 3: upside down: left and right swap, the size stays.
+    auto d3 = decode(fit_image(oriented_jpeg(80, 40, 3, big), "image/jpeg")->data);
+    CHECK(d3.width == 80);
+    CHECK(blue(d3, 10, 20));
+    CHECK(red(d3, 70, 20));
+  }
+  // 1 (upright) changes nothing: the original bytes go through.
+  std::string upright = oriented_jpeg(80, 40, 1, true);
+  auto r1 = fit_image(upright, "image/jpeg");
+  REQUIRE(r1.has_value());
+  CHECK_FALSE(r1->changed);
+  CHECK(r1->data == upright);
+  // A large rotated photo is scaled and turned: the long side ends up vertical.
+  auto big = fit_image(oriented_jpeg(3000, 2000, 6, false), "image/jpeg");
+  REQUIRE(big.has_value());
+  CHECK(big->height > big->width);
+  CHECK(big->height <= 1568);
+  CHECK(big->original_width == 2000);
+  CHECK(big->original_height == 3000);
+  CHECK(decode(big->data).height == big->height);
 }
 
 TEST_CASE("transparency becomes white when an image is re-encoded as JPEG", "[image]") {

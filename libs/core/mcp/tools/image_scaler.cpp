@@ -119,6 +119,112 @@ rgb_image resize(const rgb_image& img, int width, int height) {
   return out;
 }
 
+// Reads a big- or little-endian 16/32-bit value; the caller checked the bounds.
+unsigned read16(std::string_view b, std::size_t at, bool big) {
+  auto u = [&](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(b[i])); };
+  return big ? (u(at) << 8) | u(at + 1) : (u(at + 1) << 8) | u(at);
+}
+
+std::uint32_t read32(std::string_view b, std::size_t at, bool big) {
+  return big ? (read16(b, at, true) << 16) | read16(b, at + 2, true)
+             : (read16(b, at + 2, false) << 16) | read16(b, at, false);
+}
+
+// The Orientation value (1-8) of a JPEG's Exif segment. A transform applied to the decoded pixels
+// replaces it: stb ignores it, and the JPEG we write carries no Exif.
+int orientation_of(std::string_view t) {
+  if (t.size() < 8) return 1;
+  bool big = t.substr(0, 2) == "MM";
+  if (!big && t.substr(0, 2) != "II") return 1;
+  std::uint32_t ifd = read32(t, 4, big);
+  if (ifd > t.size() || t.size() - ifd < 2) return 1;
+  unsigned count = read16(t, ifd, big);
+  for (unsigned i = 0; i < count; ++i) {
+    std::size_t entry = ifd + 2 + std::size_t{i} * 12;
+    if (entry + 12 > t.size()) break;
+    if (read16(t, entry, big) == 0x0112 && read16(t, entry + 2, big) == 3) {
+      unsigned v = read16(t, entry + 8, big);
+      return v >= 1 && v <= 8 ? static_cast<int>(v) : 1;
+    }
+  }
+  return 1;
+}
+
+int jpeg_orientation(std::string_view b) {
+  std::size_t pos = 2;  // after SOI
+  while (pos + 4 <= b.size() && static_cast<unsigned char>(b[pos]) == 0xFF) {
+    unsigned marker = static_cast<unsigned char>(b[pos + 1]);
+    if (marker == 0xDA || marker == 0xD9) break;  // image data: the headers are over
+    std::size_t length = read16(b, pos + 2, true);
+    if (length < 2 || pos + 2 + length > b.size()) break;
+    std::string_view segment = b.substr(pos + 4, length - 2);
+    if (marker == 0xE1 && segment.substr(0, 6) == std::string_view("Exif\0\0", 6)) {
+      return orientation_of(segment.substr(6));
+    }
+    pos += 2 + length;
+  }
+  return 1;
+}
+
+// Orientations 5-8 turn the image a quarter: width and height swap.
+bool quarter_turn(int orientation) {
+  return orientation >= 5;
+}
+
+// The pixels as they are meant to be seen (EXIF orientation 2-8 applied).
+rgb_image apply_orientation(const rgb_image& img, int orientation) {
+  int w = img.width;
+  int h = img.height;
+  rgb_image out;
+  out.width = quarter_turn(orientation) ? h : w;
+  out.height = quarter_turn(orientation) ? w : h;
+  out.owned.resize(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3);
+  const unsigned char* src = img.data();
+  for (int y = 0; y < out.height; ++y) {
+    for (int x = 0; x < out.width; ++x) {
+      // Where the displayed pixel (x, y) is stored.
+      int sx = x;
+      int sy = y;
+      switch (orientation) {
+        case 2:
+          sx = w - 1 - x;
+          break;
+        case 3:
+          sx = w - 1 - x;
+          sy = h - 1 - y;
+          break;
+        case 4:
+          sy = h - 1 - y;
+          break;
+        case 5:
+          sx = y;
+          sy = x;
+          break;
+        case 6:
+          sx = y;
+          sy = h - 1 - x;
+          break;
+        case 7:
+          sx = w - 1 - y;
+          sy = h - 1 - x;
+          break;
+        case 8:
+          sx = w - 1 - y;
+          sy = x;
+          break;
+        default:
+          break;
+      }
+      const unsigned char* p = src + (static_cast<std::size_t>(sy) * w + sx) * 3;
+      unsigned char* q = out.owned.data() + (static_cast<std::size_t>(y) * out.width + x) * 3;
+      q[0] = p[0];
+      q[1] = p[1];
+      q[2] = p[2];
+    }
+  }
+  return out;
+}
+
 // The largest size within the side and pixel limits with the same aspect ratio.
 std::pair<int, int> fitted_size(int width, int height, const image_limits& limits) {
   double scale = std::min(1.0, static_cast<double>(limits.max_side) / std::max(width, height));
@@ -185,12 +291,16 @@ boost::system::result<fitted_image> fit_image(std::string_view bytes, std::strin
   if (!decoded) return decoded.error();
   const rgb_image& full = *decoded;
 
+  // A rotated camera JPEG is re-encoded upright, whatever its size.
+  int orientation = format == image_format::jpeg ? jpeg_orientation(bytes) : 1;
+  bool turn = quarter_turn(orientation);
   fitted_image out;
-  out.original_width = full.width;
-  out.original_height = full.height;
+  out.original_width = turn ? full.height : full.width;
+  out.original_height = turn ? full.width : full.height;
+  // Scaled in the stored orientation (the limits are the same either way), turned afterwards.
   auto [w, h] = fitted_size(full.width, full.height, limits);
   if (w == full.width && h == full.height && bytes.size() <= limits.max_bytes &&
-      passes_unchanged(format)) {
+      passes_unchanged(format) && orientation == 1) {
     out.data = std::string(bytes);
     out.mime_type = format == image_format::jpeg  ? "image/jpeg"
                     : format == image_format::png ? "image/png"
@@ -208,16 +318,17 @@ boost::system::result<fitted_image> fit_image(std::string_view bytes, std::strin
   for (int attempt = 0; attempt < 8; ++attempt) {
     // Same size (a BMP within the limits): encode the decoded pixels as they are.
     rgb_image resized = w == full.width && h == full.height ? rgb_image{} : resize(full, w, h);
-    const rgb_image& scaled = resized.width ? resized : full;
     if (resized.width && resized.owned.empty()) return image_errc::cannot_fit;
+    if (orientation != 1) resized = apply_orientation(resized.width ? resized : full, orientation);
+    const rgb_image& scaled = resized.width ? resized : full;
     for (int q : qualities) {
       std::string jpeg = encode_jpeg(scaled, q);
       if (jpeg.empty()) return image_errc::cannot_fit;
       if (jpeg.size() <= limits.max_bytes) {
         out.data = std::move(jpeg);
         out.mime_type = "image/jpeg";
-        out.width = w;
-        out.height = h;
+        out.width = scaled.width;
+        out.height = scaled.height;
         out.changed = true;
         return out;
       }

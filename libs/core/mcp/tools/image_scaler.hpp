@@ -56,8 +56,9 @@ image_format sniff_image_format(std::string_view bytes) noexcept;
 
 /// Fits `bytes` (declared as `mime_type`) within `limits`. JPEG, PNG and GIF within the limits
 /// are checked by decoding and returned unchanged; anything larger, and BMP, becomes a JPEG
-/// (transparency over white, a GIF's first frame). WebP cannot be decoded: returned unchanged
-/// when within max_bytes, else unsupported_format.
+/// (transparency over white, a GIF's first frame). A JPEG whose Exif orientation turns or
+/// mirrors it is always re-encoded upright (sizes are then those seen). WebP cannot be decoded:
+/// returned unchanged when within max_bytes, else unsupported_format.
 boost::system::result<fitted_image> fit_image(std::string_view bytes, std::string_view mime_type,
                                               const image_limits& limits = {});
 
