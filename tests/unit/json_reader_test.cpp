@@ -1,5 +1,6 @@
 #include "core/meta/json_reader.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -65,4 +66,18 @@ TEST_CASE("every json_errc has a message and the category is named", "[json]") {
     CHECK(ec.message() != "unknown JSON error");
   }
   CHECK(pons::meta::json_category().message(999) == "unknown JSON error");
+}
+
+TEST_CASE("read_json can place the document in a caller's memory resource", "[json_reader]") {
+  boost::json::monotonic_resource arena;
+  auto v = read_json(R"({"entry":[{"id":"1","changes":[]}],"s":"text"})",
+                     boost::json::storage_ptr(&arena));
+  REQUIRE(v.has_value());
+  CHECK(v->storage().get() == &arena);
+  CHECK(v->at("s").as_string() == "text");
+  CHECK(v->at("entry").at(0).at("id").as_string() == "1");
+  // The same limits and errors as without a resource.
+  CHECK(read_json("[[1]]", boost::json::storage_ptr(&arena), json_limits{1024, 1}).error() ==
+        json_errc::too_deep);
+  CHECK(read_json("{", boost::json::storage_ptr(&arena)).error() == json_errc::invalid);
 }

@@ -58,6 +58,12 @@ boost::system::error_code make_error_code(json_errc e) noexcept {
 
 boost::system::result<boost::json::value> read_json(std::string_view text,
                                                     const json_limits& limits) {
+  return read_json(text, {}, limits);
+}
+
+boost::system::result<boost::json::value> read_json(std::string_view text,
+                                                    boost::json::storage_ptr storage,
+                                                    const json_limits& limits) {
   // Check the size before parsing so an oversized body costs nothing.
   if (text.size() > limits.max_bytes) return make_error_code(json_errc::too_large);
 
@@ -68,7 +74,7 @@ boost::system::result<boost::json::value> read_json(std::string_view text,
   options.allow_invalid_utf8 = false;
 
   boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(text, ec, {}, options);
+  boost::json::value value = boost::json::parse(text, ec, std::move(storage), options);
   if (ec == boost::json::error::too_deep) return make_error_code(json_errc::too_deep);
   if (ec || !all_numbers_finite(value)) return make_error_code(json_errc::invalid);
   return value;

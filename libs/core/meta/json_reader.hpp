@@ -35,6 +35,12 @@ struct json_limits {
 boost::system::result<boost::json::value> read_json(std::string_view text,
                                                     const json_limits& limits = {});
 
+/// read_json with the document's memory taken from `storage` (e.g. a monotonic_resource that
+/// outlives the value: one allocation per block instead of one per string, object and array).
+boost::system::result<boost::json::value> read_json(std::string_view text,
+                                                    boost::json::storage_ptr storage,
+                                                    const json_limits& limits = {});
+
 }  // namespace pons::meta
 
 template <>
