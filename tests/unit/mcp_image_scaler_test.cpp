@@ -135,6 +135,8 @@ TEST_CASE("the type comes from the bytes, not from the declared MIME type", "[im
   CHECK(sniff_image_format(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16)) == image_format::webp);
   CHECK(sniff_image_format("%PDF-1.4") == image_format::unknown);
   CHECK(sniff_image_format("") == image_format::unknown);
+  CHECK(sniff_image_format("RIFF") == image_format::unknown);  // too short to say WEBP
+  CHECK(sniff_image_format(std::string("RIFF\0\0\0", 7)) == image_format::unknown);
 }
 
 TEST_CASE("a small GIF passes unchanged, a BMP is always converted to JPEG", "[image]") {
@@ -272,6 +274,20 @@ TEST_CASE("corrupt image data is an error, never a crash", "[image]") {
   auto r = fit_image(png_header_only, "image/png");
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error() == image_errc::corrupt);
+
+  // A chunk claiming more bytes than the file holds is refused before stb reserves them.
+  std::string forged = png(64, 64);
+  std::size_t idat = forged.find("IDAT");
+  REQUIRE(idat != std::string::npos);
+  forged.replace(idat - 4, 4, std::string("\x7f\xff\x00\x00", 4));
+  auto f = fit_image(forged, "image/png");
+  REQUIRE_FALSE(f.has_value());
+  CHECK(f.error() == image_errc::corrupt);
+  // So is a PNG cut before its IEND chunk.
+  std::string cut = png(64, 64);
+  auto c = fit_image(cut.substr(0, cut.size() - 12), "image/png");
+  REQUIRE_FALSE(c.has_value());
+  CHECK(c.error() == image_errc::corrupt);
 
   auto garbage = fit_image("this is not an image at all", "image/jpeg");
   REQUIRE_FALSE(garbage.has_value());

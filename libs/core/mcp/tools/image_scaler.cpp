@@ -166,6 +166,19 @@ int jpeg_orientation(std::string_view b) {
   return 1;
 }
 
+// True when every PNG chunk fits in the bytes. stb reserves a chunk's claimed length before
+// reading it, so one forged length would cost a gigabyte-sized allocation.
+bool png_chunks_fit(std::string_view b) {
+  std::size_t pos = 8;  // after the signature
+  while (pos + 12 <= b.size()) {
+    std::uint32_t length = read32(b, pos, true);
+    if (length > b.size() - pos - 12) return false;
+    if (b.substr(pos + 4, 4) == "IEND") return true;
+    pos += 12 + std::size_t{length};
+  }
+  return false;  // no IEND: truncated
+}
+
 // Orientations 5-8 turn the image a quarter: width and height swap.
 bool quarter_turn(int orientation) {
   return orientation >= 5;
@@ -252,7 +265,9 @@ image_format sniff_image_format(std::string_view bytes) noexcept {
   if (starts_with(bytes, "\x89PNG\r\n\x1A\n")) return image_format::png;
   if (starts_with(bytes, "GIF87a") || starts_with(bytes, "GIF89a")) return image_format::gif;
   if (starts_with(bytes, "BM")) return image_format::bmp;
-  if (starts_with(bytes, "RIFF") && bytes.substr(8, 4) == "WEBP") return image_format::webp;
+  if (bytes.size() >= 12 && starts_with(bytes, "RIFF") && bytes.substr(8, 4) == "WEBP") {
+    return image_format::webp;
+  }
   return image_format::unknown;
 }
 
@@ -273,6 +288,8 @@ boost::system::result<fitted_image> fit_image(std::string_view bytes, std::strin
   if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
     return image_errc::too_many_pixels;
   }
+
+  if (format == image_format::png && !png_chunks_fit(bytes)) return image_errc::corrupt;
 
   // The header alone says how large the decode would be: refuse before allocating.
   int width = 0;

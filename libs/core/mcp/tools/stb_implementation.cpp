@@ -12,6 +12,14 @@
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
 #define STBI_WRITE_NO_STDIO
+// stb_image 2.27 can read decoder state that a malformed JPEG never set (e.g. Huffman tables the
+// file never defines): found by fuzzing (tests/fuzz/fuzz_image.cpp) as a wild read in
+// stbi__jpeg_huff_decode that depends on what the heap held before. Zeroed allocations make that
+// state empty tables, which stb then rejects as corrupt data.
+#include <cstdlib>
+#define STBI_MALLOC(size) std::calloc(1, size)
+#define STBI_REALLOC(p, size) std::realloc(p, size)
+#define STBI_FREE(p) std::free(p)
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_RESIZE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_IMPLEMENTATION
