@@ -353,11 +353,11 @@ TEST_CASE("forward: timeouts, redirects and refused addresses are failed attempt
 }
 
 TEST_CASE("forward: options come from the environment", "[forward]") {
-  std::map<std::string, std::string> env{{"PONS_FORWARD_BACKOFF_SCALE", "0.001"},
-                                         {"PONS_FORWARD_WORKERS", "7"},
-                                         {"PONS_FORWARD_POLL_MS", "bogus"},
-                                         {"PONS_FORWARD_CHANGE_MS", "250"},
-                                         {"PONS_FORWARD_ALLOW_LINK_LOCAL", "1"}};
+  std::map<std::string, std::string> env{
+      {"PONS_FORWARD_BACKOFF_SCALE", "0.001"}, {"PONS_FORWARD_WORKERS", "7"},
+      {"PONS_FORWARD_PER_TARGET", "3"},        {"PONS_FORWARD_CLAIM_BATCH", "5000"},
+      {"PONS_FORWARD_POLL_MS", "bogus"},       {"PONS_FORWARD_CHANGE_MS", "250"},
+      {"PONS_FORWARD_ALLOW_LINK_LOCAL", "1"}};
   auto o = deliverer_options_from_env("x.db", [&](const char* name) -> const char* {
     auto it = env.find(name);
     return it == env.end() ? nullptr : it->second.c_str();
@@ -365,6 +365,8 @@ TEST_CASE("forward: options come from the environment", "[forward]") {
   CHECK(o.database_path == "x.db");
   CHECK(o.backoff.scale == Approx(0.001));
   CHECK(o.workers == 7);
+  CHECK(o.per_target == 3);
+  CHECK(o.claim_batch == 1000);  // clamped
   CHECK(o.poll_interval == deliverer_options{}.poll_interval);
   CHECK(o.change_check_interval == 250ms);
   CHECK(o.allow_link_local);
@@ -385,4 +387,78 @@ TEST_CASE("forward: sign_delivery matches an independent HMAC", "[forward]") {
   CHECK(h.timestamp == "1764079200");
   CHECK(h.signature == pons::forward_test::hmac_sha256_hex(secret, "1764079200." + body));
   CHECK(sign_delivery(secret, body, 1764079201).signature != h.signature);
+}
+
+TEST_CASE("forward: a backlog is claimed in batches, sent per_target at a time, each once",
+          "[forward]") {
+  fixture f;
+  std::atomic<int> sending{0};
+  std::atomic<int> most{0};
+  receiver rx([&](const received&, std::size_t) {
+    const int now = ++sending;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(5ms);
+    --sending;
+    return reply{200};
+  });
+  auto target = f.add(rx.url());
+  constexpr int events = 150;
+  for (int i = 0; i < events; ++i) f.emit("message.inbound.received");
+  auto o = f.options();
+  o.workers = 6;
+  o.per_target = 3;
+  o.claim_batch = 16;
+  deliverer d(o);
+  REQUIRE(d.start().has_value());
+  REQUIRE(rx.wait_for(events, 20s) == events);
+  auto rows = list_deliveries(f.db, {std::nullopt, std::nullopt, 1000}).value();
+  REQUIRE(rows.size() == events);
+  for (const auto& r : rows) REQUIRE(f.wait_state(r.id, "succeeded", 5s));
+  d.stop();
+
+  std::set<std::string> ids;
+  for (const auto& r : rx.requests()) {
+    CHECK(pons::forward_test::signature_valid(target.secret, r));
+    CHECK(ids.insert(r.headers.at("x-pons-delivery-id")).second);  // no delivery twice
+  }
+  CHECK(ids.size() == static_cast<std::size_t>(events));
+  for (const auto& r : rows) {
+    auto detail = get_delivery(f.db, r.id).value();
+    CHECK(detail.attempts.size() == 1);  // every attempt recorded, once
+  }
+  CHECK(most.load() <= 3);
+  // Keep-alive: one connection per worker that served the target, not one per delivery.
+  CHECK(rx.connections() <= 6);
+}
+
+TEST_CASE("forward: stopping records every attempt sent and hands the rest back", "[forward]") {
+  fixture f;
+  receiver rx([](const received&, std::size_t) { return reply{200, 30ms}; });
+  f.add(rx.url());
+  constexpr int events = 60;
+  for (int i = 0; i < events; ++i) f.emit("message.inbound.received");
+  auto o = f.options();
+  o.workers = 4;
+  o.per_target = 2;
+  o.claim_batch = 32;
+  {
+    deliverer d(o);
+    REQUIRE(d.start().has_value());
+    REQUIRE(rx.wait_for(6, 10s) >= 6);
+    d.stop();
+  }
+  std::map<std::string, int> sent;
+  for (const auto& r : rx.requests()) ++sent[r.headers.at("x-pons-delivery-id")];
+  REQUIRE(sent.size() < static_cast<std::size_t>(events));  // stopped mid-backlog
+  for (const auto& r : list_deliveries(f.db, {std::nullopt, std::nullopt, 1000}).value()) {
+    auto detail = get_delivery(f.db, r.id).value();
+    const auto it = sent.find(std::to_string(r.id));
+    const int times = it == sent.end() ? 0 : it->second;
+    INFO("delivery " << r.id);
+    CHECK(times <= 1);
+    CHECK(detail.attempts.size() == static_cast<std::size_t>(times));
+    CHECK(r.state == (times == 1 ? "succeeded" : "pending"));  // none left 'delivering'
+  }
 }

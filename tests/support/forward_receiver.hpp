@@ -105,6 +105,12 @@ class receiver {
     return requests_;
   }
 
+  /// How many TCP connections were accepted so far (to observe keep-alive reuse).
+  std::size_t connections() const {
+    std::lock_guard lock(mu_);
+    return sockets_.size();
+  }
+
   /// Waits until at least `n` requests arrived or `timeout` passed; returns the count.
   std::size_t wait_for(std::size_t n, std::chrono::milliseconds timeout) const {
     std::unique_lock lock(mu_);

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/forward/dispatch_queue.hpp"
 #include "core/forward/url_policy.hpp"
 #include "core/http/client.hpp"
 #include "core/meta/signature.hpp"
@@ -114,6 +115,12 @@ deliverer_options deliverer_options_from_env(
   std::size_t workers = o.workers;
   parse_number(getenv("PONS_FORWARD_WORKERS"), workers);
   o.workers = std::clamp<std::size_t>(workers, 1, 64);
+  int per_target = o.per_target;
+  parse_number(getenv("PONS_FORWARD_PER_TARGET"), per_target);
+  o.per_target = std::clamp(per_target, 1, 64);
+  int claim_batch = o.claim_batch;
+  parse_number(getenv("PONS_FORWARD_CLAIM_BATCH"), claim_batch);
+  o.claim_batch = std::clamp(claim_batch, 1, 1000);
   long long poll_ms = o.poll_interval.count();
   parse_number(getenv("PONS_FORWARD_POLL_MS"), poll_ms);
   o.poll_interval = std::chrono::milliseconds(std::clamp<long long>(poll_ms, 5, 60000));
@@ -139,7 +146,7 @@ signed_headers sign_delivery(std::string_view secret, std::string_view body,
 }
 
 struct deliverer::impl {
-  explicit impl(deliverer_options o) : options(std::move(o)) {
+  explicit impl(deliverer_options o) : options(std::move(o)), work(options.per_target) {
     if (!options.log) {
       options.log = [](std::string_view line) {
         std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
@@ -147,22 +154,29 @@ struct deliverer::impl {
     }
     options.workers = std::max<std::size_t>(options.workers, 1);
     options.per_target = std::max(options.per_target, 1);
+    options.claim_batch = std::max(options.claim_batch, 1);
     options.change_check_interval =
         std::max(options.change_check_interval, std::chrono::milliseconds(1));
+    // Enough held work for every worker to serve a different target with a full batch.
+    max_held = static_cast<std::size_t>(options.claim_batch) * options.workers;
   }
 
   deliverer_options options;
+  std::size_t max_held = 0;
   std::mutex mu;
-  std::condition_variable dispatcher_cv;  // new work, a finished attempt, or stop
-  std::condition_variable worker_cv;      // a job queued, or stop
-  std::deque<delivery_job> queue;
-  std::size_t busy = 0;  // jobs queued or being sent
+  std::condition_variable dispatcher_cv;   // an attempt recorded, new work, or stop
+  std::condition_variable worker_cv;       // a job queued, a send slot freed, or stop
+  std::condition_variable recorder_cv;     // an attempt finished, or the workers stopped
+  dispatch_queue work;                     // claimed and not yet recorded
+  std::vector<finished_attempt> finished;  // sent, waiting for the recorder
   bool stopping = false;
+  bool workers_done = false;
   bool woken = false;
   bool running = false;
   std::optional<store::database> dispatcher_db;
-  std::vector<store::database> worker_dbs;
+  std::optional<store::database> recorder_db;
   std::thread dispatcher;
+  std::thread recorder;
   std::vector<std::thread> workers;
 
   void log(std::string_view line) { options.log(line); }
@@ -182,38 +196,38 @@ struct deliverer::impl {
     std::optional<std::int64_t> seen_version;
     std::unique_lock lock(mu);
     while (!stopping) {
-      const std::size_t free = options.workers - busy;
+      const std::size_t room = max_held - std::min(max_held, work.held());
       std::size_t claimed = 0;
-      if (free > 0) {
+      if (room > 0) {
         lock.unlock();
         claim_limits limits;
-        limits.max_jobs = free;
-        limits.per_target = options.per_target;
+        limits.max_jobs = room;
+        limits.per_target = options.claim_batch;
         auto jobs = claim_due(db, clock::now(), limits);
         lock.lock();
         if (!jobs) {
           log(fmt::format("forward event=claim_failed error=\"{}\"", jobs.error().message()));
         } else {
           claimed = jobs->size();
-          busy += claimed;
-          for (auto& j : *jobs) queue.push_back(std::move(j));
-          if (claimed > 0) worker_cv.notify_all();
+          // A row whose lease ran out while it waited here is claimed again (its lease renewed)
+          // but not queued twice.
+          if (work.add(std::move(*jobs)) > 0) worker_cv.notify_all();
         }
       }
       if (stopping) break;
-      if (claimed > 0 && claimed == free) continue;  // there may be more right away
+      if (claimed > 0 && claimed == room) continue;  // there may be more right away
 
-      // Sleep until the next delivery is due, a poll interval passes, an attempt finishes, or
+      // Sleep until the next delivery is due, a poll interval passes, attempts are recorded, or
       // someone calls notify() (this process committed new outbox rows). Work written by another
       // process (pons-mcp's outbound events) shows as a new data_version, checked every
       // change_check_interval; it only leads to a claim when something is due.
       auto deadline = clock::now() + options.poll_interval;
       lock.unlock();
       changed_elsewhere(db, seen_version);
-      auto next = free > 0 ? next_due(db) : result<std::optional<store::time_point>>{};
+      auto next = room > 0 ? next_due(db) : result<std::optional<store::time_point>>{};
       lock.lock();
       // Only a future due time shortens the sleep: a past one is work held back by the
-      // per-target limit, which a finishing attempt wakes us for.
+      // per-target limit, which recorded attempts wake us for.
       if (next && *next && **next > clock::now() &&
           **next + std::chrono::milliseconds(1) < deadline) {
         deadline = **next + std::chrono::milliseconds(1);
@@ -224,7 +238,7 @@ struct deliverer::impl {
         if (left.count() <= 0) break;
         dispatcher_cv.wait_for(lock, std::min(left, options.change_check_interval),
                                [&] { return stopping || woken; });
-        if (stopping || woken || busy >= options.workers) continue;
+        if (stopping || woken || work.held() >= max_held) continue;
         lock.unlock();
         bool due_now = false;
         if (changed_elsewhere(db, seen_version)) {
@@ -241,19 +255,18 @@ struct deliverer::impl {
       woken = false;
     }
     // Claimed work no worker has started goes back to the table, due at once.
-    std::vector<std::int64_t> unsent;
-    for (const auto& j : queue) unsent.push_back(j.delivery_id);
-    queue.clear();
+    auto unsent = work.drain_waiting();
     lock.unlock();
     if (auto r = release_claims(db, unsent, clock::now()); !r) {
       log(fmt::format("forward event=release_failed error=\"{}\"", r.error().message()));
     }
   }
 
-  http::client& client_for(
-      std::map<std::int64_t, std::pair<std::chrono::milliseconds, std::unique_ptr<http::client>>>&
-          cache,
-      const delivery_job& job) {
+  using client_cache =
+      std::map<std::int64_t, std::pair<std::chrono::milliseconds, std::unique_ptr<http::client>>>;
+
+  // One keep-alive client per target and worker, so consecutive deliveries reuse a connection.
+  http::client& client_for(client_cache& cache, const delivery_job& job) {
     auto& slot = cache[job.target_id];
     if (!slot.second || slot.first != job.timeout) {
       slot = {job.timeout, make_client(job.timeout, options.allow_link_local, options.ca_file)};
@@ -261,50 +274,70 @@ struct deliverer::impl {
     return *slot.second;
   }
 
-  void run_worker(store::database& db) {
-    std::map<std::int64_t, std::pair<std::chrono::milliseconds, std::unique_ptr<http::client>>>
-        clients;
+  void run_worker() {
+    client_cache clients;
     std::mt19937_64 rng{std::random_device{}()};
     std::uniform_real_distribution<double> draw(0.0, 1.0);
     for (;;) {
-      delivery_job job;
+      std::optional<delivery_job> job;
       {
         std::unique_lock lock(mu);
-        worker_cv.wait(lock, [&] { return stopping || !queue.empty(); });
-        if (stopping) return;  // the dispatcher hands queued work back
-        job = std::move(queue.front());
-        queue.pop_front();
+        worker_cv.wait(lock, [&] {
+          if (stopping) return true;  // the dispatcher hands waiting work back
+          job = work.take();
+          return job.has_value();
+        });
+        if (!job) return;
       }
-      auto outcome = send_with(client_for(clients, job), job);
-      if (!outcome.status_code) clients.erase(job.target_id);  // start clean after a failure
+      auto outcome = send_with(client_for(clients, *job), *job);
+      if (!outcome.status_code) clients.erase(job->target_id);  // start clean after a failure
       const bool ok = is_success(outcome);
-      const auto delay = backoff_delay(options.backoff, job.round_attempt, draw(rng));
+      const auto delay = backoff_delay(options.backoff, job->round_attempt, draw(rng));
       const char* verdict =
-          ok ? "delivered" : (job.round_attempt >= job.max_attempts ? "dead" : "retry");
+          ok ? "delivered" : (job->round_attempt >= job->max_attempts ? "dead" : "retry");
       log(fmt::format(
           "forward event=attempt delivery={} target={} event_id={} attempt={} status={} "
           "duration_ms={} outcome={}{}{}",
-          job.delivery_id, job.target_id, job.event_id, job.attempt,
+          job->delivery_id, job->target_id, job->event_id, job->attempt,
           outcome.status_code ? std::to_string(*outcome.status_code) : std::string("-"),
           outcome.duration.count(), verdict,
           std::string_view(verdict) == "retry" ? fmt::format(" retry_in_ms={}", delay.count())
                                                : std::string(),
           outcome.error.empty() ? std::string() : fmt::format(" error=\"{}\"", outcome.error)));
-      // A busy database must not lose the result: retry, then leave it to the lease (the
-      // delivery is sent again later, which receivers dedupe on X-Pons-Delivery-Id).
+      {
+        std::lock_guard lock(mu);
+        work.sent(job->target_id);
+        finished.push_back({std::move(*job), std::move(outcome), delay});
+      }
+      worker_cv.notify_one();  // the target has a free send slot again
+      recorder_cv.notify_one();
+    }
+  }
+
+  // Records finished attempts in groups: everything that finished while the last group was being
+  // committed goes into the next transaction, so one fsync covers many attempts.
+  void run_recorder() {
+    auto& db = *recorder_db;
+    std::unique_lock lock(mu);
+    for (;;) {
+      recorder_cv.wait(lock, [&] { return workers_done || !finished.empty(); });
+      if (finished.empty()) return;  // workers_done and nothing left
+      std::vector<finished_attempt> group;
+      group.swap(finished);
+      lock.unlock();
+      // A busy database must not lose the results: retry, then leave them to the lease (the
+      // deliveries are sent again later, which receivers dedupe on X-Pons-Delivery-Id).
       for (int i = 0; i < record_retries; ++i) {
-        auto r = record_attempt(db, job, outcome, clock::now(), delay);
+        auto r = record_attempts(db, group, clock::now());
         if (r) break;
-        log(fmt::format("forward event=record_failed delivery={} error=\"{}\"", job.delivery_id,
+        log(fmt::format("forward event=record_failed deliveries={} error=\"{}\"", group.size(),
                         r.error().message()));
         if (!store::is_retryable(r.error())) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
-      {
-        std::lock_guard lock(mu);
-        --busy;
-        woken = true;
-      }
+      lock.lock();
+      for (const auto& f : group) work.recorded(f.job.delivery_id);
+      woken = true;
       dispatcher_cv.notify_one();
     }
   }
@@ -324,18 +357,17 @@ result<void> deliverer::start() {
   oo.migrate = false;  // the service migrated on start; these are extra connections
   auto db = store::database::open(s.options.database_path, oo);
   if (!db) return db.error();
+  auto rec = store::database::open(s.options.database_path, oo);
+  if (!rec) return rec.error();
   s.dispatcher_db.emplace(std::move(*db));
-  s.worker_dbs.clear();
-  for (std::size_t i = 0; i < s.options.workers; ++i) {
-    auto w = store::database::open(s.options.database_path, oo);
-    if (!w) return w.error();
-    s.worker_dbs.push_back(std::move(*w));
-  }
+  s.recorder_db.emplace(std::move(*rec));
   s.stopping = false;
+  s.workers_done = false;
   s.woken = false;
-  s.busy = 0;
   s.running = true;
-  for (auto& w : s.worker_dbs) s.workers.emplace_back([&s, &w] { s.run_worker(w); });
+  for (std::size_t i = 0; i < s.options.workers; ++i)
+    s.workers.emplace_back([&s] { s.run_worker(); });
+  s.recorder = std::thread([&s] { s.run_recorder(); });
   s.dispatcher = std::thread([&s] { s.run_dispatcher(); });
   return {};
 }
@@ -351,8 +383,15 @@ void deliverer::stop() {
   s.worker_cv.notify_all();
   for (auto& t : s.workers) t.join();
   s.workers.clear();
+  {
+    // Every attempt sent is recorded before the recorder ends.
+    std::lock_guard lock(s.mu);
+    s.workers_done = true;
+  }
+  s.recorder_cv.notify_all();
+  s.recorder.join();
   s.dispatcher.join();
-  s.worker_dbs.clear();
+  s.recorder_db.reset();
   s.dispatcher_db.reset();
   s.running = false;
 }

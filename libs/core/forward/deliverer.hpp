@@ -1,6 +1,10 @@
 #pragma once
 // The forwarding deliverer: a background worker (run inside pons-webhook) that POSTs due
 // deliveries to their targets, signed, with bounded concurrency, and records every attempt.
+// Threads: a dispatcher claims due deliveries in batches, workers send them (keep-alive
+// connection per target and worker), and a recorder writes the finished attempts in groups.
+// An attempt counts only once recorded: a crash before that leaves the lease to expire and the
+// delivery is sent again (at-least-once).
 // All state lives in the database, so a restart picks up where the last run stopped.
 
 #include <chrono>
@@ -19,8 +23,11 @@ namespace pons::forward {
 /// How the deliverer runs.
 struct deliverer_options {
   std::string database_path;  // the Pons database; the deliverer opens its own connections
-  std::size_t workers = 4;    // requests in flight at most, across all targets
-  int per_target = 2;         // requests in flight at most per target (a slow one stays contained)
+  std::size_t workers = 16;   // requests in flight at most, across all targets
+  int per_target = 8;         // requests in flight at most per target (a slow one stays contained)
+  // Deliveries claimed ahead per target (one transaction claims up to this many; they are sent
+  // at most per_target at a time). Results are recorded in groups, one transaction each.
+  int claim_batch = 64;
   std::chrono::milliseconds poll_interval{1000};  // how often to look for work regardless
   // How often to check PRAGMA data_version for commits by other connections (another process's
   // outbox rows); cheap, and a claim follows only when something is due.
@@ -32,8 +39,8 @@ struct deliverer_options {
   std::function<void(std::string_view line)> log;
 };
 
-/// Reads PONS_FORWARD_BACKOFF_SCALE, PONS_FORWARD_WORKERS, PONS_FORWARD_POLL_MS,
-/// PONS_FORWARD_CHANGE_MS, PONS_FORWARD_ALLOW_LINK_LOCAL and PONS_FORWARD_CA_FILE through `getenv`
+/// Reads PONS_FORWARD_BACKOFF_SCALE, PONS_FORWARD_WORKERS, PONS_FORWARD_PER_TARGET,
+/// PONS_FORWARD_CLAIM_BATCH, PONS_FORWARD_POLL_MS, PONS_FORWARD_CHANGE_MS, PONS_FORWARD_ALLOW_LINK_LOCAL and PONS_FORWARD_CA_FILE through `getenv`
 /// over the defaults.
 /// Unparsable values keep the default.
 deliverer_options deliverer_options_from_env(std::string database_path,

@@ -136,11 +136,12 @@ result<std::optional<store::time_point>> next_due(store::database& db) {
   return store::parse_timestamp(st->column_text(0));
 }
 
-result<void> record_attempt(store::database& db, const delivery_job& job,
-                            const attempt_outcome& outcome, store::time_point now,
-                            std::chrono::milliseconds retry_delay) {
-  auto tx = store::transaction::begin(db);
-  if (!tx) return tx.error();
+namespace {
+
+// Records one attempt inside the caller's open transaction.
+result<void> record_in_transaction(store::database& db, const delivery_job& job,
+                                   const attempt_outcome& outcome, store::time_point now,
+                                   std::chrono::milliseconds retry_delay) {
   const auto ts = store::format_timestamp(now);
   {
     // The target (and with it the delivery) may have been removed while we were sending.
@@ -186,6 +187,30 @@ result<void> record_attempt(store::database& db, const delivery_job& job,
     if (!st) return st.error();
     st->bind_all(job.target_id, ts);
     if (auto r = st->run(); !r) return r.error();
+  }
+  return {};
+}
+
+}  // namespace
+
+result<void> record_attempt(store::database& db, const delivery_job& job,
+                            const attempt_outcome& outcome, store::time_point now,
+                            std::chrono::milliseconds retry_delay) {
+  auto tx = store::transaction::begin(db);
+  if (!tx) return tx.error();
+  if (auto r = record_in_transaction(db, job, outcome, now, retry_delay); !r) return r.error();
+  return tx->commit();
+}
+
+result<void> record_attempts(store::database& db, const std::vector<finished_attempt>& attempts,
+                             store::time_point now) {
+  if (attempts.empty()) return {};
+  auto tx = store::transaction::begin(db);
+  if (!tx) return tx.error();
+  for (const auto& a : attempts) {
+    if (auto r = record_in_transaction(db, a.job, a.outcome, now, a.retry_delay); !r) {
+      return r.error();
+    }
   }
   return tx->commit();
 }

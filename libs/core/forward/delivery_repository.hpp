@@ -37,15 +37,15 @@ struct delivery_job {
 
 /// How claim_due picks work.
 struct claim_limits {
-  std::size_t max_jobs = 8;  // free worker slots
-  int per_target = 2;  // in-flight deliveries allowed per target (slow targets stay contained)
+  std::size_t max_jobs = 8;  // claim at most this many in all
+  int per_target = 2;        // leased (claimed, not yet recorded) deliveries allowed per target
   std::chrono::milliseconds lease_margin{30000};  // added to the target timeout for the lease
 };
 
 /// Claims due deliveries (pending or with an expired lease, next_attempt_at <= now, target
-/// enabled), oldest first, at most limits.per_target in flight per target. Claimed rows become
-/// 'delivering' with next_attempt_at = now + timeout + lease_margin, so a crash mid-send only
-/// delays them. Opens its own write transaction.
+/// enabled), oldest first, at most limits.per_target leased per target, all in one transaction.
+/// Claimed rows become 'delivering' with next_attempt_at = now + timeout + lease_margin, so a crash
+/// mid-send only delays them. Opens its own write transaction.
 result<std::vector<delivery_job>> claim_due(store::database& db, store::time_point now,
                                             const claim_limits& limits);
 
@@ -71,6 +71,18 @@ struct attempt_outcome {
 result<void> record_attempt(store::database& db, const delivery_job& job,
                             const attempt_outcome& outcome, store::time_point now,
                             std::chrono::milliseconds retry_delay);
+
+/// One finished attempt waiting to be recorded.
+struct finished_attempt {
+  delivery_job job;
+  attempt_outcome outcome;
+  std::chrono::milliseconds retry_delay{0};  // when it failed and is not dead: wait this long
+};
+
+/// Records several attempts as record_attempt does, all in one transaction (one fsync): either
+/// all are recorded or none. Deliveries removed meanwhile are skipped.
+result<void> record_attempts(store::database& db, const std::vector<finished_attempt>& attempts,
+                             store::time_point now);
 
 /// True when `status_code` counts as delivered: exactly 200.
 inline bool is_success(const attempt_outcome& o) {

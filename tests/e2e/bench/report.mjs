@@ -42,7 +42,7 @@ const checks = {
   },
   forward(r) {
     const problems = [];
-    const expected = (r.burst?.events ?? 0) + (r.paced?.events ?? 0);
+    const expected = (r.burst?.events ?? 0) + (r.paced?.events ?? 0) + (r.backlog?.events ?? 0);
     if (!(expected > 0) || r.events !== expected) problems.push(`events ${r.events}, expected ${expected}`);
     if (r.received !== r.events) problems.push(`received ${r.received} of ${r.events}`);
     for (const k of ['missing', 'duplicates', 'bad_signatures', 'unexpected', 'webhooks_not_200']) {
@@ -87,6 +87,11 @@ function table(report) {
       `${int(burst.deliveries_per_s)} deliveries/s, p50 ${f(burst.latency_ms.p50)} ms, p99 ${f(burst.latency_ms.p99)} ms`]);
     rows.push(['forward', `paced at ${paced.rate_per_s}/s`,
       `p50 ${f(paced.latency_ms.p50)} ms, p99 ${f(paced.latency_ms.p99)} ms, max ${f(paced.latency_ms.max)} ms`]);
+    const backlog = b.forward.backlog;
+    if (backlog) {
+      rows.push(['forward', `backlog of ${int(backlog.events)} events`,
+        `${int(backlog.deliveries_per_s)} deliveries/s (${int(backlog.drained_after_release)} drained in ${f(backlog.drain_seconds, 2)} s)`]);
+    }
   }
   if (b.crash) {
     rows.push(['crash', `${b.crash.cycles} SIGKILL/restart cycles`,

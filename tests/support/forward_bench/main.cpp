@@ -16,6 +16,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -43,6 +44,7 @@ struct options {
   int connections = 8;    // burst senders
   int paced = 100;        // paced events
   double rate = 20;       // paced events per second
+  int backlog = 2000;     // events ingested while the receiver holds every request, then drained
   std::string json_path;  // where to write the figures, if anywhere
   std::string log_path;   // where to copy pons-webhook's stderr, if anywhere
 };
@@ -50,7 +52,7 @@ struct options {
 int usage() {
   std::fprintf(stderr,
                "usage: pons-forward-bench [--events N] [--connections C] [--paced M] [--rate R] "
-               "[--json FILE] [--log FILE]\n");
+               "[--backlog B] [--json FILE] [--log FILE]\n");
   return 2;
 }
 
@@ -145,6 +147,8 @@ int main(int argc, char** argv) {
       o.paced = std::atoi(v);
     } else if (a == "--rate" && (v = next())) {
       o.rate = std::max(0.1, std::atof(v));
+    } else if (a == "--backlog" && (v = next())) {
+      o.backlog = std::atoi(v);
     } else if (a == "--json" && (v = next())) {
       o.json_path = v;
     } else if (a == "--log" && (v = next())) {
@@ -153,19 +157,30 @@ int main(int argc, char** argv) {
       return usage();
     }
   }
-  if (o.events < 0 || o.paced < 0) return usage();
-  const int total = o.events + o.paced;
+  if (o.events < 0 || o.paced < 0 || o.backlog < 0) return usage();
+  const int total = o.events + o.paced + o.backlog;
+  const int backlog_from = o.events + o.paced;
 
   // The receiver checks every signature with the target's secret, known once the target exists.
   std::mutex secret_mu;
   std::string secret;
+  // While `holding`, every request waits for its answer: the deliverer's in-flight requests
+  // stall and the rest of its work piles up as a backlog (phase 3).
+  std::mutex hold_mu;
+  std::condition_variable hold_cv;
+  bool holding = false;
   fwd::receiver rx([&](const fwd::received& r, std::size_t) {
+    {
+      std::unique_lock lock(hold_mu);
+      hold_cv.wait(lock, [&] { return !holding; });
+    }
     std::lock_guard lock(secret_mu);
     return fwd::reply{fwd::signature_valid(secret, r) ? 200 : 401};
   });
 
   auto env = pons::test::default_webhook_env();
-  for (const char* name : {"PONS_FORWARD_POLL_MS", "PONS_FORWARD_WORKERS"}) {
+  for (const char* name : {"PONS_FORWARD_POLL_MS", "PONS_FORWARD_WORKERS",
+                           "PONS_FORWARD_PER_TARGET", "PONS_FORWARD_CLAIM_BATCH"}) {
     if (const char* v = std::getenv(name)) env.push_back(std::string(name) + "=" + v);
   }
   pons::test::webhook_process svc(env, {"--no-media"});
@@ -220,6 +235,29 @@ int main(int argc, char** argv) {
                                                     std::chrono::duration<double>(k / o.rate)));
     send_events(svc.port(), o.events + k, o.events + k + 1, 1, sent, bodies);
   }
+  rx.wait_for(static_cast<std::size_t>(backlog_from), wait_limit);
+
+  // 3. Backlog: ingest while the receiver holds its answers, then let go and time the drain. This
+  // is the deliverer's own rate for one target, not bounded by how fast ingest writes.
+  {
+    std::lock_guard lock(hold_mu);
+    holding = true;
+  }
+  {
+    std::vector<std::thread> senders;
+    const int c = std::min(o.connections, std::max(1, o.backlog));
+    for (int t = 0; t < c; ++t) {
+      senders.emplace_back(
+          [&, t] { send_events(svc.port(), backlog_from + t, total, c, sent, bodies); });
+    }
+    for (auto& s : senders) s.join();
+  }
+  const auto released = steady::now();
+  {
+    std::lock_guard lock(hold_mu);
+    holding = false;
+  }
+  hold_cv.notify_all();
   rx.wait_for(static_cast<std::size_t>(total), wait_limit);
   std::this_thread::sleep_for(500ms);  // a late duplicate would arrive now
   const auto requests = rx.requests();
@@ -247,6 +285,8 @@ int main(int argc, char** argv) {
   std::size_t missing = 0, duplicates = 0, refused = 0;
   std::vector<double> burst_ms, paced_ms;
   steady::time_point burst_last_delivery = burst_start;
+  steady::time_point backlog_last_delivery = released;
+  std::size_t drained = 0;  // backlog deliveries that arrived after the release
   for (int i = 0; i < total; ++i) {
     if (sent[static_cast<std::size_t>(i)].status != 200) ++refused;
     auto it = arrivals.find(i);
@@ -260,8 +300,11 @@ int main(int argc, char** argv) {
     if (i < o.events) {
       burst_ms.push_back(ms);
       burst_last_delivery = std::max(burst_last_delivery, first);
-    } else {
+    } else if (i < backlog_from) {
       paced_ms.push_back(ms);
+    } else if (first >= released) {
+      ++drained;
+      backlog_last_delivery = std::max(backlog_last_delivery, first);
     }
   }
   std::int64_t succeeded =
@@ -274,6 +317,8 @@ int main(int argc, char** argv) {
   const double deliver_s = std::chrono::duration<double>(burst_last_delivery - burst_start).count();
   const double ingest_rate = ingest_s > 0 ? o.events / ingest_s : 0;
   const double delivery_rate = deliver_s > 0 ? o.events / deliver_s : 0;
+  const double drain_s = std::chrono::duration<double>(backlog_last_delivery - released).count();
+  const double drain_rate = drain_s > 0 ? static_cast<double>(drained) / drain_s : 0;
   const auto burst = summarise(burst_ms);
   const auto paced = summarise(paced_ms);
 
@@ -287,6 +332,10 @@ int main(int argc, char** argv) {
       "paced: %d events at %.1f/s: latency ingest->delivered p50 %.1f ms, p99 %.1f ms, "
       "max %.1f ms\n",
       o.paced, o.rate, paced.p50, paced.p99, paced.max);
+  std::printf(
+      "backlog: %d events ingested while the receiver held its answers; %zu delivered after the "
+      "release in %.2f s: %.0f deliveries/s\n",
+      o.backlog, drained, drain_s, drain_rate);
   std::printf(
       "check: %zu requests received, %zu missing, %zu duplicates, %zu bad signatures, "
       "%zu unexpected, %zu webhooks not answered 200, %lld of %d deliveries succeeded "
@@ -319,7 +368,12 @@ int main(int argc, char** argv) {
           {"deliver_seconds", r2(deliver_s)},
           {"deliveries_per_s", r2(delivery_rate)},
           {"latency_ms", to_json(burst)}}},
-        {"paced", {{"events", o.paced}, {"rate_per_s", o.rate}, {"latency_ms", to_json(paced)}}}};
+        {"paced", {{"events", o.paced}, {"rate_per_s", o.rate}, {"latency_ms", to_json(paced)}}},
+        {"backlog",
+         {{"events", o.backlog},
+          {"drained_after_release", drained},
+          {"drain_seconds", r2(drain_s)},
+          {"deliveries_per_s", r2(drain_rate)}}}};
     std::ofstream out(o.json_path, std::ios::trunc);
     out << boost::json::serialize(j) << '\n';
     if (!out) {
