@@ -40,9 +40,9 @@ struct deliverer_options {
 };
 
 /// Reads PONS_FORWARD_BACKOFF_SCALE, PONS_FORWARD_WORKERS, PONS_FORWARD_PER_TARGET,
-/// PONS_FORWARD_CLAIM_BATCH, PONS_FORWARD_POLL_MS, PONS_FORWARD_CHANGE_MS, PONS_FORWARD_ALLOW_LINK_LOCAL and PONS_FORWARD_CA_FILE through `getenv`
-/// over the defaults.
-/// Unparsable values keep the default.
+/// PONS_FORWARD_CLAIM_BATCH, PONS_FORWARD_POLL_MS, PONS_FORWARD_CHANGE_MS,
+/// PONS_FORWARD_ALLOW_LINK_LOCAL and PONS_FORWARD_CA_FILE through `getenv` over the defaults.
+/// Unparsable values keep the default; numbers are clamped to their documented ranges.
 deliverer_options deliverer_options_from_env(std::string database_path,
                                              const std::function<const char*(const char*)>& getenv);
 
