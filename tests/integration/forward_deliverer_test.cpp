@@ -1,9 +1,15 @@
 // The forwarding deliverer against a real HTTP receiver on loopback and a real database file.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <csignal>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -460,5 +466,72 @@ TEST_CASE("forward: stopping records every attempt sent and hands the rest back"
     CHECK(times <= 1);
     CHECK(detail.attempts.size() == static_cast<std::size_t>(times));
     CHECK(r.state == (times == 1 ? "succeeded" : "pending"));  // none left 'delivering'
+  }
+}
+
+TEST_CASE("forward: a process killed between sending and recording redelivers after the lease",
+          "[forward]") {
+  fixture f;
+  // The first three requests are held (their answers never reach the killed process); later
+  // ones are answered at once.
+  std::mutex hold_mu;
+  std::condition_variable hold_cv;
+  bool released = false;
+  receiver rx([&](const received&, std::size_t index) {
+    if (index < 3) {
+      std::unique_lock lock(hold_mu);
+      hold_cv.wait(lock, [&] { return released; });
+    }
+    return reply{200};
+  });
+  f.add(rx.url(), {}, 8, 2s);
+  for (int i = 0; i < 3; ++i) f.emit("message.inbound.received");
+  auto o = f.options();
+  o.lease_margin = 300ms;  // lease = the 2 s timeout + 0.3 s
+
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // The process that dies: it claims and sends, and is killed before any answer arrives.
+    deliverer first(o);
+    if (!first.start()) ::_exit(1);
+    for (;;) ::pause();
+  }
+  const bool all_sent = rx.wait_for(3, 10s) == 3;
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  {
+    std::lock_guard lock(hold_mu);
+    released = true;
+  }
+  hold_cv.notify_all();
+  REQUIRE(all_sent);
+
+  auto rows = list_deliveries(f.db, {}).value();
+  REQUIRE(rows.size() == 3);
+  for (const auto& r : rows) {
+    CHECK(r.state == "delivering");  // claimed, sent, but nothing recorded: not done
+    CHECK(get_delivery(f.db, r.id)->attempts.empty());
+  }
+
+  deliverer second(o);
+  REQUIRE(second.start().has_value());
+  REQUIRE(rx.wait_for(6, 10s) == 6);
+  for (const auto& r : rows) REQUIRE(f.wait_state(r.id, "succeeded", 5s));
+  second.stop();
+
+  std::map<std::string, std::vector<received>> by_delivery;
+  for (const auto& r : rx.requests()) by_delivery[r.headers.at("x-pons-delivery-id")].push_back(r);
+  REQUIRE(by_delivery.size() == 3);
+  for (const auto& [id, reqs] : by_delivery) {
+    INFO("delivery " << id);
+    REQUIRE(reqs.size() == 2);  // once by the killed process, once after its lease
+    CHECK(reqs[0].headers.at("x-pons-attempt") == "1");
+    CHECK(reqs[1].headers.at("x-pons-attempt") == "1");  // the first was never recorded
+    CHECK(reqs[1].at - reqs[0].at >= 1800ms);            // not before the lease ran out
+    auto detail = get_delivery(f.db, std::stoll(id)).value();
+    CHECK(detail.attempts.size() == 1);
+    CHECK(detail.attempts[0].status_code == 200);
   }
 }

@@ -203,6 +203,7 @@ struct deliverer::impl {
         claim_limits limits;
         limits.max_jobs = room;
         limits.per_target = options.claim_batch;
+        limits.lease_margin = options.lease_margin;
         auto jobs = claim_due(db, clock::now(), limits);
         lock.lock();
         if (!jobs) {

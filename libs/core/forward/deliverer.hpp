@@ -28,6 +28,9 @@ struct deliverer_options {
   // Deliveries claimed ahead per target (one transaction claims up to this many; they are sent
   // at most per_target at a time). Results are recorded in groups, one transaction each.
   int claim_batch = 64;
+  // Added to the target's timeout for a claim's lease: how long after a crash its claimed
+  // deliveries wait before they are sent again.
+  std::chrono::milliseconds lease_margin{30000};
   std::chrono::milliseconds poll_interval{1000};  // how often to look for work regardless
   // How often to check PRAGMA data_version for commits by other connections (another process's
   // outbox rows); cheap, and a claim follows only when something is due.
