@@ -7,6 +7,7 @@
 #include "core/forward/outbox.hpp"
 #include "core/forward/target_repository.hpp"
 #include "core/store/database.hpp"
+#include "unit/forward_test_util.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::forward;
@@ -19,20 +20,11 @@ namespace {
 const pons::store::time_point t0 = std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 9h;
 
 std::int64_t add(database& db, std::string url, int max_attempts) {
-  target_spec spec;
-  spec.url = std::move(url);
-  spec.max_attempts = max_attempts;
-  spec.timeout = 10s;
-  auto r = add_target(db, spec, t0);
-  REQUIRE(r.has_value());
-  return r->value.id;
+  return test::add_test_target(db, std::move(url), max_attempts, t0);
 }
 
 void enqueue(database& db, int n) {
-  for (int i = 0; i < n; ++i) {
-    REQUIRE(enqueue_event(db, event{"message.inbound.received", "waba", "pn", "{}", t0, {}, {}}, t0)
-                .has_value());
-  }
+  test::enqueue_test_events(db, n, t0);
 }
 
 attempt_outcome outcome(std::optional<int> code) {

@@ -1,7 +1,7 @@
 // pons-mcp benchmark: spawn -> initialize answered, tools/call round trips on a large database,
 // peak RSS. Usage: node mcp_bench.mjs PONS_MCP DB [--quick] [--json FILE] [--messages N]
 // --quick: a few iterations only (smoke run); --json: also write the figures as one JSON object.
-import { spawn } from 'node:child_process';
+import { rpcSession } from './rpc_session.mjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
@@ -15,26 +15,7 @@ const spawnRuns = quick ? 5 : 30;
 const callRuns = quick ? 20 : 200;
 
 function session() {
-  const child = spawn(binary, ['--db', db], { stdio: ['pipe', 'pipe', 'ignore'] });
-  let buffer = '';
-  let id = 0;
-  const waiting = new Map();
-  child.stdout.on('data', (d) => {
-    buffer += d;
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const message = JSON.parse(buffer.slice(0, nl));
-      buffer = buffer.slice(nl + 1);
-      waiting.get(message.id)?.(message);
-    }
-  });
-  const request = (method, params) => new Promise((resolve) => {
-    const n = ++id;
-    waiting.set(n, resolve);
-    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: n, method, params }) + '\n');
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  return { child, request, exited };
+  return rpcSession(binary, ['--db', db]);
 }
 
 const init = { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } };

@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { rpcSession } from './rpc_session.mjs';
 
 const [binary, fakeBinary, seedBinary, seedSql, sendsArg] = process.argv.slice(2);
 const sends = Number(sendsArg ?? 60);
@@ -36,27 +37,9 @@ if (!port) throw new Error('pons-fake-graph did not start');
 
 const db = file('pons.db');
 execFileSync(seedBinary, [db, seedSql]);
-const child = spawn(binary, ['--db', db], {
-  stdio: ['pipe', 'pipe', 'ignore'],
+const { child, request } = rpcSession(binary, ['--db', db], {
   env: { PATH: process.env.PATH, WA_GRAPH_BASE_URL: `https://localhost:${port}`,
     WA_GRAPH_CA_FILE: file('ca.pem'), WA_ACCESS_TOKEN: 'bench-token' },
-});
-let buffer = '';
-let id = 0;
-const waiting = new Map();
-child.stdout.on('data', (d) => {
-  buffer += d;
-  let nl;
-  while ((nl = buffer.indexOf('\n')) >= 0) {
-    const message = JSON.parse(buffer.slice(0, nl));
-    buffer = buffer.slice(nl + 1);
-    waiting.get(message.id)?.(message);
-  }
-});
-const request = (method, params) => new Promise((resolve) => {
-  const n = ++id;
-  waiting.set(n, resolve);
-  child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: n, method, params }) + '\n');
 });
 
 await request('initialize', { protocolVersion: '2025-11-25', capabilities: {},
