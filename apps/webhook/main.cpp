@@ -1,7 +1,9 @@
 // pons-webhook: the Meta webhook ingress service. Wiring only: options, configuration, and the
 // composition of the HTTP server with the webhook service.
 #include <fmt/format.h>
+#if defined(__GLIBC__)
 #include <malloc.h>
+#endif
 #include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
@@ -74,8 +76,10 @@ int main(int argc, char** argv) {
   // The writer frees each group's memory after its commit; with glibc's default trim threshold
   // that handed pages back to the kernel (madvise, and a TLB shootdown on every core) about once
   // per request. Keep freed memory for reuse instead.
+#if defined(__GLIBC__)
   mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
   mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);
+#endif
 
   std::vector<std::string_view> args(argv + 1, argv + argc);
   // Forwarding administration: `pons-webhook targets|deliveries ...` (issue 6).
