@@ -339,3 +339,34 @@ TEST_CASE("store: every Meta message fixture ingests, and twice is a no-op", "[s
       db.query_int64("SELECT count(*) FROM contacts WHERE wa_id = '' AND user_id <> ''").value() >=
       1);
 }
+
+TEST_CASE("store: a group failing inside the caller's transaction leaves FTS indexing on",
+          "[store][ingest][fts]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  domain::webhook_batch b;
+  b.messages.push_back(text_message("wamid.F1", "447700900111", "walrus one", 1700000001));
+  ingest_context ctx = context("rf-1");
+  std::vector<ingest_request> reqs{{&b, &ctx}};
+
+  // The caller's own transaction; the group's final indexing statement fails in it (the index
+  // table is renamed away), so ingest_batches returns an error after it deferred indexing.
+  {
+    auto tx = transaction::begin(db).value();
+    REQUIRE(db.exec("ALTER TABLE messages_fts RENAME TO messages_fts_away").has_value());
+    CHECK_FALSE(ingest_batches(db, reqs).has_value());
+    REQUIRE(db.exec("ALTER TABLE messages_fts_away RENAME TO messages_fts").has_value());
+    // The caller commits anyway: the flag must not be committed with it.
+    REQUIRE(tx.commit().has_value());
+  }
+  CHECK(db.query_int64("SELECT deferred FROM messages_fts_control").value() == 0);
+
+  // Another connection's insert is indexed by the trigger again.
+  auto other = database::open(dir.file("pons.db")).value();
+  domain::webhook_batch b2;
+  b2.messages.push_back(text_message("wamid.F2", "447700900112", "walrus two", 1700000002));
+  ingest_context ctx2 = context("rf-2");
+  REQUIRE(ingest_batch(other, b2, ctx2).has_value());
+  CHECK(db.query_int64("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'walrus'")
+            .value() == 1);
+}

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <map>
+#include <utility>
 
 #include "core/domain/idempotency.hpp"
 #include "core/forward/outbox.hpp"
@@ -373,6 +374,16 @@ class fts_deferral {
     return fts_deferral(db, last);
   }
 
+  fts_deferral(fts_deferral&& other) noexcept
+      : db_(std::exchange(other.db_, nullptr)), last_before_(other.last_before_) {}
+  fts_deferral& operator=(fts_deferral&&) = delete;
+
+  // A group that fails inside the caller's own transaction is not rolled back here: clear the
+  // flag anyway, or a caller committing regardless would stop FTS indexing for every connection.
+  ~fts_deferral() {
+    if (db_ && db_->in_transaction()) (void)set_deferred(*db_, false);
+  }
+
   // Index every message the group inserted, then let the trigger index again.
   result<void> finish() {
     PONS_STORE_TRY(st, db_->prepare("INSERT INTO messages_fts(rowid, text, media_caption, "
@@ -381,6 +392,7 @@ class fts_deferral {
     st.bind(1, last_before_);
     PONS_STORE_CHECK(st.run());
     PONS_STORE_CHECK(set_deferred(*db_, false));
+    db_ = nullptr;  // done: nothing left for the destructor
     return {};
   }
 
