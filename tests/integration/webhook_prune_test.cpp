@@ -7,6 +7,7 @@
 
 #include "core/store/event_log_repository.hpp"
 #include "core/store/timestamp.hpp"
+#include "support/webhook_payloads.hpp"
 #include "support/webhook_process.hpp"
 
 using namespace pons::test;
@@ -80,4 +81,65 @@ TEST_CASE("old webhook_log rows and idempotency keys are pruned, recent ones sta
   CHECK(m->body.find("pons_pruned_rows_total{table=\"webhook_log\"} 1") != std::string::npos);
   CHECK(m->body.find("pons_pruned_rows_total{table=\"processed_events\"} 1") != std::string::npos);
   CHECK(svc.log().find("event=prune webhook_log=1") != std::string::npos);
+}
+
+TEST_CASE("a large pruning backlog goes in chunks while webhooks keep being answered",
+          "[webhook][prune]") {
+  webhook_process svc(default_webhook_env(),
+                      {"--no-media", "--log-retention-days", "30", "--dedup-retention-days", "10",
+                       "--prune-interval-s", "1"});
+  REQUIRE(svc.started());
+
+  // Months of rows from before an upgrade: more than two chunks (2000 rows) of each table.
+  constexpr int old_rows = 5000;
+  {
+    auto db = pons::store::database::open(svc.db_path());
+    REQUIRE(db.has_value());
+    auto tx = pons::store::transaction::begin(*db);
+    REQUIRE(tx.has_value());
+    for (int i = 0; i < old_rows; ++i) {
+      pons::store::webhook_log_entry e;
+      e.received_at = days_ago(40 + i % 60);
+      e.request_id = "req-backlog-" + std::to_string(i);
+      e.signature = "valid";
+      e.http_status = 200;
+      e.body = std::string(200, 'x');
+      REQUIRE(pons::store::insert_webhook_log(*db, e).has_value());
+      REQUIRE(pons::store::mark_processed(
+                  *db, "msg:backlog." + std::to_string(i),
+                  std::chrono::system_clock::now() - std::chrono::hours(24) * (11 + i % 60))
+                  .value());
+    }
+    REQUIRE(tx->commit().has_value());
+  }
+
+  // Webhooks keep arriving while the backlog is pruned (the next pass starts within a second).
+  int posted = 0;
+  int ok = 0;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto wamid = "wamid.prune.live." + std::to_string(posted++);
+    auto body = simple_payload(default_phone_number_id,
+                               {text_message_json(wamid, "16505551234", "still here")});
+    auto r = svc.post(body);
+    if (r && r->status == 200) ++ok;
+    if (svc.count("SELECT count(*) FROM webhook_log WHERE request_id LIKE 'req-backlog-%'") == 0 &&
+        svc.count("SELECT count(*) FROM processed_events WHERE key LIKE 'msg:backlog.%'") == 0)
+      break;
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(ok == posted);
+  CHECK(svc.count("SELECT count(*) FROM webhook_log WHERE request_id LIKE 'req-backlog-%'") == 0);
+  CHECK(svc.count("SELECT count(*) FROM processed_events WHERE key LIKE 'msg:backlog.%'") == 0);
+  // Every webhook just answered keeps its log row.
+  CHECK(svc.count("SELECT count(*) FROM webhook_log WHERE http_status = 200") == posted);
+
+  // The pass ran in several commits, and says so.
+  auto log = svc.log();
+  auto at = log.find("event=prune webhook_log=" + std::to_string(old_rows));
+  REQUIRE(at != std::string::npos);
+  auto chunks_at = log.find("chunks=", at);
+  REQUIRE(chunks_at != std::string::npos);
+  CHECK(std::stoi(log.substr(chunks_at + 7)) >= 3);
+  CHECK(log.find("processed_events=" + std::to_string(old_rows), at) != std::string::npos);
 }

@@ -82,11 +82,21 @@ TEST_CASE("bounded queue refuses when full and hands out batches", "[http]") {
   CHECK(q.pop_batch(out, 2));
   CHECK(out == std::vector<int>{0, 1});
   out.clear();
+  // The unbounded item does not count against the capacity: two places are free again.
+  int more = 12;
+  CHECK(q.try_push(more));
+  int more2 = 13;
+  CHECK(q.try_push(more2));
+  int refused = 14;
+  CHECK_FALSE(q.try_push(refused));
+  CHECK(q.pop_batch(out, 2));
+  CHECK(out == std::vector<int>{2, 10});
+  out.clear();
   q.close();
   int late = 11;
   CHECK_FALSE(q.try_push(late));
   CHECK(q.pop_batch(out, 10));
-  CHECK(out == std::vector<int>{2, 10});
+  CHECK(out == std::vector<int>{12, 13});
   out.clear();
   CHECK_FALSE(q.pop_batch(out, 10));
 }

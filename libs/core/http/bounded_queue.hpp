@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace pons::http {
@@ -25,19 +26,21 @@ class bounded_queue {
   bool try_push(T& item) {
     {
       std::lock_guard lock(mu_);
-      if (closed_ || items_.size() >= capacity_) return false;
-      items_.push_back(std::move(item));
+      if (closed_ || items_.size() - unbounded_ >= capacity_) return false;
+      items_.push_back({std::move(item), false});
     }
     cv_.notify_one();
     return true;
   }
 
   /// Add an item even when full (internal work that must not be refused); false when closed.
+  /// It does not count against the capacity: it can never make try_push refuse.
   bool push_unbounded(T item) {
     {
       std::lock_guard lock(mu_);
       if (closed_) return false;
-      items_.push_back(std::move(item));
+      items_.push_back({std::move(item), true});
+      ++unbounded_;
     }
     cv_.notify_one();
     return true;
@@ -49,10 +52,7 @@ class bounded_queue {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return closed_ || !items_.empty(); });
     if (items_.empty()) return false;
-    while (!items_.empty() && out.size() < max) {
-      out.push_back(std::move(items_.front()));
-      items_.pop_front();
-    }
+    take(out, max);
     return true;
   }
 
@@ -64,10 +64,7 @@ class bounded_queue {
     if (!cv_.wait_until(lock, deadline, [&] { return closed_ || !items_.empty(); }))
       return pop_status::timeout;
     if (items_.empty()) return pop_status::closed;
-    while (!items_.empty() && out.size() < max) {
-      out.push_back(std::move(items_.front()));
-      items_.pop_front();
-    }
+    take(out, max);
     return pop_status::items;
   }
 
@@ -87,9 +84,19 @@ class bounded_queue {
   }
 
  private:
+  // Called with mu_ held.
+  void take(std::vector<T>& out, std::size_t max) {
+    while (!items_.empty() && out.size() < max) {
+      if (items_.front().second) --unbounded_;
+      out.push_back(std::move(items_.front().first));
+      items_.pop_front();
+    }
+  }
+
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<T> items_;
+  std::deque<std::pair<T, bool>> items_;  // the flag: pushed by push_unbounded
+  std::size_t unbounded_ = 0;             // items_ pushed by push_unbounded
   std::size_t capacity_;
   bool closed_ = false;
 };

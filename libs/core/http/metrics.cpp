@@ -24,6 +24,11 @@ void metrics::count_queue_full() {
   ++queue_full_;
 }
 
+void metrics::count_probe() {
+  std::lock_guard lock(mu_);
+  ++probes_;
+}
+
 void metrics::observe_ingest(std::chrono::nanoseconds latency) {
   double s = std::chrono::duration<double>(latency).count();
   std::lock_guard lock(mu_);
@@ -68,6 +73,10 @@ std::string metrics::render(std::string_view extra) const {
   out += "# HELP pons_webhook_queue_full_total POSTs answered 503 because the writer was busy.\n";
   out += "# TYPE pons_webhook_queue_full_total counter\n";
   out += fmt::format("pons_webhook_queue_full_total {}\n", queue_full_);
+  out +=
+      "# HELP pons_writer_probes_total Database probes the writer ran for /health and /metrics.\n";
+  out += "# TYPE pons_writer_probes_total counter\n";
+  out += fmt::format("pons_writer_probes_total {}\n", probes_);
   out += "# HELP pons_webhook_ingest_seconds Time from request arrival to durable commit.\n";
   out += "# TYPE pons_webhook_ingest_seconds histogram\n";
   for (std::size_t i = 0; i < buckets.size(); ++i)

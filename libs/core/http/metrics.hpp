@@ -25,6 +25,8 @@ class metrics {
   void count_duplicates(std::uint64_t n);
   /// Count a POST answered 503 because the writer queue was full.
   void count_queue_full();
+  /// Count one database probe run by the writer (for /health and /metrics).
+  void count_probe();
   /// Observe the time from a request's arrival to its durable commit.
   void observe_ingest(std::chrono::nanoseconds latency);
   /// Observe one group commit of `requests` requests, with the writer's wall-clock time for it
@@ -50,6 +52,7 @@ class metrics {
   std::uint64_t signature_failures_ = 0;
   std::uint64_t duplicates_ = 0;
   std::uint64_t queue_full_ = 0;
+  std::uint64_t probes_ = 0;
   std::array<std::uint64_t, buckets.size()> ingest_buckets_{};
   std::uint64_t ingest_count_ = 0;
   double ingest_sum_ = 0;

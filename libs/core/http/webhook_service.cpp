@@ -4,7 +4,11 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
@@ -239,6 +243,14 @@ std::optional<std::string> handshake_challenge(const meta::account_config& accou
   return challenge;
 }
 
+// The probe the writer has been asked for and not answered yet. Every /health and /metrics
+// request meanwhile waits for this one instead of queueing its own: a poller must not pile up
+// probes (each a write transaction) while another process holds the lock. io thread only.
+struct pending_probe {
+  std::optional<job_outcome> outcome;
+  std::vector<net::steady_timer*> waiters;  // cancelled when the outcome arrives
+};
+
 struct webhook_service::impl : std::enable_shared_from_this<impl> {
   net::io_context& io;
   webhook_service_options opt;
@@ -253,6 +265,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   bool checkpoint_stop = false;
   steady_clock::time_point started = steady_clock::now();
   std::atomic<bool> writer_running{false};
+  std::shared_ptr<pending_probe> probe_pending;  // io thread only
   int schema_version = 0;  // as opened; /health reports it when the writer cannot answer
 
   // One per account (same order): each keeps its HMAC key schedule. Used on the io thread only.
@@ -313,6 +326,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   }
 
   job_outcome run_probe() {
+    stats.count_probe();
     job_outcome out;
     if (auto v = db->schema_version()) out.schema_version = *v;
     // The writer owns the write lock whenever it writes, so a short write transaction here says
@@ -372,24 +386,51 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     if (forward_events && opt.on_forward_events) opt.on_forward_events();
   }
 
-  // Deletes webhook_log rows and idempotency keys past their retention, between groups.
-  void run_prune() {
+  // A pruning pass in progress: the writer deletes one chunk between two group commits until
+  // the pass is done, so an ingest never waits for more than one chunk (a backlog of months
+  // after an upgrade is many small commits, not one huge transaction). Writer thread only.
+  struct prune_pass {
+    bool active = false;
+    std::string log_before;   // empty: webhook_log done (or kept forever)
+    std::string keys_before;  // empty: processed_events done (or kept forever)
+    store::prune_counts total;
+    int chunks = 0;
+  } prune;
+
+  // Starts a pass deleting webhook_log rows and idempotency keys past their retention.
+  void start_prune() {
     auto now = std::chrono::system_clock::now();
     auto cutoff = [&](int days) {
       return days > 0 ? store::format_timestamp(now - std::chrono::hours(24) * days)
                       : std::string();
     };
-    auto pruned = store::prune_event_log(*db, cutoff(opt.log_retention_days),
-                                         cutoff(opt.dedup_retention_days));
-    if (!pruned) {
-      log_line(fmt::format("level=warn event=prune error=\"{}\"", pruned.error().message()));
+    prune = prune_pass{};
+    prune.log_before = cutoff(opt.log_retention_days);
+    prune.keys_before = cutoff(opt.dedup_retention_days);
+    prune.active = !prune.log_before.empty() || !prune.keys_before.empty();
+  }
+
+  // One chunk of the pass in progress, in its own commit.
+  void run_prune_chunk() {
+    const int limit = std::max(1, opt.prune_chunk_rows);
+    auto n = store::prune_event_log_chunk(*db, prune.log_before, prune.keys_before, limit);
+    if (!n) {
+      log_line(fmt::format("level=warn event=prune error=\"{}\"", n.error().message()));
+      prune.active = false;  // the next pass retries
       return;
     }
-    stats.count_pruned(static_cast<std::uint64_t>(pruned->webhook_log),
-                       static_cast<std::uint64_t>(pruned->processed_events));
-    if (pruned->webhook_log > 0 || pruned->processed_events > 0)
-      log_line(fmt::format("level=info event=prune webhook_log={} processed_events={}",
-                           pruned->webhook_log, pruned->processed_events));
+    ++prune.chunks;
+    prune.total.webhook_log += n->webhook_log;
+    prune.total.processed_events += n->processed_events;
+    if (n->webhook_log < limit) prune.log_before.clear();
+    if (n->processed_events < limit) prune.keys_before.clear();
+    if (!prune.log_before.empty() || !prune.keys_before.empty()) return;
+    prune.active = false;
+    stats.count_pruned(static_cast<std::uint64_t>(prune.total.webhook_log),
+                       static_cast<std::uint64_t>(prune.total.processed_events));
+    if (prune.total.webhook_log > 0 || prune.total.processed_events > 0)
+      log_line(fmt::format("level=info event=prune webhook_log={} processed_events={} chunks={}",
+                           prune.total.webhook_log, prune.total.processed_events, prune.chunks));
   }
 
   static void log_line(std::string_view fields) {
@@ -428,14 +469,17 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     const bool pruning = opt.log_retention_days > 0 || opt.dedup_retention_days > 0;
     auto next_prune = steady_clock::now();
     for (;;) {
-      // Wake for pruning even when no request comes.
-      auto deadline = pruning ? next_prune : steady_clock::now() + std::chrono::hours(24);
+      // Wake for pruning even when no request comes; while a pass is in progress, do not wait.
+      auto deadline = prune.active ? steady_clock::now()
+                      : pruning    ? next_prune
+                                   : steady_clock::now() + std::chrono::hours(24);
       auto got = queue.pop_batch_until(batch, opt.max_group, deadline);
       if (got == pop_status::closed) break;
-      if (pruning && steady_clock::now() >= next_prune) {
-        run_prune();
+      if (pruning && !prune.active && steady_clock::now() >= next_prune) {
+        start_prune();
         next_prune = steady_clock::now() + opt.prune_interval;
       }
+      if (prune.active) run_prune_chunk();  // one chunk, then the group that is waiting
       if (got == pop_status::timeout) continue;
       stats.writer_queue_depth.store(static_cast<std::int64_t>(queue.size()));
       outcomes.assign(batch.size(), job_outcome{});
@@ -466,17 +510,47 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     co_return co_await done->wait();
   }
 
+  // Hands the writer's probe result to every request waiting for it, then lets the next request
+  // queue a fresh probe.
+  static net::awaitable<void> finish_probe(std::shared_ptr<impl> self,
+                                           std::shared_ptr<pending_probe> p,
+                                           std::shared_ptr<cross_thread_result<job_outcome>> done) {
+    p->outcome = co_await done->wait();
+    for (auto* t : p->waiters) t->cancel();
+    if (self->probe_pending == p) self->probe_pending.reset();
+  }
+
   // Ask the writer for its probe, but wait at most probe_deadline: the writer may be waiting for
   // another process's lock (up to the busy timeout) and /health must answer quickly anyway.
+  // At most one probe is outstanding; concurrent requests share it.
   net::awaitable<job_outcome> probe() {
-    auto done = cross_thread_result<job_outcome>::create(co_await net::this_coro::executor);
-    if (!queue.push_unbounded(writer_job{probe_job{}, done})) {
-      job_outcome closing;
-      closing.error = "shutting down";
-      co_return closing;
+    auto ex = co_await net::this_coro::executor;
+    auto p = probe_pending;
+    if (!p) {
+      p = std::make_shared<pending_probe>();
+      auto done = cross_thread_result<job_outcome>::create(ex);
+      if (!queue.push_unbounded(writer_job{probe_job{}, done})) {
+        job_outcome closing;
+        closing.error = "shutting down";
+        co_return closing;
+      }
+      probe_pending = p;
+      net::co_spawn(ex, finish_probe(shared_from_this(), p, done), net::detached);
     }
-    auto out = co_await done->wait_until(steady_clock::now() + opt.probe_deadline);
-    if (out) co_return std::move(*out);
+    const auto deadline = steady_clock::now() + opt.probe_deadline;
+    while (!p->outcome && steady_clock::now() < deadline) {
+      net::steady_timer timer(ex, deadline);
+      // Registered only while waiting, also when this coroutine is destroyed mid-wait.
+      struct registration {
+        pending_probe& p;
+        net::steady_timer* t;
+        ~registration() { p.waiters.erase(std::find(p.waiters.begin(), p.waiters.end(), t)); }
+      };
+      p->waiters.push_back(&timer);
+      registration reg{*p, &timer};
+      co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    }
+    if (p->outcome) co_return *p->outcome;
     job_outcome late;
     late.schema_version = schema_version;
     late.error = fmt::format(

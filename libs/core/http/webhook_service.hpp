@@ -30,6 +30,7 @@ struct webhook_service_options {
   int log_retention_days = 30;                // webhook_log rows kept; 0 = forever
   int dedup_retention_days = 30;              // idempotency keys kept (>= 7 days); 0 = forever
   std::chrono::seconds prune_interval{3600};  // pruning runs at start, then this often
+  int prune_chunk_rows = 2000;  // rows per table per pruning commit, one chunk between groups
   // /health: how long the probe's write transaction waits for another process's lock, and how
   // long the answer waits for the writer at all (it may be mid-commit or stuck on a lock).
   std::chrono::milliseconds probe_busy_timeout{250};

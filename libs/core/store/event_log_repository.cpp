@@ -83,6 +83,32 @@ result<prune_counts> prune_event_log(database& db, std::string_view log_before,
   return n;
 }
 
+result<prune_counts> prune_event_log_chunk(database& db, std::string_view log_before,
+                                           std::string_view keys_before, int limit) {
+  prune_counts n;
+  PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  // Each subquery walks its age index (webhook_log_received, processed_events_created) and stops
+  // after `limit` rows, so a chunk costs the same however large the backlog is.
+  if (!log_before.empty()) {
+    PONS_STORE_TRY(log, db.prepare("DELETE FROM webhook_log WHERE id IN (SELECT id FROM "
+                                   "webhook_log WHERE received_at < ?1 ORDER BY received_at "
+                                   "LIMIT ?2)"));
+    log.bind_all(log_before, limit);
+    PONS_STORE_TRY(a, log.run());
+    n.webhook_log = a;
+  }
+  if (!keys_before.empty()) {
+    PONS_STORE_TRY(keys, db.prepare("DELETE FROM processed_events WHERE key IN (SELECT key FROM "
+                                    "processed_events WHERE created_at < ?1 ORDER BY created_at "
+                                    "LIMIT ?2)"));
+    keys.bind_all(keys_before, limit);
+    PONS_STORE_TRY(b, keys.run());
+    n.processed_events = b;
+  }
+  PONS_STORE_CHECK(scope.commit());
+  return n;
+}
+
 result<void> record_pull(database& db, const pull_cursor& c) {
   PONS_STORE_TRY(st, db.prepare("INSERT INTO mcp_pull_cursors(client_name, phone_number_id, "
                                 "last_pulled_at, last_message_id) VALUES (?1, ?2, ?3, ?4) "

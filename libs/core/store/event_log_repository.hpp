@@ -57,6 +57,14 @@ struct prune_counts {
 result<prune_counts> prune_event_log(database& db, std::string_view log_before,
                                      std::string_view keys_before);
 
+/// Deletes at most `limit` webhook_log rows received before `log_before` and at most `limit`
+/// processed_events created before `keys_before` (oldest first), in one short transaction (the
+/// caller's, if one is open); an empty cutoff leaves that table alone. Call again until both
+/// counts are below `limit`: a long backlog is then deleted in many small commits, and a writer
+/// can commit other work between them instead of waiting for one huge transaction.
+result<prune_counts> prune_event_log_chunk(database& db, std::string_view log_before,
+                                           std::string_view keys_before, int limit);
+
 /// What an MCP client last pulled from a number.
 struct pull_cursor {
   std::string client_name;
