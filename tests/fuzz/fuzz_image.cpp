@@ -15,8 +15,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_pixels = 3000;
   limits.max_bytes = 16 * 1024;
   limits.max_decode_pixels = 1 << 20;  // a header may claim any size: stay within memory
+  limits.max_decode_bytes = 64 << 20;  // and so may a compressed stream (zlib bombs)
   for (std::string_view mime : {"image/jpeg", "image/webp"}) {
-    auto r = pons::mcp::fit_image(bytes, mime, limits);
+    pons::mcp::decode_usage usage;
+    auto r = pons::mcp::fit_image(bytes, mime, limits, &usage);
+    // The decoder never holds more than its budget.
+    if (usage.peak > usage.budget || usage.budget > limits.max_decode_bytes) std::abort();
     if (!r) continue;
     if (r->data.empty() || r->data.size() > limits.max_bytes) std::abort();
     if (r->changed &&

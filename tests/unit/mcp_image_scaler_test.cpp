@@ -337,11 +337,147 @@ TEST_CASE("an image with too many pixels is not decoded", "[image]") {
 
 TEST_CASE("every image_errc has a message and the category is named", "[image]") {
   for (auto e : {image_errc::corrupt, image_errc::unsupported_format, image_errc::too_many_pixels,
-                 image_errc::cannot_fit}) {
+                 image_errc::cannot_fit, image_errc::too_large_to_decode}) {
     boost::system::error_code ec = e;
     CHECK(ec.category().name() == std::string("pons.mcp.image"));
     CHECK(ec.message() != "unknown image error");
     CHECK(ec.message().size() > 20);
   }
   CHECK(image_category().message(999) == "unknown image error");
+}
+
+namespace {
+
+// Writes a deflate stream bit by bit (RFC 1951: least significant bit first; Huffman codes
+// most significant bit first).
+struct bit_writer {
+  std::string out;
+  unsigned acc = 0;
+  int count = 0;
+  void bits(unsigned value, int n) {
+    for (int i = 0; i < n; ++i) {
+      acc |= ((value >> i) & 1u) << count;
+      if (++count == 8) {
+        out.push_back(static_cast<char>(acc));
+        acc = 0;
+        count = 0;
+      }
+    }
+  }
+  void code(unsigned code, int n) {
+    for (int i = n - 1; i >= 0; --i) bits((code >> i) & 1u, 1);
+  }
+  std::string finish() {
+    if (count) out.push_back(static_cast<char>(acc));
+    return out;
+  }
+};
+
+std::string u32be(std::uint32_t v) {
+  return u16be(v >> 16) + u16be(v & 0xFFFF);
+}
+
+std::uint32_t crc32(std::string_view bytes) {
+  std::uint32_t c = 0xFFFFFFFFu;
+  for (char ch : bytes) {
+    c ^= static_cast<unsigned char>(ch);
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+  }
+  return c ^ 0xFFFFFFFFu;
+}
+
+std::string png_chunk(std::string_view type, std::string_view data) {
+  std::string typed = std::string(type) + std::string(data);
+  return u32be(static_cast<std::uint32_t>(data.size())) + typed + u32be(crc32(typed));
+}
+
+// A PNG "zlib bomb": a valid RGB header of width x height whose IDAT inflates to at least
+// `zeros` zero bytes (one literal, then matches of 258 bytes at distance 1: 13 bits each, ~1:1300).
+std::string png_bomb(int width, int height, std::size_t zeros) {
+  bit_writer w;
+  w.bits(1, 1);     // last block
+  w.bits(1, 2);     // fixed Huffman codes
+  w.code(0x30, 8);  // literal 0
+  std::size_t total = 1;
+  for (; total < zeros; total += 258) {
+    w.code(0xC5, 8);  // length 258 (code 285)
+    w.code(0, 5);     // distance 1 (code 0)
+  }
+  w.code(0, 7);  // end of block
+  std::uint32_t adler = static_cast<std::uint32_t>(total % 65521) << 16 | 1u;
+  std::string zlib = std::string("\x78\x01", 2) + w.finish() + u32be(adler);
+  std::string ihdr = u32be(static_cast<std::uint32_t>(width)) +
+                     u32be(static_cast<std::uint32_t>(height)) + std::string("\x08\x02\0\0\0", 5);
+  return std::string("\x89PNG\r\n\x1A\n", 8) + png_chunk("IHDR", ihdr) + png_chunk("IDAT", zlib) +
+         png_chunk("IEND", "");
+}
+
+}  // namespace
+
+TEST_CASE("a PNG zlib bomb fails as too large to decode within its budget", "[image]") {
+  // 64 MiB of zeros behind a 1x1 header: the header promises 4 bytes of samples.
+  std::string bomb = png_bomb(1, 1, 64u << 20);
+  CHECK(bomb.size() < 512 * 1024);
+  decode_usage usage;
+  auto r = fit_image(bomb, "image/png", {}, &usage);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == image_errc::too_large_to_decode);
+  CHECK(r.error().message().find("too large to decode") != std::string::npos);
+  CHECK(usage.exceeded);
+  // The budget follows the header (a few MiB for 1x1), and the decoder never held more.
+  CHECK(usage.budget == decode_memory_estimate(1, 1, 3, 1, bomb.size()));
+  CHECK(usage.budget < (8u << 20));
+  CHECK(usage.peak <= usage.budget);
+  CHECK(usage.peak > 0);
+
+  // A plausible header (1000x1000) with the same IDAT: the configured cap bounds it.
+  image_limits limits;
+  limits.max_decode_bytes = 6u << 20;
+  std::string wide = png_bomb(1000, 1000, 64u << 20);
+  decode_usage capped;
+  auto w = fit_image(wide, "image/png", limits, &capped);
+  REQUIRE_FALSE(w.has_value());
+  CHECK(w.error() == image_errc::too_large_to_decode);
+  CHECK(capped.budget == limits.max_decode_bytes);
+  CHECK(capped.peak <= capped.budget);
+
+  // The same construction within what the header promises decodes: the bomb is refused for
+  // its size, not its shape. (1000 rows of 1 filter byte + 3000 zero samples.)
+  std::string honest = png_bomb(1000, 1000, 1000 * 3001);
+  auto h = fit_image(honest, "image/png");
+  REQUIRE(h.has_value());
+  CHECK(h->original_width == 1000);
+
+  // A header over the pixel cap (48 MP) is refused before any allocation.
+  decode_usage none;
+  auto huge = fit_image(png_bomb(8000, 6000, 1u << 20), "image/png", {}, &none);
+  REQUIRE_FALSE(huge.has_value());
+  CHECK(huge.error() == image_errc::too_many_pixels);
+  CHECK(none.budget == 0);
+}
+
+TEST_CASE("a large real image decodes within its budget", "[image]") {
+  const int w = 4000;
+  const int h = 3000;
+  std::string photo = jpeg(w, h);
+  decode_usage usage;
+  auto r = fit_image(photo, "image/jpeg", {}, &usage);
+  REQUIRE(r.has_value());
+  CHECK(r->changed);
+  CHECK(r->original_width == w);
+  CHECK(usage.budget == std::min(image_limits{}.max_decode_bytes,
+                                 decode_memory_estimate(w, h, 3, 1, photo.size())));
+  CHECK_FALSE(usage.exceeded);
+  // At least the decoded RGB pixels were held, never more than allowed.
+  CHECK(usage.peak >= static_cast<std::size_t>(w) * h * 3);
+  CHECK(usage.peak <= usage.budget);
+  // The estimate is an upper bound with room to spare, not a guess at the edge.
+  CHECK(usage.peak * 2 < usage.budget);
+
+  // With a budget below what the decode needs, it fails as too large, not as corrupt.
+  image_limits tight;
+  tight.max_decode_bytes = static_cast<std::size_t>(w) * h * 2;
+  auto t = fit_image(photo, "image/jpeg", tight);
+  REQUIRE_FALSE(t.has_value());
+  CHECK(t.error() == image_errc::too_large_to_decode);
 }

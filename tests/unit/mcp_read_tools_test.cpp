@@ -223,4 +223,21 @@ TEST_CASE("get_media shows a large stored photo scaled down, and a corrupt one a
   REQUIRE_FALSE(corrupt.content.empty());
   CHECK(std::string(corrupt.content[0].at("text").as_string()).find("corrupt") !=
         std::string::npos);
+
+  // A zlib bomb (a 1x1 PNG whose data inflates to 8 MiB, the fuzz corpus's) is not decoded past
+  // its budget: linked like a document, saying why.
+  {
+    std::ifstream in(std::string(PONS_FIXTURES_DIR) + "/../fuzz/corpus/image/png_zlib_bomb",
+                     std::ios::binary);
+    std::string bomb{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    REQUIRE(bomb.size() > 1000);
+    std::ofstream out(s.dir.file("media/part.png"), std::ios::binary | std::ios::trunc);
+    out << bomb;
+  }
+  auto bomb = s.call("get_media", R"({"message_id":8})");
+  CHECK_FALSE(bomb.is_error);
+  REQUIRE(bomb.content.size() == 2);
+  CHECK(bomb.content[0].at("type") == "resource_link");
+  CHECK(std::string(bomb.content[1].at("text").as_string()).find("too large to decode") !=
+        std::string::npos);
 }

@@ -4,6 +4,8 @@
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <semaphore>
 
 #include "core/mcp/base64.hpp"
 #include "core/mcp/tools/image_scaler.hpp"
@@ -17,14 +19,33 @@ namespace {
 // Larger image files are not read at all (Meta sends images up to 5 MB); they are linked.
 constexpr std::uintmax_t max_image_file_bytes = 32 * 1024 * 1024;
 
+// How many images get_media decodes at once, whatever the number of tool workers: each decode
+// may hold up to image_limits::max_decode_bytes (256 MiB).
+constexpr std::ptrdiff_t max_concurrent_decodes = 1;
+using decode_slots = std::counting_semaphore<max_concurrent_decodes>;
+
+// Holds one of the decode slots for a scope.
+class decode_slot {
+ public:
+  explicit decode_slot(decode_slots& slots) : slots_(slots) { slots_.acquire(); }
+  ~decode_slot() { slots_.release(); }
+  decode_slot(const decode_slot&) = delete;
+  decode_slot& operator=(const decode_slot&) = delete;
+
+ private:
+  decode_slots& slots_;
+};
+
 // Reads and fits an image file. (pons-mcp's main() makes glibc hand the large buffers of a
 // decode back to the system when they are freed.)
 boost::system::result<fitted_image> fit_image_file(const std::filesystem::path& file,
-                                                   std::uintmax_t size, std::string_view mime) {
+                                                   std::uintmax_t size, std::string_view mime,
+                                                   decode_slots& slots) {
   std::string bytes(static_cast<std::size_t>(size), '\0');
   std::ifstream in(file, std::ios::binary);
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<std::size_t>(in.gcount()));
+  decode_slot slot(slots);
   return fit_image(bytes, mime);
 }
 
@@ -171,7 +192,7 @@ tool_result list_templates(const read_tools_deps& deps, const json::object& args
 
 // --- get_media ------------------------------------------------------------------------------
 
-tool_result get_media(const read_tools_deps& deps, const json::object& args) {
+tool_result get_media(const read_tools_deps& deps, const json::object& args, decode_slots& slots) {
   std::int64_t message_id = 0;
   if (const json::value* m = args.if_contains("message_id"); m && m->is_int64()) {
     message_id = m->get_int64();
@@ -230,7 +251,7 @@ tool_result get_media(const read_tools_deps& deps, const json::object& args) {
   if (mime.rfind("image/", 0) == 0 && size > max_image_file_bytes) {
     not_shown = "it is too large to open here";
   } else if (mime.rfind("image/", 0) == 0) {
-    auto fitted = fit_image_file(file, size, mime);
+    auto fitted = fit_image_file(file, size, mime, slots);
     if (!fitted && fitted.error() == image_errc::corrupt) {
       return tool_result::error(fmt::format(
           "The stored image {} ({}, {}) at {} is corrupt or truncated: it does not decode as an "
@@ -350,7 +371,11 @@ void register_account_tools(registry& reg, const read_tools_deps& deps) {
       "original_width":{"type":"integer"},"original_height":{"type":"integer"},
       "scaled":{"type":"boolean","description":"true when the image was scaled or re-encoded"}}})J");
     t.annotations = read_only_hints();
-    t.handler = [deps](const json::object& args, call_context&) { return get_media(deps, args); };
+    // Owned by the tool: shared by the workers that run it.
+    auto slots = std::make_shared<decode_slots>(max_concurrent_decodes);
+    t.handler = [deps, slots](const json::object& args, call_context&) {
+      return get_media(deps, args, *slots);
+    };
     reg.add_tool(std::move(t));
   }
 }

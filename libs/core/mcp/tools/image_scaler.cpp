@@ -10,6 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include "core/mcp/tools/decode_budget.hpp"
+
 namespace pons::mcp {
 
 namespace {
@@ -28,6 +30,9 @@ class image_category_impl final : public boost::system::error_category {
         return "the image has too many pixels to decode safely";
       case image_errc::cannot_fit:
         return "the image cannot be made small enough for the assistant";
+      case image_errc::too_large_to_decode:
+        return "the image is too large to decode here (it needs more memory than pons allows "
+               "for one image)";
     }
     return "unknown image error";
   }
@@ -179,6 +184,11 @@ bool png_chunks_fit(std::string_view b) {
   return false;  // no IEND: truncated
 }
 
+// The bit depth in a PNG's IHDR (the caller checked the signature and that the chunks fit).
+int png_bit_depth(std::string_view b) {
+  return b.size() > 24 ? static_cast<unsigned char>(b[24]) : 8;
+}
+
 // Orientations 5-8 turn the image a quarter: width and height swap.
 bool quarter_turn(int orientation) {
   return orientation >= 5;
@@ -260,6 +270,17 @@ boost::system::error_code make_error_code(image_errc e) noexcept {
   return {static_cast<int>(e), category_instance};
 }
 
+std::size_t decode_memory_estimate(int width, int height, int channels, int bytes_per_channel,
+                                   std::size_t file_bytes) noexcept {
+  // In doubles: a forged header must not wrap the sum around to something small.
+  double pixels = static_cast<double>(std::max(width, 0)) * std::max(height, 0);
+  double sample_bytes = static_cast<double>(std::max(channels, 1)) * std::max(bytes_per_channel, 1);
+  double bytes =
+      2.0 * static_cast<double>(file_bytes) + pixels * (4 * sample_bytes + 8) + 4.0 * 1024 * 1024;
+  constexpr auto most = static_cast<double>(std::numeric_limits<std::size_t>::max() / 2);
+  return bytes >= most ? static_cast<std::size_t>(most) : static_cast<std::size_t>(bytes);
+}
+
 image_format sniff_image_format(std::string_view bytes) noexcept {
   if (starts_with(bytes, "\xFF\xD8\xFF")) return image_format::jpeg;
   if (starts_with(bytes, "\x89PNG\r\n\x1A\n")) return image_format::png;
@@ -272,7 +293,7 @@ image_format sniff_image_format(std::string_view bytes) noexcept {
 }
 
 boost::system::result<fitted_image> fit_image(std::string_view bytes, std::string_view mime_type,
-                                              const image_limits& limits) {
+                                              const image_limits& limits, decode_usage* usage) {
   image_format format = sniff_image_format(bytes);
   if (format == image_format::unknown) {
     return mime_is_decodable(mime_type) ? image_errc::corrupt : image_errc::unsupported_format;
@@ -304,7 +325,19 @@ boost::system::result<fitted_image> fit_image(std::string_view bytes, std::strin
     return image_errc::too_many_pixels;
   }
 
-  auto decoded = decode_rgb(bytes, channels);
+  // The header bounds the memory a real image of that size needs; anything beyond is refused.
+  // (Only the decode is budgeted: scaling allocates a bounded output of at most max_pixels.)
+  int bytes_per_channel = format == image_format::png && png_bit_depth(bytes) == 16 ? 2 : 1;
+  std::size_t allowed =
+      std::min(limits.max_decode_bytes,
+               decode_memory_estimate(width, height, channels, bytes_per_channel, bytes.size()));
+  boost::system::result<rgb_image> decoded = image_errc::corrupt;
+  {
+    decode_budget budget(allowed);
+    decoded = decode_rgb(bytes, channels);
+    if (usage) *usage = decode_usage{budget.limit(), budget.peak(), budget.exceeded()};
+    if (!decoded && budget.exceeded()) return image_errc::too_large_to_decode;
+  }
   if (!decoded) return decoded.error();
   const rgb_image& full = *decoded;
 

@@ -12,14 +12,17 @@
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
 #define STBI_WRITE_NO_STDIO
+// Every stb_image allocation is charged to the decode_budget of the calling thread, if any
+// (decode_budget.hpp): a PNG whose IDAT inflates far beyond its header, or a huge image, fails
+// to decode instead of taking gigabytes.
 // stb_image 2.27 can read decoder state that a malformed JPEG never set (e.g. Huffman tables the
 // file never defines): found by fuzzing (tests/fuzz/fuzz_image.cpp) as a wild read in
-// stbi__jpeg_huff_decode that depends on what the heap held before. Zeroed allocations make that
-// state empty tables, which stb then rejects as corrupt data.
-#include <cstdlib>
-#define STBI_MALLOC(size) std::calloc(1, size)
-#define STBI_REALLOC(p, size) std::realloc(p, size)
-#define STBI_FREE(p) std::free(p)
+// stbi__jpeg_huff_decode that depends on what the heap held before. budget_malloc zeroes its
+// blocks, which makes that state empty tables, which stb then rejects as corrupt data.
+#include "core/mcp/tools/decode_budget.hpp"
+#define STBI_MALLOC(size) ::pons::mcp::detail::budget_malloc(size)
+#define STBI_REALLOC(p, size) ::pons::mcp::detail::budget_realloc(p, size)
+#define STBI_FREE(p) ::pons::mcp::detail::budget_free(p)
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_RESIZE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_IMPLEMENTATION
