@@ -24,6 +24,7 @@
 #include "core/meta/signature.hpp"
 #include "support/process_http_client.hpp"
 #include "support/process_launcher.hpp"
+#include "support/webhook_payloads.hpp"
 #include "support/webhook_process.hpp"
 
 namespace pons::test::hardening {
@@ -48,23 +49,9 @@ inline std::string payload(const std::vector<std::string>& messages,
                            const std::vector<std::string>& statuses = {},
                            const std::string& phone_number_id = default_phone_number_id,
                            const std::string& from = "16505551234") {
-  auto join = [](const std::vector<std::string>& items) {
-    std::string out;
-    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
-    return out;
-  };
-  std::string value = R"({"messaging_product":"whatsapp","metadata":{"display_phone_number":)"
-                      R"("15550783881","phone_number_id":")" +
-                      phone_number_id + R"("})";
-  if (!messages.empty()) {
-    value += R"(,"contacts":[{"profile":{"name":"Load Test"},"wa_id":")" + from + R"("}])";
-    value += R"(,"messages":[)" + join(messages) + "]";
-  }
-  if (!statuses.empty()) value += R"(,"statuses":[)" + join(statuses) + "]";
-  value += "}";
-  return R"({"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[)"
-         R"({"value":)" +
-         value + R"(,"field":"messages"}]}]})";
+  return test::webhook_payload_json(
+      {{"102290129340398",
+        {test::messages_change_json(phone_number_id, messages, statuses, from, "Load Test")}}});
 }
 
 /// A payload of `count` messages whose wamids are "<prefix>.<i>".

@@ -304,14 +304,8 @@ class runner {
     target_changes c;
     int code = 0;
     if (!read_changes(c, code)) return code;
-    target_spec spec;
-    spec.url = *url;
-    if (c.description) spec.description = *c.description;
-    if (c.phone_number_id) spec.phone_number_id = *c.phone_number_id;
-    if (c.event_types) spec.event_types = *c.event_types;
-    if (c.enabled) spec.enabled = *c.enabled;
-    if (c.max_attempts) spec.max_attempts = *c.max_attempts;
-    if (c.timeout) spec.timeout = *c.timeout;
+    c.url = *url;
+    const target_spec spec = apply(target_spec{}, c);
     auto added = add_target(db_, spec, clock::now());
     if (!added) return fail(err_, fmt::format("cannot add target {}", spec.url), added.error());
     print_secret(*added, "added");

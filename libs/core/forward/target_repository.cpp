@@ -145,13 +145,7 @@ result<target> get_target(store::database& db, std::int64_t id) {
   return read_target(*st);
 }
 
-result<target> update_target(store::database& db, std::int64_t id, const target_changes& changes,
-                             store::time_point now) {
-  auto current = get_target(db, id);
-  if (!current) return current.error();
-  target_spec spec{current->url,         current->description, current->phone_number_id,
-                   current->event_types, current->enabled,     current->max_attempts,
-                   current->timeout};
+target_spec apply(target_spec spec, const target_changes& changes) {
   if (changes.url) spec.url = *changes.url;
   if (changes.description) spec.description = *changes.description;
   if (changes.phone_number_id) spec.phone_number_id = *changes.phone_number_id;
@@ -159,6 +153,17 @@ result<target> update_target(store::database& db, std::int64_t id, const target_
   if (changes.enabled) spec.enabled = *changes.enabled;
   if (changes.max_attempts) spec.max_attempts = *changes.max_attempts;
   if (changes.timeout) spec.timeout = *changes.timeout;
+  return spec;
+}
+
+result<target> update_target(store::database& db, std::int64_t id, const target_changes& changes,
+                             store::time_point now) {
+  auto current = get_target(db, id);
+  if (!current) return current.error();
+  const target_spec spec =
+      apply({current->url, current->description, current->phone_number_id, current->event_types,
+             current->enabled, current->max_attempts, current->timeout},
+            changes);
   if (auto ok = validate(spec); !ok) return ok.error();
   {
     auto st = db.prepare(

@@ -74,6 +74,9 @@ struct target_changes {
   std::optional<std::chrono::milliseconds> timeout;
 };
 
+/// `spec` with every field that `changes` sets replaced (the shared step of add and update).
+target_spec apply(target_spec spec, const target_changes& changes);
+
 /// A target just created or re-keyed, with the secret to show once.
 struct target_with_secret {
   target value;

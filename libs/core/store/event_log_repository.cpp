@@ -65,22 +65,16 @@ result<int> prune_event_log(database& db, std::string_view before) {
 
 result<prune_counts> prune_event_log(database& db, std::string_view log_before,
                                      std::string_view keys_before) {
-  prune_counts n;
-  PONS_STORE_TRY(scope, detail::write_scope::begin(db));
-  if (!log_before.empty()) {
-    PONS_STORE_TRY(log, db.prepare("DELETE FROM webhook_log WHERE received_at < ?1"));
-    log.bind(1, log_before);
-    PONS_STORE_TRY(a, log.run());
-    n.webhook_log = a;
+  prune_counts total;
+  while (!log_before.empty() || !keys_before.empty()) {
+    PONS_STORE_TRY(n, prune_event_log_chunk(db, log_before, keys_before, prune_chunk_rows));
+    total.webhook_log += n.webhook_log;
+    total.processed_events += n.processed_events;
+    // A short chunk means that table's backlog is gone: leave it alone from now on.
+    if (n.webhook_log < prune_chunk_rows) log_before = {};
+    if (n.processed_events < prune_chunk_rows) keys_before = {};
   }
-  if (!keys_before.empty()) {
-    PONS_STORE_TRY(keys, db.prepare("DELETE FROM processed_events WHERE created_at < ?1"));
-    keys.bind(1, keys_before);
-    PONS_STORE_TRY(b, keys.run());
-    n.processed_events = b;
-  }
-  PONS_STORE_CHECK(scope.commit());
-  return n;
+  return total;
 }
 
 result<prune_counts> prune_event_log_chunk(database& db, std::string_view log_before,

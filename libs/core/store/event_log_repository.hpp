@@ -52,10 +52,14 @@ struct prune_counts {
 };
 
 /// Deletes webhook_log rows received before `log_before` and processed_events (idempotency keys)
-/// created before `keys_before`, in one transaction; an empty cutoff keeps that table whole.
-/// Keys must outlive Meta's redelivery window (7 days) or a late retry is stored twice.
+/// created before `keys_before`, in chunks of `prune_chunk_rows` (one commit each, see
+/// prune_event_log_chunk); an empty cutoff keeps that table whole. Keys must outlive Meta's
+/// redelivery window (7 days) or a late retry is stored twice.
 result<prune_counts> prune_event_log(database& db, std::string_view log_before,
                                      std::string_view keys_before);
+
+/// Rows per chunk when prune_event_log deletes a whole backlog.
+inline constexpr int prune_chunk_rows = 2000;
 
 /// Deletes at most `limit` webhook_log rows received before `log_before` and at most `limit`
 /// processed_events created before `keys_before` (oldest first), in one short transaction (the
