@@ -2,10 +2,6 @@
 
 namespace pons::mcp {
 
-db_pool::lease::~lease() {
-  if (pool_ && db_) pool_->give_back(std::move(db_));
-}
-
 store::result<std::unique_ptr<db_pool>> db_pool::open(std::string path, std::size_t max_size) {
   std::unique_ptr<db_pool> pool(new db_pool(std::move(path), max_size == 0 ? 1 : max_size));
   auto first = store::database::open(pool->path_);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/mcp/tools/pool_lease.hpp"
 #include "core/store/database.hpp"
 
 namespace pons::mcp {
@@ -17,19 +18,7 @@ namespace pons::mcp {
 class db_pool {
  public:
   /// A borrowed connection; returned to the pool when destroyed.
-  class lease {
-   public:
-    lease(db_pool* pool, std::unique_ptr<store::database> db) : pool_(pool), db_(std::move(db)) {}
-    lease(lease&&) = default;
-    lease& operator=(lease&&) = delete;
-    ~lease();
-    store::database& operator*() const { return *db_; }
-    store::database* operator->() const { return db_.get(); }
-
-   private:
-    db_pool* pool_;
-    std::unique_ptr<store::database> db_;
-  };
+  using lease = pool_lease<store::database, db_pool>;
 
   /// Opens (and migrates) the database once to check it works, keeping that connection.
   static store::result<std::unique_ptr<db_pool>> open(std::string path, std::size_t max_size);
@@ -41,6 +30,7 @@ class db_pool {
   const std::string& path() const { return path_; }
 
  private:
+  friend lease;
   db_pool(std::string path, std::size_t max_size) : path_(std::move(path)), max_(max_size) {}
   void give_back(std::unique_ptr<store::database> db);
 

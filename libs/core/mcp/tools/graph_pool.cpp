@@ -2,10 +2,6 @@
 
 namespace pons::mcp {
 
-graph_pool::lease::~lease() {
-  if (pool_ && client_) pool_->give_back(std::move(client_));
-}
-
 graph_pool::lease graph_pool::acquire() {
   {
     std::lock_guard lock(mutex_);

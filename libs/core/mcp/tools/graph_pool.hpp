@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/mcp/tools/pool_lease.hpp"
 #include "core/meta/graph_client.hpp"
 
 namespace pons::mcp {
@@ -18,20 +19,7 @@ namespace pons::mcp {
 class graph_pool {
  public:
   /// A borrowed client; returned to the pool when destroyed.
-  class lease {
-   public:
-    lease(graph_pool* pool, std::unique_ptr<meta::graph_client> client)
-        : pool_(pool), client_(std::move(client)) {}
-    lease(lease&&) = default;
-    lease& operator=(lease&&) = delete;
-    ~lease();
-    meta::graph_client& operator*() const { return *client_; }
-    meta::graph_client* operator->() const { return client_.get(); }
-
-   private:
-    graph_pool* pool_;
-    std::unique_ptr<meta::graph_client> client_;
-  };
+  using lease = pool_lease<meta::graph_client, graph_pool>;
 
   /// Clients will use `config` (never changed afterwards).
   explicit graph_pool(meta::graph_config config, std::size_t max_idle = 8)
@@ -44,6 +32,7 @@ class graph_pool {
   std::size_t clients_made() const;
 
  private:
+  friend lease;
   void give_back(std::unique_ptr<meta::graph_client> client);
 
   const meta::graph_config config_;
