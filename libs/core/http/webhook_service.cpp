@@ -23,6 +23,7 @@
 #include "core/http/bounded_queue.hpp"
 #include "core/http/cross_thread_result.hpp"
 #include "core/http/media_worker.hpp"
+#include "core/http/sync_gate.hpp"
 #include "core/meta/json_reader.hpp"
 #include "core/meta/redaction.hpp"
 #include "core/meta/signature.hpp"
@@ -32,6 +33,7 @@
 #include "core/store/event_log_repository.hpp"
 #include "core/store/ingest.hpp"
 #include "core/store/timestamp.hpp"
+#include "core/store/wal_file.hpp"
 
 namespace pons::http {
 
@@ -266,6 +268,10 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   steady_clock::time_point started = steady_clock::now();
   std::atomic<bool> writer_running{false};
   std::shared_ptr<pending_probe> probe_pending;  // io thread only
+  // With both set, the writer commits without fsync (synchronous=NORMAL) and `gate` answers each
+  // group after an fdatasync of the WAL that started after its commit; see open().
+  std::optional<store::wal_file> wal;
+  std::unique_ptr<sync_gate> gate;
   int schema_version = 0;  // as opened; /health reports it when the writer cannot answer
 
   // One per account (same order): each keeps its HMAC key schedule. Used on the io thread only.
@@ -460,6 +466,32 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  using answers =
+      std::vector<std::pair<std::shared_ptr<cross_thread_result<job_outcome>>, job_outcome>>;
+
+  // Hands a committed group's outcomes to the requests once the commit is durable: at once when
+  // the commit itself synced (synchronous=FULL), else after the gate's next WAL sync.
+  void answer_when_durable(answers group) {
+    auto deliver = [](answers& g, const boost::system::error_code& ec) {
+      for (auto& [done, out] : g) {
+        if (ec) {
+          // Written but maybe not on disk: not acknowledged (Meta redelivers; the idempotency
+          // keys make that harmless if the write did survive).
+          out.ok = false;
+          out.writable = false;
+          out.error = fmt::format("the commit could not be synced to disk: {}", ec.message());
+        }
+        done->set(std::move(out));
+      }
+    };
+    if (!gate) {
+      deliver(group, {});
+      return;
+    }
+    gate->after_next_sync([deliver, g = std::move(group)](
+                              const boost::system::error_code& ec) mutable { deliver(g, ec); });
+  }
+
   void writer_loop() {
     // Named so per-thread CPU time can be told apart (top -H, /proc/<pid>/task/*/comm).
     pthread_setname_np(pthread_self(), "pons-writer");
@@ -484,15 +516,18 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       stats.writer_queue_depth.store(static_cast<std::int64_t>(queue.size()));
       outcomes.assign(batch.size(), job_outcome{});
       run_ingest_group(batch, outcomes);
+      answers group;
+      group.reserve(batch.size());
       for (std::size_t i = 0; i < batch.size(); ++i) {
         if (auto* l = std::get_if<log_job>(&batch[i].work))
           outcomes[i] = run_log(*l);
         else if (std::holds_alternative<probe_job>(batch[i].work))
           outcomes[i] = run_probe();
         batch[i].work = probe_job{};  // drop the borrowed ingest job before answering
-        batch[i].done->set(std::move(outcomes[i]));
+        group.emplace_back(std::move(batch[i].done), std::move(outcomes[i]));
       }
       batch.clear();
+      answer_when_durable(std::move(group));
     }
   }
 
@@ -691,6 +726,11 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     extra += "# TYPE pons_media_queue_depth gauge\n";
     extra +=
         fmt::format("pons_media_queue_depth {}\n", std::max<std::int64_t>(0, out.media_pending));
+    extra +=
+        "# HELP pons_webhook_wal_syncs_total WAL fdatasyncs that acknowledged group commits (0 "
+        "when every commit syncs itself).\n";
+    extra += "# TYPE pons_webhook_wal_syncs_total counter\n";
+    extra += fmt::format("pons_webhook_wal_syncs_total {}\n", gate ? gate->syncs() : 0);
     extra += "# HELP pons_database_writable 1 when the database accepts writes.\n";
     extra += "# TYPE pons_database_writable gauge\n";
     extra += fmt::format("pons_database_writable {}\n", out.writable ? 1 : 0);
@@ -727,6 +767,15 @@ boost::system::result<void> webhook_service::open() {
       !r)
     return r.error();
   if (auto v = impl_->db->schema_version()) impl_->schema_version = *v;
+  // Commits without fsync, each group answered after a WAL fdatasync on the gate's thread (one
+  // sync covers every commit before it, and the writer need not wait for the disk). Without a
+  // WAL file to sync (an unusual file system), every commit syncs itself as before.
+  if (auto w = store::wal_file::open(impl_->opt.db_path)) {
+    if (impl_->db->exec("PRAGMA synchronous=NORMAL")) impl_->wal.emplace(std::move(*w));
+  } else {
+    impl_->log_line(fmt::format("level=warn event=wal_sync error=\"{}\" fallback=synchronous_full",
+                                w.error().message()));
+  }
   if (auto synced = impl_->sync_accounts(); !synced) {
     impl_->db.reset();
     return synced.error();
@@ -741,6 +790,14 @@ boost::system::result<void> webhook_service::open() {
     impl_->media->start();
   }
   impl_->writer_running = true;
+  if (impl_->wal) {
+    impl_->gate = std::make_unique<sync_gate>(
+        [wal = &*impl_->wal]() -> boost::system::error_code {
+          auto r = wal->sync();
+          return r ? boost::system::error_code{} : r.error();
+        },
+        "pons-walsync");
+  }
   impl_->writer = std::thread([self = impl_] { self->writer_loop(); });
   impl_->checkpointer = std::thread([self = impl_] { self->checkpoint_loop(); });
   return {};
@@ -766,6 +823,7 @@ void webhook_service::close() {
   if (!impl_->writer_running.exchange(false)) return;
   impl_->queue.close();
   if (impl_->writer.joinable()) impl_->writer.join();
+  if (impl_->gate) impl_->gate->stop();  // the last groups' answers, after their sync
   {
     std::lock_guard lock(impl_->checkpoint_mu);
     impl_->checkpoint_stop = true;
