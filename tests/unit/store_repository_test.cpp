@@ -516,6 +516,45 @@ TEST_CASE("store: pruning in chunks deletes the oldest rows, at most a chunk per
   CHECK(details.find("processed_events_created") != std::string::npos);
 }
 
+TEST_CASE("store: webhook_log is pruned in id order, past a newer row written out of order",
+          "[store]") {
+  fixture f;
+  auto log_row = [&](const std::string& when, const std::string& id) {
+    webhook_log_entry e;
+    e.received_at = when;
+    e.request_id = id;
+    e.signature = "valid";
+    REQUIRE(insert_webhook_log(f.db, e).has_value());
+  };
+  // A row received late but written first (a clock step, a row copied in by hand), then old ones.
+  log_row("2026-11-24T00:00:00.000Z", "recent");
+  for (int day = 1; day <= 5; ++day)
+    log_row(fmt::format("2026-10-{:02}T00:00:00.000Z", day), "old");
+  const char* cutoff = "2026-11-20T00:00:00.000Z";
+
+  auto first = prune_event_log_chunk(f.db, cutoff, "", 3).value();
+  CHECK(first.webhook_log == 2);  // the window of the 3 oldest ids held the newer row
+  CHECK_FALSE(first.webhook_log_done);
+  CHECK(first.processed_events_done);  // no key cutoff: nothing to do there
+  // The newer row stays in each window; the old rows behind it still go, two per window.
+  std::vector<int> chunks;
+  for (int i = 0; i < 2; ++i) {
+    auto n = prune_event_log_chunk(f.db, cutoff, "", 3).value();
+    chunks.push_back(n.webhook_log);
+    CHECK_FALSE(n.webhook_log_done);
+  }
+  CHECK(chunks == std::vector<int>{2, 1});
+  auto last = prune_event_log_chunk(f.db, cutoff, "", 3).value();
+  CHECK(last.webhook_log == 0);
+  CHECK(last.webhook_log_done);
+  auto left = recent_webhook_log(f.db).value();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].request_id == "recent");
+  // No index on received_at any more (schema/0005): every insert pays for one b-tree less.
+  CHECK(f.db.query_int64("SELECT count(*) FROM sqlite_schema WHERE name = 'webhook_log_received'")
+            .value() == 0);
+}
+
 TEST_CASE("store: message previews are short and readable", "[store]") {
   CHECK(message_preview("text", "hi") == "hi");
   CHECK(message_preview("image", "") == "[image]");

@@ -70,9 +70,9 @@ result<prune_counts> prune_event_log(database& db, std::string_view log_before,
     PONS_STORE_TRY(n, prune_event_log_chunk(db, log_before, keys_before, prune_chunk_rows));
     total.webhook_log += n.webhook_log;
     total.processed_events += n.processed_events;
-    // A short chunk means that table's backlog is gone: leave it alone from now on.
-    if (n.webhook_log < prune_chunk_rows) log_before = {};
-    if (n.processed_events < prune_chunk_rows) keys_before = {};
+    // A table whose backlog is gone is left alone from now on.
+    if (n.webhook_log_done) log_before = {};
+    if (n.processed_events_done) keys_before = {};
   }
   return total;
 }
@@ -81,15 +81,21 @@ result<prune_counts> prune_event_log_chunk(database& db, std::string_view log_be
                                            std::string_view keys_before, int limit) {
   prune_counts n;
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
-  // Each subquery walks its age index (webhook_log_received, processed_events_created) and stops
-  // after `limit` rows, so a chunk costs the same however large the backlog is.
+  // A chunk costs the same however large the backlog is: webhook_log is read in id order (the
+  // oldest `limit` rows, deleting those past the cutoff; ids follow arrival, and a row written a
+  // little out of order only waits for the next pass), processed_events through its age index.
   if (!log_before.empty()) {
-    PONS_STORE_TRY(log, db.prepare("DELETE FROM webhook_log WHERE id IN (SELECT id FROM "
-                                   "webhook_log WHERE received_at < ?1 ORDER BY received_at "
-                                   "LIMIT ?2)"));
+    PONS_STORE_TRY(log, db.prepare("DELETE FROM webhook_log WHERE id IN (SELECT id FROM (SELECT "
+                                   "id, received_at FROM webhook_log ORDER BY id LIMIT ?2) "
+                                   "WHERE received_at < ?1)"));
     log.bind_all(log_before, limit);
     PONS_STORE_TRY(a, log.run());
     n.webhook_log = a;
+    // A window of the oldest rows may hold a newer one and still be followed by old rows: only
+    // a window with nothing to delete ends the table's pass.
+    n.webhook_log_done = a == 0;
+  } else {
+    n.webhook_log_done = true;
   }
   if (!keys_before.empty()) {
     PONS_STORE_TRY(keys, db.prepare("DELETE FROM processed_events WHERE key IN (SELECT key FROM "
@@ -98,6 +104,9 @@ result<prune_counts> prune_event_log_chunk(database& db, std::string_view log_be
     keys.bind_all(keys_before, limit);
     PONS_STORE_TRY(b, keys.run());
     n.processed_events = b;
+    n.processed_events_done = b < limit;  // the age index hands out the oldest keys first
+  } else {
+    n.processed_events_done = true;
   }
   PONS_STORE_CHECK(scope.commit());
   return n;

@@ -49,6 +49,10 @@ result<int> prune_event_log(database& db, std::string_view before);
 struct prune_counts {
   int webhook_log = 0;
   int processed_events = 0;
+  /// Set by prune_event_log_chunk when that table has nothing left to delete for its cutoff (or
+  /// its cutoff was empty): stop asking for it.
+  bool webhook_log_done = false;
+  bool processed_events_done = false;
 };
 
 /// Deletes webhook_log rows received before `log_before` and processed_events (idempotency keys)
@@ -64,8 +68,8 @@ inline constexpr int prune_chunk_rows = 2000;
 /// Deletes at most `limit` webhook_log rows received before `log_before` and at most `limit`
 /// processed_events created before `keys_before` (oldest first), in one short transaction (the
 /// caller's, if one is open); an empty cutoff leaves that table alone. Call again until both
-/// counts are below `limit`: a long backlog is then deleted in many small commits, and a writer
-/// can commit other work between them instead of waiting for one huge transaction.
+/// tables are done (the *_done flags): a long backlog is then deleted in many small commits, and
+/// a writer can commit other work between them instead of waiting for one huge transaction.
 result<prune_counts> prune_event_log_chunk(database& db, std::string_view log_before,
                                            std::string_view keys_before, int limit);
 
