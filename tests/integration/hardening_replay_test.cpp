@@ -56,8 +56,9 @@ TEST_CASE("The same batch delivered 10 times concurrently is stored once", "[har
           messages_per_batch);
     CHECK(service.count("SELECT count(*) FROM message_status_events WHERE wamid = '" + prefix +
                         ".out'") == 1);
+    // The status's idempotency key; the messages are deduplicated by their wamids.
     CHECK(service.count("SELECT count(*) FROM processed_events WHERE key LIKE '%" + prefix +
-                        ".%'") == messages_per_batch + 1);
+                        ".%'") == 1);
   }
   // One contact, one conversation, each message counted once as unread.
   CHECK(service.count("SELECT count(*) FROM contacts") == 1);

@@ -257,7 +257,17 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
 
   for (const auto& m : batch.messages) {
     const auto key = domain::idempotency_key(m);
-    if (key) {
+    // A message's wamid is unique in `messages` (messages_wamid, kept for good): that index is
+    // its idempotency check, and a processed_events key would be one more b-tree insert per
+    // message. Reactions keep their keys (reaction:<wamid>:<emoji>): a change reuses the wamid.
+    const bool deduped_by_wamid = key && key->starts_with("msg:");
+    if (deduped_by_wamid) {
+      PONS_STORE_TRY(stored, wamid_exists(db, m.wamid));
+      if (stored) {
+        ++sum.duplicates;
+        continue;
+      }
+    } else if (key) {
       PONS_STORE_TRY(fresh, mark_processed(db, *key, now));
       if (!fresh) {
         ++sum.duplicates;
@@ -271,7 +281,8 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     if (who.wa_id.empty() && who.user_id.empty()) who.wa_id = "unknown";
     PONS_STORE_TRY(contact, cache.contact(num.account_id, who, now));
     PONS_STORE_TRY(conversation_id, cache.conversation(m.phone_number_id, contact.id, now));
-    PONS_STORE_TRY(pos, insert_inbound_message(db, m, contact.id, conversation_id, now));
+    PONS_STORE_TRY(
+        pos, insert_inbound_message(db, m, contact.id, conversation_id, now, deduped_by_wamid));
     // Meta's timestamp opens the window; without one, the time we received the message does.
     const std::string window = m.timestamp_unix > 0
                                    ? window_expiry_for(m.timestamp_unix)

@@ -159,13 +159,6 @@ result<message_position> insert_row(database& db, const new_row& r, time_point n
   return message_position{st.column_int64(0), st.column_text(1)};
 }
 
-result<bool> wamid_exists(database& db, std::string_view wamid) {
-  auto st = db.prepare("SELECT 1 FROM messages WHERE wamid = ?1");
-  if (!st) return detail::bool_error(st.error());
-  st->bind(1, wamid);
-  return st->step();
-}
-
 // Quotes every word so FTS5 syntax in user text is taken literally; each word matches as prefix.
 std::string fts_query(std::string_view text) {
   std::string out;
@@ -204,13 +197,25 @@ std::string message_preview(std::string_view type, std::string_view text,
   return std::string(text.substr(0, cut)) + "…";
 }
 
+result<bool> wamid_exists(database& db, std::string_view wamid) {
+  auto st = db.prepare("SELECT 1 FROM messages WHERE wamid = ?1");
+  if (!st) return detail::bool_error(st.error());
+  st->bind(1, wamid);
+  return st->step();
+}
+
 result<message_position> insert_inbound_message(database& db, const domain::inbound_message& m,
                                                 std::int64_t contact_id,
-                                                std::int64_t conversation_id, time_point now) {
+                                                std::int64_t conversation_id, time_point now,
+                                                bool wamid_known_free) {
   new_row r;
   r.direction = "inbound";
   if (!m.wamid.empty()) {
-    PONS_STORE_TRY(taken, wamid_exists(db, m.wamid));
+    bool taken = false;
+    if (!wamid_known_free) {
+      PONS_STORE_TRY(found, wamid_exists(db, m.wamid));
+      taken = found;
+    }
     if (!taken) r.wamid = m.wamid;
   }
   r.phone_number_id = m.phone_number_id;

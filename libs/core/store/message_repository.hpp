@@ -61,12 +61,18 @@ struct message_position {
   std::string created_at;
 };
 
+/// True when a message (either direction) with this wamid is stored. messages_wamid makes it
+/// one index lookup; ingest uses it as the idempotency check of inbound messages.
+result<bool> wamid_exists(database& db, std::string_view wamid);
+
 /// Stores an inbound message (status "received"). The caller has already checked idempotency
 /// (see ingest); a wamid already present is stored as NULL to keep the row (reaction removals
-/// reuse the id of the reaction they remove).
+/// reuse the id of the reaction they remove). `wamid_known_free`: the caller has just looked the
+/// wamid up in this transaction and found it free, so it is not looked up again.
 result<message_position> insert_inbound_message(database& db, const domain::inbound_message& m,
                                                 std::int64_t contact_id,
-                                                std::int64_t conversation_id, time_point now);
+                                                std::int64_t conversation_id, time_point now,
+                                                bool wamid_known_free = false);
 
 /// A message the business is about to send.
 struct outbound_message {
