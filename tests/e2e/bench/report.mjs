@@ -16,7 +16,7 @@ const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && value
 const checks = {
   webhook(r) {
     const problems = [];
-    for (const run of ['closed', 'open']) {
+    for (const run of ['closed', 'closed_wide', 'open']) {
       const x = r[run];
       if (!x) { problems.push(`${run}: missing`); continue; }
       const statuses = x.loadgen.statuses ?? {};
@@ -68,10 +68,10 @@ function table(report) {
   const rows = [];
   const b = report.benchmarks;
   if (b.webhook) {
-    for (const run of ['closed', 'open']) {
+    for (const run of ['closed', 'closed_wide', 'open']) {
       const l = b.webhook[run]?.loadgen;
       if (!l) continue;
-      rows.push(['webhook', `${run === 'closed' ? 'closed loop' : `open loop ${l.mode.slice(5)}`}, ${l.connections} conn`,
+      rows.push(['webhook', `${run.startsWith('closed') ? 'closed loop' : `open loop ${l.mode.slice(5)}`}, ${l.connections} conn`,
         `${int(l.rps)} req/s, p50 ${f(l.p50_ms)} ms, p99 ${f(l.p99_ms)} ms`]);
     }
   }
