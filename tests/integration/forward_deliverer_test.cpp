@@ -204,7 +204,7 @@ TEST_CASE("forward: two failures then 200 is exactly three attempts with growing
   CHECK(detail->attempts[2].error.empty());
 }
 
-TEST_CASE("forward: 201 and 204 are failures; a target gives up at max attempts", "[forward]") {
+TEST_CASE("forward: 201 and 204 are failures: a target gives up at max attempts", "[forward]") {
   fixture f;
   receiver rx([](const received&, std::size_t i) { return reply{i % 2 == 0 ? 201 : 204}; });
   auto target = f.add(rx.url(), {}, 3);

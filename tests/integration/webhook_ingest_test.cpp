@@ -41,7 +41,7 @@ std::int64_t store_sent_message(const std::string& db_path, const std::string& w
 
 }  // namespace
 
-TEST_CASE("a signed message is stored once; a replay adds no rows", "[webhook][ingest]") {
+TEST_CASE("a signed message is stored once: a replay adds no rows", "[webhook][ingest]") {
   webhook_process svc;
   REQUIRE(svc.started());
   auto body = webhook_fixture("messages/text.json");
@@ -69,6 +69,10 @@ TEST_CASE("a signed message is stored once; a replay adds no rows", "[webhook][i
   REQUIRE(m);
   CHECK(m->body.find("pons_webhook_duplicates_total 1") != std::string::npos);
   CHECK(m->body.find("pons_webhook_ingest_seconds_count 2") != std::string::npos);
+  // Both answers waited for a WAL fdatasync on the sync thread (commits themselves do not sync).
+  auto syncs_at = m->body.find("\npons_webhook_wal_syncs_total ");
+  REQUIRE(syncs_at != std::string::npos);
+  CHECK(std::stoi(m->body.substr(syncs_at + 30)) >= 2);
 }
 
 TEST_CASE("the raw body is kept byte for byte, escapes included", "[webhook][ingest]") {

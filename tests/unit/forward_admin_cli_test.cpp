@@ -40,7 +40,7 @@ std::string stored_secret(database& db, std::int64_t id) {
 
 }  // namespace
 
-TEST_CASE("forward: CLI add prints the secret once; list and show never do", "[forward][cli]") {
+TEST_CASE("forward: CLI add prints the secret once: list and show never do", "[forward][cli]") {
   temp_dir dir;
   auto db = database::open(dir.file("pons.db")).value();
 

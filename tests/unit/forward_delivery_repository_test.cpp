@@ -134,7 +134,7 @@ TEST_CASE("forward: attempts are recorded and move the delivery on", "[forward]"
   CHECK(retry_delivery(*db, 9999, t0).error() == forward_errc::not_found);
 }
 
-TEST_CASE("forward: disabled targets are not claimed; retry_dead revives dead work", "[forward]") {
+TEST_CASE("forward: disabled targets are not claimed: retry_dead revives dead work", "[forward]") {
   temp_dir dir;
   auto db = database::open(dir.file("pons.db"));
   REQUIRE(db.has_value());

@@ -34,7 +34,7 @@ status_update status(std::string wamid, std::string s) {
 
 }  // namespace
 
-TEST_CASE("a message is keyed by its wamid; a redelivery has the same key", "[idempotency]") {
+TEST_CASE("a message is keyed by its wamid: a redelivery has the same key", "[idempotency]") {
   auto a = text_message("wamid.AAA");
   CHECK(idempotency_key(a) == "msg:wamid.AAA");
   auto again = text_message("wamid.AAA");
@@ -57,7 +57,7 @@ TEST_CASE("a status is keyed by message id and status", "[idempotency]") {
   CHECK_FALSE(idempotency_key(status("wamid.X", "")).has_value());
 }
 
-TEST_CASE("a reaction is keyed by id and emoji; a removal is not a duplicate", "[idempotency]") {
+TEST_CASE("a reaction is keyed by id and emoji: a removal is not a duplicate", "[idempotency]") {
   auto thumbs = reaction_message("wamid.R1", "wamid.TARGET", "\xF0\x9F\x91\x8D");
   auto removal = reaction_message("wamid.R1", "wamid.TARGET", "");
   auto heart = reaction_message("wamid.R1", "wamid.TARGET", "\xE2\x9D\xA4\xEF\xB8\x8F");

@@ -146,7 +146,7 @@ TEST_CASE("the 100 fixture parses without a subcode and is not retryable", "[met
   CHECK(e.explain().find("retried") == std::string::npos);
 }
 
-TEST_CASE("retryable: rate limits, transient failures and 5xx; not client errors", "[meta_error]") {
+TEST_CASE("retryable: rate limits, transient failures and 5xx: not client errors", "[meta_error]") {
   for (int code : {130429, 131056, 131000, 131016, 2, 4, 80007, 131057, 133004}) {
     INFO(code);
     CHECK(pons::domain::meta_error_from_code(code).retryable());

@@ -172,7 +172,7 @@ TEST_CASE("media messages keep their media fields", "[normaliser]") {
   }
 }
 
-TEST_CASE("media without caption: filename, then a rendering; voice flag may be absent",
+TEST_CASE("media without caption: filename, then a rendering: voice flag may be absent",
           "[normaliser]") {
   const auto b = from_text(R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[
     {"field":"messages","value":{"metadata":{"phone_number_id":"P"},"messages":[

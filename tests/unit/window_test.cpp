@@ -37,7 +37,7 @@ TEST_CASE("an inbound message opens the window for exactly 24 hours", "[window]"
   CHECK(w.seconds_remaining(t0 + 3 * one_day) == 0);
 }
 
-TEST_CASE("each inbound message refreshes the window; older ones never shorten it", "[window]") {
+TEST_CASE("each inbound message refreshes the window: older ones never shorten it", "[window]") {
   auto w = refresh_window({}, t0);
   w = refresh_window(w, t0 + 20 * 3600);
   CHECK(w.expires_at() == t0 + 20 * 3600 + one_day);
