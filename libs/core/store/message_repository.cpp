@@ -112,8 +112,19 @@ struct new_row {
 };
 
 result<message_position> insert_row(database& db, const new_row& r, time_point now) {
-  // created_at never goes below the newest stored row: together with the write lock this keeps
-  // (created_at, id) in commit order, so a reader's cursor never skips a later commit.
+  // created_at never goes below the newest stored row: together with the write lock (every
+  // caller holds it) this keeps (created_at, id) in commit order, so a reader's cursor never
+  // skips a later commit. Read here rather than in the INSERT: with it the INSERT needed
+  // RETURNING, which buffers its row in a temporary b-tree opened and closed per message.
+  std::string stamp = format_timestamp(now);
+  {
+    PONS_STORE_TRY(newest, db.prepare("SELECT coalesce(max(created_at), '') FROM messages"));
+    PONS_STORE_TRY(row, newest.step());
+    if (row) {
+      std::string last = newest.column_text(0);
+      if (last > stamp) stamp = std::move(last);
+    }
+  }
   PONS_STORE_TRY(
       st, db.prepare("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
                      "conversation_id, type, text, media_id, media_mime, media_sha256, "
@@ -122,9 +133,7 @@ result<message_position> insert_row(database& db, const new_row& r, time_point n
                      "error_code, error_title, error_details, ts, created_at, updated_at, "
                      "idempotency_key, raw_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
                      "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-                     "max(?26, coalesce((SELECT max(created_at) FROM messages), '')), "
-                     "max(?26, coalesce((SELECT max(created_at) FROM messages), '')), ?27, ?28) "
-                     "RETURNING id, created_at"));
+                     "?26, ?26, ?27, ?28)"));
   st.bind(1, r.direction).bind_text_or_null(2, r.wamid).bind(3, r.phone_number_id);
   st.bind(4, r.contact_id).bind(5, r.conversation_id).bind(6, r.type).bind(7, r.text);
   if (r.media) {
@@ -151,12 +160,11 @@ result<message_position> insert_row(database& db, const new_row& r, time_point n
   } else {
     st.bind_null(22).bind(23, "").bind(24, "");
   }
-  st.bind(25, r.ts).bind(26, format_timestamp(now));
-  // raw_json is the largest value: not copied, `r` outlives the step below.
+  st.bind(25, r.ts).bind_static(26, stamp);
+  // raw_json is the largest value: not copied, `r` outlives the run below.
   st.bind_text_or_null(27, r.idempotency_key).bind_static(28, r.raw_json);
-  PONS_STORE_TRY(row, st.step());
-  if (!row) return store_errc::not_found;
-  return message_position{st.column_int64(0), st.column_text(1)};
+  PONS_STORE_CHECK(st.run());
+  return message_position{db.last_insert_rowid(), std::move(stamp)};
 }
 
 // Quotes every word so FTS5 syntax in user text is taken literally; each word matches as prefix.
