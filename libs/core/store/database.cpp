@@ -192,7 +192,17 @@ result<database> database::open(const std::string& path, const open_options& opt
   }
 
   if (options.migrate) {
-    if (auto r = apply_migrations(db, embedded_migrations()); !r) return r.error();
+    auto before = db.schema_version();
+    if (!before) return before.error();
+    auto after = apply_migrations(db, embedded_migrations());
+    if (!after) return after.error();
+    // A migration may edit table definitions in place (schema/0006): this connection keeps the
+    // schema it parsed before, so open a fresh one that reads the new definitions.
+    if (*after != *before) {
+      open_options again = options;
+      again.migrate = false;
+      return open(path, again);
+    }
   }
   return db;
 }
