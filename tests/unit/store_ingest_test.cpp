@@ -230,6 +230,67 @@ TEST_CASE("store: ingest_batches group-commits and isolates a failing batch", "[
   CHECK(wamid_exists(db, "wamid.G1").value());
 }
 
+TEST_CASE("store: an ingest_memo forgets what another connection or a rollback changed",
+          "[store][ingest]") {
+  temp_dir dir;
+  const auto path = dir.file("pons.db");
+  auto db = database::open(path).value();
+  ingest_memo memo;
+  int n = 0;
+  auto group = [&](const std::string& profile, const std::string& text = "hi",
+                   const std::string& from = "447700900123") {
+    const int k = ++n;
+    domain::webhook_batch b;
+    b.object = "whatsapp_business_account";
+    b.phone_number_ids = {"PN1"};
+    auto m = text_message("wamid.memo." + std::to_string(k), from, text, 1700000000 + k);
+    m.sender.profile_name = profile;
+    b.messages.push_back(m);
+    auto ctx = context("req-" + std::to_string(k));
+    std::vector<ingest_request> reqs{{&b, &ctx}};
+    return ingest_batches(db, reqs, &memo).value().at(0);
+  };
+  auto profile = [&] {
+    auto st = db.prepare("SELECT profile_name FROM contacts WHERE wa_id = '447700900123'").value();
+    REQUIRE(st.step().value());
+    return st.column_text(0);
+  };
+
+  REQUIRE(group("Alice").has_value());
+  REQUIRE(group("Alice").has_value());  // served from the memo: same facts, nothing to write
+  CHECK(profile() == "Alice");
+
+  // Another connection renames her. The memo still says "Alice", but the next webhook (which
+  // says "Alice" again) must be written: data_version changed, so the memo was forgotten.
+  {
+    auto other = database::open(path).value();
+    REQUIRE(other.exec("UPDATE contacts SET profile_name = 'Renamed elsewhere'").has_value());
+  }
+  REQUIRE(group("Alice").has_value());
+  CHECK(profile() == "Alice");
+
+  // A conversation deleted elsewhere is not reused from the memo either (its id would be a
+  // foreign-key failure).
+  {
+    auto other = database::open(path).value();
+    REQUIRE(other.exec("DELETE FROM messages; DELETE FROM conversations").has_value());
+  }
+  REQUIRE(group("Alice").has_value());
+  CHECK(count(db, "conversations") == 1);
+
+  // A group that fails is rolled back, and what it cached with it: Carol's new contact and
+  // conversation rows are gone, so her next message must create them again, not reuse their ids.
+  REQUIRE(db.exec("CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON messages "
+                  "WHEN new.text = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+              .has_value());
+  CHECK_FALSE(group("Carol", "boom", "447700900999").has_value());
+  CHECK(db.query_int64("SELECT count(*) FROM contacts WHERE wa_id = '447700900999'").value() == 0);
+  auto after = group("Carol", "hello again", "447700900999");
+  REQUIRE(after.has_value());
+  CHECK(after->messages_new == 1);
+  CHECK(db.query_int64("SELECT count(*) FROM contacts WHERE wa_id = '447700900999'").value() == 1);
+}
+
 TEST_CASE("store: a group's messages are searchable once committed, also after a failure",
           "[store][ingest]") {
   temp_dir dir;

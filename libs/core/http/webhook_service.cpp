@@ -272,6 +272,9 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // group after an fdatasync of the WAL that started after its commit; see open().
   std::optional<store::wal_file> wal;
   std::unique_ptr<sync_gate> gate;
+  // Numbers, contacts, conversations and targets the writer has seen, kept across groups while
+  // no other connection writes (writer thread only).
+  store::ingest_memo memo;
   int schema_version = 0;  // as opened; /health reports it when the writer cannot answer
 
   // One per account (same order): each keeps its HMAC key schedule. Used on the io thread only.
@@ -368,7 +371,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     if (requests.empty()) return;
     const auto wall0 = steady_clock::now();
     const auto cpu0 = thread_cpu_time();
-    auto result = store::ingest_batches(*db, requests);
+    auto result = store::ingest_batches(*db, requests, &memo);
     if (!result) {
       for (auto i : slots) outcomes[i].error = result.error().message();
       return;

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -41,33 +42,63 @@ result<int> enqueue(database& db, const forward::event& ev, time_point now) {
   return r->deliveries;
 }
 
-struct number_info {
-  std::int64_t account_id = 0;
-  std::string waba_id;
+}  // namespace
+
+// What one transaction already looked up: the numbers made sure of, the contacts and
+// conversations, the enabled forwarding targets. Shared by the batches of a group commit (and by
+// later groups through an ingest_memo); cleared when a write is rolled back.
+struct ingest_memo::state {
+  struct target {
+    std::string phone_number_id;
+    std::string event_types;
+  };
+  struct number_info {
+    std::int64_t account_id = 0;
+    std::string waba_id;
+  };
+  std::map<std::string, number_info, std::less<>> known;
+  std::map<std::string, contact_record, std::less<>> contacts;
+  std::map<std::string, std::int64_t, std::less<>> conversations;
+  std::vector<target> targets;
+  bool targets_loaded = false;
+
+  void clear() {
+    known.clear();
+    contacts.clear();
+    conversations.clear();
+    targets.clear();
+    targets_loaded = false;
+  }
 };
 
-// What one transaction already looked up: the numbers made sure of and the enabled forwarding
-// targets. Shared by the batches of a group commit; cleared when a batch is rolled back.
+ingest_memo::ingest_memo() : state_(std::make_unique<state>()) {}
+ingest_memo::~ingest_memo() = default;
+
+namespace {
+
+using number_info = ingest_memo::state::number_info;
+
+// The lookups of ingest_one, served from `state` when it already knows the answer.
 class ingest_cache {
  public:
-  explicit ingest_cache(database& db) : db_(db) {}
+  ingest_cache(database& db, ingest_memo::state& state) : db_(db), s_(state) {}
 
   result<number_info> resolve(const std::string& phone_number_id, const std::string& waba_id,
                               const std::string& display, time_point now) {
-    auto it = known_.find(phone_number_id);
-    if (it != known_.end()) return it->second;
+    auto it = s_.known.find(phone_number_id);
+    if (it != s_.known.end()) return it->second;
     PONS_STORE_CHECK(ensure_phone_number(db_, waba_id, phone_number_id, display, now));
     PONS_STORE_TRY(p, find_phone_number(db_, phone_number_id));
     if (!p) return store_errc::not_found;
     number_info info{p->account_id, p->waba_id};
-    known_.emplace(phone_number_id, info);
+    s_.known.emplace(phone_number_id, info);
     return info;
   }
 
   // True when some enabled target may want `type` from `phone_number_id`: only then is the
   // outbox touched (most installations forward nothing).
   result<bool> wants(std::string_view type, std::string_view phone_number_id) {
-    if (!targets_loaded_) {
+    if (!s_.targets_loaded) {
       auto st = db_.prepare(
           "SELECT phone_number_id, event_types FROM webhook_targets "
           "WHERE enabled = 1");
@@ -76,54 +107,44 @@ class ingest_cache {
         auto row = st->step();
         if (!row) return detail::bool_error(row.error());
         if (!*row) break;
-        targets_.push_back({st->column_text(0), st->column_text(1)});
+        s_.targets.push_back({st->column_text(0), st->column_text(1)});
       }
-      targets_loaded_ = true;
+      s_.targets_loaded = true;
     }
     const std::string quoted = "\"" + std::string(type) + "\"";
-    for (const auto& t : targets_) {
+    for (const auto& t : s_.targets) {
       if (!t.phone_number_id.empty() && t.phone_number_id != phone_number_id) continue;
       if (t.event_types.find(quoted) != std::string::npos) return true;
     }
     return false;
   }
 
-  // upsert_contact, skipped when this transaction already stored the same facts (a payload's
-  // contacts[] entry and its message's sender are usually the same person).
+  // upsert_contact, skipped when the same facts are already stored (a payload's contacts[]
+  // entry and its message's sender are usually the same person, and people write again).
   result<contact_record> contact(std::int64_t account_id, const domain::contact& who,
                                  time_point now) {
     const std::string key = std::to_string(account_id) + '\x1f' + who.wa_id + '\x1f' + who.user_id;
-    auto it = contacts_.find(key);
-    if (it != contacts_.end() && covers(it->second, who)) return it->second;
+    auto it = s_.contacts.find(key);
+    if (it != s_.contacts.end() && covers(it->second, who)) return it->second;
     PONS_STORE_TRY(c, upsert_contact(db_, account_id, who, now));
-    contacts_.insert_or_assign(key, c);
+    s_.contacts.insert_or_assign(key, c);
     return c;
   }
 
-  // upsert_conversation, remembered for the transaction.
+  // upsert_conversation, remembered.
   result<std::int64_t> conversation(const std::string& phone_number_id, std::int64_t contact_id,
                                     time_point now) {
     const std::string key = phone_number_id + '\x1f' + std::to_string(contact_id);
-    auto it = conversations_.find(key);
-    if (it != conversations_.end()) return it->second;
+    auto it = s_.conversations.find(key);
+    if (it != s_.conversations.end()) return it->second;
     PONS_STORE_TRY(id, upsert_conversation(db_, phone_number_id, contact_id, now));
-    conversations_.emplace(key, id);
+    s_.conversations.emplace(key, id);
     return id;
   }
 
-  void clear() {
-    contacts_.clear();
-    conversations_.clear();
-    known_.clear();
-    targets_.clear();
-    targets_loaded_ = false;
-  }
+  void clear() { s_.clear(); }
 
  private:
-  struct target {
-    std::string phone_number_id;
-    std::string event_types;
-  };
   static bool covers(const contact_record& stored, const domain::contact& who) {
     auto same = [](const std::string& have, const std::string& got) {
       return got.empty() || have == got;
@@ -133,11 +154,7 @@ class ingest_cache {
   }
 
   database& db_;
-  std::map<std::string, number_info, std::less<>> known_;
-  std::map<std::string, contact_record, std::less<>> contacts_;
-  std::map<std::string, std::int64_t, std::less<>> conversations_;
-  std::vector<target> targets_;
-  bool targets_loaded_ = false;
+  ingest_memo::state& s_;
 };
 
 std::string event_payload_inbound(const domain::inbound_message& m, std::int64_t id,
@@ -365,7 +382,8 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
 result<ingest_summary> ingest_batch(database& db, const domain::webhook_batch& batch,
                                     const ingest_context& context) {
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
-  ingest_cache cache(db);
+  ingest_memo::state local;
+  ingest_cache cache(db, local);
   PONS_STORE_TRY(sum, ingest_one(db, batch, context, cache));
   PONS_STORE_CHECK(scope.commit());
   return std::move(sum);
@@ -420,14 +438,19 @@ class fts_deferral {
   std::int64_t last_before_;
 };
 
+// Runs once the group holds the write lock (see ingest_batches: the memo's validity check).
+using after_begin_fn = std::function<result<void>()>;
+
 // The group with one SAVEPOINT per request: a request that fails is rolled back alone.
 result<std::vector<result<ingest_summary>>> ingest_isolated(
-    database& db, std::span<const ingest_request> requests) {
+    database& db, std::span<const ingest_request> requests, ingest_memo::state& state,
+    const after_begin_fn& after_begin) {
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  if (after_begin) PONS_STORE_CHECK(after_begin());
   PONS_STORE_TRY(fts, fts_deferral::begin(db));
   std::vector<result<ingest_summary>> out;
   out.reserve(requests.size());
-  ingest_cache cache(db);
+  ingest_cache cache(db, state);
   for (const auto& req : requests) {
     if (!req.batch || !req.context) {
       out.emplace_back(boost::system::in_place_error,
@@ -453,21 +476,46 @@ result<std::vector<result<ingest_summary>>> ingest_isolated(
 
 }  // namespace
 
-result<std::vector<result<ingest_summary>>> ingest_batches(
-    database& db, std::span<const ingest_request> requests) {
+result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
+                                                           std::span<const ingest_request> requests,
+                                                           ingest_memo* memo) {
+  // Inside a caller's transaction nothing is remembered: the caller may still roll it back.
+  ingest_memo::state local;
+  if (db.in_transaction()) return ingest_isolated(db, requests, local, {});
+  ingest_memo::state& state = memo ? *memo->state_ : local;
+  // The memo holds while only this connection writes. Checked once the write lock is held, so no
+  // other commit can come between the check and the group.
+  after_begin_fn check_memo;
+  if (memo) {
+    check_memo = [&db, memo, &state]() -> result<void> {
+      PONS_STORE_TRY(version, db.data_version());
+      if (version != memo->data_version_) {
+        state.clear();
+        memo->data_version_ = version;
+      }
+      return {};
+    };
+  }
+  // What a rolled-back write cached may not exist any more.
+  auto isolated = [&]() -> result<std::vector<result<ingest_summary>>> {
+    auto r = ingest_isolated(db, requests, state, check_memo);
+    if (!r) state.clear();
+    return r;
+  };
+
   // Almost every group succeeds whole, so it first runs without per-request savepoints (two
   // statements fewer per request). Only when a request fails is everything rolled back and the
   // group written again with one savepoint per request, so the failure stays its own.
-  if (db.in_transaction()) return ingest_isolated(db, requests);
   bool clean = true;
   for (const auto& req : requests) clean = clean && req.batch && req.context;
-  if (!clean) return ingest_isolated(db, requests);
+  if (!clean) return isolated();
   {
     PONS_STORE_TRY(tx, transaction::begin(db));
+    if (check_memo) PONS_STORE_CHECK(check_memo());
     PONS_STORE_TRY(fts, fts_deferral::begin(db));
     std::vector<result<ingest_summary>> out;
     out.reserve(requests.size());
-    ingest_cache cache(db);
+    ingest_cache cache(db, state);
     bool failed = false;
     for (const auto& req : requests) {
       auto sum = ingest_one(db, *req.batch, *req.context, cache);
@@ -478,12 +526,17 @@ result<std::vector<result<ingest_summary>>> ingest_batches(
       out.push_back(std::move(sum));
     }
     if (!failed) {
-      PONS_STORE_CHECK(fts.finish());
-      PONS_STORE_CHECK(tx.commit());
+      auto done = fts.finish();
+      if (done) done = tx.commit();
+      if (!done) {
+        state.clear();
+        return done.error();
+      }
       return out;
     }
+    state.clear();
   }  // rolled back
-  return ingest_isolated(db, requests);
+  return isolated();
 }
 
 }  // namespace pons::store

@@ -5,6 +5,7 @@
 // POSTs in one transaction (group commit) so one fsync covers many requests.
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -53,11 +54,39 @@ struct ingest_request {
   const ingest_context* context = nullptr;
 };
 
+/// What a writer remembers from one group commit to the next: the numbers made sure of, the
+/// contacts and conversations written or read, the enabled forwarding targets. Repeat senders
+/// then cost no lookups. It holds only while no other connection writes: ingest_batches reads
+/// PRAGMA data_version at each group and forgets everything when another connection (pons-mcp,
+/// the admin CLI, the media worker) has committed since, and after any rolled-back write. One
+/// per writer connection, used by one thread; that connection must not itself change numbers,
+/// contacts, conversations or forwarding targets other than through ingest_batches (its own
+/// commits do not move data_version). pons-webhook's writer only adds webhook_log rows and
+/// prunes besides.
+class ingest_memo {
+ public:
+  ingest_memo();
+  ~ingest_memo();
+  ingest_memo(const ingest_memo&) = delete;
+  ingest_memo& operator=(const ingest_memo&) = delete;
+
+  struct state;  // defined in ingest.cpp
+
+ private:
+  friend result<std::vector<result<ingest_summary>>> ingest_batches(database&,
+                                                                    std::span<const ingest_request>,
+                                                                    ingest_memo*);
+  std::unique_ptr<state> state_;
+  std::int64_t data_version_ = -1;
+};
+
 /// Writes several POSTs in ONE transaction (group commit), each inside its own SAVEPOINT: a batch
 /// that fails is rolled back alone and reported in its slot, the others commit. The outer result
 /// fails only when the transaction itself could not begin or commit (then nothing was written;
-/// answer every request 500). A request may only be acknowledged after this returns.
-result<std::vector<result<ingest_summary>>> ingest_batches(
-    database& db, std::span<const ingest_request> requests);
+/// answer every request 500). A request may only be acknowledged after this returns. With a
+/// `memo`, lookups are remembered across calls on the same connection (see ingest_memo).
+result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
+                                                           std::span<const ingest_request> requests,
+                                                           ingest_memo* memo = nullptr);
 
 }  // namespace pons::store
