@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   // The writer frees each group's memory after its commit; with glibc's default trim threshold
   // that handed pages back to the kernel (madvise, and a TLB shootdown on every core) about once
   // per request. Keep freed memory for reuse instead.
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) && !defined(PONS_WITH_JEMALLOC)
   mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
   mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);
 #endif
@@ -96,7 +96,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (o.command == http::webhook_command::version) {
-    std::printf("pons-webhook %s\n", PONS_VERSION);
+#if defined(PONS_WITH_JEMALLOC)
+    std::printf("pons-webhook %s (allocator: jemalloc)\n", PONS_VERSION);
+#else
+    std::printf("pons-webhook %s (allocator: libc)\n", PONS_VERSION);
+#endif
     return 0;
   }
 

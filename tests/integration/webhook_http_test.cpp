@@ -334,6 +334,7 @@ TEST_CASE("command line: help, version, bad flags and missing secrets", "[webhoo
   CHECK(out.find("--port") != std::string::npos);
   CHECK(run_to_exit({"--version"}, {}, dir, &out) == 0);
   CHECK(out.find("pons-webhook ") != std::string::npos);
+  CHECK(out.find("(allocator: ") != std::string::npos);
   CHECK(run_to_exit({"--frobnicate"}, default_webhook_env(), dir, &out) == 2);
   CHECK(out.find("--frobnicate") != std::string::npos);
   CHECK(run_to_exit({"--port", "99999"}, default_webhook_env(), dir, &out) == 2);
