@@ -275,6 +275,14 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // Numbers, contacts, conversations and targets the writer has seen, kept across groups while
   // no other connection writes (writer thread only).
   store::ingest_memo memo;
+  // Set for good when a WAL sync fails: the kernel may already have dropped the pages it could
+  // not write, so a later sync that succeeds proves nothing about them, and a redelivery would
+  // be answered 200 as a duplicate of data that may not be on disk. From then on nothing is
+  // acknowledged until the service restarts and SQLite recovers from what the disk holds.
+  std::atomic<bool> sync_failed{false};
+  static constexpr std::string_view sync_failed_error =
+      "a WAL fdatasync failed (disk error): nothing is acknowledged any more; restart pons-webhook "
+      "so the database recovers from what is on disk";
   int schema_version = 0;  // as opened; /health reports it when the writer cannot answer
 
   // One per account (same order): each keeps its HMAC key schedule. Used on the io thread only.
@@ -475,7 +483,10 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // Hands a committed group's outcomes to the requests once the commit is durable: at once when
   // the commit itself synced (synchronous=FULL), else after the gate's next WAL sync.
   void answer_when_durable(answers group) {
-    auto deliver = [](answers& g, const boost::system::error_code& ec) {
+    auto deliver = [this](answers& g, const boost::system::error_code& ec) {
+      if (ec && !sync_failed.exchange(true))
+        log_line(fmt::format("level=error event=wal_sync_failed error=\"{}\" action=restart",
+                             ec.message()));
       for (auto& [done, out] : g) {
         if (ec) {
           // Written but maybe not on disk: not acknowledged (Meta redelivers; the idempotency
@@ -537,6 +548,11 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // ---- io thread ----
 
   net::awaitable<job_outcome> submit(writer_work work) {
+    if (sync_failed.load()) {
+      job_outcome refused;
+      refused.error = std::string(sync_failed_error);
+      co_return refused;
+    }
     auto done = cross_thread_result<job_outcome>::create(co_await net::this_coro::executor);
     writer_job job{std::move(work), done};
     if (!queue.try_push(job)) {
@@ -562,6 +578,15 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // another process's lock (up to the busy timeout) and /health must answer quickly anyway.
   // At most one probe is outstanding; concurrent requests share it.
   net::awaitable<job_outcome> probe() {
+    auto out = co_await probe_writer();
+    if (sync_failed.load()) {
+      out.writable = false;
+      out.error = std::string(sync_failed_error);
+    }
+    co_return out;
+  }
+
+  net::awaitable<job_outcome> probe_writer() {
     auto ex = co_await net::this_coro::executor;
     auto p = probe_pending;
     if (!p) {
@@ -798,12 +823,14 @@ boost::system::result<void> webhook_service::open() {
   }
   impl_->writer_running = true;
   if (impl_->wal) {
-    impl_->gate = std::make_unique<sync_gate>(
-        [wal = &*impl_->wal]() -> boost::system::error_code {
-          auto r = wal->sync();
-          return r ? boost::system::error_code{} : r.error();
-        },
-        "pons-walsync");
+    sync_gate::sync_function sync = impl_->opt.wal_sync;
+    if (!sync) {
+      sync = [wal = &*impl_->wal]() -> boost::system::error_code {
+        auto r = wal->sync();
+        return r ? boost::system::error_code{} : r.error();
+      };
+    }
+    impl_->gate = std::make_unique<sync_gate>(std::move(sync), "pons-walsync");
   }
   impl_->writer = std::thread([self = impl_] { self->writer_loop(); });
   impl_->checkpointer = std::thread([self = impl_] { self->checkpoint_loop(); });

@@ -42,6 +42,9 @@ struct webhook_service_options {
   /// Called on the writer thread right after a commit that queued forwarding deliveries (wire
   /// to forward::deliverer::notify so they go out at once instead of at the next poll).
   std::function<void()> on_forward_events;
+  /// Makes the writer's commits durable before their requests are answered. Default (empty):
+  /// fdatasync of the database's WAL file. Tests replace it to play a failing disk.
+  std::function<boost::system::error_code()> wal_sync;
 };
 
 /// Query-string lookup: the percent-decoded value of `name` ('+' is a space), or nullopt.
