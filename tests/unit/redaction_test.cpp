@@ -26,6 +26,37 @@ TEST_CASE("is_secret_key matches token, secret, signature, password in any case"
   }
 }
 
+TEST_CASE("is_secret_key agrees with a plain substring search on many keys", "[redaction]") {
+  // The fast scan (first letters, then the word) against the obvious definition.
+  auto plain = [](std::string key) {
+    for (auto& c : key) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    for (const char* w : {"token", "secret", "signature", "password"})
+      if (key.find(w) != std::string::npos) return true;
+    return false;
+  };
+  const std::string alphabet = "tokenSECRETsignaturePASSWORD_-x9";
+  std::uint32_t state = 12345;
+  auto next = [&] {
+    state = state * 1103515245u + 12345u;
+    return state >> 8;
+  };
+  int secret_keys = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string key;
+    const auto len = next() % 14;
+    for (std::uint32_t k = 0; k < len; ++k) key += alphabet[next() % alphabet.size()];
+    // Plant a word now and then, in any case, anywhere.
+    if (next() % 4 == 0) {
+      static const char* words[] = {"Token", "secret", "SIGNATURE", "passWord", "toke", "secre"};
+      key.insert(next() % (key.size() + 1), words[next() % 6]);
+    }
+    INFO(key);
+    REQUIRE(is_secret_key(key) == plain(key));
+    secret_keys += plain(key) ? 1 : 0;
+  }
+  CHECK(secret_keys > 1000);  // both answers were exercised
+}
+
 TEST_CASE("redact replaces secret values at any depth, arrays included", "[redaction]") {
   auto v = boost::json::parse(R"({
     "access_token": "EAAG123",

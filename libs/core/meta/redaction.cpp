@@ -102,8 +102,19 @@ std::string mask_lexically(std::string_view text) {
 bool is_secret_key(std::string_view key) noexcept {
   static constexpr std::array<std::string_view, 4> words = {"token", "secret", "signature",
                                                             "password"};
-  return std::any_of(words.begin(), words.end(),
-                     [&](std::string_view w) { return contains_ci(key, w); });
+  // This runs for every key of every webhook: one pass over the key, and a word is compared only
+  // where its first letter (t, s or p, in any case) appears.
+  constexpr std::size_t shortest = 5;  // "token"
+  if (key.size() < shortest) return false;
+  for (std::size_t i = 0; i + shortest <= key.size(); ++i) {
+    const char c = static_cast<char>(key[i] | 0x20);
+    if (c != 't' && c != 's' && c != 'p') continue;
+    for (auto w : words) {
+      if (w[0] != c || key.size() - i < w.size()) continue;
+      if (contains_ci(key.substr(i, w.size()), w)) return true;
+    }
+  }
+  return false;
 }
 
 std::size_t redact(boost::json::value& value) {
