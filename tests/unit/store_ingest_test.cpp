@@ -65,6 +65,14 @@ ingest_context context(const std::string& request_id) {
   return c;
 }
 
+// An empty batch from number PN1 of a WhatsApp Business Account, as the normaliser makes it.
+domain::webhook_batch batch_from_pn1() {
+  domain::webhook_batch b;
+  b.object = "whatsapp_business_account";
+  b.phone_number_ids = {"PN1"};
+  return b;
+}
+
 std::int64_t count(database& db, const std::string& table) {
   return db.query_int64("SELECT count(*) FROM " + table).value();
 }
@@ -83,9 +91,7 @@ TEST_CASE("store: a message is a duplicate while its wamid is stored, whatever t
           "[store][ingest]") {
   temp_dir dir;
   auto db = database::open(dir.file("pons.db")).value();
-  domain::webhook_batch batch;
-  batch.object = "whatsapp_business_account";
-  batch.phone_number_ids = {"PN1"};
+  auto batch = batch_from_pn1();
   batch.messages.push_back(text_message("wamid.kept", "447700900123", "hello", 1700000000));
   REQUIRE(ingest_batch(db, batch, context("req-1")).value().messages_new == 1);
 
@@ -99,9 +105,7 @@ TEST_CASE("store: a message is a duplicate while its wamid is stored, whatever t
   CHECK(list_conversations(db, {}).value().at(0).unread_count == 1);
 
   // A reaction change reuses the reaction's wamid: it is told apart by its key, not its wamid.
-  domain::webhook_batch react;
-  react.object = "whatsapp_business_account";
-  react.phone_number_ids = {"PN1"};
+  auto react = batch_from_pn1();
   auto like = text_message("wamid.react", "447700900123", "", 1700000010);
   like.type = "reaction";
   like.reacted = domain::reaction{"wamid.kept", "\xF0\x9F\x91\x8D"};
@@ -116,9 +120,7 @@ TEST_CASE("store: ingest writes a batch in one transaction and a replay adds not
           "[store][ingest]") {
   temp_dir dir;
   auto db = database::open(dir.file("pons.db")).value();
-  domain::webhook_batch batch;
-  batch.object = "whatsapp_business_account";
-  batch.phone_number_ids = {"PN1"};
+  auto batch = batch_from_pn1();
   batch.contacts = {{"447700900123", "", "", "Alice"}};
   batch.contact_phone_number_ids = {"PN1"};
   batch.messages.push_back(text_message("wamid.1", "447700900123", "hello there", 1700000000));
@@ -240,9 +242,7 @@ TEST_CASE("store: an ingest_memo forgets what another connection or a rollback c
   auto group = [&](const std::string& profile, const std::string& text = "hi",
                    const std::string& from = "447700900123") {
     const int k = ++n;
-    domain::webhook_batch b;
-    b.object = "whatsapp_business_account";
-    b.phone_number_ids = {"PN1"};
+    auto b = batch_from_pn1();
     auto m = text_message("wamid.memo." + std::to_string(k), from, text, 1700000000 + k);
     m.sender.profile_name = profile;
     b.messages.push_back(m);
