@@ -489,8 +489,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
                              ec.message()));
       for (auto& [done, out] : g) {
         if (ec) {
-          // Written but maybe not on disk: not acknowledged (Meta redelivers; the idempotency
-          // keys make that harmless if the write did survive).
+          // Written but maybe not on disk: not acknowledged. Meta redelivers, and after the
+          // restart the idempotency checks make that harmless if the write did survive.
           out.ok = false;
           out.writable = false;
           out.error = fmt::format("the commit could not be synced to disk: {}", ec.message());
@@ -578,6 +578,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // another process's lock (up to the busy timeout) and /health must answer quickly anyway.
   // At most one probe is outstanding; concurrent requests share it.
   net::awaitable<job_outcome> probe() {
+    // A failed WAL sync makes the database unwritable for this process whatever the probe says.
     auto out = co_await probe_writer();
     if (sync_failed.load()) {
       out.writable = false;
@@ -586,6 +587,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     co_return out;
   }
 
+  // The writer's own probe, shared by concurrent callers (above).
   net::awaitable<job_outcome> probe_writer() {
     auto ex = co_await net::this_coro::executor;
     auto p = probe_pending;
