@@ -291,6 +291,25 @@ TEST_CASE("store: an ingest_memo forgets what another connection or a rollback c
   CHECK(db.query_int64("SELECT count(*) FROM contacts WHERE wa_id = '447700900999'").value() == 1);
 }
 
+TEST_CASE("store: an ingest_memo stays bounded however many people write in", "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  ingest_memo memo(5);  // about 5 contacts and 5 conversations
+  std::size_t largest = 0;
+  for (int i = 0; i < 40; ++i) {
+    auto b = batch_from_pn1();
+    b.messages.push_back(text_message("wamid.bound." + std::to_string(i),
+                                      "4477009" + std::to_string(10000 + i), "hi", 1700000000 + i));
+    auto ctx = context("req-" + std::to_string(i));
+    std::vector<ingest_request> reqs{{&b, &ctx}};
+    REQUIRE(ingest_batches(db, reqs, &memo).value().at(0).has_value());
+    largest = std::max(largest, memo.size());
+  }
+  CHECK(largest > 0);
+  CHECK(largest <= 2 * 5 + 2);  // cleared once past twice the bound, checked before each group
+  CHECK(count(db, "contacts") == 40);
+}
+
 TEST_CASE("store: a group's messages are searchable once committed, also after a failure",
           "[store][ingest]") {
   temp_dir dir;

@@ -71,8 +71,13 @@ struct ingest_memo::state {
   }
 };
 
-ingest_memo::ingest_memo() : state_(std::make_unique<state>()) {}
+ingest_memo::ingest_memo(std::size_t max_entries)
+    : state_(std::make_unique<state>()), max_entries_(max_entries) {}
 ingest_memo::~ingest_memo() = default;
+
+std::size_t ingest_memo::size() const {
+  return state_->contacts.size() + state_->conversations.size();
+}
 
 namespace {
 
@@ -489,7 +494,7 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
   if (memo) {
     check_memo = [&db, memo, &state]() -> result<void> {
       PONS_STORE_TRY(version, db.data_version());
-      if (version != memo->data_version_) {
+      if (version != memo->data_version_ || memo->size() > 2 * memo->max_entries_) {
         state.clear();
         memo->data_version_ = version;
       }

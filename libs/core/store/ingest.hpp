@@ -65,10 +65,15 @@ struct ingest_request {
 /// prunes besides.
 class ingest_memo {
  public:
-  ingest_memo();
+  /// Remembers at most about `max_entries` contacts and as many conversations: past that it
+  /// starts over (a few MB at the default, whatever the number of people writing in).
+  explicit ingest_memo(std::size_t max_entries = 10000);
   ~ingest_memo();
   ingest_memo(const ingest_memo&) = delete;
   ingest_memo& operator=(const ingest_memo&) = delete;
+
+  /// Contacts and conversations remembered now.
+  std::size_t size() const;
 
   struct state;  // defined in ingest.cpp
 
@@ -77,6 +82,7 @@ class ingest_memo {
                                                                     std::span<const ingest_request>,
                                                                     ingest_memo*);
   std::unique_ptr<state> state_;
+  std::size_t max_entries_;
   std::int64_t data_version_ = -1;
 };
 
