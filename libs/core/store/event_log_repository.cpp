@@ -77,6 +77,19 @@ result<prune_counts> prune_event_log(database& db, std::string_view log_before,
   return total;
 }
 
+namespace {
+
+// One chunk's DELETE (?1 = the cutoff, ?2 = the chunk size): rows deleted, none when the cutoff
+// is empty (that table is kept).
+result<int> delete_chunk(database& db, std::string_view sql, std::string_view cutoff, int limit) {
+  if (cutoff.empty()) return 0;
+  PONS_STORE_TRY(st, db.prepare(sql));
+  st.bind_all(cutoff, limit);
+  return st.run();
+}
+
+}  // namespace
+
 result<prune_counts> prune_event_log_chunk(database& db, std::string_view log_before,
                                            std::string_view keys_before, int limit) {
   prune_counts n;
@@ -84,31 +97,24 @@ result<prune_counts> prune_event_log_chunk(database& db, std::string_view log_be
   // A chunk costs the same however large the backlog is: webhook_log is read in id order (the
   // oldest `limit` rows, deleting those past the cutoff; ids follow arrival, and a row written a
   // little out of order only waits for the next pass), processed_events through its age index.
-  if (!log_before.empty()) {
-    PONS_STORE_TRY(log, db.prepare("DELETE FROM webhook_log WHERE id IN (SELECT id FROM (SELECT "
-                                   "id, received_at FROM webhook_log ORDER BY id LIMIT ?2) "
-                                   "WHERE received_at < ?1)"));
-    log.bind_all(log_before, limit);
-    PONS_STORE_TRY(a, log.run());
-    n.webhook_log = a;
-    // A window of the oldest rows may hold a newer one and still be followed by old rows: only
-    // a window with nothing to delete ends the table's pass.
-    n.webhook_log_done = a == 0;
-  } else {
-    n.webhook_log_done = true;
-  }
-  if (!keys_before.empty()) {
-    PONS_STORE_TRY(keys, db.prepare("DELETE FROM processed_events WHERE key IN (SELECT key FROM "
+  PONS_STORE_TRY(logs, delete_chunk(db,
+                                    "DELETE FROM webhook_log WHERE id IN (SELECT id FROM (SELECT "
+                                    "id, received_at FROM webhook_log ORDER BY id LIMIT ?2) "
+                                    "WHERE received_at < ?1)",
+                                    log_before, limit));
+  PONS_STORE_TRY(keys, delete_chunk(db,
+                                    "DELETE FROM processed_events WHERE key IN (SELECT key FROM "
                                     "processed_events WHERE created_at < ?1 ORDER BY created_at "
-                                    "LIMIT ?2)"));
-    keys.bind_all(keys_before, limit);
-    PONS_STORE_TRY(b, keys.run());
-    n.processed_events = b;
-    n.processed_events_done = b < limit;  // the age index hands out the oldest keys first
-  } else {
-    n.processed_events_done = true;
-  }
+                                    "LIMIT ?2)",
+                                    keys_before, limit));
   PONS_STORE_CHECK(scope.commit());
+  n.webhook_log = logs;
+  n.processed_events = keys;
+  // A window of the oldest log rows may hold a newer one and still be followed by old rows: only
+  // a window with nothing to delete ends that table's pass. The age index hands out the oldest
+  // keys first, so a short chunk ends theirs.
+  n.webhook_log_done = log_before.empty() || logs == 0;
+  n.processed_events_done = keys_before.empty() || keys < limit;
   return n;
 }
 
