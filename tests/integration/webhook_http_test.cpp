@@ -23,6 +23,19 @@ std::optional<int> run_to_exit(const std::vector<std::string>& args, std::vector
   return code;
 }
 
+// GET /health while another connection holds the write lock: the answer and how long it took.
+// Expects 503 with writable false (the caller holds the lock).
+std::pair<std::optional<http_response>, std::chrono::steady_clock::duration> health_while_locked(
+    webhook_process& svc) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto h = http_request(svc.port(), "GET", "/health", {}, {}, 30s);
+  auto waited = std::chrono::steady_clock::now() - t0;
+  REQUIRE(h);
+  CHECK(h->status == 503);
+  CHECK(h->body.find("\"writable\":false") != std::string::npos);
+  return {std::move(h), waited};
+}
+
 }  // namespace
 
 TEST_CASE("handshake echoes the challenge only for the right token", "[webhook][http]") {
@@ -140,12 +153,7 @@ TEST_CASE("health is 503 when the database cannot be written", "[webhook][http]"
   auto db = pons::store::database::open(svc.db_path());
   REQUIRE(db.has_value());
   REQUIRE(db->exec("BEGIN IMMEDIATE").has_value());
-  auto t0 = std::chrono::steady_clock::now();
-  auto h = http_request(svc.port(), "GET", "/health", {}, {}, 30s);
-  auto waited = std::chrono::steady_clock::now() - t0;
-  REQUIRE(h);
-  CHECK(h->status == 503);
-  CHECK(h->body.find("\"writable\":false") != std::string::npos);
+  auto [h, waited] = health_while_locked(svc);
   // The probe does not sit out the writer's 5 s busy timeout (it waits 250 ms for the lock).
   CHECK(waited < 4s);
   REQUIRE(db->exec("ROLLBACK").has_value());
@@ -166,12 +174,7 @@ TEST_CASE("health answers quickly while the writer waits for another process's l
   std::thread poster([&] { post = svc.post(webhook_fixture("messages/text.json")); });
   std::this_thread::sleep_for(200ms);
 
-  auto t0 = std::chrono::steady_clock::now();
-  auto h = http_request(svc.port(), "GET", "/health", {}, {}, 30s);
-  auto waited = std::chrono::steady_clock::now() - t0;
-  REQUIRE(h);
-  CHECK(h->status == 503);
-  CHECK(h->body.find("\"writable\":false") != std::string::npos);
+  auto [h, waited] = health_while_locked(svc);
   CHECK(h->body.find("locked by another") != std::string::npos);
   CHECK(waited < 4s);
 

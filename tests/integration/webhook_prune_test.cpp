@@ -20,14 +20,17 @@ std::string days_ago(int days) {
                                        std::chrono::hours(24) * days);
 }
 
+// Logs kept 30 days, keys 10, a pruning pass every second.
+const std::vector<std::string> pruning_args = {
+    "--no-media", "--log-retention-days", "30", "--dedup-retention-days",
+    "10",         "--prune-interval-s",   "1"};
+
 }  // namespace
 
 TEST_CASE("old webhook_log rows and idempotency keys are pruned, recent ones stay",
           "[webhook][prune]") {
   // Logs kept 30 days, keys 10: a row of 20 days stays in the log while its key may go.
-  webhook_process svc(default_webhook_env(),
-                      {"--no-media", "--log-retention-days", "30", "--dedup-retention-days", "10",
-                       "--prune-interval-s", "1"});
+  webhook_process svc(default_webhook_env(), pruning_args);
   REQUIRE(svc.started());
   auto body = webhook_fixture("messages/text.json");
   REQUIRE_FALSE(body.empty());
@@ -85,9 +88,7 @@ TEST_CASE("old webhook_log rows and idempotency keys are pruned, recent ones sta
 
 TEST_CASE("a large pruning backlog goes in chunks while webhooks keep being answered",
           "[webhook][prune]") {
-  webhook_process svc(default_webhook_env(),
-                      {"--no-media", "--log-retention-days", "30", "--dedup-retention-days", "10",
-                       "--prune-interval-s", "1"});
+  webhook_process svc(default_webhook_env(), pruning_args);
   REQUIRE(svc.started());
 
   // Months of rows from before an upgrade: more than two chunks (2000 rows) of each table.

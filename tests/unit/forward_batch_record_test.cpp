@@ -48,9 +48,7 @@ TEST_CASE("forward: one claim transaction hands out a whole batch of a target", 
   REQUIRE(db.has_value());
   add(*db, "https://a.example.com/", 3);
   enqueue(*db, 80);
-  claim_limits limits;
-  limits.max_jobs = 1000;
-  limits.per_target = 64;
+  const claim_limits limits{.max_jobs = 1000, .per_target = 64};
   auto jobs = claim_due(*db, t0, limits);
   REQUIRE(jobs.has_value());
   CHECK(jobs->size() == 64);
@@ -71,9 +69,7 @@ TEST_CASE("forward: a batch with mixed results records each one correctly", "[fo
   const auto target = add(*db, "https://a.example.com/", 1);  // one attempt: a failure is dead
   const auto other = add(*db, "https://b.example.com/", 3);
   enqueue(*db, 2);  // 2 deliveries for each target
-  claim_limits limits;
-  limits.max_jobs = 10;
-  limits.per_target = 10;
+  const claim_limits limits{.max_jobs = 10, .per_target = 10};
   auto jobs = claim_due(*db, t0, limits).value();
   REQUIRE(jobs.size() == 4);
 
@@ -137,17 +133,13 @@ TEST_CASE("forward: a crash between claim and record leads to redelivery after t
     REQUIRE(db.has_value());
     add(*db, "https://a.example.com/", 5);
     enqueue(*db, 5);
-    claim_limits limits;
-    limits.max_jobs = 64;
-    limits.per_target = 64;
+    const claim_limits limits{.max_jobs = 64, .per_target = 64};
     for (const auto& j : claim_due(*db, t0, limits).value()) claimed.push_back(j.delivery_id);
     REQUIRE(claimed.size() == 5);
   }
   auto db = database::open(path);
   REQUIRE(db.has_value());
-  claim_limits limits;
-  limits.max_jobs = 64;
-  limits.per_target = 64;
+  const claim_limits limits{.max_jobs = 64, .per_target = 64};
   // Within the lease (timeout 10 s + margin 30 s) nobody sends them again.
   CHECK(claim_due(*db, t0 + 39s, limits).value().empty());
   auto again = claim_due(*db, t0 + 41s, limits).value();
