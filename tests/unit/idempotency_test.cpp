@@ -83,3 +83,16 @@ TEST_CASE("message, status and reaction keys live in separate namespaces", "[ide
                              *idempotency_key(reaction_message("wamid.Z", "wamid.T", "x"))};
   CHECK(keys.size() == 3);
 }
+
+TEST_CASE("only messages keyed msg:<wamid> are identified by their wamid alone", "[idempotency]") {
+  using pons::domain::identified_by_wamid;
+  CHECK(identified_by_wamid(text_message("wamid.AAA")));
+  CHECK_FALSE(identified_by_wamid(text_message("")));
+  CHECK_FALSE(identified_by_wamid(reaction_message("wamid.R", "wamid.AAA", "\xF0\x9F\x91\x8D")));
+  CHECK_FALSE(identified_by_wamid(reaction_message("wamid.R", "wamid.AAA", "")));
+  // The two agree: identified by the wamid exactly when the key is "msg:<wamid>".
+  for (const auto& m : {text_message("wamid.B"), reaction_message("wamid.C", "wamid.B", "x")}) {
+    const auto key = idempotency_key(m);
+    CHECK(identified_by_wamid(m) == (key && key->rfind("msg:", 0) == 0));
+  }
+}

@@ -11,13 +11,16 @@ std::optional<std::string> reaction_key(std::string_view wamid, std::string_view
   return key;
 }
 
+bool identified_by_wamid(const inbound_message& m) {
+  // A reaction change may reuse the reaction message's id, so the emoji is part of its key: a
+  // removal (empty emoji) must not be dropped as a duplicate of the reaction it removes.
+  return !m.wamid.empty() && m.type != "reaction" && !m.reacted;
+}
+
 std::optional<std::string> idempotency_key(const inbound_message& m) {
   if (m.wamid.empty()) return std::nullopt;
-  // A reaction change may reuse the reaction message's id, so the emoji is part of the key: a
-  // removal (empty emoji) must not be dropped as a duplicate of the reaction it removes.
-  if (m.type == "reaction" || m.reacted) {
+  if (!identified_by_wamid(m))
     return reaction_key(m.wamid, m.reacted ? std::string_view(m.reacted->emoji) : "");
-  }
   return "msg:" + m.wamid;
 }
 

@@ -16,6 +16,11 @@ namespace pons::domain {
 /// nullopt when the message has no wamid (it cannot be deduplicated).
 std::optional<std::string> idempotency_key(const inbound_message& m);
 
+/// True when the wamid alone identifies the message (its key is "msg:<wamid>"): a stored row
+/// with that wamid is then a redelivery. False for reactions (a change reuses the wamid) and for
+/// messages without a wamid.
+bool identified_by_wamid(const inbound_message& m);
+
 /// "status:<wamid>:<status>"; nullopt when the status has no message id or no status.
 std::optional<std::string> idempotency_key(const status_update& s);
 

@@ -282,7 +282,7 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     // A message's wamid is unique in `messages` (messages_wamid, kept for good): that index is
     // its idempotency check, and a processed_events key would be one more b-tree insert per
     // message. Reactions keep their keys (reaction:<wamid>:<emoji>): a change reuses the wamid.
-    const bool deduped_by_wamid = key && key->starts_with("msg:");
+    const bool deduped_by_wamid = domain::identified_by_wamid(m);
     if (deduped_by_wamid) {
       PONS_STORE_TRY(stored, wamid_exists(db, m.wamid));
       if (stored) {
