@@ -36,20 +36,6 @@ class cross_thread_result : public std::enable_shared_from_this<cross_thread_res
     co_return std::move(*value_);
   }
 
-  /// Wait for the value until `deadline`; nullopt when it has not arrived by then (a later set()
-  /// is then dropped).
-  boost::asio::awaitable<std::optional<T>> wait_until(
-      boost::asio::steady_timer::time_point deadline) {
-    if (!value_) {
-      timer_.expires_at(deadline);
-      // set() cancels the wait when the value comes; a wait that ends without being cancelled
-      // means the deadline passed.
-      while (!value_ && boost::asio::steady_timer::clock_type::now() < deadline)
-        co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-    }
-    co_return std::move(value_);
-  }
-
  private:
   explicit cross_thread_result(boost::asio::any_io_executor ex)
       : timer_(std::move(ex), boost::asio::steady_timer::time_point::max()) {}

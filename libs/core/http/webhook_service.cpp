@@ -265,6 +265,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   std::mutex checkpoint_mu;
   std::condition_variable checkpoint_cv;
   bool checkpoint_stop = false;
+  bool checkpoint_wanted = false;  // the writer committed since the last checkpoint
   steady_clock::time_point started = steady_clock::now();
   std::atomic<bool> writer_running{false};
   std::shared_ptr<pending_probe> probe_pending;  // io thread only
@@ -468,13 +469,29 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       log_line(fmt::format("level=warn event=checkpoint error=\"{}\"", conn.error().message()));
       return;
     }
+    // Sleeps while nothing is written. After a commit it lets checkpoint_interval pass first, so
+    // one checkpoint copies each page of many commits once.
     std::unique_lock lock(checkpoint_mu);
-    while (
-        !checkpoint_cv.wait_for(lock, opt.checkpoint_interval, [&] { return checkpoint_stop; })) {
+    for (;;) {
+      checkpoint_cv.wait(lock, [&] { return checkpoint_stop || checkpoint_wanted; });
+      if (checkpoint_stop) return;
+      if (checkpoint_cv.wait_for(lock, opt.checkpoint_interval, [&] { return checkpoint_stop; }))
+        return;
+      checkpoint_wanted = false;
       lock.unlock();
       (void)conn->exec("PRAGMA wal_checkpoint(PASSIVE)");
       lock.lock();
     }
+  }
+
+  // Writer thread, after anything it committed.
+  void want_checkpoint() {
+    {
+      std::lock_guard lock(checkpoint_mu);
+      if (checkpoint_wanted) return;
+      checkpoint_wanted = true;
+    }
+    checkpoint_cv.notify_one();
   }
 
   using answers =
@@ -525,7 +542,10 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
         start_prune();
         next_prune = steady_clock::now() + opt.prune_interval;
       }
-      if (prune.active) run_prune_chunk();  // one chunk, then the group that is waiting
+      if (prune.active) {
+        run_prune_chunk();  // one chunk, then the group that is waiting
+        want_checkpoint();
+      }
       if (got == pop_status::timeout) continue;
       stats.writer_queue_depth.store(static_cast<std::int64_t>(queue.size()));
       outcomes.assign(batch.size(), job_outcome{});
@@ -533,15 +553,18 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       answers group;
       group.reserve(batch.size());
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (auto* l = std::get_if<log_job>(&batch[i].work))
-          outcomes[i] = run_log(*l);
-        else if (std::holds_alternative<probe_job>(batch[i].work))
-          outcomes[i] = run_probe();
+        if (std::holds_alternative<probe_job>(batch[i].work)) {
+          // A probe writes nothing (it rolls back): no sync to wait for.
+          batch[i].done->set(run_probe());
+          continue;
+        }
+        if (auto* l = std::get_if<log_job>(&batch[i].work)) outcomes[i] = run_log(*l);
         batch[i].work = probe_job{};  // drop the borrowed ingest job before answering
         group.emplace_back(std::move(batch[i].done), std::move(outcomes[i]));
       }
       batch.clear();
       answer_when_durable(std::move(group));
+      want_checkpoint();
     }
   }
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <semaphore>
+#include <mutex>
 
 #include "core/mcp/base64.hpp"
 #include "core/mcp/tools/image_scaler.hpp"
@@ -19,33 +19,20 @@ namespace {
 // Larger image files are not read at all (Meta sends images up to 5 MB); they are linked.
 constexpr std::uintmax_t max_image_file_bytes = 32 * 1024 * 1024;
 
-// How many images get_media decodes at once, whatever the number of tool workers: each decode
-// may hold up to image_limits::max_decode_bytes (256 MiB).
-constexpr std::ptrdiff_t max_concurrent_decodes = 1;
-using decode_slots = std::counting_semaphore<max_concurrent_decodes>;
-
-// Holds one of the decode slots for a scope.
-class decode_slot {
- public:
-  explicit decode_slot(decode_slots& slots) : slots_(slots) { slots_.acquire(); }
-  ~decode_slot() { slots_.release(); }
-  decode_slot(const decode_slot&) = delete;
-  decode_slot& operator=(const decode_slot&) = delete;
-
- private:
-  decode_slots& slots_;
-};
+// get_media decodes one image at a time, whatever the number of tool workers: each decode may
+// hold up to image_limits::max_decode_bytes (256 MiB). Held for a whole decode.
+using decode_lock = std::mutex;
 
 // Reads and fits an image file. (pons-mcp's main() makes glibc hand the large buffers of a
 // decode back to the system when they are freed.)
 boost::system::result<fitted_image> fit_image_file(const std::filesystem::path& file,
                                                    std::uintmax_t size, std::string_view mime,
-                                                   decode_slots& slots) {
+                                                   decode_lock& one_at_a_time) {
   std::string bytes(static_cast<std::size_t>(size), '\0');
   std::ifstream in(file, std::ios::binary);
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<std::size_t>(in.gcount()));
-  decode_slot slot(slots);
+  std::lock_guard decoding(one_at_a_time);
   return fit_image(bytes, mime);
 }
 
@@ -192,7 +179,8 @@ tool_result list_templates(const read_tools_deps& deps, const json::object& args
 
 // --- get_media ------------------------------------------------------------------------------
 
-tool_result get_media(const read_tools_deps& deps, const json::object& args, decode_slots& slots) {
+tool_result get_media(const read_tools_deps& deps, const json::object& args,
+                      decode_lock& one_at_a_time) {
   std::int64_t message_id = 0;
   if (const json::value* m = args.if_contains("message_id"); m && m->is_int64()) {
     message_id = m->get_int64();
@@ -251,7 +239,7 @@ tool_result get_media(const read_tools_deps& deps, const json::object& args, dec
   if (mime.rfind("image/", 0) == 0 && size > max_image_file_bytes) {
     not_shown = "it is too large to open here";
   } else if (mime.rfind("image/", 0) == 0) {
-    auto fitted = fit_image_file(file, size, mime, slots);
+    auto fitted = fit_image_file(file, size, mime, one_at_a_time);
     if (!fitted && fitted.error() == image_errc::corrupt) {
       return tool_result::error(fmt::format(
           "The stored image {} ({}, {}) at {} is corrupt or truncated: it does not decode as an "
@@ -372,9 +360,9 @@ void register_account_tools(registry& reg, const read_tools_deps& deps) {
       "scaled":{"type":"boolean","description":"true when the image was scaled or re-encoded"}}})J");
     t.annotations = read_only_hints();
     // Owned by the tool: shared by the workers that run it.
-    auto slots = std::make_shared<decode_slots>(max_concurrent_decodes);
-    t.handler = [deps, slots](const json::object& args, call_context&) {
-      return get_media(deps, args, *slots);
+    auto decoding = std::make_shared<decode_lock>();
+    t.handler = [deps, decoding](const json::object& args, call_context&) {
+      return get_media(deps, args, *decoding);
     };
     reg.add_tool(std::move(t));
   }
