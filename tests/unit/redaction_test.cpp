@@ -153,3 +153,22 @@ TEST_CASE("may_need_redaction is false only when redact would change nothing", "
     CHECK(pons::meta::redact(v) == 0);
   }
 }
+
+TEST_CASE("may_hold_secret is false only for documents redact() leaves alone", "[redaction]") {
+  using pons::meta::may_hold_secret;
+  CHECK_FALSE(may_hold_secret(R"({"entry":[{"id":"1","changes":[{"field":"messages"}]}]})"));
+  CHECK(may_hold_secret(R"({"access_token":"x"})"));
+  CHECK(may_hold_secret(R"({"Flow_TOKEN":"x"})"));
+  CHECK(may_hold_secret(R"({"\u0074oken":"x"})"));  // a key spelled with escapes
+  CHECK(may_hold_secret(R"({"reply":"{\"password\":\"hunter2\"}"})"));  // JSON inside a string
+  for (const char* text :
+       {R"({"a":{"b":[{"c":"d"}]},"e":"{\"f\":1}"})", R"({"access_token":"x"})",
+        R"({"reply":"{\"password\":\"p\"}"})", R"({"\u0074oken":"x","id":"1"})"}) {
+    INFO(text);
+    auto v = boost::json::parse(text);
+    if (!may_hold_secret(text))
+      CHECK(redact(v) == 0);
+    else
+      CHECK(redact(v) > 0);
+  }
+}

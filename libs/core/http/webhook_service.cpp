@@ -152,25 +152,6 @@ const meta::account* find_account_by_waba(const meta::account_config& cfg, std::
   return nullptr;
 }
 
-// False only when no JSON key in `raw` can name a secret: none of the words redaction looks for
-// appears in any case, and no \u escape could spell one. Saves a second walk over every payload.
-bool may_hold_secret(std::string_view raw) {
-  static constexpr std::string_view words[] = {"token", "secret", "signature", "password"};
-  if (raw.find("\\u") != std::string_view::npos) return true;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    char c = static_cast<char>(raw[i] | 0x20);
-    if (c != 't' && c != 's' && c != 'p') continue;
-    for (auto w : words) {
-      if (w[0] != c || raw.size() - i < w.size()) continue;
-      bool match = true;
-      for (std::size_t k = 1; k < w.size() && match; ++k)
-        match = static_cast<char>(raw[i + k] | 0x20) == w[k];
-      if (match) return true;
-    }
-  }
-  return false;
-}
-
 // CPU time of the calling thread (for the writer's busy-versus-CPU metrics).
 std::chrono::nanoseconds thread_cpu_time() {
   timespec ts{};
@@ -698,7 +679,10 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
         co_return co_await refuse_signature("foreign_number");
     }
 
-    auto batch = meta::normalise_webhook(*parsed);
+    // Secrets are redacted in the parsed payload once, before anything reads it: the records and
+    // the stored body then carry none. The byte scan finds most payloads free of them.
+    const bool redacted = meta::may_hold_secret(req.body) && meta::redact(*parsed) > 0;
+    auto batch = meta::normalise_redacted_webhook(*parsed);
     if (!batch) {
       // Valid JSON that is no webhook at all (e.g. an array): keep it for inspection, say 400.
       log_job l{req.request_id,
@@ -718,10 +702,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     job->context.received_at = std::chrono::system_clock::now();
     job->context.phone_number_id = keys.phone_number_id;
     // Stored byte for byte unless something had to be redacted (escapes survive that way).
-    if (!may_hold_secret(req.body) || meta::redact(*parsed) == 0)
-      job->context.redacted_body = std::move(req.body);
-    else
-      job->context.redacted_body = json::serialize(*parsed);
+    job->context.redacted_body = redacted ? json::serialize(*parsed) : std::move(req.body);
     auto out = co_await submit(std::shared_ptr<const ingest_job>(job));
     if (!out.ok) co_return storage_refusal(out);
     stats.observe_ingest(steady_clock::now() - req.received);

@@ -99,22 +99,30 @@ std::string mask_lexically(std::string_view text) {
 
 }  // namespace
 
-bool is_secret_key(std::string_view key) noexcept {
+bool mentions_secret_word(std::string_view text) noexcept {
   static constexpr std::array<std::string_view, 4> words = {"token", "secret", "signature",
                                                             "password"};
-  // This runs for every key of every webhook: one pass over the key, and a word is compared only
-  // where its first letter (t, s or p, in any case) appears.
+  // This runs over every key of every webhook: one pass, and a word is compared only where its
+  // first letter (t, s or p, in any case) appears.
   constexpr std::size_t shortest = 5;  // "token"
-  if (key.size() < shortest) return false;
-  for (std::size_t i = 0; i + shortest <= key.size(); ++i) {
-    const char c = static_cast<char>(key[i] | 0x20);
+  if (text.size() < shortest) return false;
+  for (std::size_t i = 0; i + shortest <= text.size(); ++i) {
+    const char c = static_cast<char>(text[i] | 0x20);
     if (c != 't' && c != 's' && c != 'p') continue;
     for (auto w : words) {
-      if (w[0] != c || key.size() - i < w.size()) continue;
-      if (contains_ci(key.substr(i, w.size()), w)) return true;
+      if (w[0] != c || text.size() - i < w.size()) continue;
+      if (contains_ci(text.substr(i, w.size()), w)) return true;
     }
   }
   return false;
+}
+
+bool is_secret_key(std::string_view key) noexcept {
+  return mentions_secret_word(key);
+}
+
+bool may_hold_secret(std::string_view json) noexcept {
+  return json.find("\\u") != std::string_view::npos || mentions_secret_word(json);
 }
 
 std::size_t redact(boost::json::value& value) {

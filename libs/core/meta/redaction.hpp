@@ -16,6 +16,14 @@ inline constexpr std::string_view redacted_marker = "<redacted>";
 /// True when `key` matches /(token|secret|signature|password)/i.
 bool is_secret_key(std::string_view key) noexcept;
 
+/// True when `text` contains one of the words is_secret_key looks for, in any case.
+bool mentions_secret_word(std::string_view text) noexcept;
+
+/// False only when no key of the raw JSON document `json` can name a secret: no secret word
+/// appears in any case, and no \u escape could spell one. redact() would then change nothing; a
+/// scan of the bytes is cheaper than walking the parsed document.
+bool may_hold_secret(std::string_view json) noexcept;
+
 /// Redacts `value` in place and returns how many values were replaced. A string value that itself
 /// holds a JSON object or array (e.g. nfm_reply.response_json) is redacted inside too and
 /// re-serialised, but only when something in it was replaced.

@@ -463,6 +463,13 @@ boost::system::error_code make_error_code(webhook_errc e) noexcept {
 }
 
 boost::system::result<webhook_batch> normalise_webhook(const json::value& payload) {
+  // Walk a redacted copy: no record can then carry a secret, whatever Meta or a sender put in.
+  // Most payloads have nothing to redact: then the payload itself is walked, without a copy.
+  if (may_need_redaction(payload)) return normalise_redacted_webhook(redacted(payload));
+  return normalise_redacted_webhook(payload);
+}
+
+boost::system::result<webhook_batch> normalise_redacted_webhook(const json::value& payload) {
   const json::value* object = member(&payload, "object");
   // Some of Meta's documented examples carry `object` on the first entry or inside the first
   // change's value instead: accept those places too.
@@ -476,12 +483,7 @@ boost::system::result<webhook_batch> normalise_webhook(const json::value& payloa
   batch.object = std::string(object->get_string());
   if (batch.object != "whatsapp_business_account") return batch;
 
-  // Walk a redacted copy: no record can then carry a secret, whatever Meta or a sender put in.
-  // Most payloads have nothing to redact: then the payload itself is walked, without a copy.
-  std::optional<json::value> copy;
-  if (may_need_redaction(payload)) copy = redacted(payload);
-  const json::value& safe = copy ? *copy : payload;
-  const json::value* entries = member(&safe, "entry");
+  const json::value* entries = member(&payload, "entry");
   if (entries == nullptr || !entries->is_array()) return batch;
 
   for (const auto& entry : entries->get_array()) {

@@ -29,6 +29,11 @@ boost::system::error_code make_error_code(webhook_errc e) noexcept;
 /// whose `object` is not "whatsapp_business_account" yields an empty batch with `object` set.
 boost::system::result<domain::webhook_batch> normalise_webhook(const boost::json::value& payload);
 
+/// normalise_webhook for a payload the caller has already passed through redact() (or found
+/// free of secrets with may_hold_secret): walked as it is, without looking for secrets again.
+boost::system::result<domain::webhook_batch> normalise_redacted_webhook(
+    const boost::json::value& payload);
+
 }  // namespace pons::meta
 
 template <>
