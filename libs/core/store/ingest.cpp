@@ -446,14 +446,22 @@ class fts_deferral {
 // Runs once the group holds the write lock (see ingest_batches: the memo's validity check).
 using after_begin_fn = std::function<result<void>()>;
 
-// The group with one SAVEPOINT per request: a request that fails is rolled back alone.
-result<std::vector<result<ingest_summary>>> ingest_isolated(
-    database& db, std::span<const ingest_request> requests, ingest_memo::state& state,
-    const after_begin_fn& after_begin) {
+// The results of a group, one per request.
+using group_results = std::vector<result<ingest_summary>>;
+
+// Writes a group in one transaction. With `savepoints`, each request runs in its own SAVEPOINT,
+// so one that fails is rolled back alone and reported in its slot. Without, the first failure
+// rolls the whole group back and the answer is nullopt: the caller writes it again with
+// savepoints (two statements per request that almost every group does without).
+result<std::optional<group_results>> write_group(database& db,
+                                                 std::span<const ingest_request> requests,
+                                                 ingest_memo::state& state,
+                                                 const after_begin_fn& after_begin,
+                                                 bool savepoints) {
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
   if (after_begin) PONS_STORE_CHECK(after_begin());
   PONS_STORE_TRY(fts, fts_deferral::begin(db));
-  std::vector<result<ingest_summary>> out;
+  group_results out;
   out.reserve(requests.size());
   ingest_cache cache(db, state);
   for (const auto& req : requests) {
@@ -462,21 +470,20 @@ result<std::vector<result<ingest_summary>>> ingest_isolated(
                        make_error_code(store_errc::invalid_argument));
       continue;
     }
-    PONS_STORE_CHECK(db.exec("SAVEPOINT ingest_one"));
+    if (savepoints) PONS_STORE_CHECK(db.exec("SAVEPOINT ingest_one"));
     auto sum = ingest_one(db, *req.batch, *req.context, cache);
-    if (sum) {
-      PONS_STORE_CHECK(db.exec("RELEASE ingest_one"));
-    } else {
-      // Undo this batch only; the others in the group still commit. What it cached may have
-      // been rolled back with it.
+    if (!sum) {
+      cache.clear();  // what it cached may have been rolled back with it
+      if (!savepoints) return std::optional<group_results>();  // the scope rolls back
       PONS_STORE_CHECK(db.exec("ROLLBACK TO ingest_one; RELEASE ingest_one"));
-      cache.clear();
+    } else if (savepoints) {
+      PONS_STORE_CHECK(db.exec("RELEASE ingest_one"));
     }
     out.push_back(std::move(sum));
   }
   PONS_STORE_CHECK(fts.finish());
   PONS_STORE_CHECK(scope.commit());
-  return out;
+  return std::optional<group_results>(std::move(out));
 }
 
 }  // namespace
@@ -484,9 +491,13 @@ result<std::vector<result<ingest_summary>>> ingest_isolated(
 result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
                                                            std::span<const ingest_request> requests,
                                                            ingest_memo* memo) {
-  // Inside a caller's transaction nothing is remembered: the caller may still roll it back.
+  // Inside a caller's transaction nothing is remembered (the caller may still roll it back), and
+  // each request gets its savepoint.
   ingest_memo::state local;
-  if (db.in_transaction()) return ingest_isolated(db, requests, local, {});
+  if (db.in_transaction()) {
+    PONS_STORE_TRY(isolated, write_group(db, requests, local, {}, true));
+    return std::move(*isolated);
+  }
   ingest_memo::state& state = memo ? *memo->state_ : local;
   // The memo holds while only this connection writes. Checked once the write lock is held, so no
   // other commit can come between the check and the group.
@@ -501,47 +512,18 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
       return {};
     };
   }
-  // What a rolled-back write cached may not exist any more.
-  auto isolated = [&]() -> result<std::vector<result<ingest_summary>>> {
-    auto r = ingest_isolated(db, requests, state, check_memo);
-    if (!r) state.clear();
-    return r;
-  };
-
-  // Almost every group succeeds whole, so it first runs without per-request savepoints (two
-  // statements fewer per request). Only when a request fails is everything rolled back and the
-  // group written again with one savepoint per request, so the failure stays its own.
+  // Almost every group succeeds whole: first without savepoints, and only when a request fails
+  // is the group written again with one per request, so the failure stays its own.
   bool clean = true;
   for (const auto& req : requests) clean = clean && req.batch && req.context;
-  if (!clean) return isolated();
-  {
-    PONS_STORE_TRY(tx, transaction::begin(db));
-    if (check_memo) PONS_STORE_CHECK(check_memo());
-    PONS_STORE_TRY(fts, fts_deferral::begin(db));
-    std::vector<result<ingest_summary>> out;
-    out.reserve(requests.size());
-    ingest_cache cache(db, state);
-    bool failed = false;
-    for (const auto& req : requests) {
-      auto sum = ingest_one(db, *req.batch, *req.context, cache);
-      if (!sum) {
-        failed = true;
-        break;
-      }
-      out.push_back(std::move(sum));
-    }
-    if (!failed) {
-      auto done = fts.finish();
-      if (done) done = tx.commit();
-      if (!done) {
-        state.clear();
-        return done.error();
-      }
-      return out;
-    }
-    state.clear();
-  }  // rolled back
-  return isolated();
+  auto written = clean ? write_group(db, requests, state, check_memo, false)
+                       : result<std::optional<group_results>>(std::optional<group_results>());
+  if (written && !*written) written = write_group(db, requests, state, check_memo, true);
+  if (!written) {
+    state.clear();  // what a rolled-back write cached may not exist any more
+    return written.error();
+  }
+  return std::move(**written);
 }
 
 }  // namespace pons::store
