@@ -147,7 +147,14 @@ class ingest_cache {
     return id;
   }
 
-  void clear() { s_.clear(); }
+  // The newest message created_at of this transaction, kept for the inserts (never across
+  // transactions: another connection may insert in between).
+  std::string* newest_created_at() { return &newest_; }
+
+  void clear() {
+    s_.clear();
+    newest_.clear();
+  }
 
  private:
   static bool covers(const contact_record& stored, const domain::contact& who) {
@@ -160,6 +167,7 @@ class ingest_cache {
 
   database& db_;
   ingest_memo::state& s_;
+  std::string newest_;
 };
 
 std::string event_payload_inbound(const domain::inbound_message& m, std::int64_t id,
@@ -303,8 +311,8 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     if (who.wa_id.empty() && who.user_id.empty()) who.wa_id = "unknown";
     PONS_STORE_TRY(contact, cache.contact(num.account_id, who, now));
     PONS_STORE_TRY(conversation_id, cache.conversation(m.phone_number_id, contact.id, now));
-    PONS_STORE_TRY(
-        pos, insert_inbound_message(db, m, contact.id, conversation_id, now, deduped_by_wamid));
+    PONS_STORE_TRY(pos, insert_inbound_message(db, m, contact.id, conversation_id, now,
+                                               {deduped_by_wamid, cache.newest_created_at()}));
     // Meta's timestamp opens the window; without one, the time we received the message does.
     const std::string window = m.timestamp_unix > 0
                                    ? window_expiry_for(m.timestamp_unix)

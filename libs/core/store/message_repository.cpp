@@ -111,20 +111,24 @@ struct new_row {
   std::string_view raw_json;
 };
 
-result<message_position> insert_row(database& db, const new_row& r, time_point now) {
+// `newest`: the newest created_at of this transaction when the caller keeps it ("" = read it).
+result<message_position> insert_row(database& db, const new_row& r, time_point now,
+                                    std::string* newest = nullptr) {
   // created_at never goes below the newest stored row: together with the write lock (every
   // caller holds it) this keeps (created_at, id) in commit order, so a reader's cursor never
   // skips a later commit. Read here rather than in the INSERT: with it the INSERT needed
   // RETURNING, which buffers its row in a temporary b-tree opened and closed per message.
   std::string stamp = format_timestamp(now);
-  {
-    PONS_STORE_TRY(newest, db.prepare("SELECT coalesce(max(created_at), '') FROM messages"));
-    PONS_STORE_TRY(row, newest.step());
-    if (row) {
-      std::string last = newest.column_text(0);
-      if (last > stamp) stamp = std::move(last);
-    }
+  std::string last;
+  if (newest && !newest->empty()) {
+    last = *newest;
+  } else {
+    PONS_STORE_TRY(st, db.prepare("SELECT coalesce(max(created_at), '') FROM messages"));
+    PONS_STORE_TRY(row, st.step());
+    if (row) last = st.column_text(0);
   }
+  if (last > stamp) stamp = std::move(last);
+  if (newest) *newest = stamp;
   PONS_STORE_TRY(
       st, db.prepare("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
                      "conversation_id, type, text, media_id, media_mime, media_sha256, "
@@ -215,12 +219,12 @@ result<bool> wamid_exists(database& db, std::string_view wamid) {
 result<message_position> insert_inbound_message(database& db, const domain::inbound_message& m,
                                                 std::int64_t contact_id,
                                                 std::int64_t conversation_id, time_point now,
-                                                bool wamid_known_free) {
+                                                inbound_insert_hints hints) {
   new_row r;
   r.direction = "inbound";
   if (!m.wamid.empty()) {
     bool taken = false;
-    if (!wamid_known_free) {
+    if (!hints.wamid_known_free) {
       PONS_STORE_TRY(found, wamid_exists(db, m.wamid));
       taken = found;
     }
@@ -242,7 +246,7 @@ result<message_position> insert_inbound_message(database& db, const domain::inbo
   r.error = m.errors.empty() ? nullptr : &m.errors.front();
   r.ts = m.timestamp_unix;
   r.raw_json = m.raw_json;
-  return insert_row(db, r, now);
+  return insert_row(db, r, now, hints.newest_created_at);
 }
 
 result<outbound_insert> insert_outbound_pending(database& db, const outbound_message& m,

@@ -65,14 +65,23 @@ struct message_position {
 /// one index lookup; ingest uses it as the idempotency check of inbound messages.
 result<bool> wamid_exists(database& db, std::string_view wamid);
 
+/// What a caller writing many messages in one transaction already knows, so each insert need
+/// not look it up again.
+struct inbound_insert_hints {
+  /// The caller has just looked the wamid up in this transaction and found it free.
+  bool wamid_known_free = false;
+  /// The newest created_at in `messages` as of this transaction ("" = not known yet: read it).
+  /// Updated by each insert. Only valid while the caller holds the write lock throughout.
+  std::string* newest_created_at = nullptr;
+};
+
 /// Stores an inbound message (status "received"). The caller has already checked idempotency
 /// (see ingest); a wamid already present is stored as NULL to keep the row (reaction removals
-/// reuse the id of the reaction they remove). `wamid_known_free`: the caller has just looked the
-/// wamid up in this transaction and found it free, so it is not looked up again.
+/// reuse the id of the reaction they remove).
 result<message_position> insert_inbound_message(database& db, const domain::inbound_message& m,
                                                 std::int64_t contact_id,
                                                 std::int64_t conversation_id, time_point now,
-                                                bool wamid_known_free = false);
+                                                inbound_insert_hints hints = {});
 
 /// A message the business is about to send.
 struct outbound_message {
