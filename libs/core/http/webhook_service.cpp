@@ -388,13 +388,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // A pruning pass in progress: the writer deletes one chunk between two group commits until
   // the pass is done, so an ingest never waits for more than one chunk (a backlog of months
   // after an upgrade is many small commits, not one huge transaction). Writer thread only.
-  struct prune_pass {
-    bool active = false;
-    std::string log_before;   // empty: webhook_log done (or kept forever)
-    std::string keys_before;  // empty: processed_events done (or kept forever)
-    store::prune_counts total;
-    int chunks = 0;
-  } prune;
+  std::optional<store::prune_pass> prune;
 
   // Starts a pass deleting webhook_log rows and idempotency keys past their retention.
   void start_prune() {
@@ -403,33 +397,25 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       return days > 0 ? store::format_timestamp(now - std::chrono::hours(24) * days)
                       : std::string();
     };
-    prune = prune_pass{};
-    prune.log_before = cutoff(opt.log_retention_days);
-    prune.keys_before = cutoff(opt.dedup_retention_days);
-    prune.active = !prune.log_before.empty() || !prune.keys_before.empty();
+    prune.emplace(cutoff(opt.log_retention_days), cutoff(opt.dedup_retention_days));
+    if (prune->done()) prune.reset();
   }
 
   // One chunk of the pass in progress, in its own commit.
   void run_prune_chunk() {
-    const int limit = std::max(1, opt.prune_chunk_rows);
-    auto n = store::prune_event_log_chunk(*db, prune.log_before, prune.keys_before, limit);
-    if (!n) {
-      log_line(fmt::format("level=warn event=prune error=\"{}\"", n.error().message()));
-      prune.active = false;  // the next pass retries
+    if (auto r = prune->step(*db, std::max(1, opt.prune_chunk_rows)); !r) {
+      log_line(fmt::format("level=warn event=prune error=\"{}\"", r.error().message()));
+      prune.reset();  // the next pass retries
       return;
     }
-    ++prune.chunks;
-    prune.total.webhook_log += n->webhook_log;
-    prune.total.processed_events += n->processed_events;
-    if (n->webhook_log_done) prune.log_before.clear();
-    if (n->processed_events_done) prune.keys_before.clear();
-    if (!prune.log_before.empty() || !prune.keys_before.empty()) return;
-    prune.active = false;
-    stats.count_pruned(static_cast<std::uint64_t>(prune.total.webhook_log),
-                       static_cast<std::uint64_t>(prune.total.processed_events));
-    if (prune.total.webhook_log > 0 || prune.total.processed_events > 0)
+    if (!prune->done()) return;
+    const auto total = prune->total();
+    stats.count_pruned(static_cast<std::uint64_t>(total.webhook_log),
+                       static_cast<std::uint64_t>(total.processed_events));
+    if (total.webhook_log > 0 || total.processed_events > 0)
       log_line(fmt::format("level=info event=prune webhook_log={} processed_events={} chunks={}",
-                           prune.total.webhook_log, prune.total.processed_events, prune.chunks));
+                           total.webhook_log, total.processed_events, prune->chunks()));
+    prune.reset();
   }
 
   static void log_line(std::string_view fields) {
@@ -514,16 +500,16 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     auto next_prune = steady_clock::now();
     for (;;) {
       // Wake for pruning even when no request comes; while a pass is in progress, do not wait.
-      auto deadline = prune.active ? steady_clock::now()
-                      : pruning    ? next_prune
-                                   : steady_clock::now() + std::chrono::hours(24);
+      auto deadline = prune     ? steady_clock::now()
+                      : pruning ? next_prune
+                                : steady_clock::now() + std::chrono::hours(24);
       auto got = queue.pop_batch_until(batch, opt.max_group, deadline);
       if (got == pop_status::closed) break;
-      if (pruning && !prune.active && steady_clock::now() >= next_prune) {
+      if (pruning && !prune && steady_clock::now() >= next_prune) {
         start_prune();
         next_prune = steady_clock::now() + opt.prune_interval;
       }
-      if (prune.active) {
+      if (prune) {
         run_prune_chunk();  // one chunk, then the group that is waiting
         want_checkpoint();
       }

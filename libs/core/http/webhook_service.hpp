@@ -15,6 +15,7 @@
 #include "core/http/server.hpp"
 #include "core/meta/account_config.hpp"
 #include "core/meta/graph_client.hpp"
+#include "core/store/event_log_repository.hpp"
 
 namespace pons::http {
 
@@ -22,15 +23,15 @@ namespace pons::http {
 struct webhook_service_options {
   meta::account_config accounts;
   std::string db_path;
-  std::string media_dir;                      // content-addressed media store
-  std::size_t queue_limit = 1024;             // pending writer jobs before 503
-  std::size_t max_group = 512;                // requests per transaction, at most
-  bool media = true;                          // run the media worker
-  meta::graph_config graph;                   // where the media worker reaches the Graph API
-  int log_retention_days = 30;                // webhook_log rows kept; 0 = forever
-  int dedup_retention_days = 30;              // idempotency keys kept (>= 7 days); 0 = forever
-  std::chrono::seconds prune_interval{3600};  // pruning runs at start, then this often
-  int prune_chunk_rows = 2000;  // rows per table per pruning commit, one chunk between groups
+  std::string media_dir;                           // content-addressed media store
+  std::size_t queue_limit = 1024;                  // pending writer jobs before 503
+  std::size_t max_group = 512;                     // requests per transaction, at most
+  bool media = true;                               // run the media worker
+  meta::graph_config graph;                        // where the media worker reaches the Graph API
+  int log_retention_days = 30;                     // webhook_log rows kept; 0 = forever
+  int dedup_retention_days = 30;                   // idempotency keys kept (>= 7 days); 0 = forever
+  std::chrono::seconds prune_interval{3600};       // pruning runs at start, then this often
+  int prune_chunk_rows = store::prune_chunk_rows;  // rows per table per pruning commit
   // /health: how long the probe's write transaction waits for another process's lock, and how
   // long the answer waits for the writer at all (it may be mid-commit or stuck on a lock).
   std::chrono::milliseconds probe_busy_timeout{250};

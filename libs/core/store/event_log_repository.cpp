@@ -65,16 +65,20 @@ result<int> prune_event_log(database& db, std::string_view before) {
 
 result<prune_counts> prune_event_log(database& db, std::string_view log_before,
                                      std::string_view keys_before) {
-  prune_counts total;
-  while (!log_before.empty() || !keys_before.empty()) {
-    PONS_STORE_TRY(n, prune_event_log_chunk(db, log_before, keys_before, prune_chunk_rows));
-    total.webhook_log += n.webhook_log;
-    total.processed_events += n.processed_events;
-    // A table whose backlog is gone is left alone from now on.
-    if (n.webhook_log_done) log_before = {};
-    if (n.processed_events_done) keys_before = {};
-  }
-  return total;
+  prune_pass pass{std::string(log_before), std::string(keys_before)};
+  while (!pass.done()) PONS_STORE_CHECK(pass.step(db, prune_chunk_rows));
+  return pass.total();
+}
+
+result<void> prune_pass::step(database& db, int limit) {
+  PONS_STORE_TRY(n, prune_event_log_chunk(db, log_before_, keys_before_, limit));
+  ++chunks_;
+  total_.webhook_log += n.webhook_log;
+  total_.processed_events += n.processed_events;
+  // A table whose backlog is gone is left alone from now on.
+  if (n.webhook_log_done) log_before_.clear();
+  if (n.processed_events_done) keys_before_.clear();
+  return {};
 }
 
 namespace {

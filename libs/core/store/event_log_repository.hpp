@@ -73,6 +73,31 @@ inline constexpr int prune_chunk_rows = 2000;
 result<prune_counts> prune_event_log_chunk(database& db, std::string_view log_before,
                                            std::string_view keys_before, int limit);
 
+/// One pruning pass over both tables, a chunk at a time (prune_event_log_chunk): step() until
+/// done(). An empty cutoff keeps that table whole.
+class prune_pass {
+ public:
+  prune_pass(std::string log_before, std::string keys_before)
+      : log_before_(std::move(log_before)), keys_before_(std::move(keys_before)) {}
+
+  /// True once neither table has anything left to delete for its cutoff.
+  bool done() const { return log_before_.empty() && keys_before_.empty(); }
+
+  /// Deletes one chunk of at most `limit` rows per table still behind, in its own commit.
+  result<void> step(database& db, int limit);
+
+  /// Rows deleted so far, per table.
+  const prune_counts& total() const { return total_; }
+  /// Chunks run so far.
+  int chunks() const { return chunks_; }
+
+ private:
+  std::string log_before_;
+  std::string keys_before_;
+  prune_counts total_;
+  int chunks_ = 0;
+};
+
 /// What an MCP client last pulled from a number.
 struct pull_cursor {
   std::string client_name;
