@@ -31,8 +31,8 @@ class metrics {
   void observe_ingest(std::chrono::nanoseconds latency);
   /// Observe one group commit of `requests` requests, with the writer's wall-clock time for it
   /// (statements and fsync) and its own CPU time: a wide gap means fsync or a busy machine.
-  void observe_commit(std::size_t requests, std::chrono::nanoseconds wall = {},
-                      std::chrono::nanoseconds cpu = {});
+  void observe_commit(std::size_t requests, std::chrono::nanoseconds wall,
+                      std::chrono::nanoseconds cpu);
   /// Count rows deleted by pruning (webhook_log rows, idempotency keys).
   void count_pruned(std::uint64_t webhook_log, std::uint64_t processed_events);
 
