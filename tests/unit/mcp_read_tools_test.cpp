@@ -241,3 +241,35 @@ TEST_CASE("get_media shows a large stored photo scaled down, and a corrupt one a
   CHECK(std::string(bomb.content[1].at("text").as_string()).find("too large to decode") !=
         std::string::npos);
 }
+
+TEST_CASE("a conversation id beyond 64 bits is an unknown resource, not an internal error",
+          "[mcp][store]") {
+  seeded s;
+  REQUIRE(s.reg.resource_templates().size() == 1);
+  const auto& conversation = s.reg.resource_templates().front();
+  call_context ctx(cancellation_token{}, latest_version, "unit");
+  for (std::string id : {"99999999999999999999", "9223372036854775808", "0", "00"}) {
+    std::string uri = "pons://conversations/" + id;
+    resource_result r = conversation.read(uri, {{"id", id}}, ctx);
+    INFO(uri);
+    REQUIRE(r.error);
+    CHECK(r.error->code == rpc_code::resource_not_found);
+  }
+  // Leading zeros still name the conversation.
+  auto found = conversation.read("pons://conversations/001", {{"id", "001"}}, ctx);
+  CHECK_FALSE(found.error);
+}
+
+TEST_CASE("a forged list_conversations cursor with an id beyond 64 bits is refused",
+          "[mcp][store]") {
+  seeded s;
+  for (std::string forged : {"c1|2026-11-25T14:00:00.000Z|99999999999999999999",
+                             "c1|2026-11-25T14:00:00.000Z|12x", "c1|2026-11-25T14:00:00.000Z|"}) {
+    INFO(forged);
+    auto r = s.call(
+        "list_conversations",
+        json::serialize(json::object{{"cursor", base64_encode(forged, base64_alphabet::url)}}));
+    REQUIRE(r.protocol_error);
+    CHECK(r.protocol_error->data.at("field") == "arguments.cursor");
+  }
+}

@@ -4,6 +4,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <cmath>
+#include <cstdint>
 
 namespace pons::mcp {
 
@@ -33,6 +34,24 @@ std::optional<double> number_of(const json::value& v) {
   return std::nullopt;
 }
 
+// Handlers read integers as int64; a larger whole number (1e300, 2^64 - 1) would not convert.
+bool fits_int64(const json::value& v) {
+  if (v.is_int64()) return true;
+  if (v.is_uint64()) return v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX);
+  // 2^63 is exactly representable; every double below it converts.
+  return v.is_double() && v.get_double() >= -9223372036854775808.0 &&
+         v.get_double() < 9223372036854775808.0;
+}
+
+bool wants_integer(const json::value& type) {
+  if (type.is_string()) return type.get_string() == "integer";
+  if (!type.is_array()) return false;
+  for (const auto& t : type.get_array()) {
+    if (t.is_string() && t.get_string() == "integer") return true;
+  }
+  return false;
+}
+
 std::string describe(const json::value& limit) {
   return json::serialize(limit);
 }
@@ -57,6 +76,11 @@ std::optional<schema_violation> check_schema(const json::object& schema, const j
       }
     }
     if (!ok) return schema_violation{path, fmt::format("must be {}", wanted)};
+    if (wants_integer(*type) && value.is_number() && is_type(value, "integer") &&
+        !fits_int64(value)) {
+      return schema_violation{
+          path, "must be an integer between -9223372036854775808 and 9223372036854775807"};
+    }
   }
   if (const json::value* allowed = schema.if_contains("enum"); allowed && allowed->is_array()) {
     bool found = false;

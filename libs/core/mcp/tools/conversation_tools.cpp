@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
+#include <charconv>
 #include <chrono>
 
 #include "core/mcp/base64.hpp"
@@ -19,8 +20,17 @@ std::int64_t int_arg(const json::object& args, std::string_view name, std::int64
   const json::value* v = args.if_contains(name);
   if (!v) return fallback;
   if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
+  if (v->is_uint64()) {
+    return v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)
+               ? static_cast<std::int64_t>(v->get_uint64())
+               : fallback;
+  }
+  // The schema keeps numbers within int64; a direct caller's out-of-range double falls back.
+  if (v->is_double()) {
+    double d = v->get_double();
+    return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? static_cast<std::int64_t>(d)
+                                                                    : fallback;
+  }
   return fallback;
 }
 
@@ -118,12 +128,22 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
   if (std::string cursor = str_arg(args, "cursor"); !cursor.empty()) {
     auto raw = base64_decode(cursor, base64_alphabet::url);
     auto bar = raw ? raw->rfind('|') : std::string::npos;
-    if (!raw || raw->rfind("c1|", 0) != 0 || bar == std::string::npos || bar < 3) {
+    std::int64_t after_id = 0;
+    std::errc parsed = std::errc::invalid_argument;
+    const char* id_end = nullptr;
+    if (raw && bar != std::string::npos) {
+      auto [end, ec] = std::from_chars(raw->data() + bar + 1, raw->data() + raw->size(), after_id);
+      parsed = ec;
+      id_end = end;
+    }
+    // The cursor comes back from the client, so it is parsed like any other input.
+    if (!raw || raw->rfind("c1|", 0) != 0 || bar == std::string::npos || bar < 3 ||
+        parsed != std::errc() || id_end != raw->data() + raw->size()) {
       return tool_result::invalid_argument(
           "cursor", "is not a cursor from list_conversations (omit it for the first page)");
     }
     params.emplace_back(raw->substr(3, bar - 3));
-    params.emplace_back(static_cast<std::int64_t>(std::atoll(raw->c_str() + bar + 1)));
+    params.emplace_back(after_id);
     where += fmt::format(
         " AND (cv.last_message_at < ?{0} OR (cv.last_message_at = ?{0} AND cv.id < ?{1}))",
         params.size() - 1, params.size());

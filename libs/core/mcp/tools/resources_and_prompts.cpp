@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include <boost/json/serialize.hpp>
+#include <charconv>
 
 #include "core/mcp/tools/read_tools.hpp"
 
@@ -130,14 +131,18 @@ void register_resources_and_prompts(registry& reg, const read_tools_deps& deps) 
     conv.mime_type = "application/json";
     conv.read = [tools](std::string_view uri, const std::map<std::string, std::string>& vars,
                         call_context& ctx) {
+      // The id comes from the client: anything that is not a positive 64-bit number names no
+      // conversation, so it is "not found" rather than an internal error.
       const std::string& id = vars.at("id");
-      if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
+      std::int64_t conversation_id = 0;
+      auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), conversation_id);
+      if (ec != std::errc() || end != id.data() + id.size() || conversation_id <= 0) {
         return resource_result::not_found(uri);
       }
       std::string error;
       auto data =
           tool_data(*tools, "get_messages",
-                    json::object{{"conversation_id", std::stoll(id)}, {"limit", 50}}, ctx, error);
+                    json::object{{"conversation_id", conversation_id}, {"limit", 50}}, ctx, error);
       if (!data.is_null() && data.at("messages").as_array().empty()) {
         return resource_result::not_found(uri);
       }
