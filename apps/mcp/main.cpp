@@ -128,6 +128,11 @@ int main(int argc, char** argv) {
     if (auto allowed = getenv_value("PONS_ALLOWED_RECIPIENTS")) {
       send.allowed_recipients = mcp::parse_allowed_recipients(*allowed);
     }
+    send.uploads = std::make_shared<const mcp::upload_policy>(
+        mcp::upload_settings_from(options, getenv_value));
+    for (const auto& r : send.uploads->refused()) {
+      log_line("upload_dir_refused", fmt::format("{}: {}", r.path, r.reason));
+    }
     mcp::register_send_tools(tools, send);
   }
 

@@ -2,29 +2,7 @@
 // HTTP with the configured token; the fake validates Meta's request shapes and can inject errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { connect, seededInbox } from './lib.mjs';
-
-async function startFake(dir) {
-  const portFile = path.join(dir, 'fake-port');
-  const child = spawn(process.env.PONS_FAKE_GRAPH_BIN,
-    ['--host', '127.0.0.1', '--port', '0', '--port-file', portFile, '--token', 'fake-token',
-      '--waba-id', '100000000000001'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d.toString(); });
-  for (let i = 0; i < 100; i++) {
-    if (existsSync(portFile)) {
-      const port = Number(readFileSync(portFile, 'utf8').trim());
-      if (port > 0) return { child, base: `http://127.0.0.1:${port}` };
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill();
-  throw new Error(`pons-fake-graph did not start: ${log}`);
-}
+import { connect, seededInbox, startFakeGraph as startFake } from './lib.mjs';
 
 test('send tools reach the fake Graph API and map its errors', async () => {
   const inbox = await seededInbox();

@@ -1,7 +1,7 @@
 // Shared helpers for the pons-mcp end-to-end tests: where the binary is, temporary databases,
 // an SDK client over stdio, and a raw line-level session for protocol edge cases.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -113,4 +113,24 @@ export async function seededInbox() {
   writeFileSync(path.join(t.dir, 'media', 'part.png'), png);
   writeFileSync(path.join(t.dir, 'media', 'invoice-1042.pdf'), '%PDF-1.4\n% pons test\n');
   return { ...t, db, png };
+}
+
+/** Starts the fake Graph API (tests/support/fake_graph) on a free port; `base` is its URL. */
+export async function startFakeGraph(dir) {
+  const portFile = path.join(dir, 'fake-port');
+  const child = spawn(process.env.PONS_FAKE_GRAPH_BIN,
+    ['--host', '127.0.0.1', '--port', '0', '--port-file', portFile, '--token', 'fake-token',
+      '--waba-id', '100000000000001'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d.toString(); });
+  for (let i = 0; i < 100; i++) {
+    if (existsSync(portFile)) {
+      const port = Number(readFileSync(portFile, 'utf8').trim());
+      if (port > 0) return { child, base: `http://127.0.0.1:${port}` };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill();
+  throw new Error(`pons-fake-graph did not start: ${log}`);
 }

@@ -2,6 +2,7 @@
 // the window rule, the recipient allowlist, and --read-only hiding them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import { connect, seededInbox } from './lib.mjs';
 
@@ -52,8 +53,10 @@ test('send tools in dry-run mode validate, record and respect the window', async
     const tooMany = await client.callTool({ name: 'send_interactive', arguments: {
       to: 'Alice Smith', kind: 'buttons', body: 'x', buttons: [] } });
     assert.equal(tooMany.isError, true);
+    // Local files go out only from the upload folder (outbox/ beside the database by default).
+    writeFileSync(`${inbox.dir}/outbox/invoice-1042.pdf`, '%PDF-1.4\n');
     const media = await client.callTool({ name: 'send_media',
-      arguments: { to: 'Alice Smith', kind: 'document', path: `${inbox.dir}/media/invoice-1042.pdf` } });
+      arguments: { to: 'Alice Smith', kind: 'document', path: 'invoice-1042.pdf' } });
     assert.equal(media.structuredContent.state, 'dry_run');
     await assert.rejects(client.callTool({ name: 'send_media',
       arguments: { to: 'Alice Smith', kind: 'image', url: 'https://example.com/a.png', media_id: 'x' } }),

@@ -1,8 +1,88 @@
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
+#include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/send_tools.hpp"
+#include "unit/store_test_util.hpp"
 
+namespace json = boost::json;
+using namespace pons::mcp;
 using pons::mcp::parse_allowed_recipients;
+using pons::store::test::temp_dir;
+
+namespace {
+
+std::string seed_sql() {
+  std::ifstream in(std::string(PONS_FIXTURES_DIR) + "/mcp/seed.sql");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write(const std::string& path, std::string_view content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+// The seeded inbox with the send tools in dry-run mode (nothing reaches Meta) and the default
+// upload folder, outbox/ beside the database.
+struct send_fixture {
+  temp_dir dir;
+  std::string path = dir.file("pons.db");
+  std::unique_ptr<db_pool> pool;
+  std::unique_ptr<pull_recorder> pulls;
+  pons::meta::send_pacer pacer;
+  registry reg;
+  std::shared_ptr<const upload_policy> uploads;
+
+  explicit send_fixture(bool with_uploads = true) {
+    auto db = pons::store::database::open(path);
+    REQUIRE(db.has_value());
+    REQUIRE(db->exec(seed_sql()).has_value());
+    auto p = db_pool::open(path, 2);
+    REQUIRE(p.has_value());
+    pool = std::move(*p);
+    pulls = std::make_unique<pull_recorder>(path);
+    send_tools_deps deps;
+    deps.read.pool = pool.get();
+    deps.read.pulls = pulls.get();
+    deps.read.now = [] { return std::chrono::system_clock::now(); };
+    deps.read.media_dir = dir.file("");
+    deps.pacer = &pacer;
+    deps.dry_run = true;
+    if (with_uploads) {
+      upload_settings s;
+      s.folders = {dir.file("outbox")};
+      s.create_missing = true;
+      s.database_path = path;
+      uploads = std::make_shared<const upload_policy>(s);
+      deps.uploads = uploads;
+    }
+    register_send_tools(reg, deps);
+  }
+
+  tool_result call(std::string_view name, const json::object& args) {
+    const tool_def* t = reg.find_tool(name);
+    REQUIRE(t);
+    call_context ctx(cancellation_token{}, latest_version, "unit");
+    return t->handler(args, ctx);
+  }
+
+  tool_result send_media(std::string_view kind, const std::string& file) {
+    return call("send_media", json::object{{"to", "Alice Smith"}, {"kind", kind}, {"path", file}});
+  }
+};
+
+std::string text_of(const tool_result& r) {
+  REQUIRE_FALSE(r.content.empty());
+  return std::string(r.content[0].at("text").as_string());
+}
+
+const std::string png = std::string("\x89PNG\r\n\x1A\n", 8) + std::string(24, '\0');
+
+}  // namespace
 
 TEST_CASE("PONS_ALLOWED_RECIPIENTS parses typed numbers into wa_ids", "[mcp]") {
   CHECK(parse_allowed_recipients("+44 7700 900001, 447700900002,,") ==
@@ -10,4 +90,62 @@ TEST_CASE("PONS_ALLOWED_RECIPIENTS parses typed numbers into wa_ids", "[mcp]") {
   CHECK(parse_allowed_recipients("(+1) 650-555-1234") == std::vector<std::string>{"16505551234"});
   CHECK(parse_allowed_recipients("").empty());
   CHECK(parse_allowed_recipients(" , ").empty());
+}
+
+TEST_CASE("send_media sends local files only from the upload folder", "[mcp][store][upload]") {
+  send_fixture f;
+  auto db = pons::store::database::open(f.path);
+  REQUIRE(db.has_value());
+  const char* count_sql = "SELECT count(*) FROM messages WHERE direction = 'outbound'";
+  auto before = db->query_int64(count_sql).value();
+  write(f.dir.file("outbox/invoice.pdf"), "%PDF-1.4\n");
+  auto sent = f.send_media("document", "invoice.pdf");
+  INFO(boost::json::serialize(sent.content));
+  REQUIRE_FALSE(sent.is_error);
+  CHECK(sent.structured->at("state") == "dry_run");
+
+  for (const std::string& outside : {std::string("/proc/self/environ"), f.path,
+                                     f.dir.file("outbox/../pons.db"), std::string("/etc/passwd")}) {
+    auto refused = f.send_media("document", outside);
+    INFO(outside);
+    CHECK(refused.is_error);
+    CHECK_FALSE(refused.structured);
+  }
+  auto environ = f.send_media("document", "/proc/self/environ");
+  CHECK_THAT(text_of(environ), Catch::Contains("never sends it"));
+  auto passwd = f.send_media("document", "/etc/passwd");
+  CHECK_THAT(text_of(passwd), Catch::Contains(f.uploads->folders().front()) &&
+                                  Catch::Contains("--upload-dir or PONS_UPLOAD_DIR"));
+  // Nothing refused was recorded as a message: only the first send was.
+  CHECK(db->query_int64(count_sql).value() == before + 1);
+}
+
+TEST_CASE("send_media checks the file's real type against the kind", "[mcp][store][media]") {
+  send_fixture f;
+  write(f.dir.file("outbox/photo.jpg"), png);  // a PNG under a .jpg name
+  write(f.dir.file("outbox/contract.pdf"), png);
+  write(f.dir.file("outbox/copy.pdf"), std::string("SQLite format 3\0", 16) + "tables");
+  write(f.dir.file("outbox/huge.png"), png + std::string(5'000'000, '\0'));
+  CHECK_FALSE(f.send_media("image", "photo.jpg").is_error);
+  auto as_document = f.send_media("document", "contract.pdf");
+  CHECK(as_document.is_error);
+  CHECK_THAT(text_of(as_document),
+             Catch::Contains("PNG image") && Catch::Contains("kind \"image\""));
+  auto database = f.send_media("document", "copy.pdf");
+  CHECK(database.is_error);
+  CHECK_THAT(text_of(database), Catch::Contains("SQLite database"));
+  auto huge = f.send_media("image", "huge.png");
+  CHECK(huge.is_error);
+  CHECK_THAT(text_of(huge), Catch::Contains("5 MB"));
+}
+
+TEST_CASE("send_media without an upload folder sends no local file", "[mcp][store][upload]") {
+  send_fixture f(false);
+  write(f.dir.file("invoice.pdf"), "%PDF-1.4\n");
+  auto r = f.send_media("document", f.dir.file("invoice.pdf"));
+  CHECK(r.is_error);
+  CHECK_THAT(text_of(r), Catch::Contains("url"));
+  const tool_def* t = f.reg.find_tool("send_media");
+  REQUIRE(t);
+  CHECK_THAT(t->description, Catch::Contains("Local files are not sent"));
 }

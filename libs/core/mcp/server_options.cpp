@@ -63,12 +63,16 @@ std::string usage_text() {
          "  --page-size N          items per tools/list, resources/list, prompts/list page\n"
          "                         (default 50)\n"
          "  --workers N            threads running tool calls (default 4)\n"
+         "  --upload-dir DIR       folder send_media may upload local files from; repeat for\n"
+         "                         more (default: $PONS_UPLOAD_DIR, a ':' list, else outbox/\n"
+         "                         beside the database)\n"
          "  --print-config CLIENT  print a configuration snippet for claude or cursor\n"
          "  --version              print the version\n"
          "  --help                 print this help\n"
          "\n"
          "environment: WA_ACCESS_TOKEN, WA_PHONE_NUMBER_ID, WA_WABA_ID, PONS_DB,\n"
-         "  WA_GRAPH_BASE_URL, WA_GRAPH_VERSION, WA_GRAPH_CA_FILE, PONS_ALLOWED_RECIPIENTS\n";
+         "  WA_GRAPH_BASE_URL, WA_GRAPH_VERSION, WA_GRAPH_CA_FILE, PONS_ALLOWED_RECIPIENTS,\n"
+         "  PONS_UPLOAD_DIR\n";
 }
 
 std::variant<server_options, std::string> parse_server_options(const std::vector<std::string>& args,
@@ -102,6 +106,10 @@ std::variant<server_options, std::string> parse_server_options(const std::vector
       auto v = take(a);
       if (!v || v->empty()) return std::string("--db needs a file path");
       o.db_path = *v;
+    } else if (a == "--upload-dir") {
+      auto v = take(a);
+      if (!v || v->empty()) return std::string("--upload-dir needs a folder path");
+      o.upload_dirs.push_back(*v);
     } else if (a == "--max-line-bytes" || a == "--page-size" || a == "--workers") {
       auto v = take(a);
       auto n = v ? parse_size(*v) : std::nullopt;

@@ -25,7 +25,8 @@ struct server_options {
   std::size_t max_line_bytes = 4 * 1024 * 1024;
   std::size_t page_size = 50;
   std::size_t workers = 4;
-  std::string config_client;  // "claude" | "cursor" for --print-config
+  std::string config_client;             // "claude" | "cursor" for --print-config
+  std::vector<std::string> upload_dirs;  // --upload-dir (repeatable); empty: see upload_policy
 };
 
 /// Parses argv (without argv[0]); on failure returns an error text for stderr.

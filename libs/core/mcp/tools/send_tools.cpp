@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/domain/phone.hpp"
+#include "core/mcp/tools/media_sniffer.hpp"
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/tool_args.hpp"
 #include "core/meta/outbound.hpp"
@@ -153,30 +154,39 @@ tool_result run_send(const send_tools_deps& deps, const json::object& args,
   return render_outcome(*outcome, r);
 }
 
-std::string guess_mime(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-  static const std::pair<const char*, const char*> table[] = {
-      {".jpg", "image/jpeg"},
-      {".jpeg", "image/jpeg"},
-      {".png", "image/png"},
-      {".webp", "image/webp"},
-      {".mp4", "video/mp4"},
-      {".3gp", "video/3gpp"},
-      {".mp3", "audio/mpeg"},
-      {".ogg", "audio/ogg"},
-      {".m4a", "audio/mp4"},
-      {".aac", "audio/aac"},
-      {".amr", "audio/amr"},
-      {".pdf", "application/pdf"},
-      {".txt", "text/plain"},
-      {".csv", "text/csv"},
-      {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-      {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}};
-  for (const auto& [e, m] : table) {
-    if (ext == e) return m;
+// A local file for send_media, read and checked: where it is (upload_policy), what it is
+// (sniffed from its bytes) and whether WhatsApp takes it as the requested kind.
+struct checked_upload {
+  std::string bytes;
+  std::string mime;
+  std::string filename;
+};
+
+std::optional<tool_result> read_upload(const send_tools_deps& deps, const std::string& path,
+                                       meta::media_message& m, checked_upload& out) {
+  if (!deps.uploads) {
+    return tool_result::error(
+        "This pons-mcp sends no local files (it has no upload folder); send media that is "
+        "online with url instead.");
   }
-  return "application/octet-stream";
+  auto file = deps.uploads->read(path, max_media_bytes(m.kind));
+  if (!file) {
+    if (file.error() == upload_errc::too_large) {
+      return tool_result::error(fmt::format(
+          "{} is larger than WhatsApp accepts as {} ({}). Ask the user for a smaller file.", path,
+          meta::media_kind_name(m.kind), accepted_formats(m.kind)));
+    }
+    return tool_result::error(deps.uploads->explain(file.error(), path));
+  }
+  media_format format = sniff_media(file->bytes);
+  if (auto problem = media_problem(m.kind, format, file->bytes.size(), path)) {
+    return tool_result::error(*problem);
+  }
+  out.mime = std::string(*upload_mime(m.kind, format));
+  out.filename = std::filesystem::path(path).filename().string();
+  if (m.filename.empty() && m.kind == meta::media_kind::document) m.filename = out.filename;
+  out.bytes = std::move(file->bytes);
+  return std::nullopt;
 }
 
 meta::interactive_header header_of(const json::object& args) {
@@ -270,14 +280,21 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
         }
         return run_send(deps, args, m, str_arg(args, "reply_to"));
       });
+  const std::string uploads = deps.uploads
+                                  ? " " + deps.uploads->summary()
+                                  : std::string(" Local files are not sent by this server.");
   add(reg, "send_media", "Send a photo, video, audio or document",
       "Sends media: a local file `path` (uploaded first), a public `url`, or an uploaded "
       "`media_id` (exactly one). Captions for image, video and document; filename for "
-      "documents." +
-          note,
+      "documents. WhatsApp takes image: JPEG or PNG up to 5 MB; video: MP4 or 3GPP up to 16 MB; "
+      "audio: AAC, AMR, MP3, M4A or Ogg Opus up to 16 MB; document: PDF, text, Word, Excel or "
+      "PowerPoint up to 100 MB; sticker: WebP up to 100 KB (500 KB animated). A file's type is "
+      "read from its content, not its name." +
+          uploads + note,
       input_schema(
           R"J({"kind":{"type":"string","enum":["image","video","audio","document","sticker"]},
-        "path":{"type":"string","minLength":1},"url":{"type":"string","minLength":1},
+        "path":{"type":"string","minLength":1,"maxLength":4096,"description":"a file in the upload folder (absolute, or relative to it)"},
+        "url":{"type":"string","minLength":1},
         "media_id":{"type":"string","minLength":1},"caption":{"type":"string","maxLength":1024},
         "filename":{"type":"string","minLength":1}})J",
           {"kind"}),
@@ -299,15 +316,9 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
         }
         m.caption = str_arg(args, "caption");
         m.filename = str_arg(args, "filename");
+        checked_upload upload;
         if (!path.empty()) {
-          std::error_code ec;
-          if (!std::filesystem::is_regular_file(path, ec)) {
-            return tool_result::error(
-                fmt::format("{} is not a readable file on this machine.", path));
-          }
-          if (m.filename.empty() && m.kind == meta::media_kind::document) {
-            m.filename = std::filesystem::path(path).filename().string();
-          }
+          if (auto problem = read_upload(deps, path, m, upload)) return *problem;
           if (deps.dry_run) {
             m.id = "dry-run-upload";
           } else {
@@ -316,7 +327,9 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
             route r;
             if (auto problem = resolve_route(**db, deps, args, r)) return *problem;
             auto graph = deps.graphs->acquire();
-            auto id = graph->upload_media_file(r.phone_number_id, path, guess_mime(path));
+            // The bytes already read and checked are what goes out: the path is not opened again.
+            auto id =
+                graph->upload_media(r.phone_number_id, upload.bytes, upload.mime, upload.filename);
             if (!id) {
               return tool_result::error(fmt::format("Uploading {} to WhatsApp failed: {}", path,
                                                     id.error().code.message()));

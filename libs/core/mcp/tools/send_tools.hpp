@@ -10,6 +10,7 @@
 #include "core/mcp/registry.hpp"
 #include "core/mcp/tools/graph_pool.hpp"
 #include "core/mcp/tools/inbox_model.hpp"
+#include "core/mcp/tools/upload_policy.hpp"
 #include "core/meta/graph_client.hpp"
 #include "core/meta/outbound_pacing.hpp"
 
@@ -18,11 +19,12 @@ namespace pons::mcp {
 /// What the send tools need besides the read tools' dependencies.
 struct send_tools_deps {
   read_tools_deps read;
-  meta::graph_config graph;                     // from the environment (WA_*)
-  meta::send_pacer* pacer = nullptr;            // shared by every call of the process
-  bool dry_run = false;                         // --dry-run: validate and record, never send
-  std::vector<std::string> allowed_recipients;  // PONS_ALLOWED_RECIPIENTS (wa_ids); empty = all
-  std::shared_ptr<graph_pool> graphs;           // clients for `graph`; made when left empty
+  meta::graph_config graph;                      // from the environment (WA_*)
+  meta::send_pacer* pacer = nullptr;             // shared by every call of the process
+  bool dry_run = false;                          // --dry-run: validate and record, never send
+  std::vector<std::string> allowed_recipients;   // PONS_ALLOWED_RECIPIENTS (wa_ids); empty = all
+  std::shared_ptr<graph_pool> graphs;            // clients for `graph`; made when left empty
+  std::shared_ptr<const upload_policy> uploads;  // where send_media may read files; null: nowhere
 };
 
 /// Adds the send tools.
