@@ -10,6 +10,7 @@
 
 #include "core/mcp/base64.hpp"
 #include "core/mcp/cursor.hpp"
+#include "core/mcp/schema_check.hpp"
 #include "core/mcp/tools/db_watcher.hpp"
 #include "core/mcp/tools/image_scaler.hpp"
 #include "core/mcp/tools/read_tools.hpp"
@@ -272,4 +273,111 @@ TEST_CASE("a forged list_conversations cursor with an id beyond 64 bits is refus
     REQUIRE(r.protocol_error);
     CHECK(r.protocol_error->data.at("field") == "arguments.cursor");
   }
+}
+
+TEST_CASE("LIKE wildcards in contact and template lookups match themselves only", "[mcp][store]") {
+  seeded s;
+  {
+    auto db = pons::store::database::open(s.path);
+    REQUIRE(db.has_value());
+    REQUIRE(
+        db->exec("INSERT INTO contacts (account_id, wa_id, user_id, username, profile_name, "
+                 "created_at, updated_at) VALUES (1, '447700900009', '', '', '100% Cotton', "
+                 "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')"));
+  }
+  auto names = [&](std::string_view query) {
+    auto r = s.call("search_contacts", json::serialize(json::object{{"query", query}}));
+    REQUIRE(r.structured);
+    std::vector<std::string> out;
+    for (const auto& c : r.structured->at("contacts").as_array()) {
+      out.emplace_back(c.at("name").as_string());
+    }
+    return out;
+  };
+  // "%" is a character like any other: only the name that holds one matches.
+  CHECK(names("%") == std::vector<std::string>{"100% Cotton"});
+  CHECK(names("_").empty());
+  CHECK(names("\\").empty());
+  CHECK(names("A%e").empty());
+  CHECK(names("100%") == std::vector<std::string>{"100% Cotton"});
+  CHECK(names("0% C") == std::vector<std::string>{"100% Cotton"});
+  CHECK(names("ali") == std::vector<std::string>{"Alice Smith"});
+
+  auto percent = s.call("get_contact", R"({"contact":"%"})");
+  REQUIRE(percent.structured);
+  CHECK(percent.structured->at("contact").at("name") == "100% Cotton");
+  auto one = s.call("get_contact", R"({"contact":"_"})");
+  CHECK(one.is_error);
+
+  auto templates = s.call("list_templates", R"({"name":"%","status":"all"})");
+  REQUIRE(templates.structured);
+  CHECK(templates.structured->at("templates").as_array().empty());
+  auto underscore = s.call("list_templates", R"({"name":"r_u","status":"all"})");
+  REQUIRE(underscore.structured);
+  REQUIRE(underscore.structured->at("templates").as_array().size() == 1);
+  CHECK(underscore.structured->at("templates").at(0).at("name") == "order_update");
+  CHECK(s.call("list_templates", R"({"name":"e_u","status":"all"})")
+            .structured->at("templates")
+            .as_array()
+            .empty());
+
+  const prompt_def* draft = s.reg.find_prompt("draft_reply");
+  REQUIRE(draft);
+  CHECK(draft->complete("contact", "%", {}).empty());  // a prefix: no name starts with "%"
+  CHECK(draft->complete("contact", "_", {}).empty());
+  CHECK(draft->complete("contact", "Al", {}) == std::vector<std::string>{"Alice Smith"});
+  CHECK(draft->complete("contact", "100%", {}) == std::vector<std::string>{"100% Cotton"});
+}
+
+TEST_CASE("every string argument of every tool is bounded, and NUL is refused", "[mcp][store]") {
+  seeded s;
+  // Walks a schema; every string must have maxLength or an enum.
+  std::function<void(const json::object&, const std::string&)> walk =
+      [&](const json::object& schema, const std::string& where) {
+        const json::value* type = schema.if_contains("type");
+        bool is_string = type && ((type->is_string() && type->get_string() == "string"));
+        if (is_string) {
+          INFO(where);
+          CHECK((schema.contains("maxLength") || schema.contains("enum")));
+        }
+        if (const json::value* props = schema.if_contains("properties")) {
+          for (const auto& [name, sub] : props->as_object()) {
+            walk(sub.as_object(), where + "." + std::string(name));
+          }
+        }
+        if (const json::value* items = schema.if_contains("items"); items && items->is_object()) {
+          walk(items->as_object(), where + "[]");
+        }
+        if (const json::value* extra = schema.if_contains("additionalProperties");
+            extra && extra->is_object()) {
+          walk(extra->as_object(), where + ".*");
+        }
+      };
+  for (const auto& tool : s.reg.tools()) walk(tool.input_schema, tool.name);
+
+  const tool_def* get_contact = s.reg.find_tool("get_contact");
+  REQUIRE(get_contact);
+  auto huge = check_schema(get_contact->input_schema,
+                           json::object{{"contact", std::string(100'000, 'x')}}, "arguments");
+  REQUIRE(huge);
+  CHECK(huge->field == "arguments.contact");
+  CHECK_THAT(huge->reason, Catch::Contains("at most"));
+  auto nul = check_schema(get_contact->input_schema,
+                          json::object{{"contact", std::string("Ali\0ce", 6)}}, "arguments");
+  REQUIRE(nul);
+  CHECK(nul->field == "arguments.contact");
+  CHECK_THAT(nul->reason, Catch::Contains("NUL"));
+
+  // Prompts have no input schema: draft_reply checks its contact itself.
+  const prompt_def* draft = s.reg.find_prompt("draft_reply");
+  REQUIRE(draft);
+  call_context ctx(cancellation_token{}, latest_version, "unit");
+  auto long_name = draft->get({{"contact", std::string(100'000, 'x')}}, ctx);
+  REQUIRE(long_name.error);
+  CHECK(long_name.error->code == rpc_code::invalid_params);
+  CHECK_THAT(long_name.error->message, Catch::Contains("at most"));
+  CHECK_THAT(long_name.error->message, !Catch::Contains("database"));
+  auto with_nul = draft->get({{"contact", std::string("Ali\0ce", 6)}}, ctx);
+  REQUIRE(with_nul.error);
+  CHECK_THAT(with_nul.error->message, Catch::Contains("NUL"));
 }

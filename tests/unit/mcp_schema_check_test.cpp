@@ -28,3 +28,16 @@ TEST_CASE("integers must fit in 64 bits, however JSON spells them", "[mcp]") {
   }
   CHECK(check_schema(s, json::parse(R"({"id":1.5})"), "arguments"));
 }
+
+TEST_CASE("strings with a NUL character are refused wherever they are", "[mcp]") {
+  auto s = schema(R"({"type":"object","properties":{"q":{"type":"string"},
+      "list":{"type":"array","items":{"type":"string"}}}})");
+  CHECK_FALSE(check_schema(s, json::parse(R"({"q":"plain"})"), "arguments"));
+  auto top = check_schema(s, json::parse(R"({"q":"a\u0000b"})"), "arguments");
+  REQUIRE(top);
+  CHECK(top->field == "arguments.q");
+  CHECK_THAT(top->reason, Catch::Contains("NUL"));
+  auto nested = check_schema(s, json::parse(R"({"list":["ok","x\u0000"]})"), "arguments");
+  REQUIRE(nested);
+  CHECK(nested->field == "arguments.list[1]");
+}

@@ -102,6 +102,11 @@ std::optional<schema_violation> check_schema(const json::object& schema, const j
     }
   }
   if (value.is_string()) {
+    // JSON allows "\u0000", but no argument of ours means it, and C strings, logs and SQLite
+    // text functions would cut the value short there.
+    if (value.get_string().find('\0') != json::string::npos) {
+      return schema_violation{path, "must not contain a NUL character (\\u0000)"};
+    }
     // Length in code points, as JSON Schema counts it.
     std::size_t length = 0;
     for (unsigned char c : value.get_string()) length += (c & 0xC0) != 0x80;

@@ -1,7 +1,7 @@
 #pragma once
 // A small JSON Schema checker for tool arguments: the subset our input schemas use (type,
 // properties, required, additionalProperties false, enum, minimum/maximum, minLength/maxLength,
-// items, minItems/maxItems). Pure.
+// items, minItems/maxItems). Integers must fit in 64 bits and strings must not hold NUL. Pure.
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>

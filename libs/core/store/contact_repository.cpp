@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/store/database.hpp"
+#include "core/store/like_pattern.hpp"
 #include "core/store/sql_support.hpp"
 
 namespace pons::store {
@@ -43,15 +44,6 @@ result<std::optional<contact_record>> find_one(database& db, std::string_view wh
   PONS_STORE_TRY(row, st.step());
   if (!row) return std::optional<contact_record>();
   return std::optional<contact_record>(read_contact(st));
-}
-
-std::string escape_like(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "core/mcp/tools/image_scaler.hpp"
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/tool_args.hpp"
+#include "core/store/like_pattern.hpp"
 
 namespace pons::mcp {
 
@@ -117,13 +118,16 @@ tool_result list_templates(const read_tools_deps& deps, const json::object& args
   std::string status = str_arg(args, "status");
   if (status.empty()) status = "APPROVED";
   if (status == "all") status.clear();
-  auto s = db->operator->()->prepare(
+  auto s = db->operator->()->prepare(fmt::format(
       "SELECT name, language, category, status, components_json, parameter_format, "
-      "rejected_reason, waba_id FROM templates WHERE (?1 = '' OR name LIKE '%' || ?1 || '%') AND "
-      "(?2 = '' OR language = ?2) AND (?3 = '' OR upper(status) = upper(?3)) "
-      "ORDER BY name, language");
+      "rejected_reason, waba_id FROM templates WHERE (?1 = '' OR name LIKE '%' || ?1 || '%' {}) "
+      "AND (?2 = '' OR language = ?2) AND (?3 = '' OR upper(status) = upper(?3)) "
+      "ORDER BY name, language",
+      store::like_escape_clause));
   if (!s) return tool_result::error(database_problem(s.error()));
-  s->bind(1, str_arg(args, "name")).bind(2, str_arg(args, "language")).bind(3, status);
+  s->bind(1, store::escape_like(str_arg(args, "name")))
+      .bind(2, str_arg(args, "language"))
+      .bind(3, status);
   json::array list;
   std::string text;
   for (;;) {
@@ -321,9 +325,9 @@ void register_account_tools(registry& reg, const read_tools_deps& deps) {
         "body text and variables: named ({{first_name}}) or positional ({{1}}). Outside the "
         "24-hour window only templates can be sent.";
     t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
-      "name":{"type":"string","description":"part of the template name"},
-      "language":{"type":"string","description":"language code, e.g. en_US"},
-      "status":{"type":"string","description":"APPROVED (default), PENDING, REJECTED, PAUSED or all"}}})J");
+      "name":{"type":"string","maxLength":512,"description":"part of the template name"},
+      "language":{"type":"string","maxLength":32,"description":"language code, e.g. en_US"},
+      "status":{"type":"string","maxLength":32,"description":"APPROVED (default), PENDING, REJECTED, PAUSED or all"}}})J");
     t.output_schema = obj(R"J({"type":"object","required":["templates"],"properties":{
       "templates":{"type":"array","items":{"type":"object",
         "required":["name","language","category","status","parameter_format","body","variables"],
@@ -349,7 +353,7 @@ void register_account_tools(registry& reg, const read_tools_deps& deps) {
         "audio, video) as a link to the local file with its type and size. Give the message id "
         "(from get_messages) or the media id.";
     t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
-      "message_id":{"type":"integer","minimum":1},"media_id":{"type":"string","minLength":1}}})J");
+      "message_id":{"type":"integer","minimum":1},"media_id":{"type":"string","minLength":1,"maxLength":256}}})J");
     t.output_schema = obj(
         R"J({"type":"object","required":["message_id","media_id","mime_type","size","state"],"properties":{
       "message_id":{"type":"integer"},"media_id":{"type":"string"},"mime_type":{"type":"string"},

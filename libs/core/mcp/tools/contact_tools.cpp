@@ -5,6 +5,7 @@
 
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/tool_args.hpp"
+#include "core/store/like_pattern.hpp"
 
 namespace pons::mcp {
 
@@ -94,13 +95,14 @@ tool_result search_contacts(const read_tools_deps& deps, const json::object& arg
   }
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
-  auto s = db->operator->()->prepare(
+  auto s = db->operator->()->prepare(fmt::format(
       "SELECT id, wa_id, user_id, username, profile_name, created_at FROM contacts WHERE "
-      "profile_name LIKE '%' || ?1 || '%' OR username LIKE '%' || ?1 || '%' OR user_id = ?1 OR "
-      "(length(?2) >= 3 AND wa_id LIKE '%' || ?2 || '%') "
-      "ORDER BY profile_name COLLATE NOCASE, id LIMIT ?3");
+      "profile_name LIKE '%' || ?4 || '%' {0} OR username LIKE '%' || ?4 || '%' {0} OR "
+      "user_id = ?1 OR (length(?2) >= 3 AND wa_id LIKE '%' || ?2 || '%') "
+      "ORDER BY profile_name COLLATE NOCASE, id LIMIT ?3",
+      store::like_escape_clause));
   if (!s) return tool_result::error(database_problem(s.error()));
-  s->bind(1, query).bind(2, digits).bind(3, limit);
+  s->bind(1, query).bind(2, digits).bind(3, limit).bind(4, store::escape_like(query));
   json::array list;
   std::string text;
   for (;;) {
@@ -189,7 +191,7 @@ void register_contact_tools(registry& reg, const read_tools_deps& deps) {
         "returns their details, conversations (per business number, with the 24-hour window) "
         "and message count. An unknown contact returns the closest matches.";
     t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"required":["contact"],
-      "properties":{"contact":{"type":"string","minLength":1,"description":"name, phone number, @username, user id or #id"}}})J");
+      "properties":{"contact":{"type":"string","minLength":1,"maxLength":256,"description":"name, phone number, @username, user id or #id"}}})J");
     auto contact = contact_schema();
     contact["properties"].as_object()["created_at"] = json::object{{"type", "string"}};
     t.output_schema = json::object{
@@ -234,8 +236,8 @@ void register_contact_tools(registry& reg, const read_tools_deps& deps) {
         "messages allowed) and when it closes, per business number. When it is closed, only "
         "approved templates can be sent.";
     t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"required":["contact"],
-      "properties":{"contact":{"type":"string","minLength":1},
-      "from":{"type":"string","minLength":1,"description":"one of our numbers; default: all"}}})J");
+      "properties":{"contact":{"type":"string","minLength":1,"maxLength":256},
+      "from":{"type":"string","minLength":1,"maxLength":64,"description":"one of our numbers; default: all"}}})J");
     auto entry = json::object{
         {"type", "object"},
         {"required", json::array{"conversation_id", "phone_number_id", "window"}},

@@ -481,9 +481,9 @@ tool_result wait_for_messages(const read_tools_deps& deps, const json::object& a
 }  // namespace
 
 void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
-  auto contact_filter = obj(R"J({"type":"string","minLength":1,
+  auto contact_filter = obj(R"J({"type":"string","minLength":1,"maxLength":256,
       "description":"contact name, phone number (any format), @username or user id"})J");
-  auto from_filter = obj(R"J({"type":"string","minLength":1,
+  auto from_filter = obj(R"J({"type":"string","minLength":1,"maxLength":64,
       "description":"one of our numbers (phone_number_id or display number); default: all"})J");
 
   {
@@ -500,7 +500,7 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
       "unanswered":{"type":"boolean","description":"only conversations whose last message is from the customer"},
       "include_archived":{"type":"boolean"},
       "limit":{"type":"integer","minimum":1,"maximum":100,"default":20},
-      "cursor":{"type":"string","description":"next_cursor from the previous page"}}})J");
+      "cursor":{"type":"string","maxLength":512,"description":"next_cursor from the previous page"}}})J");
     t.input_schema["properties"].as_object()["from"] = from_filter;
     auto conv = obj(
         R"J({"type":"object","required":["id","contact","phone_number_id","last_message_at","preview","unread_count","unanswered","window"],
@@ -534,9 +534,9 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
         "(ISO 8601 server time, not a wamid) plus `sinceId` = its id. Filter by contact, our "
         "number (from) and direction.";
     t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
-      "since":{"type":"string","description":"ISO 8601 created_at; returns messages after it"},
+      "since":{"type":"string","maxLength":64,"description":"ISO 8601 created_at; returns messages after it"},
       "sinceId":{"type":"integer","minimum":0,"description":"id of the message at `since` (tie-breaker)"},
-      "cursor":{"type":"string","description":"next_cursor of a previous get_messages result"},
+      "cursor":{"type":"string","maxLength":512,"description":"next_cursor of a previous get_messages result"},
       "limit":{"type":"integer","minimum":1,"maximum":100,"default":20},
       "direction":{"type":"string","enum":["inbound","outbound","all"],"default":"all"},
       "conversation_id":{"type":"integer","minimum":1}}})J");

@@ -9,6 +9,8 @@
 
 #include "core/domain/phone.hpp"
 #include "core/mcp/base64.hpp"
+#include "core/mcp/tools/tool_args.hpp"
+#include "core/store/like_pattern.hpp"
 
 namespace pons::mcp {
 
@@ -186,6 +188,9 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
   while (!query.empty() && std::isspace(static_cast<unsigned char>(query.front())))
     query.erase(0, 1);
   std::vector<contact_row> exact;
+  // Schemas bound what assistants send; a longer query from elsewhere matches nobody rather than
+  // costing a scan of every name (or SQLite's LIKE pattern limit, reported as a database error).
+  if (query.size() > 4 * max_contact_chars) return match;
   auto collect = [&](std::string_view sql, std::string_view value) -> store::result<void> {
     auto s = db.prepare(sql);
     if (!s) return s.error();
@@ -233,10 +238,10 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
   }
   if (exact.empty() && !query.empty()) {
     // A unique partial match ("Alice" for "Alice Smith") is what the user meant.
-    if (auto r = collect(fmt::format("SELECT {} WHERE profile_name LIKE '%' || ?1 || '%' OR "
-                                     "username LIKE '%' || ?1 || '%' LIMIT 10",
-                                     contact_columns),
-                         query);
+    if (auto r = collect(fmt::format("SELECT {0} WHERE profile_name LIKE '%' || ?1 || '%' {1} OR "
+                                     "username LIKE '%' || ?1 || '%' {1} LIMIT 10",
+                                     contact_columns, store::like_escape_clause),
+                         store::escape_like(query));
         !r) {
       return r.error();
     }

@@ -5,6 +5,8 @@
 #include <charconv>
 
 #include "core/mcp/tools/read_tools.hpp"
+#include "core/mcp/tools/tool_args.hpp"
+#include "core/store/like_pattern.hpp"
 
 namespace pons::mcp {
 
@@ -66,13 +68,15 @@ std::vector<std::pair<std::int64_t, std::string>> recent_conversations(const rea
 
 std::vector<std::string> contact_names(const read_tools_deps& deps, std::string_view prefix) {
   std::vector<std::string> out;
+  if (!text_arg_problem(prefix, max_contact_chars).empty()) return out;
   auto db = deps.pool->acquire();
   if (!db) return out;
   auto s = db->operator->()->prepare(
-      "SELECT DISTINCT profile_name FROM contacts WHERE profile_name <> '' AND "
-      "profile_name LIKE ?1 || '%' ORDER BY profile_name COLLATE NOCASE LIMIT 100");
+      fmt::format("SELECT DISTINCT profile_name FROM contacts WHERE profile_name <> '' AND "
+                  "profile_name LIKE ?1 || '%' {} ORDER BY profile_name COLLATE NOCASE LIMIT 100",
+                  store::like_escape_clause));
   if (!s) return out;
-  s->bind(1, prefix);
+  s->bind(1, store::escape_like(prefix));
   for (;;) {
     auto row = s->step();
     if (!row || !*row) break;
@@ -177,6 +181,13 @@ void register_resources_and_prompts(registry& reg, const read_tools_deps& deps) 
     triage.arguments = {{"from", "only conversations on this number of ours", false}};
     triage.get = [tools](const std::map<std::string, std::string>& args, call_context& ctx) {
       json::object list_args{{"unread", true}, {"limit", 30}};
+      if (auto it = args.find("from"); it != args.end()) {
+        if (auto problem = text_arg_problem(it->second, 64); !problem.empty()) {
+          prompt_result bad;
+          bad.error = invalid_params("params.arguments.from", problem);
+          return bad;
+        }
+      }
       if (auto it = args.find("from"); it != args.end()) list_args["from"] = it->second;
       std::string error;
       auto data = tool_data(*tools, "list_conversations", list_args, ctx, error);
@@ -206,6 +217,16 @@ void register_resources_and_prompts(registry& reg, const read_tools_deps& deps) 
     draft.get = [tools](const std::map<std::string, std::string>& args, call_context& ctx) {
       const std::string& contact = args.at("contact");
       prompt_result r;
+      // Prompt arguments have no schema: bound them here, before they reach a query.
+      for (const auto& [name, max] :
+           {std::pair<std::string, std::size_t>{"contact", max_contact_chars}, {"tone", 200}}) {
+        auto it = args.find(name);
+        if (it == args.end()) continue;
+        if (auto problem = text_arg_problem(it->second, max); !problem.empty()) {
+          r.error = invalid_params("params.arguments." + name, problem);
+          return r;
+        }
+      }
       std::string error;
       auto messages = tool_data(*tools, "get_messages",
                                 json::object{{"contact", contact}, {"limit", 20}}, ctx, error);

@@ -200,8 +200,8 @@ meta::interactive_header header_of(const json::object& args) {
 
 json::object common_properties() {
   return obj(R"J({
-    "to":{"type":"string","minLength":1,"description":"contact name, phone number (any format), @username or user id"},
-    "from":{"type":"string","minLength":1,"description":"our sending number; default: the default sender (list_accounts)"},
+    "to":{"type":"string","minLength":1,"maxLength":256,"description":"contact name, phone number (any format), @username or user id"},
+    "from":{"type":"string","minLength":1,"maxLength":64,"description":"our sending number; default: the default sender (list_accounts)"},
     "idempotency_key":{"type":"string","minLength":1,"maxLength":200,"description":"the same key sends once and returns the first result"}})J");
 }
 
@@ -270,7 +270,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       "(a wamid from get_messages) to quote a message." +
           note,
       input_schema(R"J({"text":{"type":"string","minLength":1,"maxLength":4096},
-        "preview_url":{"type":"boolean"},"reply_to":{"type":"string","minLength":1}})J",
+        "preview_url":{"type":"boolean"},"reply_to":{"type":"string","minLength":1,"maxLength":256}})J",
                    {"text"}),
       [deps](const json::object& args, call_context&) {
         meta::text_message m;
@@ -294,9 +294,9 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       input_schema(
           R"J({"kind":{"type":"string","enum":["image","video","audio","document","sticker"]},
         "path":{"type":"string","minLength":1,"maxLength":4096,"description":"a file in the upload folder (absolute, or relative to it)"},
-        "url":{"type":"string","minLength":1},
-        "media_id":{"type":"string","minLength":1},"caption":{"type":"string","maxLength":1024},
-        "filename":{"type":"string","minLength":1}})J",
+        "url":{"type":"string","minLength":1,"maxLength":2048},
+        "media_id":{"type":"string","minLength":1,"maxLength":256},"caption":{"type":"string","maxLength":1024},
+        "filename":{"type":"string","minLength":1,"maxLength":255}})J",
           {"kind"}),
       [deps](const json::object& args, call_context&) -> tool_result {
         meta::media_message m;
@@ -345,8 +345,12 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       "({{1}}, {{2}}) or an object for named ones ({{first_name}}). `header_text` fills a text "
       "header's {{1}}.",
       input_schema(
-          R"J({"name":{"type":"string","minLength":1},"language":{"type":"string","minLength":2},
-        "parameters":{"type":["array","object"]},"header_text":{"type":"string"}})J",
+          R"J({"name":{"type":"string","minLength":1,"maxLength":512},
+        "language":{"type":"string","minLength":2,"maxLength":32},
+        "parameters":{"type":["array","object"],"maxItems":100,
+          "items":{"type":"string","maxLength":1024},
+          "additionalProperties":{"type":"string","maxLength":1024}},
+        "header_text":{"type":"string","maxLength":1024}})J",
           {"name", "language"}),
       [deps](const json::object& args, call_context&) -> tool_result {
         meta::template_message m;
@@ -386,7 +390,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       "Reacts to a message (message_id = its wamid from get_messages) with an emoji; an empty "
       "emoji removes the reaction.",
       input_schema(
-          R"J({"message_id":{"type":"string","minLength":1},"emoji":{"type":"string","maxLength":16}})J",
+          R"J({"message_id":{"type":"string","minLength":1,"maxLength":256},"emoji":{"type":"string","maxLength":16}})J",
           {"message_id", "emoji"}),
       [deps](const json::object& args, call_context&) {
         return run_send(
@@ -398,7 +402,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       "Sends a map pin with an optional name and address." + note,
       input_schema(R"J({"latitude":{"type":"number","minimum":-90,"maximum":90},
         "longitude":{"type":"number","minimum":-180,"maximum":180},
-        "name":{"type":"string"},"address":{"type":"string"}})J",
+        "name":{"type":"string","maxLength":1000},"address":{"type":"string","maxLength":1000}})J",
                    {"latitude", "longitude"}),
       [deps](const json::object& args, call_context&) {
         meta::location_message m;
@@ -415,15 +419,16 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       "are optional text." +
           note,
       input_schema(R"J({"kind":{"type":"string","enum":["buttons","list","cta_url"]},
-        "body":{"type":"string","minLength":1},"header":{"type":"string"},"footer":{"type":"string"},
+        "body":{"type":"string","minLength":1,"maxLength":4096},
+        "header":{"type":"string","maxLength":1024},"footer":{"type":"string","maxLength":1024},
         "buttons":{"type":"array","maxItems":3,"items":{"type":"object","required":["id","title"],
-          "properties":{"id":{"type":"string"},"title":{"type":"string"}}}},
-        "button":{"type":"string"},
+          "properties":{"id":{"type":"string","maxLength":256},"title":{"type":"string","maxLength":256}}}},
+        "button":{"type":"string","maxLength":256},
         "sections":{"type":"array","maxItems":10,"items":{"type":"object","required":["rows"],
-          "properties":{"title":{"type":"string"},"rows":{"type":"array","items":{"type":"object",
-            "required":["id","title"],"properties":{"id":{"type":"string"},"title":{"type":"string"},
-            "description":{"type":"string"}}}}}}},
-        "display_text":{"type":"string"},"url":{"type":"string"}})J",
+          "properties":{"title":{"type":"string","maxLength":256},"rows":{"type":"array","maxItems":10,"items":{"type":"object",
+            "required":["id","title"],"properties":{"id":{"type":"string","maxLength":256},
+            "title":{"type":"string","maxLength":256},"description":{"type":"string","maxLength":1024}}}}}}},
+        "display_text":{"type":"string","maxLength":256},"url":{"type":"string","maxLength":2048}})J",
                    {"kind", "body"}),
       [deps](const json::object& args, call_context&) -> tool_result {
         std::string kind = str_arg(args, "kind");
@@ -477,7 +482,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
         "\"typing...\" for up to 25 seconds while you prepare an answer.";
     t.input_schema =
         obj(R"J({"type":"object","additionalProperties":false,"required":["message_id"],
-      "properties":{"message_id":{"type":"string","minLength":1},"typing_indicator":{"type":"boolean"}}})J");
+      "properties":{"message_id":{"type":"string","minLength":1,"maxLength":256},"typing_indicator":{"type":"boolean"}}})J");
     t.output_schema = obj(R"J({"type":"object","required":["message_id","read"],"properties":{
       "message_id":{"type":"string"},"read":{"type":"boolean"},"dry_run":{"type":"boolean"}}})J");
     t.annotations = send_hints(true);
