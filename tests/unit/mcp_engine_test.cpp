@@ -127,6 +127,19 @@ registry make_registry() {
   };
   reg.add_tool(steps);
 
+  tool_def wait;
+  wait.name = "wait";
+  wait.description = "Says it started (progress), then waits until cancelled.";
+  wait.input_schema = json::parse(R"({"type":"object"})").as_object();
+  wait.long_wait = true;
+  wait.handler = [](const json::object&, call_context& ctx) {
+    ctx.progress(1, std::nullopt, "waiting");
+    while (!ctx.token().wait_for(1h)) {
+    }
+    return tool_result::text("cancelled");
+  };
+  reg.add_tool(wait);
+
   resource_def inbox;
   inbox.uri = "pons://inbox";
   inbox.name = "inbox";
@@ -308,7 +321,7 @@ TEST_CASE("engine pages tools/list with an opaque cursor", "[mcp]") {
     if (!result.contains("nextCursor")) break;
     params = {{"cursor", result.at("nextCursor")}};
   }
-  CHECK(names == std::vector<std::string>{"echo", "slow", "steps"});
+  CHECK(names == std::vector<std::string>{"echo", "slow", "steps", "wait"});
   CHECK(error_code(f.request(20, "tools/list", {{"cursor", "bogus"}})) == -32602);
 }
 
@@ -569,4 +582,108 @@ TEST_CASE("engine sends log messages at or above the client's level", "[mcp]") {
   std::size_t logs = 0;
   for (const auto& m : f.sink.all()) logs += is_notification(m, "notifications/message");
   CHECK(logs == 1);
+}
+
+namespace {
+
+// A session whose wait lane holds `max_waits` calls; the pool has 2 workers.
+struct wait_fixture {
+  registry reg = make_registry();
+  worker_pool pool{2, 16};
+  capture_sink sink;
+  engine session;
+
+  explicit wait_fixture(std::size_t max_waits)
+      : session(reg, pool, sink, [max_waits] {
+          engine_options o;
+          o.max_waits = max_waits;
+          return o;
+        }()) {
+    session.handle_text(json::serialize(
+        json::object{{"jsonrpc", "2.0"},
+                     {"id", 1000},
+                     {"method", "initialize"},
+                     {"params", json::object{{"protocolVersion", "2025-11-25"},
+                                             {"capabilities", json::object{}},
+                                             {"clientInfo", json::object{{"name", "tests"}}}}}}));
+    REQUIRE_FALSE(sink.response(1000).is_null());
+  }
+
+  // Starts a wait with a progress token equal to its id; returns once it reported progress
+  // (it runs) or was answered (refused).
+  json::value start_wait(std::int64_t id) {
+    session.handle_text(json::serialize(json::object{
+        {"jsonrpc", "2.0"},
+        {"id", id},
+        {"method", "tools/call"},
+        {"params",
+         json::object{{"name", "wait"}, {"_meta", json::object{{"progressToken", id}}}}}}));
+    return sink.wait_for([id](const json::value& m) {
+      const auto& o = m.as_object();
+      if (o.contains("id")) return o.at("id") == json::value(id);
+      return o.contains("method") && o.at("method") == "notifications/progress" &&
+             o.at("params").at("progressToken") == json::value(id);
+    });
+  }
+
+  void cancel(std::int64_t id) {
+    session.handle_text(json::serialize(json::object{{"jsonrpc", "2.0"},
+                                                     {"method", "notifications/cancelled"},
+                                                     {"params", json::object{{"requestId", id}}}}));
+  }
+
+  json::value echo(std::int64_t id) {
+    session.handle_text(json::serialize(json::object{
+        {"jsonrpc", "2.0"},
+        {"id", id},
+        {"method", "tools/call"},
+        {"params",
+         json::object{{"name", "echo"}, {"arguments", json::object{{"text", "quick"}}}}}}));
+    return sink.response(id);
+  }
+};
+
+bool is_progress(const json::value& m) {
+  return m.as_object().contains("method") && m.at("method") == "notifications/progress";
+}
+
+}  // namespace
+
+TEST_CASE("long waits do not occupy the workers that answer quick calls", "[mcp]") {
+  // Three waits, one more than the pool's two workers, all running at once.
+  wait_fixture f(4);
+  for (std::int64_t id : {1, 2, 3}) CHECK(is_progress(f.start_wait(id)));
+  auto quick = f.echo(10);
+  REQUIRE_FALSE(quick.is_null());
+  CHECK(quick.at("result").at("content").at(0).at("text") == "quick");
+  for (std::int64_t id : {1, 2, 3}) f.cancel(id);
+  CHECK(f.session.wait_idle(std::chrono::seconds(10)));
+}
+
+TEST_CASE(
+    "a wait beyond the limit is refused with a clear tool error, and cancelling frees its "
+    "place",
+    "[mcp]") {
+  wait_fixture f(2);
+  CHECK(is_progress(f.start_wait(1)));
+  CHECK(is_progress(f.start_wait(2)));
+  auto refused = f.start_wait(3);
+  REQUIRE(refused.as_object().contains("result"));
+  CHECK(refused.at("result").at("isError") == true);
+  std::string text(refused.at("result").at("content").at(0).at("text").as_string());
+  CHECK_THAT(text, Catch::Contains("2") && Catch::Contains("try again", Catch::CaseSensitive::No) &&
+                       Catch::Contains("wait"));
+  CHECK(f.echo(10).at("result").at("content").at(0).at("text") == "quick");
+
+  // Cancelled waits end (no answer) and give their places back.
+  f.cancel(1);
+  f.cancel(2);
+  CHECK(f.session.wait_idle(std::chrono::seconds(10)));
+  CHECK(f.sink.response(1, 0ms).is_null());
+  CHECK(f.sink.response(2, 0ms).is_null());
+  CHECK(is_progress(f.start_wait(4)));
+  CHECK(is_progress(f.start_wait(5)));
+  f.cancel(4);
+  f.cancel(5);
+  CHECK(f.session.wait_idle(std::chrono::seconds(10)));
 }

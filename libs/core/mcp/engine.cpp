@@ -95,7 +95,10 @@ engine::engine(const registry& reg, worker_pool& pool, message_sink& sink, engin
       pool_(pool),
       sink_(sink),
       options_(std::move(options)),
-      level_(options_.initial_log_level) {}
+      level_(options_.initial_log_level),
+      // Room in the queue for waits that start while cancelled ones are still unwinding.
+      waits_(std::max<std::size_t>(options_.max_waits, 1),
+             2 * std::max<std::size_t>(options_.max_waits, 1)) {}
 
 engine::~engine() {
   shutdown();
@@ -308,8 +311,10 @@ void engine::on_notification(const incoming& in) {
     const json::value* id = in.params.if_contains("requestId");
     if (!id || !valid_id(*id)) return;
     std::lock_guard lock(mutex_);
-    if (auto it = in_flight_.find(json::serialize(*id)); it != in_flight_.end()) {
+    std::string key = json::serialize(*id);
+    if (auto it = in_flight_.find(key); it != in_flight_.end()) {
       it->second.cancel();
+      waiting_.erase(key);
     }
     return;
   }
@@ -422,11 +427,13 @@ json::object engine::render_tool_result(tool_result r, protocol_version v) const
 }
 
 void engine::run_async(const incoming& in, const batch_ptr& batch,
-                       std::function<outcome(call_context&)> work) {
+                       std::function<outcome(call_context&)> work,
+                       std::optional<outcome> when_full) {
   std::string key = json::serialize(in.id);
   cancellation_token token;
   std::string client;
   protocol_version v;
+  const bool long_wait = when_full.has_value();
   {
     std::unique_lock lock(mutex_);
     if (in_flight_.count(key)) {
@@ -439,8 +446,16 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
                                         nullptr}));
       return;
     }
+    // Counted here rather than by idle threads, so a place is free again as soon as the wait
+    // that held it has answered or was cancelled.
+    if (long_wait && waiting_.size() >= std::max<std::size_t>(options_.max_waits, 1)) {
+      lock.unlock();
+      answer(in, batch, *when_full);
+      return;
+    }
     in_flight_.emplace(key, token);
     ++running_;
+    if (long_wait) waiting_.insert(key);
     client = client_name_;
     v = version_;
   }
@@ -469,7 +484,8 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
                      });
     std::optional<outcome> result;
     try {
-      result = work(ctx);
+      // Cancelled while queued: nobody waits for the answer, so the handler does not run.
+      if (!token.cancelled()) result = work(ctx);
     } catch (const std::exception& e) {
       diag(fmt::format("handler for {} failed: {}", in.method, e.what()));
       result = rpc_error{rpc_code::internal_error,
@@ -483,6 +499,7 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
       std::lock_guard lock(mutex_);
       cancelled = token.cancelled();
       in_flight_.erase(key);
+      waiting_.erase(key);
     }
     // A cancelled request gets no answer (the client has stopped waiting for it).
     if (cancelled) {
@@ -496,11 +513,13 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
     --running_;
     idle_cv_.notify_all();
   };
-  if (!pool_.post(std::move(job))) {
+  worker_pool& lane = long_wait ? waits_ : pool_;
+  if (!lane.post(std::move(job))) {
     {
       std::lock_guard lock(mutex_);
       in_flight_.erase(key);
       --running_;
+      waiting_.erase(key);
       idle_cv_.notify_all();
     }
     answer(in, batch,
@@ -539,11 +558,25 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch) {
     err.data.as_object()["tool"] = tool->name;
     return answer(in, batch, err);
   }
-  run_async(in, batch, [this, tool, args = std::move(args)](call_context& ctx) -> outcome {
-    tool_result r = tool->handler(args.get_object(), ctx);
-    if (r.protocol_error) return *r.protocol_error;
-    return json::value(render_tool_result(std::move(r), ctx.version()));
-  });
+  std::optional<outcome> when_full;
+  if (tool->long_wait) {
+    std::size_t limit = std::max<std::size_t>(options_.max_waits, 1);
+    when_full = json::value(render_tool_result(
+        tool_result::error(fmt::format(
+            "{0} is already waiting in {1} other call{2}, the most pons-mcp lets wait at once. "
+            "Try again once one of them has returned (or after cancelling one); the other tools "
+            "keep answering meanwhile.",
+            tool->name, limit, limit == 1 ? "" : "s")),
+        current_version()));
+  }
+  run_async(
+      in, batch,
+      [this, tool, args = std::move(args)](call_context& ctx) -> outcome {
+        tool_result r = tool->handler(args.get_object(), ctx);
+        if (r.protocol_error) return *r.protocol_error;
+        return json::value(render_tool_result(std::move(r), ctx.version()));
+      },
+      std::move(when_full));
 }
 
 engine::outcome engine::do_resources_list(const json::object& params) const {

@@ -44,10 +44,12 @@ struct engine_options {
   std::size_t page_size = 50;  // items per tools/list, resources/list, prompts/list page
   std::size_t max_depth = 64;  // JSON nesting limit
   log_level initial_log_level = log_level::info;
+  std::size_t max_waits = 4;  // long_wait tool calls running at once (each holds a thread)
   std::function<void(std::string_view)> diagnostics;  // stderr logger; may be empty
 };
 
-/// One MCP session.
+/// One MCP session. Calls of long_wait tools run on a lane of their own (max_waits threads), so
+/// waiting never takes a worker that quick calls need; one more is refused with a tool error.
 class engine {
  public:
   /// The registry, pool and sink must outlive the engine.
@@ -103,8 +105,11 @@ class engine {
   void on_notification(const incoming& in);
   void reply(const batch_ptr& batch, std::optional<std::string> message);
   void answer(const incoming& in, const batch_ptr& batch, const outcome& result);
+  // Runs `work` on the pool; with `when_full` set, on the wait lane instead, answering
+  // `when_full` at once when max_waits calls already wait there.
   void run_async(const incoming& in, const batch_ptr& batch,
-                 std::function<outcome(call_context&)> work);
+                 std::function<outcome(call_context&)> work,
+                 std::optional<outcome> when_full = std::nullopt);
   void handle_batch(const json::array& items);
   void diag(std::string_view text) const;
 
@@ -140,6 +145,11 @@ class engine {
   std::set<std::string, std::less<>> subscriptions_;
   std::map<std::string, cancellation_token, std::less<>> in_flight_;  // key: serialised id
   std::size_t running_ = 0;  // jobs posted and not yet finished (answer sent or dropped)
+  // Long waits holding a place on the wait lane (key: serialised id). A cancelled wait gives its
+  // place back at once, so the client's next wait is not refused while the old one unwinds.
+  std::set<std::string, std::less<>> waiting_;
+  // Last, so it is joined first: its threads run jobs that use the members above.
+  worker_pool waits_;
 };
 
 }  // namespace pons::mcp

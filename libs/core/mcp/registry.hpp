@@ -54,6 +54,9 @@ struct tool_def {
   std::optional<boost::json::object> output_schema;  // JSON Schema of structuredContent
   tool_annotations annotations;
   tool_handler handler;
+  /// Blocks until something happens (wait_for_messages): runs on the engine's wait lane, not on
+  /// the workers that answer quick calls, and at most engine_options::max_waits at once.
+  bool long_wait = false;
 };
 
 /// Contents of a resource read, or the error to answer with.

@@ -414,17 +414,26 @@ tool_result search_messages(const read_tools_deps& deps, const json::object& arg
 tool_result wait_for_messages(const read_tools_deps& deps, const json::object& args,
                               call_context& ctx) {
   std::int64_t timeout = int_arg(args, "timeout_seconds", 30);
-  auto db = deps.pool->acquire();
-  if (!db) return tool_result::error(database_problem(db.error()));
   message_filter filter;
-  if (auto problem = build_filter(**db, args, filter)) return *problem;
-  filter.direction = "inbound";
   std::int64_t after = int_arg(args, "after_id", -1);
-  if (after < 0) {
-    auto max_id = db->operator->()->query_int64("SELECT coalesce(max(id), 0) FROM messages");
-    if (!max_id) return tool_result::error(database_problem(max_id.error()));
-    after = *max_id;
+  {
+    auto pooled = deps.pool->acquire();
+    if (!pooled) return tool_result::error(database_problem(pooled.error()));
+    if (auto problem = build_filter(**pooled, args, filter)) return *problem;
+    if (after < 0) {
+      auto max_id = pooled->operator->()->query_int64("SELECT coalesce(max(id), 0) FROM messages");
+      if (!max_id) return tool_result::error(database_problem(max_id.error()));
+      after = *max_id;
+    }
   }
+  filter.direction = "inbound";
+  // The wait watches data_version on a connection of its own: a pooled one would be held for up
+  // to ten minutes, and data_version only compares within one connection.
+  store::open_options own_options;
+  own_options.migrate = false;
+  auto own = store::database::open(deps.pool->path(), own_options);
+  if (!own) return tool_result::error(database_problem(own.error()));
+  store::database* db = &*own;
   std::vector<sql_param> params;
   std::string where = "1 = 1";
   filter.apply(where, params);
@@ -438,11 +447,11 @@ tool_result wait_for_messages(const read_tools_deps& deps, const json::object& a
   std::optional<std::int64_t> seen_version;
   std::int64_t last_progress = -1;
   for (;;) {
-    auto version = db->operator->()->data_version();
+    auto version = db->data_version();
     if (!version) return tool_result::error(database_problem(version.error()));
     if (!seen_version || *version != *seen_version) {
       seen_version = *version;
-      auto rows = run_messages(**db, sql, params);
+      auto rows = run_messages(*db, sql, params);
       if (!rows) return tool_result::error(database_problem(rows.error()));
       if (!rows->empty()) {
         json::array list;
@@ -597,7 +606,8 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
     t.description =
         "Blocks until a new inbound message arrives (optionally from one contact or to one of "
         "our numbers) or timeout_seconds pass, then returns the new messages. Use after_id from "
-        "the previous result to continue without missing any. Cancellable.";
+        "the previous result to continue without missing any. Cancellable. A few waits may run "
+        "at once (4 by default); one more is refused with an error asking to try again later.";
     t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
       "timeout_seconds":{"type":"integer","minimum":1,"maximum":600,"default":30},
       "after_id":{"type":"integer","minimum":0,"description":"only messages with a larger id (default: those arriving from now on)"}}})J");
@@ -611,6 +621,7 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
                       {"timed_out", json::object{{"type", "boolean"}}},
                       {"after_id", json::object{{"type", "integer"}}}}}};
     t.annotations = read_only_hints(false);
+    t.long_wait = true;
     t.handler = [deps](const json::object& args, call_context& ctx) {
       return wait_for_messages(deps, args, ctx);
     };
