@@ -51,3 +51,17 @@ TEST_CASE("config snippets are valid JSON with the binary and placeholders", "[m
     CHECK(server.as_object().contains("type") == (client == "cursor"));
   }
 }
+
+TEST_CASE("the upload-dir option is repeatable and needs a folder", "[mcp]") {
+  auto env = env_of({{"HOME", "/h"}});
+  auto two = parse_server_options({"--upload-dir", "/srv/out", "--upload-dir=/srv/more"}, env);
+  REQUIRE(std::holds_alternative<server_options>(two));
+  CHECK(std::get<server_options>(two).upload_dirs ==
+        std::vector<std::string>{"/srv/out", "/srv/more"});
+  auto none = parse_server_options({}, env);
+  CHECK(std::get<server_options>(none).upload_dirs.empty());
+  auto empty = parse_server_options({"--upload-dir="}, env);
+  REQUIRE(std::holds_alternative<std::string>(empty));
+  CHECK_THAT(std::get<std::string>(empty), Catch::Contains("--upload-dir"));
+  CHECK_THAT(usage_text(), Catch::Contains("--upload-dir") && Catch::Contains("PONS_UPLOAD_DIR"));
+}
