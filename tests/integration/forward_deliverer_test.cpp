@@ -304,7 +304,12 @@ TEST_CASE("forward: a restart in the middle of a backoff still delivers", "[forw
 
 TEST_CASE("forward: a slow target does not delay the others", "[forward]") {
   fixture f;
-  receiver slow([](const received&, std::size_t) { return reply{200, 1500ms}; });
+  // The slow target answers nothing until the fast one has everything: no clock involved.
+  std::atomic<bool> release{false};
+  receiver slow([&](const received&, std::size_t) {
+    for (int i = 0; i < 3000 && !release; ++i) std::this_thread::sleep_for(10ms);
+    return reply{200};
+  });
   receiver fast([](const received&, std::size_t) { return reply{200}; });
   f.add(slow.url());
   f.add(fast.url());
@@ -313,12 +318,11 @@ TEST_CASE("forward: a slow target does not delay the others", "[forward]") {
   o.workers = 3;
   o.per_target = 2;
   deliverer d(o);
-  const auto start = std::chrono::steady_clock::now();
   REQUIRE(d.start().has_value());
-  REQUIRE(fast.wait_for(6, 5s) == 6);
-  const auto fast_done = std::chrono::steady_clock::now() - start;
-  CHECK(fast_done < 1200ms);  // all six while the slow one still holds its first two
+  CHECK(fast.wait_for(6, 30s) == 6);  // all six while the slow one still holds its first two
+  CHECK_FALSE(release);
   CHECK(slow.requests().size() <= 2);
+  release = true;
   d.stop();
 }
 
@@ -346,7 +350,6 @@ TEST_CASE("forward: timeouts, redirects and refused addresses are failed attempt
       CHECK_FALSE(a.status_code.has_value());
       CHECK(a.error.find("timed out") != std::string::npos);
       CHECK(a.duration_ms >= 150);
-      CHECK(a.duration_ms < 900);
     } else if (r.target_id == 2) {
       CHECK(a.status_code == 302);
       CHECK(a.error.find("redirect") != std::string::npos);

@@ -23,17 +23,14 @@ std::optional<int> run_to_exit(const std::vector<std::string>& args, std::vector
   return code;
 }
 
-// GET /health while another connection holds the write lock: the answer and how long it took.
-// Expects 503 with writable false (the caller holds the lock).
-std::pair<std::optional<http_response>, std::chrono::steady_clock::duration> health_while_locked(
-    webhook_process& svc) {
-  auto t0 = std::chrono::steady_clock::now();
+// GET /health while another connection holds the write lock. Expects 503 with writable false
+// (the caller holds the lock).
+std::optional<http_response> health_while_locked(webhook_process& svc) {
   auto h = http_request(svc.port(), "GET", "/health", {}, {}, 30s);
-  auto waited = std::chrono::steady_clock::now() - t0;
   REQUIRE(h);
   CHECK(h->status == 503);
   CHECK(h->body.find("\"writable\":false") != std::string::npos);
-  return {std::move(h), waited};
+  return h;
 }
 
 }  // namespace
@@ -153,9 +150,7 @@ TEST_CASE("health is 503 when the database cannot be written", "[webhook][http]"
   auto db = pons::store::database::open(svc.db_path());
   REQUIRE(db.has_value());
   REQUIRE(db->exec("BEGIN IMMEDIATE").has_value());
-  auto [h, waited] = health_while_locked(svc);
-  // The probe does not sit out the writer's 5 s busy timeout (it waits 250 ms for the lock).
-  CHECK(waited < 4s);
+  health_while_locked(svc);
   REQUIRE(db->exec("ROLLBACK").has_value());
   auto again = svc.get("/health");
   REQUIRE(again);
@@ -174,11 +169,13 @@ TEST_CASE("health answers quickly while the writer waits for another process's l
   std::thread poster([&] { post = svc.post(webhook_fixture("messages/text.json")); });
   std::this_thread::sleep_for(200ms);
 
-  auto [h, waited] = health_while_locked(svc);
+  // Answered at the probe deadline, not after the writer's wait for the lock: the POST queued
+  // before it is still waiting.
+  auto h = health_while_locked(svc);
   CHECK(h->body.find("locked by another") != std::string::npos);
-  CHECK(waited < 4s);
 
-  // The lock goes away before the writer's busy timeout: the POST is stored and answered 200.
+  // The lock goes away before the writer's busy timeout: the POST is stored and answered 200
+  // (had /health sat out that timeout, the POST would have failed with it).
   REQUIRE(db->exec("ROLLBACK").has_value());
   poster.join();
   REQUIRE(post);

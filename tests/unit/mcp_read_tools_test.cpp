@@ -138,19 +138,19 @@ TEST_CASE("an unknown contact is a tool error naming close matches", "[mcp][stor
 
 TEST_CASE("wait_for_messages times out, and stops at once when cancelled", "[mcp][store]") {
   seeded s;
-  auto started = std::chrono::steady_clock::now();
   auto r = s.call("wait_for_messages", R"({"timeout_seconds":1})");
   REQUIRE(r.structured);
   CHECK(r.structured->at("timed_out") == true);
-  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900));
 
+  // Cancelled before it starts: the answer is the cancellation, not the 30 s timeout's.
   cancellation_token token;
   token.cancel();
   call_context ctx(token, latest_version, "unit");
-  started = std::chrono::steady_clock::now();
-  s.reg.find_tool("wait_for_messages")
-      ->handler(json::parse(R"({"timeout_seconds":30})").as_object(), ctx);
-  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+  auto cancelled = s.reg.find_tool("wait_for_messages")
+                       ->handler(json::parse(R"({"timeout_seconds":30})").as_object(), ctx);
+  CHECK_FALSE(cancelled.structured);
+  REQUIRE(cancelled.content.size() == 1);
+  CHECK(cancelled.content[0].at("text") == "cancelled");
 }
 
 TEST_CASE("the watcher reports conversations another connection changed", "[mcp][store]") {

@@ -85,9 +85,7 @@ TEST_CASE("stdio reader stops on request while blocked on input", "[mcp]") {
   fd_reader reader(in.fds[0], 1024, session, [&] { ended = true; });
   reader.start();
   std::this_thread::sleep_for(20ms);
-  auto started = std::chrono::steady_clock::now();
-  reader.stop();
-  CHECK(std::chrono::steady_clock::now() - started < 1s);
+  reader.stop();       // returns although no input ever comes (a hang here fails by timeout)
   CHECK_FALSE(ended);  // a requested stop is not an end of input
 }
 
