@@ -24,6 +24,7 @@
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/send_tools.hpp"
 #include "core/mcp/worker_pool.hpp"
+#include "core/meta/account_config.hpp"
 
 namespace mcp = pons::mcp;
 
@@ -98,6 +99,15 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // The accounts and numbers to send from, with their tokens: the environment and PONS_CONFIG.
+  auto accounts = pons::meta::load_graph_accounts(getenv_value, options.config_path);
+  if (!accounts) {
+    std::fprintf(stderr, "pons-mcp: %s%s\n",
+                 options.config_path.empty() ? "" : (options.config_path + ": ").c_str(),
+                 accounts.error().message().c_str());
+    return 2;
+  }
+
   // The database: created and migrated when missing (pons-webhook shares the file).
   std::error_code dir_error;
   auto parent = std::filesystem::path(options.db_path).parent_path();
@@ -123,6 +133,7 @@ int main(int argc, char** argv) {
     mcp::send_tools_deps send;
     send.read = deps;
     send.graph = pons::meta::graph_config_from_env();
+    send.accounts = *accounts;
     send.pacer = &pacer;
     send.dry_run = options.dry_run;
     if (auto allowed = getenv_value("PONS_ALLOWED_RECIPIENTS")) {

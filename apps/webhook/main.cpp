@@ -24,6 +24,7 @@
 #include "core/http/webhook_options.hpp"
 #include "core/http/webhook_service.hpp"
 #include "core/meta/account_config.hpp"
+#include "core/meta/template_cli.hpp"
 
 namespace {
 
@@ -87,12 +88,19 @@ int main(int argc, char** argv) {
     return pons::forward::run_admin(args, http::default_db_path(getenv_lookup), std::cout,
                                     std::cerr);
   }
+  // Template sync by hand: `pons-webhook templates sync [--account WABA_ID]`.
+  if (!args.empty() && meta::is_templates_command(args.front())) {
+    return meta::run_templates_command(args, getenv_lookup, meta::graph_config_from_env(),
+                                       http::default_db_path(getenv_lookup), std::cout, std::cerr);
+  }
   auto parsed = http::parse_webhook_options(args, getenv_lookup);
   if (!parsed.error.empty()) return usage_error(parsed.error);
   const auto& o = parsed.options;
   if (o.command == http::webhook_command::help) {
     // The service's options, then the admin commands handled above (targets, deliveries).
-    std::cout << http::webhook_usage() << '\n' << pons::forward::admin_usage();
+    std::cout << http::webhook_usage() << '\n'
+              << pons::forward::admin_usage() << '\n'
+              << meta::templates_usage();
     return 0;
   }
   if (o.command == http::webhook_command::version) {
@@ -138,6 +146,8 @@ int main(int argc, char** argv) {
   so.log_retention_days = o.log_retention_days;
   so.dedup_retention_days = o.dedup_retention_days;
   so.prune_interval = o.prune_interval;
+  so.template_sync = o.template_sync;
+  so.template_sync_interval = o.template_sync_interval;
   so.graph = meta::graph_config_from_env();
   so.on_forward_events = [&forwarder] { forwarder.notify(); };
   http::webhook_service service(io, std::move(so));

@@ -74,5 +74,9 @@ TEST_CASE("the window-closed explanation names the approved templates", "[graph]
   CHECK(text.find("send_template") != std::string::npos);
   auto none = window_closed_explanation({}, "");
   CHECK(none.find("never written") != std::string::npos);
-  CHECK(none.find("No approved templates") != std::string::npos);
+  // The advice names what exists: the sync_templates tool and list_templates.
+  CHECK(none.find("No approved template") != std::string::npos);
+  CHECK(none.find("call sync_templates") != std::string::npos);
+  CHECK(none.find("list_templates") != std::string::npos);
+  CHECK(none.find("and sync templates") == std::string::npos);
 }

@@ -8,7 +8,7 @@ TEST_CASE("the graph pool reuses an idle client and makes one per concurrent cal
           "[mcp][graph]") {
   pons::meta::graph_config config;
   config.base_url = "http://127.0.0.1:9";
-  graph_pool pool(config, 1);
+  graph_pool pool(config, {}, 1);
   const pons::meta::graph_client* first = nullptr;
   {
     auto a = pool.acquire();
@@ -26,4 +26,28 @@ TEST_CASE("the graph pool reuses an idle client and makes one per concurrent cal
   auto x = pool.acquire();
   auto y = pool.acquire();
   CHECK(pool.clients_made() == 3);
+}
+
+TEST_CASE("the graph pool lends each number a client with its own account's token",
+          "[mcp][graph]") {
+  pons::meta::graph_config config;
+  config.base_url = "http://127.0.0.1:9";
+  config.access_token = "env-token";
+  pons::meta::account_config accounts;
+  accounts.accounts.push_back({"WABA-A", "", "", "token-a", {{"1001", ""}}, "cfg"});
+  accounts.accounts.push_back({"WABA-B", "", "", "token-b", {{"2002", ""}, {"2003", ""}}, "cfg"});
+  accounts.accounts.push_back({"WABA-C", "", "", "", {{"3003", ""}}, "env"});
+  graph_pool pool(config, accounts);
+  CHECK(pool.for_number("1001")->config().access_token == "token-a");
+  CHECK(pool.for_number("2003")->config().access_token == "token-b");
+  CHECK(pool.for_account("WABA-B")->config().access_token == "token-b");
+  // No token of its own, or a number nobody configured: the default (WA_ACCESS_TOKEN).
+  CHECK(pool.for_number("3003")->config().access_token == "env-token");
+  CHECK(pool.for_number("9999")->config().access_token == "env-token");
+  CHECK(pool.acquire()->config().access_token == "env-token");
+  // A returned client goes back to its own token's clients.
+  const pons::meta::graph_client* a = nullptr;
+  { a = &*pool.for_number("1001"); }
+  CHECK(&*pool.for_number("1001") == a);
+  CHECK(&*pool.for_number("2002") != a);
 }

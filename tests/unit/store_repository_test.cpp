@@ -423,6 +423,48 @@ TEST_CASE("store: templates replace per WABA and take status updates", "[store]"
   CHECK(list_templates(f.db, "WABA1", "PENDING").value().at(0).name == "new_one");
 }
 
+TEST_CASE("store: a template sync counts what it added, updated and removed, and when it ran",
+          "[store]") {
+  fixture f;
+  template_record hello{"",         "T1", "hello_world", "en_US", "UTILITY",
+                        "APPROVED", "[]", "POSITIONAL",  "",      ""};
+  template_record promo{"", "T2", "promo", "en_US", "MARKETING", "APPROVED", "[]", "NAMED", "", ""};
+  // The fixture's account was never synced.
+  REQUIRE(list_template_syncs(f.db).value().size() == 1);
+  CHECK(list_template_syncs(f.db).value()[0].synced_at.empty());
+  auto first = replace_templates(f.db, "WABA1", {hello, promo}, f.now);
+  REQUIRE(first.has_value());
+  CHECK(first->added == 2);
+  CHECK(first->updated == 0);
+  CHECK(first->removed == 0);
+  auto syncs = list_template_syncs(f.db).value();
+  REQUIRE(syncs.size() == 1);
+  CHECK(syncs[0].waba_id == "WABA1");
+  CHECK(syncs[0].synced_at == format_timestamp(f.now));
+  CHECK(syncs[0].error.empty());
+
+  // The same list again changes nothing; a paused one is an update; a missing one is removed.
+  auto again = replace_templates(f.db, "WABA1", {hello, promo}, f.now);
+  CHECK((again->added + again->updated + again->removed) == 0);
+  hello.status = "PAUSED";
+  template_record fresh{"", "T3", "fresh", "de", "UTILITY", "APPROVED", "[]", "", "", ""};
+  auto changed = replace_templates(f.db, "WABA1", {hello, fresh}, f.now);
+  CHECK(changed->added == 1);
+  CHECK(changed->updated == 1);
+  CHECK(changed->removed == 1);
+  CHECK(list_templates(f.db, "WABA1").value().size() == 2);
+
+  // A failure is kept beside the last success until the next success clears it.
+  REQUIRE(
+      record_template_sync_failure(f.db, "WABA1", "Meta error 190", f.now + std::chrono::hours(1))
+          .has_value());
+  syncs = list_template_syncs(f.db).value();
+  CHECK(syncs[0].synced_at == format_timestamp(f.now));
+  CHECK(syncs[0].error == "Meta error 190");
+  REQUIRE(replace_templates(f.db, "WABA1", {hello}, f.now + std::chrono::hours(2)).has_value());
+  CHECK(list_template_syncs(f.db).value()[0].error.empty());
+}
+
 TEST_CASE("store: processed keys, webhook log and pull cursors", "[store]") {
   fixture f;
   CHECK(mark_processed(f.db, "msg:wamid.1", f.now).value());

@@ -80,3 +80,21 @@ TEST_CASE("retention flags keep idempotency keys at least 7 days", "[webhook_opt
   CHECK_FALSE(parse_webhook_options({"--log-retention-days", "-1"}, env).error.empty());
   CHECK_FALSE(parse_webhook_options({"--prune-interval-s", "0"}, env).error.empty());
 }
+
+TEST_CASE("template sync runs every 6 hours by default, and can be tuned or turned off",
+          "[webhook_options]") {
+  auto d = parse_webhook_options({"--db", "/tmp/a.db"}, env_of({}));
+  REQUIRE(d.error.empty());
+  CHECK(d.options.template_sync);
+  CHECK(d.options.template_sync_interval == std::chrono::hours(6));
+  auto p =
+      parse_webhook_options({"--db", "/tmp/a.db", "--template-sync-interval-s", "0"}, env_of({}));
+  REQUIRE(p.error.empty());
+  CHECK(p.options.template_sync_interval.count() == 0);
+  auto off = parse_webhook_options({"--db", "/tmp/a.db", "--no-template-sync"}, env_of({}));
+  REQUIRE(off.error.empty());
+  CHECK_FALSE(off.options.template_sync);
+  auto bad =
+      parse_webhook_options({"--db", "/tmp/a.db", "--template-sync-interval-s=-1"}, env_of({}));
+  CHECK(bad.error.find("--template-sync-interval-s") != std::string::npos);
+}

@@ -40,6 +40,10 @@ options:
   --dedup-retention-days N keep idempotency keys N days, at least 7 (Meta redelivers for up to
                            7 days), 0 = forever (default 30)
   --prune-interval-s N     run pruning every N seconds, and once at start (default 3600)
+  --template-sync-interval-s N
+                           fetch every account's message templates from Meta every N seconds,
+                           0 = only at start and on template webhooks (default 21600)
+  --no-template-sync       never fetch templates in the background (see `templates sync`)
   --help                   show this text
   --version                show the version
 
@@ -47,7 +51,7 @@ environment:
   WA_APP_SECRET            app secret that signs webhooks (required unless --config)
   WA_WEBHOOK_VERIFY_TOKEN  token for the subscription handshake
   WA_PHONE_NUMBER_ID       our phone number id (comma-separated for several)
-  WA_ACCESS_TOKEN          Graph API token (media downloads)
+  WA_ACCESS_TOKEN          Graph API token (media downloads, template sync)
   WA_WABA_ID               WhatsApp Business Account id
   PONS_DB                  database file
 )";
@@ -81,6 +85,10 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     }
     if (arg == "--no-media") {
       o.media = false;
+      continue;
+    }
+    if (arg == "--no-template-sync") {
+      o.template_sync = false;
       continue;
     }
     if (arg.substr(0, 2) != "--") return fail(fmt::format("unknown argument '{}'", arg));
@@ -147,6 +155,13 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
       if (!take() || !parse_number<long long>(value, v, 1, 86'400))
         return fail("--prune-interval-s needs a number of seconds between 1 and 86400");
       o.prune_interval = std::chrono::seconds(v);
+    } else if (name == "--template-sync-interval-s") {
+      long long v = 0;
+      if (!take() || !parse_number<long long>(value, v, 0, 30 * 86'400))
+        return fail(
+            "--template-sync-interval-s needs a number of seconds between 0 (only at start and "
+            "on template webhooks) and 2592000 (30 days)");
+      o.template_sync_interval = std::chrono::seconds(v);
     } else {
       return fail(fmt::format("unknown option '{}'", name));
     }

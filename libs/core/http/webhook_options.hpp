@@ -33,6 +33,10 @@ struct webhook_options {
   int log_retention_days = 30;     // webhook_log rows older than this are pruned; 0 keeps all
   int dedup_retention_days = 30;   // idempotency keys (>= 7: Meta redelivers for 7 days); 0 keeps
   std::chrono::seconds prune_interval{3600};  // how often pruning runs (also once at start)
+  bool template_sync = true;                  // sync templates at start, periodically, on webhooks
+  // Templates change rarely and each change at Meta also arrives as a status webhook that
+  // triggers a sync of its own: the periodic pass only catches what no webhook reported.
+  std::chrono::seconds template_sync_interval{6 * 3600};  // 0 = at start and on webhooks only
 };
 
 /// The result of parsing: options, or an error message for stderr (exit code 2).

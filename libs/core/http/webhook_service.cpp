@@ -24,6 +24,7 @@
 #include "core/http/cross_thread_result.hpp"
 #include "core/http/media_worker.hpp"
 #include "core/http/sync_gate.hpp"
+#include "core/http/template_syncer.hpp"
 #include "core/meta/json_reader.hpp"
 #include "core/meta/redaction.hpp"
 #include "core/meta/signature.hpp"
@@ -242,6 +243,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   std::thread writer;
   std::optional<store::database> db;
   std::unique_ptr<media_worker> media;
+  std::unique_ptr<template_syncer> templates;
   std::thread checkpointer;
   std::mutex checkpoint_mu;
   std::condition_variable checkpoint_cv;
@@ -381,6 +383,11 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       out.media_jobs = static_cast<std::size_t>(one->media_jobs);
       if (one->media_jobs > 0 && media) media->wake();
       forward_events = forward_events || one->events > 0;
+      // A status update may name a template not stored yet (its body comes only from Meta's
+      // list): sync that account in the background.
+      if (templates)
+        for (const auto& e : requests[k].batch->events)
+          if (e.field == "message_template_status_update") templates->request(e.waba_id);
     }
     if (forward_events && opt.on_forward_events) opt.on_forward_events();
   }
@@ -813,6 +820,15 @@ boost::system::result<void> webhook_service::open() {
     impl_->media = std::make_unique<media_worker>(std::move(mo));
     impl_->media->start();
   }
+  if (impl_->opt.template_sync) {
+    template_syncer_options to;
+    to.db_path = impl_->opt.db_path;
+    to.accounts = impl_->opt.accounts;
+    to.graph = impl_->opt.graph;
+    to.interval = impl_->opt.template_sync_interval;
+    impl_->templates = std::make_unique<template_syncer>(std::move(to));
+    impl_->templates->start();
+  }
   impl_->writer_running = true;
   if (impl_->wal) {
     sync_gate::sync_function sync = impl_->opt.wal_sync;
@@ -847,6 +863,8 @@ void webhook_service::on_response(std::string_view route, int status, std::chron
 
 void webhook_service::close() {
   if (!impl_->writer_running.exchange(false)) return;
+  // A template sync in flight ends with its request while the writer drains.
+  if (impl_->templates) impl_->templates->signal_stop();
   impl_->queue.close();
   if (impl_->writer.joinable()) impl_->writer.join();
   if (impl_->gate) impl_->gate->stop();  // the last groups' answers, after their sync
@@ -857,6 +875,7 @@ void webhook_service::close() {
   impl_->checkpoint_cv.notify_all();
   if (impl_->checkpointer.joinable()) impl_->checkpointer.join();
   if (impl_->media) impl_->media->stop();
+  if (impl_->templates) impl_->templates->stop();
   impl_->db.reset();
 }
 

@@ -23,10 +23,12 @@ namespace pons::http {
 struct webhook_service_options {
   meta::account_config accounts;
   std::string db_path;
-  std::string media_dir;                           // content-addressed media store
-  std::size_t queue_limit = 1024;                  // pending writer jobs before 503
-  std::size_t max_group = 512;                     // requests per transaction, at most
-  bool media = true;                               // run the media worker
+  std::string media_dir;           // content-addressed media store
+  std::size_t queue_limit = 1024;  // pending writer jobs before 503
+  std::size_t max_group = 512;     // requests per transaction, at most
+  bool media = true;               // run the media worker
+  bool template_sync = false;      // run the template syncer (main turns it on)
+  std::chrono::seconds template_sync_interval{6 * 3600};  // 0 = at start and on webhooks only
   meta::graph_config graph;                        // where the media worker reaches the Graph API
   int log_retention_days = 30;                     // webhook_log rows kept; 0 = forever
   int dedup_retention_days = 30;                   // idempotency keys kept (>= 7 days); 0 = forever

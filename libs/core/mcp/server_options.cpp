@@ -63,6 +63,8 @@ std::string usage_text() {
          "  --page-size N          items per tools/list, resources/list, prompts/list page\n"
          "                         (default 50)\n"
          "  --workers N            threads running tool calls (default 4)\n"
+         "  --config FILE          accounts, numbers and their access tokens, the JSON file\n"
+         "                         pons-webhook reads (mode 0600; default: $PONS_CONFIG)\n"
          "  --upload-dir DIR       folder send_media may upload local files from; repeat for\n"
          "                         more (default: $PONS_UPLOAD_DIR, a ':' list, else outbox/\n"
          "                         beside the database)\n"
@@ -72,13 +74,14 @@ std::string usage_text() {
          "\n"
          "environment: WA_ACCESS_TOKEN, WA_PHONE_NUMBER_ID, WA_WABA_ID, PONS_DB,\n"
          "  WA_GRAPH_BASE_URL, WA_GRAPH_VERSION, WA_GRAPH_CA_FILE, PONS_ALLOWED_RECIPIENTS,\n"
-         "  PONS_UPLOAD_DIR\n";
+         "  PONS_UPLOAD_DIR, PONS_CONFIG\n";
 }
 
 std::variant<server_options, std::string> parse_server_options(const std::vector<std::string>& args,
                                                                const env_lookup& env) {
   server_options o;
   o.db_path = default_db_path(env);
+  o.config_path = env("PONS_CONFIG").value_or("");
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
     std::string_view value;
@@ -106,6 +109,10 @@ std::variant<server_options, std::string> parse_server_options(const std::vector
       auto v = take(a);
       if (!v || v->empty()) return std::string("--db needs a file path");
       o.db_path = *v;
+    } else if (a == "--config") {
+      auto v = take(a);
+      if (!v || v->empty()) return std::string("--config needs a file path");
+      o.config_path = *v;
     } else if (a == "--upload-dir") {
       auto v = take(a);
       if (!v || v->empty()) return std::string("--upload-dir needs a folder path");

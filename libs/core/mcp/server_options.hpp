@@ -27,6 +27,7 @@ struct server_options {
   std::size_t workers = 4;
   std::string config_client;             // "claude" | "cursor" for --print-config
   std::vector<std::string> upload_dirs;  // --upload-dir (repeatable); empty: see upload_policy
+  std::string config_path;               // --config FILE, else $PONS_CONFIG: accounts, tokens
 };
 
 /// Parses argv (without argv[0]); on failure returns an error text for stderr.

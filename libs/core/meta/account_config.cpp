@@ -90,6 +90,13 @@ bool account_config::verify_token_matches(std::string_view token) const {
   return ok;
 }
 
+const account* account_config::find_by_waba_id(std::string_view waba_id) const {
+  if (waba_id.empty()) return nullptr;
+  for (const auto& a : accounts)
+    if (a.waba_id == waba_id) return &a;
+  return nullptr;
+}
+
 std::vector<std::string> account_config::phone_number_ids() const {
   std::vector<std::string> out;
   for (const auto& a : accounts)
@@ -97,12 +104,12 @@ std::vector<std::string> account_config::phone_number_ids() const {
   return out;
 }
 
-boost::system::result<account_config> account_config_from_env(const env_lookup& env) {
-  account_config cfg;
-  auto secret = env("WA_APP_SECRET");
-  if (!secret || secret->empty()) return cfg;
+namespace {
+
+// The account the environment describes (secrets, WABA id, numbers), whatever is set.
+account env_account(const env_lookup& env) {
   account a;
-  a.app_secret = *secret;
+  a.app_secret = env("WA_APP_SECRET").value_or("");
   a.verify_token = env("WA_WEBHOOK_VERIFY_TOKEN").value_or("");
   a.access_token = env("WA_ACCESS_TOKEN").value_or("");
   a.waba_id = env("WA_WABA_ID").value_or("");
@@ -117,8 +124,36 @@ boost::system::result<account_config> account_config_from_env(const env_lookup& 
     if (b == std::string::npos) continue;
     a.phone_numbers.push_back({id.substr(b, e - b + 1), ""});
   }
+  return a;
+}
+
+}  // namespace
+
+boost::system::result<account_config> account_config_from_env(const env_lookup& env) {
+  account_config cfg;
+  auto secret = env("WA_APP_SECRET");
+  if (!secret || secret->empty()) return cfg;
+  account a = env_account(env);
   if (a.phone_numbers.empty()) return make_error_code(config_errc::missing_phone_number);
   cfg.accounts.push_back(std::move(a));
+  return cfg;
+}
+
+boost::system::result<account_config> load_graph_accounts(const env_lookup& env,
+                                                          const std::string& config_path) {
+  account_config cfg;
+  account a = env_account(env);
+  if (!a.phone_numbers.empty() || !a.waba_id.empty()) cfg.accounts.push_back(std::move(a));
+  if (!config_path.empty()) {
+    auto loaded = load_account_config(config_path);
+    if (!loaded) return loaded.error();
+    for (auto& f : loaded->accounts) cfg.accounts.push_back(std::move(f));
+  }
+  std::set<std::string> seen;
+  for (const auto& acct : cfg.accounts)
+    for (const auto& p : acct.phone_numbers)
+      if (!seen.insert(p.phone_number_id).second)
+        return make_error_code(config_errc::duplicate_phone_number);
   return cfg;
 }
 

@@ -55,6 +55,8 @@ struct account_config {
   bool verify_token_matches(std::string_view token) const;
   /// Every configured phone number id, in configuration order.
   std::vector<std::string> phone_number_ids() const;
+  /// The first account with WABA id `waba_id`, or nullptr.
+  const account* find_by_waba_id(std::string_view waba_id) const;
 };
 
 /// Reads an environment variable; returns nullopt when unset. Passed in so tests need no globals.
@@ -75,6 +77,14 @@ boost::system::result<account_config> load_account_config(const std::string& pat
 /// one account).
 boost::system::result<account_config> merge_account_configs(account_config base,
                                                             account_config extra);
+
+/// The accounts a Graph API caller acts for (pons-mcp, `pons-webhook templates sync`): the
+/// environment's account (WA_PHONE_NUMBER_ID and/or WA_WABA_ID, with WA_ACCESS_TOKEN; no app
+/// secret needed, as nothing is verified) followed by those of the config file `config_path`
+/// ("" = none; the same 0600 rule as load_account_config). A phone number id may appear only
+/// once; an empty result is valid (nothing configured).
+boost::system::result<account_config> load_graph_accounts(const env_lookup& env,
+                                                          const std::string& config_path);
 
 /// Compare two secrets in time independent of where they differ.
 bool constant_time_equals(std::string_view a, std::string_view b);

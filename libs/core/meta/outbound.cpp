@@ -186,8 +186,10 @@ std::string window_closed_explanation(const std::vector<store::template_record>&
       meta.hint());
   if (templates.empty()) {
     out +=
-        " No approved templates are synced for this account: create one in WhatsApp Manager "
-        "and sync templates.";
+        " No approved template of this account is stored here: call sync_templates to fetch "
+        "the account's templates from Meta (list_templates shows them and when they were last "
+        "synced). If Meta has none approved either, the user must create one in WhatsApp "
+        "Manager and wait for Meta's approval.";
   } else {
     out += " Approved templates:";
     for (const auto& t : templates) {
@@ -430,28 +432,7 @@ graph_result<void> outbound_sender::mark_read(std::string_view phone_number_id,
 }
 
 graph_result<template_sync_result> outbound_sender::sync_templates(std::string_view waba_id) {
-  auto listed = graph_.list_all_templates(waba_id);
-  if (!listed) return listed.error();
-  std::vector<store::template_record> records;
-  template_sync_result result;
-  for (const auto& t : *listed) {
-    store::template_record r;
-    r.waba_id = std::string(waba_id);
-    r.meta_template_id = t.id;
-    r.name = t.name;
-    r.language = t.language;
-    r.category = t.category;
-    r.status = t.status;
-    r.components_json = t.components_json;
-    r.parameter_format = t.parameter_format;
-    r.rejected_reason = t.rejected_reason;
-    if (t.status == "APPROVED") ++result.approved;
-    records.push_back(std::move(r));
-  }
-  result.templates = records.size();
-  if (auto r = store::replace_templates(db_, waba_id, records, now_()); !r)
-    return storage_error(r.error());
-  return result;
+  return sync_account_templates(db_, graph_, waba_id, now_());
 }
 
 }  // namespace pons::meta

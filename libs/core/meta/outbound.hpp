@@ -15,6 +15,7 @@
 #include "core/meta/graph_client.hpp"
 #include "core/meta/message_builders.hpp"
 #include "core/meta/outbound_pacing.hpp"
+#include "core/meta/template_sync.hpp"
 #include "core/store/error.hpp"
 #include "core/store/template_repository.hpp"
 
@@ -63,12 +64,6 @@ struct send_outcome {
   std::chrono::milliseconds waited{0};            // pacing delay before the send
 };
 
-/// Result of a template sync.
-struct template_sync_result {
-  std::size_t templates = 0;
-  std::size_t approved = 0;
-};
-
 /// Runs sends and related calls against one database connection and one Graph client.
 class outbound_sender {
  public:
@@ -89,8 +84,7 @@ class outbound_sender {
   graph_result<void> mark_read(std::string_view phone_number_id, std::string_view wamid,
                                bool typing_indicator = false);
 
-  /// Fetches every template of the WABA and replaces the stored ones (storage failures as in
-  /// mark_read).
+  /// Fetches every template of the WABA and replaces the stored ones (sync_account_templates).
   graph_result<template_sync_result> sync_templates(std::string_view waba_id);
 
  private:

@@ -1,5 +1,8 @@
 #include "core/store/template_repository.hpp"
 
+#include <map>
+#include <utility>
+
 #include "core/store/database.hpp"
 #include "core/store/sql_support.hpp"
 
@@ -28,12 +31,24 @@ template_record read_template(const statement& st) {
 
 }  // namespace
 
-result<void> replace_templates(database& db, std::string_view waba_id,
-                               const std::vector<template_record>& templates, time_point now) {
+result<template_changes> replace_templates(database& db, std::string_view waba_id,
+                                           const std::vector<template_record>& templates,
+                                           time_point now) {
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
-  PONS_STORE_TRY(del, db.prepare("DELETE FROM templates WHERE waba_id = ?1"));
-  del.bind(1, waba_id);
-  PONS_STORE_CHECK(del.run());
+  // What is stored now, to tell added, updated and removed rows apart.
+  std::map<std::pair<std::string, std::string>, template_record> before;
+  {
+    PONS_STORE_TRY(st, db.prepare(std::string(template_columns) + "WHERE waba_id = ?1"));
+    st.bind(1, waba_id);
+    for (;;) {
+      PONS_STORE_TRY(row, st.step());
+      if (!row) break;
+      auto t = read_template(st);
+      auto key = std::pair{t.name, t.language};
+      before.emplace(std::move(key), std::move(t));
+    }
+  }
+  template_changes changes;
   const std::string stamp = format_timestamp(now);
   PONS_STORE_TRY(ins, db.prepare("INSERT INTO templates(waba_id, meta_template_id, name, language, "
                                  "category, status, components_json, parameter_format, "
@@ -44,12 +59,62 @@ result<void> replace_templates(database& db, std::string_view waba_id,
                                  "components_json = ?7, parameter_format = ?8, "
                                  "rejected_reason = ?9, updated_at = ?10"));
   for (const auto& t : templates) {
-    ins.bind_all(waba_id, t.meta_template_id, t.name, t.language, t.category, t.status,
-                 t.components_json.empty() ? std::string("[]") : t.components_json,
+    const std::string components = t.components_json.empty() ? "[]" : t.components_json;
+    auto it = before.find(std::pair{t.name, t.language});
+    if (it != before.end()) {
+      const auto& old = it->second;
+      const bool same = old.meta_template_id == t.meta_template_id && old.category == t.category &&
+                        old.status == t.status && old.components_json == components &&
+                        old.parameter_format == t.parameter_format &&
+                        old.rejected_reason == t.rejected_reason;
+      before.erase(it);
+      if (same) continue;
+      ++changes.updated;
+    } else {
+      ++changes.added;
+    }
+    ins.bind_all(waba_id, t.meta_template_id, t.name, t.language, t.category, t.status, components,
                  t.parameter_format, t.rejected_reason, stamp);
     PONS_STORE_CHECK(ins.run());
   }
-  return scope.commit();
+  // Whatever Meta no longer lists is gone (deleted there).
+  PONS_STORE_TRY(del, db.prepare("DELETE FROM templates WHERE waba_id = ?1 AND name = ?2 AND "
+                                 "language = ?3"));
+  for (const auto& [key, old] : before) {
+    del.bind_all(waba_id, key.first, key.second);
+    PONS_STORE_CHECK(del.run());
+    ++changes.removed;
+  }
+  PONS_STORE_TRY(mark, db.prepare("INSERT INTO accounts(waba_id, created_at, updated_at, "
+                                  "templates_synced_at, templates_sync_error) "
+                                  "VALUES (?1, ?2, ?2, ?2, '') ON CONFLICT(waba_id) DO UPDATE SET "
+                                  "templates_synced_at = ?2, templates_sync_error = ''"));
+  mark.bind_all(waba_id, stamp);
+  PONS_STORE_CHECK(mark.run());
+  PONS_STORE_CHECK(scope.commit());
+  return changes;
+}
+
+result<void> record_template_sync_failure(database& db, std::string_view waba_id,
+                                          std::string_view error, time_point now) {
+  PONS_STORE_TRY(st, db.prepare("INSERT INTO accounts(waba_id, created_at, updated_at, "
+                                "templates_sync_error) VALUES (?1, ?2, ?2, ?3) "
+                                "ON CONFLICT(waba_id) DO UPDATE SET templates_sync_error = ?3"));
+  st.bind_all(waba_id, format_timestamp(now), error);
+  PONS_STORE_CHECK(st.run());
+  return {};
+}
+
+result<std::vector<template_sync_state>> list_template_syncs(database& db) {
+  PONS_STORE_TRY(st, db.prepare("SELECT waba_id, templates_synced_at, templates_sync_error "
+                                "FROM accounts ORDER BY waba_id"));
+  std::vector<template_sync_state> out;
+  for (;;) {
+    PONS_STORE_TRY(row, st.step());
+    if (!row) break;
+    out.push_back({st.column_text(0), st.column_text(1), st.column_text(2)});
+  }
+  return out;
 }
 
 result<void> update_template_status(database& db, std::string_view waba_id,

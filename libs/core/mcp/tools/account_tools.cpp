@@ -12,6 +12,7 @@
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/tool_args.hpp"
 #include "core/store/like_pattern.hpp"
+#include "core/store/template_repository.hpp"
 
 namespace pons::mcp {
 
@@ -112,6 +113,37 @@ void collect_variables(std::string_view component, std::string_view text, json::
   }
 }
 
+// When each account's templates were synced, as JSON and as text for the assistant; the text
+// says how to sync when some account never was or its last sync failed.
+std::optional<tool_result> sync_states(store::database& db, json::array& out, std::string& text) {
+  auto states = store::list_template_syncs(db);
+  if (!states) return tool_result::error(database_problem(states.error()));
+  bool stale = states->empty();
+  for (const auto& st : *states) {
+    json::object o{{"waba_id", st.waba_id}, {"synced_at", st.synced_at}};
+    if (!st.error.empty()) o["error"] = st.error;
+    out.push_back(std::move(o));
+    text += st.synced_at.empty()
+                ? fmt::format("Account {}: templates have never been synced from Meta.", st.waba_id)
+                : fmt::format("Account {}: templates synced from Meta at {}.", st.waba_id,
+                              st.synced_at);
+    if (!st.error.empty()) text += fmt::format(" The last attempt failed: {}", st.error);
+    text += "\n";
+    stale = stale || st.synced_at.empty() || !st.error.empty();
+  }
+  if (states->empty()) {
+    text +=
+        "Templates have never been synced from Meta (no WhatsApp Business Account is recorded "
+        "yet).\n";
+  }
+  if (stale) {
+    text +=
+        "To fetch them now, call sync_templates (or, when that tool is not offered, ask the user "
+        "to run `pons-webhook templates sync`).\n";
+  }
+  return std::nullopt;
+}
+
 tool_result list_templates(const read_tools_deps& deps, const json::object& args) {
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
@@ -175,10 +207,15 @@ tool_result list_templates(const read_tools_deps& deps, const json::object& args
     list.push_back(std::move(t));
   }
   if (list.empty()) {
-    text = status.empty() ? "No templates are known yet (they are synced from Meta)."
-                          : fmt::format("No {} templates match. Try status \"all\".", status);
+    text = status.empty() ? "No templates are stored.\n"
+                          : fmt::format("No {} templates match. Try status \"all\".\n", status);
   }
-  return tool_result::structured_result(json::object{{"templates", std::move(list)}}, text);
+  s->reset();
+  json::array synced;
+  if (auto problem = sync_states(**db, synced, text)) return *problem;
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  return tool_result::structured_result(
+      json::object{{"templates", std::move(list)}, {"synced", std::move(synced)}}, text);
 }
 
 // --- get_media ------------------------------------------------------------------------------
@@ -322,8 +359,9 @@ void register_account_tools(registry& reg, const read_tools_deps& deps) {
     t.title = "List message templates";
     t.description =
         "Lists the message templates synced from Meta (approved ones by default), with their "
-        "body text and variables: named ({{first_name}}) or positional ({{1}}). Outside the "
-        "24-hour window only templates can be sent.";
+        "body text and variables: named ({{first_name}}) or positional ({{1}}), and when they "
+        "were last synced (sync_templates fetches them again). Outside the 24-hour window only "
+        "templates can be sent.";
     t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
       "name":{"type":"string","maxLength":512,"description":"part of the template name"},
       "language":{"type":"string","maxLength":32,"description":"language code, e.g. en_US"},
@@ -336,7 +374,10 @@ void register_account_tools(registry& reg, const read_tools_deps& deps) {
         "body":{"type":"string"},"header_format":{"type":"string"},"rejected_reason":{"type":"string"},
         "waba_id":{"type":"string"},
         "variables":{"type":"array","items":{"type":"object","required":["component","name","positional"],
-          "properties":{"component":{"type":"string"},"name":{"type":"string"},"positional":{"type":"boolean"}}}}}}}}})J");
+          "properties":{"component":{"type":"string"},"name":{"type":"string"},"positional":{"type":"boolean"}}}}}}},
+      "synced":{"type":"array","description":"per account: when its templates were last synced from Meta (empty: never), and why the last attempt failed",
+        "items":{"type":"object","required":["waba_id","synced_at"],"properties":{
+        "waba_id":{"type":"string"},"synced_at":{"type":"string"},"error":{"type":"string"}}}}}})J");
     t.annotations = read_only_hints();
     t.handler = [deps](const json::object& args, call_context&) {
       return list_templates(deps, args);

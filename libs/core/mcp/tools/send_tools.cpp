@@ -1,4 +1,5 @@
-// send_text, send_media, send_template, send_reaction, send_location, send_interactive, mark_read.
+// send_text, send_media, send_template, send_reaction, send_location, send_interactive, mark_read
+// and sync_templates.
 #include "core/mcp/tools/send_tools.hpp"
 
 #include <fmt/core.h>
@@ -12,6 +13,8 @@
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/tool_args.hpp"
 #include "core/meta/outbound.hpp"
+#include "core/meta/template_sync.hpp"
+#include "core/store/account_repository.hpp"
 #include "core/store/database.hpp"
 
 namespace pons::mcp {
@@ -131,13 +134,26 @@ tool_result render_outcome(const meta::send_outcome& o, const route& r) {
   }
 }
 
+// A number with no token to send with: said before anything is written (not in a dry run,
+// which calls no one).
+std::optional<tool_result> token_problem(const send_tools_deps& deps,
+                                         std::string_view phone_number_id) {
+  if (deps.dry_run || !deps.graphs->token_for_number(phone_number_id).empty()) return std::nullopt;
+  return tool_result::error(fmt::format(
+      "No access token is configured for the number {}, so pons-mcp cannot send from it. Ask "
+      "the user to set WA_ACCESS_TOKEN in pons-mcp's environment (the MCP host's configuration), "
+      "or access_token for this number's account in the PONS_CONFIG file, and restart pons-mcp.",
+      phone_number_id));
+}
+
 tool_result run_send(const send_tools_deps& deps, const json::object& args,
                      meta::message_content content, std::string reply_to = {}) {
   auto db = deps.read.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
   route r;
   if (auto problem = resolve_route(**db, deps, args, r)) return *problem;
-  auto graph = deps.graphs->acquire();
+  if (auto problem = token_problem(deps, r.phone_number_id)) return *problem;
+  auto graph = deps.graphs->for_number(r.phone_number_id);
   meta::outbound_config config;
   config.dry_run = deps.dry_run;
   meta::outbound_sender sender(**db, *graph, *deps.pacer, config, deps.read.now);
@@ -238,6 +254,79 @@ void add(registry& reg, std::string name, std::string title, std::string descrip
   reg.add_tool(std::move(t));
 }
 
+// --- sync_templates ------------------------------------------------------------------------
+
+tool_result sync_templates(const send_tools_deps& deps, const json::object& args) {
+  auto db = deps.read.pool->acquire();
+  if (!db) return tool_result::error(database_problem(db.error()));
+  // The accounts pons-mcp is configured with, then those pons-webhook recorded.
+  std::vector<std::string> known;
+  auto add = [&](const std::string& waba) {
+    if (!waba.empty() && std::find(known.begin(), known.end(), waba) == known.end())
+      known.push_back(waba);
+  };
+  for (const auto& a : deps.graphs->accounts().accounts) add(a.waba_id);
+  auto stored = store::list_accounts(**db);
+  if (!stored) return tool_result::error(database_problem(stored.error()));
+  for (const auto& a : *stored) add(a.waba_id);
+  if (known.empty()) {
+    return tool_result::error(
+        "No WhatsApp Business Account is known, so there are no templates to sync. Ask the user "
+        "to set WA_WABA_ID (with WA_ACCESS_TOKEN) in pons-mcp's environment, or to list the "
+        "accounts in the PONS_CONFIG file, and restart pons-mcp.");
+  }
+  std::string only = str_arg(args, "account");
+  if (!only.empty()) {
+    if (std::find(known.begin(), known.end(), only) == known.end()) {
+      std::string list;
+      for (const auto& w : known) list += (list.empty() ? "" : ", ") + w;
+      return tool_result::error(fmt::format(
+          "Account {} is not known here; the accounts are: {}. Pass one of them as account, or "
+          "leave account out to sync them all.",
+          only, list));
+    }
+    known = {only};
+  }
+  json::array results;
+  std::string text;
+  std::size_t failures = 0;
+  for (const auto& waba : known) {
+    json::object one{{"waba_id", waba}};
+    std::string problem;
+    if (deps.graphs->token_for_account(waba).empty()) {
+      problem =
+          "no access token is configured for this account; ask the user to set WA_ACCESS_TOKEN "
+          "in pons-mcp's environment (or access_token for the account in the PONS_CONFIG file) "
+          "and restart pons-mcp";
+    } else {
+      auto graph = deps.graphs->for_account(waba);
+      auto r = meta::sync_account_templates(**db, *graph, waba, deps.read.now());
+      if (r) {
+        one["templates"] = r->templates;
+        one["approved"] = r->approved;
+        one["added"] = r->changes.added;
+        one["updated"] = r->changes.updated;
+        one["removed"] = r->changes.removed;
+        if (r->skipped) one["skipped"] = r->skipped;
+        text += meta::describe_template_sync(waba, *r) + "\n";
+      } else {
+        problem = r.error().explain();
+      }
+    }
+    if (!problem.empty()) {
+      ++failures;
+      one["error"] = problem;
+      text += fmt::format("Account {}: not synced: {}\n", waba, problem);
+    }
+    results.push_back(std::move(one));
+  }
+  if (failures < known.size()) text += "list_templates shows the templates now stored.";
+  tool_result r = tool_result::structured_result(json::object{{"accounts", std::move(results)}},
+                                                 std::move(text));
+  r.is_error = failures > 0;
+  return r;
+}
+
 }  // namespace
 
 std::vector<std::string> parse_allowed_recipients(std::string_view text) {
@@ -261,7 +350,7 @@ std::vector<std::string> parse_allowed_recipients(std::string_view text) {
 void register_send_tools(registry& reg, const send_tools_deps& given) {
   // Every handler holds a copy of deps: they share one pool through the pointer.
   send_tools_deps deps = given;
-  if (!deps.graphs) deps.graphs = std::make_shared<graph_pool>(deps.graph);
+  if (!deps.graphs) deps.graphs = std::make_shared<graph_pool>(deps.graph, deps.accounts);
   const std::string note =
       " Free-form messages only reach a contact within 24 hours of their last message; outside "
       "that window the result lists the approved templates to use instead (send_template).";
@@ -326,7 +415,8 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
             if (!db) return tool_result::error(database_problem(db.error()));
             route r;
             if (auto problem = resolve_route(**db, deps, args, r)) return *problem;
-            auto graph = deps.graphs->acquire();
+            if (auto problem = token_problem(deps, r.phone_number_id)) return *problem;
+            auto graph = deps.graphs->for_number(r.phone_number_id);
             // The bytes already read and checked are what goes out: the path is not opened again.
             auto id =
                 graph->upload_media(r.phone_number_id, upload.bytes, upload.mime, upload.filename);
@@ -474,6 +564,30 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       });
   {
     tool_def t;
+    t.name = "sync_templates";
+    t.title = "Sync message templates from Meta";
+    t.description =
+        "Fetches the account's message templates from Meta now (every account, or only "
+        "`account`, a WABA id from list_accounts) and stores them for list_templates and "
+        "send_template; says how many were added, updated and removed. pons-webhook also syncs "
+        "them in the background; call this when list_templates is empty or out of date, or "
+        "after the user created or edited a template in WhatsApp Manager.";
+    t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
+      "account":{"type":"string","minLength":1,"maxLength":64,"description":"a WABA id; default: every account"}}})J");
+    t.output_schema = obj(R"J({"type":"object","required":["accounts"],"properties":{
+      "accounts":{"type":"array","items":{"type":"object","required":["waba_id"],"properties":{
+        "waba_id":{"type":"string"},"templates":{"type":"integer"},"approved":{"type":"integer"},
+        "added":{"type":"integer"},"updated":{"type":"integer"},"removed":{"type":"integer"},
+        "skipped":{"type":"integer","description":"listed by Meta but not valid template data, left out"},
+        "error":{"type":"string","description":"why this account was not synced"}}}}}})J");
+    t.annotations = send_hints(true);
+    t.handler = [deps](const json::object& args, call_context&) {
+      return sync_templates(deps, args);
+    };
+    reg.add_tool(std::move(t));
+  }
+  {
+    tool_def t;
     t.name = "mark_read";
     t.title = "Mark a message read";
     t.description =
@@ -512,7 +626,8 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
             json::object{{"message_id", wamid}, {"read", false}, {"dry_run", true}},
             "Dry run: the message would have been marked read.");
       }
-      auto graph = deps.graphs->acquire();
+      if (auto problem = token_problem(deps, number)) return *problem;
+      auto graph = deps.graphs->for_number(number);
       meta::outbound_sender sender(**db, *graph, *deps.pacer, {}, deps.read.now);
       auto done = sender.mark_read(number, wamid, typing);
       if (!done) {

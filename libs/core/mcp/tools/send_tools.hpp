@@ -1,7 +1,8 @@
 #pragma once
 // The send tools of pons-mcp: send_text, send_media, send_template, send_reaction,
 // send_location, send_interactive and mark_read, on top of the outbound flow
-// (core/meta/outbound.hpp). Registered only when pons-mcp is not --read-only.
+// (core/meta/outbound.hpp), and sync_templates. Registered only when pons-mcp is not
+// --read-only.
 
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include "core/mcp/tools/graph_pool.hpp"
 #include "core/mcp/tools/inbox_model.hpp"
 #include "core/mcp/tools/upload_policy.hpp"
+#include "core/meta/account_config.hpp"
 #include "core/meta/graph_client.hpp"
 #include "core/meta/outbound_pacing.hpp"
 
@@ -23,6 +25,7 @@ struct send_tools_deps {
   meta::send_pacer* pacer = nullptr;             // shared by every call of the process
   bool dry_run = false;                          // --dry-run: validate and record, never send
   std::vector<std::string> allowed_recipients;   // PONS_ALLOWED_RECIPIENTS (wa_ids); empty = all
+  meta::account_config accounts;                 // WA_* and PONS_CONFIG: tokens per account
   std::shared_ptr<graph_pool> graphs;            // clients for `graph`; made when left empty
   std::shared_ptr<const upload_policy> uploads;  // where send_media may read files; null: nowhere
 };
