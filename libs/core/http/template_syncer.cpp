@@ -22,6 +22,8 @@ using std::chrono::steady_clock;
 // One Graph API request may take this long at most here, so stop() never waits longer for a
 // sync in flight (a supervisor's stop timeout is typically 30 s).
 constexpr std::chrono::milliseconds sync_request_timeout{20000};
+// Attempts of one sync when the failure may pass.
+constexpr int max_attempts = 4;
 
 // Meta's error text is not ours: one line, no quotes that would end the log field early.
 std::string log_value(std::string_view text) {
@@ -128,8 +130,8 @@ void template_syncer::run() {
     syncable.emplace(a.waba_id, &a);
   }
 
-  // One Graph client per access token, made on first use. Waits between retries end at once
-  // when the service stops.
+  // One Graph client per access token, made on first use. It does not retry by itself: the
+  // retries below stop as soon as the service does.
   std::map<std::string, std::unique_ptr<meta::graph_client>> clients;
   auto client_for = [&](const meta::account& a) -> meta::graph_client& {
     auto& slot = clients[a.access_token];
@@ -137,20 +139,29 @@ void template_syncer::run() {
       auto cfg = opt_.graph;
       cfg.access_token = a.access_token;
       cfg.timeout = std::min(cfg.timeout, sync_request_timeout);
-      slot =
-          std::make_unique<meta::graph_client>(cfg, nullptr, [this](std::chrono::milliseconds d) {
-            std::unique_lock lock(mu_);
-            cv_.wait_for(lock, d, [&] { return stop_; });
-          });
+      cfg.max_retries = 0;
+      slot = std::make_unique<meta::graph_client>(cfg);
     }
     return *slot;
+  };
+  // A sync that failed for a reason that may pass (5xx, 429, no answer) is tried again a few
+  // times, 1 s then 2 s then 4 s later, like any Graph API call; false when stopping.
+  auto pause = [&](int attempt) {
+    std::unique_lock lock(mu_);
+    return !cv_.wait_for(lock, std::chrono::seconds(1) * (1 << attempt), [&] { return stop_; });
+  };
+  auto sync_with_retries = [&](const meta::account& a) {
+    for (int attempt = 0;; ++attempt) {
+      auto r = meta::sync_account_templates(*db, client_for(a), a.waba_id,
+                                            std::chrono::system_clock::now());
+      if (r || !r.error().retryable() || attempt == max_attempts - 1 || !pause(attempt)) return r;
+    }
   };
 
   // The last error logged per account: a failure that repeats itself is not logged again.
   std::map<std::string, std::string> logged_error;
   auto sync_one = [&](const meta::account& a) {
-    auto result = meta::sync_account_templates(*db, client_for(a), a.waba_id,
-                                               std::chrono::system_clock::now());
+    auto result = sync_with_retries(a);
     std::lock_guard lock(mu_);
     if (result) {
       ++synced_;
