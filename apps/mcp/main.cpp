@@ -25,6 +25,7 @@
 #include "core/mcp/tools/send_tools.hpp"
 #include "core/mcp/worker_pool.hpp"
 #include "core/meta/account_config.hpp"
+#include "core/store/account_repository.hpp"
 
 namespace mcp = pons::mcp;
 
@@ -118,6 +119,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // The accounts and numbers pons-mcp is configured with are recorded the way pons-webhook
+  // records its own, so the tools know them before pons-webhook ever wrote this database.
+  if (auto conn = (*db)->acquire()) {
+    if (auto r = pons::store::record_configured_accounts(
+            **conn, pons::meta::configured_accounts(*accounts), std::chrono::system_clock::now());
+        !r) {
+      log_line("accounts_error", r.error().message());
+    }
+  }
+
   mcp::pull_recorder pulls(options.db_path);
   mcp::registry tools;
   mcp::read_tools_deps deps;
@@ -125,6 +136,9 @@ int main(int argc, char** argv) {
   deps.pool = db->get();
   deps.now = [] { return std::chrono::system_clock::now(); };
   deps.media_dir = parent.empty() ? std::string(".") : parent.string();
+  if (auto numbers = accounts->phone_number_ids(); numbers.size() == 1) {
+    deps.default_sender = numbers.front();
+  }
   mcp::register_read_tools(tools, deps);
   mcp::register_resources_and_prompts(tools, deps);
   // Send tools: not offered at all in --read-only mode.

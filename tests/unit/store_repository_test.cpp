@@ -92,6 +92,31 @@ TEST_CASE("store: accounts and phone numbers upsert without losing fields", "[st
   CHECK_FALSE(find_phone_number(f.db, "nope").value().has_value());
 }
 
+TEST_CASE("store: configured accounts are recorded with their numbers, never their secrets",
+          "[store]") {
+  fixture f;  // PN1 of WABA1, the default sender
+  std::vector<configured_account> configured{
+      {"WABA1", "WA_APP_SECRET", "WA_ACCESS_TOKEN", "", {{"PN1", ""}, {"PN3", "15550003333"}}},
+      {"WABA2", "", "/etc/pons.json#access_token", "", {{"PN2", ""}}},
+      {"", "WA_APP_SECRET", "", "", {{"PN9", ""}}}};  // no WABA id: named by its first webhook
+  REQUIRE(record_configured_accounts(f.db, configured, f.now).has_value());
+  auto accounts = list_accounts(f.db).value();
+  REQUIRE(accounts.size() == 2);
+  CHECK(accounts[0].access_token_ref == "WA_ACCESS_TOKEN");
+  CHECK(accounts[1].access_token_ref == "/etc/pons.json#access_token");
+  CHECK(accounts[1].app_secret_ref.empty());
+  auto numbers = list_phone_numbers(f.db).value();
+  REQUIRE(numbers.size() == 3);
+  CHECK(numbers[0].phone_number_id == "PN1");
+  CHECK(numbers[0].is_default);  // kept
+  CHECK(find_phone_number(f.db, "PN3").value()->display_phone_number == "15550003333");
+  CHECK(find_phone_number(f.db, "PN2").value()->waba_id == "WABA2");
+  CHECK_FALSE(find_phone_number(f.db, "PN9").value().has_value());
+  // Recording again (the other binary starting) changes nothing.
+  REQUIRE(record_configured_accounts(f.db, configured, f.now).has_value());
+  CHECK(list_phone_numbers(f.db).value().size() == 3);
+}
+
 TEST_CASE("store: contacts by wa_id or user_id merge and are searchable", "[store]") {
   fixture f;
   const auto acct = f.account();

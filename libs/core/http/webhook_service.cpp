@@ -285,23 +285,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // Record the configured accounts and numbers (never their secrets, only where they come from)
   // so conversations can reference them before the first webhook arrives.
   boost::system::result<void> sync_accounts() {
-    auto now = std::chrono::system_clock::now();
-    for (const auto& a : opt.accounts.accounts) {
-      if (a.waba_id.empty()) continue;  // learnt from the first webhook's entry id instead
-      store::account_record rec;
-      rec.waba_id = a.waba_id;
-      bool env = a.source == "env";
-      rec.app_secret_ref = env ? "WA_APP_SECRET" : a.source + "#app_secret";
-      rec.access_token_ref = env ? "WA_ACCESS_TOKEN" : a.source + "#access_token";
-      rec.verify_token_ref = env ? "WA_WEBHOOK_VERIFY_TOKEN" : a.source + "#verify_token";
-      if (auto r = store::upsert_account(*db, rec, now); !r) return r.error();
-      for (const auto& p : a.phone_numbers)
-        if (auto r = store::ensure_phone_number(*db, a.waba_id, p.phone_number_id,
-                                                p.display_phone_number, now);
-            !r)
-          return r.error();
-    }
-    return {};
+    return store::record_configured_accounts(*db, meta::configured_accounts(opt.accounts),
+                                             std::chrono::system_clock::now());
   }
 
   // ---- writer thread ----

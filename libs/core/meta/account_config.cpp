@@ -65,6 +65,26 @@ boost::system::error_code make_error_code(config_errc e) noexcept {
   return {static_cast<int>(e), config_category()};
 }
 
+std::vector<store::configured_account> configured_accounts(const account_config& config) {
+  std::vector<store::configured_account> out;
+  for (const auto& a : config.accounts) {
+    store::configured_account c;
+    c.waba_id = a.waba_id;
+    const bool env = a.source == "env";
+    auto ref = [&](const std::string& secret, const char* variable, const char* key) {
+      if (secret.empty()) return std::string();
+      return env ? std::string(variable) : a.source + "#" + key;
+    };
+    c.app_secret_ref = ref(a.app_secret, "WA_APP_SECRET", "app_secret");
+    c.access_token_ref = ref(a.access_token, "WA_ACCESS_TOKEN", "access_token");
+    c.verify_token_ref = ref(a.verify_token, "WA_WEBHOOK_VERIFY_TOKEN", "verify_token");
+    for (const auto& p : a.phone_numbers)
+      c.phone_numbers.push_back({p.phone_number_id, p.display_phone_number});
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 bool constant_time_equals(std::string_view a, std::string_view b) {
   // Length is not secret (Meta's tokens have public formats); the content comparison is.
   if (a.size() != b.size()) return false;

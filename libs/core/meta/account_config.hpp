@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/store/account_repository.hpp"
+
 namespace pons::meta {
 
 /// Why a configuration could not be loaded.
@@ -85,6 +87,11 @@ boost::system::result<account_config> merge_account_configs(account_config base,
 /// once; an empty result is valid (nothing configured).
 boost::system::result<account_config> load_graph_accounts(const env_lookup& env,
                                                           const std::string& config_path);
+
+/// The accounts as the database records them (store::record_configured_accounts): their WABA
+/// ids, numbers, and where each secret that is set comes from ("WA_APP_SECRET" for the
+/// environment, "<file>#app_secret" for a config file), never the secrets.
+std::vector<store::configured_account> configured_accounts(const account_config& config);
 
 /// Compare two secrets in time independent of where they differ.
 bool constant_time_equals(std::string_view a, std::string_view b);

@@ -88,6 +88,25 @@ result<std::int64_t> ensure_phone_number(database& db, std::string_view waba_id,
   return upsert_phone_number(db, waba_id, p, now);
 }
 
+result<void> record_configured_accounts(database& db,
+                                        const std::vector<configured_account>& accounts,
+                                        time_point now) {
+  PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  for (const auto& a : accounts) {
+    if (a.waba_id.empty()) continue;
+    account_record rec;
+    rec.waba_id = a.waba_id;
+    rec.app_secret_ref = a.app_secret_ref;
+    rec.access_token_ref = a.access_token_ref;
+    rec.verify_token_ref = a.verify_token_ref;
+    PONS_STORE_CHECK(upsert_account(db, rec, now));
+    for (const auto& p : a.phone_numbers)
+      PONS_STORE_CHECK(
+          ensure_phone_number(db, a.waba_id, p.phone_number_id, p.display_phone_number, now));
+  }
+  return scope.commit();
+}
+
 result<std::vector<account_record>> list_accounts(database& db) {
   PONS_STORE_TRY(st, db.prepare("SELECT id, waba_id, name, app_secret_ref, access_token_ref, "
                                 "verify_token_ref FROM accounts ORDER BY id"));

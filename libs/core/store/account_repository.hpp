@@ -51,6 +51,30 @@ result<std::int64_t> ensure_phone_number(database& db, std::string_view waba_id,
                                          std::string_view phone_number_id,
                                          std::string_view display_phone_number, time_point now);
 
+/// One of our numbers as configured.
+struct configured_number {
+  std::string phone_number_id;
+  std::string display_phone_number;  // "" when not configured
+};
+
+/// An account as pons-webhook and pons-mcp are configured with it: its WABA id, its numbers and
+/// the names of the places its secrets come from (never the secrets).
+struct configured_account {
+  std::string waba_id;
+  std::string app_secret_ref;    // e.g. "WA_APP_SECRET" or "<file>#app_secret"; "" = none
+  std::string access_token_ref;  // "" = none
+  std::string verify_token_ref;  // "" = none
+  std::vector<configured_number> phone_numbers;
+};
+
+/// Records the configured accounts and their numbers (creating or updating them, keeping what
+/// is known: names, default flags), so tools and conversations can name them before the first
+/// webhook arrives. Accounts without a WABA id are skipped: the first webhook's entry id names
+/// them. One transaction. Both binaries call this at start.
+result<void> record_configured_accounts(database& db,
+                                        const std::vector<configured_account>& accounts,
+                                        time_point now);
+
 /// Every account, by id.
 result<std::vector<account_record>> list_accounts(database& db);
 

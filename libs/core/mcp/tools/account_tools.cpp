@@ -69,7 +69,8 @@ tool_result list_accounts(const read_tools_deps& deps) {
       text += fmt::format("Account {} ({})\n", s->column_text(1), waba);
     }
     if (s->column_is_null(2)) continue;
-    bool is_default = s->column_int64(5) != 0;
+    bool is_default = deps.default_sender.empty() ? s->column_int64(5) != 0
+                                                  : s->column_text(2) == deps.default_sender;
     ++numbers;
     if (is_default && default_sender.empty()) default_sender = s->column_text(2);
     accounts.back().as_object()["phone_numbers"].as_array().push_back(
@@ -90,8 +91,10 @@ tool_result list_accounts(const read_tools_deps& deps) {
   }
   if (accounts.empty()) {
     text =
-        "No WhatsApp account is configured yet: pons-webhook records accounts from its "
-        "configuration (WA_WABA_ID, WA_PHONE_NUMBER_ID) and from incoming webhooks.";
+        "No WhatsApp account is recorded yet. Ask the user to set WA_PHONE_NUMBER_ID, WA_WABA_ID "
+        "and WA_ACCESS_TOKEN in pons-mcp's environment (the MCP host's configuration, see "
+        "pons-mcp --print-config) and restart pons-mcp; pons-webhook also records the accounts "
+        "of its configuration, and the first webhook records its number.";
   }
   json::object out{{"accounts", std::move(accounts)}, {"default_sender", default_sender}};
   return tool_result::structured_result(std::move(out), text);

@@ -26,6 +26,7 @@ struct read_tools_deps {
   std::function<store::time_point()> now;  // the clock, injectable for tests
   std::string media_dir;                   // where pons-webhook stores media (for relative paths)
   pull_recorder* pulls = nullptr;          // background writer of mcp_pull_cursors (required)
+  std::string default_sender;  // the one number pons-mcp is configured with, if exactly one
 };
 
 /// A contact row.

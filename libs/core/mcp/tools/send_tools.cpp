@@ -66,6 +66,9 @@ std::optional<tool_result> resolve_route(store::database& db, const send_tools_d
   std::string problem;
   auto sender = resolve_sender(db, str_arg(args, "from"), problem);
   if (!sender) return tool_result::error(problem);
+  // Without `from`, the number pons-mcp itself is configured with sends, when there is one.
+  const bool configured_default = sender->empty() && !deps.read.default_sender.empty();
+  if (configured_default) *sender = deps.read.default_sender;
   std::string sql =
       "SELECT p.phone_number_id, a.waba_id FROM phone_numbers p JOIN accounts a ON a.id = "
       "p.account_id WHERE (?1 <> '' AND p.phone_number_id = ?1) OR (?1 = '' AND (p.is_default = 1 "
@@ -75,10 +78,27 @@ std::optional<tool_result> resolve_route(store::database& db, const send_tools_d
   s->bind(1, *sender);
   auto row = s->step();
   if (!row) return tool_result::error(database_problem(row.error()));
+  if (!*row && configured_default) {
+    return tool_result::error(fmt::format(
+        "pons-mcp is configured to send from the number {} (WA_PHONE_NUMBER_ID), but it is not "
+        "recorded here because no WhatsApp Business Account id is configured with it. Ask the "
+        "user to set WA_WABA_ID in pons-mcp's environment and restart pons-mcp.",
+        deps.read.default_sender));
+  }
   if (!*row) {
+    auto numbers = db.query_int64("SELECT count(*) FROM phone_numbers");
+    if (!numbers) return tool_result::error(database_problem(numbers.error()));
+    if (*numbers == 0) {
+      return tool_result::error(
+          "No WhatsApp number is configured to send from. Ask the user to set "
+          "WA_PHONE_NUMBER_ID (the phone number id from Meta's WhatsApp Manager, API Setup), "
+          "WA_WABA_ID and WA_ACCESS_TOKEN in pons-mcp's environment (the MCP host's "
+          "configuration, see pons-mcp --print-config) and restart pons-mcp.");
+    }
     resolve_sender(db, "?", problem);  // lists our numbers
-    return tool_result::error("Several numbers can send and none is the default: pass `from`. " +
-                              problem);
+    return tool_result::error(
+        fmt::format("{} numbers can send and none is the default: pass `from`. ", *numbers) +
+        problem);
   }
   out.phone_number_id = s->column_text(0);
   out.waba_id = s->column_text(1);
