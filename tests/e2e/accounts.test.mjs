@@ -5,26 +5,31 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect, seed, startFakeGraph, tempDir } from './lib.mjs';
+import { connect, rawSession, seed, startFakeGraph, tempDir } from './lib.mjs';
 
 const waba = '100000000000001';  // the fake's WABA (startFakeGraph)
 const pnid = '106540352242922';
 
-// Ada wrote an hour ago to our number (as pons-webhook would have stored it), so the 24-hour
-// window is open. Written after pons-mcp recorded the number it is configured with.
-function adaWrote(account) {
+// `name` (wa_id `waId`) wrote an hour ago to our number `number` of account `account` (as
+// pons-webhook would have stored it), so the 24-hour window is open. Written after pons-mcp
+// recorded the numbers it is configured with.
+function wrote(account, number, waId, name) {
+  const hourAgo = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')";
   return `
 INSERT INTO contacts(account_id, wa_id, profile_name, created_at, updated_at)
-  SELECT id, '447700900001', 'Ada', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour'),
-         strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour') FROM accounts WHERE waba_id = '${account}';
+  SELECT id, '${waId}', '${name}', ${hourAgo}, ${hourAgo} FROM accounts WHERE waba_id = '${account}';
 INSERT INTO conversations(phone_number_id, contact_id, last_message_at, last_inbound_at,
   last_direction, preview, unread_count, window_expires_at, created_at, updated_at)
-  SELECT '${pnid}', id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour'),
-         strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour'), 'inbound', 'Hello?', 1,
-         strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+23 hours'),
-         strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour'),
-         strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour') FROM contacts WHERE wa_id = '447700900001';
+  SELECT '${number}', id, ${hourAgo}, ${hourAgo}, 'inbound', 'Hello?', 1,
+         strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+23 hours'), ${hourAgo}, ${hourAgo}
+  FROM contacts WHERE wa_id = '${waId}';
 `;
+}
+
+async function seedSql(dir, db, sql) {
+  const file = path.join(dir, `seed-${Math.random().toString(36).slice(2)}.sql`);
+  writeFileSync(file, sql);
+  await seed(db, file);
 }
 
 test('pons-mcp records the number it is configured with, lists it and sends from it', async () => {
@@ -45,9 +50,7 @@ test('pons-mcp records the number it is configured with, lists it and sends from
     assert.deepEqual(accounts.structuredContent.accounts[0].phone_numbers.map((p) => p.phone_number_id), [pnid]);
     assert.equal(accounts.structuredContent.default_sender, pnid);
 
-    const sql = path.join(t.dir, 'ada.sql');
-    writeFileSync(sql, adaWrote(waba));
-    await seed(db, sql);
+    await seedSql(t.dir, db, wrote(waba, pnid, '447700900001', 'Ada'));
     const sent = await client.callTool({ name: 'send_text', arguments: { to: 'Ada', text: 'Yes, we are open.' } });
     assert.equal(sent.isError, undefined, JSON.stringify(sent));
     assert.equal(sent.structuredContent.state, 'sent');
@@ -79,6 +82,63 @@ test('with no number configured, a send says to set WA_PHONE_NUMBER_ID', async (
     assert.match(accounts.content[0].text, /WA_PHONE_NUMBER_ID/);
   } finally {
     await session?.client.close();
+    t.cleanup();
+  }
+});
+
+test('each account sends with its own token from PONS_CONFIG or --config', async () => {
+  const t = tempDir();
+  const fake = await startFakeGraph(t.dir);
+  const db = path.join(t.dir, 'pons.db');
+  // Meta: each number accepts only its own account's token.
+  await fetch(`${fake.base}/_fake/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ numbers: { 1001: 'token-a', 2002: 'token-b' } }) });
+  const config = (tokenB) => JSON.stringify({ accounts: [
+    { waba_id: '111', access_token: 'token-a', phone_numbers: ['1001'] },
+    { waba_id: '222', access_token: tokenB, phone_numbers: [{ phone_number_id: '2002', display_phone_number: '15550002002' }] }] });
+  const cfg = path.join(t.dir, 'accounts.json');
+  writeFileSync(cfg, config('token-b'), { mode: 0o600 });
+  let session;
+  try {
+    session = await connect(['--db', db], { WA_GRAPH_BASE_URL: fake.base, PONS_CONFIG: cfg });
+    const { client } = session;
+    const listed = await client.callTool({ name: 'list_accounts', arguments: {} });
+    assert.deepEqual(listed.structuredContent.accounts.map((a) => a.waba_id), ['111', '222']);
+    await seedSql(t.dir, db, wrote('111', '1001', '447700900001', 'Ada') + wrote('222', '2002', '447700900002', 'Bob'));
+    const toAda = await client.callTool({ name: 'send_text', arguments: { to: 'Ada', from: '1001', text: 'From shop A' } });
+    assert.equal(toAda.structuredContent.state, 'sent', JSON.stringify(toAda));
+    const toBob = await client.callTool({ name: 'send_text', arguments: { to: 'Bob', from: '+1 555-000-2002', text: 'From shop B' } });
+    assert.equal(toBob.structuredContent.state, 'sent', JSON.stringify(toBob));
+    const { requests } = await (await fetch(`${fake.base}/_fake/requests`)).json();
+    assert.ok(requests.every((r) => r.auth === 'ok'), JSON.stringify(requests.map((r) => [r.path, r.auth])));
+    await session.client.close();
+
+    // Account 222 given account 111's token (--config this time): Meta refuses the number, and
+    // the error says what happened and what to do.
+    const wrong = path.join(t.dir, 'wrong.json');
+    writeFileSync(wrong, config('token-a'), { mode: 0o600 });
+    session = await connect(['--db', db, '--config', wrong], { WA_GRAPH_BASE_URL: fake.base });
+    const refused = await session.client.callTool({ name: 'send_text', arguments: { to: 'Bob', from: '2002', text: 'Again' } });
+    assert.equal(refused.isError, true);
+    assert.equal(refused.structuredContent.error_code, 200);
+    assert.match(refused.content[0].text, /permission/i);
+  } finally {
+    await session?.client.close();
+    fake.child.kill('SIGTERM');
+    t.cleanup();
+  }
+});
+
+test('a config file others can read is refused at start, saying how to fix it', async () => {
+  const t = tempDir();
+  try {
+    const cfg = path.join(t.dir, 'accounts.json');
+    writeFileSync(cfg, JSON.stringify({ accounts: [] }), { mode: 0o644 });
+    const s = rawSession(['--db', path.join(t.dir, 'pons.db'), '--config', cfg]);
+    const { code } = await s.exited;
+    assert.equal(code, 2);
+    assert.match(s.stderr(), /chmod 600/);
+  } finally {
     t.cleanup();
   }
 });

@@ -288,6 +288,13 @@ std::optional<fault> fake_graph::take_fault(const std::string& path, const std::
   return std::nullopt;
 }
 
+bool fake_graph::known_token(const std::string& authorization) const {
+  if (authorization == "Bearer " + opts_.token) return true;
+  for (const auto& [number, token] : number_tokens_)
+    if (authorization == "Bearer " + token) return true;
+  return false;
+}
+
 http_response fake_graph::handle(const http_request& req, clock::time_point now) {
   auto parsed = boost::urls::parse_origin_form(req.target);
   if (!parsed) return meta_error(100, "Invalid parameter", "Malformed request target.");
@@ -302,8 +309,7 @@ http_response fake_graph::handle(const http_request& req, clock::time_point now)
   for (auto s : parsed->segments()) segments.push_back(s);
 
   if (path == "/whatsapp_business/attachments/") {
-    record(req, path, query_text, req.authorization == "Bearer " + opts_.token ? "ok" : "wrong",
-           now, nullptr);
+    record(req, path, query_text, known_token(req.authorization) ? "ok" : "wrong", now, nullptr);
     return download_media(req, query, now);
   }
 
@@ -313,9 +319,15 @@ http_response fake_graph::handle(const http_request& req, clock::time_point now)
     body_json = json::parse(req.body, ec);
     if (ec) body_json = nullptr;
   }
-  std::string auth = req.authorization.empty()                      ? "missing"
-                     : req.authorization == "Bearer " + opts_.token ? "ok"
-                                                                    : "wrong";
+  std::string auth = req.authorization.empty()        ? "missing"
+                     : known_token(req.authorization) ? "ok"
+                                                      : "wrong";
+  // A valid token of another account: Meta refuses the number's endpoints with a permission
+  // error (code 200, HTTP 403).
+  if (auth == "ok" && segments.size() == 3 && number_tokens_.count(segments[1]) &&
+      req.authorization != "Bearer " + number_tokens_.at(segments[1])) {
+    auth = "other_account";
+  }
   record(req, path, query_text, auth, now, body_json);
 
   std::string recipient;
@@ -333,6 +345,10 @@ http_response fake_graph::handle(const http_request& req, clock::time_point now)
     out = meta_error(190, "An active access token must be used to query information.", "", 401);
   } else if (auth == "wrong") {
     out = meta_error(190, "Invalid OAuth access token - Cannot parse access token", "", 401);
+  } else if (auth == "other_account") {
+    out = meta_error(
+        200, "Permissions error",
+        fmt::format("The access token has no permission for phone number {}.", segments[1]), 403);
   } else {
     out = api(req, segments, query, now);
   }
@@ -497,7 +513,7 @@ http_response fake_graph::download_media(const http_request& req,
                                          clock::time_point now) {
   http_response out;
   out.content_type = "text/plain";
-  if (req.authorization != "Bearer " + opts_.token) {
+  if (!known_token(req.authorization)) {
     out.status = 401;
     out.body = "missing or wrong access token";
     return out;
@@ -703,6 +719,22 @@ http_response fake_graph::control(const http_request& req, const std::string& pa
       templates_ = it->value().get_array();
     }
     return json_response(200, json::object{{"data", templates_}});
+  }
+  if (path == "/_fake/tokens") {
+    if (req.method == "POST") {
+      auto it = in.find("numbers");
+      if (it == in.end() || !it->value().is_object()) {
+        return meta_error(100, "Invalid parameter", "tokens need a 'numbers' object.");
+      }
+      number_tokens_.clear();
+      for (const auto& [number, token] : it->value().get_object()) {
+        if (token.is_string())
+          number_tokens_[std::string(number)] = std::string(token.get_string());
+      }
+    }
+    json::object numbers;
+    for (const auto& [number, token] : number_tokens_) numbers[number] = token;
+    return json_response(200, json::object{{"numbers", std::move(numbers)}});
   }
   if (path == "/_fake/read-marks") {
     json::array marks;

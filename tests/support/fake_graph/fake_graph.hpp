@@ -104,6 +104,7 @@ class fake_graph {
   http_response deliver_statuses(const boost::json::object& in,
                                  std::chrono::system_clock::time_point now);
   std::optional<fault> take_fault(const std::string& path, const std::string& recipient);
+  bool known_token(const std::string& authorization) const;
   void record(const http_request& req, const std::string& path, const std::string& query,
               const std::string& auth, std::chrono::system_clock::time_point now,
               boost::json::value parsed);
@@ -122,6 +123,9 @@ class fake_graph {
   std::map<std::string, sent_message> sent_;
   std::vector<std::string> read_marks_;
   boost::json::array templates_;
+  // POST /_fake/tokens: numbers that accept only their own account's token (any token listed
+  // here is valid for the requests that name no such number).
+  std::map<std::string, std::string> number_tokens_;
   std::uint64_t counter_ = 0;
   std::string last_phone_number_id_ = "106540352242922";
 };
