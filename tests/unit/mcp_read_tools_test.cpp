@@ -381,3 +381,84 @@ TEST_CASE("every string argument of every tool is bounded, and NUL is refused", 
   REQUIRE(with_nul.error);
   CHECK_THAT(with_nul.error->message, Catch::Contains("NUL"));
 }
+
+TEST_CASE("a message that is not text shows its kind and how to fetch it wherever it is read",
+          "[mcp][store]") {
+  seeded s;
+  {
+    // Alice reacts to our message #2, and we send her a photo by link (no copy kept here).
+    auto writer = pons::store::database::open(s.path);
+    REQUIRE(writer.has_value());
+    REQUIRE(writer->exec(
+        "INSERT INTO messages (id, direction, wamid, phone_number_id, contact_id, "
+        "conversation_id, type, text, reaction_to, reaction_emoji, status, created_at, "
+        "updated_at) VALUES (9, 'inbound', 'wamid.A9', '200000000000001', 1, 1, 'reaction', "
+        "'[reaction] \xF0\x9F\x91\x8D', 'wamid.A2', '\xF0\x9F\x91\x8D', 'received', "
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 seconds'), "
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 seconds'));"
+        "INSERT INTO messages (id, direction, wamid, phone_number_id, contact_id, "
+        "conversation_id, type, text, media_caption, status, created_at, updated_at) VALUES "
+        "(10, 'outbound', 'wamid.A10', '200000000000001', 1, 1, 'image', 'The blue lamp', "
+        "'The blue lamp', 'sent', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds'), "
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds'));"));
+  }
+  auto text_of = [](const tool_result& r) {
+    return std::string(r.content[0].at("text").as_string());
+  };
+  auto at = [](const tool_result& r, std::int64_t id) {
+    for (const auto& m : r.structured->at("messages").as_array())
+      if (m.at("id") == id) return std::string(m.at("created_at").as_string());
+    FAIL("message " << id << " not returned");
+    return std::string();
+  };
+
+  auto carol = s.call("get_messages", R"({"contact":"Carol"})");
+  REQUIRE(carol.structured);
+  CHECK_THAT(text_of(carol),
+             Catch::StartsWith("#8 " + at(carol, 8) +
+                               " from Carol: [image: call get_media with message_id 8] Photo of "
+                               "the broken part\n"));
+  const auto& photo = carol.structured->at("messages").at(0).as_object();
+  CHECK(photo.at("summary") ==
+        "[image: call get_media with message_id 8] Photo of the broken part");
+  CHECK(photo.at("media").at("state") == "done");
+
+  auto alice = s.call("get_messages", R"({"contact":"Alice Smith","limit":100})");
+  REQUIRE(alice.structured);
+  auto lines = text_of(alice);
+  CHECK_THAT(lines, Catch::Contains("#3 " + at(alice, 3) +
+                                    " to Alice Smith: [document invoice-1042.pdf: call get_media "
+                                    "with message_id 3] Invoice 1042 (delivered)\n"));
+  CHECK_THAT(lines, Catch::Contains("#9 " + at(alice, 9) +
+                                    " from Alice Smith: [reaction \xF0\x9F\x91\x8D to #2]\n"));
+  CHECK_THAT(lines, Catch::Contains("#10 " + at(alice, 10) +
+                                    " to Alice Smith: [image: no copy is stored here] The blue "
+                                    "lamp (sent)\n"));
+  CHECK_THAT(lines, Catch::Contains("#5 " + at(alice, 5) +
+                                    " from Alice Smith: Can you send the invoice again?\n"));
+
+  // The conversation list's preview, in JSON and text.
+  auto inbox = s.call("list_conversations");
+  REQUIRE(inbox.structured);
+  const std::string preview = "[image: call get_media with message_id 8] Photo of the broken part";
+  bool seen = false;
+  for (const auto& c : inbox.structured->at("conversations").as_array())
+    if (c.at("id") == 3) {
+      CHECK(c.at("preview").as_string() == preview);
+      seen = true;
+    }
+  CHECK(seen);
+  CHECK_THAT(text_of(inbox), Catch::Contains(": \"" + preview + "\"; window"));
+
+  // Search hits, waits and the conversation resource say the same.
+  auto hits = s.call("search_messages", R"({"query":"broken","context":0})");
+  CHECK_THAT(text_of(hits), Catch::Contains(" > #8 " + at(carol, 8) + " from Carol: " + preview));
+  auto waited = s.call("wait_for_messages", R"({"after_id":7,"timeout_seconds":1})");
+  CHECK_THAT(text_of(waited), Catch::Contains("#8 " + at(carol, 8) + " from Carol: " + preview));
+  call_context ctx(cancellation_token{}, latest_version, "unit");
+  auto resource =
+      s.reg.resource_templates().front().read("pons://conversations/3", {{"id", "3"}}, ctx);
+  REQUIRE_FALSE(resource.error);
+  CHECK_THAT(std::string(resource.contents.at(0).at("text").as_string()),
+             Catch::Contains("\"summary\":\"" + preview + "\""));
+}

@@ -109,6 +109,16 @@ std::string render_messages(const std::vector<json::object>& rows, std::string_v
 
 // --- list_conversations ---------------------------------------------------------------------
 
+// A preview as long as the stored ones (120 bytes of text) after the kind marker, cut between
+// characters.
+std::string short_preview(std::string_view summary) {
+  constexpr std::size_t max_bytes = 200;
+  if (summary.size() <= max_bytes) return std::string(summary);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(summary[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(summary.substr(0, cut)) + "…";
+}
+
 tool_result list_conversations(const read_tools_deps& deps, const json::object& args) {
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
@@ -159,6 +169,22 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
       where, params.size()));
   if (!s) return tool_result::error(database_problem(s.error()));
   bind_params(*s, params);
+  // The stored preview is the last message's text: when that message is not a text, the preview
+  // leads with its kind and how to fetch it, as get_messages shows it.
+  auto last = db->operator->()->prepare(
+      fmt::format("SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE "
+                  "m.conversation_id = ?1 ORDER BY m.created_at DESC, m.id DESC LIMIT 1",
+                  message_columns));
+  if (!last) return tool_result::error(database_problem(last.error()));
+  auto preview_of = [&](std::int64_t conversation_id, std::string stored) -> std::string {
+    last->reset();
+    last->bind(1, conversation_id);
+    auto row = last->step();
+    if (!row || !*row) return stored;
+    json::object m = message_json(*last);
+    if (m.at("type") == "text") return stored;
+    return short_preview(m.at("summary").as_string());
+  };
   auto now = deps.now();
   json::array list;
   std::string text;
@@ -183,7 +209,7 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
     conv["last_message_at"] = s->column_text(3);
     conv["last_inbound_at"] = s->column_text(4);
     conv["last_direction"] = s->column_text(5);
-    conv["preview"] = s->column_text(6);
+    conv["preview"] = preview_of(s->column_int64(0), s->column_text(6));
     conv["unread_count"] = s->column_int64(7);
     conv["unanswered"] = s->column_text(5) == "inbound";
     conv["window"] = window_json(s->column_text(8), now);
@@ -195,7 +221,7 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
         "#{} {} ({}): {} unread, last {} {}: \"{}\"; window {}\n", conv["id"].as_int64(),
         std::string_view(conv["contact"].at("name").as_string()),
         c.wa_id.empty() ? c.user_id : "+" + c.wa_id, conv["unread_count"].as_int64(),
-        s->column_text(5), s->column_text(3), s->column_text(6),
+        s->column_text(5), s->column_text(3), std::string_view(conv["preview"].as_string()),
         w.at("open").as_bool()
             ? fmt::format("open until {}", std::string_view(w.at("expires_at").as_string()))
             : std::string("closed (templates only)"));
@@ -365,7 +391,7 @@ tool_result search_messages(const read_tools_deps& deps, const json::object& arg
     auto row = s->step();
     if (!row) return tool_result::error(database_problem(row.error()));
     if (!*row) break;
-    hits.emplace_back(message_json(*s), s->column_text(30));
+    hits.emplace_back(message_json(*s), s->column_text(message_column_count));
   }
   s->reset();
   json::array out_hits;

@@ -43,7 +43,10 @@ const char* const message_columns =
     "m.text, m.media_id, m.media_mime, m.media_caption, m.media_filename, m.latitude, "
     "m.longitude, m.location_name, m.location_address, m.reaction_to, m.reaction_emoji, "
     "m.reply_to, m.forwarded, m.status, m.error_code, m.error_title, m.error_details, m.ts, "
-    "m.created_at, c.wa_id, c.user_id, c.profile_name, c.username";
+    "m.created_at, c.wa_id, c.user_id, c.profile_name, c.username, "
+    "(SELECT md.state FROM media md WHERE md.message_id = m.id ORDER BY md.id LIMIT 1), "
+    "CASE WHEN m.reaction_to <> '' THEN (SELECT r.id FROM messages r WHERE r.wamid = "
+    "m.reaction_to) END";
 
 json::object message_json(const store::statement& s) {
   json::object m;
@@ -60,11 +63,12 @@ json::object message_json(const store::statement& s) {
   contact_row c{s.column_int64(4), s.column_text(26), s.column_text(27),
                 s.column_text(29), s.column_text(28), {}};
   m["contact"] = contact_json(c);
-  if (!s.column_text(8).empty() || !s.column_text(9).empty()) {
+  if (!s.column_text(8).empty() || !s.column_text(9).empty() || !s.column_is_null(30)) {
     m["media"] = json::object{{"media_id", s.column_text(8)},
                               {"mime_type", s.column_text(9)},
                               {"caption", s.column_text(10)},
-                              {"filename", s.column_text(11)}};
+                              {"filename", s.column_text(11)},
+                              {"state", s.column_text(30)}};
   }
   if (!s.column_is_null(12) && !s.column_is_null(13)) {
     m["location"] = json::object{{"latitude", s.column_double(12)},
@@ -74,6 +78,7 @@ json::object message_json(const store::statement& s) {
   }
   if (!s.column_text(16).empty()) {
     m["reaction"] = json::object{{"to", s.column_text(16)}, {"emoji", s.column_text(17)}};
+    if (!s.column_is_null(31)) m["reaction"].as_object()["message_id"] = s.column_int64(31);
   }
   if (!s.column_text(18).empty()) m["reply_to"] = s.column_text(18);
   if (s.column_int64(19) != 0) m["forwarded"] = true;
@@ -81,15 +86,90 @@ json::object message_json(const store::statement& s) {
     m["error"] =
         json::object{{"code", *code}, {"title", s.column_text(22)}, {"details", s.column_text(23)}};
   }
+  m["summary"] = message_summary(m);
   return m;
+}
+
+namespace {
+
+std::string_view text_field(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+// The text after a kind marker: empty when it only repeats what the marker says (the webhook
+// normaliser stores "[image]", "[reaction] 👍" and the like for messages without words).
+std::string words_after(std::string_view text, std::string_view marker_prefix) {
+  if (!marker_prefix.empty() && text.rfind(marker_prefix, 0) == 0) {
+    text.remove_prefix(marker_prefix.size());
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  }
+  return std::string(text);
+}
+
+}  // namespace
+
+std::string message_summary(const json::object& m) {
+  const std::string type(text_field(m, "type"));
+  const std::string text(text_field(m, "text"));
+  const std::int64_t id = m.contains("id") ? m.at("id").to_number<std::int64_t>() : 0;
+  auto join = [](std::string marker, std::string_view words) {
+    return words.empty() ? marker : marker + " " + std::string(words);
+  };
+  if (type == "text" || type.empty()) return text.empty() ? "[text]" : text;
+
+  if (type == "image" || type == "video" || type == "audio" || type == "document" ||
+      type == "sticker") {
+    const json::value* media = m.if_contains("media");
+    const json::object* mo = media ? media->if_object() : nullptr;
+    const std::string filename(mo ? text_field(*mo, "filename") : "");
+    const std::string caption(mo ? text_field(*mo, "caption") : "");
+    std::string kind = text == "[voice message]" ? "voice message" : type;
+    if (!filename.empty()) kind += " " + filename;
+    // A media row means get_media can answer (with the file, or with why it is not there yet).
+    const bool stored = mo && mo->contains("state") && !text_field(*mo, "state").empty();
+    std::string marker = stored ? fmt::format("[{}: call get_media with message_id {}]", kind, id)
+                                : fmt::format("[{}: no copy is stored here]", kind);
+    std::string words = text;
+    if (words == "[" + type + "]" || words == "[voice message]" || words == filename) words.clear();
+    if (words.empty()) words = caption;
+    return join(std::move(marker), words);
+  }
+  if (type == "reaction") {
+    const json::value* r = m.if_contains("reaction");
+    const json::object* ro = r ? r->if_object() : nullptr;
+    std::string emoji(ro ? text_field(*ro, "emoji") : "");
+    std::string target = ro && ro->contains("message_id")
+                             ? fmt::format("#{}", ro->at("message_id").to_number<std::int64_t>())
+                             : std::string(ro ? text_field(*ro, "to") : "");
+    if (target.empty()) target = "a message";
+    return emoji.empty() ? fmt::format("[reaction removed from {}]", target)
+                         : fmt::format("[reaction {} to {}]", emoji, target);
+  }
+  if (type == "location") {
+    const json::value* l = m.if_contains("location");
+    const json::object* lo = l ? l->if_object() : nullptr;
+    std::string marker = "[location]";
+    if (lo && lo->contains("latitude") && lo->contains("longitude")) {
+      marker = fmt::format("[location {},{}]", lo->at("latitude").to_number<double>(),
+                           lo->at("longitude").to_number<double>());
+    }
+    std::string words = words_after(text, "[location]");
+    if (marker == "[" + std::string("location ") + words + "]") words.clear();
+    return join(std::move(marker), words);
+  }
+  // Contacts, orders, system notices and unsupported types: the normaliser's own "[kind] ..."
+  // rendering already leads with the kind.
+  if (!text.empty() && text.front() == '[') return text;
+  if (type == "template") return join("[template]", words_after(text, "template"));
+  return join(fmt::format("[{}]", type), text);
 }
 
 std::string message_line(const json::object& m) {
   const auto& contact = m.at("contact").as_object();
   std::string who(contact.at("name").as_string());
   bool inbound = m.at("direction") == "inbound";
-  std::string body(m.at("text").as_string());
-  if (body.empty()) body = fmt::format("[{}]", std::string_view(m.at("type").as_string()));
+  std::string body = message_summary(m);
   return fmt::format(
       "#{} {} {} {}: {}{}", m.at("id").as_int64(), std::string_view(m.at("created_at").as_string()),
       inbound ? "from" : "to", who, body,
@@ -347,7 +427,9 @@ json::object message_schema() {
       "status":{"type":"string"},
       "created_at":{"type":"string","description":"server time the message was stored (ISO 8601 UTC); use with since"},
       "sent_at":{"type":"string"},
-      "media":{"type":"object"},"location":{"type":"object"},"reaction":{"type":"object"},
+      "summary":{"type":"string","description":"what the message says as one line: a message that is not text starts with its kind and how to fetch it, e.g. [image: call get_media with message_id 8]"},
+      "media":{"type":"object","description":"media_id, mime_type, caption, filename, and state: the download state of the copy stored here (empty when none is)"},"location":{"type":"object"},
+      "reaction":{"type":"object","description":"to (the wamid reacted to), emoji (empty: removed), message_id (its id here, when stored)"},
       "reply_to":{"type":"string"},"forwarded":{"type":"boolean"},"error":{"type":"object"}}})J")
                .as_object();
   m["properties"].as_object()["contact"] = contact_schema();

@@ -58,9 +58,16 @@ json::object contact_json(const contact_row& c);
 
 /// The column list every message query selects (aliases m = messages, c = contacts).
 extern const char* const message_columns;
+/// How many columns message_columns selects (a query's own columns come after them).
+inline constexpr int message_column_count = 32;
 
 /// Renders the current row of a statement that selected message_columns first.
 json::object message_json(const store::statement& row);
+
+/// What a message says, for hosts that pass only text to the model: a message that is not a
+/// text starts with its kind and how to fetch it, e.g. "[image: call get_media with message_id
+/// 42] Is this the broken part?", "[reaction 👍 to #2]", "[location 51.5,-0.12] Pons Shop".
+std::string message_summary(const json::object& message);
 
 /// A one-line human rendering of a message JSON (for the text content of results).
 std::string message_line(const json::object& message);
