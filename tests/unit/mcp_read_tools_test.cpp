@@ -462,3 +462,26 @@ TEST_CASE("a message that is not text shows its kind and how to fetch it whereve
   CHECK_THAT(std::string(resource.contents.at(0).at("text").as_string()),
              Catch::Contains("\"summary\":\"" + preview + "\""));
 }
+
+TEST_CASE("get_messages takes since_id and still the older sinceId", "[mcp][store]") {
+  seeded s;
+  auto latest = s.call("get_messages", R"({"limit":3})");
+  REQUIRE(latest.structured);
+  const auto& first = latest.structured->at("messages").at(0);
+  auto snake =
+      s.call("get_messages", json::serialize(json::object{{"since", first.at("created_at")},
+                                                          {"since_id", first.at("id")}}));
+  REQUIRE(snake.structured);
+  CHECK(snake.structured->at("messages").as_array().size() == 2);
+  auto camel =
+      s.call("get_messages", json::serialize(json::object{{"since", first.at("created_at")},
+                                                          {"sinceId", first.at("id")}}));
+  REQUIRE(camel.structured);
+  CHECK(camel.structured->at("messages") == snake.structured->at("messages"));
+  auto both = s.call("get_messages",
+                     json::serialize(json::object{
+                         {"since", first.at("created_at")}, {"since_id", 1}, {"sinceId", 2}}));
+  REQUIRE(both.protocol_error);
+  CHECK(both.protocol_error->data.at("field") == "arguments.since_id");
+  CHECK(s.call("get_messages", R"({"since_id":3})").protocol_error);
+}

@@ -174,3 +174,37 @@ TEST_CASE("every string argument of the send tools is bounded", "[mcp][store]") 
       };
   for (const auto& tool : f.reg.tools()) walk(tool.input_schema, tool.name);
 }
+
+TEST_CASE("message_id is the message's id here in mark_read and send_reaction too",
+          "[mcp][store]") {
+  send_fixture f;
+  // The id from get_messages (5 is Alice's wamid.A5), the wamid itself, or the older string form.
+  for (const auto* args :
+       {R"({"message_id":5})", R"({"wamid":"wamid.A5"})", R"({"message_id":"wamid.A5"})"}) {
+    INFO(args);
+    auto read = f.call("mark_read", json::parse(args).as_object());
+    REQUIRE(read.structured);
+    CHECK(read.structured->at("wamid") == "wamid.A5");
+    CHECK(read.structured->at("message_id") == 5);
+  }
+  auto unknown = f.call("mark_read", json::object{{"message_id", 999}});
+  CHECK(unknown.is_error);
+  CHECK_THAT(text_of(unknown), Catch::Contains("get_messages"));
+  auto neither = f.call("mark_read", json::object{});
+  REQUIRE(neither.protocol_error);
+
+  auto reacted = f.call("send_reaction",
+                        json::object{{"to", "Alice Smith"}, {"message_id", 2}, {"emoji", "👍"}});
+  REQUIRE(reacted.structured);
+  CHECK(reacted.structured->at("state") == "dry_run");
+  auto by_wamid = f.call(
+      "send_reaction", json::object{{"to", "Alice Smith"}, {"wamid", "wamid.A4"}, {"emoji", "👍"}});
+  REQUIRE(by_wamid.structured);
+  CHECK(by_wamid.structured->at("state") == "dry_run");
+  // Both stored as reactions to the right messages.
+  auto db = pons::store::database::open(f.path);
+  REQUIRE(db.has_value());
+  CHECK(db->query_int64("SELECT count(*) FROM messages WHERE type = 'reaction' AND reaction_to IN "
+                        "('wamid.A2', 'wamid.A4')")
+            .value() == 2);
+}

@@ -243,7 +243,14 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
 tool_result get_messages(const read_tools_deps& deps, const json::object& args, call_context& ctx) {
   std::string since = str_arg(args, "since");
   std::string cursor = str_arg(args, "cursor");
-  const bool has_since_id = args.contains("sinceId");
+  // since_id is the name; sinceId, its first spelling, still works for clients that use it.
+  const char* since_id_name = args.contains("since_id") ? "since_id" : "sinceId";
+  const bool has_since_id = args.contains(since_id_name);
+  if (args.contains("since_id") && args.contains("sinceId") &&
+      args.at("since_id") != args.at("sinceId")) {
+    return tool_result::invalid_argument(
+        "since_id", "differs from sinceId, its older name; pass since_id only");
+  }
   std::optional<std::pair<std::string, std::int64_t>> position;
   if (!since.empty()) {
     if (!cursor.empty()) {
@@ -253,7 +260,7 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
       return tool_result::invalid_argument(
           "since",
           "is a WhatsApp message id (wamid); since takes the ISO 8601 created_at of a message "
-          "(e.g. \"2026-11-25T14:00:00.123Z\") with its id as sinceId, or pass the cursor "
+          "(e.g. \"2026-11-25T14:00:00.123Z\") with its id as since_id, or pass the cursor "
           "returned by the previous call");
     }
     if (!store::parse_timestamp(since)) {
@@ -264,10 +271,10 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
     }
     // Normalise so text comparison with stored created_at is time comparison.
     since = store::format_timestamp(*store::parse_timestamp(since));
-    // Without sinceId, "since" means strictly after that instant.
-    position = std::pair{since, has_since_id ? int_arg(args, "sinceId", 0) : INT64_MAX};
+    // Without since_id, "since" means strictly after that instant.
+    position = std::pair{since, has_since_id ? int_arg(args, since_id_name, 0) : INT64_MAX};
   } else if (has_since_id) {
-    return tool_result::invalid_argument("sinceId",
+    return tool_result::invalid_argument(since_id_name,
                                          "needs since (the created_at it breaks ties for)");
   } else if (!cursor.empty()) {
     position = decode_message_cursor(cursor);
@@ -566,11 +573,12 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
         "Returns messages in chronological order. Without since/cursor: the latest `limit` "
         "messages. To fetch only what is new since last time, pass the `next_cursor` of the "
         "previous result as `cursor`, or `since` = the created_at of the last message you saw "
-        "(ISO 8601 server time, not a wamid) plus `sinceId` = its id. Filter by contact, our "
+        "(ISO 8601 server time, not a wamid) plus `since_id` = its id. Filter by contact, our "
         "number (from) and direction.";
     t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
       "since":{"type":"string","maxLength":64,"description":"ISO 8601 created_at; returns messages after it"},
-      "sinceId":{"type":"integer","minimum":0,"description":"id of the message at `since` (tie-breaker)"},
+      "since_id":{"type":"integer","minimum":0,"description":"id of the message at `since` (tie-breaker)"},
+      "sinceId":{"type":"integer","minimum":0,"description":"older name of since_id, still accepted"},
       "cursor":{"type":"string","maxLength":512,"description":"next_cursor of a previous get_messages result"},
       "limit":{"type":"integer","minimum":1,"maximum":100,"default":20},
       "direction":{"type":"string","enum":["inbound","outbound","all"],"default":"all"},

@@ -154,6 +154,60 @@ tool_result render_outcome(const meta::send_outcome& o, const route& r) {
   }
 }
 
+// A message named by a tool argument: `wamid`, or `message_id` (its id here, as get_messages
+// returns it; a string is taken as a wamid, which is how the first clients passed it).
+struct named_message {
+  std::int64_t id = 0;  // 0 when not stored here
+  std::string wamid;
+  std::string phone_number_id;
+  std::string direction;
+};
+
+std::optional<tool_result> find_named_message(store::database& db, const json::object& args,
+                                              named_message& out) {
+  const json::value* id = args.if_contains("message_id");
+  std::string wamid = str_arg(args, "wamid");
+  if (id && id->is_string()) {
+    if (!wamid.empty() && wamid != id->get_string()) {
+      return tool_result::invalid_argument("wamid", "names another message than message_id");
+    }
+    wamid = std::string(id->get_string());
+    id = nullptr;
+  }
+  if (!id && wamid.empty()) {
+    return tool_result::invalid_argument(
+        "message_id", "give message_id (the message's id from get_messages) or its wamid");
+  }
+  auto s = db.prepare(
+      "SELECT id, coalesce(wamid, ''), phone_number_id, direction FROM messages "
+      "WHERE (?1 <> 0 AND id = ?1) OR (?1 = 0 AND wamid = ?2)");
+  if (!s) return tool_result::error(database_problem(s.error()));
+  s->bind(1, id ? id->to_number<std::int64_t>() : std::int64_t{0}).bind(2, wamid);
+  auto row = s->step();
+  if (!row) return tool_result::error(database_problem(row.error()));
+  if (!*row) {
+    if (id) {
+      return tool_result::error(
+          fmt::format("No message has id {}; take the id of a message from get_messages.",
+                      id->to_number<std::int64_t>()));
+    }
+    out.wamid = wamid;  // not stored here: Meta may still know it
+    return std::nullopt;
+  }
+  if (!wamid.empty() && s->column_text(1) != wamid) {
+    return tool_result::invalid_argument("wamid", "names another message than message_id");
+  }
+  out.id = s->column_int64(0);
+  out.wamid = s->column_text(1);
+  out.phone_number_id = s->column_text(2);
+  out.direction = s->column_text(3);
+  if (out.wamid.empty()) {
+    return tool_result::error(fmt::format(
+        "Message {} has no WhatsApp id (it was never sent), so nothing can refer to it.", out.id));
+  }
+  return std::nullopt;
+}
+
 // A number with no token to send with: said before anything is written (not in a dry run,
 // which calls no one).
 std::optional<tool_result> token_problem(const send_tools_deps& deps,
@@ -497,15 +551,21 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       });
   add(
       reg, "send_reaction", "React to a message",
-      "Reacts to a message (message_id = its wamid from get_messages) with an emoji; an empty "
-      "emoji removes the reaction.",
+      "Reacts to a message with an emoji (message_id = its id from get_messages, or its "
+      "wamid); an empty emoji removes the reaction.",
       input_schema(
-          R"J({"message_id":{"type":"string","minLength":1,"maxLength":256},"emoji":{"type":"string","maxLength":16}})J",
-          {"message_id", "emoji"}),
-      [deps](const json::object& args, call_context&) {
-        return run_send(
-            deps, args,
-            meta::reaction_message{str_arg(args, "message_id"), str_arg(args, "emoji")});
+          R"J({"message_id":{"type":["integer","string"],"minimum":1,"minLength":1,"maxLength":256,"description":"the message's id from get_messages (a wamid string is accepted too)"},
+        "wamid":{"type":"string","minLength":1,"maxLength":256,"description":"the message's WhatsApp id, instead of message_id"},
+        "emoji":{"type":"string","maxLength":16}})J",
+          {"emoji"}),
+      [deps](const json::object& args, call_context&) -> tool_result {
+        named_message target;
+        {
+          auto db = deps.read.pool->acquire();
+          if (!db) return tool_result::error(database_problem(db.error()));
+          if (auto problem = find_named_message(**db, args, target)) return *problem;
+        }
+        return run_send(deps, args, meta::reaction_message{target.wamid, str_arg(args, "emoji")});
       },
       true);
   add(reg, "send_location", "Send a location",
@@ -611,51 +671,50 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
     t.name = "mark_read";
     t.title = "Mark a message read";
     t.description =
-        "Marks an inbound message (message_id = its wamid) and the earlier ones of its "
-        "conversation as read, showing blue ticks to the contact; typing_indicator also shows "
-        "\"typing...\" for up to 25 seconds while you prepare an answer.";
-    t.input_schema =
-        obj(R"J({"type":"object","additionalProperties":false,"required":["message_id"],
-      "properties":{"message_id":{"type":"string","minLength":1,"maxLength":256},"typing_indicator":{"type":"boolean"}}})J");
-    t.output_schema = obj(R"J({"type":"object","required":["message_id","read"],"properties":{
-      "message_id":{"type":"string"},"read":{"type":"boolean"},"dry_run":{"type":"boolean"}}})J");
+        "Marks an inbound message (message_id = its id from get_messages, or its wamid) and the "
+        "earlier ones of its conversation as read, showing blue ticks to the contact; "
+        "typing_indicator also shows \"typing...\" for up to 25 seconds while you prepare an "
+        "answer.";
+    t.input_schema = obj(R"J({"type":"object","additionalProperties":false,
+      "properties":{"message_id":{"type":["integer","string"],"minimum":1,"minLength":1,"maxLength":256,"description":"the message's id from get_messages (a wamid string is accepted too)"},
+      "wamid":{"type":"string","minLength":1,"maxLength":256,"description":"the message's WhatsApp id, instead of message_id"},
+      "typing_indicator":{"type":"boolean"}}})J");
+    t.output_schema =
+        obj(R"J({"type":"object","required":["wamid","message_id","read"],"properties":{
+      "wamid":{"type":"string"},"message_id":{"type":"integer","description":"the message's id here"},
+      "read":{"type":"boolean"},"dry_run":{"type":"boolean"}}})J");
     t.annotations = send_hints(true);
     t.handler = [deps](const json::object& args, call_context&) -> tool_result {
-      std::string wamid = str_arg(args, "message_id");
       bool typing = false;
       if (const json::value* v = args.if_contains("typing_indicator"); v && v->is_bool()) {
         typing = v->get_bool();
       }
       auto db = deps.read.pool->acquire();
       if (!db) return tool_result::error(database_problem(db.error()));
-      auto s = db->operator->()->prepare(
-          "SELECT phone_number_id FROM messages WHERE wamid = ?1 AND direction = 'inbound'");
-      if (!s) return tool_result::error(database_problem(s.error()));
-      s->bind(1, wamid);
-      auto row = s->step();
-      if (!row || !*row) {
-        return tool_result::error(fmt::format(
-            "No inbound message has wamid {}; take the wamid of a received message from "
-            "get_messages.",
-            wamid));
+      named_message m;
+      if (auto problem = find_named_message(**db, args, m)) return *problem;
+      if (m.id == 0 || m.direction != "inbound") {
+        return tool_result::error(
+            fmt::format("{} is not a message we received; take the id of a received message from "
+                        "get_messages.",
+                        m.id ? fmt::format("Message {}", m.id) : "wamid " + m.wamid));
       }
-      std::string number = s->column_text(0);
-      s->reset();
       if (deps.dry_run) {
         return tool_result::structured_result(
-            json::object{{"message_id", wamid}, {"read", false}, {"dry_run", true}},
+            json::object{
+                {"wamid", m.wamid}, {"message_id", m.id}, {"read", false}, {"dry_run", true}},
             "Dry run: the message would have been marked read.");
       }
-      if (auto problem = token_problem(deps, number)) return *problem;
-      auto graph = deps.graphs->for_number(number);
+      if (auto problem = token_problem(deps, m.phone_number_id)) return *problem;
+      auto graph = deps.graphs->for_number(m.phone_number_id);
       meta::outbound_sender sender(**db, *graph, *deps.pacer, {}, deps.read.now);
-      auto done = sender.mark_read(number, wamid, typing);
+      auto done = sender.mark_read(m.phone_number_id, m.wamid, typing);
       if (!done) {
         return tool_result::error(
-            fmt::format("WhatsApp did not mark the message read: {}", done.error().code.message()));
+            fmt::format("WhatsApp did not mark the message read: {}", done.error().explain()));
       }
-      return tool_result::structured_result(json::object{{"message_id", wamid}, {"read", true}},
-                                            "Marked read.");
+      return tool_result::structured_result(
+          json::object{{"wamid", m.wamid}, {"message_id", m.id}, {"read", true}}, "Marked read.");
     };
     reg.add_tool(std::move(t));
   }
