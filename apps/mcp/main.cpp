@@ -153,8 +153,12 @@ int main(int argc, char** argv) {
     if (auto allowed = getenv_value("PONS_ALLOWED_RECIPIENTS")) {
       send.allowed_recipients = mcp::parse_allowed_recipients(*allowed);
     }
-    send.uploads = std::make_shared<const mcp::upload_policy>(
-        mcp::upload_settings_from(options, getenv_value));
+    auto upload = mcp::upload_settings_from(options, getenv_value);
+    // The config file's tokens are credentials too: a file holding one is never sent.
+    for (const auto& a : accounts->accounts) {
+      if (a.access_token.size() >= 8) upload.secrets.push_back(a.access_token);
+    }
+    send.uploads = std::make_shared<const mcp::upload_policy>(upload);
     for (const auto& r : send.uploads->refused()) {
       log_line("upload_dir_refused", fmt::format("{}: {}", r.path, r.reason));
     }

@@ -218,4 +218,8 @@ TEST_CASE("upload settings come from --upload-dir, then PONS_UPLOAD_DIR, then th
   auto fallback = upload_settings_from(o, env);
   CHECK(fallback.folders == std::vector<std::string>{"/data/pons/outbox"});
   CHECK(fallback.create_missing);
+  // A config file named by --config is as protected as PONS_CONFIG.
+  o.config_path = "/srv/accounts.json";
+  CHECK(upload_settings_from(o, env).protected_files ==
+        std::vector<std::string>{"/etc/pons/config.json", "/srv/accounts.json"});
 }

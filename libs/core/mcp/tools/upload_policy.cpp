@@ -130,6 +130,10 @@ upload_settings upload_settings_from(const server_options& options, const env_lo
   if (auto config = env("PONS_CONFIG"); config && !config->empty()) {
     s.protected_files.push_back(*config);
   }
+  if (!options.config_path.empty() &&
+      (s.protected_files.empty() || s.protected_files.front() != options.config_path)) {
+    s.protected_files.push_back(options.config_path);
+  }
   if (auto home = env("HOME"); home) s.home = *home;
   for (std::string_view name : {"WA_ACCESS_TOKEN", "WA_APP_SECRET", "WA_WEBHOOK_VERIFY_TOKEN"}) {
     // Short values would match by chance; real credentials are long.
