@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/logging/log_field.hpp"
 #include "core/mcp/engine.hpp"
 #include "core/mcp/registry.hpp"
 #include "core/mcp/server_options.hpp"
@@ -24,15 +25,22 @@
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/send_tools.hpp"
 #include "core/mcp/worker_pool.hpp"
+#include "core/store/private_directory.hpp"
 
 namespace mcp = pons::mcp;
+using pons::logging::log_quoted;
+using pons::logging::log_value;
 
 namespace {
 
-// One key=value line per event on stderr; stdout belongs to the protocol.
-void log_line(std::string_view event, std::string_view detail = {}) {
+// One key=value line per event on stderr; stdout belongs to the protocol. `fields` are already
+// escaped (log_value, log_quoted): a path or a message can never break the line.
+void log_line(std::string_view event, std::string_view fields = {}) {
   std::string line = fmt::format("pons-mcp event={}", event);
-  if (!detail.empty()) line += fmt::format(" detail=\"{}\"", detail);
+  if (!fields.empty()) {
+    line += ' ';
+    line += fields;
+  }
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
@@ -98,13 +106,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  // The database: created and migrated when missing (pons-webhook shares the file).
-  std::error_code dir_error;
+  // The database: created and migrated when missing (pons-webhook shares the file), in a folder
+  // only this user may enter. A folder that cannot be made shows as the open error below.
   auto parent = std::filesystem::path(options.db_path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, dir_error);
+  if (!parent.empty()) (void)pons::store::create_private_directories(parent.string());
   auto db = mcp::db_pool::open(options.db_path, options.workers + 1);
   if (!db) {
-    log_line("database_error", fmt::format("{}: {}", options.db_path, db.error().message()));
+    log_line("database_error", fmt::format("db={} detail={}", log_value(options.db_path),
+                                           log_quoted(db.error().message())));
     return 1;
   }
 
@@ -141,7 +150,9 @@ int main(int argc, char** argv) {
   mcp::engine_options engine_options;
   engine_options.page_size = options.page_size;
   engine_options.instructions = instructions;
-  engine_options.diagnostics = [](std::string_view text) { log_line("diagnostic", text); };
+  engine_options.diagnostics = [](std::string_view text) {
+    log_line("diagnostic", "detail=" + log_quoted(text));
+  };
   mcp::engine session(tools, pool, out, engine_options);
 
   // Push: tell subscribed clients when pons-webhook stores something.
@@ -158,18 +169,19 @@ int main(int argc, char** argv) {
           session.notify_resource_updated("pons://templates");
         }
       });
-  if (!watcher.start()) log_line("watcher_error", "change notifications are off");
+  if (!watcher.start()) log_line("watcher_error", R"(detail="change notifications are off")");
 
   // End of input means the client is gone: wake the main thread the same way a signal does.
   mcp::fd_reader in(STDIN_FILENO, options.max_line_bytes, session,
                     [] { ::kill(::getpid(), SIGUSR1); });
-  log_line("start", fmt::format("db={} read_only={} dry_run={}", options.db_path, options.read_only,
-                                options.dry_run));
+  log_line("start", fmt::format("db={} read_only={} dry_run={}", log_value(options.db_path),
+                                options.read_only, options.dry_run));
   in.start();
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  log_line("stop", signal_number == SIGUSR1 ? "end of input" : strsignal(signal_number));
+  log_line("stop", "detail=" + log_quoted(signal_number == SIGUSR1 ? "end of input"
+                                                                   : strsignal(signal_number)));
   in.stop();
   // After end of input, let quick requests already read finish (a piped script wants its
   // answers); a signal means stop now.

@@ -4,14 +4,11 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
-#include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -23,9 +20,13 @@
 #include "core/http/server.hpp"
 #include "core/http/webhook_options.hpp"
 #include "core/http/webhook_service.hpp"
+#include "core/logging/log_field.hpp"
 #include "core/meta/account_config.hpp"
+#include "core/store/private_directory.hpp"
 
 namespace {
+
+using pons::logging::log_value;
 
 std::optional<std::string> getenv_lookup(std::string_view name) {
   const char* v = std::getenv(std::string(name).c_str());
@@ -42,16 +43,10 @@ int usage_error(const std::string& message) {
 bool ensure_parent_dir(const std::string& file, std::string& error) {
   std::filesystem::path dir = std::filesystem::path(file).parent_path();
   if (dir.empty()) return true;
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) return true;
-  std::filesystem::path partial;
-  for (const auto& part : dir) {
-    partial /= part;
-    if (std::filesystem::is_directory(partial, ec)) continue;
-    if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
-      error = fmt::format("cannot create directory {}: {}", partial.string(), std::strerror(errno));
-      return false;
-    }
+  if (auto made = pons::store::create_private_directories(dir.string()); !made) {
+    error = fmt::format("cannot create directory {}: {}", log_value(dir.string()),
+                        made.error().message());
+    return false;
   }
   return true;
 }
@@ -142,8 +137,8 @@ int main(int argc, char** argv) {
   so.on_forward_events = [&forwarder] { forwarder.notify(); };
   http::webhook_service service(io, std::move(so));
   if (auto opened = service.open(); !opened) {
-    std::fprintf(stderr, "pons-webhook: cannot open database %s: %s\n", o.db_path.c_str(),
-                 opened.error().message().c_str());
+    std::fprintf(stderr, "pons-webhook: cannot open database %s: %s\n",
+                 log_value(o.db_path).c_str(), opened.error().message().c_str());
     return 1;
   }
 
@@ -159,15 +154,17 @@ int main(int argc, char** argv) {
   http::server srv(io, sopt, service.routes());
   auto port = srv.listen();
   if (!port) {
-    std::fprintf(stderr, "pons-webhook: cannot listen on %s:%u: %s\n", o.bind_address.c_str(),
-                 static_cast<unsigned>(o.port), port.error().message().c_str());
+    std::fprintf(stderr, "pons-webhook: cannot listen on %s:%u: %s\n",
+                 log_value(o.bind_address).c_str(), static_cast<unsigned>(o.port),
+                 port.error().message().c_str());
     service.close();
     return 1;
   }
-  std::fprintf(stderr, "pons-webhook: listening on %s:%u\n", o.bind_address.c_str(),
+  std::fprintf(stderr, "pons-webhook: listening on %s:%u\n", log_value(o.bind_address).c_str(),
                static_cast<unsigned>(*port));
   if (!o.port_file.empty() && !write_port_file(o.port_file, *port)) {
-    std::fprintf(stderr, "pons-webhook: cannot write port file %s\n", o.port_file.c_str());
+    std::fprintf(stderr, "pons-webhook: cannot write port file %s\n",
+                 log_value(o.port_file).c_str());
     service.close();
     return 1;
   }

@@ -14,8 +14,11 @@
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <iterator>
 #include <list>
 #include <random>
+
+#include "core/logging/log_field.hpp"
 
 namespace pons::http {
 
@@ -39,18 +42,6 @@ bool iequals(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
-}
-
-// Log values are space-free tokens; anything odd a client sent is replaced, and long values cut.
-std::string log_token(std::string_view v, std::size_t max = 256) {
-  if (v.empty()) return "-";
-  std::string out;
-  out.reserve(std::min(v.size(), max));
-  for (char c : v.substr(0, max)) {
-    auto u = static_cast<unsigned char>(c);
-    out.push_back(u > 0x20 && u < 0x7f && c != '"' ? c : '_');
-  }
-  return out;
 }
 
 std::string utc_now() {
@@ -182,11 +173,16 @@ struct server::impl : std::enable_shared_from_this<impl> {
   void log_request(const log_fields& f, std::string_view remote) {
     auto elapsed = steady_clock::now() - f.start;
     double ms = std::chrono::duration<double, std::milli>(elapsed).count();
-    std::string line = fmt::format(
-        "ts={} level=info event=request method={} path={} status={} duration_ms={:.3f} "
-        "request_id={} bytes_in={} bytes_out={} remote={}",
-        utc_now(), log_token(f.method, 16), log_token(f.path), f.status, ms,
-        log_token(f.request_id, 128), f.bytes_in, f.bytes_out, remote);
+    // Method, path and request id are what a client sent: escaped, so they cannot break the line.
+    std::string line = fmt::format("ts={} level=info event=request method=", utc_now());
+    logging::append_log_value(line, f.method, 16);
+    line += " path=";
+    logging::append_log_value(line, f.path, 256);
+    fmt::format_to(std::back_inserter(line), " status={} duration_ms={:.3f} request_id=", f.status,
+                   ms);
+    logging::append_log_value(line, f.request_id, 128);
+    fmt::format_to(std::back_inserter(line), " bytes_in={} bytes_out={} remote={}", f.bytes_in,
+                   f.bytes_out, remote);
     if (!f.note.empty()) {
       line += ' ';
       line += f.note;

@@ -24,6 +24,7 @@
 #include "core/http/cross_thread_result.hpp"
 #include "core/http/media_worker.hpp"
 #include "core/http/sync_gate.hpp"
+#include "core/logging/log_field.hpp"
 #include "core/meta/json_reader.hpp"
 #include "core/meta/redaction.hpp"
 #include "core/meta/signature.hpp"
@@ -404,7 +405,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // One chunk of the pass in progress, in its own commit.
   void run_prune_chunk() {
     if (auto r = prune->step(*db, std::max(1, opt.prune_chunk_rows)); !r) {
-      log_line(fmt::format("level=warn event=prune error=\"{}\"", r.error().message()));
+      log_line(
+          fmt::format("level=warn event=prune error={}", logging::log_quoted(r.error().message())));
       prune.reset();  // the next pass retries
       return;
     }
@@ -433,7 +435,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     oo.migrate = false;
     auto conn = store::database::open(opt.db_path, oo);
     if (!conn) {
-      log_line(fmt::format("level=warn event=checkpoint error=\"{}\"", conn.error().message()));
+      log_line(fmt::format("level=warn event=checkpoint error={}",
+                           logging::log_quoted(conn.error().message())));
       return;
     }
     // Sleeps while nothing is written. After a commit it lets checkpoint_interval pass first, so
@@ -469,8 +472,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   void answer_when_durable(answers group) {
     auto deliver = [this](answers& g, const boost::system::error_code& ec) {
       if (ec && !sync_failed.exchange(true))
-        log_line(fmt::format("level=error event=wal_sync_failed error=\"{}\" action=restart",
-                             ec.message()));
+        log_line(fmt::format("level=error event=wal_sync_failed error={} action=restart",
+                             logging::log_quoted(ec.message())));
       for (auto& [done, out] : g) {
         if (ec) {
           // Written but maybe not on disk: not acknowledged. Meta redelivers, and after the
@@ -797,8 +800,8 @@ boost::system::result<void> webhook_service::open() {
   if (auto w = store::wal_file::open(impl_->opt.db_path)) {
     if (impl_->db->exec("PRAGMA synchronous=NORMAL")) impl_->wal.emplace(std::move(*w));
   } else {
-    impl_->log_line(fmt::format("level=warn event=wal_sync error=\"{}\" fallback=synchronous_full",
-                                w.error().message()));
+    impl_->log_line(fmt::format("level=warn event=wal_sync error={} fallback=synchronous_full",
+                                logging::log_quoted(w.error().message())));
   }
   if (auto synced = impl_->sync_accounts(); !synced) {
     impl_->db.reset();
