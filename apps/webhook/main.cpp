@@ -17,12 +17,14 @@
 
 #include "core/forward/admin_cli.hpp"
 #include "core/forward/deliverer.hpp"
+#include "core/http/descriptor_limit.hpp"
 #include "core/http/server.hpp"
 #include "core/http/webhook_options.hpp"
 #include "core/http/webhook_service.hpp"
 #include "core/logging/log_field.hpp"
 #include "core/meta/account_config.hpp"
 #include "core/store/private_directory.hpp"
+#include "core/store/timestamp.hpp"
 
 namespace {
 
@@ -110,6 +112,20 @@ int main(int argc, char** argv) {
   auto accounts = meta::merge_account_configs(std::move(*from_env), std::move(from_file));
   if (!accounts) return usage_error(accounts.error().message());
 
+  // Every connection holds a descriptor: take all the system allows (usually far more than the
+  // soft limit of 1024), and keep the connection limit within it.
+  const auto open_files = http::raise_open_file_limit();
+  const auto fit = http::connections_that_fit(open_files);
+  auto max_connections = o.max_connections;
+  if (max_connections > fit) {
+    std::fprintf(stderr,
+                 "ts=%s level=warn event=connection_limit max_connections=%zu wanted=%zu "
+                 "open_files=%llu action=\"raise LimitNOFILE (ulimit -Hn) for more\"\n",
+                 pons::store::format_timestamp(std::chrono::system_clock::now()).c_str(), fit,
+                 max_connections, static_cast<unsigned long long>(open_files));
+    max_connections = fit;
+  }
+
   std::string dir_error;
   if (!ensure_parent_dir(o.db_path, dir_error)) {
     std::fprintf(stderr, "pons-webhook: %s\n", dir_error.c_str());
@@ -123,7 +139,12 @@ int main(int argc, char** argv) {
       o.db_path, [](const char* n) { return std::getenv(n); }));
 
   boost::asio::io_context io{1};
+  // The server's connection gauges join /metrics; the server is made after the service.
+  http::server* server_for_metrics = nullptr;
   http::webhook_service_options so;
+  so.extra_metrics = [&server_for_metrics] {
+    return server_for_metrics ? server_for_metrics->metrics_text() : std::string();
+  };
   so.accounts = std::move(*accounts);
   so.db_path = o.db_path;
   so.media_dir = (std::filesystem::path(o.db_path).parent_path() / "media").string();
@@ -145,13 +166,15 @@ int main(int argc, char** argv) {
   http::server_options sopt;
   sopt.bind_address = o.bind_address;
   sopt.port = o.port;
-  sopt.idle_timeout = o.idle_timeout;
   sopt.header_timeout = o.header_timeout;
   sopt.request_timeout = o.request_timeout;
+  sopt.max_connections = max_connections;
+  sopt.max_connections_per_address = o.max_connections_per_address;
   sopt.on_response = [&service](std::string_view route, int status, std::chrono::nanoseconds d) {
     service.on_response(route, status, d);
   };
   http::server srv(io, sopt, service.routes());
+  server_for_metrics = &srv;
   auto port = srv.listen();
   if (!port) {
     std::fprintf(stderr, "pons-webhook: cannot listen on %s:%u: %s\n",

@@ -252,6 +252,46 @@ std::vector<bad_input> catalogue() {
       },
       {200, 200}, 2);
   row("garbage request line", [=] { return std::string("HELLO THERE\r\n\r\n"); }, {400});
+
+  // Framing (RFC 9112 6.1, 6.3, 3.2): when the body's length cannot be known, the request is
+  // refused and the connection closed, so the body can never be read as a second request.
+  auto closing_row = [&](std::string name, std::function<std::string()> request,
+                         std::vector<int> answers) {
+    row(std::move(name), std::move(request), std::move(answers));
+    rows.back().closes = true;
+  };
+  const std::string smuggled = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string chunked_body = "5\r\nhello\r\n0\r\n\r\n";
+  auto with_te = [=](const std::string& coding, const std::string& body,
+                     const std::string& version = "HTTP/1.1") {
+    return "POST /webhook/meta " + version + "\r\nHost: x\r\nTransfer-Encoding: " + coding +
+           "\r\n\r\n" + body;
+  };
+  closing_row("Transfer-Encoding: gzip (no chunked at the end)",
+              [=] { return with_te("gzip", smuggled); }, {400});
+  closing_row("Transfer-Encoding: xchunked", [=] { return with_te("xchunked", smuggled); }, {400});
+  closing_row("Transfer-Encoding: chunked, gzip",
+              [=] { return with_te("chunked, gzip", smuggled); }, {400});
+  closing_row("Transfer-Encoding: gzip, chunked (coding not implemented)",
+              [=] { return with_te("gzip, chunked", chunked_body + smuggled); }, {501});
+  closing_row("Transfer-Encoding and Content-Length together",
+              [=] {
+                return "POST /webhook/meta HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n" +
+                       chunked_body + smuggled;
+              },
+              {400});
+  closing_row("Transfer-Encoding in HTTP/1.0",
+              [=] { return with_te("chunked", chunked_body + smuggled, "HTTP/1.0"); }, {400});
+  closing_row("bad chunk size",
+              [=] { return with_te("chunked", "zz\r\nhello\r\n0\r\n\r\n" + smuggled); }, {400});
+  closing_row("HTTP/1.1 request without Host",
+              [=] { return "GET /health HTTP/1.1\r\n\r\n" + smuggled; }, {400});
+  closing_row("two Host headers",
+              [=] { return "GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" + smuggled; },
+              {400});
+  closing_row("HTTP/1.0 request without Host",
+              [=] { return std::string("GET /health HTTP/1.0\r\n\r\n"); }, {200});
   row("unknown method on the webhook",
       [=] { return raw_request("DELETE", "/webhook/meta", "", {}, "HTTP/1.1", false); }, {405});
   row("handshake with a wrong verify token",

@@ -38,10 +38,22 @@ struct http_response {
 /// One TCP connection to 127.0.0.1:port.
 class http_connection {
  public:
-  /// Connect; throws when the connection is refused.
-  explicit http_connection(std::uint16_t port, const std::string& host = "127.0.0.1") {
+  /// Connect; throws when the connection is refused. `source` picks the local address (any
+  /// 127.x.y.z works on loopback), so a test can play several clients.
+  explicit http_connection(std::uint16_t port, const std::string& host = "127.0.0.1",
+                           const std::string& source = {}) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd_ < 0) throw std::runtime_error("socket failed");
+    if (!source.empty()) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source.c_str(), &local.sin_addr);
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+        throw std::runtime_error("bind failed");
+      }
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);

@@ -31,9 +31,15 @@ options:
   --db PATH                database file (default $PONS_DB, else $XDG_DATA_HOME/pons/pons.db,
                            else ~/.local/share/pons/pons.db)
   --config FILE            JSON file with several accounts and numbers (mode 0600)
-  --header-timeout-ms N    time allowed for a request's headers (default 10000)
+  --header-timeout-ms N    time from waiting for a request (new connection or keep-alive) to
+                           the end of its headers (default 10000)
   --request-timeout-ms N   time allowed for a whole request (default 30000)
-  --idle-timeout-ms N      keep-alive idle time (default 60000)
+  --max-connections N      open connections in all (default 4096, lowered to fit the
+                           open-file limit)
+  --max-connections-per-address N
+                           open connections from one address (default 1024); over a limit the
+                           connection that has waited longest for a request makes room, and
+                           when every one is busy the newcomer gets 503
   --queue-limit N          pending writes before answering 503 (default 1024)
   --no-media               do not download media (jobs stay queued)
   --log-retention-days N   keep webhook_log rows N days, 0 = forever (default 30)
@@ -128,7 +134,15 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     } else if (name == "--request-timeout-ms") {
       if (auto e = ms_flag(o.request_timeout); !e.empty()) return fail(e);
     } else if (name == "--idle-timeout-ms") {
-      if (auto e = ms_flag(o.idle_timeout); !e.empty()) return fail(e);
+      return fail(
+          "--idle-timeout-ms is gone: a keep-alive connection gets --header-timeout-ms for its "
+          "next request, like a new one");
+    } else if (name == "--max-connections") {
+      if (!take() || !parse_number<std::size_t>(value, o.max_connections, 1, 1'000'000))
+        return fail("--max-connections needs a number between 1 and 1000000");
+    } else if (name == "--max-connections-per-address") {
+      if (!take() || !parse_number<std::size_t>(value, o.max_connections_per_address, 1, 1'000'000))
+        return fail("--max-connections-per-address needs a number between 1 and 1000000");
     } else if (name == "--queue-limit") {
       if (!take() || !parse_number<std::size_t>(value, o.queue_limit, 1, 1'000'000))
         return fail("--queue-limit needs a number between 1 and 1000000");

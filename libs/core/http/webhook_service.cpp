@@ -763,6 +763,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     extra += "# TYPE pons_uptime_seconds gauge\n";
     extra += fmt::format("pons_uptime_seconds {}\n", uptime);
     extra += out.forward_metrics;
+    if (opt.extra_metrics) extra += opt.extra_metrics();
     server_response r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = stats.render(extra);

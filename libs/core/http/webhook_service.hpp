@@ -46,6 +46,9 @@ struct webhook_service_options {
   /// Makes the writer's commits durable before their requests are answered. Default (empty):
   /// fdatasync of the database's WAL file. Tests replace it to play a failing disk.
   std::function<boost::system::error_code()> wal_sync;
+  /// More Prometheus text for /metrics (the HTTP server's connection gauges); called on the
+  /// io_context's thread.
+  std::function<std::string()> extra_metrics;
 };
 
 /// Query-string lookup: the percent-decoded value of `name` ('+' is a space), or nullopt.
