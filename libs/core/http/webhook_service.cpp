@@ -690,6 +690,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     job->context.request_id = req.request_id;
     job->context.received_at = std::chrono::system_clock::now();
     job->context.phone_number_id = keys.phone_number_id;
+    job->context.notes = meta::skip_notes(job->batch);
     // Stored byte for byte unless something had to be redacted (escapes survive that way).
     job->context.redacted_body = redacted ? json::serialize(*parsed) : std::move(req.body);
     auto out = co_await submit(std::shared_ptr<const ingest_job>(job));
