@@ -149,7 +149,7 @@ std::vector<bad_input> catalogue() {
       },
       {404});
   row("valid JSON that is no webhook, signed",
-      [=] { return signed_post("/webhook/meta", "[1,2]"); }, {404});
+      [=] { return signed_post("/webhook/meta", "[1,2]"); }, {400});
   row("deeply nested JSON (100000 levels), signed",
       [=] {
         return signed_post("/webhook/meta", std::string(100000, '[') + std::string(100000, ']'));
