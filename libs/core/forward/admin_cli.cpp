@@ -554,7 +554,12 @@ class runner {
         o["retried"] = *n;
         print_json(out_, o);
       } else {
-        out_ << fmt::format("{} dead deliveries will be sent again now.\n", *n);
+        if (*n == 0) {
+          out_ << "No dead deliveries to retry.\n";
+        } else {
+          out_ << fmt::format("{} dead {} will be sent again now.\n", *n,
+                              *n == 1 ? "delivery" : "deliveries");
+        }
       }
       return 0;
     }
