@@ -25,7 +25,7 @@
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/send_tools.hpp"
 #include "core/mcp/worker_pool.hpp"
-#include "core/store/private_directory.hpp"
+#include "core/store/db_location.hpp"
 
 namespace mcp = pons::mcp;
 using pons::logging::log_quoted;
@@ -79,7 +79,9 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto parsed = mcp::parse_server_options(args, getenv_value);
+  std::error_code cwd_error;
+  auto cwd = std::filesystem::current_path(cwd_error);
+  auto parsed = mcp::parse_server_options(args, getenv_value, cwd.string());
   if (auto* error = std::get_if<std::string>(&parsed)) {
     std::fprintf(stderr, "pons-mcp: %s\n", error->c_str());
     return 2;
@@ -93,7 +95,7 @@ int main(int argc, char** argv) {
       std::printf("pons-mcp %s\n", PONS_VERSION);
       return 0;
     case mcp::server_options::action::print_config:
-      std::fputs(mcp::config_snippet(options.config_client, binary_path(argv[0])).c_str(), stdout);
+      std::fputs(mcp::config_snippet(options, binary_path(argv[0]), getenv_value).c_str(), stdout);
       return 0;
     case mcp::server_options::action::serve:
       break;
@@ -107,9 +109,12 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   // The database: created and migrated when missing (pons-webhook shares the file), in a folder
-  // only this user may enter. A folder that cannot be made shows as the open error below.
+  // only this user may enter.
+  if (auto dir_error = pons::store::create_db_directory(options.db_path); !dir_error.empty()) {
+    log_line("database_error", fmt::format("detail={}", log_quoted(dir_error)));
+    return 1;
+  }
   auto parent = std::filesystem::path(options.db_path).parent_path();
-  if (!parent.empty()) (void)pons::store::create_private_directories(parent.string());
   auto db = mcp::db_pool::open(options.db_path, options.workers + 1);
   if (!db) {
     log_line("database_error", fmt::format("db={} detail={}", log_value(options.db_path),

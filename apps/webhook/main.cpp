@@ -23,7 +23,7 @@
 #include "core/http/webhook_service.hpp"
 #include "core/logging/log_field.hpp"
 #include "core/meta/account_config.hpp"
-#include "core/store/private_directory.hpp"
+#include "core/store/db_location.hpp"
 #include "core/store/timestamp.hpp"
 
 namespace {
@@ -36,21 +36,10 @@ std::optional<std::string> getenv_lookup(std::string_view name) {
   return std::string(v);
 }
 
+// One line: what was wrong, and where the help is.
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "pons-webhook: %s\nTry 'pons-webhook --help'.\n", message.c_str());
+  std::fprintf(stderr, "pons-webhook: %s (see 'pons-webhook --help')\n", message.c_str());
   return 2;
-}
-
-// Creates the directory chain of `file` with mode 0700 for the parts we create.
-bool ensure_parent_dir(const std::string& file, std::string& error) {
-  std::filesystem::path dir = std::filesystem::path(file).parent_path();
-  if (dir.empty()) return true;
-  if (auto made = pons::store::create_private_directories(dir.string()); !made) {
-    error = fmt::format("cannot create directory {}: {}", log_value(dir.string()),
-                        made.error().message());
-    return false;
-  }
-  return true;
 }
 
 bool write_port_file(const std::string& path, std::uint16_t port) {
@@ -79,17 +68,17 @@ int main(int argc, char** argv) {
 #endif
 
   std::vector<std::string_view> args(argv + 1, argv + argc);
+  std::error_code cwd_error;
+  const std::string cwd = std::filesystem::current_path(cwd_error).string();
   // Forwarding administration: `pons-webhook targets|deliveries ...` (issue 6).
   if (!args.empty() && pons::forward::is_admin_command(args.front())) {
-    return pons::forward::run_admin(args, http::default_db_path(getenv_lookup), std::cout,
-                                    std::cerr);
+    return pons::forward::run_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
   }
-  auto parsed = http::parse_webhook_options(args, getenv_lookup);
+  auto parsed = http::parse_webhook_options(args, getenv_lookup, cwd);
   if (!parsed.error.empty()) return usage_error(parsed.error);
   const auto& o = parsed.options;
   if (o.command == http::webhook_command::help) {
-    // The service's options, then the admin commands handled above (targets, deliveries).
-    std::cout << http::webhook_usage() << '\n' << pons::forward::admin_usage();
+    std::cout << http::webhook_usage();
     return 0;
   }
   if (o.command == http::webhook_command::version) {
@@ -126,8 +115,7 @@ int main(int argc, char** argv) {
     max_connections = fit;
   }
 
-  std::string dir_error;
-  if (!ensure_parent_dir(o.db_path, dir_error)) {
+  if (auto dir_error = pons::store::create_db_directory(o.db_path); !dir_error.empty()) {
     std::fprintf(stderr, "pons-webhook: %s\n", dir_error.c_str());
     return 1;
   }

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "core/store/db_location.hpp"
+
 namespace pons::http {
 
 namespace {
@@ -21,8 +23,18 @@ bool parse_number(std::string_view s, T& out, T min, T max) {
 
 std::string_view webhook_usage() {
   return R"(usage: pons-webhook [serve] [options]
+       pons-webhook targets COMMAND [options]
+       pons-webhook deliveries COMMAND [options]
 
-Receives Meta's WhatsApp webhooks, verifies them and stores them durably in the Pons database.
+Receives Meta's WhatsApp webhooks, verifies them and stores them durably in the Pons database,
+and forwards the events to your own endpoints.
+
+commands:
+  serve                    run the webhook service (the default; its options are below)
+  targets                  forwarding targets: add, list, show, update, remove, rotate-secret,
+                           test (see pons-webhook targets --help)
+  deliveries               forwarded events: list, show, retry
+                           (see pons-webhook deliveries --help)
 
 options:
   --bind ADDR              address to listen on (default 127.0.0.1)
@@ -59,16 +71,10 @@ environment:
 )";
 }
 
-std::string default_db_path(const meta::env_lookup& env) {
-  if (auto db = env("PONS_DB"); db && !db->empty()) return *db;
-  if (auto xdg = env("XDG_DATA_HOME"); xdg && !xdg->empty()) return *xdg + "/pons/pons.db";
-  if (auto home = env("HOME"); home && !home->empty()) return *home + "/.local/share/pons/pons.db";
-  return {};
-}
-
 parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>& args,
-                                             const meta::env_lookup& env) {
+                                             const meta::env_lookup& env, std::string_view cwd) {
   parsed_webhook_options out;
+  std::optional<std::string_view> db_flag;
   auto& o = out.options;
   auto fail = [&](std::string msg) {
     out.error = std::move(msg);
@@ -125,7 +131,7 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
       o.port_file = value;
     } else if (name == "--db") {
       if (!take() || value.empty()) return fail("--db needs a path");
-      o.db_path = value;
+      db_flag = value;
     } else if (name == "--config") {
       if (!take() || value.empty()) return fail("--config needs a path");
       o.config_path = value;
@@ -165,8 +171,9 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
       return fail(fmt::format("unknown option '{}'", name));
     }
   }
-  if (o.db_path.empty()) o.db_path = default_db_path(env);
-  if (o.db_path.empty()) return fail("no database path: pass --db, or set PONS_DB or HOME");
+  auto db = store::resolve_db_location(db_flag, env, cwd);
+  if (!db) return fail(std::move(db.message));
+  o.db_path = std::move(db.path);
   return out;
 }
 

@@ -21,7 +21,7 @@ struct webhook_options {
   webhook_command command = webhook_command::serve;
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 8080;
-  std::string db_path;      // resolved: --db, $PONS_DB, or the user's data directory
+  std::string db_path;      // absolute: --db, $PONS_DB, or the user's data directory
   std::string config_path;  // optional --config
   std::string port_file;    // optional --port-file: the bound port is written there
   // From waiting for a request (accepted, or the last one answered) to the end of its headers;
@@ -44,13 +44,10 @@ struct parsed_webhook_options {
   std::string error;  // empty when parsing succeeded
 };
 
-/// Parse arguments (without argv[0]); `env` supplies PONS_DB, XDG_DATA_HOME and HOME.
+/// Parse arguments (without argv[0]); `env` supplies PONS_DB, XDG_DATA_HOME and HOME. The
+/// database is resolved by store::resolve_db_location (relative paths from `cwd`).
 parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>& args,
-                                             const meta::env_lookup& env);
-
-/// Default database path: $PONS_DB, else $XDG_DATA_HOME/pons/pons.db, else
-/// ~/.local/share/pons/pons.db. Empty when none of these variables is set.
-std::string default_db_path(const meta::env_lookup& env);
+                                             const meta::env_lookup& env, std::string_view cwd);
 
 /// The --help text.
 std::string_view webhook_usage();
