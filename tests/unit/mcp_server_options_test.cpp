@@ -38,11 +38,11 @@ TEST_CASE("pons-mcp options parse and reject mistakes", "[mcp]") {
 
 TEST_CASE("pons-mcp resolves the database like pons-webhook, unless only help is asked", "[mcp]") {
   auto env = env_of({{"HOME", "/h"}});
-  auto relative = parse_server_options({"--db", "data/p.db"}, env, "/work");
-  CHECK(std::get<server_options>(relative).db_path == "/work/data/p.db");
-  auto home = parse_server_options({}, env, "/work");
+  auto relative = parse_server_options({"--db", "data/p.db"}, env, "/srv/app");
+  CHECK(std::get<server_options>(relative).db_path == "/srv/app/data/p.db");
+  auto home = parse_server_options({}, env, "/srv/app");
   CHECK(std::get<server_options>(home).db_path == "/h/.local/share/pons/pons.db");
-  auto none = parse_server_options({}, env_of({}), "/work");
+  auto none = parse_server_options({}, env_of({}), "/srv/app");
   REQUIRE(std::holds_alternative<std::string>(none));
   CHECK(std::get<std::string>(none).find("HOME") != std::string::npos);
   auto placeholder = parse_server_options({"--print-config", "claude"},

@@ -55,16 +55,16 @@ TEST_CASE("without HOME the location is XDG_DATA_HOME or an error, never the wor
 
 TEST_CASE("relative paths, ~ and file: URLs become absolute paths", "[db_location]") {
   auto env = env_of({{"HOME", "/home/ada"}});
-  CHECK(resolve_db_location("data/../p.db", env, "/work").path == "/work/p.db");
-  CHECK(resolve_db_location("./p.db", env, "/work/").path == "/work/p.db");
-  CHECK(resolve_db_location("~/pons/p.db", env, "/work").path == "/home/ada/pons/p.db");
+  CHECK(resolve_db_location("data/../p.db", env, "/srv/app").path == "/srv/app/p.db");
+  CHECK(resolve_db_location("./p.db", env, "/srv/app/").path == "/srv/app/p.db");
+  CHECK(resolve_db_location("~/pons/p.db", env, "/srv/app").path == "/home/ada/pons/p.db");
   CHECK(resolve_db_location("file:///srv/pons.db", env, "/").path == "/srv/pons.db");
   CHECK(resolve_db_location("file://localhost/srv/my%20pons.db", env, "/").path ==
         "/srv/my pons.db");
   CHECK(resolve_db_location("file:/srv/pons.db", env, "/").path == "/srv/pons.db");
   // A colon in a file name is not a URL.
   CHECK(resolve_db_location("backup:2026.db", env, "/d").path == "/d/backup:2026.db");
-  auto no_home = resolve_db_location("~/p.db", env_of({}), "/work");
+  auto no_home = resolve_db_location("~/p.db", env_of({}), "/srv/app");
   CHECK(no_home.error == db_location_errc::no_default);
   CHECK(no_home.message.find("HOME") != std::string::npos);
 }
