@@ -90,20 +90,21 @@ TEST_CASE("retention flags keep idempotency keys at least 7 days", "[webhook_opt
 TEST_CASE("connection limits, and the keep-alive wait is the header deadline",
           "[webhook_options]") {
   auto env = env_of({{"HOME", "/h"}});
-  auto defaults = parse_webhook_options({}, env);
+  auto defaults = parse_webhook_options({}, env, "/");
   REQUIRE(defaults.error.empty());
   CHECK(defaults.options.max_connections == 4096);
   CHECK(defaults.options.max_connections_per_address == 1024);
   CHECK(defaults.options.header_timeout == std::chrono::milliseconds(10'000));
 
   auto p = parse_webhook_options(
-      {"--max-connections", "20000", "--max-connections-per-address=256"}, env);
+      {"--max-connections", "20000", "--max-connections-per-address=256"}, env, "/");
   REQUIRE(p.error.empty());
   CHECK(p.options.max_connections == 20000);
   CHECK(p.options.max_connections_per_address == 256);
-  CHECK_FALSE(parse_webhook_options({"--max-connections", "0"}, env).error.empty());
-  CHECK_FALSE(parse_webhook_options({"--max-connections-per-address", "x"}, env).error.empty());
+  CHECK_FALSE(parse_webhook_options({"--max-connections", "0"}, env, "/").error.empty());
+  CHECK_FALSE(
+      parse_webhook_options({"--max-connections-per-address", "x"}, env, "/").error.empty());
   // The old separate keep-alive idle time is refused with what to use instead.
-  auto idle = parse_webhook_options({"--idle-timeout-ms", "60000"}, env);
+  auto idle = parse_webhook_options({"--idle-timeout-ms", "60000"}, env, "/");
   CHECK(idle.error.find("--header-timeout-ms") != std::string::npos);
 }
