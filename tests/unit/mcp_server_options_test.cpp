@@ -105,8 +105,27 @@ TEST_CASE("config snippets fill in the values this environment has", "[mcp]") {
     "WA_GRAPH_BASE_URL": "http://127.0.0.1:8081"})"));
 }
 
+TEST_CASE("config snippets never print a real access token", "[mcp]") {
+  for (const char* graph : {"", "https://graph.facebook.com", "https://127.0.0.1.example.com"}) {
+    INFO(graph);
+    auto env = env_of({{"HOME", "/h"},
+                       {"WA_ACCESS_TOKEN", "EAAG-real-token"},
+                       {"WA_PHONE_NUMBER_ID", "106540352242922"},
+                       {"WA_GRAPH_BASE_URL", graph}});
+    for (const char* client : {"claude", "cursor", "claude-code"}) {
+      auto o = std::get<server_options>(parse_server_options({"--print-config", client}, env, "/"));
+      auto out = config_snippet(o, "/bin/pons-mcp", env);
+      CHECK(out.find("EAAG-real-token") == std::string::npos);
+      CHECK(out.find("<your WhatsApp Cloud API access token>") != std::string::npos);
+      CHECK(out.find("106540352242922") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("the claude-code snippet is a claude mcp add command the shell reads back", "[mcp]") {
-  auto env = env_of({{"HOME", "/home/ada"}, {"WA_ACCESS_TOKEN", "it's"}});
+  auto env = env_of({{"HOME", "/home/ada"},
+                     {"WA_ACCESS_TOKEN", "it's"},
+                     {"WA_GRAPH_BASE_URL", "http://localhost:8081"}});
   auto o = std::get<server_options>(
       parse_server_options({"--print-config", "claude-code", "--dry-run"}, env, "/"));
   CHECK(config_snippet(o, "/opt/my pons/pons-mcp", env) ==
@@ -114,5 +133,6 @@ TEST_CASE("the claude-code snippet is a claude mcp add command the shell reads b
         "  --env 'WA_ACCESS_TOKEN=it'\\''s' \\\n"
         "  --env 'WA_PHONE_NUMBER_ID=<your phone number id>' \\\n"
         "  --env 'WA_WABA_ID=<your WhatsApp Business Account id>' \\\n"
+        "  --env WA_GRAPH_BASE_URL=http://localhost:8081 \\\n"
         "  -- '/opt/my pons/pons-mcp' --db /home/ada/.local/share/pons/pons.db --dry-run\n");
 }

@@ -54,6 +54,10 @@ result<url_parts> parse_target_url(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return forward_errc::invalid_url;
   const auto& u = *parsed;
+  // Boost.URL 1.81 reads "https://10.0.0.1.example.com/" as the address 10.0.0.1 followed by the
+  // path ".example.com/": a path after an authority must start with '/', so refuse it.
+  if (!u.encoded_path().empty() && u.encoded_path().front() != '/')
+    return forward_errc::invalid_url;
   url_parts parts;
   if (iequals(u.scheme(), "https")) {
     parts.tls = true;

@@ -93,6 +93,10 @@ boost::system::result<target> parse_target(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return make_error_code(client_errc::bad_url);
   const auto& u = *parsed;
+  // Boost.URL 1.81 reads "http://127.0.0.1.example.com/" as the address 127.0.0.1 followed by
+  // the path ".example.com/": a path after an authority must start with '/', so refuse it.
+  if (!u.encoded_path().empty() && u.encoded_path().front() != '/')
+    return make_error_code(client_errc::bad_url);
   target t;
   if (u.scheme() == "https") {
     t.tls = true;

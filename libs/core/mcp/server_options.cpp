@@ -6,6 +6,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
 #include <cctype>
 #include <charconv>
 #include <filesystem>
@@ -46,6 +47,18 @@ void pretty(const boost::json::value& v, std::string& out, int indent) {
 }
 
 // A word the shell reads back unchanged: bare when it is plain, else in single quotes.
+// True when the Graph API base URL names this machine (the sandbox's or a test's fake Graph API),
+// whose token opens nothing elsewhere.
+bool graph_is_local(const env_lookup& env) {
+  auto base = env("WA_GRAPH_BASE_URL");
+  if (!base || base->empty()) return false;
+  auto url = boost::urls::parse_uri(*base);
+  // Boost.URL 1.81 reads "http://127.0.0.1.example.com" as 127.0.0.1 and a path ".example.com".
+  if (!url || (!url->encoded_path().empty() && url->encoded_path().front() != '/')) return false;
+  const std::string host(url->encoded_host());
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+}
+
 std::string shell_word(std::string_view word) {
   const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) ||
@@ -181,9 +194,13 @@ std::string config_snippet(const server_options& options, std::string_view binar
       {"WA_ACCESS_TOKEN", "<your WhatsApp Cloud API access token>"},
       {"WA_PHONE_NUMBER_ID", "<your phone number id>"},
       {"WA_WABA_ID", "<your WhatsApp Business Account id>"}};
+  // A real access token is a secret: it is never printed (the output may land in a terminal's
+  // scrollback or a service's journal). Only a fake Graph API's token on this machine is.
+  const bool token_printable = graph_is_local(env);
   for (const auto& [name, placeholder] : required) {
     auto v = env(name);
-    vars.emplace_back(name, v && !v->empty() ? *v : placeholder);
+    const bool secret = std::string_view(name) == "WA_ACCESS_TOKEN" && !token_printable;
+    vars.emplace_back(name, v && !v->empty() && !secret ? *v : placeholder);
   }
   for (const char* name : {"WA_GRAPH_BASE_URL", "WA_GRAPH_VERSION", "WA_GRAPH_CA_FILE",
                            "PONS_ALLOWED_RECIPIENTS", "PONS_UPLOAD_DIR"}) {

@@ -42,7 +42,9 @@ std::string usage_text();
 
 /// What --print-config prints: for claude and cursor the whole `mcpServers` JSON document, for
 /// claude-code the `claude mcp add` command. The server runs `binary_path --db <db_path>` plus
-/// the flags given; WA_* values set in `env` are filled in, the others are placeholders.
+/// the flags given; WA_* values set in `env` are filled in, the others are placeholders. The
+/// access token is filled in only for a Graph API on this machine (the sandbox's fake): a real
+/// token is never printed.
 std::string config_snippet(const server_options& options, std::string_view binary_path,
                            const env_lookup& env);
 
