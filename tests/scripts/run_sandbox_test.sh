@@ -40,8 +40,9 @@ ln -s "$mcp" "$rel/apps/mcp/pons-mcp"
 ln -s "$graph" "$rel/tests/support/fake_graph/pons-fake-graph"
 
 sandbox=$tmp/xdg/pons/sandbox
+# PONS_DB names a "real" database: the sandbox must never write its fake conversations there.
 run_env=(env -i PATH="$tmp/bin:/usr/local/bin:/usr/bin:/bin" HOME="$tmp/home"
-  XDG_DATA_HOME="$tmp/xdg" PONS_PORT=0 PONS_GRAPH_PORT=0)
+  XDG_DATA_HOME="$tmp/xdg" PONS_PORT=0 PONS_GRAPH_PORT=0 PONS_DB="$tmp/real/pons.db")
 run() { "${run_env[@]}" bash "$repo/scripts/run" "$@"; }
 # Bounded: a scripts/run that does not notice a running sandbox would run until stopped.
 run_bounded() { timeout 60 "${run_env[@]}" bash "$repo/scripts/run" "$@"; }
@@ -85,6 +86,8 @@ config=$(curl -sf "$base/_fake/config")
 inbound=$(curl -sf -X POST "$base/_fake/inbound" -H 'content-type: application/json' \
   -d '{"from":"447700900123","name":"Ada","text":"Hello from the test"}')
 [[ "$inbound" == *'"webhook_statuses":[200]'* ]] || fail "pons-webhook did not take it: $inbound"
+[ ! -e "$tmp/real" ] || fail "the sandbox wrote to the database PONS_DB names"
+[[ "$banner" == *"database:        $sandbox/pons.db"* ]] || fail "the banner names another database"
 
 # 4. A second run while the first runs: says so, exits 1, touches nothing.
 log_before=$(cat "$sandbox/fake-graph.log")
