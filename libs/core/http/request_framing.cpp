@@ -1,21 +1,15 @@
 #include "core/http/request_framing.hpp"
 
+#include <boost/url/grammar/ci_string.hpp>
 #include <boost/url/parse.hpp>
 
 namespace pons::http {
 
 namespace {
 
+// ASCII case-insensitive equality (header names, schemes, codings).
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto x = static_cast<unsigned char>(a[i]);
-    auto y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
+  return boost::urls::grammar::ci_is_equal(a, b);
 }
 
 std::string_view trim(std::string_view s) {

@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/url/grammar/ci_string.hpp>
 #include <cstdio>
 #include <ctime>
 #include <exception>
@@ -34,16 +35,9 @@ namespace {
 
 constexpr auto token = net::as_tuple(net::use_awaitable);
 
+// ASCII case-insensitive equality (header names, schemes, codings).
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto x = static_cast<unsigned char>(a[i]);
-    auto y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
+  return boost::urls::grammar::ci_is_equal(a, b);
 }
 
 std::string utc_now() {
