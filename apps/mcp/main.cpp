@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/logging/log_field.hpp"
 #include "core/mcp/engine.hpp"
 #include "core/mcp/registry.hpp"
 #include "core/mcp/server_options.hpp"
@@ -26,15 +27,22 @@
 #include "core/mcp/worker_pool.hpp"
 #include "core/meta/account_config.hpp"
 #include "core/store/account_repository.hpp"
+#include "core/store/db_location.hpp"
 
 namespace mcp = pons::mcp;
+using pons::logging::log_quoted;
+using pons::logging::log_value;
 
 namespace {
 
-// One key=value line per event on stderr; stdout belongs to the protocol.
-void log_line(std::string_view event, std::string_view detail = {}) {
+// One key=value line per event on stderr; stdout belongs to the protocol. `fields` are already
+// escaped (log_value, log_quoted): a path or a message can never break the line.
+void log_line(std::string_view event, std::string_view fields = {}) {
   std::string line = fmt::format("pons-mcp event={}", event);
-  if (!detail.empty()) line += fmt::format(" detail=\"{}\"", detail);
+  if (!fields.empty()) {
+    line += ' ';
+    line += fields;
+  }
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
@@ -73,7 +81,9 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto parsed = mcp::parse_server_options(args, getenv_value);
+  std::error_code cwd_error;
+  auto cwd = std::filesystem::current_path(cwd_error);
+  auto parsed = mcp::parse_server_options(args, getenv_value, cwd.string());
   if (auto* error = std::get_if<std::string>(&parsed)) {
     std::fprintf(stderr, "pons-mcp: %s\n", error->c_str());
     return 2;
@@ -87,7 +97,7 @@ int main(int argc, char** argv) {
       std::printf("pons-mcp %s\n", PONS_VERSION);
       return 0;
     case mcp::server_options::action::print_config:
-      std::fputs(mcp::config_snippet(options.config_client, binary_path(argv[0])).c_str(), stdout);
+      std::fputs(mcp::config_snippet(options, binary_path(argv[0]), getenv_value).c_str(), stdout);
       return 0;
     case mcp::server_options::action::serve:
       break;
@@ -109,13 +119,17 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // The database: created and migrated when missing (pons-webhook shares the file).
-  std::error_code dir_error;
+  // The database: created and migrated when missing (pons-webhook shares the file), in a folder
+  // only this user may enter.
+  if (auto dir_error = pons::store::create_db_directory(options.db_path); !dir_error.empty()) {
+    log_line("database_error", fmt::format("detail={}", log_quoted(dir_error)));
+    return 1;
+  }
   auto parent = std::filesystem::path(options.db_path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, dir_error);
   auto db = mcp::db_pool::open(options.db_path, options.workers + 1);
   if (!db) {
-    log_line("database_error", fmt::format("{}: {}", options.db_path, db.error().message()));
+    log_line("database_error", fmt::format("db={} detail={}", log_value(options.db_path),
+                                           log_quoted(db.error().message())));
     return 1;
   }
 
@@ -170,7 +184,9 @@ int main(int argc, char** argv) {
   mcp::engine_options engine_options;
   engine_options.page_size = options.page_size;
   engine_options.instructions = instructions;
-  engine_options.diagnostics = [](std::string_view text) { log_line("diagnostic", text); };
+  engine_options.diagnostics = [](std::string_view text) {
+    log_line("diagnostic", "detail=" + log_quoted(text));
+  };
   mcp::engine session(tools, pool, out, engine_options);
 
   // Push: tell subscribed clients when pons-webhook stores something.
@@ -187,18 +203,19 @@ int main(int argc, char** argv) {
           session.notify_resource_updated("pons://templates");
         }
       });
-  if (!watcher.start()) log_line("watcher_error", "change notifications are off");
+  if (!watcher.start()) log_line("watcher_error", R"(detail="change notifications are off")");
 
   // End of input means the client is gone: wake the main thread the same way a signal does.
   mcp::fd_reader in(STDIN_FILENO, options.max_line_bytes, session,
                     [] { ::kill(::getpid(), SIGUSR1); });
-  log_line("start", fmt::format("db={} read_only={} dry_run={}", options.db_path, options.read_only,
-                                options.dry_run));
+  log_line("start", fmt::format("db={} read_only={} dry_run={}", log_value(options.db_path),
+                                options.read_only, options.dry_run));
   in.start();
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  log_line("stop", signal_number == SIGUSR1 ? "end of input" : strsignal(signal_number));
+  log_line("stop", "detail=" + log_quoted(signal_number == SIGUSR1 ? "end of input"
+                                                                   : strsignal(signal_number)));
   in.stop();
   // After end of input, let quick requests already read finish (a piped script wants its
   // answers); a signal means stop now.

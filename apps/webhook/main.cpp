@@ -4,14 +4,11 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
-#include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,13 +17,19 @@
 
 #include "core/forward/admin_cli.hpp"
 #include "core/forward/deliverer.hpp"
+#include "core/http/descriptor_limit.hpp"
 #include "core/http/server.hpp"
 #include "core/http/webhook_options.hpp"
 #include "core/http/webhook_service.hpp"
+#include "core/logging/log_field.hpp"
 #include "core/meta/account_config.hpp"
 #include "core/meta/template_cli.hpp"
+#include "core/store/db_location.hpp"
+#include "core/store/timestamp.hpp"
 
 namespace {
+
+using pons::logging::log_value;
 
 std::optional<std::string> getenv_lookup(std::string_view name) {
   const char* v = std::getenv(std::string(name).c_str());
@@ -34,27 +37,10 @@ std::optional<std::string> getenv_lookup(std::string_view name) {
   return std::string(v);
 }
 
+// One line: what was wrong, and where the help is.
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "pons-webhook: %s\nTry 'pons-webhook --help'.\n", message.c_str());
+  std::fprintf(stderr, "pons-webhook: %s (see 'pons-webhook --help')\n", message.c_str());
   return 2;
-}
-
-// Creates the directory chain of `file` with mode 0700 for the parts we create.
-bool ensure_parent_dir(const std::string& file, std::string& error) {
-  std::filesystem::path dir = std::filesystem::path(file).parent_path();
-  if (dir.empty()) return true;
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) return true;
-  std::filesystem::path partial;
-  for (const auto& part : dir) {
-    partial /= part;
-    if (std::filesystem::is_directory(partial, ec)) continue;
-    if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
-      error = fmt::format("cannot create directory {}: {}", partial.string(), std::strerror(errno));
-      return false;
-    }
-  }
-  return true;
 }
 
 bool write_port_file(const std::string& path, std::uint16_t port) {
@@ -83,24 +69,22 @@ int main(int argc, char** argv) {
 #endif
 
   std::vector<std::string_view> args(argv + 1, argv + argc);
+  std::error_code cwd_error;
+  const std::string cwd = std::filesystem::current_path(cwd_error).string();
   // Forwarding administration: `pons-webhook targets|deliveries ...` (issue 6).
   if (!args.empty() && pons::forward::is_admin_command(args.front())) {
-    return pons::forward::run_admin(args, http::default_db_path(getenv_lookup), std::cout,
-                                    std::cerr);
+    return pons::forward::run_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
   }
   // Template sync by hand: `pons-webhook templates sync [--account WABA_ID]`.
   if (!args.empty() && meta::is_templates_command(args.front())) {
-    return meta::run_templates_command(args, getenv_lookup, meta::graph_config_from_env(),
-                                       http::default_db_path(getenv_lookup), std::cout, std::cerr);
+    return meta::run_templates_command(args, getenv_lookup, meta::graph_config_from_env(), cwd,
+                                       std::cout, std::cerr);
   }
-  auto parsed = http::parse_webhook_options(args, getenv_lookup);
+  auto parsed = http::parse_webhook_options(args, getenv_lookup, cwd);
   if (!parsed.error.empty()) return usage_error(parsed.error);
   const auto& o = parsed.options;
   if (o.command == http::webhook_command::help) {
-    // The service's options, then the admin commands handled above (targets, deliveries).
-    std::cout << http::webhook_usage() << '\n'
-              << pons::forward::admin_usage() << '\n'
-              << meta::templates_usage();
+    std::cout << http::webhook_usage();
     return 0;
   }
   if (o.command == http::webhook_command::version) {
@@ -123,8 +107,21 @@ int main(int argc, char** argv) {
   auto accounts = meta::merge_account_configs(std::move(*from_env), std::move(from_file));
   if (!accounts) return usage_error(accounts.error().message());
 
-  std::string dir_error;
-  if (!ensure_parent_dir(o.db_path, dir_error)) {
+  // Every connection holds a descriptor: take all the system allows (usually far more than the
+  // soft limit of 1024), and keep the connection limit within it.
+  const auto open_files = http::raise_open_file_limit();
+  const auto fit = http::connections_that_fit(open_files);
+  auto max_connections = o.max_connections;
+  if (max_connections > fit) {
+    std::fprintf(stderr,
+                 "ts=%s level=warn event=connection_limit max_connections=%zu wanted=%zu "
+                 "open_files=%llu action=\"raise LimitNOFILE (ulimit -Hn) for more\"\n",
+                 pons::store::format_timestamp(std::chrono::system_clock::now()).c_str(), fit,
+                 max_connections, static_cast<unsigned long long>(open_files));
+    max_connections = fit;
+  }
+
+  if (auto dir_error = pons::store::create_db_directory(o.db_path); !dir_error.empty()) {
     std::fprintf(stderr, "pons-webhook: %s\n", dir_error.c_str());
     return 1;
   }
@@ -136,7 +133,12 @@ int main(int argc, char** argv) {
       o.db_path, [](const char* n) { return std::getenv(n); }));
 
   boost::asio::io_context io{1};
+  // The server's connection gauges join /metrics; the server is made after the service.
+  http::server* server_for_metrics = nullptr;
   http::webhook_service_options so;
+  so.extra_metrics = [&server_for_metrics] {
+    return server_for_metrics ? server_for_metrics->metrics_text() : std::string();
+  };
   so.accounts = std::move(*accounts);
   so.db_path = o.db_path;
   so.media_dir = (std::filesystem::path(o.db_path).parent_path() / "media").string();
@@ -152,32 +154,36 @@ int main(int argc, char** argv) {
   so.on_forward_events = [&forwarder] { forwarder.notify(); };
   http::webhook_service service(io, std::move(so));
   if (auto opened = service.open(); !opened) {
-    std::fprintf(stderr, "pons-webhook: cannot open database %s: %s\n", o.db_path.c_str(),
-                 opened.error().message().c_str());
+    std::fprintf(stderr, "pons-webhook: cannot open database %s: %s\n",
+                 log_value(o.db_path).c_str(), opened.error().message().c_str());
     return 1;
   }
 
   http::server_options sopt;
   sopt.bind_address = o.bind_address;
   sopt.port = o.port;
-  sopt.idle_timeout = o.idle_timeout;
   sopt.header_timeout = o.header_timeout;
   sopt.request_timeout = o.request_timeout;
+  sopt.max_connections = max_connections;
+  sopt.max_connections_per_address = o.max_connections_per_address;
   sopt.on_response = [&service](std::string_view route, int status, std::chrono::nanoseconds d) {
     service.on_response(route, status, d);
   };
   http::server srv(io, sopt, service.routes());
+  server_for_metrics = &srv;
   auto port = srv.listen();
   if (!port) {
-    std::fprintf(stderr, "pons-webhook: cannot listen on %s:%u: %s\n", o.bind_address.c_str(),
-                 static_cast<unsigned>(o.port), port.error().message().c_str());
+    std::fprintf(stderr, "pons-webhook: cannot listen on %s:%u: %s\n",
+                 log_value(o.bind_address).c_str(), static_cast<unsigned>(o.port),
+                 port.error().message().c_str());
     service.close();
     return 1;
   }
-  std::fprintf(stderr, "pons-webhook: listening on %s:%u\n", o.bind_address.c_str(),
+  std::fprintf(stderr, "pons-webhook: listening on %s:%u\n", log_value(o.bind_address).c_str(),
                static_cast<unsigned>(*port));
   if (!o.port_file.empty() && !write_port_file(o.port_file, *port)) {
-    std::fprintf(stderr, "pons-webhook: cannot write port file %s\n", o.port_file.c_str());
+    std::fprintf(stderr, "pons-webhook: cannot write port file %s\n",
+                 log_value(o.port_file).c_str());
     service.close();
     return 1;
   }

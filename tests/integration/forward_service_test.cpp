@@ -126,13 +126,26 @@ TEST_CASE("forward: pons-webhook hands new outbox rows to its deliverer at once"
   }
 }
 
-TEST_CASE("forward: pons-webhook --help lists the admin commands", "[forward][webhook]") {
+TEST_CASE("forward: pons-webhook --help leads to every admin command", "[forward][webhook]") {
   pons::test::temp_dir dir;
   auto help = run_cli(dir, {"--help"});
   REQUIRE(help.code == 0);
-  for (const char* expected : {"--port", "targets add", "targets list", "targets test",
-                               "deliveries list", "deliveries show", "deliveries retry"}) {
+  for (const char* expected :
+       {"--port", "pons-webhook targets --help", "pons-webhook deliveries --help"}) {
     INFO(expected);
     CHECK(help.out.find(expected) != std::string::npos);
+  }
+  auto targets = run_cli(dir, {"targets", "--help"});
+  REQUIRE(targets.code == 0);
+  auto deliveries = run_cli(dir, {"deliveries", "--help"});
+  REQUIRE(deliveries.code == 0);
+  for (const char* verb : {"add --url URL", "list", "show ID", "update ID", "remove ID",
+                           "rotate-secret ID", "test ID"}) {
+    INFO(verb);
+    CHECK(targets.out.find(std::string("\n  ") + verb) != std::string::npos);
+  }
+  for (const char* verb : {"list", "show ID", "retry ID | --dead"}) {
+    INFO(verb);
+    CHECK(deliveries.out.find(std::string("\n  ") + verb) != std::string::npos);
   }
 }

@@ -404,3 +404,43 @@ TEST_CASE("graph client: send throughput against the fake", "[.graph-bench]") {
                 s * 1000 / (n / 5));
   }
 }
+
+TEST_CASE("graph client: ids that are not Meta ids are refused before any request",
+          "[graph][client]") {
+  temp_dir dir;
+  fake_graph_process fake(dir, {});
+  recorder rec;
+  auto client = client_for(config_for(fake), rec);
+  const std::vector<std::string> hostile = {"../../../../etc/passwd",
+                                            "id\r\nX-Injected: 1",
+                                            "123/messages",
+                                            "123?fields=x",
+                                            "",
+                                            "1%2e%2e",
+                                            "12 34",
+                                            std::string(40, '1')};
+  for (const auto& id : hostile) {
+    INFO("id: " << id);
+    auto media = client->get_media(id);
+    REQUIRE_FALSE(media.has_value());
+    CHECK_FALSE(media.error().retryable());
+    CHECK(media.error().code == meta::graph_errc::invalid_media_id);
+    CHECK(media.error().explain().find("media id") != std::string::npos);
+    auto sent = client->send(id, text_to("16505551234", "hi"));
+    REQUIRE_FALSE(sent.has_value());
+    CHECK(sent.error().explain().find("phone number id") != std::string::npos);
+    REQUIRE_FALSE(client->mark_read(id, "wamid.X", false).has_value());
+    REQUIRE_FALSE(client->upload_media(id, "bytes", "image/jpeg", "a.jpg").has_value());
+    auto templates = client->list_templates(id);
+    REQUIRE_FALSE(templates.has_value());
+    CHECK(templates.error().explain().find("WhatsApp Business Account id") != std::string::npos);
+  }
+  // None of them reached the Graph API (every call carries the bearer token).
+  CHECK(fake.requests().empty());
+  // Real ids still work, and the template cursor still travels percent-encoded.
+  CHECK(client->send("106540352242922", text_to("16505551234", "hi")).has_value());
+  (void)client->list_templates("102290129340398", "a+b/c=");  // the fake refuses the cursor
+  auto last = fake.requests().back();
+  CHECK(last.at("path") == "/v25.0/102290129340398/message_templates");
+  CHECK(std::string(last.at("query").as_string()).find("after=a%2Bb") != std::string::npos);
+}

@@ -253,10 +253,15 @@ TEST_CASE("outbound: invalid input writes nothing, dry run records without sendi
   auto bad_number = sender.send(text_request("not a number", "x"));
   REQUIRE(bad_number.has_value());
   CHECK(bad_number->state == meta::send_state::invalid);
+  CHECK(bad_number->explanation ==
+        "Not sent: The phone number contains letters or symbols; only digits, spaces, - . ( ) / "
+        "and one + before the digits are allowed. A valid number is the full international "
+        "number, e.g. +44 7700 900123.");
   auto too_long = sender.send(text_request(user, std::string(4097, 'x')));
   REQUIRE(too_long.has_value());
   CHECK(too_long->state == meta::send_state::invalid);
   CHECK(too_long->explanation.find("4096") != std::string::npos);
+  CHECK(too_long->explanation.find("..") == std::string::npos);
   auto count = w.db->query_int64("SELECT count(*) FROM messages WHERE direction = 'outbound'");
   CHECK(*count == 0);
 

@@ -135,9 +135,15 @@ TEST_CASE("a large pruning backlog goes in chunks while webhooks keep being answ
   // Every webhook just answered keeps its log row.
   CHECK(svc.count("SELECT count(*) FROM webhook_log WHERE http_status = 200") == posted);
 
-  // The pass ran in several commits, and says so.
-  auto log = svc.log();
-  auto at = log.find("event=prune webhook_log=" + std::to_string(old_rows));
+  // The pass ran in several commits, and says so once it is done: at the chunk after the last
+  // rows went, which may still be running now.
+  const std::string done_line = "event=prune webhook_log=" + std::to_string(old_rows);
+  std::string log = svc.log();
+  for (int i = 0; i < 300 && log.find(done_line) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(100ms);
+    log = svc.log();
+  }
+  auto at = log.find(done_line);
   REQUIRE(at != std::string::npos);
   auto chunks_at = log.find("chunks=", at);
   REQUIRE(chunks_at != std::string::npos);

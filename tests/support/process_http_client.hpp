@@ -38,10 +38,31 @@ struct http_response {
 /// One TCP connection to 127.0.0.1:port.
 class http_connection {
  public:
-  /// Connect; throws when the connection is refused.
-  explicit http_connection(std::uint16_t port, const std::string& host = "127.0.0.1") {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) throw std::runtime_error("socket failed");
+  /// Connect; throws when the connection is refused. `source` picks the local address (any
+  /// 127.x.y.z works on loopback), so a test can play several clients.
+  explicit http_connection(std::uint16_t port, const std::string& host = "127.0.0.1",
+                           const std::string& source = {}) {
+    open_socket();
+    if (!source.empty()) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source.c_str(), &local.sin_addr);
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+        throw std::runtime_error("bind failed");
+      }
+    }
+    connect(port, host);
+  }
+
+  /// A socket that is not connected yet (connect() later): a test that must know which
+  /// descriptors exist when it connects opens them first.
+  struct unconnected_t {};
+  explicit http_connection(unconnected_t) { open_socket(); }
+
+  /// Connect the socket; throws when the connection is refused.
+  void connect(std::uint16_t port, const std::string& host = "127.0.0.1") {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -54,6 +75,10 @@ class http_connection {
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
+
+  /// The socket's descriptor number.
+  int fd() const { return fd_; }
+
   ~http_connection() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -143,6 +168,11 @@ class http_connection {
   }
 
  private:
+  void open_socket() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ < 0) throw std::runtime_error("socket failed");
+  }
+
   // Read more into buffer_; false on EOF, error or deadline (timed_out_ says which).
   bool fill(std::chrono::steady_clock::time_point deadline) {
     timed_out_ = false;

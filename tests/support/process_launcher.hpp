@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -74,9 +75,11 @@ class process {
  public:
   /// Start `exe` with `args` and exactly `env` ("NAME=value"; PATH is added when missing).
   /// stdout/stderr are appended to `out_path`/`err_path` (or /dev/null when empty).
+  /// `open_files` sets the child's RLIMIT_NOFILE (soft and hard) instead of inheriting ours.
   static process start(const std::string& exe, const std::vector<std::string>& args,
                        std::vector<std::string> env, const std::string& out_path = {},
-                       const std::string& err_path = {}) {
+                       const std::string& err_path = {},
+                       std::optional<rlimit> open_files = std::nullopt) {
     bool has_path = false;
     for (const auto& e : env)
       if (e.rfind("PATH=", 0) == 0) has_path = true;
@@ -102,6 +105,7 @@ class process {
       ::dup2(devnull, 0);
       ::dup2(out, 1);
       ::dup2(err, 2);
+      if (open_files && ::setrlimit(RLIMIT_NOFILE, &*open_files) != 0) ::_exit(126);
       ::execve(exe.c_str(), argv.data(), envp.data());
       ::_exit(127);
     }

@@ -32,16 +32,17 @@ inline std::vector<std::string> default_webhook_env() {
 class webhook_process {
  public:
   /// Start with `env` (HOME and PONS_DB point into the temp dir) and extra arguments; waits until
-  /// it listens. started() is false when it did not.
+  /// it listens. started() is false when it did not. `open_files` sets its RLIMIT_NOFILE.
   explicit webhook_process(std::vector<std::string> env = default_webhook_env(),
-                           std::vector<std::string> extra_args = {}) {
+                           std::vector<std::string> extra_args = {},
+                           std::optional<rlimit> open_files = std::nullopt) {
     db_path_ = dir_.file("data/pons.db");
     err_path_ = dir_.file("stderr.log");
     env.push_back("HOME=" + dir_.path());
     std::vector<std::string> args{"serve",       "--bind",          "127.0.0.1", "--port", "0",
                                   "--port-file", dir_.file("port"), "--db",      db_path_};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    proc_ = process::start(PONS_WEBHOOK_BIN, args, std::move(env), {}, err_path_);
+    proc_ = process::start(PONS_WEBHOOK_BIN, args, std::move(env), {}, err_path_, open_files);
     if (auto p = wait_for_port_file(dir_.file("port"), proc_)) port_ = *p;
   }
 

@@ -166,8 +166,9 @@ TEST_CASE("forward: CLI update, remove and deliveries list/show/retry", "[forwar
 
   auto retry = run(db, {"deliveries", "retry", "--dead"});
   REQUIRE(retry.code == 0);
-  CHECK(retry.out.find("1 dead") != std::string::npos);
+  CHECK(retry.out == "1 dead delivery will be sent again now.\n");
   CHECK(get_delivery(db, 1)->delivery.state == "pending");
+  CHECK(run(db, {"deliveries", "retry", "--dead"}).out == "No dead deliveries to retry.\n");
   CHECK(run(db, {"deliveries", "retry", "99"}).code == 1);
 
   auto removed = run(db, {"targets", "remove", "1"});

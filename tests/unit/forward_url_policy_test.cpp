@@ -41,7 +41,9 @@ TEST_CASE("forward: plain http only reaches loopback", "[forward]") {
 
 TEST_CASE("forward: malformed target URLs are refused", "[forward]") {
   for (auto url : {"", "example.com/hook", "ftp://example.com/", "https://", "/relative",
-                   "https://user:pw@example.com/", "https://example.com:0/"}) {
+                   "https://user:pw@example.com/", "https://example.com:0/",
+                   // An address followed by more name: not the address (nor a path).
+                   "https://10.0.0.1.example.com/hook", "http://127.0.0.1x/"}) {
     INFO(url);
     auto p = parse_target_url(url);
     REQUIRE_FALSE(p.has_value());

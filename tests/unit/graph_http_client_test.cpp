@@ -38,3 +38,15 @@ TEST_CASE("a missing CA file is reported, not ignored", "[graph][http]") {
   REQUIRE_FALSE(res.has_value());
   CHECK(res.error() == client_errc::tls_setup_failed);
 }
+
+TEST_CASE("an address followed by more host name is a bad URL, not the address", "[graph][http]") {
+  pons::http::client client(pons::http::client_options{});
+  for (const char* url : {"http://127.0.0.1.example.com/", "http://127.0.0.1x/v25.0/1"}) {
+    INFO(url);
+    pons::http::request req;
+    req.url = url;
+    auto res = client.send(req);
+    REQUIRE_FALSE(res.has_value());
+    CHECK(res.error() == client_errc::bad_url);
+  }
+}

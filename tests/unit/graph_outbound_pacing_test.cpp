@@ -80,3 +80,24 @@ TEST_CASE("the window-closed explanation names the approved templates", "[graph]
   CHECK(none.find("list_templates") != std::string::npos);
   CHECK(none.find("and sync templates") == std::string::npos);
 }
+
+TEST_CASE("the window-closed explanation says each thing once", "[graph][outbound]") {
+  pons::store::template_record a;
+  a.name = "hello_world";
+  a.language = "en_US";
+  a.category = "UTILITY";
+  pons::store::template_record b = a;
+  b.name = "order_update";
+  CHECK(window_closed_explanation({a, b}, "2026-11-24T10:00:00.000Z") ==
+        "Not sent: the 24-hour customer service window is closed (it closed at "
+        "2026-11-24T10:00:00.000Z). Outside the window only an approved template can be sent, "
+        "with send_template. Approved templates: hello_world (en_US, UTILITY); order_update "
+        "(en_US, UTILITY).");
+  CHECK(window_closed_explanation({}, "") ==
+        "Not sent: the 24-hour customer service window is closed (the contact has never written "
+        "to this number). Outside the window only an approved template can be sent, with "
+        "send_template. No approved template of this account is stored here: call "
+        "sync_templates to fetch the account's templates from Meta (list_templates shows them "
+        "and when they were last synced). If Meta has none approved either, the user must "
+        "create one in WhatsApp Manager and wait for Meta's approval.");
+}

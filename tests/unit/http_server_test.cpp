@@ -1,12 +1,20 @@
+#include <fcntl.h>
+#include <sys/resource.h>
+
+#include <boost/asio/post.hpp>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <future>
 #include <thread>
 
 #include "core/http/bounded_queue.hpp"
 #include "core/http/metrics.hpp"
 #include "core/http/server.hpp"
 #include "core/http/webhook_service.hpp"
+#include "support/process_http_client.hpp"
 
 using namespace pons::http;
+using namespace std::chrono_literals;
 
 TEST_CASE("router: exact paths, 404 and 405 with Allow", "[http]") {
   router r;
@@ -138,4 +146,154 @@ TEST_CASE("metrics render counters and a cumulative histogram", "[http]") {
   CHECK(text.find("pons_webhook_ingest_seconds_bucket{le=\"0.05\"} 2") != std::string::npos);
   CHECK(text.find("pons_webhook_ingest_seconds_count 2") != std::string::npos);
   CHECK(text.find("extra_gauge 1\n") != std::string::npos);
+}
+
+namespace {
+
+// A real server on a loopback port, run by its own thread; stopped and joined on destruction.
+struct running_server {
+  boost::asio::io_context io{1};
+  std::unique_ptr<server> srv;
+  std::uint16_t port = 0;
+  std::thread thread;
+
+  explicit running_server(server_options opt) {
+    opt.bind_address = "127.0.0.1";
+    opt.port = 0;
+    opt.log_sink = [](std::string_view) {};
+    router r;
+    r.add("GET", "/health", [](server_request&) -> boost::asio::awaitable<server_response> {
+      server_response res;
+      res.body = "ok\n";
+      co_return res;
+    });
+    r.add("POST", "/sink", [](server_request&) -> boost::asio::awaitable<server_response> {
+      co_return server_response{};
+    });
+    srv = std::make_unique<server>(io, std::move(opt), std::move(r));
+    port = srv->listen().value();
+    thread = std::thread([this] { io.run(); });
+  }
+  ~running_server() {
+    srv->stop();
+    thread.join();
+  }
+
+  // The server's metrics, read on its own thread.
+  std::string metrics() {
+    std::promise<std::string> p;
+    auto f = p.get_future();
+    boost::asio::post(io, [&] { p.set_value(srv->metrics_text()); });
+    return f.get();
+  }
+
+  // Waits until `line` appears in the metrics; false after the hang protection.
+  bool wait_for(const std::string& line, std::chrono::seconds hang_protection = 60s) {
+    auto deadline = std::chrono::steady_clock::now() + hang_protection;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (metrics().find(line + "\n") != std::string::npos) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+};
+
+// A POST whose body is still on its way: the connection is busy, not waiting.
+std::unique_ptr<pons::test::http_connection> busy_from(std::uint16_t port, const char* source) {
+  auto c = std::make_unique<pons::test::http_connection>(port, "127.0.0.1", source);
+  c->send_raw("POST /sink HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n");
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("server: a full server with every connection busy answers a newcomer 503", "[http]") {
+  server_options opt;
+  opt.max_connections = 3;
+  opt.max_connections_per_address = 2;
+  running_server s(opt);
+  std::vector<std::unique_ptr<pons::test::http_connection>> busy;
+  busy.push_back(busy_from(s.port, "127.0.0.1"));
+  busy.push_back(busy_from(s.port, "127.0.0.1"));
+  busy.push_back(busy_from(s.port, "127.0.0.2"));
+  REQUIRE(s.wait_for("pons_http_connections{state=\"busy\"} 3"));
+
+  // A third address, under its own limit: the server is full, and nobody can make room.
+  pons::test::http_connection refused(s.port, "127.0.0.1", "127.0.0.3");
+  auto r = refused.read_response(30s);
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(r->header("retry-after") == "1");
+  CHECK(refused.closed_by_peer(30s));
+  CHECK(s.metrics().find("pons_http_connections_refused_total 1\n") != std::string::npos);
+
+  // Once a request is answered its connection waits, and the next newcomer takes its place.
+  REQUIRE(busy[2]->send_raw("body"));
+  auto answered = busy[2]->read_response(30s);
+  REQUIRE(answered);
+  CHECK(answered->status == 200);
+  REQUIRE(s.wait_for("pons_http_connections{state=\"waiting\"} 1"));
+  pons::test::http_connection admitted(s.port, "127.0.0.1", "127.0.0.3");
+  REQUIRE(admitted.send_request("GET", "/health", {}));
+  auto h = admitted.read_response(30s);
+  REQUIRE(h);
+  CHECK(h->status == 200);
+  CHECK(busy[2]->closed_by_peer(30s));
+  CHECK(s.metrics().find("pons_http_connections_evicted_total 1\n") != std::string::npos);
+  for (auto& c : busy) c->send_raw("body");
+}
+
+TEST_CASE("server: out of descriptors, the oldest silent connection gives up its own", "[http]") {
+  server_options opt;
+  // No deadline frees a descriptor during the test: only the accept loop can.
+  opt.header_timeout = 600s;
+  running_server s(opt);
+  rlimit before{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
+  // The clients' sockets exist before the limit is lowered, and connecting takes no descriptor:
+  // the server's accepts are the only thing that needs one, and there is room for two.
+  constexpr std::size_t clients = 12;
+  std::vector<std::unique_ptr<pons::test::http_connection>> silent;
+  for (std::size_t i = 0; i < clients; ++i)
+    silent.push_back(std::make_unique<pons::test::http_connection>(
+        pons::test::http_connection::unconnected_t{}));
+  int highest = -1;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd"))
+    highest = std::max(highest, std::stoi(e.path().filename().string()));
+  rlimit tight = before;
+  tight.rlim_cur = static_cast<rlim_t>(highest) + 1;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+  // Every free number below the limit is taken, then two are given back.
+  std::vector<int> placeholders;
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY)) >= 0;) placeholders.push_back(fd);
+  for (int i = 0; i < 2 && !placeholders.empty(); ++i) {
+    ::close(placeholders.back());
+    placeholders.pop_back();
+  }
+  std::size_t connected = 0;
+  try {
+    for (auto& c : silent) {
+      c->connect(s.port);
+      ++connected;
+    }
+  } catch (...) {
+  }
+  // Each accept past the limit fails with EMFILE until the oldest silent connection is closed:
+  // the last client gets in and is served, and the ones before it are closed.
+  bool served = false;
+  if (!silent.empty()) {
+    auto& last = *silent.back();
+    if (last.send_request("GET", "/health", {})) {
+      auto r = last.read_response(60s);
+      served = r && r->status == 200;
+    }
+  }
+  ::setrlimit(RLIMIT_NOFILE, &before);
+  for (int fd : placeholders) ::close(fd);
+  REQUIRE(connected == clients);
+  CHECK(served);
+  CHECK(silent.front()->closed_by_peer(30s));
+  auto m = s.metrics();
+  CHECK(m.find("pons_http_accept_errors_total 0\n") == std::string::npos);
+  CHECK(m.find("pons_http_connections_evicted_total 0\n") == std::string::npos);
 }

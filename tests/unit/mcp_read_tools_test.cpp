@@ -14,6 +14,7 @@
 #include "core/mcp/tools/db_watcher.hpp"
 #include "core/mcp/tools/image_scaler.hpp"
 #include "core/mcp/tools/read_tools.hpp"
+#include "unit/mcp_schema_bounds.hpp"
 #include "unit/store_test_util.hpp"
 
 namespace json = boost::json;
@@ -331,29 +332,7 @@ TEST_CASE("LIKE wildcards in contact and template lookups match themselves only"
 
 TEST_CASE("every string argument of every tool is bounded, and NUL is refused", "[mcp][store]") {
   seeded s;
-  // Walks a schema; every string must have maxLength or an enum.
-  std::function<void(const json::object&, const std::string&)> walk =
-      [&](const json::object& schema, const std::string& where) {
-        const json::value* type = schema.if_contains("type");
-        bool is_string = type && ((type->is_string() && type->get_string() == "string"));
-        if (is_string) {
-          INFO(where);
-          CHECK((schema.contains("maxLength") || schema.contains("enum")));
-        }
-        if (const json::value* props = schema.if_contains("properties")) {
-          for (const auto& [name, sub] : props->as_object()) {
-            walk(sub.as_object(), where + "." + std::string(name));
-          }
-        }
-        if (const json::value* items = schema.if_contains("items"); items && items->is_object()) {
-          walk(items->as_object(), where + "[]");
-        }
-        if (const json::value* extra = schema.if_contains("additionalProperties");
-            extra && extra->is_object()) {
-          walk(extra->as_object(), where + ".*");
-        }
-      };
-  for (const auto& tool : s.reg.tools()) walk(tool.input_schema, tool.name);
+  pons::test::check_every_string_bounded(s.reg);
 
   const tool_def* get_contact = s.reg.find_tool("get_contact");
   REQUIRE(get_contact);

@@ -7,6 +7,7 @@
 
 #include "core/mcp/tools/read_tools.hpp"
 #include "core/mcp/tools/send_tools.hpp"
+#include "unit/mcp_schema_bounds.hpp"
 #include "unit/store_test_util.hpp"
 
 namespace json = boost::json;
@@ -152,27 +153,7 @@ TEST_CASE("send_media without an upload folder sends no local file", "[mcp][stor
 
 TEST_CASE("every string argument of the send tools is bounded", "[mcp][store]") {
   send_fixture f;
-  std::function<void(const json::object&, const std::string&)> walk =
-      [&](const json::object& schema, const std::string& where) {
-        const json::value* type = schema.if_contains("type");
-        if (type && type->is_string() && type->get_string() == "string") {
-          INFO(where);
-          CHECK((schema.contains("maxLength") || schema.contains("enum")));
-        }
-        if (const json::value* props = schema.if_contains("properties")) {
-          for (const auto& [name, sub] : props->as_object()) {
-            walk(sub.as_object(), where + "." + std::string(name));
-          }
-        }
-        if (const json::value* items = schema.if_contains("items"); items && items->is_object()) {
-          walk(items->as_object(), where + "[]");
-        }
-        if (const json::value* extra = schema.if_contains("additionalProperties");
-            extra && extra->is_object()) {
-          walk(extra->as_object(), where + ".*");
-        }
-      };
-  for (const auto& tool : f.reg.tools()) walk(tool.input_schema, tool.name);
+  pons::test::check_every_string_bounded(f.reg);
 }
 
 TEST_CASE("message_id is the message's id here in mark_read and send_reaction too",

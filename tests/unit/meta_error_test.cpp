@@ -117,6 +117,24 @@ TEST_CASE("hints an assistant acts on say what to do", "[meta_error]") {
         std::string_view::npos);
 }
 
+TEST_CASE("explanations end each sentence with one period", "[meta_error]") {
+  auto expired = parse_graph_error(
+      R"({"error":{"message":"Error validating access token: Session has expired on Tuesday, 04-Nov-25 09:00:00 PST.","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"AbC"}})",
+      401);
+  CHECK(expired.explain() ==
+        "Meta error 190 (HTTP 401): Error validating access token: Session has expired on "
+        "Tuesday, 04-Nov-25 09:00:00 PST. The access token has expired; generate a new one (a "
+        "system-user token does not expire) and update the configuration. Meta trace id: AbC.");
+  auto window = parse_graph_error(
+      R"({"error":{"message":"(#131047) Re-engagement message","type":"OAuthException","code":131047,"error_data":{"messaging_product":"whatsapp","details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}})",
+      400);
+  CHECK(window.explain() ==
+        "Meta error 131047 (HTTP 400): (#131047) Re-engagement message (Message failed to send "
+        "because more than 24 hours have passed since the customer last replied to this "
+        "number.). The 24-hour customer service window is closed; send an approved template "
+        "instead.");
+}
+
 TEST_CASE("the 130429 fixture parses into a retryable rate limit", "[meta_error]") {
   auto e = parse_graph_error(fixture("error_130429.json"), 400);
   CHECK(e.code == meta_errc::rate_limit_hit);

@@ -30,7 +30,8 @@ TEST_CASE("is_secret_key agrees with a plain substring search on many keys", "[r
   // The fast scan (first letters, then the word) against the obvious definition.
   auto plain = [](std::string key) {
     for (auto& c : key) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    for (const char* w : {"token", "secret", "signature", "password"})
+    for (const char* w : {"token", "secret", "signature", "password", "passwd", "authorization",
+                          "api_key", "apikey", "api-key", "credential"})
       if (key.find(w) != std::string::npos) return true;
     return false;
   };
@@ -170,5 +171,104 @@ TEST_CASE("may_hold_secret is false only for documents redact() leaves alone", "
       CHECK(redact(v) == 0);
     else
       CHECK(redact(v) > 0);
+  }
+}
+
+TEST_CASE("is_secret_key also matches authorization, api keys, credentials and passwd",
+          "[redaction]") {
+  for (const char* key : {"Authorization", "proxy_authorization", "api_key", "X-Api-Key", "apiKey",
+                          "credentials", "aws_credential", "passwd", "PASSWD_HASH"}) {
+    INFO(key);
+    CHECK(is_secret_key(key));
+  }
+  for (const char* key : {"author", "api", "key", "credit", "pass", "wd"}) {
+    INFO(key);
+    CHECK_FALSE(is_secret_key(key));
+  }
+  auto v = boost::json::parse(
+      R"({"Authorization":"Bearer EAA-1","api_key":"K-2","credentials":{"u":"x","p":"C-3"},)"
+      R"("passwd":"P-4","keep":"v"})");
+  CHECK(redact(v) == 4);
+  const std::string text = boost::json::serialize(v);
+  for (const char* secret : {"EAA-1", "K-2", "C-3", "P-4"}) {
+    INFO(secret);
+    CHECK(text.find(secret) == std::string::npos);
+  }
+  CHECK(v.at("keep") == "v");
+  CHECK(redact_keep_invalid(R"({"authorization":"Bearer X-5","x":)") ==
+        R"({"authorization":"<redacted>","x":)");
+}
+
+TEST_CASE("redact_keep_invalid decodes escaped key names before matching them", "[redaction]") {
+  // Invalid JSON (trailing comma): the lexical scan must compare what the key means, not its bytes.
+  const std::string out =
+      redact_keep_invalid(R"({"access_\u0074oken":"EAA-LEAK-1","\u0070asswd":"LEAK-2",)"
+                          R"("api\u005Fkey":["LEAK-3"],"x\"token":"LEAK-4","plain":"kept",})");
+  CHECK(out.find("LEAK") == std::string::npos);
+  CHECK(out.find(R"("plain":"kept")") != std::string::npos);
+  // The key itself is kept as it was sent.
+  CHECK(out.find(R"("access_\u0074oken":"<redacted>")") != std::string::npos);
+}
+
+TEST_CASE("redact reaches JSON in strings that start with whitespace or are encoded twice",
+          "[redaction]") {
+  auto spaced = boost::json::parse(R"({"r":" \n{\"flow_token\":\"FT-LEAK\",\"n\":1}"})");
+  CHECK(redact(spaced) == 1);
+  CHECK(boost::json::serialize(spaced).find("FT-LEAK") == std::string::npos);
+  CHECK(boost::json::parse(spaced.at("r").as_string()).at("n") == 1);
+
+  // A JSON string whose text is itself a JSON document (double encoding), and three levels deep.
+  auto twice = boost::json::parse(R"({"r":"\"{\\\"password\\\":\\\"PW-LEAK\\\",\\\"k\\\":2}\""})");
+  CHECK(redact(twice) == 1);
+  CHECK(boost::json::serialize(twice).find("PW-LEAK") == std::string::npos);
+  auto inner = boost::json::parse(twice.at("r").as_string());
+  REQUIRE(inner.is_string());
+  CHECK(boost::json::parse(inner.as_string()).at("k") == 2);
+
+  boost::json::value deep = boost::json::object{{"secret", "S-LEAK"}};
+  for (int i = 0; i < 3; ++i) deep = boost::json::value(boost::json::serialize(deep));
+  boost::json::value holder = boost::json::object{{"r", deep}};
+  CHECK(redact(holder) == 1);
+  CHECK(boost::json::serialize(holder).find("S-LEAK") == std::string::npos);
+
+  // Invalid JSON around them: the lexical scan reaches into such strings too.
+  const std::string invalid =
+      R"({"a":" {\"access_token\":\"EAA-LEAK\"}","b":"\"{\\\"secret\\\":\\\"S2-LEAK\\\"}\"",)";
+  const std::string masked = redact_keep_invalid(invalid);
+  CHECK(masked.find("LEAK") == std::string::npos);
+  CHECK(masked.find(R"("a":)") != std::string::npos);
+
+  // Strings that only look like JSON are left alone.
+  auto plain = boost::json::parse(R"({"r":" {not json","s":"\"just quoted\""})");
+  CHECK(redact(plain) == 0);
+  CHECK(plain.at("r") == " {not json");
+  CHECK(plain.at("s") == "\"just quoted\"");
+}
+
+TEST_CASE("may_need_redaction notices embedded JSON behind whitespace or a second encoding",
+          "[redaction]") {
+  using pons::meta::may_need_redaction;
+  for (const char* text :
+       {R"({"r":" {\"password\":\"p\"}"})", R"({"r":"\"{\\\"password\\\":\\\"p\\\"}\""})",
+        R"({"authorization":1})"}) {
+    INFO(text);
+    auto v = boost::json::parse(text);
+    CHECK(may_need_redaction(v));
+    CHECK(redact(v) == 1);
+  }
+}
+
+TEST_CASE("may_hold_secret agrees with redact on new words, escapes and nested strings",
+          "[redaction]") {
+  using pons::meta::may_hold_secret;
+  for (const char* text :
+       {R"({"Authorization":"x"})", R"({"api_key":"x"})", R"({"credentials":"x"})",
+        R"({"passwd":"x"})", R"({"access_\u0074oken":"x"})", R"({"r":" {\"apiKey\":1}"})",
+        R"({"r":"\"{\\\"pass\\u0077d\\\":1}\""})", R"({"author":"x","api":"y","key":"z"})"}) {
+    INFO(text);
+    auto v = boost::json::parse(text);
+    const std::size_t n = redact(v);
+    if (!may_hold_secret(text)) CHECK(n == 0);
+    CHECK((n > 0) == (std::string(text).find("author\"") == std::string::npos));
   }
 }

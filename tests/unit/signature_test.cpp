@@ -117,3 +117,16 @@ TEST_CASE("signature_verifier answers like verify_signature, call after call", "
   pons::meta::signature_verifier moved(std::move(v));
   CHECK(moved.verify(body, header));
 }
+
+TEST_CASE("well_formed says whether a header can be a signature at all", "[signature]") {
+  using pons::meta::signature_verifier;
+  const std::string hex(64, 'a');
+  CHECK(signature_verifier::well_formed("sha256=" + hex));
+  CHECK(signature_verifier::well_formed("sha256=" + std::string(64, 'F')));
+  for (const std::string& bad :
+       {std::string(), std::string("sha256="), "sha256=" + hex + " ", "sha1=" + hex,
+        "SHA256=" + hex, "sha256=" + hex.substr(1) + "g", "sha256=" + hex.substr(2)}) {
+    INFO(bad);
+    CHECK_FALSE(signature_verifier::well_formed(bad));
+  }
+}

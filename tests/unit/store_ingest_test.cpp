@@ -483,3 +483,37 @@ TEST_CASE("store: a group failing inside the caller's transaction leaves FTS ind
   CHECK(db.query_int64("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'walrus'")
             .value() == 1);
 }
+
+TEST_CASE("store: a status from another number is skipped without using up its key",
+          "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  const auto now = *parse_timestamp("2026-11-25T14:00:00.000Z");
+  outbound_message out;
+  out.phone_number_id = "PN1";
+  out.waba_id = "WABA1";
+  out.to.wa_id = "447700900123";
+  out.type = "text";
+  out.text = "hello";
+  auto sent = insert_outbound_pending(db, out, now).value();
+  REQUIRE(mark_outbound_sent(db, sent.position.id, "wamid.OUT", now).has_value());
+
+  domain::webhook_batch forged;
+  forged.statuses = {status_of("wamid.OUT", "read", 1700000010)};
+  forged.statuses[0].phone_number_id = "PN2";
+  auto skipped = ingest_batch(db, forged, context("r1")).value();
+  CHECK(skipped.statuses_applied == 0);
+  CHECK(skipped.statuses_recorded == 0);
+  CHECK(skipped.statuses_foreign == 1);
+  CHECK(get_message(db, sent.position.id).value()->status == "sent");
+  CHECK(count(db, "message_status_events") == 0);
+  CHECK(recent_webhook_log(db, 1).value().at(0).notes ==
+        "status read for wamid.OUT: that message belongs to another number; not applied");
+
+  domain::webhook_batch genuine;
+  genuine.statuses = {status_of("wamid.OUT", "read", 1700000010)};
+  auto applied = ingest_batch(db, genuine, context("r2")).value();
+  CHECK(applied.duplicates == 0);
+  CHECK(applied.statuses_applied == 1);
+  CHECK(get_message(db, sent.position.id).value()->status == "read");
+}

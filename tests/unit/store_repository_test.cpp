@@ -649,3 +649,30 @@ TEST_CASE("store: editing a message's text keeps the search index in sync", "[st
   CHECK(mark_outbound_sent(f.db, 9999, "wamid.NOPE", f.now).error() == store_errc::not_found);
   CHECK(mark_outbound_sent(f.db, id, "", f.now).error() == store_errc::invalid_argument);
 }
+
+TEST_CASE("store: a status from another number neither moves nor joins the message's history",
+          "[store]") {
+  fixture f;
+  const auto id = f.send("447700900123", "hello", "wamid.MINE");
+  auto foreign = f.status("wamid.MINE", "failed");
+  foreign.phone_number_id = "PN2";
+  foreign.errors.push_back({131026, "Message undeliverable", "", "forged", ""});
+  auto out = apply_status(f.db, foreign, f.now).value();
+  CHECK_FALSE(out.applied);
+  auto read = f.status("wamid.MINE", "read");
+  read.phone_number_id = "PN2";
+  CHECK_FALSE(apply_status(f.db, read, f.now).value().applied);
+  auto m = get_message(f.db, id).value().value();
+  CHECK(m.status == "sent");
+  CHECK_FALSE(m.error_code.has_value());
+  CHECK(list_status_events(f.db, "wamid.MINE").value().empty());
+  // The number's own status still applies.
+  CHECK(apply_status(f.db, f.status("wamid.MINE", "delivered"), f.now).value().applied);
+
+  // Kept before the message existed, an early status of another number is never adopted.
+  auto early = f.status("wamid.LATER", "read");
+  early.phone_number_id = "PN2";
+  CHECK_FALSE(apply_status(f.db, early, f.now).value().applied);
+  const auto later = f.send("447700900123", "later", "wamid.LATER");
+  CHECK(get_message(f.db, later).value()->status == "sent");
+}

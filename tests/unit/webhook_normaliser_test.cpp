@@ -175,7 +175,7 @@ TEST_CASE("media messages keep their media fields", "[normaliser]") {
 TEST_CASE("media without caption: filename, then a rendering: voice flag may be absent",
           "[normaliser]") {
   const auto b = from_text(R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[
-    {"field":"messages","value":{"metadata":{"phone_number_id":"P"},"messages":[
+    {"field":"messages","value":{"metadata":{"phone_number_id":"1001"},"messages":[
       {"from":"1","id":"a","timestamp":"1","type":"document","document":{"id":"d","filename":"x.pdf"}},
       {"from":"1","id":"b","timestamp":"1","type":"audio","audio":{"id":"au","mime_type":"audio/mpeg"}},
       {"from":"1","id":"c","timestamp":"1","type":"image","image":{"id":"i"}},
@@ -199,7 +199,7 @@ TEST_CASE("location, including 0/0 without name or address", "[normaliser]") {
   CHECK(m.text == "[location] Philz Coffee");
 
   const auto b = from_text(R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[
-    {"field":"messages","value":{"messages":[
+    {"field":"messages","value":{"metadata":{"phone_number_id":"1"},"messages":[
       {"from":"1","id":"a","timestamp":"1","type":"location","location":{"latitude":0,"longitude":0}},
       {"from":"1","id":"b","timestamp":"1","type":"location","location":{"latitude":"51.5","longitude":"-0.12","address":"London"}}]}}]}]})");
   REQUIRE(b.messages.size() == 2);
@@ -239,7 +239,7 @@ TEST_CASE("reactions and their removal", "[normaliser]") {
   CHECK(removed.text == "[reaction removed]");
 
   const auto b = from_text(R"({"object":"whatsapp_business_account","entry":[{"changes":[
-    {"field":"messages","value":{"messages":[{"from":"1","id":"x","timestamp":"1",
+    {"field":"messages","value":{"metadata":{"phone_number_id":"1"},"messages":[{"from":"1","id":"x","timestamp":"1",
      "type":"reaction","reaction":{"message_id":"m","emoji":""}}]}}]}]})");
   REQUIRE(b.messages.size() == 1);
   CHECK(b.messages[0].reacted->emoji.empty());
@@ -326,7 +326,7 @@ TEST_CASE("order, system and referral keep their JSON", "[normaliser]") {
 
 TEST_CASE("orders without text, systems without body, forwarded context", "[normaliser]") {
   const auto b = from_text(R"({"object":"whatsapp_business_account","entry":[{"changes":[
-    {"field":"messages","value":{"messages":[
+    {"field":"messages","value":{"metadata":{"phone_number_id":"1"},"messages":[
       {"from":"1","id":"o1","timestamp":"1","type":"order","order":{"product_items":[{}]}},
       {"from":"1","id":"o2","timestamp":"1","type":"order","order":{}},
       {"from":"1","id":"s","timestamp":"1","type":"system","system":{"type":"customer_identity_changed"}},
@@ -356,7 +356,7 @@ TEST_CASE("unsupported and unknown types are kept with their errors", "[normalis
   CHECK(plain.errors.size() == 1);
 
   const auto b = from_text(R"({"object":"whatsapp_business_account","entry":[{"changes":[
-    {"field":"messages","value":{"messages":[
+    {"field":"messages","value":{"metadata":{"phone_number_id":"1"},"messages":[
       {"from":"1","id":"w","timestamp":1750000000,"type":"request_welcome"},
       {"from":"1","id":"h","timestamp":"12x","type":"hologram","hologram":{"beam":1},
        "errors":[{"code":"131051","title":"t"}]},
@@ -428,7 +428,7 @@ TEST_CASE("username users without a phone number stay addressable", "[normaliser
 
   // from_user_id missing on the message but the matched contact has one: copy it over.
   const auto b2 = from_text(R"({"object":"whatsapp_business_account","entry":[{"changes":[
-    {"field":"messages","value":{"contacts":[{"wa_id":"44","user_id":"U1","profile":{"name":"A"}},
+    {"field":"messages","value":{"metadata":{"phone_number_id":"1"},"contacts":[{"wa_id":"44","user_id":"U1","profile":{"name":"A"}},
                                              {"wa_id":"","user_id":"U2","username":"@b"}],
      "messages":[{"from":"44","id":"a","timestamp":"1","type":"text","text":{"body":"x"}},
                  {"from":"","from_user_id":"U2","id":"b","timestamp":"1","type":"text","text":{"body":"y"}},
@@ -506,7 +506,7 @@ TEST_CASE("statuses with pricing, conversation and errors", "[normaliser]") {
 
 TEST_CASE("read, played and callback data", "[normaliser]") {
   const auto b = from_text(R"({"object":"whatsapp_business_account","entry":[{"id":"W","changes":[
-    {"field":"messages","value":{"metadata":{"phone_number_id":"P"},"statuses":[
+    {"field":"messages","value":{"metadata":{"phone_number_id":"1001"},"statuses":[
       {"id":"m1","status":"read","timestamp":"10","recipient_id":"1","biz_opaque_callback_data":"cb"},
       {"id":"m2","status":"played","timestamp":"11","recipient_id":"1","pricing":{"billable":false}}]}}]}]})");
   REQUIRE(b.statuses.size() == 2);
@@ -636,29 +636,52 @@ TEST_CASE("other objects and odd shapes are kept, never rejected", "[normaliser]
                           "junk",
                           {"field":"messages","value":{"messages":["junk",{"id":"ok","type":"text","text":{"body":"b"}}],
                                                        "statuses":[1],"contacts":[null]}}]}]})");
-  REQUIRE(odd.events.size() == 6);
+  REQUIRE(odd.events.size() == 4);
   CHECK(odd.events[0].event == "entry_without_changes");
   CHECK(odd.events[0].waba_id == "W1");
   CHECK(json::parse(odd.events[0].value_json).at("messaging").at(0).at("a") == 1);
   CHECK(odd.events[1].event == "entry_without_changes");
   CHECK(odd.events[1].value_json == R"("not an entry")");
-  CHECK(odd.events[2].field == "messages");
-  CHECK(odd.events[2].event == "malformed");
-  CHECK(odd.events[2].value_json == R"("oops")");
-  CHECK(odd.events[3].event == "malformed");
-  CHECK(odd.events[3].value_json == "null");
-  CHECK(odd.events[4].field.empty());
-  CHECK(odd.events[4].event == "unknown");
-  CHECK(odd.events[5].event == "unknown");
-  REQUIRE(odd.messages.size() == 1);
-  CHECK(odd.messages[0].wamid == "ok");
+  CHECK(odd.events[2].field.empty());
+  CHECK(odd.events[2].event == "unknown");
+  CHECK(odd.events[3].event == "unknown");
+  // A messages change without a number to store it under becomes no record, only a note.
+  CHECK(odd.messages.empty());
   CHECK(odd.statuses.empty());
+  CHECK(odd.skipped ==
+        std::vector<std::string>{
+            "entry[2].changes[0]: metadata.phone_number_id is missing or not a digit string; "
+            "change skipped",
+            "entry[2].changes[1]: metadata.phone_number_id is missing or not a digit string; "
+            "change skipped",
+            "entry[2].changes[4]: metadata.phone_number_id is missing or not a digit string; "
+            "change skipped"});
+  CHECK(odd.waba_ids == std::vector<std::string>{"W1", "W2"});
+
+  // The same shapes under a number: items that are no objects are described, the rest kept.
+  const auto numbered = from_text(R"({"object":"whatsapp_business_account","entry":[
+    {"id":"W2","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"1001"},
+      "messages":["junk",{"id":"ok","type":"text","text":{"body":"b"}}],"statuses":[1],
+      "contacts":[null]}},
+      {"field":"messages","value":{"metadata":{"phone_number_id":"1001"},"messages":{}}}]}]})");
+  REQUIRE(numbered.messages.size() == 1);
+  CHECK(numbered.messages[0].wamid == "ok");
+  CHECK(numbered.statuses.empty());
+  CHECK(numbered.skipped ==
+        std::vector<std::string>{"entry[0].changes[0].messages[0]: not an object; skipped",
+                                 "entry[0].changes[0].statuses[0]: not an object; skipped",
+                                 "entry[0].changes[1]: messages is not an array; ignored"});
+  CHECK(pons::meta::skip_notes(numbered) ==
+        "entry[0].changes[0].messages[0]: not an object; skipped; "
+        "entry[0].changes[0].statuses[0]: not an object; skipped; "
+        "entry[0].changes[1]: messages is not an array; ignored");
 }
 
 TEST_CASE("escaped text is decoded, raw bytes are the signature's business", "[normaliser]") {
   const auto b = from_text(
       R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages",)"
-      R"("value":{"messages":[{"from":"1","id":"e","timestamp":"1","type":"text",)"
+      R"("value":{"metadata":{"phone_number_id":"1001"},"messages":[{"from":"1","id":"e",)"
+      R"("timestamp":"1","type":"text",)"
       R"("text":{"body":"Jos\u00e9 https:\/\/x.test \ud83d\udc4d"}}]}}]}]})");
   REQUIRE(b.messages.size() == 1);
   CHECK(b.messages[0].text == "Jos\xc3\xa9 https://x.test \xf0\x9f\x91\x8d");
@@ -666,7 +689,7 @@ TEST_CASE("escaped text is decoded, raw bytes are the signature's business", "[n
 
 TEST_CASE("secrets are redacted in raw_json and value_json", "[normaliser]") {
   const auto b = from_text(R"({"object":"whatsapp_business_account","entry":[{"id":"W","changes":[
-    {"field":"messages","value":{"metadata":{"phone_number_id":"P"},
+    {"field":"messages","value":{"metadata":{"phone_number_id":"1001"},
       "messages":[{"from":"1","id":"m","timestamp":"1","type":"text","text":{"body":"hi"},
                    "access_token":"EAAG-LEAK-1","extra":[{"app_secret":"LEAK-2"}]}],
       "statuses":[{"id":"s","status":"sent","timestamp":"1","recipient_id":"1",
@@ -701,10 +724,10 @@ std::string synthesised_payload(int entries, int per_change) {
     out += fmt::format(R"({{"id":"WABA{}","changes":[)", e % 2);
     for (int c = 0; c < 2; ++c) {
       if (c) out += ',';
-      const std::string number = (e + c) % 2 ? "PN-B" : "PN-A";
+      const std::string number = (e + c) % 2 ? "2002" : "1001";
       out += fmt::format(
           R"({{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"phone_number_id":"{}","display_phone_number":"1555{}"}},"contacts":[{{"wa_id":"4477009001{:02}","profile":{{"name":"User {}"}}}}],"messages":[)",
-          number, number == "PN-A" ? "0001" : "0002", e % 100, e);
+          number, number == "1001" ? "0001" : "0002", e % 100, e);
       for (int i = 0; i < per_change; ++i) {
         if (i) out += ',';
         out += fmt::format(
@@ -740,16 +763,16 @@ TEST_CASE("a synthesised batch: many entries x changes, two numbers, mixed", "[n
   CHECK(b.statuses.size() == 5 * 2 * 3);
   CHECK(b.events.size() == 5);
   CHECK(b.contacts.size() == 5 * 2);
-  CHECK(b.phone_number_ids == std::vector<std::string>{"PN-A", "PN-B"});
+  CHECK(b.phone_number_ids == std::vector<std::string>{"1001", "2002"});
   // Payload order is kept and each record carries the number and account of its own change.
   for (std::size_t i = 1; i < b.messages.size(); ++i)
     CHECK(b.messages[i - 1].timestamp_unix < b.messages[i].timestamp_unix);
-  CHECK(b.messages[0].phone_number_id == "PN-A");
+  CHECK(b.messages[0].phone_number_id == "1001");
   CHECK(b.messages[0].display_phone_number == "15550001");
-  CHECK(b.messages[3].phone_number_id == "PN-B");
+  CHECK(b.messages[3].phone_number_id == "2002");
   CHECK(b.messages[3].display_phone_number == "15550002");
   CHECK(b.messages[6].waba_id == "WABA1");
-  CHECK(b.messages[6].phone_number_id == "PN-B");
+  CHECK(b.messages[6].phone_number_id == "2002");
   CHECK(b.messages[6].sender.profile_name == "User 1");
   CHECK(b.statuses[0].status == "sent");
   CHECK(b.statuses[1].status == "delivered");
@@ -760,7 +783,7 @@ TEST_CASE("a synthesised batch: many entries x changes, two numbers, mixed", "[n
 TEST_CASE("1000 statuses in one payload", "[normaliser]") {
   std::string body =
       R"({"object":"whatsapp_business_account","entry":[{"id":"W","changes":[)"
-      R"({"field":"messages","value":{"metadata":{"phone_number_id":"P"},"statuses":[)";
+      R"({"field":"messages","value":{"metadata":{"phone_number_id":"1001"},"statuses":[)";
   for (int i = 0; i < 1000; ++i) {
     if (i) body += ',';
     body += fmt::format(
@@ -778,4 +801,111 @@ TEST_CASE("1000 statuses in one payload", "[normaliser]") {
       FAIL("status " << i << " wrong");
   }
   CHECK(b.statuses.back().recipient_id == "44999");
+}
+
+TEST_CASE("phone number ids are digit strings: integral JSON numbers count, nothing else does",
+          "[normaliser]") {
+  auto change = [](const std::string& metadata, const std::string& wamid) {
+    return R"({"field":"messages","value":{)" + metadata +
+           R"("contacts":[{"wa_id":"1","profile":{"name":"n"}}],"messages":[{"from":"1","id":")" +
+           wamid + R"(","timestamp":"1","type":"text","text":{"body":"b"}}]}})";
+  };
+  std::string changes;
+  const std::vector<std::string> metadata = {
+      R"("metadata":{"phone_number_id":1001},)",         // integral number: its digits
+      R"("metadata":{"phone_number_id":"2002"},)",       // the usual string
+      R"("metadata":{"phone_number_id":2002.0},)",       // a double, even an integral one
+      R"("metadata":{"phone_number_id":1e20},)",         // a double beyond int64
+      R"("metadata":{"phone_number_id":1.5},)",          // not integral
+      R"("metadata":{"phone_number_id":-5},)",           // negative
+      R"("metadata":{"phone_number_id":"12a"},)",        // not digits
+      R"("metadata":{"phone_number_id":" 1001"},)",      // not only digits
+      R"("metadata":{"phone_number_id":""},)",           // empty
+      R"("metadata":{"phone_number_id":null},)",         // null
+      R"("metadata":{"phone_number_id":["1001"]},)",     // an array
+      R"("metadata":{"display_phone_number":"1555"},)",  // missing
+      R"("metadata":"x",)",                              // metadata that is no object
+      "",                                                // no metadata at all
+  };
+  for (std::size_t i = 0; i < metadata.size(); ++i)
+    changes += (i ? "," : "") + change(metadata[i], "wamid.c" + std::to_string(i));
+  const auto b = from_text(R"({"object":"whatsapp_business_account","entry":[{"id":"111",)"
+                           R"("changes":[)" +
+                           changes + "]}]}");
+  REQUIRE(b.messages.size() == 2);
+  CHECK(b.messages[0].phone_number_id == "1001");
+  CHECK(b.messages[0].wamid == "wamid.c0");
+  CHECK(b.messages[1].phone_number_id == "2002");
+  CHECK(b.phone_number_ids == std::vector<std::string>{"1001", "2002"});
+  CHECK(b.contacts.size() == 2);
+  CHECK(b.contact_phone_number_ids == std::vector<std::string>{"1001", "2002"});
+  CHECK(b.events.empty());
+  CHECK(b.skipped_total == metadata.size() - 2);
+  REQUIRE(b.skipped.size() == metadata.size() - 2);
+  CHECK(b.skipped[0] ==
+        "entry[0].changes[2]: metadata.phone_number_id is missing or not a digit string; change "
+        "skipped");
+
+  // Other fields need a number only when they carry metadata: then it must be an id too.
+  const auto events = from_text(
+      R"({"object":"whatsapp_business_account","entry":[{"id":"111","changes":[)"
+      R"({"field":"phone_number_quality_update","value":{"metadata":{"phone_number_id":1.5}}},)"
+      R"({"field":"message_template_status_update","value":{"event":"APPROVED"}}]}]})");
+  REQUIRE(events.events.size() == 1);
+  CHECK(events.events[0].field == "message_template_status_update");
+  CHECK(events.events[0].phone_number_id.empty());
+  CHECK(events.skipped_total == 1);
+
+  // Entry ids: strings and integers are kept as text, anything else drops the entry.
+  const auto entries = from_text(R"({"object":"whatsapp_business_account","entry":[)"
+                                 R"({"id":222,"changes":[{"field":"x","value":{}}]},)"
+                                 R"({"id":222.0,"changes":[{"field":"y","value":{}}]},)"
+                                 R"({"id":-1,"changes":[{"field":"z","value":{}}]}]})");
+  REQUIRE(entries.events.size() == 1);
+  CHECK(entries.events[0].waba_id == "222");
+  CHECK(entries.waba_ids == std::vector<std::string>{"222"});
+  CHECK(entries.skipped ==
+        std::vector<std::string>{"entry[1]: id is not a string or an integer; entry skipped",
+                                 "entry[2]: id is not a string or an integer; entry skipped"});
+}
+
+TEST_CASE("messages and statuses without a usable id are not records", "[normaliser]") {
+  const auto b = from_text(R"({"object":"whatsapp_business_account","entry":[{"id":"111",)"
+                           R"("changes":[{"field":"messages","value":{)"
+                           R"("metadata":{"phone_number_id":"1001"},"messages":[)"
+                           R"({"from":"1","id":null,"type":"text","text":{"body":"a"}},)"
+                           R"({"from":"1","id":["x"],"type":"text","text":{"body":"b"}},)"
+                           R"({"from":"1","id":5,"type":"text","text":{"body":"c"}},)"
+                           R"({"from":"1","id":"","type":"text","text":{"body":"d"}},)"
+                           R"({"from":"1","type":"text","text":{"body":"e"}},)"
+                           R"({"from":"1","id":"wamid.ok","type":"text","text":{"body":"f"}}],)"
+                           R"("statuses":[{"id":null,"status":"read","recipient_id":"1"},)"
+                           R"({"id":7,"status":"read","recipient_id":"1"},)"
+                           R"({"id":"wamid.s","recipient_id":"1"},)"
+                           R"({"id":"wamid.s","status":["read"],"recipient_id":"1"},)"
+                           R"({"id":"wamid.s","status":"read","recipient_id":"1"}]}}]}]})");
+  REQUIRE(b.messages.size() == 1);
+  CHECK(b.messages[0].wamid == "wamid.ok");
+  REQUIRE(b.statuses.size() == 1);
+  CHECK(b.statuses[0].wamid == "wamid.s");
+  CHECK(b.statuses[0].status == "read");
+  CHECK(b.skipped_total == 9);
+  CHECK(b.skipped[0] ==
+        "entry[0].changes[0].messages[0]: id is missing or not a non-empty string; message "
+        "skipped");
+  CHECK(b.skipped[5] ==
+        "entry[0].changes[0].statuses[0]: id or status is missing or not a non-empty string; "
+        "status skipped");
+
+  // However many parts are bad, the notes stay short and the count is exact.
+  std::string many = R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[)"
+                     R"({"field":"messages","value":{"metadata":{"phone_number_id":"1"},)"
+                     R"("messages":[)";
+  for (int i = 0; i < 1000; ++i) many += i ? ",{}" : "{}";
+  const auto lots = from_text(many + "]}}]}]}");
+  CHECK(lots.skipped_total == 1000);
+  CHECK(lots.skipped.size() == pons::domain::max_skip_notes);
+  const auto notes = pons::meta::skip_notes(lots);
+  CHECK(notes.size() < 2000);
+  CHECK(notes.find("and 984 more parts skipped") != std::string::npos);
 }

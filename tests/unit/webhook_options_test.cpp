@@ -18,23 +18,27 @@ pons::meta::env_lookup env_of(std::map<std::string, std::string> vars) {
 }  // namespace
 
 TEST_CASE("defaults and the database path search order", "[webhook_options]") {
-  auto p = parse_webhook_options({}, env_of({{"HOME", "/home/u"}}));
+  auto p = parse_webhook_options({}, env_of({{"HOME", "/home/u"}}), "/");
   REQUIRE(p.error.empty());
   CHECK(p.options.command == webhook_command::serve);
   CHECK(p.options.bind_address == "127.0.0.1");
   CHECK(p.options.port == 8080);
   CHECK(p.options.db_path == "/home/u/.local/share/pons/pons.db");
-  CHECK(default_db_path(env_of({{"HOME", "/h"}, {"XDG_DATA_HOME", "/x"}})) == "/x/pons/pons.db");
-  CHECK(default_db_path(env_of({{"HOME", "/h"}, {"PONS_DB", "/d/p.db"}})) == "/d/p.db");
-  CHECK(default_db_path(env_of({})).empty());
-  CHECK_FALSE(parse_webhook_options({}, env_of({})).error.empty());
+  CHECK(parse_webhook_options({}, env_of({{"HOME", "/h"}, {"XDG_DATA_HOME", "/x"}}), "/")
+            .options.db_path == "/x/pons/pons.db");
+  CHECK(parse_webhook_options({}, env_of({{"HOME", "/h"}, {"PONS_DB", "d/p.db"}}), "/w")
+            .options.db_path == "/w/d/p.db");
+  CHECK_FALSE(parse_webhook_options({}, env_of({}), "/").error.empty());
+  CHECK(
+      parse_webhook_options({"--db", "postgres://x/y"}, env_of({}), "/").error.find("PostgreSQL") !=
+      std::string::npos);
 }
 
 TEST_CASE("flags in both spellings", "[webhook_options]") {
   auto p = parse_webhook_options(
       {"serve", "--bind", "0.0.0.0", "--port=0", "--db", "/tmp/a.db", "--port-file", "/tmp/port",
        "--config=/etc/p.json", "--header-timeout-ms", "250", "--queue-limit", "8", "--no-media"},
-      env_of({}));
+      env_of({}), "/");
   REQUIRE(p.error.empty());
   CHECK(p.options.bind_address == "0.0.0.0");
   CHECK(p.options.port == 0);
@@ -48,53 +52,77 @@ TEST_CASE("flags in both spellings", "[webhook_options]") {
 
 TEST_CASE("help, version and errors", "[webhook_options]") {
   auto env = env_of({{"HOME", "/h"}});
-  CHECK(parse_webhook_options({"--help"}, env).options.command == webhook_command::help);
-  CHECK(parse_webhook_options({"--version"}, env).options.command == webhook_command::version);
-  CHECK(parse_webhook_options({"--port", "65536"}, env).error.find("--port") != std::string::npos);
-  CHECK(parse_webhook_options({"--port"}, env).error.find("--port") != std::string::npos);
-  CHECK(parse_webhook_options({"--port", "12a"}, env).error.find("12a") != std::string::npos);
-  CHECK(parse_webhook_options({"--nope"}, env).error.find("--nope") != std::string::npos);
-  CHECK(parse_webhook_options({"stray"}, env).error.find("stray") != std::string::npos);
-  CHECK_FALSE(parse_webhook_options({"--header-timeout-ms", "0"}, env).error.empty());
+  CHECK(parse_webhook_options({"--help"}, env, "/").options.command == webhook_command::help);
+  CHECK(parse_webhook_options({"--version"}, env, "/").options.command == webhook_command::version);
+  CHECK(parse_webhook_options({"--port", "65536"}, env, "/").error.find("--port") !=
+        std::string::npos);
+  CHECK(parse_webhook_options({"--port"}, env, "/").error.find("--port") != std::string::npos);
+  CHECK(parse_webhook_options({"--port", "12a"}, env, "/").error.find("12a") != std::string::npos);
+  CHECK(parse_webhook_options({"--nope"}, env, "/").error.find("--nope") != std::string::npos);
+  CHECK(parse_webhook_options({"stray"}, env, "/").error.find("stray") != std::string::npos);
+  CHECK_FALSE(parse_webhook_options({"--header-timeout-ms", "0"}, env, "/").error.empty());
   CHECK(webhook_usage().find("WA_APP_SECRET") != std::string_view::npos);
 }
 
 TEST_CASE("retention flags keep idempotency keys at least 7 days", "[webhook_options]") {
   auto env = env_of({{"HOME", "/h"}});
-  auto defaults = parse_webhook_options({}, env);
+  auto defaults = parse_webhook_options({}, env, "/");
   REQUIRE(defaults.error.empty());
   CHECK(defaults.options.log_retention_days == 30);
   CHECK(defaults.options.dedup_retention_days == 30);
   CHECK(defaults.options.prune_interval == std::chrono::seconds(3600));
 
   auto p = parse_webhook_options(
-      {"--log-retention-days", "0", "--dedup-retention-days=7", "--prune-interval-s", "5"}, env);
+      {"--log-retention-days", "0", "--dedup-retention-days=7", "--prune-interval-s", "5"}, env,
+      "/");
   REQUIRE(p.error.empty());
   CHECK(p.options.log_retention_days == 0);
   CHECK(p.options.dedup_retention_days == 7);
   CHECK(p.options.prune_interval == std::chrono::seconds(5));
-  CHECK(parse_webhook_options({"--dedup-retention-days", "0"}, env).error.empty());
+  CHECK(parse_webhook_options({"--dedup-retention-days", "0"}, env, "/").error.empty());
 
-  auto short_keys = parse_webhook_options({"--dedup-retention-days", "6"}, env);
+  auto short_keys = parse_webhook_options({"--dedup-retention-days", "6"}, env, "/");
   CHECK(short_keys.error.find("7 days") != std::string::npos);
-  CHECK_FALSE(parse_webhook_options({"--log-retention-days", "-1"}, env).error.empty());
-  CHECK_FALSE(parse_webhook_options({"--prune-interval-s", "0"}, env).error.empty());
+  CHECK_FALSE(parse_webhook_options({"--log-retention-days", "-1"}, env, "/").error.empty());
+  CHECK_FALSE(parse_webhook_options({"--prune-interval-s", "0"}, env, "/").error.empty());
+}
+
+TEST_CASE("connection limits, and the keep-alive wait is the header deadline",
+          "[webhook_options]") {
+  auto env = env_of({{"HOME", "/h"}});
+  auto defaults = parse_webhook_options({}, env, "/");
+  REQUIRE(defaults.error.empty());
+  CHECK(defaults.options.max_connections == 4096);
+  CHECK(defaults.options.max_connections_per_address == 1024);
+  CHECK(defaults.options.header_timeout == std::chrono::milliseconds(10'000));
+
+  auto p = parse_webhook_options(
+      {"--max-connections", "20000", "--max-connections-per-address=256"}, env, "/");
+  REQUIRE(p.error.empty());
+  CHECK(p.options.max_connections == 20000);
+  CHECK(p.options.max_connections_per_address == 256);
+  CHECK_FALSE(parse_webhook_options({"--max-connections", "0"}, env, "/").error.empty());
+  CHECK_FALSE(
+      parse_webhook_options({"--max-connections-per-address", "x"}, env, "/").error.empty());
+  // The old separate keep-alive idle time is refused with what to use instead.
+  auto idle = parse_webhook_options({"--idle-timeout-ms", "60000"}, env, "/");
+  CHECK(idle.error.find("--header-timeout-ms") != std::string::npos);
 }
 
 TEST_CASE("template sync runs every 6 hours by default, and can be tuned or turned off",
           "[webhook_options]") {
-  auto d = parse_webhook_options({"--db", "/tmp/a.db"}, env_of({}));
+  auto d = parse_webhook_options({"--db", "/tmp/a.db"}, env_of({}), "/");
   REQUIRE(d.error.empty());
   CHECK(d.options.template_sync);
   CHECK(d.options.template_sync_interval == std::chrono::hours(6));
-  auto p =
-      parse_webhook_options({"--db", "/tmp/a.db", "--template-sync-interval-s", "0"}, env_of({}));
+  auto p = parse_webhook_options({"--db", "/tmp/a.db", "--template-sync-interval-s", "0"},
+                                 env_of({}), "/");
   REQUIRE(p.error.empty());
   CHECK(p.options.template_sync_interval.count() == 0);
-  auto off = parse_webhook_options({"--db", "/tmp/a.db", "--no-template-sync"}, env_of({}));
+  auto off = parse_webhook_options({"--db", "/tmp/a.db", "--no-template-sync"}, env_of({}), "/");
   REQUIRE(off.error.empty());
   CHECK_FALSE(off.options.template_sync);
-  auto bad =
-      parse_webhook_options({"--db", "/tmp/a.db", "--template-sync-interval-s=-1"}, env_of({}));
+  auto bad = parse_webhook_options({"--db", "/tmp/a.db", "--template-sync-interval-s=-1"},
+                                   env_of({}), "/");
   CHECK(bad.error.find("--template-sync-interval-s") != std::string::npos);
 }

@@ -3,6 +3,7 @@
 // what the MCP tools read. Plain data, no I/O. Ids and Meta timestamps stay strings as Meta sent
 // them; `*_unix` fields are the parsed seconds (0 when Meta sent none or garbage).
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -98,10 +99,10 @@ struct inbound_message {
   std::optional<reaction> reacted;
   std::optional<interactive_reply> reply;
   std::optional<message_context> context;
-  std::string contacts_json;  // shared contacts[] (type "contacts"), verbatim JSON
-  std::string order_json;     // order object, verbatim JSON
-  std::string referral_json;  // click-to-WhatsApp referral, verbatim JSON
-  std::string system_json;    // system message body, verbatim JSON
+  std::string contacts_json;              // shared contacts[] (type "contacts"), verbatim JSON
+  std::string order_json;                 // order object, verbatim JSON
+  std::string referral_json;              // click-to-WhatsApp referral, verbatim JSON
+  std::string system_json;                // system message body, verbatim JSON
   std::vector<meta_error_detail> errors;  // unsupported/unknown messages carry these
   std::string raw_json;                   // the message object, redacted, compact
 };
@@ -143,6 +144,9 @@ struct account_event {
   std::string value_json;       // changes[].value, redacted, compact
 };
 
+/// At most this many parts a webhook_batch could not use are described one by one.
+inline constexpr std::size_t max_skip_notes = 16;
+
 /// Everything one webhook POST contained, in payload order.
 struct webhook_batch {
   std::string object;  // "whatsapp_business_account" for the payloads we handle
@@ -153,6 +157,12 @@ struct webhook_batch {
   std::vector<account_event> events;
   std::vector<meta_error_detail> value_errors;  // value-level errors[] (e.g. 130429)
   std::vector<std::string> phone_number_ids;    // distinct metadata.phone_number_id, in order
+  std::vector<std::string> waba_ids;            // distinct entry[].id (WABA ids), in order
+  /// Parts of the payload that became no record, each with where and why ("entry[0].changes[1]:
+  /// metadata.phone_number_id is missing or not a digit string; change skipped"): at most
+  /// max_skip_notes of them, skipped_total counts them all.
+  std::vector<std::string> skipped;
+  std::size_t skipped_total = 0;
 };
 
 }  // namespace pons::domain

@@ -298,6 +298,13 @@ std::string excerpt(std::string_view body) {
   return out;
 }
 
+// Meta's messages often end with a period; the explanation adds its own, so one is dropped
+// ("Session has expired." would become "expired.."). An ellipsis stays.
+std::string_view sentence_body(std::string_view s) {
+  if (s.size() >= 2 && s.back() == '.' && s[s.size() - 2] != '.') s.remove_suffix(1);
+  return s;
+}
+
 meta_errc classify_without_code(int http_status, bool had_envelope) {
   if (http_status == 429) return meta_errc::too_many_requests;
   if (http_status >= 500 && http_status <= 599) return meta_errc::server_unavailable;
@@ -362,7 +369,7 @@ std::string meta_error::explain() const {
   }
   if (http_status > 0) out += fmt::format(" (HTTP {})", http_status);
   out += ": ";
-  out += message.empty() ? std::string(meta_info(code).title) : message;
+  out += sentence_body(message.empty() ? meta_info(code).title : std::string_view(message));
   if (!details.empty() && details != message) out += fmt::format(" ({})", details);
   out += ". ";
   out += hint();

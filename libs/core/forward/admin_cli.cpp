@@ -16,8 +16,10 @@
 
 #include "core/forward/deliverer.hpp"
 #include "core/forward/delivery_repository.hpp"
+#include "core/forward/outbox.hpp"
 #include "core/forward/target_repository.hpp"
 #include "core/store/database.hpp"
+#include "core/store/db_location.hpp"
 
 namespace pons::forward {
 
@@ -26,26 +28,220 @@ namespace {
 namespace json = boost::json;
 using clock = std::chrono::system_clock;
 
-constexpr std::string_view usage_text =
-    R"(Forwarding administration:
-  pons-webhook targets add --url URL [--events T1,T2] [--phone-number-id ID]
-                           [--description TEXT] [--max-attempts N] [--timeout-ms N] [--disabled]
-  pons-webhook targets list
-  pons-webhook targets show ID
-  pons-webhook targets update ID [--url URL] [--events T1,T2] [--phone-number-id ID|""]
-                           [--description TEXT] [--max-attempts N] [--timeout-ms N]
-                           [--enable|--disable]
-  pons-webhook targets remove ID
-  pons-webhook targets rotate-secret ID
-  pons-webhook targets test ID          send a signed "pons.test" event now and show the answer
-  pons-webhook deliveries list [--target ID] [--state pending|delivering|succeeded|dead]
-                               [--limit N]
-  pons-webhook deliveries show ID
-  pons-webhook deliveries retry ID | --dead [--target ID]
-Every command takes --json (machine-readable output) and --db PATH.
-Event types: message.inbound.received, message.outbound.sent, message.outbound.failed,
-message.status.updated (default: all). URLs must be https (http only to localhost/loopback).
-)";
+// One flag of a command, for its help page.
+struct flag_spec {
+  std::string_view name;   // "--url"
+  std::string_view value;  // "URL", empty for a switch
+  std::string_view text;
+};
+
+// What a command takes and says about itself: the one source of its help page and of the
+// flags it accepts.
+struct command_spec {
+  std::string_view group;     // "targets" | "deliveries"
+  std::string_view verb;      // "add"
+  std::string_view synopsis;  // what follows the verb on the usage line
+  std::string_view summary;   // one line on the group's page
+  std::string_view description;
+  std::vector<flag_spec> flags;  // besides --json, --db and --help
+};
+
+constexpr std::string_view events_text =
+    "event types to forward, comma-separated (default: all): message.inbound.received, "
+    "message.outbound.sent, message.outbound.failed, message.status.updated";
+constexpr std::string_view url_text =
+    "where events are POSTed: https, or http to localhost/loopback only";
+
+const std::vector<command_spec>& commands() {
+  static const std::vector<command_spec> specs{
+      {"targets",
+       "add",
+       "--url URL [options]",
+       "add a target; prints its signing secret, once",
+       "Adds a forwarding target: Pons POSTs each event to it, signed with the target's own "
+       "secret (X-Pons-Signature). The secret is printed now and never again.",
+       {{"--url", "URL", url_text},
+        {"--events", "T1,T2", events_text},
+        {"--phone-number-id", "ID", "only events of this phone number id (default: every number)"},
+        {"--description", "TEXT", "a note for people"},
+        {"--max-attempts", "N", "attempts before a delivery is dead, 1-50 (default 8)"},
+        {"--timeout-ms", "N", "time allowed per attempt, 100-300000 (default 10000)"},
+        {"--disabled", "", "add it switched off"}}},
+      {"targets",
+       "list",
+       "",
+       "list the targets with their last success and failure",
+       "Lists the forwarding targets: URL, phone number, events, last success and failure, "
+       "consecutive failures. Secrets are never shown.",
+       {}},
+      {"targets",
+       "show",
+       "ID",
+       "show one target",
+       "Shows one forwarding target (not its secret).",
+       {}},
+      {"targets",
+       "update",
+       "ID [options]",
+       "change a target's URL, events, number, limits, or switch it on or off",
+       "Changes a forwarding target; options not given keep their value.",
+       {{"--url", "URL", url_text},
+        {"--events", "T1,T2", events_text},
+        {"--phone-number-id", "ID", "only events of this phone number id; \"\" for every number"},
+        {"--description", "TEXT", "a note for people"},
+        {"--max-attempts", "N", "attempts before a delivery is dead, 1-50"},
+        {"--timeout-ms", "N", "time allowed per attempt, 100-300000"},
+        {"--enable", "", "switch the target on"},
+        {"--disable", "", "switch the target off (deliveries wait)"}}},
+      {"targets",
+       "remove",
+       "ID",
+       "remove a target and its deliveries",
+       "Removes a forwarding target together with its queued and past deliveries.",
+       {}},
+      {"targets",
+       "rotate-secret",
+       "ID",
+       "give a target a new signing secret, printed once",
+       "Gives a forwarding target a new signing secret and prints it, once. Update the receiving "
+       "side: deliveries from now on are signed with the new secret.",
+       {}},
+      {"targets",
+       "test",
+       "ID",
+       "send a signed \"pons.test\" event now and show the answer",
+       "Sends one signed \"pons.test\" event to the target now, outside the delivery queue, and "
+       "shows the HTTP answer. Exit status 0 when the target answered 2xx.",
+       {}},
+      {"deliveries",
+       "list",
+       "[options]",
+       "list deliveries, newest first",
+       "Lists deliveries (one per event and target), newest first: state, attempts, last "
+       "answer, next attempt.",
+       {{"--target", "ID", "only this target's deliveries"},
+        {"--state", "STATE", "only pending, delivering, succeeded or dead ones"},
+        {"--limit", "N", "at most N rows, 1-10000"}}},
+      {"deliveries",
+       "show",
+       "ID",
+       "show one delivery with its body and every attempt",
+       "Shows one delivery: the event body it sends and every attempt with its answer.",
+       {}},
+      {"deliveries",
+       "retry",
+       "ID | --dead [--target ID]",
+       "send a delivery, or every dead one, again",
+       "Queues a delivery again now with a fresh attempt budget; with --dead, every dead "
+       "delivery (of one target with --target).",
+       {{"--dead", "", "retry every dead delivery instead of one ID"},
+        {"--target", "ID", "with --dead: only this target's deliveries"}}},
+  };
+  return specs;
+}
+
+const command_spec* find_command(std::string_view group, std::string_view verb) {
+  for (const auto& c : commands()) {
+    if (c.group == group && c.verb == verb) return &c;
+  }
+  return nullptr;
+}
+
+std::string verbs_of(std::string_view group) {
+  std::string out;
+  for (const auto& c : commands()) {
+    if (c.group != group) continue;
+    if (!out.empty()) out += ", ";
+    out += c.verb;
+  }
+  return out;
+}
+
+// Aligned "  name  text" lines, wrapped at 100 columns.
+void help_rows(std::string& out, const std::vector<std::pair<std::string, std::string>>& rows) {
+  std::size_t width = 0;
+  for (const auto& [name, text] : rows) width = std::max(width, name.size());
+  width = std::min<std::size_t>(width, 28);
+  for (const auto& [name, text] : rows) {
+    std::string line = "  " + name;
+    std::string pad(width + 4, ' ');
+    line += name.size() <= width ? std::string(width - name.size() + 2, ' ') : "\n" + pad;
+    std::size_t column = name.size() <= width ? width + 4 : pad.size();
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      auto room = 100 - column;
+      auto cut = rest.size() <= room ? rest.size() : rest.rfind(' ', room);
+      if (cut == std::string_view::npos || cut == 0) cut = std::min(rest.size(), room);
+      line += rest.substr(0, cut);
+      rest.remove_prefix(cut);
+      while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+      if (!rest.empty()) {
+        line += "\n" + pad;
+        column = pad.size();
+      }
+    }
+    out += line + "\n";
+  }
+}
+
+// Wraps a paragraph at 100 columns.
+std::string paragraph(std::string_view text) {
+  std::string out;
+  while (!text.empty()) {
+    auto cut = text.size() <= 100 ? text.size() : text.rfind(' ', 100);
+    if (cut == std::string_view::npos || cut == 0) cut = std::min<std::size_t>(text.size(), 100);
+    out += std::string(text.substr(0, cut)) + "\n";
+    text.remove_prefix(cut);
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  }
+  return out;
+}
+
+constexpr std::string_view db_text =
+    "database file (default: $PONS_DB, else $XDG_DATA_HOME/pons/pons.db, else "
+    "~/.local/share/pons/pons.db)";
+
+std::string command_help(const command_spec& c) {
+  std::string out = fmt::format("usage: pons-webhook {} {}{}{}\n\n", c.group, c.verb,
+                                c.synopsis.empty() ? "" : " ", c.synopsis);
+  out += paragraph(c.description);
+  out += "\noptions:\n";
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& f : c.flags) {
+    rows.emplace_back(f.value.empty() ? std::string(f.name) : fmt::format("{} {}", f.name, f.value),
+                      std::string(f.text));
+  }
+  rows.emplace_back("--json", "machine-readable output (one JSON document)");
+  rows.emplace_back("--db PATH", std::string(db_text));
+  rows.emplace_back("--help", "show this help");
+  help_rows(out, rows);
+  return out;
+}
+
+std::string group_help(std::string_view group) {
+  std::string out = fmt::format("usage: pons-webhook {} COMMAND [options]\n\n", group);
+  out += paragraph(
+      group == "targets"
+          ? "Forwarding targets are your own HTTPS endpoints: Pons POSTs every event it stores "
+            "(inbound messages, sends, status updates) to each target, signed with the target's "
+            "secret, and retries with backoff until the target answers 2xx."
+          : "A delivery is one event on its way to one target. Deliveries that fail every "
+            "attempt become dead; retry sends them again.");
+  out += "\ncommands:\n";
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& c : commands()) {
+    if (c.group != group) continue;
+    rows.emplace_back(
+        c.synopsis.empty() ? std::string(c.verb) : fmt::format("{} {}", c.verb, c.synopsis),
+        std::string(c.summary));
+  }
+  help_rows(out, rows);
+  out += fmt::format(
+      "\nEvery command takes --json (machine-readable output) and --db PATH.\n"
+      "A command's own options: pons-webhook {} COMMAND --help\n",
+      group);
+  return out;
+}
 
 // Flags that take a value; everything else starting with -- is a switch.
 const std::set<std::string_view> value_flags{
@@ -68,8 +264,14 @@ struct parsed_args {
   }
 };
 
-parsed_args parse(std::span<const std::string_view> args) {
+// Reads the flags of `c` (and --json, --db); anything else is an error naming the command.
+parsed_args parse(std::span<const std::string_view> args, const command_spec& c) {
   parsed_args p;
+  auto takes = [&](std::string_view name) {
+    if (name == "--json" || name == "--db") return true;
+    return std::any_of(c.flags.begin(), c.flags.end(),
+                       [&](const flag_spec& f) { return f.name == name; });
+  };
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
     if (a.rfind("--", 0) != 0) {
@@ -81,6 +283,10 @@ parsed_args parse(std::span<const std::string_view> args) {
     if (auto eq = a.find('='); eq != std::string_view::npos) {
       name = a.substr(0, eq);
       inline_value = a.substr(eq + 1);
+    }
+    if (!takes(name) && (value_flags.count(name) || switch_flags.count(name))) {
+      p.error = fmt::format("{} {} does not take {}", c.group, c.verb, name);
+      return p;
     }
     if (value_flags.count(name)) {
       if (inline_value) {
@@ -221,41 +427,104 @@ int fail(std::ostream& err, std::string_view what, const boost::system::error_co
   return 1;
 }
 
-int usage(std::ostream& err, std::string_view message) {
-  err << "pons-webhook: " << message << "\nTry 'pons-webhook targets --help'.\n";
+// A usage error: one line that names the help page to read, exit status 2.
+int usage(std::ostream& err, std::string_view message, std::string_view command) {
+  err << "pons-webhook: " << message << " (see 'pons-webhook " << command << " --help')\n";
   return 2;
+}
+
+// What an admin command line asks for: a help page, a usage error, or a command to run.
+struct invocation {
+  const command_spec* spec = nullptr;
+  parsed_args args;
+  std::string help;        // a page to print (exit 0)
+  std::string error;       // a usage error (exit 2)
+  std::string help_topic;  // the command whose help the error points at ("targets add")
+};
+
+bool is_help(std::string_view a) {
+  return a == "--help" || a == "-h";
+}
+
+invocation prepare(std::span<const std::string_view> args) {
+  invocation inv;
+  if (args.empty() || (args[0] != "targets" && args[0] != "deliveries")) {
+    inv.help_topic = "targets";
+    inv.error = "expected targets or deliveries";
+    return inv;
+  }
+  const std::string_view group = args[0];
+  inv.help_topic = std::string(group);
+  const bool wants_help = std::any_of(args.begin(), args.end(), is_help);
+  if (args.size() < 2 || args[1] == "help" || is_help(args[1])) {
+    if (wants_help || (args.size() >= 2 && args[1] == "help")) {
+      inv.help = group_help(group);
+    } else {
+      inv.error = fmt::format("{} needs a command: {}", group, verbs_of(group));
+    }
+    return inv;
+  }
+  inv.spec = find_command(group, args[1]);
+  if (!inv.spec) {
+    inv.error = fmt::format("unknown command '{} {}'; the commands are {}", group, args[1],
+                            verbs_of(group));
+    return inv;
+  }
+  inv.help_topic = fmt::format("{} {}", group, args[1]);
+  if (wants_help) {
+    inv.help = command_help(*inv.spec);
+    return inv;
+  }
+  inv.args = parse(args.subspan(2), *inv.spec);
+  if (!inv.args.error.empty()) inv.error = inv.args.error;
+  return inv;
 }
 
 class runner {
  public:
-  runner(store::database& db, std::ostream& out, std::ostream& err, parsed_args args)
-      : db_(db), out_(out), err_(err), a_(std::move(args)), json_(a_.has("--json")) {}
+  runner(store::database& db, std::ostream& out, std::ostream& err, parsed_args args,
+         std::string help_topic)
+      : db_(db),
+        out_(out),
+        err_(err),
+        a_(std::move(args)),
+        json_(a_.has("--json")),
+        topic_(std::move(help_topic)) {}
 
-  int targets(std::string_view verb) {
-    if (verb == "add") return targets_add();
-    if (verb == "list") return targets_list();
-    if (verb == "show") return with_id([&](std::int64_t id) { return targets_show(id); });
-    if (verb == "update") return with_id([&](std::int64_t id) { return targets_update(id); });
-    if (verb == "remove") return with_id([&](std::int64_t id) { return targets_remove(id); });
-    if (verb == "rotate-secret")
-      return with_id([&](std::int64_t id) { return targets_rotate(id); });
-    if (verb == "test") return with_id([&](std::int64_t id) { return targets_test(id); });
-    return usage(err_, fmt::format("unknown command 'targets {}'", verb));
-  }
-
-  int deliveries(std::string_view verb) {
-    if (verb == "list") return deliveries_list();
-    if (verb == "show") return with_id([&](std::int64_t id) { return deliveries_show(id); });
-    if (verb == "retry") return deliveries_retry();
-    return usage(err_, fmt::format("unknown command 'deliveries {}'", verb));
+  int run(const command_spec& c) {
+    if (c.group == "targets") {
+      if (c.verb == "add") return targets_add();
+      if (c.verb == "list") return no_arguments([&] { return targets_list(); });
+      if (c.verb == "show") return with_id([&](std::int64_t id) { return targets_show(id); });
+      if (c.verb == "update") return with_id([&](std::int64_t id) { return targets_update(id); });
+      if (c.verb == "remove") return with_id([&](std::int64_t id) { return targets_remove(id); });
+      if (c.verb == "rotate-secret")
+        return with_id([&](std::int64_t id) { return targets_rotate(id); });
+      if (c.verb == "test") return with_id([&](std::int64_t id) { return targets_test(id); });
+    } else {
+      if (c.verb == "list") return no_arguments([&] { return deliveries_list(); });
+      if (c.verb == "show") return with_id([&](std::int64_t id) { return deliveries_show(id); });
+      if (c.verb == "retry") return deliveries_retry();
+    }
+    return usage(fmt::format("unknown command '{} {}'", c.group, c.verb));
   }
 
  private:
+  int usage(std::string_view message) { return forward::usage(err_, message, topic_); }
+
+  template <class F>
+  int no_arguments(F&& f) {
+    if (!a_.positional.empty()) {
+      return usage(fmt::format("{} takes no arguments, got '{}'", topic_, a_.positional[0]));
+    }
+    return f();
+  }
+
   template <class F>
   int with_id(F&& f) {
-    if (a_.positional.size() != 1) return usage(err_, "expected exactly one ID");
+    if (a_.positional.size() != 1) return usage(fmt::format("{} needs exactly one ID", topic_));
     auto id = to_int(a_.positional[0]);
-    if (!id || *id <= 0) return usage(err_, fmt::format("'{}' is not an ID", a_.positional[0]));
+    if (!id || *id <= 0) return usage(fmt::format("'{}' is not an ID", a_.positional[0]));
     return f(*id);
   }
 
@@ -267,16 +536,16 @@ class runner {
     if (auto v = a_.value("--events")) c.event_types = split_events(*v);
     if (auto v = a_.value("--max-attempts")) {
       auto n = to_int(*v);
-      if (!n) return code = usage(err_, "--max-attempts needs a number"), false;
+      if (!n) return code = usage("--max-attempts needs a number"), false;
       c.max_attempts = static_cast<int>(*n);
     }
     if (auto v = a_.value("--timeout-ms")) {
       auto n = to_int(*v);
-      if (!n) return code = usage(err_, "--timeout-ms needs a number of milliseconds"), false;
+      if (!n) return code = usage("--timeout-ms needs a number of milliseconds"), false;
       c.timeout = std::chrono::milliseconds(*n);
     }
     if (a_.has("--enable") && (a_.has("--disable") || a_.has("--disabled"))) {
-      return code = usage(err_, "--enable and --disable exclude each other"), false;
+      return code = usage("--enable and --disable exclude each other"), false;
     }
     if (a_.has("--enable")) c.enabled = true;
     if (a_.has("--disable") || a_.has("--disabled")) c.enabled = false;
@@ -298,9 +567,9 @@ class runner {
   }
 
   int targets_add() {
-    if (!a_.positional.empty()) return usage(err_, "targets add takes no positional arguments");
+    if (!a_.positional.empty()) return usage("targets add takes no positional arguments");
     auto url = a_.value("--url");
-    if (!url) return usage(err_, "targets add needs --url");
+    if (!url) return usage("targets add needs --url");
     target_changes c;
     int code = 0;
     if (!read_changes(c, code)) return code;
@@ -403,9 +672,10 @@ class runner {
     job.max_attempts = 1;
     job.event_type = "pons.test";
     const auto now = clock::now();
-    job.event_id = fmt::format(
-        "evt_test_{}",
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+    // The same id form as every forwarded event (evt_ + 32 hex), so receivers need no exception.
+    auto event_id = random_event_id();
+    if (!event_id) return fail(err_, "cannot make an event id", event_id.error());
+    job.event_id = std::move(*event_id);
     json::object envelope;
     envelope["id"] = job.event_id;
     envelope["type"] = "pons.test";
@@ -446,19 +716,19 @@ class runner {
     delivery_filter f;
     if (auto v = a_.value("--target")) {
       auto n = to_int(*v);
-      if (!n) return usage(err_, "--target needs a target ID");
+      if (!n) return usage("--target needs a target ID");
       f.target_id = *n;
     }
     if (auto v = a_.value("--state")) {
       static const std::set<std::string_view> states{"pending", "delivering", "succeeded", "dead"};
       if (!states.count(*v)) {
-        return usage(err_, "--state is one of pending, delivering, succeeded, dead");
+        return usage("--state is one of pending, delivering, succeeded, dead");
       }
       f.state = *v;
     }
     if (auto v = a_.value("--limit")) {
       auto n = to_int(*v);
-      if (!n || *n < 1 || *n > 10000) return usage(err_, "--limit needs a number 1..10000");
+      if (!n || *n < 1 || *n > 10000) return usage("--limit needs a number 1..10000");
       f.limit = static_cast<int>(*n);
     }
     auto list = list_deliveries(db_, f);
@@ -540,11 +810,11 @@ class runner {
 
   int deliveries_retry() {
     if (a_.has("--dead")) {
-      if (!a_.positional.empty()) return usage(err_, "give either an ID or --dead, not both");
+      if (!a_.positional.empty()) return usage("give either an ID or --dead, not both");
       std::optional<std::int64_t> target;
       if (auto v = a_.value("--target")) {
         auto n = to_int(*v);
-        if (!n) return usage(err_, "--target needs a target ID");
+        if (!n) return usage("--target needs a target ID");
         target = *n;
       }
       auto n = retry_dead(db_, target, clock::now());
@@ -554,10 +824,16 @@ class runner {
         o["retried"] = *n;
         print_json(out_, o);
       } else {
-        out_ << fmt::format("{} dead deliveries will be sent again now.\n", *n);
+        if (*n == 0) {
+          out_ << "No dead deliveries to retry.\n";
+        } else {
+          out_ << fmt::format("{} dead {} will be sent again now.\n", *n,
+                              *n == 1 ? "delivery" : "deliveries");
+        }
       }
       return 0;
     }
+    if (a_.positional.empty()) return usage("deliveries retry needs a delivery ID or --dead");
     return with_id([&](std::int64_t id) {
       if (auto r = retry_delivery(db_, id, clock::now()); !r) {
         return fail(err_, fmt::format("cannot retry delivery {}", id), r.error());
@@ -580,6 +856,7 @@ class runner {
   std::ostream& err_;
   parsed_args a_;
   bool json_;
+  std::string topic_;
 };
 
 }  // namespace
@@ -588,49 +865,41 @@ bool is_admin_command(std::string_view word) {
   return word == "targets" || word == "deliveries";
 }
 
-std::string_view admin_usage() {
-  return usage_text;
-}
-
 int run_admin_command(std::span<const std::string_view> args, store::database& db,
                       std::ostream& out, std::ostream& err) {
-  if (args.empty() || !is_admin_command(args[0]))
-    return usage(err, "expected targets or deliveries");
-  if (args.size() < 2 || args[1] == "--help" || args[1] == "help") {
-    out << usage_text;
-    return args.size() < 2 ? 2 : 0;
-  }
-  auto parsed = parse(args.subspan(2));
-  if (!parsed.error.empty()) return usage(err, parsed.error);
-  runner r(db, out, err, std::move(parsed));
-  return args[0] == "targets" ? r.targets(args[1]) : r.deliveries(args[1]);
-}
-
-int run_admin(std::span<const std::string_view> args, const std::string& default_db_path,
-              std::ostream& out, std::ostream& err) {
-  std::string path = default_db_path;
-  std::vector<std::string_view> rest;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--db") {
-      if (i + 1 >= args.size()) return usage(err, "--db needs a path");
-      path = std::string(args[++i]);
-    } else if (args[i].rfind("--db=", 0) == 0) {
-      path = std::string(args[i].substr(5));
-    } else {
-      rest.push_back(args[i]);
-    }
-  }
-  if (rest.size() >= 2 && (rest[1] == "--help" || rest[1] == "help")) {
-    out << usage_text;
+  auto inv = prepare(args);
+  if (!inv.help.empty()) {
+    out << inv.help;
     return 0;
   }
-  if (path.empty()) return usage(err, "no database path: pass --db, or set PONS_DB or HOME");
-  auto db = store::database::open(path);
-  if (!db) {
-    err << "pons-webhook: cannot open database " << path << ": " << db.error().message() << '\n';
+  if (!inv.error.empty()) return usage(err, inv.error, inv.help_topic);
+  runner r(db, out, err, std::move(inv.args), inv.help_topic);
+  return r.run(*inv.spec);
+}
+
+int run_admin(std::span<const std::string_view> args, const store::env_lookup& env,
+              std::string_view cwd, std::ostream& out, std::ostream& err) {
+  // Help and usage errors first: neither needs the database.
+  auto inv = prepare(args);
+  if (!inv.help.empty()) {
+    out << inv.help;
+    return 0;
+  }
+  if (!inv.error.empty()) return usage(err, inv.error, inv.help_topic);
+  auto location = store::resolve_db_location(inv.args.value("--db"), env, cwd);
+  if (!location) return usage(err, location.message, inv.help_topic);
+  if (auto failed = store::create_db_directory(location.path); !failed.empty()) {
+    err << "pons-webhook: " << failed << '\n';
     return 1;
   }
-  return run_admin_command(rest, *db, out, err);
+  auto db = store::database::open(location.path);
+  if (!db) {
+    err << "pons-webhook: cannot open database " << location.path << ": " << db.error().message()
+        << '\n';
+    return 1;
+  }
+  runner r(*db, out, err, std::move(inv.args), inv.help_topic);
+  return r.run(*inv.spec);
 }
 
 }  // namespace pons::forward

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/store/db_location.hpp"
+
 namespace pons::store {
 class database;
 }
@@ -16,18 +18,18 @@ namespace pons::forward {
 /// True when `word` starts an admin command ("targets" or "deliveries").
 bool is_admin_command(std::string_view word);
 
-/// The help text of the admin commands.
-std::string_view admin_usage();
-
-/// Runs one admin command; `args` starts with "targets" or "deliveries". Returns the exit code:
-/// 0 done, 1 the operation failed (not found, refused URL, delivery test failed), 2 usage error.
-/// A signing secret is printed only by `targets add` and `targets rotate-secret`, once.
+/// Runs one admin command; `args` starts with "targets" or "deliveries". `--help` anywhere
+/// prints that command's own page (or the group's). Returns the exit code: 0 done (or help), 1
+/// the operation failed (not found, refused URL, delivery test failed), 2 usage error (one line
+/// on `err` naming the help page to read). A signing secret is printed only by `targets add`
+/// and `targets rotate-secret`, once.
 int run_admin_command(std::span<const std::string_view> args, store::database& db,
                       std::ostream& out, std::ostream& err);
 
-/// What main() calls: takes an optional `--db PATH` out of `args` (else `default_db_path`),
-/// opens (and migrates) the database and runs run_admin_command.
-int run_admin(std::span<const std::string_view> args, const std::string& default_db_path,
-              std::ostream& out, std::ostream& err);
+/// What main() calls: answers --help and usage errors without touching the database, else
+/// resolves it (store::resolve_db_location: --db, PONS_DB, XDG_DATA_HOME, HOME; relative paths
+/// from `cwd`), creates its folder, opens (and migrates) it and runs the command.
+int run_admin(std::span<const std::string_view> args, const store::env_lookup& env,
+              std::string_view cwd, std::ostream& out, std::ostream& err);
 
 }  // namespace pons::forward

@@ -17,6 +17,7 @@
 #include "core/forward/dispatch_queue.hpp"
 #include "core/forward/url_policy.hpp"
 #include "core/http/client.hpp"
+#include "core/logging/log_field.hpp"
 #include "core/meta/signature.hpp"
 #include "core/store/database.hpp"
 
@@ -207,7 +208,8 @@ struct deliverer::impl {
         auto jobs = claim_due(db, clock::now(), limits);
         lock.lock();
         if (!jobs) {
-          log(fmt::format("forward event=claim_failed error=\"{}\"", jobs.error().message()));
+          log(fmt::format("forward event=claim_failed error={}",
+                          logging::log_quoted(jobs.error().message())));
         } else {
           claimed = jobs->size();
           // A row whose lease ran out while it waited here is claimed again (its lease renewed)
@@ -259,7 +261,8 @@ struct deliverer::impl {
     auto unsent = work.drain_waiting();
     lock.unlock();
     if (auto r = release_claims(db, unsent, clock::now()); !r) {
-      log(fmt::format("forward event=release_failed error=\"{}\"", r.error().message()));
+      log(fmt::format("forward event=release_failed error={}",
+                      logging::log_quoted(r.error().message())));
     }
   }
 
@@ -299,12 +302,13 @@ struct deliverer::impl {
       log(fmt::format(
           "forward event=attempt delivery={} target={} event_id={} attempt={} status={} "
           "duration_ms={} outcome={}{}{}",
-          job->delivery_id, job->target_id, job->event_id, job->attempt,
+          job->delivery_id, job->target_id, logging::log_value(job->event_id), job->attempt,
           outcome.status_code ? std::to_string(*outcome.status_code) : std::string("-"),
           outcome.duration.count(), verdict,
           std::string_view(verdict) == "retry" ? fmt::format(" retry_in_ms={}", delay.count())
                                                : std::string(),
-          outcome.error.empty() ? std::string() : fmt::format(" error=\"{}\"", outcome.error)));
+          outcome.error.empty() ? std::string()
+                                : fmt::format(" error={}", logging::log_quoted(outcome.error))));
       {
         std::lock_guard lock(mu);
         work.sent(job->target_id);
@@ -331,8 +335,8 @@ struct deliverer::impl {
       for (int i = 0; i < record_retries; ++i) {
         auto r = record_attempts(db, group, clock::now());
         if (r) break;
-        log(fmt::format("forward event=record_failed deliveries={} error=\"{}\"", group.size(),
-                        r.error().message()));
+        log(fmt::format("forward event=record_failed deliveries={} error={}", group.size(),
+                        logging::log_quoted(r.error().message())));
         if (!store::is_retryable(r.error())) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }

@@ -1,6 +1,7 @@
 #include "core/forward/url_policy.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/url/grammar/ci_string.hpp>
 #include <boost/url/parse.hpp>
 #include <string>
 
@@ -10,14 +11,9 @@ namespace {
 
 namespace ip = boost::asio::ip;
 
+// ASCII case-insensitive equality (header names, schemes, codings).
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto la = (a[i] >= 'A' && a[i] <= 'Z') ? a[i] + 32 : a[i];
-    const auto lb = (b[i] >= 'A' && b[i] <= 'Z') ? b[i] + 32 : b[i];
-    if (la != lb) return false;
-  }
-  return true;
+  return boost::urls::grammar::ci_is_equal(a, b);
 }
 
 bool refused_v4(const ip::address_v4& a) {
@@ -54,6 +50,10 @@ result<url_parts> parse_target_url(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return forward_errc::invalid_url;
   const auto& u = *parsed;
+  // Boost.URL 1.81 reads "https://10.0.0.1.example.com/" as the address 10.0.0.1 followed by the
+  // path ".example.com/": a path after an authority must start with '/', so refuse it.
+  if (!u.encoded_path().empty() && u.encoded_path().front() != '/')
+    return forward_errc::invalid_url;
   url_parts parts;
   if (iequals(u.scheme(), "https")) {
     parts.tls = true;

@@ -14,6 +14,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/url/grammar/ci_string.hpp>
 #include <boost/url/parse.hpp>
 #include <map>
 #include <optional>
@@ -63,14 +64,9 @@ class client_category_impl final : public boost::system::error_category {
   }
 };
 
+// ASCII case-insensitive equality (header names, schemes, codings).
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto la = a[i] >= 'A' && a[i] <= 'Z' ? a[i] + 32 : a[i];
-    auto lb = b[i] >= 'A' && b[i] <= 'Z' ? b[i] + 32 : b[i];
-    if (la != lb) return false;
-  }
-  return true;
+  return boost::urls::grammar::ci_is_equal(a, b);
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -93,6 +89,10 @@ boost::system::result<target> parse_target(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return make_error_code(client_errc::bad_url);
   const auto& u = *parsed;
+  // Boost.URL 1.81 reads "http://127.0.0.1.example.com/" as the address 127.0.0.1 followed by
+  // the path ".example.com/": a path after an authority must start with '/', so refuse it.
+  if (!u.encoded_path().empty() && u.encoded_path().front() != '/')
+    return make_error_code(client_errc::bad_url);
   target t;
   if (u.scheme() == "https") {
     t.tls = true;

@@ -1,17 +1,19 @@
 #include "core/http/media_worker.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <fmt/format.h>
 #include <map>
 
+#include "core/logging/log_field.hpp"
 #include "core/store/database.hpp"
 #include "core/store/media_repository.hpp"
+#include "core/store/private_directory.hpp"
 
 namespace pons::http {
 
@@ -21,10 +23,7 @@ std::string media_file_path(std::string_view media_dir, std::string_view sha256_
 
 bool write_media_file(const std::string& path, std::string_view bytes) {
   std::filesystem::path target(path);
-  std::error_code ec;
-  std::filesystem::create_directories(target.parent_path(), ec);
-  if (ec) return false;
-  ::chmod(target.parent_path().c_str(), 0700);
+  if (!store::make_private_directory(target.parent_path().string())) return false;
   std::string tmp = path + ".part";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return false;
@@ -59,7 +58,9 @@ media_worker::media_worker(media_worker_options options) : opt_(std::move(option
   }
 }
 
-media_worker::~media_worker() { stop(); }
+media_worker::~media_worker() {
+  stop();
+}
 
 void media_worker::start() {
   if (running_.exchange(true)) return;
@@ -85,10 +86,17 @@ void media_worker::stop() {
 }
 
 void media_worker::run() {
+  // What customers sent is for this user only; older versions made the folder 0755.
+  if (auto made = store::make_private_directory(opt_.media_dir); !made) {
+    opt_.log_sink(fmt::format(
+        "level=warn event=media_worker error={}",
+        logging::log_quoted("cannot make the media folder private: " + made.error().message())));
+  }
   auto db = store::database::open(opt_.db_path);
   if (!db) {
-    opt_.log_sink(fmt::format("level=error event=media_worker error=\"cannot open database: {}\"",
-                              db.error().message()));
+    opt_.log_sink(
+        fmt::format("level=error event=media_worker error={}",
+                    logging::log_quoted("cannot open database: " + db.error().message())));
     return;
   }
   // One Graph client per access token (accounts may differ), created on first use.
@@ -127,14 +135,16 @@ void media_worker::run() {
       // A final error (e.g. an unknown media id) is not worth more attempts.
       int max = final ? m.attempts : opt_.max_attempts;
       auto r = store::mark_media_failed(*db, m.id, why, std::chrono::system_clock::now(), max);
+      // The media id came in a webhook: escaped, like every value that came from outside.
       opt_.log_sink(fmt::format(
-          "level=warn event=media_download media_id={} attempt={} final={} error=\"{}\"{}",
-          m.media_id, m.attempts, final || m.attempts >= opt_.max_attempts, why,
-          r ? "" : " store_error=1"));
+          "level=warn event=media_download media_id={} attempt={} final={} error={}{}",
+          logging::log_value(m.media_id), m.attempts, final || m.attempts >= opt_.max_attempts,
+          logging::log_quoted(why), r ? "" : " store_error=1"));
     };
     auto* client = client_for(m.phone_number_id);
     if (!client) {
-      fail("no access token configured for this number; set WA_ACCESS_TOKEN or access_token", false);
+      fail("no access token configured for this number; set WA_ACCESS_TOKEN or access_token",
+           false);
       continue;
     }
     auto info = client->get_media(m.media_id);
@@ -162,7 +172,7 @@ void media_worker::run() {
     }
     ++downloaded_;
     opt_.log_sink(fmt::format("level=info event=media_download media_id={} size={} sha256={}",
-                              m.media_id, bytes->size(), sha));
+                              logging::log_value(m.media_id), bytes->size(), sha));
   }
 }
 

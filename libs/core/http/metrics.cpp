@@ -67,6 +67,20 @@ std::string metrics::render(std::string_view extra) const {
       "unknown number).\n";
   out += "# TYPE pons_webhook_signature_failures_total counter\n";
   out += fmt::format("pons_webhook_signature_failures_total {}\n", signature_failures_);
+  out +=
+      "# HELP pons_webhook_parses_total Webhook bodies parsed as JSON, after or before their "
+      "signature was verified.\n";
+  out += "# TYPE pons_webhook_parses_total counter\n";
+  out += fmt::format("pons_webhook_parses_total{{signature=\"verified\"}} {}\n",
+                     verified_parses_.load(std::memory_order_relaxed));
+  out += fmt::format("pons_webhook_parses_total{{signature=\"unverified\"}} {}\n",
+                     unverified_parses_.load(std::memory_order_relaxed));
+  out +=
+      "# HELP pons_webhook_parse_budget_refusals_total Webhook POSTs answered 503 because the "
+      "budget for parsing unverified bodies was spent.\n";
+  out += "# TYPE pons_webhook_parse_budget_refusals_total counter\n";
+  out += fmt::format("pons_webhook_parse_budget_refusals_total {}\n",
+                     parse_budget_refusals_.load(std::memory_order_relaxed));
   out += "# HELP pons_webhook_duplicates_total Deliveries already stored (replays).\n";
   out += "# TYPE pons_webhook_duplicates_total counter\n";
   out += fmt::format("pons_webhook_duplicates_total {}\n", duplicates_);

@@ -25,6 +25,15 @@ class metrics {
   void count_duplicates(std::uint64_t n);
   /// Count a POST answered 503 because the writer queue was full.
   void count_queue_full();
+  /// Count one webhook body parsed as JSON: after its signature was verified, or before (only with
+  /// more app secrets than are tried blindly, see parse_budget.hpp). Lock-free: once per POST.
+  void count_parse(bool verified) noexcept {
+    (verified ? verified_parses_ : unverified_parses_).fetch_add(1, std::memory_order_relaxed);
+  }
+  /// Count a POST answered 503 because the unverified-parse budget was spent.
+  void count_parse_budget_refusal() noexcept {
+    parse_budget_refusals_.fetch_add(1, std::memory_order_relaxed);
+  }
   /// Count one database probe run by the writer (for /health and /metrics).
   void count_probe();
   /// Observe the time from a request's arrival to its durable commit.
@@ -63,6 +72,9 @@ class metrics {
   std::uint64_t pruned_log_ = 0;
   std::uint64_t pruned_keys_ = 0;
   std::uint64_t prune_runs_ = 0;
+  std::atomic<std::uint64_t> verified_parses_{0};
+  std::atomic<std::uint64_t> unverified_parses_{0};
+  std::atomic<std::uint64_t> parse_budget_refusals_{0};
 };
 
 }  // namespace pons::http

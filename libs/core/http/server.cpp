@@ -9,13 +9,19 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/url/grammar/ci_string.hpp>
 #include <cstdio>
 #include <ctime>
 #include <exception>
-#include <list>
+#include <iterator>
 #include <random>
+
+#include "core/http/connection_table.hpp"
+#include "core/http/request_framing.hpp"
+#include "core/logging/log_field.hpp"
 
 namespace pons::http {
 
@@ -29,28 +35,9 @@ namespace {
 
 constexpr auto token = net::as_tuple(net::use_awaitable);
 
+// ASCII case-insensitive equality (header names, schemes, codings).
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto x = static_cast<unsigned char>(a[i]);
-    auto y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
-// Log values are space-free tokens; anything odd a client sent is replaced, and long values cut.
-std::string log_token(std::string_view v, std::size_t max = 256) {
-  if (v.empty()) return "-";
-  std::string out;
-  out.reserve(std::min(v.size(), max));
-  for (char c : v.substr(0, max)) {
-    auto u = static_cast<unsigned char>(c);
-    out.push_back(u > 0x20 && u < 0x7f && c != '"' ? c : '_');
-  }
-  return out;
+  return boost::urls::grammar::ci_is_equal(a, b);
 }
 
 std::string utc_now() {
@@ -124,18 +111,38 @@ bool valid_request_id(std::string_view id) {
 }
 
 struct server::impl : std::enable_shared_from_this<impl> {
-  struct connection {
-    beast::tcp_stream* stream;
-    bool busy;
+  // One open connection: its stream, and its place in the connection table.
+  struct connection : connection_table::entry {
+    explicit connection(tcp::socket s) : stream(std::move(s)) {}
+    beast::tcp_stream stream;
+    std::string remote = "-";
+    bool closed_early = false;  // closed by the server while it waited (room, stop, descriptors)
   };
+
+  // Answers to refused clients in flight at once; more are closed without one (each holds a
+  // descriptor for up to refusal_timeout).
+  static constexpr std::size_t max_refusals_in_flight = 64;
+  static constexpr std::chrono::milliseconds refusal_timeout{1000};
 
   net::io_context& io;
   server_options opt;
   router routes;
   tcp::acceptor acceptor;
   bool stopping = false;
-  std::list<connection> conns;
+  connection_table table;
   std::mt19937_64 rng;
+  std::size_t refusals_in_flight = 0;
+
+  // Counters for /metrics (io thread only).
+  std::uint64_t accepted = 0;
+  std::uint64_t refused = 0;
+  std::uint64_t evicted = 0;
+  std::uint64_t header_timeouts = 0;
+  std::uint64_t accept_errors = 0;
+  // Connection-level warnings are logged at most once a second: a flood must not become one
+  // log line per connection.
+  steady_clock::time_point last_refusal_log{};
+  steady_clock::time_point last_accept_error_log{};
 
   // Default sink: lines collect here and go to stderr in one write once the io_context has run
   // the handlers that are ready now (one write per burst of requests instead of one per line).
@@ -147,6 +154,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
         opt(std::move(o)),
         routes(std::move(r)),
         acceptor(ctx),
+        table({opt.max_connections, opt.max_connections_per_address}),
         rng(std::random_device{}()) {}
 
   void emit_log(std::string_view line) {
@@ -166,6 +174,14 @@ struct server::impl : std::enable_shared_from_this<impl> {
     });
   }
 
+  // A warning about connections, at most once a second per kind.
+  void warn_now_and_then(steady_clock::time_point& last, std::string_view fields) {
+    auto now = steady_clock::now();
+    if (last != steady_clock::time_point{} && now - last < std::chrono::seconds(1)) return;
+    last = now;
+    emit_log(fmt::format("ts={} level=warn {}", utc_now(), fields));
+  }
+
   std::string new_request_id() { return fmt::format("{:016x}{:016x}", rng(), rng()); }
 
   struct log_fields {
@@ -182,11 +198,16 @@ struct server::impl : std::enable_shared_from_this<impl> {
   void log_request(const log_fields& f, std::string_view remote) {
     auto elapsed = steady_clock::now() - f.start;
     double ms = std::chrono::duration<double, std::milli>(elapsed).count();
-    std::string line = fmt::format(
-        "ts={} level=info event=request method={} path={} status={} duration_ms={:.3f} "
-        "request_id={} bytes_in={} bytes_out={} remote={}",
-        utc_now(), log_token(f.method, 16), log_token(f.path), f.status, ms,
-        log_token(f.request_id, 128), f.bytes_in, f.bytes_out, remote);
+    // Method, path and request id are what a client sent: escaped, so they cannot break the line.
+    std::string line = fmt::format("ts={} level=info event=request method=", utc_now());
+    logging::append_log_value(line, f.method, 16);
+    line += " path=";
+    logging::append_log_value(line, f.path, 256);
+    fmt::format_to(std::back_inserter(line), " status={} duration_ms={:.3f} request_id=", f.status,
+                   ms);
+    logging::append_log_value(line, f.request_id, 128);
+    fmt::format_to(std::back_inserter(line), " bytes_in={} bytes_out={} remote={}", f.bytes_in,
+                   f.bytes_out, remote);
     if (!f.note.empty()) {
       line += ' ';
       line += f.note;
@@ -202,7 +223,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   // client can read the answer before the connection goes away.
   net::awaitable<void> answer_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                         int status, std::string body, log_fields f,
-                                        std::string_view remote) {
+                                        std::string_view remote, std::string_view why) {
     server_response answer;
     answer.status = status;
     answer.body = std::move(body);
@@ -211,6 +232,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
     auto [ec, n] = co_await bhttp::async_write(stream, res, token);
     f.status = status;
     f.bytes_out = n;
+    std::string note = fmt::format("error={}", why);
+    f.note = note;
     log_request(f, remote);
     report("other", status, f.start);
     if (ec) co_return;
@@ -226,41 +249,114 @@ struct server::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  net::awaitable<void> session(std::shared_ptr<impl> self, tcp::socket socket) {
+  // Close a connection that waits for a request, to make room or because the server stops. Its
+  // session sees the read fail and ends without answering.
+  void close_waiting(connection_table::entry* e) {
+    auto& c = static_cast<connection&>(*e);
+    table.remove(c);
+    c.closed_early = true;
     beast::error_code ignored;
-    std::string remote = "-";
-    if (auto ep = socket.remote_endpoint(ignored); !ignored)
-      remote = fmt::format("{}:{}", ep.address().to_string(), ep.port());
+    c.stream.socket().close(ignored);
+  }
+
+  // A client that cannot be admitted: a short canned 503, written with a timeout by its own
+  // coroutine (the accept loop never waits for it), then closed.
+  void refuse(tcp::socket socket, std::string_view remote, bool address_full) {
+    ++refused;
+    warn_now_and_then(last_refusal_log,
+                      fmt::format("event=connection_refused remote={} limit={} refused_total={}",
+                                  remote, address_full ? "per_address" : "total", refused));
+    // Without room for another answer in flight the socket just closes as it goes out of scope.
+    if (refusals_in_flight >= max_refusals_in_flight) return;
+    ++refusals_in_flight;
+    net::co_spawn(io, refusal(shared_from_this(), std::move(socket)), net::detached);
+  }
+
+  net::awaitable<void> refusal(std::shared_ptr<impl> self, tcp::socket socket) {
+    static constexpr std::string_view answer =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n"
+        "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many connections\n";
     beast::tcp_stream stream(std::move(socket));
-    auto self_it = conns.insert(conns.end(), connection{&stream, false});
+    // One deadline for writing the answer and for draining what the client sent meanwhile (so
+    // the close does not reset the connection before the answer is read).
+    stream.expires_after(std::min<std::chrono::milliseconds>(opt.write_timeout, refusal_timeout));
+    auto [ec, n] = co_await net::async_write(stream, net::buffer(answer), token);
+    if (!ec) {
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      char sink[4096];
+      for (;;) {
+        auto [rec, rn] = co_await stream.async_read_some(net::buffer(sink), token);
+        if (rec) break;
+      }
+    }
+    stream.close();
+    --self->refusals_in_flight;
+  }
+
+  // A short name for a request the parser refused, for the log line.
+  static std::string_view parse_error_name(const beast::error_code& ec) {
+    if (ec == bhttp::error::bad_chunk) return "bad_chunk";
+    if (ec == bhttp::error::bad_chunk_extension) return "bad_chunk_extension";
+    if (ec == bhttp::error::bad_transfer_encoding) return "bad_transfer_encoding";
+    if (ec == bhttp::error::bad_content_length) return "bad_content_length";
+    if (ec == bhttp::error::multiple_content_length) return "multiple_content_length";
+    if (ec == bhttp::error::bad_method) return "bad_method";
+    if (ec == bhttp::error::bad_target) return "bad_target";
+    if (ec == bhttp::error::bad_version) return "bad_version";
+    if (ec == bhttp::error::bad_field || ec == bhttp::error::bad_value) return "bad_field";
+    if (ec == bhttp::error::bad_line_ending) return "bad_line_ending";
+    if (ec == bhttp::error::bad_obs_fold) return "bad_obs_fold";
+    return "bad_request";
+  }
+
+  // True when `ec` means the client went away or stopped sending, not that it sent garbage.
+  static bool client_gone(const beast::error_code& ec) {
+    return ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
+           ec == bhttp::error::partial_message || ec == net::error::eof ||
+           ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+           ec == net::error::bad_descriptor;
+  }
+
+  net::awaitable<void> session(std::shared_ptr<impl> self, std::unique_ptr<connection> owned) {
+    connection& c = *owned;
+    beast::tcp_stream& stream = c.stream;
+    const std::string& remote = c.remote;
     struct unregister {
       impl* owner;
-      std::list<connection>::iterator it;
-      ~unregister() { owner->conns.erase(it); }
-    } unreg{this, self_it};
+      connection& c;
+      ~unregister() { owner->table.remove(c); }
+    } unreg{this, c};
 
     beast::flat_buffer buffer;
     bool keep_alive = true;
+    // Every request, the first and each keep-alive follow-up, must be complete up to the end of
+    // its headers within header_timeout of the moment we start waiting for it: a silent
+    // connection is closed then, however it got here.
+    auto waiting_since = steady_clock::now();
     while (keep_alive && !stopping) {
-      self_it->busy = false;
-      // Wait for the next request; an idle keep-alive connection is closed after idle_timeout.
+      const auto header_deadline = waiting_since + opt.header_timeout;
       if (buffer.size() == 0) {
-        stream.expires_after(opt.idle_timeout);
+        stream.expires_at(header_deadline);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8 * 1024), token);
         buffer.commit(n);
-        if (ec) break;
+        if (c.closed_early) break;
+        if (ec) {
+          if (ec == beast::error::timeout) ++header_timeouts;
+          break;
+        }
       }
-      self_it->busy = true;
       log_fields f;
       f.start = steady_clock::now();
 
-      // The whole header must arrive within header_timeout, the body within request_timeout:
-      // deadlines, not idle timers, so a client trickling bytes cannot hold the connection.
+      // Headers by the deadline, the body within request_timeout of the first byte: deadlines,
+      // not idle timers, so a client trickling bytes cannot hold the connection.
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(opt.header_limit);
       parser.body_limit(opt.body_limit);
-      stream.expires_after(opt.header_timeout);
+      stream.expires_at(header_deadline);
       auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, token);
+      if (c.closed_early) break;
       std::string rid;
       if (parser.is_header_done()) {
         auto sent = parser.get()["X-Request-Id"];
@@ -273,19 +369,42 @@ struct server::impl : std::enable_shared_from_this<impl> {
       f.request_id = rid;
       f.bytes_in = hn;
       if (hec) {
+        if (hec == beast::error::timeout) ++header_timeouts;
         if (hec == bhttp::error::header_limit) {
-          co_await answer_and_close(stream, buffer, 431, "request header too large\n", f, remote);
+          co_await answer_and_close(stream, buffer, 431, "request header too large\n", f, remote,
+                                    "header_too_large");
         } else if (hec == bhttp::error::body_limit) {
-          co_await answer_and_close(stream, buffer, 413, "request body too large\n", f, remote);
-        } else if (hec != beast::error::timeout && hec != bhttp::error::end_of_stream &&
-                   hec != net::error::eof && hec != net::error::operation_aborted &&
-                   hec != net::error::connection_reset) {
-          co_await answer_and_close(stream, buffer, 400, "bad request\n", f, remote);
+          co_await answer_and_close(stream, buffer, 413, "request body too large\n", f, remote,
+                                    "body_too_large");
+        } else if (!client_gone(hec)) {
+          co_await answer_and_close(stream, buffer, 400, "bad request\n", f, remote,
+                                    parse_error_name(hec));
         }
         break;
       }
+      // A complete request header: busy until answered, no longer a candidate to make room.
+      table.set_busy(c);
 
-      if (iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+      // Where the body ends, and the host, must be beyond doubt before any body byte is read.
+      const auto& head = parser.get();
+      request_framing framing;
+      framing.version = head.version();
+      framing.has_content_length = head.count(bhttp::field::content_length) > 0;
+      for (const auto& field : head) {
+        if (field.name() == bhttp::field::transfer_encoding)
+          framing.transfer_codings.push_back(field.value());
+        else if (field.name() == bhttp::field::host)
+          framing.hosts.push_back(field.value());
+      }
+      if (auto verdict = check_framing(framing); verdict.status != 0) {
+        co_await answer_and_close(
+            stream, buffer, verdict.status,
+            verdict.status == 501 ? "transfer coding not implemented\n" : "bad request\n", f,
+            remote, verdict.reason);
+        break;
+      }
+
+      if (iequals(head[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
         stream.expires_after(opt.write_timeout);
         auto [cec, cn] = co_await bhttp::async_write(stream, cont, token);
@@ -296,8 +415,14 @@ struct server::impl : std::enable_shared_from_this<impl> {
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, token);
         f.bytes_in += bn;
         if (bec) {
-          if (bec == bhttp::error::body_limit)
-            co_await answer_and_close(stream, buffer, 413, "request body too large\n", f, remote);
+          if (bec == bhttp::error::body_limit) {
+            co_await answer_and_close(stream, buffer, 413, "request body too large\n", f, remote,
+                                      "body_too_large");
+          } else if (!client_gone(bec)) {
+            // A malformed body (a bad chunk size, say) is answered and logged like a bad header.
+            co_await answer_and_close(stream, buffer, 400, "bad request\n", f, remote,
+                                      parse_error_name(bec));
+          }
           break;
         }
       }
@@ -347,11 +472,23 @@ struct server::impl : std::enable_shared_from_this<impl> {
       log_request(f, remote);
       report(m.route, res.status, f.start);
       if (wec) break;
+      if (keep_alive && !stopping) {
+        // Waiting again, behind every connection already waiting. A large request leaves a large
+        // buffer behind: an idle connection should not keep it.
+        table.set_waiting(c);
+        waiting_since = steady_clock::now();
+        if (buffer.size() == 0 && buffer.capacity() > 64 * 1024) buffer.shrink_to_fit();
+      }
     }
-    self_it->busy = false;
+    beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream.close();
     (void)self;
+  }
+
+  static address_key key_of(const tcp::endpoint& ep) {
+    auto a = ep.address();
+    return a.is_v4() ? ipv4_key(a.to_v4().to_bytes()) : ipv6_key(a.to_v6().to_bytes());
   }
 
   net::awaitable<void> accept_loop(std::shared_ptr<impl> self) {
@@ -359,16 +496,50 @@ struct server::impl : std::enable_shared_from_this<impl> {
       auto [ec, socket] = co_await acceptor.async_accept(token);
       if (ec) {
         if (stopping || !acceptor.is_open()) co_return;
-        // Out of descriptors or a transient failure: back off instead of spinning.
+        ++accept_errors;
+        const bool out_of_descriptors = ec == net::error::no_descriptors ||
+                                        ec == boost::system::errc::too_many_files_open_in_system;
+        // Out of descriptors: the connection that has waited longest for a request gives its
+        // descriptor to the next accept (the client still waits in the backlog).
+        if (out_of_descriptors && table.oldest_waiting()) {
+          ++evicted;
+          close_waiting(table.oldest_waiting());
+          warn_now_and_then(last_accept_error_log,
+                            fmt::format("event=accept_failed error={} action=closed_oldest_waiting",
+                                        logging::log_quoted(ec.message())));
+          continue;
+        }
+        // Nothing to free, or a transient failure: wait a moment instead of spinning.
+        warn_now_and_then(last_accept_error_log,
+                          fmt::format("event=accept_failed error={} action=paused",
+                                      logging::log_quoted(ec.message())));
         net::steady_timer pause(io, std::chrono::milliseconds(50));
         co_await pause.async_wait(token);
         continue;
       }
       if (stopping) co_return;
-      if (conns.size() >= opt.max_connections) continue;  // the socket closes as it goes out
+      beast::error_code ep_ec;
+      auto ep = socket.remote_endpoint(ep_ec);
+      if (ep_ec) continue;  // already gone
+      std::string remote = fmt::format("{}:{}", ep.address().to_string(), ep.port());
+      auto key = key_of(ep);
+      auto decision = table.admit(key);
+      if (decision.what == connection_table::admission::verdict::refuse) {
+        refuse(std::move(socket), remote, decision.address_full);
+        continue;
+      }
+      if (decision.what == connection_table::admission::verdict::admit_after_closing) {
+        ++evicted;
+        close_waiting(decision.close_first);
+      }
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      net::co_spawn(io, session(self, std::move(socket)), net::detached);
+      auto c = std::make_unique<connection>(std::move(socket));
+      c->remote = std::move(remote);
+      // Registered now, not when the session first runs: the next accept must count it.
+      table.add(*c, key);
+      ++accepted;
+      net::co_spawn(io, session(self, std::move(c)), net::detached);
     }
   }
 
@@ -377,9 +548,43 @@ struct server::impl : std::enable_shared_from_this<impl> {
     stopping = true;
     beast::error_code ignored;
     acceptor.close(ignored);
-    // Idle connections go now; busy ones finish their request and close after answering.
-    for (auto& c : conns)
-      if (!c.busy) c.stream->cancel();
+    // Connections waiting for a request go now; busy ones finish their request and close after
+    // answering.
+    while (auto* e = table.oldest_waiting()) close_waiting(e);
+  }
+
+  std::string metrics_text() const {
+    const auto waiting = table.waiting();
+    return fmt::format(
+        "# HELP pons_http_connections Open client connections: waiting for a request (silent, "
+        "or between keep-alive requests) or busy with one.\n"
+        "# TYPE pons_http_connections gauge\n"
+        "pons_http_connections{{state=\"waiting\"}} {}\n"
+        "pons_http_connections{{state=\"busy\"}} {}\n"
+        "# HELP pons_http_connection_limit Open connections allowed, in all and per address.\n"
+        "# TYPE pons_http_connection_limit gauge\n"
+        "pons_http_connection_limit{{scope=\"total\"}} {}\n"
+        "pons_http_connection_limit{{scope=\"per_address\"}} {}\n"
+        "# HELP pons_http_connections_accepted_total Connections admitted.\n"
+        "# TYPE pons_http_connections_accepted_total counter\n"
+        "pons_http_connections_accepted_total {}\n"
+        "# HELP pons_http_connections_refused_total Connections answered 503 (or closed) because "
+        "every connection they could replace was busy.\n"
+        "# TYPE pons_http_connections_refused_total counter\n"
+        "pons_http_connections_refused_total {}\n"
+        "# HELP pons_http_connections_evicted_total Waiting connections closed to make room for a "
+        "new one (or a descriptor for the next accept).\n"
+        "# TYPE pons_http_connections_evicted_total counter\n"
+        "pons_http_connections_evicted_total {}\n"
+        "# HELP pons_http_header_timeouts_total Connections closed because a request's headers "
+        "were not complete within the header deadline.\n"
+        "# TYPE pons_http_header_timeouts_total counter\n"
+        "pons_http_header_timeouts_total {}\n"
+        "# HELP pons_http_accept_errors_total Failed accepts (out of descriptors, ...).\n"
+        "# TYPE pons_http_accept_errors_total counter\n"
+        "pons_http_accept_errors_total {}\n",
+        waiting, table.size() - waiting, table.limits().max_connections,
+        table.limits().max_per_address, accepted, refused, evicted, header_timeouts, accept_errors);
   }
 };
 
@@ -413,7 +618,11 @@ void server::stop() {
 }
 
 std::size_t server::connections() const {
-  return impl_->conns.size();
+  return impl_->table.size();
+}
+
+std::string server::metrics_text() const {
+  return impl_->metrics_text();
 }
 
 }  // namespace pons::http

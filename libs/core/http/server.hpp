@@ -1,7 +1,9 @@
 #pragma once
 // A small HTTP/1.1 server: one coroutine per connection on one io_context, bounded reads
-// (header and body limits, deadlines), keep-alive, a router, request ids and one structured log
-// line per request. Beast stays in server.cpp; this header only needs Asio's awaitable.
+// (header and body limits, deadlines), bounded connections (per address and in total, see
+// connection_table.hpp), strict request framing, keep-alive, a router, request ids and one
+// structured log line per request. Beast stays in server.cpp; this header only needs Asio's
+// awaitable.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -81,11 +83,17 @@ struct server_options {
   std::uint16_t port = 8080;  // 0 lets the system pick; see server::port()
   std::size_t body_limit = 4 * 1024 * 1024;
   std::uint32_t header_limit = 16 * 1024;
-  std::chrono::milliseconds idle_timeout{60'000};     // waiting for the next request
-  std::chrono::milliseconds header_timeout{10'000};   // first byte to end of headers
+  // From the moment the server waits for a request (the connection was accepted, or the last
+  // request answered) to the end of its headers: the first byte of every request, keep-alive
+  // follow-ups included, must arrive within this time. It is also the keep-alive idle time.
+  std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds request_timeout{30'000};  // first byte to end of body
   std::chrono::milliseconds write_timeout{30'000};
+  // Open connections in all, and from one address (an IPv4 address, an IPv6 /64). A new
+  // connection over either limit replaces the connection that has waited longest for a request
+  // (of that address, or of anyone); when all are busy with requests it is answered 503.
   std::size_t max_connections = 4096;
+  std::size_t max_connections_per_address = 1024;
   /// Receives one finished log line per request (no trailing newline). Default: stderr.
   std::function<void(std::string_view)> log_sink;
   /// Called once per answered request with its route label, status and duration.
@@ -113,6 +121,9 @@ class server {
 
   /// Number of open connections (io_context thread only).
   std::size_t connections() const;
+
+  /// Connection gauges and counters in Prometheus text format (io_context thread only).
+  std::string metrics_text() const;
 
  private:
   struct impl;

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "core/store/db_location.hpp"
+
 namespace pons::http {
 
 namespace {
@@ -21,8 +23,21 @@ bool parse_number(std::string_view s, T& out, T min, T max) {
 
 std::string_view webhook_usage() {
   return R"(usage: pons-webhook [serve] [options]
+       pons-webhook targets COMMAND [options]
+       pons-webhook deliveries COMMAND [options]
+       pons-webhook templates sync [options]
 
-Receives Meta's WhatsApp webhooks, verifies them and stores them durably in the Pons database.
+Receives Meta's WhatsApp webhooks, verifies them and stores them durably in the Pons database,
+and forwards the events to your own endpoints.
+
+commands:
+  serve                    run the webhook service (the default; its options are below)
+  targets                  forwarding targets: add, list, show, update, remove, rotate-secret,
+                           test (see pons-webhook targets --help)
+  deliveries               forwarded events: list, show, retry
+                           (see pons-webhook deliveries --help)
+  templates                message templates: sync fetches them from Meta now
+                           (see pons-webhook templates --help)
 
 options:
   --bind ADDR              address to listen on (default 127.0.0.1)
@@ -31,9 +46,15 @@ options:
   --db PATH                database file (default $PONS_DB, else $XDG_DATA_HOME/pons/pons.db,
                            else ~/.local/share/pons/pons.db)
   --config FILE            JSON file with several accounts and numbers (mode 0600)
-  --header-timeout-ms N    time allowed for a request's headers (default 10000)
+  --header-timeout-ms N    time from waiting for a request (new connection or keep-alive) to
+                           the end of its headers (default 10000)
   --request-timeout-ms N   time allowed for a whole request (default 30000)
-  --idle-timeout-ms N      keep-alive idle time (default 60000)
+  --max-connections N      open connections in all (default 4096, lowered to fit the
+                           open-file limit)
+  --max-connections-per-address N
+                           open connections from one address (default 1024); over a limit the
+                           connection that has waited longest for a request makes room, and
+                           when every one is busy the newcomer gets 503
   --queue-limit N          pending writes before answering 503 (default 1024)
   --no-media               do not download media (jobs stay queued)
   --log-retention-days N   keep webhook_log rows N days, 0 = forever (default 30)
@@ -57,16 +78,10 @@ environment:
 )";
 }
 
-std::string default_db_path(const meta::env_lookup& env) {
-  if (auto db = env("PONS_DB"); db && !db->empty()) return *db;
-  if (auto xdg = env("XDG_DATA_HOME"); xdg && !xdg->empty()) return *xdg + "/pons/pons.db";
-  if (auto home = env("HOME"); home && !home->empty()) return *home + "/.local/share/pons/pons.db";
-  return {};
-}
-
 parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>& args,
-                                             const meta::env_lookup& env) {
+                                             const meta::env_lookup& env, std::string_view cwd) {
   parsed_webhook_options out;
+  std::optional<std::string_view> db_flag;
   auto& o = out.options;
   auto fail = [&](std::string msg) {
     out.error = std::move(msg);
@@ -127,7 +142,7 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
       o.port_file = value;
     } else if (name == "--db") {
       if (!take() || value.empty()) return fail("--db needs a path");
-      o.db_path = value;
+      db_flag = value;
     } else if (name == "--config") {
       if (!take() || value.empty()) return fail("--config needs a path");
       o.config_path = value;
@@ -136,7 +151,15 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     } else if (name == "--request-timeout-ms") {
       if (auto e = ms_flag(o.request_timeout); !e.empty()) return fail(e);
     } else if (name == "--idle-timeout-ms") {
-      if (auto e = ms_flag(o.idle_timeout); !e.empty()) return fail(e);
+      return fail(
+          "--idle-timeout-ms is gone: a keep-alive connection gets --header-timeout-ms for its "
+          "next request, like a new one");
+    } else if (name == "--max-connections") {
+      if (!take() || !parse_number<std::size_t>(value, o.max_connections, 1, 1'000'000))
+        return fail("--max-connections needs a number between 1 and 1000000");
+    } else if (name == "--max-connections-per-address") {
+      if (!take() || !parse_number<std::size_t>(value, o.max_connections_per_address, 1, 1'000'000))
+        return fail("--max-connections-per-address needs a number between 1 and 1000000");
     } else if (name == "--queue-limit") {
       if (!take() || !parse_number<std::size_t>(value, o.queue_limit, 1, 1'000'000))
         return fail("--queue-limit needs a number between 1 and 1000000");
@@ -166,8 +189,9 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
       return fail(fmt::format("unknown option '{}'", name));
     }
   }
-  if (o.db_path.empty()) o.db_path = default_db_path(env);
-  if (o.db_path.empty()) return fail("no database path: pass --db, or set PONS_DB or HOME");
+  auto db = store::resolve_db_location(db_flag, env, cwd);
+  if (!db) return fail(std::move(db.message));
+  o.db_path = std::move(db.path);
   return out;
 }
 

@@ -23,12 +23,15 @@
 #include "core/http/bounded_queue.hpp"
 #include "core/http/cross_thread_result.hpp"
 #include "core/http/media_worker.hpp"
+#include "core/http/parse_budget.hpp"
 #include "core/http/sync_gate.hpp"
 #include "core/http/template_syncer.hpp"
+#include "core/logging/log_field.hpp"
 #include "core/meta/json_reader.hpp"
 #include "core/meta/redaction.hpp"
-#include "core/meta/signature.hpp"
+#include "core/meta/webhook_ids.hpp"
 #include "core/meta/webhook_normaliser.hpp"
+#include "core/meta/webhook_signers.hpp"
 #include "core/store/account_repository.hpp"
 #include "core/store/database.hpp"
 #include "core/store/event_log_repository.hpp"
@@ -75,82 +78,6 @@ server_response text(int status, std::string body, std::string note = {}) {
   r.body = std::move(body);
   r.log_note = std::move(note);
   return r;
-}
-
-// The first entry/change's metadata.phone_number_id, and the first entry id (the WABA id), found
-// in the parsed body; either may be empty.
-struct routing_keys {
-  std::string phone_number_id;
-  std::string waba_id;
-};
-
-routing_keys find_routing_keys(const json::value& v) {
-  routing_keys keys;
-  auto* root = v.if_object();
-  if (!root) return keys;
-  auto entries = root->find("entry");
-  if (entries == root->end() || !entries->value().is_array()) return keys;
-  for (const auto& entry : entries->value().get_array()) {
-    auto* e = entry.if_object();
-    if (!e) continue;
-    if (keys.waba_id.empty())
-      if (auto id = e->find("id"); id != e->end() && id->value().is_string())
-        keys.waba_id = std::string(id->value().get_string());
-    auto changes = e->find("changes");
-    if (changes == e->end() || !changes->value().is_array()) continue;
-    for (const auto& change : changes->value().get_array()) {
-      auto* c = change.if_object();
-      if (!c) continue;
-      auto value = c->find("value");
-      if (value == c->end() || !value->value().is_object()) continue;
-      auto& val = value->value().get_object();
-      auto meta = val.find("metadata");
-      if (meta == val.end() || !meta->value().is_object()) continue;
-      auto& m = meta->value().get_object();
-      auto pn = m.find("phone_number_id");
-      if (pn != m.end() && pn->value().is_string()) {
-        keys.phone_number_id = std::string(pn->value().get_string());
-        return keys;
-      }
-    }
-  }
-  return keys;
-}
-
-// Every metadata.phone_number_id in the body, so a body signed for one account cannot carry
-// changes for a number of an account with another secret.
-std::vector<std::string> all_phone_number_ids(const json::value& v) {
-  std::vector<std::string> out;
-  auto* root = v.if_object();
-  if (!root) return out;
-  auto entries = root->find("entry");
-  if (entries == root->end() || !entries->value().is_array()) return out;
-  for (const auto& entry : entries->value().get_array()) {
-    auto* e = entry.if_object();
-    if (!e) continue;
-    auto changes = e->find("changes");
-    if (changes == e->end() || !changes->value().is_array()) continue;
-    for (const auto& change : changes->value().get_array()) {
-      auto* c = change.if_object();
-      if (!c) continue;
-      auto value = c->find("value");
-      if (value == c->end() || !value->value().is_object()) continue;
-      auto& val = value->value().get_object();
-      auto meta = val.find("metadata");
-      if (meta == val.end() || !meta->value().is_object()) continue;
-      auto& m = meta->value().get_object();
-      auto pn = m.find("phone_number_id");
-      if (pn != m.end() && pn->value().is_string()) out.emplace_back(pn->value().get_string());
-    }
-  }
-  return out;
-}
-
-const meta::account* find_account_by_waba(const meta::account_config& cfg, std::string_view waba) {
-  if (waba.empty()) return nullptr;
-  for (const auto& a : cfg.accounts)
-    if (a.waba_id == waba) return &a;
-  return nullptr;
 }
 
 // CPU time of the calling thread (for the writer's busy-versus-CPU metrics).
@@ -269,18 +196,22 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       "so the database recovers from what is on disk";
   int schema_version = 0;  // as opened; /health reports it when the writer cannot answer
 
-  // One per account (same order): each keeps its HMAC key schedule. Used on the io thread only.
-  std::vector<meta::signature_verifier> verifiers;
+  // One verifier per distinct app secret, each keeping its HMAC key schedule, and which numbers
+  // and WABA ids belong to it. io thread only.
+  meta::webhook_signers signers;
+  // Parsing bodies whose signature is not verified yet (only with more secrets than are tried
+  // blindly). io thread only.
+  parse_budget unverified_parses;
 
   impl(net::io_context& ctx, webhook_service_options o)
-      : io(ctx), opt(std::move(o)), queue(opt.queue_limit) {
-    verifiers.reserve(opt.accounts.accounts.size());
-    for (const auto& a : opt.accounts.accounts) verifiers.emplace_back(a.app_secret);
-  }
-
-  meta::signature_verifier& verifier_of(const meta::account& a) {
-    return verifiers[static_cast<std::size_t>(&a - opt.accounts.accounts.data())];
-  }
+      : io(ctx),
+        opt(std::move(o)),
+        queue(opt.queue_limit),
+        signers(opt.accounts),
+        unverified_parses(
+            opt.unverified_parse_bytes_per_second,
+            std::max(opt.unverified_parse_bytes_per_second, meta::json_limits{}.max_bytes),
+            steady_clock::now()) {}
 
   // Record the configured accounts and numbers (never their secrets, only where they come from)
   // so conversations can reference them before the first webhook arrives.
@@ -396,7 +327,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // One chunk of the pass in progress, in its own commit.
   void run_prune_chunk() {
     if (auto r = prune->step(*db, std::max(1, opt.prune_chunk_rows)); !r) {
-      log_line(fmt::format("level=warn event=prune error=\"{}\"", r.error().message()));
+      log_line(
+          fmt::format("level=warn event=prune error={}", logging::log_quoted(r.error().message())));
       prune.reset();  // the next pass retries
       return;
     }
@@ -425,7 +357,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     oo.migrate = false;
     auto conn = store::database::open(opt.db_path, oo);
     if (!conn) {
-      log_line(fmt::format("level=warn event=checkpoint error=\"{}\"", conn.error().message()));
+      log_line(fmt::format("level=warn event=checkpoint error={}",
+                           logging::log_quoted(conn.error().message())));
       return;
     }
     // Sleeps while nothing is written. After a commit it lets checkpoint_interval pass first, so
@@ -461,8 +394,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   void answer_when_durable(answers group) {
     auto deliver = [this](answers& g, const boost::system::error_code& ec) {
       if (ec && !sync_failed.exchange(true))
-        log_line(fmt::format("level=error event=wal_sync_failed error=\"{}\" action=restart",
-                             ec.message()));
+        log_line(fmt::format("level=error event=wal_sync_failed error={} action=restart",
+                             logging::log_quoted(ec.message())));
       for (auto& [done, out] : g) {
         if (ec) {
           // Written but maybe not on disk: not acknowledged. Meta redelivers, and after the
@@ -623,38 +556,35 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     auto sig = req.header("X-Hub-Signature-256");
     if (sig.empty()) co_return co_await refuse_signature("missing");
 
+    // The signature is verified over the raw bytes before anything parses them: a body nobody
+    // signed costs an HMAC per app secret (about 2 ms for 4 MiB), never a parse (up to 80 ms).
+    // The ids the bytes mention say which secret to try first, so a signed body usually costs
+    // one HMAC however many accounts there are.
+    const bool blind = signers.size() <= opt.max_blind_secrets;
+    const auto hints = signers.size() > 1 ? meta::find_id_hints(req.body) : meta::id_hints{};
+    std::optional<std::size_t> signer = signers.find(req.body, sig, hints, blind).signer;
+    if (!signer) {
+      if (blind || !meta::signature_verifier::well_formed(sig))
+        co_return co_await refuse_signature("invalid");
+      // Too many secrets to try them all: parse to learn whose the body claims to be, but only
+      // within the budget for unverified bodies (Meta retries a 503).
+      if (!unverified_parses.take(req.body.size(), steady_clock::now())) {
+        stats.count_parse_budget_refusal();
+        server_response r = text(503, "busy, retry later\n", "error=parse_budget");
+        r.headers.emplace_back("Retry-After", "1");
+        co_return r;
+      }
+    }
+
     // The parsed document lives only as long as this request: its strings, objects and arrays
     // come from a few blocks of `arena` instead of one malloc each.
     json::monotonic_resource arena;
+    stats.count_parse(signer.has_value());
     auto parsed = meta::read_json(req.body, json::storage_ptr(&arena));
     if (!parsed) {
-      // Unparseable: no number to route by, so accept a signature by any configured account;
-      // a signed but broken body is Meta's (or our) bug worth keeping; an unsigned one is noise.
-      bool signed_ok = false;
-      for (auto& v : verifiers)
-        if (v.verify(req.body, sig)) signed_ok = true;
-      if (!signed_ok) co_return co_await refuse_signature("invalid");
-      log_job l{req.request_id,
-                "",
-                "valid",
-                400,
-                meta::redact_keep_invalid(req.body),
-                std::chrono::system_clock::now()};
-      auto out = co_await submit(std::move(l));
-      if (!out.ok) co_return storage_refusal(out);
-      co_return text(400, "invalid JSON\n", "error=invalid_json");
-    }
-
-    auto keys = find_routing_keys(*parsed);
-    const meta::account* acct = keys.phone_number_id.empty()
-                                    ? find_account_by_waba(opt.accounts, keys.waba_id)
-                                    : opt.accounts.find_by_phone_number_id(keys.phone_number_id);
-    if (!acct) co_return co_await refuse_signature("unknown_number");
-    if (!verifier_of(*acct).verify(req.body, sig)) co_return co_await refuse_signature("invalid");
-    for (const auto& id : all_phone_number_ids(*parsed)) {
-      auto* other = opt.accounts.find_by_phone_number_id(id);
-      if (!other || !meta::constant_time_equals(other->app_secret, acct->app_secret))
-        co_return co_await refuse_signature("foreign_number");
+      // A signed but broken body is Meta's (or our) bug worth keeping; an unsigned one is noise.
+      if (!signer) co_return co_await refuse_signature("invalid");
+      co_return co_await keep_refused(req, 400, "invalid JSON\n", "error=invalid_json");
     }
 
     // Secrets are redacted in the parsed payload once, before anything reads it: the records and
@@ -663,22 +593,32 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     auto batch = meta::normalise_redacted_webhook(*parsed);
     if (!batch) {
       // Valid JSON that is no webhook at all (e.g. an array): keep it for inspection, say 400.
-      log_job l{req.request_id,
-                keys.phone_number_id,
-                "valid",
-                400,
-                meta::redact_keep_invalid(req.body),
-                std::chrono::system_clock::now()};
-      auto out = co_await submit(std::move(l));
-      if (!out.ok) co_return storage_refusal(out);
-      co_return text(400, "not a webhook payload\n", "error=invalid_payload");
+      if (!signer) co_return co_await refuse_signature("invalid");
+      co_return co_await keep_refused(req, 400, "not a webhook payload\n", "error=invalid_payload");
     }
+    if (!signer) {
+      // Whose the body claims to be: its first number's account, else its first WABA's. All its
+      // ids must belong to one signer (below), so that one's secret must have signed it.
+      std::optional<std::size_t> claimed;
+      if (!batch->phone_number_ids.empty())
+        claimed = signers.signer_of_number(batch->phone_number_ids.front());
+      for (std::size_t i = 0; !claimed && i < batch->waba_ids.size(); ++i)
+        claimed = signers.signer_of_waba(batch->waba_ids[i]);
+      if (!claimed || !signers.verify(*claimed, req.body, sig))
+        co_return co_await refuse_signature("invalid");
+      signer = claimed;
+    }
+
+    // Every number in the body must be configured for an account of the signer, and no WABA id
+    // configured for another account may appear: a body signed for one account cannot carry
+    // changes for another. The ids checked are the records' own (canonical, see webhook_ids.hpp).
+    if (auto why = account_refusal(*batch, *signer)) co_return co_await refuse_signature(*why);
 
     auto job = std::make_shared<ingest_job>();
     job->batch = std::move(*batch);
     job->context.request_id = req.request_id;
     job->context.received_at = std::chrono::system_clock::now();
-    job->context.phone_number_id = keys.phone_number_id;
+    job->context.notes = meta::skip_notes(job->batch);
     // Stored byte for byte unless something had to be redacted (escapes survive that way).
     job->context.redacted_body = redacted ? json::serialize(*parsed) : std::move(req.body);
     auto out = co_await submit(std::shared_ptr<const ingest_job>(job));
@@ -687,6 +627,44 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     if (out.duplicates) stats.count_duplicates(out.duplicates);
     co_return text(200, "ok\n",
                    fmt::format("messages_new={} duplicates={}", out.messages_new, out.duplicates));
+  }
+
+  // Why a body signed by `signer` may not be stored, or nullopt when it may. A number no account
+  // has is "unknown_number" (configure it and Meta's retry succeeds); a number or a configured
+  // WABA id of an account with another secret is "foreign_number". A body that names nothing of
+  // the signer's at all is unknown too, unless parts of it were skipped as malformed: those will
+  // never become valid, so the body is acknowledged and kept in the log with the reasons.
+  std::optional<std::string_view> account_refusal(const domain::webhook_batch& batch,
+                                                  std::size_t signer) const {
+    bool routed = false;
+    for (const auto& id : batch.phone_number_ids) {
+      auto owner = signers.signer_of_number(id);
+      if (!owner) return "unknown_number";
+      if (*owner != signer) return "foreign_number";
+      routed = true;
+    }
+    for (const auto& id : batch.waba_ids) {
+      auto owner = signers.signer_of_waba(id);
+      if (owner && *owner != signer) return "foreign_number";
+      routed = routed || owner.has_value();
+    }
+    if (!routed && batch.skipped_total == 0) return "unknown_number";
+    return std::nullopt;
+  }
+
+  // A signed body that cannot be stored as a webhook: kept (secrets masked) in webhook_log with
+  // its status, so it can be inspected; nothing else is written.
+  net::awaitable<server_response> keep_refused(server_request& req, int status, std::string body,
+                                               std::string note) {
+    log_job l{req.request_id,
+              "",
+              "valid",
+              status,
+              meta::redact_keep_invalid(req.body),
+              std::chrono::system_clock::now()};
+    auto out = co_await submit(std::move(l));
+    if (!out.ok) co_return storage_refusal(out);
+    co_return text(status, std::move(body), std::move(note));
   }
 
   // A write that did not happen: 503 when the writer is saturated (Meta retries), else 500.
@@ -752,6 +730,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     extra += "# TYPE pons_uptime_seconds gauge\n";
     extra += fmt::format("pons_uptime_seconds {}\n", uptime);
     extra += out.forward_metrics;
+    if (opt.extra_metrics) extra += opt.extra_metrics();
     server_response r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = stats.render(extra);
@@ -789,8 +768,8 @@ boost::system::result<void> webhook_service::open() {
   if (auto w = store::wal_file::open(impl_->opt.db_path)) {
     if (impl_->db->exec("PRAGMA synchronous=NORMAL")) impl_->wal.emplace(std::move(*w));
   } else {
-    impl_->log_line(fmt::format("level=warn event=wal_sync error=\"{}\" fallback=synchronous_full",
-                                w.error().message()));
+    impl_->log_line(fmt::format("level=warn event=wal_sync error={} fallback=synchronous_full",
+                                logging::log_quoted(w.error().message())));
   }
   if (auto synced = impl_->sync_accounts(); !synced) {
     impl_->db.reset();

@@ -34,6 +34,14 @@ struct webhook_service_options {
   int dedup_retention_days = 30;                   // idempotency keys kept (>= 7 days); 0 = forever
   std::chrono::seconds prune_interval{3600};       // pruning runs at start, then this often
   int prune_chunk_rows = store::prune_chunk_rows;  // rows per table per pruning commit
+  // Webhook signatures are verified over the raw bytes before parsing. With at most this many
+  // distinct app secrets every one is tried (the ids in the bytes pick the first): a forged body
+  // costs at most that many HMACs (about 2 ms each for 4 MiB) and is never parsed (up to 80 ms).
+  std::size_t max_blind_secrets = 8;
+  // With more secrets, a body the hinted secrets do not verify is parsed to learn whose it claims
+  // to be, within this many bytes per second (a token bucket holding at least one 4 MiB body);
+  // past it such bodies get 503 (Meta retries).
+  std::size_t unverified_parse_bytes_per_second = 8 * 1024 * 1024;
   // /health: how long the probe's write transaction waits for another process's lock, and how
   // long the answer waits for the writer at all (it may be mid-commit or stuck on a lock).
   std::chrono::milliseconds probe_busy_timeout{250};
@@ -48,6 +56,9 @@ struct webhook_service_options {
   /// Makes the writer's commits durable before their requests are answered. Default (empty):
   /// fdatasync of the database's WAL file. Tests replace it to play a failing disk.
   std::function<boost::system::error_code()> wal_sync;
+  /// More Prometheus text for /metrics (the HTTP server's connection gauges); called on the
+  /// io_context's thread.
+  std::function<std::string()> extra_metrics;
 };
 
 /// Query-string lookup: the percent-decoded value of `name` ('+' is a space), or nullopt.

@@ -2,9 +2,16 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <cctype>
 #include <charconv>
+#include <filesystem>
+
+#include "core/store/db_location.hpp"
 
 namespace pons::mcp {
 
@@ -39,14 +46,37 @@ void pretty(const boost::json::value& v, std::string& out, int indent) {
   out += boost::json::serialize(v);
 }
 
-}  // namespace
-
-std::string default_db_path(const env_lookup& env) {
-  if (auto db = env("PONS_DB"); db && !db->empty()) return *db;
-  if (auto xdg = env("XDG_DATA_HOME"); xdg && !xdg->empty()) return *xdg + "/pons/pons.db";
-  if (auto home = env("HOME"); home && !home->empty()) return *home + "/.local/share/pons/pons.db";
-  return "pons.db";
+// A word the shell reads back unchanged: bare when it is plain, else in single quotes.
+// True when the Graph API base URL names this machine (the sandbox's or a test's fake Graph API),
+// whose token opens nothing elsewhere.
+bool graph_is_local(const env_lookup& env) {
+  auto base = env("WA_GRAPH_BASE_URL");
+  if (!base || base->empty()) return false;
+  auto url = boost::urls::parse_uri(*base);
+  // Boost.URL 1.81 reads "http://127.0.0.1.example.com" as 127.0.0.1 and a path ".example.com".
+  if (!url || (!url->encoded_path().empty() && url->encoded_path().front() != '/')) return false;
+  const std::string host(url->encoded_host());
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
 }
+
+std::string shell_word(std::string_view word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("_@%+=:,./-").find(c) != std::string_view::npos;
+  });
+  if (plain) return std::string(word);
+  std::string out = "'";
+  for (char c : word) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+}  // namespace
 
 std::string usage_text() {
   return "usage: pons-mcp [options]\n"
@@ -55,8 +85,9 @@ std::string usage_text() {
          "stdout carries only the MCP protocol; logs go to stderr.\n"
          "\n"
          "options:\n"
-         "  --db PATH              database file (default: $PONS_DB, else\n"
-         "                         $XDG_DATA_HOME/pons/pons.db, else ~/.local/share/pons/pons.db)\n"
+         "  --db PATH              database file, shared with pons-webhook (default: $PONS_DB,\n"
+         "                         else $XDG_DATA_HOME/pons/pons.db, else\n"
+         "                         ~/.local/share/pons/pons.db)\n"
          "  --read-only            do not offer the send tools\n"
          "  --dry-run              validate and record sends, but do not call Meta\n"
          "  --max-line-bytes N     longest accepted JSON-RPC line (default 4194304)\n"
@@ -68,7 +99,9 @@ std::string usage_text() {
          "  --upload-dir DIR       folder send_media may upload local files from; repeat for\n"
          "                         more (default: $PONS_UPLOAD_DIR, a ':' list, else outbox/\n"
          "                         beside the database)\n"
-         "  --print-config CLIENT  print a configuration snippet for claude or cursor\n"
+         "  --print-config CLIENT  print the configuration that starts this server with these\n"
+         "                         options: claude or cursor (the mcpServers JSON document),\n"
+         "                         claude-code (the `claude mcp add` command)\n"
          "  --version              print the version\n"
          "  --help                 print this help\n"
          "\n"
@@ -78,11 +111,13 @@ std::string usage_text() {
 }
 
 std::variant<server_options, std::string> parse_server_options(const std::vector<std::string>& args,
-                                                               const env_lookup& env) {
+                                                               const env_lookup& env,
+                                                               std::string_view cwd) {
   server_options o;
-  o.db_path = default_db_path(env);
   o.config_path = env("PONS_CONFIG").value_or("");
+  std::optional<std::string> db_flag;
   for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::size_t first = i;
     std::string_view a = args[i];
     std::string_view value;
     bool has_value = false;
@@ -108,15 +143,26 @@ std::variant<server_options, std::string> parse_server_options(const std::vector
     } else if (a == "--db") {
       auto v = take(a);
       if (!v || v->empty()) return std::string("--db needs a file path");
-      o.db_path = *v;
+      db_flag = *v;
+      continue;
     } else if (a == "--config") {
       auto v = take(a);
       if (!v || v->empty()) return std::string("--config needs a file path");
       o.config_path = *v;
+      // --print-config repeats it absolute: the client starts the server in a folder of its own.
+      auto file = std::filesystem::path(*v);
+      if (file.is_relative() && !cwd.empty()) file = std::filesystem::path(cwd) / file;
+      o.server_args.insert(o.server_args.end(), {"--config", file.lexically_normal().string()});
+      continue;
     } else if (a == "--upload-dir") {
       auto v = take(a);
       if (!v || v->empty()) return std::string("--upload-dir needs a folder path");
       o.upload_dirs.push_back(*v);
+      // --print-config repeats it absolute: the client starts the server in a folder of its own.
+      auto dir = std::filesystem::path(*v);
+      if (dir.is_relative() && !cwd.empty()) dir = std::filesystem::path(cwd) / dir;
+      o.server_args.insert(o.server_args.end(), {"--upload-dir", dir.lexically_normal().string()});
+      continue;
     } else if (a == "--max-line-bytes" || a == "--page-size" || a == "--workers") {
       auto v = take(a);
       auto n = v ? parse_size(*v) : std::nullopt;
@@ -130,28 +176,71 @@ std::variant<server_options, std::string> parse_server_options(const std::vector
       }
     } else if (a == "--print-config") {
       auto v = take(a);
-      if (!v || (*v != "claude" && *v != "cursor")) {
-        return std::string("--print-config needs claude or cursor");
+      if (!v || (*v != "claude" && *v != "cursor" && *v != "claude-code")) {
+        return std::string("--print-config needs claude, cursor or claude-code");
       }
       o.what = server_options::action::print_config;
       o.config_client = *v;
+      continue;
     } else {
       return fmt::format("unknown option {} (see pons-mcp --help)", a);
     }
+    // Kept as given, so --print-config reproduces the same server.
+    o.server_args.insert(o.server_args.end(), args.begin() + static_cast<std::ptrdiff_t>(first),
+                         args.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+  }
+  if (o.what == server_options::action::serve || o.what == server_options::action::print_config) {
+    auto db = store::resolve_db_location(db_flag, env, cwd);
+    if (!db) return db.message;
+    o.db_path = std::move(db.path);
   }
   return o;
 }
 
-std::string config_snippet(std::string_view client, std::string_view binary_path) {
-  boost::json::object env{{"WA_ACCESS_TOKEN", "<your WhatsApp Cloud API access token>"},
-                          {"WA_PHONE_NUMBER_ID", "<your phone number id>"},
-                          {"WA_WABA_ID", "<your WhatsApp Business Account id>"},
-                          {"PONS_DB", "<path to pons.db, shared with pons-webhook>"}};
+std::string config_snippet(const server_options& options, std::string_view binary_path,
+                           const env_lookup& env) {
+  // The account's values when this environment has them, placeholders otherwise; the optional
+  // settings only when set (the sandbox's fake Graph API, for one).
+  std::vector<std::pair<std::string, std::string>> vars;
+  const std::pair<const char*, const char*> required[] = {
+      {"WA_ACCESS_TOKEN", "<your WhatsApp Cloud API access token>"},
+      {"WA_PHONE_NUMBER_ID", "<your phone number id>"},
+      {"WA_WABA_ID", "<your WhatsApp Business Account id>"}};
+  // A real access token is a secret: it is never printed (the output may land in a terminal's
+  // scrollback or a service's journal). Only a fake Graph API's token on this machine is.
+  const bool token_printable = graph_is_local(env);
+  for (const auto& [name, placeholder] : required) {
+    auto v = env(name);
+    const bool secret = std::string_view(name) == "WA_ACCESS_TOKEN" && !token_printable;
+    vars.emplace_back(name, v && !v->empty() && !secret ? *v : placeholder);
+  }
+  for (const char* name : {"WA_GRAPH_BASE_URL", "WA_GRAPH_VERSION", "WA_GRAPH_CA_FILE",
+                           "PONS_ALLOWED_RECIPIENTS", "PONS_UPLOAD_DIR"}) {
+    if (auto v = env(name); v && !v->empty()) vars.emplace_back(name, *v);
+  }
+  std::vector<std::string> args{"--db", options.db_path};
+  args.insert(args.end(), options.server_args.begin(), options.server_args.end());
+
+  if (options.config_client == "claude-code") {
+    // Claude Code's `--env` takes several values: the server name goes before it.
+    std::string out = "claude mcp add pons --scope user";
+    for (const auto& [name, value] : vars) {
+      out += " \\\n  --env " + shell_word(name + "=" + value);
+    }
+    out += " \\\n  -- " + shell_word(binary_path);
+    for (const auto& a : args) out += " " + shell_word(a);
+    out += '\n';
+    return out;
+  }
+  boost::json::object env_block;
+  for (const auto& [name, value] : vars) env_block[name] = value;
+  boost::json::array json_args;
+  for (const auto& a : args) json_args.emplace_back(a);
   boost::json::object server;
-  if (client == "cursor") server["type"] = "stdio";
+  if (options.config_client == "cursor") server["type"] = "stdio";
   server["command"] = binary_path;
-  server["args"] = boost::json::array{};
-  server["env"] = std::move(env);
+  server["args"] = std::move(json_args);
+  server["env"] = std::move(env_block);
   boost::json::object root{{"mcpServers", boost::json::object{{"pons", std::move(server)}}}};
   std::string out;
   pretty(root, out, 0);

@@ -25,22 +25,28 @@ struct server_options {
   std::size_t max_line_bytes = 4 * 1024 * 1024;
   std::size_t page_size = 50;
   std::size_t workers = 4;
-  std::string config_client;             // "claude" | "cursor" for --print-config
+  std::string config_client;             // "claude" | "cursor" | "claude-code" for --print-config
   std::vector<std::string> upload_dirs;  // --upload-dir (repeatable); empty: see upload_policy
   std::string config_path;               // --config FILE, else $PONS_CONFIG: accounts, tokens
+  std::vector<std::string> server_args;  // the flags given, without --db and --print-config
 };
 
-/// Parses argv (without argv[0]); on failure returns an error text for stderr.
+/// Parses argv (without argv[0]); on failure returns an error text for stderr. The database is
+/// resolved by store::resolve_db_location (relative paths from `cwd`) unless only help or the
+/// version was asked for.
 std::variant<server_options, std::string> parse_server_options(const std::vector<std::string>& args,
-                                                               const env_lookup& env);
-
-/// $PONS_DB, else $XDG_DATA_HOME/pons/pons.db, else $HOME/.local/share/pons/pons.db.
-std::string default_db_path(const env_lookup& env);
+                                                               const env_lookup& env,
+                                                               std::string_view cwd);
 
 /// The --help text.
 std::string usage_text();
 
-/// A ready JSON snippet for the client's MCP configuration (`client`: claude | cursor).
-std::string config_snippet(std::string_view client, std::string_view binary_path);
+/// What --print-config prints: for claude and cursor the whole `mcpServers` JSON document, for
+/// claude-code the `claude mcp add` command. The server runs `binary_path --db <db_path>` plus
+/// the flags given; WA_* values set in `env` are filled in, the others are placeholders. The
+/// access token is filled in only for a Graph API on this machine (the sandbox's fake): a real
+/// token is never printed.
+std::string config_snippet(const server_options& options, std::string_view binary_path,
+                           const env_lookup& env);
 
 }  // namespace pons::mcp

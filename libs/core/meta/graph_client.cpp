@@ -5,6 +5,10 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/url/url.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -12,6 +16,7 @@
 #include <thread>
 
 #include "core/http/client.hpp"
+#include "core/logging/log_field.hpp"
 
 namespace pons::meta {
 
@@ -33,6 +38,15 @@ class graph_category_impl final : public boost::system::error_category {
         return "the file to upload could not be read";
       case graph_errc::media_too_large:
         return "the media is larger than Meta accepts";
+      case graph_errc::invalid_phone_number_id:
+        return "the phone number id is not a Meta id (Meta's ids are digits only), so nothing was "
+               "sent; check WA_PHONE_NUMBER_ID or the account configuration";
+      case graph_errc::invalid_media_id:
+        return "the media id is not a Meta id (Meta's ids are digits only), so it was not looked "
+               "up; use the id Meta gave for the media";
+      case graph_errc::invalid_waba_id:
+        return "the WhatsApp Business Account id is not a Meta id (Meta's ids are digits only), "
+               "so nothing was asked; check WA_WABA_ID or the account configuration";
     }
     return "unknown graph client error";
   }
@@ -72,7 +86,19 @@ bool is_success(int status) {
   return status >= 200 && status < 300;
 }
 
+// The refusal for an id that is not a Meta id; no request was made.
+graph_error refuse_id(graph_errc which) {
+  return make_graph_error(make_error_code(which), 0);
+}
+
 }  // namespace
+
+bool is_graph_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 32) return false;
+  for (char c : id)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
 
 const boost::system::error_category& graph_category() noexcept {
   static const graph_category_impl category;
@@ -161,8 +187,22 @@ graph_client::graph_client(graph_config config, graph_logger logger, graph_sleep
 
 graph_client::~graph_client() = default;
 
-std::string graph_client::api_url(std::string_view path) const {
-  return fmt::format("{}/{}/{}", config_.base_url, config_.version, path);
+std::string graph_client::api_url(
+    std::initializer_list<std::string_view> segments,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> params) const {
+  // Each segment is percent-encoded as one path segment ('/', '?', '#' cannot add a segment or
+  // start a query; ".." is still "..", which is why ids are checked before they get here). Query
+  // values keep only unreserved characters: Boost.URL would leave '+' as it is, which Meta reads
+  // as a space, and cursors are base64.
+  auto base = boost::urls::parse_absolute_uri(config_.base_url);
+  if (!base) return config_.base_url;  // the HTTP client refuses it as a bad URL
+  boost::urls::url u(*base);
+  u.segments().push_back(config_.version);
+  for (auto s : segments) u.segments().push_back(s);
+  for (const auto& [key, value] : params)
+    u.encoded_params().append({boost::urls::encode(key, boost::urls::unreserved_chars),
+                               boost::urls::encode(value, boost::urls::unreserved_chars)});
+  return std::string(u.buffer());
 }
 
 std::string graph_client::redact(std::string text) const {
@@ -197,7 +237,7 @@ graph_result<std::string> graph_client::call(std::string_view method, const std:
   req.body = std::move(body);
 
   // Only the path goes to the log: media URLs carry signed query strings.
-  auto path = url.substr(0, url.find('?'));
+  auto path = logging::log_value(url.substr(0, url.find('?')));
   graph_error last;
   for (int attempt = 1; attempt <= config_.max_retries + 1; ++attempt) {
     auto started = std::chrono::steady_clock::now();
@@ -222,8 +262,8 @@ graph_result<std::string> graph_client::call(std::string_view method, const std:
           method, path, res->status, last.meta->meta_code, last.retryable(), attempt, ms));
     } else {
       last = make_graph_error(res.error(), attempt);
-      log(fmt::format("event=graph_call method={} url={} error=\"{}\" attempt={} ms={}", method,
-                      path, res.error().message(), attempt, ms));
+      log(fmt::format("event=graph_call method={} url={} error={} attempt={} ms={}", method, path,
+                      logging::log_quoted(res.error().message()), attempt, ms));
     }
     if (!last.retryable() || attempt > config_.max_retries) break;
     auto wait = backoff(attempt - 1);
@@ -242,7 +282,8 @@ graph_result<send_result> graph_client::send(std::string_view phone_number_id,
 
 graph_result<send_result> graph_client::send_body(std::string_view phone_number_id,
                                                   const json::object& body) {
-  auto res = call("POST", api_url(fmt::format("{}/messages", phone_number_id)), "application/json",
+  if (!is_graph_id(phone_number_id)) return refuse_id(graph_errc::invalid_phone_number_id);
+  auto res = call("POST", api_url({phone_number_id, "messages"}), "application/json",
                   json::serialize(body));
   if (!res) return res.error();
   error_code ec;
@@ -273,7 +314,8 @@ graph_result<send_result> graph_client::send_body(std::string_view phone_number_
 
 graph_result<void> graph_client::mark_read(std::string_view phone_number_id, std::string_view wamid,
                                            bool typing) {
-  auto res = call("POST", api_url(fmt::format("{}/messages", phone_number_id)), "application/json",
+  if (!is_graph_id(phone_number_id)) return refuse_id(graph_errc::invalid_phone_number_id);
+  auto res = call("POST", api_url({phone_number_id, "messages"}), "application/json",
                   json::serialize(build_mark_read(wamid, typing)));
   if (!res) return res.error();
   error_code ec;
@@ -290,6 +332,7 @@ graph_result<std::string> graph_client::upload_media(std::string_view phone_numb
                                                      std::string_view bytes,
                                                      std::string_view mime_type,
                                                      std::string_view filename) {
+  if (!is_graph_id(phone_number_id)) return refuse_id(graph_errc::invalid_phone_number_id);
   if (bytes.size() > config_.max_media_bytes) {
     return make_graph_error(make_error_code(graph_errc::media_too_large), 0);
   }
@@ -309,7 +352,7 @@ graph_result<std::string> graph_client::upload_media(std::string_view phone_numb
   body.append(bytes);
   body += fmt::format("\r\n--{}--\r\n", boundary);
 
-  auto res = call("POST", api_url(fmt::format("{}/media", phone_number_id)),
+  auto res = call("POST", api_url({phone_number_id, "media"}),
                   "multipart/form-data; boundary=" + boundary, std::move(body));
   if (!res) return res.error();
   error_code ec;
@@ -333,7 +376,8 @@ graph_result<std::string> graph_client::upload_media_file(std::string_view phone
 }
 
 graph_result<media_info> graph_client::get_media(std::string_view media_id) {
-  auto res = call("GET", api_url(media_id), "", "");
+  if (!is_graph_id(media_id)) return refuse_id(graph_errc::invalid_media_id);
+  auto res = call("GET", api_url({media_id}), "", "");
   if (!res) return res.error();
   error_code ec;
   auto parsed = json::parse(*res, ec);
@@ -373,20 +417,12 @@ graph_result<std::string> graph_client::download_media(const media_info& info) {
 
 graph_result<template_page> graph_client::list_templates(std::string_view waba_id,
                                                          std::string_view after) {
-  auto url =
-      api_url(fmt::format("{}/message_templates?limit={}", waba_id, config_.template_page_size));
-  if (!after.empty()) {
-    // Cursors are base64 (may hold '=', '+' or '/'): percent-encode them.
-    std::string encoded;
-    for (unsigned char c : after) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        encoded += static_cast<char>(c);
-      } else {
-        encoded += fmt::format("%{:02X}", c);
-      }
-    }
-    url += "&after=" + encoded;
-  }
+  if (!is_graph_id(waba_id)) return refuse_id(graph_errc::invalid_waba_id);
+  const auto limit = std::to_string(config_.template_page_size);
+  // Cursors are base64 (may hold '+', '/' or '='): api_url percent-encodes them.
+  auto url = after.empty()
+                 ? api_url({waba_id, "message_templates"}, {{"limit", limit}})
+                 : api_url({waba_id, "message_templates"}, {{"limit", limit}, {"after", after}});
   auto res = call("GET", url, "", "");
   if (!res) return res.error();
   error_code ec;

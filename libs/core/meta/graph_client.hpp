@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <random>
@@ -56,7 +57,15 @@ enum class graph_errc {
   integrity_mismatch,       // downloaded media does not match Meta's sha256 / size
   file_unreadable,          // a local file to upload could not be read
   media_too_large,          // larger than max_media_bytes
+  invalid_phone_number_id,  // not a Meta id: refused before it could become part of a URL
+  invalid_media_id,         // idem
+  invalid_waba_id,          // idem
 };
+
+/// True for what Meta's ids (phone number, WhatsApp Business Account, media) look like: 1 to 32
+/// ASCII digits. Anything else is refused before it becomes part of a Graph API URL path, where
+/// "../" or "?" would send the bearer token somewhere else.
+bool is_graph_id(std::string_view id) noexcept;
 
 /// The error category of graph_errc ("pons.meta.graph").
 const boost::system::error_category& graph_category() noexcept;
@@ -170,7 +179,9 @@ class graph_client {
   struct call_result;
   graph_result<std::string> call(std::string_view method, const std::string& url,
                                  std::string content_type, std::string body);
-  std::string api_url(std::string_view path) const;
+  std::string api_url(
+      std::initializer_list<std::string_view> segments,
+      std::initializer_list<std::pair<std::string_view, std::string_view>> params = {}) const;
   std::chrono::milliseconds backoff(int retry);
   std::string redact(std::string text) const;
   void log(std::string_view line) const;

@@ -177,13 +177,11 @@ std::string check_template_message(const store::template_record& tpl, const temp
 
 std::string window_closed_explanation(const std::vector<store::template_record>& templates,
                                       std::string_view window_expires_at) {
-  auto meta = domain::meta_error_from_code(131047, 400);
   std::string out = fmt::format(
-      "Not sent: the 24-hour customer service window is closed ({}). {} Outside the window only "
-      "an approved template can be sent (send_template).",
+      "Not sent: the 24-hour customer service window is closed ({}). Outside the window only "
+      "an approved template can be sent, with send_template.",
       window_expires_at.empty() ? "the contact has never written to this number"
-                                : fmt::format("it closed at {}", window_expires_at),
-      meta.hint());
+                                : fmt::format("it closed at {}", window_expires_at));
   if (templates.empty()) {
     out +=
         " No approved template of this account is stored here: call sync_templates to fetch "
@@ -223,7 +221,8 @@ store::result<send_outcome> outbound_sender::send(const send_request& input) {
     if (!wa_id) {
       out.state = send_state::invalid;
       out.error = graph_error{wa_id.error(), std::nullopt, 0};
-      out.explanation = fmt::format("Not sent: {}.", wa_id.error().message());
+      // The phone messages are whole sentences, ending with their own period.
+      out.explanation = fmt::format("Not sent: {}", wa_id.error().message());
       return out;
     }
     req.message.to.wa_id = *wa_id;

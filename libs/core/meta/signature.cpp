@@ -110,6 +110,12 @@ signature_verifier::~signature_verifier() = default;
 signature_verifier::signature_verifier(signature_verifier&&) noexcept = default;
 signature_verifier& signature_verifier::operator=(signature_verifier&&) noexcept = default;
 
+bool signature_verifier::well_formed(std::string_view header_value) noexcept {
+  digest claimed{};
+  return header_value.substr(0, prefix.size()) == prefix &&
+         decode_hex(header_value.substr(prefix.size()), claimed);
+}
+
 bool signature_verifier::verify(std::string_view raw_body, std::string_view header_value) {
   if (!impl_ || !impl_->ctx) return false;
   if (header_value.substr(0, prefix.size()) != prefix) return false;

@@ -37,6 +37,10 @@ class signature_verifier {
   /// Same answer as verify_signature(raw_body, header_value, app_secret).
   bool verify(std::string_view raw_body, std::string_view header_value);
 
+  /// True when `header_value` has the form of a signature ("sha256=" and 64 hex digits), whatever
+  /// the body: one that does not is refused without hashing anything.
+  static bool well_formed(std::string_view header_value) noexcept;
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -8,6 +8,7 @@
 
 #include "core/meta/template_sync.hpp"
 #include "core/store/database.hpp"
+#include "core/store/db_location.hpp"
 
 namespace pons::meta {
 
@@ -37,13 +38,13 @@ std::string_view templates_usage() {
 }
 
 int run_templates_command(std::span<const std::string_view> args, const env_lookup& env,
-                          const graph_config& graph, const std::string& default_db_path,
-                          std::ostream& out, std::ostream& err) {
+                          const graph_config& graph, std::string_view cwd, std::ostream& out,
+                          std::ostream& err) {
   auto usage_error = [&](const std::string& message) {
     err << "pons-webhook templates: " << message << "\nTry 'pons-webhook templates --help'.\n";
     return 2;
   };
-  std::string db_path = default_db_path;
+  std::optional<std::string> db_flag;
   std::string config_path = env("PONS_CONFIG").value_or("");
   std::optional<std::string> only;
   bool sync = false;
@@ -68,7 +69,7 @@ int run_templates_command(std::span<const std::string_view> args, const env_look
       auto v = take();
       if (!v || v->empty()) return usage_error(fmt::format("{} needs a value", name));
       if (name == "--account") only = *v;
-      if (name == "--db") db_path = *v;
+      if (name == "--db") db_flag = *v;
       if (name == "--config") config_path = *v;
     } else if (a == "sync" && !sync) {
       sync = true;
@@ -77,7 +78,9 @@ int run_templates_command(std::span<const std::string_view> args, const env_look
     }
   }
   if (!sync) return usage_error("say what to do: templates sync");
-  if (db_path.empty()) return usage_error("no database path: pass --db, or set PONS_DB or HOME");
+  auto location = store::resolve_db_location(db_flag, env, cwd);
+  if (!location) return usage_error(location.message);
+  const std::string& db_path = location.path;
 
   auto accounts = load_graph_accounts(env, config_path);
   if (!accounts) {

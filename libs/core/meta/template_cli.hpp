@@ -20,10 +20,11 @@ std::string_view templates_usage();
 
 /// Runs `templates ...` (`args` starts with "templates"). Accounts come from the environment
 /// (WA_WABA_ID, WA_ACCESS_TOKEN, WA_PHONE_NUMBER_ID) and `--config FILE` (else $PONS_CONFIG);
-/// the database is `--db PATH`, else `default_db_path`. Returns the exit code: 0 every account
-/// synced, 1 some account could not be synced (the reason on `err`), 2 usage error.
+/// the database is `--db PATH` or the default location (store::resolve_db_location, relative
+/// paths from `cwd`). Returns the exit code: 0 every account synced, 1 some account could not be
+/// synced (the reason on `err`), 2 usage error.
 int run_templates_command(std::span<const std::string_view> args, const env_lookup& env,
-                          const graph_config& graph, const std::string& default_db_path,
-                          std::ostream& out, std::ostream& err);
+                          const graph_config& graph, std::string_view cwd, std::ostream& out,
+                          std::ostream& err);
 
 }  // namespace pons::meta

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/meta/redaction.hpp"
+#include "core/meta/webhook_ids.hpp"
 
 namespace pons::meta {
 namespace {
@@ -394,11 +395,46 @@ std::string event_subject(const json::value* value) {
   return {};
 }
 
-void add_phone_number_id(webhook_batch& batch, const std::string& id) {
+void add_distinct(std::vector<std::string>& ids, const std::string& id) {
   if (id.empty()) return;
-  for (const auto& known : batch.phone_number_ids)
+  for (const auto& known : ids)
     if (known == id) return;
-  batch.phone_number_ids.push_back(id);
+  ids.push_back(id);
+}
+
+// Where in the payload a part is: entry[e], entry[e].changes[c], or an item of a change's array.
+struct place {
+  std::size_t entry = 0;
+  std::optional<std::size_t> change;
+  std::string_view array;  // "messages", "statuses", or empty
+  std::size_t item = 0;
+};
+
+// Records that a part of the payload became no record, and why. Described one by one up to
+// max_skip_notes (a body can hold millions of bad parts; the note must stay small), counted all.
+// The text names places, never values: nothing from the body reaches the note.
+void skip(webhook_batch& batch, const place& where, std::string_view why) {
+  if (batch.skipped_total++ >= domain::max_skip_notes) return;
+  std::string note = fmt::format("entry[{}]", where.entry);
+  if (where.change) note += fmt::format(".changes[{}]", *where.change);
+  if (!where.array.empty()) note += fmt::format(".{}[{}]", where.array, where.item);
+  note += ": ";
+  note += why;
+  batch.skipped.push_back(std::move(note));
+}
+
+// A message or status id that can identify it: a non-empty string (Meta's wamids).
+bool usable_wamid(const json::value* id) {
+  return id != nullptr && id->is_string() && !id->get_string().empty();
+}
+
+// An entry id (the WABA id) as text: a string as it is, a JSON integer that is not negative as
+// its digits; nullopt for anything else. A double such as 222.0 must not pass for account 222.
+std::optional<std::string> entry_id(const json::value* v) {
+  if (v == nullptr) return std::string();
+  if (const auto* s = v->if_string()) return std::string(*s);
+  if (v->is_int64() || v->is_uint64()) return canonical_id(v);
+  return std::nullopt;
 }
 
 void add_event(webhook_batch& batch, const change_scope& scope, std::string field,
@@ -414,7 +450,7 @@ void add_event(webhook_batch& batch, const change_scope& scope, std::string fiel
 }
 
 void normalise_change(webhook_batch& batch, const json::value& entry, const json::value& change,
-                      const std::string& waba_id) {
+                      const std::string& waba_id, place where) {
   const json::value* value = member(&change, "value");
   // Meta's own examples sometimes put `field` inside value or on the entry: accept any of them.
   std::string field = str(&change, "field");
@@ -423,9 +459,21 @@ void normalise_change(webhook_batch& batch, const json::value& entry, const json
 
   change_scope scope;
   scope.waba_id = waba_id;
-  scope.phone_number_id = text_of(at_path(value, {"metadata", "phone_number_id"}));
-  scope.display_phone_number = text_of(at_path(value, {"metadata", "display_phone_number"}));
-  add_phone_number_id(batch, scope.phone_number_id);
+  // The number is what records are stored under and what the account check compares: only a
+  // canonical id counts. Messages and statuses need one; another field needs one only when it
+  // carries metadata at all (template updates have none and route by the WABA id).
+  const json::value* metadata = member(value, "metadata");
+  if (metadata != nullptr || field == "messages") {
+    auto id = canonical_id(member(metadata, "phone_number_id"));
+    if (!id) {
+      skip(batch, where,
+           "metadata.phone_number_id is missing or not a digit string; change skipped");
+      return;
+    }
+    scope.phone_number_id = std::move(*id);
+  }
+  scope.display_phone_number = text_of(member(metadata, "display_phone_number"));
+  add_distinct(batch.phone_number_ids, scope.phone_number_id);
 
   std::vector<contact> contacts;
   for_each_object(value, "contacts", [&](const json::value& c) {
@@ -438,15 +486,38 @@ void normalise_change(webhook_batch& batch, const json::value& entry, const json
     add_event(batch, scope, std::move(field), value, {});
     return;
   }
-  if (value == nullptr || !value->is_object()) {
-    add_event(batch, scope, std::move(field), value, "malformed");
-    return;
-  }
-  for_each_object(value, "messages", [&](const json::value& msg) {
-    batch.messages.push_back(parse_message(msg, scope, contacts));
+  // Without a usable id a message would be stored under no wamid and never deduplicated; a
+  // status could not say which message it is about. Such items are only described.
+  const auto items = [&](std::string_view key, auto&& accept) {
+    const json::value* list = member(value, key);
+    if (list == nullptr) return;
+    place at = where;
+    at.array = key;
+    if (!list->is_array()) {
+      skip(batch, where, fmt::format("{} is not an array; ignored", key));
+      return;
+    }
+    for (const auto& item : list->get_array()) {
+      if (!item.is_object())
+        skip(batch, at, "not an object; skipped");
+      else
+        accept(item, at);
+      ++at.item;
+    }
+  };
+  items("messages", [&](const json::value& msg, const place& at) {
+    if (!usable_wamid(member(&msg, "id")))
+      skip(batch, at, "id is missing or not a non-empty string; message skipped");
+    else
+      batch.messages.push_back(parse_message(msg, scope, contacts));
   });
-  for_each_object(value, "statuses", [&](const json::value& st) {
-    batch.statuses.push_back(parse_status(st, scope));
+  items("statuses", [&](const json::value& st, const place& at) {
+    const json::value* status = member(&st, "status");
+    if (!usable_wamid(member(&st, "id")) || status == nullptr || !status->is_string() ||
+        status->get_string().empty())
+      skip(batch, at, "id or status is missing or not a non-empty string; status skipped");
+    else
+      batch.statuses.push_back(parse_status(st, scope));
   });
   for (auto& e : parse_errors(value)) batch.value_errors.push_back(std::move(e));
 }
@@ -460,6 +531,17 @@ const boost::system::error_category& webhook_category() noexcept {
 
 boost::system::error_code make_error_code(webhook_errc e) noexcept {
   return {static_cast<int>(e), webhook_category()};
+}
+
+std::string skip_notes(const domain::webhook_batch& batch) {
+  std::string out;
+  for (const auto& note : batch.skipped) {
+    if (!out.empty()) out += "; ";
+    out += note;
+  }
+  if (batch.skipped_total > batch.skipped.size())
+    out += fmt::format("; and {} more parts skipped", batch.skipped_total - batch.skipped.size());
+  return out;
 }
 
 boost::system::result<webhook_batch> normalise_webhook(const json::value& payload) {
@@ -486,17 +568,32 @@ boost::system::result<webhook_batch> normalise_redacted_webhook(const json::valu
   const json::value* entries = member(&payload, "entry");
   if (entries == nullptr || !entries->is_array()) return batch;
 
+  place where;
   for (const auto& entry : entries->get_array()) {
-    const std::string waba_id = str(&entry, "id");
+    auto id = entry_id(member(&entry, "id"));
+    if (!id) {
+      skip(batch, where, "id is not a string or an integer; entry skipped");
+      ++where.entry;
+      continue;
+    }
+    const std::string waba_id = std::move(*id);
+    add_distinct(batch.waba_ids, waba_id);
     const json::value* changes = member(&entry, "changes");
     if (changes == nullptr || !changes->is_array()) {
       // Not the shape we know: keep it as an event rather than dropping it silently.
       change_scope scope;
       scope.waba_id = waba_id;
       add_event(batch, scope, str(&entry, "field"), &entry, "entry_without_changes");
+      ++where.entry;
       continue;
     }
-    for (const auto& change : changes->get_array()) normalise_change(batch, entry, change, waba_id);
+    where.change = 0;
+    for (const auto& change : changes->get_array()) {
+      normalise_change(batch, entry, change, waba_id, where);
+      ++*where.change;
+    }
+    where.change.reset();
+    ++where.entry;
   }
   return batch;
 }

@@ -1,12 +1,16 @@
 #pragma once
 // The webhook normaliser: turns one parsed Meta webhook payload into domain records. Pure: no
 // clock, no I/O, no globals. Nothing valid is ever rejected: unknown fields become account
-// events and unknown message types are kept with their type string and redacted raw JSON.
+// events and unknown message types are kept with their type string and redacted raw JSON. Ids
+// are another matter: a record is stored under its number and found by its wamid, so a change
+// whose metadata.phone_number_id is not a canonical id (core/meta/webhook_ids.hpp), and a message
+// or status without a usable id, become no record; the batch says where and why (`skipped`).
 // docs/webhook-payloads.md says what each Meta type becomes.
 
 #include <boost/json/value.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
+#include <string>
 #include <type_traits>
 
 #include "core/domain/message.hpp"
@@ -33,6 +37,9 @@ boost::system::result<domain::webhook_batch> normalise_webhook(const boost::json
 /// free of secrets with may_hold_secret): walked as it is, without looking for secrets again.
 boost::system::result<domain::webhook_batch> normalise_redacted_webhook(
     const boost::json::value& payload);
+
+/// The batch's skipped parts as one line for the webhook log ("" when nothing was skipped).
+std::string skip_notes(const domain::webhook_batch& batch);
 
 }  // namespace pons::meta
 

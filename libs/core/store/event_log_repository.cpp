@@ -24,18 +24,19 @@ result<bool> is_processed(database& db, std::string_view key) {
 
 result<std::int64_t> insert_webhook_log(database& db, const webhook_log_entry& e) {
   PONS_STORE_TRY(st, db.prepare("INSERT INTO webhook_log(received_at, request_id, phone_number_id, "
-                                "signature, http_status, messages, statuses, duplicates, body) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+                                "signature, http_status, messages, statuses, duplicates, body, "
+                                "notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
   st.bind_all(e.received_at, e.request_id, e.phone_number_id, e.signature, e.http_status,
               e.messages, e.statuses, e.duplicates);
   st.bind_static(9, e.body);  // the whole payload: not copied, `e` outlives the run below
+  st.bind(10, e.notes);
   PONS_STORE_CHECK(st.run());
   return db.last_insert_rowid();
 }
 
 result<std::vector<webhook_log_entry>> recent_webhook_log(database& db, int limit) {
   PONS_STORE_TRY(st, db.prepare("SELECT id, received_at, request_id, phone_number_id, signature, "
-                                "http_status, messages, statuses, duplicates, body "
+                                "http_status, messages, statuses, duplicates, body, notes "
                                 "FROM webhook_log ORDER BY id DESC LIMIT ?1"));
   st.bind(1, limit);
   std::vector<webhook_log_entry> out;
@@ -53,6 +54,7 @@ result<std::vector<webhook_log_entry>> recent_webhook_log(database& db, int limi
     e.statuses = st.column_int(7);
     e.duplicates = st.column_int(8);
     e.body = st.column_text(9);
+    e.notes = st.column_text(10);
     out.push_back(std::move(e));
   }
   return out;

@@ -33,6 +33,7 @@ struct webhook_log_entry {
   int statuses = 0;
   int duplicates = 0;
   std::string body;
+  std::string notes;  // why parts of the body were not stored; "" when it was stored whole
 };
 
 /// Appends a row to webhook_log (id and received_at as given). Returns its id.

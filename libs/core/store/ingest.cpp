@@ -242,6 +242,20 @@ std::string json_text(const json::object& o, std::string_view key) {
   return {};
 }
 
+// A webhook_log note names at most this many skipped statuses one by one, then counts the rest.
+constexpr int max_foreign_notes = 8;
+
+// Ids quoted in a note are cut short: they come from the body, whose size is the sender's choice.
+std::string clipped(std::string_view id) {
+  constexpr std::size_t max = 80;
+  return id.size() <= max ? std::string(id) : std::string(id.substr(0, max)) + "...";
+}
+
+void add_note(std::string& notes, std::string_view note) {
+  if (!notes.empty()) notes += "; ";
+  notes += note;
+}
+
 result<bool> apply_template_event(database& db, const domain::account_event& e, time_point now) {
   boost::system::error_code ec;
   json::value v = json::parse(e.value_json, ec);
@@ -341,15 +355,25 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     sum.new_message_ids.push_back(pos.id);
   }
 
+  std::string notes = ctx.notes;
   for (const auto& s : batch.statuses) {
     const auto key = domain::idempotency_key(s);
     if (!key) continue;  // no wamid or no status: nothing to apply it to
+    // Whose message it is decides before the key is used up: a status signed for another number
+    // must not make the owner's own report of the same status look like a redelivery.
+    PONS_STORE_TRY(target, find_status_target(db, s.wamid));
+    if (foreign_status(target, s.phone_number_id)) {
+      if (sum.statuses_foreign++ < max_foreign_notes)
+        add_note(notes, "status " + clipped(s.status) + " for " + clipped(s.wamid) +
+                            ": that message belongs to another number; not applied");
+      continue;
+    }
     PONS_STORE_TRY(fresh, mark_processed(db, *key, now));
     if (!fresh) {
       ++sum.duplicates;
       continue;
     }
-    PONS_STORE_TRY(outcome, apply_status(db, s, now));
+    PONS_STORE_TRY(outcome, apply_status(db, s, target, now));
     ++sum.statuses_recorded;
     if (outcome.applied) ++sum.statuses_applied;
     PONS_STORE_TRY(wanted, cache.wants(event_status_updated, s.phone_number_id));
@@ -385,6 +409,10 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
   log.statuses = sum.statuses_recorded;
   log.duplicates = sum.duplicates;
   log.body = ctx.redacted_body;
+  if (sum.statuses_foreign > max_foreign_notes)
+    add_note(notes, std::to_string(sum.statuses_foreign - max_foreign_notes) +
+                        " more statuses for messages of another number; not applied");
+  log.notes = std::move(notes);
   PONS_STORE_TRY(log_id, insert_webhook_log(db, log));
   sum.webhook_log_id = log_id;
   return sum;

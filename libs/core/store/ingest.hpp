@@ -26,6 +26,7 @@ struct ingest_context {
   std::string signature = "valid";
   int http_status = 200;
   std::string phone_number_id;  // for webhook_log; "" = the batch's first number
+  std::string notes;            // for webhook_log: why parts of the body were not stored
   std::string
       event_source;  // "source" of forwarded envelopes; "" = the forwarder's default ("whatsapp")
 };
@@ -36,6 +37,7 @@ struct ingest_summary {
   int duplicates = 0;         // messages and statuses already ingested earlier
   int statuses_recorded = 0;  // new status events (applied or not)
   int statuses_applied = 0;   // statuses that moved a message forward
+  int statuses_foreign = 0;   // statuses for another number's message: skipped, only logged
   int events = 0;             // forwarding deliveries queued
   int media_jobs = 0;
   int templates = 0;  // template status updates applied

@@ -31,20 +31,43 @@ result<void> set_message_status(database& db, std::int64_t message_id, std::stri
 
 }  // namespace
 
+result<std::optional<status_target>> find_status_target(database& db, std::string_view wamid) {
+  PONS_STORE_TRY(st,
+                 db.prepare("SELECT id, status, phone_number_id FROM messages WHERE wamid = ?1"));
+  st.bind(1, wamid);
+  PONS_STORE_TRY(row, st.step());
+  if (!row) return std::optional<status_target>();
+  return std::optional<status_target>(
+      status_target{st.column_int64(0), st.column_text(1), st.column_text(2)});
+}
+
+bool foreign_status(const std::optional<status_target>& target, std::string_view phone_number_id) {
+  // An empty number matches nothing: a status that cannot say whose it is touches no message.
+  return target && (phone_number_id.empty() || target->phone_number_id != phone_number_id);
+}
+
 result<status_outcome> apply_status(database& db, const domain::status_update& s, time_point now) {
   if (s.wamid.empty()) return store_errc::invalid_argument;
-  const std::string stamp = format_timestamp(now);
+  PONS_STORE_TRY(target, find_status_target(db, s.wamid));
+  return apply_status(db, s, target, now);
+}
+
+result<status_outcome> apply_status(database& db, const domain::status_update& s,
+                                    const std::optional<status_target>& target, time_point now) {
+  if (s.wamid.empty()) return store_errc::invalid_argument;
   status_outcome out;
-  {
-    PONS_STORE_TRY(st, db.prepare("SELECT id, status FROM messages WHERE wamid = ?1"));
-    st.bind(1, s.wamid);
-    PONS_STORE_TRY(row, st.step());
-    if (row) {
-      out.known_message = true;
-      out.message_id = st.column_int64(0);
-      out.current_status = st.column_text(1);
-    }
+  if (foreign_status(target, s.phone_number_id)) {
+    // Not recorded either: the event would join the other number's history (and its early
+    // statuses), where whoever signed it has no say.
+    out.foreign = true;
+    return out;
   }
+  if (target) {
+    out.known_message = true;
+    out.message_id = target->message_id;
+    out.current_status = target->status;
+  }
+  const std::string stamp = format_timestamp(now);
   out.applied = out.known_message && advances(out.current_status, s.status);
 
   std::optional<int> code;
@@ -93,13 +116,16 @@ result<status_outcome> apply_status(database& db, const domain::status_update& s
 result<int> adopt_early_statuses(database& db, std::int64_t message_id, std::string_view wamid) {
   std::string current;
   std::string updated_at;
+  std::string phone_number_id;
   {
-    PONS_STORE_TRY(st, db.prepare("SELECT status, updated_at FROM messages WHERE id = ?1"));
+    PONS_STORE_TRY(st, db.prepare("SELECT status, updated_at, phone_number_id FROM messages "
+                                  "WHERE id = ?1"));
     st.bind(1, message_id);
     PONS_STORE_TRY(row, st.step());
     if (!row) return store_errc::not_found;
     current = st.column_text(0);
     updated_at = st.column_text(1);
+    phone_number_id = st.column_text(2);
   }
 
   struct early {
@@ -112,8 +138,10 @@ result<int> adopt_early_statuses(database& db, std::int64_t message_id, std::str
   {
     PONS_STORE_TRY(st, db.prepare("SELECT id, status, error_code, error_title, error_details "
                                   "FROM message_status_events "
-                                  "WHERE wamid = ?1 AND message_id IS NULL ORDER BY id"));
+                                  "WHERE wamid = ?1 AND message_id IS NULL "
+                                  "AND phone_number_id = ?2 ORDER BY id"));
     st.bind(1, wamid);
+    st.bind(2, phone_number_id);
     for (;;) {
       PONS_STORE_TRY(row, st.step());
       if (!row) break;

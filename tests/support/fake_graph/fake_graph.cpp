@@ -457,9 +457,20 @@ http_response fake_graph::send_message(const std::string& phone_number_id, const
   }
   json::object message{{"id", m.wamid}};
   if (type == "template") message["message_status"] = "accepted";
-  return json_response(200, json::object{{"messaging_product", "whatsapp"},
-                                         {"contacts", json::array{std::move(contact)}},
-                                         {"messages", json::array{std::move(message)}}});
+  auto out = json_response(200, json::object{{"messaging_product", "whatsapp"},
+                                             {"contacts", json::array{std::move(contact)}},
+                                             {"messages", json::array{std::move(message)}}});
+  // Meta reports each accepted message's progress by itself: sent, then delivered, then read
+  // (the recipient opened it).
+  if (opts_.auto_status_delay.count() > 0) {
+    int step = 0;
+    for (const char* status : {"sent", "delivered", "read"}) {
+      auto after = opts_.auto_status_delay * ++step;
+      out.later.push_back({after, status_webhook(m, status, 0, now + after)});
+    }
+    out.webhook_url = opts_.webhook_url;
+  }
+  return out;
 }
 
 http_response fake_graph::upload_media(const http_request& req) {
@@ -633,37 +644,40 @@ http_response fake_graph::deliver_statuses(const json::object& in, clock::time_p
   } else {
     statuses = {"sent", "delivered", "read"};
   }
-  auto ts = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  int code = 131026;
+  if (auto c = in.find("error_code"); c != in.end() && c->value().is_int64()) {
+    code = static_cast<int>(c->value().get_int64());
+  }
   http_response out = json_response(200, json::object{{"wamid", wamid}});
   for (const auto& s : statuses) {
     if (!s.is_string()) continue;
-    std::string status(s.get_string());
-    json::object st{{"id", wamid}, {"status", status}, {"timestamp", std::to_string(ts)}};
-    st["recipient_id"] = m.to.empty() ? "" : digits_only(m.to);
-    if (m.to.empty()) st["recipient_user_id"] = m.recipient;
-    if (status == "failed") {
-      int code = 131026;
-      if (auto c = in.find("error_code"); c != in.end() && c->value().is_int64()) {
-        code = static_cast<int>(c->value().get_int64());
-      }
-      st["errors"] = json::array{json::object{
-          {"code", code},
-          {"title", default_title(code)},
-          {"message", default_title(code)},
-          {"error_data", json::object{{"details", default_details(code)}}},
-          {"href",
-           "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}}};
-    } else if (status != "read") {
-      st["pricing"] = json::object{{"billable", true},
-                                   {"pricing_model", "PMP"},
-                                   {"type", "regular"},
-                                   {"category", m.type == "template" ? "utility" : "service"}};
-    }
-    json::object value{{"statuses", json::array{std::move(st)}}};
-    out.webhooks.push_back(sign(webhook_envelope(m.phone_number_id, std::move(value))));
+    out.webhooks.push_back(status_webhook(m, std::string(s.get_string()), code, now));
   }
   out.webhook_url = opts_.webhook_url;
   return out;
+}
+
+webhook_post fake_graph::status_webhook(const sent_message& m, const std::string& status,
+                                        int error_code, clock::time_point at) const {
+  auto ts = std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
+  json::object st{{"id", m.wamid}, {"status", status}, {"timestamp", std::to_string(ts)}};
+  st["recipient_id"] = m.to.empty() ? "" : digits_only(m.to);
+  if (m.to.empty()) st["recipient_user_id"] = m.recipient;
+  if (status == "failed") {
+    st["errors"] = json::array{json::object{
+        {"code", error_code},
+        {"title", default_title(error_code)},
+        {"message", default_title(error_code)},
+        {"error_data", json::object{{"details", default_details(error_code)}}},
+        {"href", "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}}};
+  } else if (status != "read") {
+    st["pricing"] = json::object{{"billable", true},
+                                 {"pricing_model", "PMP"},
+                                 {"type", "regular"},
+                                 {"category", m.type == "template" ? "utility" : "service"}};
+  }
+  json::object value{{"statuses", json::array{std::move(st)}}};
+  return sign(webhook_envelope(m.phone_number_id, std::move(value)));
 }
 
 http_response fake_graph::control(const http_request& req, const std::string& path,
@@ -702,13 +716,20 @@ http_response fake_graph::control(const http_request& req, const std::string& pa
     faults_.push_back(f);
     return json_response(200, json::object{{"faults", faults_.size()}});
   }
-  if (path == "/_fake/config" && req.method == "POST") {
+  if (path == "/_fake/config" && (req.method == "POST" || req.method == "GET")) {
     if (auto url = str(in, "webhook_url"); !url.empty()) opts_.webhook_url = url;
     if (auto it = in.find("time_scale"); it != in.end() && it->value().is_number()) {
       opts_.time_scale = it->value().to_number<double>();
     }
-    return json_response(
-        200, json::object{{"webhook_url", opts_.webhook_url}, {"time_scale", opts_.time_scale}});
+    if (auto it = in.find("auto_status_ms"); it != in.end()) {
+      if (!it->value().is_int64() || it->value().get_int64() < 0) {
+        return meta_error(100, "Invalid parameter", "auto_status_ms must be a whole number >= 0.");
+      }
+      opts_.auto_status_delay = std::chrono::milliseconds(it->value().get_int64());
+    }
+    return json_response(200, json::object{{"webhook_url", opts_.webhook_url},
+                                           {"time_scale", opts_.time_scale},
+                                           {"auto_status_ms", opts_.auto_status_delay.count()}});
   }
   if (path == "/_fake/templates") {
     if (req.method == "POST") {

@@ -20,7 +20,10 @@ struct options {
   std::string webhook_url;  // where /_fake/inbound and /_fake/deliver-statuses POST
   std::string waba_id = "102290129340398";
   std::string display_phone_number = "15550783881";
-  double time_scale = 1.0;    // >1 makes media URLs expire sooner (tests)
+  double time_scale = 1.0;  // >1 makes media URLs expire sooner (tests)
+  // When > 0, every message accepted is reported sent, delivered and read by itself, one
+  // status webhook each this far apart (the sandbox turns it on; 0 = only on request).
+  std::chrono::milliseconds auto_status_delay{0};
   std::string self_base_url;  // scheme://host:port of this server, for media URLs
 };
 
@@ -39,6 +42,12 @@ struct webhook_post {
   std::string signature;  // X-Hub-Signature-256 value
 };
 
+/// A webhook to deliver some time after the answer.
+struct delayed_webhook {
+  std::chrono::milliseconds after{0};  // counted from the answer
+  webhook_post post;
+};
+
 /// What to answer, after an optional delay, and which webhooks to deliver first.
 struct http_response {
   int status = 200;
@@ -47,6 +56,7 @@ struct http_response {
   std::chrono::milliseconds delay{0};
   std::vector<webhook_post> webhooks;  // delivered in order; results added to the JSON body
   std::string webhook_url;
+  std::vector<delayed_webhook> later;  // delivered in order after the answer, to webhook_url
 };
 
 /// One injected fault (POST /_fake/inject).
@@ -112,6 +122,8 @@ class fake_graph {
   std::string next_id();
   std::string next_wamid();
   webhook_post sign(const boost::json::value& payload) const;
+  webhook_post status_webhook(const sent_message& m, const std::string& status, int error_code,
+                              std::chrono::system_clock::time_point at) const;
   boost::json::object webhook_envelope(const std::string& phone_number_id,
                                        boost::json::object value) const;
 

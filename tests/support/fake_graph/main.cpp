@@ -2,7 +2,7 @@
 //
 //   pons-fake-graph [--host 127.0.0.1] [--port 0] [--port-file F] [--tls-cert C --tls-key K]
 //                   [--token T] [--app-secret S] [--webhook-url U] [--waba-id W]
-//                   [--display-phone-number N] [--time-scale X]
+//                   [--display-phone-number N] [--time-scale X] [--auto-status-ms N]
 //
 // Prints "listening on <base-url>" on stderr and writes the port to --port-file once bound.
 
@@ -76,6 +76,23 @@ net::awaitable<std::vector<int>> deliver(std::string url,
   co_return *result;
 }
 
+// Delivers webhooks some time after an answer (automatic status updates), in order, each on
+// the schedule it was given.
+net::awaitable<void> deliver_later(std::string url,
+                                   std::vector<pons::fake_graph::delayed_webhook> posts) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  const auto start = std::chrono::steady_clock::now();
+  for (auto& p : posts) {
+    timer.expires_at(start + p.after);
+    co_await timer.async_wait(token);
+    std::vector<pons::fake_graph::webhook_post> one;
+    one.push_back(std::move(p.post));
+    auto statuses = co_await deliver(url, std::move(one));
+    std::cerr << "pons-fake-graph: automatic status webhook -> "
+              << (statuses.empty() ? 0 : statuses.front()) << "\n";
+  }
+}
+
 template <class Stream>
 net::awaitable<void> serve(Stream& stream, server_state& state) {
   beast::flat_buffer buffer;
@@ -119,6 +136,7 @@ net::awaitable<void> serve(Stream& stream, server_state& state) {
       }
     }
 
+    auto later = std::move(out.later);
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), 11};
     res.set(bhttp::field::server, "pons-fake-graph");
     res.set(bhttp::field::content_type, out.content_type);
@@ -128,6 +146,14 @@ net::awaitable<void> serve(Stream& stream, server_state& state) {
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(120));
     auto [wec, wn] = co_await bhttp::async_write(stream, res, token);
     (void)wn;
+    if (!later.empty()) {
+      if (out.webhook_url.empty()) {
+        std::cerr << "pons-fake-graph: no --webhook-url set, automatic statuses dropped\n";
+      } else {
+        net::co_spawn(co_await net::this_coro::executor,
+                      deliver_later(out.webhook_url, std::move(later)), net::detached);
+      }
+    }
     if (wec || !res.keep_alive()) co_return;
   }
 }
@@ -160,7 +186,7 @@ net::awaitable<void> listen(tcp::acceptor& acceptor, server_state& state) {
 int usage() {
   std::cerr << "usage: pons-fake-graph [--host H] [--port P] [--port-file F] [--tls-cert C "
                "--tls-key K] [--token T] [--app-secret S] [--webhook-url U] [--waba-id W] "
-               "[--display-phone-number N] [--time-scale X]\n";
+               "[--display-phone-number N] [--time-scale X] [--auto-status-ms N]\n";
   return 2;
 }
 
@@ -197,6 +223,8 @@ int main(int argc, char** argv) try {
       opts.display_phone_number = value;
     else if (arg == "--time-scale")
       opts.time_scale = std::stod(value);
+    else if (arg == "--auto-status-ms")
+      opts.auto_status_delay = std::chrono::milliseconds(std::stoul(value));
     else
       return usage();
   }

@@ -1,0 +1,114 @@
+#include <catch2/catch.hpp>
+#include <map>
+#include <set>
+
+#include "core/store/db_location.hpp"
+
+using namespace pons::store;
+
+namespace {
+
+env_lookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+}  // namespace
+
+TEST_CASE("the database location follows --db, PONS_DB, XDG_DATA_HOME, HOME", "[db_location]") {
+  auto all = env_of({{"PONS_DB", "/e/p.db"}, {"XDG_DATA_HOME", "/x"}, {"HOME", "/h"}});
+  auto flag = resolve_db_location("/f/p.db", all, "/cwd");
+  CHECK(flag.path == "/f/p.db");
+  CHECK(flag.origin == "--db");
+  CHECK(resolve_db_location(std::nullopt, all, "/cwd").path == "/e/p.db");
+  auto xdg =
+      resolve_db_location(std::nullopt, env_of({{"XDG_DATA_HOME", "/x/"}, {"HOME", "/h"}}), "/cwd");
+  CHECK(xdg.path == "/x/pons/pons.db");
+  CHECK(xdg.origin == "XDG_DATA_HOME");
+  auto home = resolve_db_location(std::nullopt, env_of({{"HOME", "/h"}}), "/cwd");
+  CHECK(home.path == "/h/.local/share/pons/pons.db");
+  CHECK(home.origin == "HOME");
+  // An empty PONS_DB is unset; a relative XDG_DATA_HOME is ignored, as the XDG rules say.
+  CHECK(resolve_db_location(std::nullopt, env_of({{"PONS_DB", ""}, {"HOME", "/h"}}), "/").path ==
+        "/h/.local/share/pons/pons.db");
+  CHECK(resolve_db_location(std::nullopt, env_of({{"XDG_DATA_HOME", "x"}, {"HOME", "/h"}}), "/")
+            .path == "/h/.local/share/pons/pons.db");
+}
+
+TEST_CASE("without HOME the location is XDG_DATA_HOME or an error, never the working directory",
+          "[db_location]") {
+  auto xdg = resolve_db_location(std::nullopt, env_of({{"XDG_DATA_HOME", "/x"}}), "/cwd");
+  CHECK(xdg);
+  CHECK(xdg.path == "/x/pons/pons.db");
+  for (auto env : {env_of({}), env_of({{"HOME", ""}}), env_of({{"HOME", "relative"}})}) {
+    auto none = resolve_db_location(std::nullopt, env, "/cwd");
+    CHECK_FALSE(none);
+    CHECK(none.path.empty());
+    CHECK(none.error == db_location_errc::no_default);
+    CHECK(none.message.find("--db") != std::string::npos);
+    CHECK(none.message.find("PONS_DB") != std::string::npos);
+  }
+}
+
+TEST_CASE("relative paths, ~ and file: URLs become absolute paths", "[db_location]") {
+  auto env = env_of({{"HOME", "/home/ada"}});
+  CHECK(resolve_db_location("data/../p.db", env, "/srv/app").path == "/srv/app/p.db");
+  CHECK(resolve_db_location("./p.db", env, "/srv/app/").path == "/srv/app/p.db");
+  CHECK(resolve_db_location("~/pons/p.db", env, "/srv/app").path == "/home/ada/pons/p.db");
+  CHECK(resolve_db_location("file:///srv/pons.db", env, "/").path == "/srv/pons.db");
+  CHECK(resolve_db_location("file://localhost/srv/my%20pons.db", env, "/").path ==
+        "/srv/my pons.db");
+  CHECK(resolve_db_location("file:/srv/pons.db", env, "/").path == "/srv/pons.db");
+  // A colon in a file name is not a URL.
+  CHECK(resolve_db_location("backup:2026.db", env, "/d").path == "/d/backup:2026.db");
+  auto no_home = resolve_db_location("~/p.db", env_of({}), "/srv/app");
+  CHECK(no_home.error == db_location_errc::no_default);
+  CHECK(no_home.message.find("HOME") != std::string::npos);
+}
+
+TEST_CASE("placeholders and database URLs are refused with what to do", "[db_location]") {
+  auto env = env_of({{"HOME", "/h"}});
+  auto placeholder = resolve_db_location(
+      std::nullopt, env_of({{"PONS_DB", "<path to pons.db, shared with pons-webhook>"}}), "/");
+  CHECK(placeholder.error == db_location_errc::placeholder);
+  CHECK(placeholder.origin == "PONS_DB");
+  CHECK(placeholder.message ==
+        "PONS_DB is \"<path to pons.db, shared with pons-webhook>\", a placeholder from an "
+        "example configuration: replace it with the path of the database file (the same for "
+        "pons-webhook and pons-mcp), or remove it to use the default, "
+        "~/.local/share/pons/pons.db");
+  CHECK(resolve_db_location("/home/<user>/pons.db", env, "/").error ==
+        db_location_errc::placeholder);
+
+  auto pg = resolve_db_location("postgresql://pons:hunter2@db/pons", env, "/");
+  CHECK(pg.error == db_location_errc::postgres_url);
+  CHECK(pg.message ==
+        "--db is a database URL (postgresql://...): PostgreSQL support is not available yet in "
+        "this build of Pons. --db takes a file path, the SQLite database file, for example "
+        "~/.local/share/pons/pons.db (the default)");
+  CHECK(resolve_db_location("Postgres://db/pons", env, "/").error ==
+        db_location_errc::postgres_url);
+  auto redis = resolve_db_location("redis://cache/0", env, "/");
+  CHECK(redis.error == db_location_errc::url);
+  CHECK(redis.message.find("redis://...") != std::string::npos);
+  CHECK(redis.message.find("file path") != std::string::npos);
+  for (const char* bad : {"file://server/share/p.db", "file:p.db", "file:///p.db?mode=ro"}) {
+    INFO(bad);
+    auto r = resolve_db_location(bad, env, "/");
+    CHECK(r.error == db_location_errc::bad_file_url);
+    CHECK(r.path.empty());
+  }
+}
+
+TEST_CASE("every db_location_errc has its own message", "[db_location]") {
+  std::set<std::string> seen;
+  for (int e = 1; e <= static_cast<int>(db_location_errc::no_default); ++e) {
+    auto ec = make_error_code(static_cast<db_location_errc>(e));
+    CHECK(ec.category().name() == std::string("pons.db_location"));
+    CHECK(seen.insert(ec.message()).second);
+    CHECK(ec.message().find("unknown") == std::string::npos);
+  }
+}
