@@ -283,15 +283,20 @@ bool mentions_secret_word(std::string_view text) noexcept {
   static constexpr std::array<std::string_view, 10> words = {
       "token",         "secret",  "signature", "password", "passwd",
       "authorization", "api_key", "apikey",    "api-key",  "credential"};
-  // This runs over every key of every webhook: one pass, and a word is compared only where its
-  // first letter (t, s, p, a or c, in any case) appears.
+  // This runs over every byte of every webhook body: one pass, and a word is compared only where
+  // its first two letters (to, se, si, pa, au, ap or cr, in any case) appear. Letters as common as
+  // 'a' and 'c' would otherwise start a comparison at most positions of a JSON body.
   constexpr std::size_t shortest = 5;  // "token"
   if (text.size() < shortest) return false;
   for (std::size_t i = 0; i + shortest <= text.size(); ++i) {
-    const char c = static_cast<char>(text[i] | 0x20);
-    if (c != 't' && c != 's' && c != 'p' && c != 'a' && c != 'c') continue;
+    const char c0 = static_cast<char>(text[i] | 0x20);
+    const char c1 = static_cast<char>(text[i + 1] | 0x20);
+    const bool candidate = (c0 == 't' && c1 == 'o') || (c0 == 's' && (c1 == 'e' || c1 == 'i')) ||
+                           (c0 == 'p' && c1 == 'a') || (c0 == 'a' && (c1 == 'u' || c1 == 'p')) ||
+                           (c0 == 'c' && c1 == 'r');
+    if (!candidate) continue;
     for (auto w : words) {
-      if (w[0] != c || text.size() - i < w.size()) continue;
+      if (w[0] != c0 || w[1] != c1 || text.size() - i < w.size()) continue;
       if (contains_ci(text.substr(i, w.size()), w)) return true;
     }
   }
