@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/logging/log_field.hpp"
+#include "core/logging/log_line.hpp"
 #include "core/mcp/engine.hpp"
 #include "core/mcp/registry.hpp"
 #include "core/mcp/server_options.hpp"
@@ -35,16 +36,13 @@ using pons::logging::log_value;
 
 namespace {
 
-// One key=value line per event on stderr; stdout belongs to the protocol. `fields` are already
-// escaped (log_value, log_quoted): a path or a message can never break the line.
-void log_line(std::string_view event, std::string_view fields = {}) {
-  std::string line = fmt::format("pons-mcp event={}", event);
-  if (!fields.empty()) {
-    line += ' ';
-    line += fields;
-  }
-  line += '\n';
-  std::fwrite(line.data(), 1, line.size(), stderr);
+using pons::logging::log_level;
+
+// One key=value line per event on stderr (stdout belongs to the protocol), in the format of every
+// Pons log line. `fields` are already escaped (log_value, log_quoted): a path or a message can
+// never break the line.
+void log_line(log_level level, std::string_view event, std::string_view fields = {}) {
+  pons::logging::write_log_line(level, event, fields);
 }
 
 std::optional<std::string> getenv_value(std::string_view name) {
@@ -122,14 +120,15 @@ int main(int argc, char** argv) {
   // The database: created and migrated when missing (pons-webhook shares the file), in a folder
   // only this user may enter.
   if (auto dir_error = pons::store::create_db_directory(options.db_path); !dir_error.empty()) {
-    log_line("database_error", fmt::format("detail={}", log_quoted(dir_error)));
+    log_line(log_level::error, "database_error", fmt::format("detail={}", log_quoted(dir_error)));
     return 1;
   }
   auto parent = std::filesystem::path(options.db_path).parent_path();
   auto db = mcp::db_pool::open(options.db_path, options.workers + 1);
   if (!db) {
-    log_line("database_error", fmt::format("db={} detail={}", log_value(options.db_path),
-                                           log_quoted(db.error().message())));
+    log_line(log_level::error, "database_error",
+             fmt::format("db={} detail={}", log_value(options.db_path),
+                         log_quoted(db.error().message())));
     return 1;
   }
 
@@ -139,7 +138,7 @@ int main(int argc, char** argv) {
     if (auto r = pons::store::record_configured_accounts(
             **conn, pons::meta::configured_accounts(*accounts), std::chrono::system_clock::now());
         !r) {
-      log_line("accounts_error", r.error().message());
+      log_line(log_level::error, "accounts_error", "detail=" + log_quoted(r.error().message()));
     }
   }
 
@@ -174,7 +173,8 @@ int main(int argc, char** argv) {
     }
     send.uploads = std::make_shared<const mcp::upload_policy>(upload);
     for (const auto& r : send.uploads->refused()) {
-      log_line("upload_dir_refused", fmt::format("{}: {}", r.path, r.reason));
+      log_line(log_level::warn, "upload_dir_refused",
+               fmt::format("dir={} reason={}", log_value(r.path), log_quoted(r.reason)));
     }
     mcp::register_send_tools(tools, send);
   }
@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
   engine_options.page_size = options.page_size;
   engine_options.instructions = instructions;
   engine_options.diagnostics = [](std::string_view text) {
-    log_line("diagnostic", "detail=" + log_quoted(text));
+    log_line(log_level::warn, "diagnostic", "detail=" + log_quoted(text));
   };
   mcp::engine session(tools, pool, out, engine_options);
 
@@ -203,19 +203,22 @@ int main(int argc, char** argv) {
           session.notify_resource_updated("pons://templates");
         }
       });
-  if (!watcher.start()) log_line("watcher_error", R"(detail="change notifications are off")");
+  if (!watcher.start())
+    log_line(log_level::warn, "watcher_error", R"(detail="change notifications are off")");
 
   // End of input means the client is gone: wake the main thread the same way a signal does.
   mcp::fd_reader in(STDIN_FILENO, options.max_line_bytes, session,
                     [] { ::kill(::getpid(), SIGUSR1); });
-  log_line("start", fmt::format("db={} read_only={} dry_run={}", log_value(options.db_path),
-                                options.read_only, options.dry_run));
+  log_line(log_level::info, "start",
+           fmt::format("db={} read_only={} dry_run={}", log_value(options.db_path),
+                       options.read_only, options.dry_run));
   in.start();
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  log_line("stop", "detail=" + log_quoted(signal_number == SIGUSR1 ? "end of input"
-                                                                   : strsignal(signal_number)));
+  log_line(
+      log_level::info, "stop",
+      "detail=" + log_quoted(signal_number == SIGUSR1 ? "end of input" : strsignal(signal_number)));
   in.stop();
   // After end of input, let quick requests already read finish (a piped script wants its
   // answers); a signal means stop now.

@@ -22,14 +22,17 @@
 #include "core/http/webhook_options.hpp"
 #include "core/http/webhook_service.hpp"
 #include "core/logging/log_field.hpp"
+#include "core/logging/log_line.hpp"
 #include "core/meta/account_config.hpp"
 #include "core/meta/template_cli.hpp"
 #include "core/store/db_location.hpp"
-#include "core/store/timestamp.hpp"
 
 namespace {
 
+using pons::logging::log_level;
+using pons::logging::log_quoted;
 using pons::logging::log_value;
+using pons::logging::write_log_line;
 
 std::optional<std::string> getenv_lookup(std::string_view name) {
   const char* v = std::getenv(std::string(name).c_str());
@@ -113,16 +116,15 @@ int main(int argc, char** argv) {
   const auto fit = http::connections_that_fit(open_files);
   auto max_connections = o.max_connections;
   if (max_connections > fit) {
-    std::fprintf(stderr,
-                 "ts=%s level=warn event=connection_limit max_connections=%zu wanted=%zu "
-                 "open_files=%llu action=\"raise LimitNOFILE (ulimit -Hn) for more\"\n",
-                 pons::store::format_timestamp(std::chrono::system_clock::now()).c_str(), fit,
-                 max_connections, static_cast<unsigned long long>(open_files));
+    write_log_line(log_level::warn, "connection_limit",
+                   fmt::format("max_connections={} wanted={} open_files={} action=\"raise "
+                               "LimitNOFILE (ulimit -Hn) for more\"",
+                               fit, max_connections, open_files));
     max_connections = fit;
   }
 
   if (auto dir_error = pons::store::create_db_directory(o.db_path); !dir_error.empty()) {
-    std::fprintf(stderr, "pons-webhook: %s\n", dir_error.c_str());
+    write_log_line(log_level::error, "database_error", "detail=" + log_quoted(dir_error));
     return 1;
   }
 
@@ -154,8 +156,9 @@ int main(int argc, char** argv) {
   so.on_forward_events = [&forwarder] { forwarder.notify(); };
   http::webhook_service service(io, std::move(so));
   if (auto opened = service.open(); !opened) {
-    std::fprintf(stderr, "pons-webhook: cannot open database %s: %s\n",
-                 log_value(o.db_path).c_str(), opened.error().message().c_str());
+    write_log_line(
+        log_level::error, "database_error",
+        fmt::format("db={} detail={}", log_value(o.db_path), log_quoted(opened.error().message())));
     return 1;
   }
 
@@ -173,17 +176,16 @@ int main(int argc, char** argv) {
   server_for_metrics = &srv;
   auto port = srv.listen();
   if (!port) {
-    std::fprintf(stderr, "pons-webhook: cannot listen on %s:%u: %s\n",
-                 log_value(o.bind_address).c_str(), static_cast<unsigned>(o.port),
-                 port.error().message().c_str());
+    write_log_line(log_level::error, "listen_failed",
+                   fmt::format("address={} port={} detail={}", log_value(o.bind_address), o.port,
+                               log_quoted(port.error().message())));
     service.close();
     return 1;
   }
-  std::fprintf(stderr, "pons-webhook: listening on %s:%u\n", log_value(o.bind_address).c_str(),
-               static_cast<unsigned>(*port));
+  write_log_line(log_level::info, "listening",
+                 fmt::format("address={} port={}", log_value(o.bind_address), *port));
   if (!o.port_file.empty() && !write_port_file(o.port_file, *port)) {
-    std::fprintf(stderr, "pons-webhook: cannot write port file %s\n",
-                 log_value(o.port_file).c_str());
+    write_log_line(log_level::error, "port_file_failed", "path=" + log_value(o.port_file));
     service.close();
     return 1;
   }
@@ -192,16 +194,16 @@ int main(int argc, char** argv) {
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
-    std::fprintf(stderr, "pons-webhook: signal %d, shutting down\n", sig);
+    write_log_line(log_level::info, "shutting_down", fmt::format("signal={}", sig));
     srv.stop();
   });
   if (auto started = forwarder.start(); !started) {
-    std::fprintf(stderr, "pons-webhook: forwarding disabled: %s\n",
-                 started.error().message().c_str());
+    write_log_line(log_level::warn, "forwarding_disabled",
+                   "detail=" + log_quoted(started.error().message()));
   }
   io.run();
   forwarder.stop();
   service.close();
-  std::fprintf(stderr, "pons-webhook: stopped\n");
+  write_log_line(log_level::info, "stopped");
   return 0;
 }

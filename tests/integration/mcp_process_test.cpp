@@ -31,7 +31,9 @@ TEST_CASE("pons-mcp writes a database path holding a line break on one log line,
   int count = 0;
   while (std::getline(lines, line)) {
     ++count;
-    CHECK(line.rfind("pons-mcp ", 0) == 0);
+    // Every line is a whole log line: a forged one would not start with the time stamp.
+    CHECK(line.rfind("ts=", 0) == 0);
+    CHECK(line.find(" level=") != std::string::npos);
   }
   CHECK(count >= 2);  // start and stop
   CHECK(log.find(R"(new\nX-Forged: 1/inner/pons.db)") != std::string::npos);

@@ -18,6 +18,7 @@
 #include "core/forward/url_policy.hpp"
 #include "core/http/client.hpp"
 #include "core/logging/log_field.hpp"
+#include "core/logging/log_line.hpp"
 #include "core/meta/signature.hpp"
 #include "core/store/database.hpp"
 
@@ -149,9 +150,7 @@ signed_headers sign_delivery(std::string_view secret, std::string_view body,
 struct deliverer::impl {
   explicit impl(deliverer_options o) : options(std::move(o)), work(options.per_target) {
     if (!options.log) {
-      options.log = [](std::string_view line) {
-        std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
-      };
+      options.log = [](std::string_view line) { logging::write_log_text(line); };
     }
     options.workers = std::max<std::size_t>(options.workers, 1);
     options.per_target = std::max(options.per_target, 1);
@@ -208,7 +207,7 @@ struct deliverer::impl {
         auto jobs = claim_due(db, clock::now(), limits);
         lock.lock();
         if (!jobs) {
-          log(fmt::format("forward event=claim_failed error={}",
+          log(fmt::format("level=warn event=forward_claim_failed error={}",
                           logging::log_quoted(jobs.error().message())));
         } else {
           claimed = jobs->size();
@@ -261,7 +260,7 @@ struct deliverer::impl {
     auto unsent = work.drain_waiting();
     lock.unlock();
     if (auto r = release_claims(db, unsent, clock::now()); !r) {
-      log(fmt::format("forward event=release_failed error={}",
+      log(fmt::format("level=warn event=forward_release_failed error={}",
                       logging::log_quoted(r.error().message())));
     }
   }
@@ -300,7 +299,7 @@ struct deliverer::impl {
       const char* verdict =
           ok ? "delivered" : (job->round_attempt >= job->max_attempts ? "dead" : "retry");
       log(fmt::format(
-          "forward event=attempt delivery={} target={} event_id={} attempt={} status={} "
+          "level=info event=forward_attempt delivery={} target={} event_id={} attempt={} status={} "
           "duration_ms={} outcome={}{}{}",
           job->delivery_id, job->target_id, logging::log_value(job->event_id), job->attempt,
           outcome.status_code ? std::to_string(*outcome.status_code) : std::string("-"),
@@ -335,8 +334,8 @@ struct deliverer::impl {
       for (int i = 0; i < record_retries; ++i) {
         auto r = record_attempts(db, group, clock::now());
         if (r) break;
-        log(fmt::format("forward event=record_failed deliveries={} error={}", group.size(),
-                        logging::log_quoted(r.error().message())));
+        log(fmt::format("level=warn event=forward_record_failed deliveries={} error={}",
+                        group.size(), logging::log_quoted(r.error().message())));
         if (!store::is_retryable(r.error())) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "core/logging/log_field.hpp"
+#include "core/logging/log_line.hpp"
 #include "core/store/database.hpp"
 #include "core/store/media_repository.hpp"
 #include "core/store/private_directory.hpp"
@@ -50,11 +51,7 @@ bool write_media_file(const std::string& path, std::string_view bytes) {
 
 media_worker::media_worker(media_worker_options options) : opt_(std::move(options)) {
   if (!opt_.log_sink) {
-    opt_.log_sink = [](std::string_view line) {
-      std::string buf(line);
-      buf.push_back('\n');
-      std::fwrite(buf.data(), 1, buf.size(), stderr);
-    };
+    opt_.log_sink = [](std::string_view line) { logging::write_log_text(line); };
   }
 }
 

@@ -27,6 +27,7 @@
 #include "core/http/sync_gate.hpp"
 #include "core/http/template_syncer.hpp"
 #include "core/logging/log_field.hpp"
+#include "core/logging/log_line.hpp"
 #include "core/meta/json_reader.hpp"
 #include "core/meta/redaction.hpp"
 #include "core/meta/webhook_ids.hpp"
@@ -342,12 +343,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     prune.reset();
   }
 
-  static void log_line(std::string_view fields) {
-    // One write per line so it does not interleave with the io thread's request lines.
-    std::string line = fmt::format(
-        "ts={} {}\n", store::format_timestamp(std::chrono::system_clock::now()), fields);
-    std::fwrite(line.data(), 1, line.size(), stderr);
-  }
+  static void log_line(std::string_view fields) { logging::write_log_text(fields); }
 
   // Copies committed WAL pages into the database file on its own connection and thread, so the
   // writer's commits do not stall for it (a PASSIVE checkpoint never blocks the writer).
