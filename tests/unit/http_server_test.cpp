@@ -65,6 +65,14 @@ TEST_CASE("query parameters are percent-decoded", "[http]") {
   CHECK(query_param("hub%2Emode=x", "hub.mode") == "x");
 }
 
+TEST_CASE("a malformed query is still read, stray characters taken literally", "[http]") {
+  CHECK(query_param("k=50%", "k") == "50%");
+  CHECK(query_param("k=a b#c\"&x=1", "k") == "a b#c\"");
+  CHECK(query_param("k=a b&x=%41", "x") == "A");
+  CHECK(query_param("a+b=c", "a b") == "c");
+  CHECK_FALSE(query_param("", ""));
+}
+
 TEST_CASE("handshake needs subscribe, a configured token and a challenge", "[http]") {
   pons::meta::account_config cfg;
   cfg.accounts.push_back({"w", "secret", "tok", "", {{"1", ""}}, "env"});

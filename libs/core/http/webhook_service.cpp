@@ -13,6 +13,10 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/grammar/hexdig_chars.hpp>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/rfc/pchars.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -48,26 +52,25 @@ using std::chrono::steady_clock;
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
+// Meta's handshake query is well formed. Anything else is still read as before: a '%' that
+// starts no escape, or a character a query may not hold, is taken literally (escaped here so
+// that Boost.URL accepts the query and decodes it back).
+std::string escape_strays(std::string_view query) {
+  static constexpr auto query_chars = boost::urls::pchars + '/' + '?';
+  auto is_hex = [&](std::size_t i) {
+    return i < query.size() && boost::urls::grammar::hexdig_chars(query[i]);
+  };
   std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-               hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+  out.reserve(query.size() + 8);
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    const char c = query[i];
+    if (c == '%' && is_hex(i + 1) && is_hex(i + 2)) {
+      out.append(query.substr(i, 3));
       i += 2;
-    } else {
+    } else if (c != '%' && query_chars(c)) {
       out.push_back(c);
+    } else {
+      out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
     }
   }
   return out;
@@ -133,14 +136,20 @@ struct writer_job {
 }  // namespace
 
 std::optional<std::string> query_param(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = pair.find('=');
-    auto key = percent_decode(pair.substr(0, eq));
-    if (key != name) continue;
-    return eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1));
+  if (query.empty()) return std::nullopt;
+  std::string repaired;
+  auto params = boost::urls::parse_query(query);
+  if (!params) {
+    repaired = escape_strays(query);
+    params = boost::urls::parse_query(repaired);
+    if (!params) return std::nullopt;
+  }
+  // Form encoding: '+' is a space, in keys and values.
+  boost::urls::encoding_opts form;
+  form.space_as_plus = true;
+  for (auto p : *params) {
+    if (p.key.decode(form) != name) continue;
+    return p.has_value ? p.value.decode(form) : std::string{};
   }
   return std::nullopt;
 }
