@@ -215,6 +215,17 @@ TEST_CASE("store: timestamps format and parse as sortable UTC with milliseconds"
         "2199-12-31T23:59:59.999Z");
 }
 
+TEST_CASE("store: a timestamp on a day its month does not have is refused", "[store]") {
+  CHECK_FALSE(parse_timestamp("2026-02-31T00:00:00.000Z"));
+  CHECK_FALSE(parse_timestamp("2026-02-29T00:00:00.000Z"));
+  CHECK_FALSE(parse_timestamp("1900-02-29T00:00:00Z"));
+  CHECK_FALSE(parse_timestamp("2026-04-31T00:00:00Z"));
+  CHECK_FALSE(parse_timestamp("2026-00-10T00:00:00Z"));
+  CHECK_FALSE(parse_timestamp("2026-01-00T00:00:00Z"));
+  CHECK(format_timestamp(*parse_timestamp("2000-02-29T00:00:00Z")) == "2000-02-29T00:00:00.000Z");
+  CHECK(format_timestamp(*parse_timestamp("2026-01-31T00:00:00Z")) == "2026-01-31T00:00:00.000Z");
+}
+
 TEST_CASE("store: data_version tells a reader another connection committed", "[store]") {
   temp_dir dir;
   const auto path = dir.file("pons.db");

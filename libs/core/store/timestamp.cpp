@@ -8,32 +8,26 @@ namespace pons::store {
 
 namespace {
 
-// Howard Hinnant's days_from_civil / civil_from_days: exact and clock-free.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 struct civil {
   std::int64_t y;
   unsigned m, d;
 };
 
+// std::chrono's year reaches only +-32767, so the day count is split into whole 400-year
+// Gregorian cycles (each exactly 146097 days) and a day inside one cycle after 1970, which
+// chrono converts.
 civil civil_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {y + (m <= 2), m, d};
+  constexpr std::int64_t cycle_days = 146097;
+  std::int64_t cycles = z / cycle_days;
+  std::int64_t in_cycle = z % cycle_days;
+  if (in_cycle < 0) {
+    in_cycle += cycle_days;
+    --cycles;
+  }
+  const std::chrono::year_month_day ymd{
+      std::chrono::sys_days{std::chrono::days{static_cast<int>(in_cycle)}}};
+  return {static_cast<int>(ymd.year()) + cycles * 400, static_cast<unsigned>(ymd.month()),
+          static_cast<unsigned>(ymd.day())};
 }
 
 std::string format_millis(std::int64_t ms) {
@@ -97,7 +91,11 @@ std::optional<time_point> parse_timestamp(std::string_view s) {
       s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  // ok() also refuses a day its month does not have (31 April, 29 February of 2026).
+  const std::chrono::year_month_day date{std::chrono::year{y},
+                                         std::chrono::month{static_cast<unsigned>(mo)},
+                                         std::chrono::day{static_cast<unsigned>(d)}};
+  if (!date.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   std::size_t pos = 19;
   std::int64_t nanos = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -113,7 +111,7 @@ std::optional<time_point> parse_timestamp(std::string_view s) {
   }
   const std::string_view zone = s.substr(pos);
   if (zone != "Z" && zone != "z" && zone != "+00:00") return std::nullopt;
-  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const std::int64_t days = std::chrono::sys_days{date}.time_since_epoch().count();
   const std::int64_t total = days * 86400 + h * 3600 + mi * 60 + sec;
   return time_point(std::chrono::duration_cast<time_point::duration>(
       std::chrono::seconds(total) + std::chrono::nanoseconds(nanos)));
