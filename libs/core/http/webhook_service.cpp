@@ -91,9 +91,14 @@ std::chrono::nanoseconds thread_cpu_time() {
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
+// Why a job was not done: callers choose their answer (503 or 500) from this, never from the
+// message text.
+enum class refusal { none, queue_full, sync_failed, shutting_down, timed_out, storage };
+
 // What the writer thread reports back for one job.
 struct job_outcome {
   bool ok = false;
+  refusal refused = refusal::none;
   std::string error;  // never holds a secret: store messages are about SQL, not payloads
   std::size_t duplicates = 0;
   std::size_t messages_new = 0;
@@ -116,6 +121,9 @@ struct log_job {
 
 struct probe_job {};
 
+// A slot whose work was handed back: the writer empties a slot before answering its request.
+struct released_job {};
+
 // One verified, normalised POST waiting for its group commit.
 struct ingest_job {
   domain::webhook_batch batch;
@@ -126,7 +134,8 @@ struct ingest_job {
 // the writer drops its own before it answers, so the job's many small allocations are freed on
 // the io thread that made them (a free from another thread takes glibc's arena lock, which the
 // io thread then waits for in its next malloc).
-using writer_work = std::variant<std::shared_ptr<const ingest_job>, log_job, probe_job>;
+using writer_work =
+    std::variant<std::shared_ptr<const ingest_job>, log_job, probe_job, released_job>;
 
 struct writer_job {
   writer_work work;
@@ -238,6 +247,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
         "INSERT INTO webhook_log (received_at, request_id, phone_number_id, signature, "
         "http_status, body) VALUES (?, ?, ?, ?, ?, ?)");
     if (!st) {
+      out.refused = refusal::storage;
       out.error = st.error().message();
       return out;
     }
@@ -245,6 +255,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
                           j.signature, j.http_status, j.body)
                  .run();
     if (!r) {
+      out.refused = refusal::storage;
       out.error = r.error().message();
       return out;
     }
@@ -291,7 +302,10 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     const auto cpu0 = thread_cpu_time();
     auto result = store::ingest_batches(*db, requests, &memo);
     if (!result) {
-      for (auto i : slots) outcomes[i].error = result.error().message();
+      for (auto i : slots) {
+        outcomes[i].refused = refusal::storage;
+        outcomes[i].error = result.error().message();
+      }
       return;
     }
     stats.observe_commit(requests.size(), steady_clock::now() - wall0, thread_cpu_time() - cpu0);
@@ -300,6 +314,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       auto& out = outcomes[slots[k]];
       const auto& one = (*result)[k];
       if (!one) {
+        out.refused = refusal::storage;
         out.error = one.error().message();
         continue;
       }
@@ -407,6 +422,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
           // restart the idempotency checks make that harmless if the write did survive.
           out.ok = false;
           out.writable = false;
+          out.refused = refusal::sync_failed;
           out.error = fmt::format("the commit could not be synced to disk: {}", ec.message());
         }
         done->set(std::move(out));
@@ -456,7 +472,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
           continue;
         }
         if (auto* l = std::get_if<log_job>(&batch[i].work)) outcomes[i] = run_log(*l);
-        batch[i].work = probe_job{};  // drop the borrowed ingest job before answering
+        batch[i].work = released_job{};  // drop the borrowed ingest job before answering
         group.emplace_back(std::move(batch[i].done), std::move(outcomes[i]));
       }
       batch.clear();
@@ -469,16 +485,18 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
 
   net::awaitable<job_outcome> submit(writer_work work) {
     if (sync_failed.load()) {
-      job_outcome refused;
-      refused.error = std::string(sync_failed_error);
-      co_return refused;
+      job_outcome out;
+      out.refused = refusal::sync_failed;
+      out.error = std::string(sync_failed_error);
+      co_return out;
     }
     auto done = cross_thread_result<job_outcome>::create(co_await net::this_coro::executor);
     writer_job job{std::move(work), done};
     if (!queue.try_push(job)) {
-      job_outcome refused;
-      refused.error = "queue_full";
-      co_return refused;
+      job_outcome out;
+      out.refused = refusal::queue_full;
+      out.error = "the writer queue is full";
+      co_return out;
     }
     stats.writer_queue_depth.store(static_cast<std::int64_t>(queue.size()));
     co_return co_await done->wait();
@@ -502,6 +520,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     auto out = co_await probe_writer();
     if (sync_failed.load()) {
       out.writable = false;
+      out.refused = refusal::sync_failed;
       out.error = std::string(sync_failed_error);
     }
     co_return out;
@@ -516,6 +535,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       auto done = cross_thread_result<job_outcome>::create(ex);
       if (!queue.push_unbounded(writer_job{probe_job{}, done})) {
         job_outcome closing;
+        closing.refused = refusal::shutting_down;
         closing.error = "shutting down";
         co_return closing;
       }
@@ -538,6 +558,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     if (p->outcome) co_return *p->outcome;
     job_outcome late;
     late.schema_version = schema_version;
+    late.refused = refusal::timed_out;
     late.error = fmt::format(
         "the writer did not answer within {} ms: the database is locked by another process or "
         "the disk is stalled",
@@ -674,7 +695,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
 
   // A write that did not happen: 503 when the writer is saturated (Meta retries), else 500.
   server_response storage_refusal(const job_outcome& out) {
-    if (out.error == "queue_full") {
+    if (out.refused == refusal::queue_full) {
       stats.count_queue_full();
       server_response r = text(503, "busy, retry later\n", "error=queue_full");
       r.headers.emplace_back("Retry-After", "1");
