@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   std::error_code cwd_error;
   const std::string cwd = std::filesystem::current_path(cwd_error).string();
-  // Forwarding administration: `pons-webhook targets|deliveries ...` (issue 6).
+  // Forwarding administration: `pons-webhook targets|deliveries ...`.
   if (!args.empty() && pons::forward::is_admin_command(args.front())) {
     return pons::forward::run_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
   }
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Forwarding deliverer: sends outbox rows to their targets in the background (issue 6). Made
+  // Forwarding deliverer: sends outbox rows to their targets in the background. Made
   // before the service so the ingest writer can wake it after each commit that queued
   // deliveries, and it outlives the service's writer thread.
   pons::forward::deliverer forwarder(pons::forward::deliverer_options_from_env(

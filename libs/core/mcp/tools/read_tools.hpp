@@ -1,5 +1,5 @@
 #pragma once
-// The read tools of pons-mcp (issue 5, ARCHITECTURE.md §5), one file per group:
+// The read tools of pons-mcp (ARCHITECTURE.md §5), one file per group:
 // conversation_tools.cpp (list_conversations, get_messages, search_messages, wait_for_messages),
 // contact_tools.cpp (get_contact, search_contacts, get_window_status),
 // account_tools.cpp (list_accounts, list_templates, get_media).
