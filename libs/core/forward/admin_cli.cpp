@@ -1,6 +1,7 @@
 #include "core/forward/admin_cli.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <boost/json/array.hpp>
@@ -148,13 +149,11 @@ const command_spec* find_command(std::string_view group, std::string_view verb) 
 }
 
 std::string verbs_of(std::string_view group) {
-  std::string out;
+  std::vector<std::string_view> verbs;
   for (const auto& c : commands()) {
-    if (c.group != group) continue;
-    if (!out.empty()) out += ", ";
-    out += c.verb;
+    if (c.group == group) verbs.push_back(c.verb);
   }
-  return out;
+  return fmt::format("{}", fmt::join(verbs, ", "));
 }
 
 // Aligned "  name  text" lines, wrapped at 100 columns.
@@ -329,12 +328,7 @@ std::vector<std::string> split_events(std::string_view s) {
 }
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
+  return fmt::format("{}", fmt::join(v, sep));
 }
 
 // A plain text table: a header row and left-aligned columns.

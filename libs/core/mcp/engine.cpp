@@ -1,6 +1,7 @@
 #include "core/mcp/engine.hpp"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
@@ -41,12 +42,7 @@ std::optional<std::string> string_param(const json::object& params, std::string_
 }
 
 std::string join_names(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) {
-    if (!out.empty()) out += ", ";
-    out += n;
-  }
-  return out;
+  return fmt::format("{}", fmt::join(names, ", "));
 }
 
 // One page of a list method (tools/list, resources/list, ...): the items after the request's

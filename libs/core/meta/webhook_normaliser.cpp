@@ -1,6 +1,7 @@
 #include "core/meta/webhook_normaliser.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <array>
 #include <boost/json/serialize.hpp>
@@ -534,11 +535,7 @@ boost::system::error_code make_error_code(webhook_errc e) noexcept {
 }
 
 std::string skip_notes(const domain::webhook_batch& batch) {
-  std::string out;
-  for (const auto& note : batch.skipped) {
-    if (!out.empty()) out += "; ";
-    out += note;
-  }
+  std::string out = fmt::format("{}", fmt::join(batch.skipped, "; "));
   if (batch.skipped_total > batch.skipped.size())
     out += fmt::format("; and {} more parts skipped", batch.skipped_total - batch.skipped.size());
   return out;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,13 +78,10 @@ std::optional<std::string> resolved(const std::string& path, bool must_exist) {
   return out;
 }
 
+// "a", "a or b", "a, b or c".
 std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += i + 1 == items.size() ? " or " : ", ";
-    out += items[i];
-  }
-  return out;
+  if (items.size() < 2) return items.empty() ? std::string() : items.front();
+  return fmt::format("{} or {}", fmt::join(items.begin(), items.end() - 1, ", "), items.back());
 }
 
 // Closes a descriptor on every way out.
