@@ -43,8 +43,10 @@ constexpr std::size_t max_depth = 64;
 
 void check(bool ok, const char* what, std::string_view context = {}) {
   if (ok) return;
-  std::fprintf(stderr, "fuzz_jsonrpc: %s\n  line: %.*s\n", what, static_cast<int>(context.size()),
-               context.data());
+  // Written as bytes: the default context's data() is null, which "%.*s" must not be given.
+  std::fprintf(stderr, "fuzz_jsonrpc: %s\n  line: ", what);
+  std::fwrite(context.data(), 1, context.size(), stderr);
+  std::fputc('\n', stderr);
   std::abort();
 }
 
