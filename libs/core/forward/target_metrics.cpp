@@ -5,6 +5,7 @@
 #include <chrono>
 #include <vector>
 
+#include "core/http/prometheus_text.hpp"
 #include "core/store/database.hpp"
 #include "core/store/timestamp.hpp"
 
@@ -52,8 +53,9 @@ result<std::string> render_target_metrics(store::database& db) {
   std::string out;
   if (rows.empty()) return out;
   auto family = [&](const char* name, const char* help, auto value) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
-    for (const auto& r : rows) out += fmt::format("{}{{target=\"{}\"}} {}\n", name, r.id, value(r));
+    http::prometheus::append_family(out, name, "gauge", help);
+    for (const auto& r : rows)
+      http::prometheus::append_sample(out, name, {{"target", std::to_string(r.id)}}, value(r));
   };
   family("pons_forward_target_enabled", "1 when the forwarding target is enabled.",
          [](const row& r) { return r.enabled ? "1" : "0"; });

@@ -20,6 +20,7 @@
 #include <random>
 
 #include "core/http/connection_table.hpp"
+#include "core/http/prometheus_text.hpp"
 #include "core/http/request_framing.hpp"
 #include "core/logging/log_field.hpp"
 
@@ -554,37 +555,39 @@ struct server::impl : std::enable_shared_from_this<impl> {
   }
 
   std::string metrics_text() const {
+    namespace prom = prometheus;
     const auto waiting = table.waiting();
-    return fmt::format(
-        "# HELP pons_http_connections Open client connections: waiting for a request (silent, "
-        "or between keep-alive requests) or busy with one.\n"
-        "# TYPE pons_http_connections gauge\n"
-        "pons_http_connections{{state=\"waiting\"}} {}\n"
-        "pons_http_connections{{state=\"busy\"}} {}\n"
-        "# HELP pons_http_connection_limit Open connections allowed, in all and per address.\n"
-        "# TYPE pons_http_connection_limit gauge\n"
-        "pons_http_connection_limit{{scope=\"total\"}} {}\n"
-        "pons_http_connection_limit{{scope=\"per_address\"}} {}\n"
-        "# HELP pons_http_connections_accepted_total Connections admitted.\n"
-        "# TYPE pons_http_connections_accepted_total counter\n"
-        "pons_http_connections_accepted_total {}\n"
-        "# HELP pons_http_connections_refused_total Connections answered 503 (or closed) because "
-        "every connection they could replace was busy.\n"
-        "# TYPE pons_http_connections_refused_total counter\n"
-        "pons_http_connections_refused_total {}\n"
-        "# HELP pons_http_connections_evicted_total Waiting connections closed to make room for a "
-        "new one (or a descriptor for the next accept).\n"
-        "# TYPE pons_http_connections_evicted_total counter\n"
-        "pons_http_connections_evicted_total {}\n"
-        "# HELP pons_http_header_timeouts_total Connections closed because a request's headers "
-        "were not complete within the header deadline.\n"
-        "# TYPE pons_http_header_timeouts_total counter\n"
-        "pons_http_header_timeouts_total {}\n"
-        "# HELP pons_http_accept_errors_total Failed accepts (out of descriptors, ...).\n"
-        "# TYPE pons_http_accept_errors_total counter\n"
-        "pons_http_accept_errors_total {}\n",
-        waiting, table.size() - waiting, table.limits().max_connections,
-        table.limits().max_per_address, accepted, refused, evicted, header_timeouts, accept_errors);
+    std::string out;
+    prom::append_family(out, "pons_http_connections", "gauge",
+                        "Open client connections: waiting for a request (silent, or between "
+                        "keep-alive requests) or busy with one.");
+    prom::append_sample(out, "pons_http_connections", {{"state", "waiting"}}, waiting);
+    prom::append_sample(out, "pons_http_connections", {{"state", "busy"}}, table.size() - waiting);
+    prom::append_family(out, "pons_http_connection_limit", "gauge",
+                        "Open connections allowed, in all and per address.");
+    prom::append_sample(out, "pons_http_connection_limit", {{"scope", "total"}},
+                        table.limits().max_connections);
+    prom::append_sample(out, "pons_http_connection_limit", {{"scope", "per_address"}},
+                        table.limits().max_per_address);
+    prom::append_family(out, "pons_http_connections_accepted_total", "counter",
+                        "Connections admitted.");
+    prom::append_sample(out, "pons_http_connections_accepted_total", accepted);
+    prom::append_family(out, "pons_http_connections_refused_total", "counter",
+                        "Connections answered 503 (or closed) because every connection they "
+                        "could replace was busy.");
+    prom::append_sample(out, "pons_http_connections_refused_total", refused);
+    prom::append_family(out, "pons_http_connections_evicted_total", "counter",
+                        "Waiting connections closed to make room for a new one (or a "
+                        "descriptor for the next accept).");
+    prom::append_sample(out, "pons_http_connections_evicted_total", evicted);
+    prom::append_family(out, "pons_http_header_timeouts_total", "counter",
+                        "Connections closed because a request's headers were not complete "
+                        "within the header deadline.");
+    prom::append_sample(out, "pons_http_header_timeouts_total", header_timeouts);
+    prom::append_family(out, "pons_http_accept_errors_total", "counter",
+                        "Failed accepts (out of descriptors, ...).");
+    prom::append_sample(out, "pons_http_accept_errors_total", accept_errors);
+    return out;
   }
 };
 

@@ -28,6 +28,7 @@
 #include "core/http/cross_thread_result.hpp"
 #include "core/http/media_worker.hpp"
 #include "core/http/parse_budget.hpp"
+#include "core/http/prometheus_text.hpp"
 #include "core/http/sync_gate.hpp"
 #include "core/http/template_syncer.hpp"
 #include "core/logging/log_field.hpp"
@@ -737,24 +738,24 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
 
   net::awaitable<server_response> metrics_page(server_request&) {
     auto out = co_await probe();
+    namespace prom = prometheus;
     std::string extra;
-    extra += "# HELP pons_media_queue_depth Media downloads queued or in progress.\n";
-    extra += "# TYPE pons_media_queue_depth gauge\n";
-    extra +=
-        fmt::format("pons_media_queue_depth {}\n", std::max<std::int64_t>(0, out.media_pending));
-    extra +=
-        "# HELP pons_webhook_wal_syncs_total WAL fdatasyncs that acknowledged group commits (0 "
-        "when every commit syncs itself).\n";
-    extra += "# TYPE pons_webhook_wal_syncs_total counter\n";
-    extra += fmt::format("pons_webhook_wal_syncs_total {}\n", gate ? gate->syncs() : 0);
-    extra += "# HELP pons_database_writable 1 when the database accepts writes.\n";
-    extra += "# TYPE pons_database_writable gauge\n";
-    extra += fmt::format("pons_database_writable {}\n", out.writable ? 1 : 0);
+    prom::append_family(extra, "pons_media_queue_depth", "gauge",
+                        "Media downloads queued or in progress.");
+    prom::append_sample(extra, "pons_media_queue_depth",
+                        std::max<std::int64_t>(0, out.media_pending));
+    prom::append_family(
+        extra, "pons_webhook_wal_syncs_total", "counter",
+        "WAL fdatasyncs that acknowledged group commits (0 when every commit syncs itself).");
+    prom::append_sample(extra, "pons_webhook_wal_syncs_total", gate ? gate->syncs() : 0);
+    prom::append_family(extra, "pons_database_writable", "gauge",
+                        "1 when the database accepts writes.");
+    prom::append_sample(extra, "pons_database_writable", out.writable ? 1 : 0);
     auto uptime =
         std::chrono::duration_cast<std::chrono::seconds>(steady_clock::now() - started).count();
-    extra += "# HELP pons_uptime_seconds Seconds since the service started.\n";
-    extra += "# TYPE pons_uptime_seconds gauge\n";
-    extra += fmt::format("pons_uptime_seconds {}\n", uptime);
+    prom::append_family(extra, "pons_uptime_seconds", "gauge",
+                        "Seconds since the service started.");
+    prom::append_sample(extra, "pons_uptime_seconds", uptime);
     extra += out.forward_metrics;
     if (opt.extra_metrics) extra += opt.extra_metrics();
     server_response r;
