@@ -9,17 +9,13 @@
 #include <map>
 #include <set>
 
+#include "unit/env_of.hpp"
+
+using pons::test::env_of;
+
 using namespace pons::meta;
 
 namespace {
-
-env_lookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 std::string write_temp(const std::string& text, mode_t mode) {
   char tmpl[] = "/tmp/pons-config-XXXXXX";

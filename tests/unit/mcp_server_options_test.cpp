@@ -3,18 +3,11 @@
 #include <map>
 
 #include "core/mcp/server_options.hpp"
+#include "unit/env_of.hpp"
+
+using pons::test::env_of;
 
 using namespace pons::mcp;
-
-namespace {
-env_lookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-}  // namespace
 
 TEST_CASE("pons-mcp options parse and reject mistakes", "[mcp]") {
   auto env = env_of({{"HOME", "/h"}});

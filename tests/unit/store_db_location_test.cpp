@@ -3,20 +3,11 @@
 #include <set>
 
 #include "core/store/db_location.hpp"
+#include "unit/env_of.hpp"
+
+using pons::test::env_of;
 
 using namespace pons::store;
-
-namespace {
-
-env_lookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-}  // namespace
 
 TEST_CASE("the database location follows --db, PONS_DB, XDG_DATA_HOME, HOME", "[db_location]") {
   auto all = env_of({{"PONS_DB", "/e/p.db"}, {"XDG_DATA_HOME", "/x"}, {"HOME", "/h"}});

@@ -3,19 +3,11 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "unit/env_of.hpp"
+
+using pons::test::env_of;
+
 using namespace pons::http;
-
-namespace {
-
-pons::meta::env_lookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-}  // namespace
 
 TEST_CASE("defaults and the database path search order", "[webhook_options]") {
   auto p = parse_webhook_options({}, env_of({{"HOME", "/home/u"}}), "/");
