@@ -65,9 +65,9 @@ std::string metrics::render(std::string_view extra) const {
   for (const auto& [key, n] : requests_)
     prom::append_sample(out, "pons_http_requests_total",
                         {{"route", key.first}, {"status", std::to_string(key.second)}}, n);
-  prom::append_family(out, "pons_webhook_signature_failures_total", "counter",
-                      "Webhook POSTs refused (bad signature or unknown number).");
-  prom::append_sample(out, "pons_webhook_signature_failures_total", signature_failures_);
+  prom::append_metric(out, "pons_webhook_signature_failures_total", "counter",
+                      "Webhook POSTs refused (bad signature or unknown number).",
+                      signature_failures_);
   prom::append_family(
       out, "pons_webhook_parses_total", "counter",
       "Webhook bodies parsed as JSON, after or before their signature was verified.");
@@ -80,15 +80,12 @@ std::string metrics::render(std::string_view extra) const {
                       "bodies was spent.");
   prom::append_sample(out, "pons_webhook_parse_budget_refusals_total",
                       parse_budget_refusals_.load(std::memory_order_relaxed));
-  prom::append_family(out, "pons_webhook_duplicates_total", "counter",
-                      "Deliveries already stored (replays).");
-  prom::append_sample(out, "pons_webhook_duplicates_total", duplicates_);
-  prom::append_family(out, "pons_webhook_queue_full_total", "counter",
-                      "POSTs answered 503 because the writer was busy.");
-  prom::append_sample(out, "pons_webhook_queue_full_total", queue_full_);
-  prom::append_family(out, "pons_writer_probes_total", "counter",
-                      "Database probes the writer ran for /health and /metrics.");
-  prom::append_sample(out, "pons_writer_probes_total", probes_);
+  prom::append_metric(out, "pons_webhook_duplicates_total", "counter",
+                      "Deliveries already stored (replays).", duplicates_);
+  prom::append_metric(out, "pons_webhook_queue_full_total", "counter",
+                      "POSTs answered 503 because the writer was busy.", queue_full_);
+  prom::append_metric(out, "pons_writer_probes_total", "counter",
+                      "Database probes the writer ran for /health and /metrics.", probes_);
   prom::append_family(out, "pons_webhook_ingest_seconds", "histogram",
                       "Time from request arrival to durable commit.");
   for (std::size_t i = 0; i < buckets.size(); ++i)
@@ -97,12 +94,10 @@ std::string metrics::render(std::string_view extra) const {
   prom::append_sample(out, "pons_webhook_ingest_seconds_bucket", {{"le", "+Inf"}}, ingest_count_);
   prom::append_sample(out, "pons_webhook_ingest_seconds_sum", fmt::format("{:.6f}", ingest_sum_));
   prom::append_sample(out, "pons_webhook_ingest_seconds_count", ingest_count_);
-  prom::append_family(out, "pons_webhook_commits_total", "counter",
-                      "Group commits (transactions) written.");
-  prom::append_sample(out, "pons_webhook_commits_total", commits_);
-  prom::append_family(out, "pons_webhook_committed_requests_total", "counter",
-                      "Requests made durable by group commits.");
-  prom::append_sample(out, "pons_webhook_committed_requests_total", committed_requests_);
+  prom::append_metric(out, "pons_webhook_commits_total", "counter",
+                      "Group commits (transactions) written.", commits_);
+  prom::append_metric(out, "pons_webhook_committed_requests_total", "counter",
+                      "Requests made durable by group commits.", committed_requests_);
   prom::append_family(out, "pons_webhook_writer_busy_seconds_total", "counter",
                       "Wall-clock time the writer spent on group commits (statements and fsync).");
   prom::append_sample(out, "pons_webhook_writer_busy_seconds_total",
@@ -111,16 +106,14 @@ std::string metrics::render(std::string_view extra) const {
                       "CPU time of the writer thread for group commits.");
   prom::append_sample(out, "pons_webhook_writer_cpu_seconds_total",
                       fmt::format("{:.6f}", writer_cpu_));
-  prom::append_family(out, "pons_prune_runs_total", "counter",
-                      "Pruning passes over webhook_log and processed_events.");
-  prom::append_sample(out, "pons_prune_runs_total", prune_runs_);
+  prom::append_metric(out, "pons_prune_runs_total", "counter",
+                      "Pruning passes over webhook_log and processed_events.", prune_runs_);
   prom::append_family(out, "pons_pruned_rows_total", "counter",
                       "Rows deleted by pruning, by table.");
   prom::append_sample(out, "pons_pruned_rows_total", {{"table", "webhook_log"}}, pruned_log_);
   prom::append_sample(out, "pons_pruned_rows_total", {{"table", "processed_events"}}, pruned_keys_);
-  prom::append_family(out, "pons_webhook_writer_queue_depth", "gauge",
-                      "Requests waiting for the writer.");
-  prom::append_sample(out, "pons_webhook_writer_queue_depth", writer_queue_depth.load());
+  prom::append_metric(out, "pons_webhook_writer_queue_depth", "gauge",
+                      "Requests waiting for the writer.", writer_queue_depth.load());
   out += extra;
   return out;
 }

@@ -39,4 +39,12 @@ void append_sample(std::string& out, std::string_view name, const Value& value) 
   append_sample(out, name, {}, value);
 }
 
+/// Appends a family of one unlabelled sample: its HELP and TYPE lines, then "name value".
+template <class Value>
+void append_metric(std::string& out, std::string_view name, std::string_view type,
+                   std::string_view help, const Value& value) {
+  append_family(out, name, type, help);
+  append_sample(out, name, value);
+}
+
 }  // namespace pons::http::prometheus

@@ -569,24 +569,22 @@ struct server::impl : std::enable_shared_from_this<impl> {
                         table.limits().max_connections);
     prom::append_sample(out, "pons_http_connection_limit", {{"scope", "per_address"}},
                         table.limits().max_per_address);
-    prom::append_family(out, "pons_http_connections_accepted_total", "counter",
-                        "Connections admitted.");
-    prom::append_sample(out, "pons_http_connections_accepted_total", accepted);
-    prom::append_family(out, "pons_http_connections_refused_total", "counter",
+    prom::append_metric(out, "pons_http_connections_accepted_total", "counter",
+                        "Connections admitted.", accepted);
+    prom::append_metric(out, "pons_http_connections_refused_total", "counter",
                         "Connections answered 503 (or closed) because every connection they "
-                        "could replace was busy.");
-    prom::append_sample(out, "pons_http_connections_refused_total", refused);
-    prom::append_family(out, "pons_http_connections_evicted_total", "counter",
+                        "could replace was busy.",
+                        refused);
+    prom::append_metric(out, "pons_http_connections_evicted_total", "counter",
                         "Waiting connections closed to make room for a new one (or a "
-                        "descriptor for the next accept).");
-    prom::append_sample(out, "pons_http_connections_evicted_total", evicted);
-    prom::append_family(out, "pons_http_header_timeouts_total", "counter",
+                        "descriptor for the next accept).",
+                        evicted);
+    prom::append_metric(out, "pons_http_header_timeouts_total", "counter",
                         "Connections closed because a request's headers were not complete "
-                        "within the header deadline.");
-    prom::append_sample(out, "pons_http_header_timeouts_total", header_timeouts);
-    prom::append_family(out, "pons_http_accept_errors_total", "counter",
-                        "Failed accepts (out of descriptors, ...).");
-    prom::append_sample(out, "pons_http_accept_errors_total", accept_errors);
+                        "within the header deadline.",
+                        header_timeouts);
+    prom::append_metric(out, "pons_http_accept_errors_total", "counter",
+                        "Failed accepts (out of descriptors, ...).", accept_errors);
     return out;
   }
 };

@@ -740,22 +740,19 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     auto out = co_await probe();
     namespace prom = prometheus;
     std::string extra;
-    prom::append_family(extra, "pons_media_queue_depth", "gauge",
-                        "Media downloads queued or in progress.");
-    prom::append_sample(extra, "pons_media_queue_depth",
+    prom::append_metric(extra, "pons_media_queue_depth", "gauge",
+                        "Media downloads queued or in progress.",
                         std::max<std::int64_t>(0, out.media_pending));
-    prom::append_family(
+    prom::append_metric(
         extra, "pons_webhook_wal_syncs_total", "counter",
-        "WAL fdatasyncs that acknowledged group commits (0 when every commit syncs itself).");
-    prom::append_sample(extra, "pons_webhook_wal_syncs_total", gate ? gate->syncs() : 0);
-    prom::append_family(extra, "pons_database_writable", "gauge",
-                        "1 when the database accepts writes.");
-    prom::append_sample(extra, "pons_database_writable", out.writable ? 1 : 0);
+        "WAL fdatasyncs that acknowledged group commits (0 when every commit syncs itself).",
+        gate ? gate->syncs() : 0);
+    prom::append_metric(extra, "pons_database_writable", "gauge",
+                        "1 when the database accepts writes.", out.writable ? 1 : 0);
     auto uptime =
         std::chrono::duration_cast<std::chrono::seconds>(steady_clock::now() - started).count();
-    prom::append_family(extra, "pons_uptime_seconds", "gauge",
-                        "Seconds since the service started.");
-    prom::append_sample(extra, "pons_uptime_seconds", uptime);
+    prom::append_metric(extra, "pons_uptime_seconds", "gauge", "Seconds since the service started.",
+                        uptime);
     extra += out.forward_metrics;
     if (opt.extra_metrics) extra += opt.extra_metrics();
     server_response r;
