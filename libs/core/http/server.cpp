@@ -501,8 +501,13 @@ struct server::impl : std::enable_shared_from_this<impl> {
         const bool out_of_descriptors = ec == net::error::no_descriptors ||
                                         ec == boost::system::errc::too_many_files_open_in_system;
         // Out of descriptors: the connection that has waited longest for a request gives its
-        // descriptor to the next accept (the client still waits in the backlog).
+        // descriptor to the next accept (the client still waits in the backlog). accept()
+        // reports EMFILE before it looks at the backlog, so first wait until a client is really
+        // queued: otherwise the newest connection could be closed to make room for nobody.
         if (out_of_descriptors && table.oldest_waiting()) {
+          auto [wec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, token);
+          if (stopping || !acceptor.is_open()) co_return;
+          if (wec || !table.oldest_waiting()) continue;
           ++evicted;
           close_waiting(table.oldest_waiting());
           warn_now_and_then(last_accept_error_log,
