@@ -12,7 +12,7 @@ foreach(f IN LISTS schema_files)
 endforeach()
 file(WRITE ${OUT}.tmp
 "// Generated from schema/*.sql at build time. Do not edit.\n"
-"#include \"core/store/migrations.hpp\"\n\n"
+"#include \"pons/store/migrations.hpp\"\n\n"
 "namespace pons::store {\n\n"
 "std::span<const migration> embedded_migrations() {\n"
 "  static const migration all[] = {\n${body}  };\n"

@@ -14,23 +14,24 @@
 #include <string>
 #include <vector>
 
-#include "core/logging/log_field.hpp"
-#include "core/logging/log_line.hpp"
-#include "core/mcp/engine.hpp"
-#include "core/mcp/registry.hpp"
-#include "core/mcp/server_options.hpp"
-#include "core/mcp/stdio_transport.hpp"
-#include "core/mcp/tools/db_pool.hpp"
-#include "core/mcp/tools/db_watcher.hpp"
-#include "core/mcp/tools/pull_recorder.hpp"
-#include "core/mcp/tools/read_tools.hpp"
-#include "core/mcp/tools/send_tools.hpp"
-#include "core/mcp/worker_pool.hpp"
-#include "core/meta/account_config.hpp"
-#include "core/store/account_repository.hpp"
-#include "core/store/db_location.hpp"
+#include "pons/cli/mcp_options.hpp"
+#include "pons/logging/log_field.hpp"
+#include "pons/logging/log_line.hpp"
+#include "pons/mcp/engine.hpp"
+#include "pons/mcp/registry.hpp"
+#include "pons/mcp/stdio_transport.hpp"
+#include "pons/mcp/tools/db_pool.hpp"
+#include "pons/mcp/tools/db_watcher.hpp"
+#include "pons/mcp/tools/pull_recorder.hpp"
+#include "pons/mcp/tools/read_tools.hpp"
+#include "pons/mcp/tools/send_tools.hpp"
+#include "pons/mcp/worker_pool.hpp"
+#include "pons/meta/account_config.hpp"
+#include "pons/store/account_repository.hpp"
+#include "pons/store/db_location.hpp"
 
 namespace mcp = pons::mcp;
+namespace cli = pons::cli;
 using pons::logging::log_quoted;
 using pons::logging::log_value;
 
@@ -81,23 +82,23 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::error_code cwd_error;
   auto cwd = std::filesystem::current_path(cwd_error);
-  auto parsed = mcp::parse_server_options(args, getenv_value, cwd.string());
+  auto parsed = cli::parse_mcp_options(args, getenv_value, cwd.string());
   if (auto* error = std::get_if<std::string>(&parsed)) {
     std::fprintf(stderr, "pons-mcp: %s\n", error->c_str());
     return 2;
   }
-  const auto& options = std::get<mcp::server_options>(parsed);
+  const auto& options = std::get<cli::mcp_options>(parsed);
   switch (options.what) {
-    case mcp::server_options::action::help:
-      std::fputs(mcp::usage_text().c_str(), stdout);
+    case cli::mcp_options::action::help:
+      std::fputs(cli::mcp_usage().c_str(), stdout);
       return 0;
-    case mcp::server_options::action::version:
+    case cli::mcp_options::action::version:
       std::printf("pons-mcp %s\n", PONS_VERSION);
       return 0;
-    case mcp::server_options::action::print_config:
-      std::fputs(mcp::config_snippet(options, binary_path(argv[0]), getenv_value).c_str(), stdout);
+    case cli::mcp_options::action::print_config:
+      std::fputs(cli::config_snippet(options, binary_path(argv[0]), getenv_value).c_str(), stdout);
       return 0;
-    case mcp::server_options::action::serve:
+    case cli::mcp_options::action::serve:
       break;
   }
 
@@ -166,7 +167,8 @@ int main(int argc, char** argv) {
     if (auto allowed = getenv_value("PONS_ALLOWED_RECIPIENTS")) {
       send.allowed_recipients = mcp::parse_allowed_recipients(*allowed);
     }
-    auto upload = mcp::upload_settings_from(options, getenv_value);
+    auto upload = mcp::upload_settings_from(
+        {options.upload_dirs, options.db_path, options.config_path}, getenv_value);
     // The config file's tokens are credentials too: a file holding one is never sent.
     for (const auto& a : accounts->accounts) {
       if (a.access_token.size() >= 8) upload.secrets.push_back(a.access_token);

@@ -15,17 +15,17 @@
 #include <string>
 #include <vector>
 
-#include "core/forward/admin_cli.hpp"
-#include "core/forward/deliverer.hpp"
-#include "core/http/descriptor_limit.hpp"
-#include "core/http/server.hpp"
-#include "core/http/webhook_options.hpp"
-#include "core/http/webhook_service.hpp"
-#include "core/logging/log_field.hpp"
-#include "core/logging/log_line.hpp"
-#include "core/meta/account_config.hpp"
-#include "core/meta/template_cli.hpp"
-#include "core/store/db_location.hpp"
+#include "pons/cli/forward_admin.hpp"
+#include "pons/cli/template_admin.hpp"
+#include "pons/cli/webhook_options.hpp"
+#include "pons/forward/deliverer.hpp"
+#include "pons/http/descriptor_limit.hpp"
+#include "pons/http/server.hpp"
+#include "pons/logging/log_field.hpp"
+#include "pons/logging/log_line.hpp"
+#include "pons/meta/account_config.hpp"
+#include "pons/store/db_location.hpp"
+#include "pons/webhook/webhook_service.hpp"
 
 namespace {
 
@@ -63,6 +63,8 @@ bool write_port_file(const std::string& path, std::uint16_t port) {
 int main(int argc, char** argv) {
   namespace http = pons::http;
   namespace meta = pons::meta;
+  namespace cli = pons::cli;
+  namespace webhook = pons::webhook;
   // The writer frees each group's memory after its commit; with glibc's default trim threshold
   // that handed pages back to the kernel (madvise, and a TLB shootdown on every core) about once
   // per request. Keep freed memory for reuse instead.
@@ -75,22 +77,22 @@ int main(int argc, char** argv) {
   std::error_code cwd_error;
   const std::string cwd = std::filesystem::current_path(cwd_error).string();
   // Forwarding administration: `pons-webhook targets|deliveries ...`.
-  if (!args.empty() && pons::forward::is_admin_command(args.front())) {
-    return pons::forward::run_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
+  if (!args.empty() && pons::cli::is_forward_command(args.front())) {
+    return pons::cli::run_forward_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
   }
   // Template sync by hand: `pons-webhook templates sync [--account WABA_ID]`.
-  if (!args.empty() && meta::is_templates_command(args.front())) {
-    return meta::run_templates_command(args, getenv_lookup, meta::graph_config_from_env(), cwd,
-                                       std::cout, std::cerr);
+  if (!args.empty() && cli::is_templates_command(args.front())) {
+    return cli::run_templates_command(args, getenv_lookup, meta::graph_config_from_env(), cwd,
+                                      std::cout, std::cerr);
   }
-  auto parsed = http::parse_webhook_options(args, getenv_lookup, cwd);
+  auto parsed = cli::parse_webhook_options(args, getenv_lookup, cwd);
   if (!parsed.error.empty()) return usage_error(parsed.error);
   const auto& o = parsed.options;
-  if (o.command == http::webhook_command::help) {
-    std::cout << http::webhook_usage();
+  if (o.command == cli::webhook_command::help) {
+    std::cout << cli::webhook_usage();
     return 0;
   }
-  if (o.command == http::webhook_command::version) {
+  if (o.command == cli::webhook_command::version) {
 #if defined(PONS_WITH_JEMALLOC)
     std::printf("pons-webhook %s (allocator: jemalloc)\n", PONS_VERSION);
 #else
@@ -137,7 +139,7 @@ int main(int argc, char** argv) {
   boost::asio::io_context io{1};
   // The server's connection gauges join /metrics; the server is made after the service.
   http::server* server_for_metrics = nullptr;
-  http::webhook_service_options so;
+  webhook::webhook_service_options so;
   so.extra_metrics = [&server_for_metrics] {
     return server_for_metrics ? server_for_metrics->metrics_text() : std::string();
   };
@@ -154,7 +156,7 @@ int main(int argc, char** argv) {
   so.template_sync_interval = o.template_sync_interval;
   so.graph = meta::graph_config_from_env();
   so.on_forward_events = [&forwarder] { forwarder.notify(); };
-  http::webhook_service service(io, std::move(so));
+  webhook::webhook_service service(io, std::move(so));
   if (auto opened = service.open(); !opened) {
     write_log_line(
         log_level::error, "database_error",

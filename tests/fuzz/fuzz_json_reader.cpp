@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "core/meta/json_reader.hpp"
+#include "pons/meta/json_reader.hpp"
 
 namespace {
 

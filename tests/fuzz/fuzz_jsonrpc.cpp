@@ -30,8 +30,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/mcp/engine.hpp"
-#include "core/mcp/line_reader.hpp"
+#include "pons/mcp/engine.hpp"
+#include "pons/mcp/line_reader.hpp"
 
 namespace json = boost::json;
 using namespace pons::mcp;

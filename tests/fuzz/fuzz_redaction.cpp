@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/meta/json_reader.hpp"
-#include "core/meta/redaction.hpp"
+#include "pons/meta/json_reader.hpp"
+#include "pons/meta/redaction.hpp"
 
 namespace {
 

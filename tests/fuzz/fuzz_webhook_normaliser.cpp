@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "core/meta/json_reader.hpp"
-#include "core/meta/webhook_ids.hpp"
-#include "core/meta/webhook_normaliser.hpp"
+#include "pons/meta/json_reader.hpp"
+#include "pons/meta/webhook_ids.hpp"
+#include "pons/meta/webhook_normaliser.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

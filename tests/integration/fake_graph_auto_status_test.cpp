@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "core/http/client.hpp"
 #include "integration/graph_harness.hpp"
+#include "pons/http/client.hpp"
 #include "support/forward_receiver.hpp"
 
 using pons::forward_test::hmac_sha256_hex;

@@ -14,11 +14,11 @@
 #include <string>
 #include <thread>
 
-#include "core/forward/deliverer.hpp"
-#include "core/forward/delivery_repository.hpp"
-#include "core/forward/outbox.hpp"
-#include "core/forward/target_repository.hpp"
-#include "core/store/database.hpp"
+#include "pons/forward/deliverer.hpp"
+#include "pons/forward/delivery_repository.hpp"
+#include "pons/forward/outbox.hpp"
+#include "pons/forward/target_repository.hpp"
+#include "pons/store/database.hpp"
 #include "support/forward_receiver.hpp"
 #include "unit/store_test_util.hpp"
 

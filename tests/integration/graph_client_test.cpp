@@ -2,7 +2,7 @@
 // limit, token hygiene, mark read, media upload/download and template paging, over HTTP and
 // verified TLS.
 
-#include "core/meta/graph_client.hpp"
+#include "pons/meta/graph_client.hpp"
 
 #include <catch2/catch.hpp>
 #include <mutex>

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/http/client.hpp"
+#include "pons/http/client.hpp"
 
 extern char** environ;
 

@@ -3,8 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/http/client.hpp"
 #include "integration/graph_harness.hpp"
+#include "pons/http/client.hpp"
 
 using namespace pons;
 using namespace pons::graph_test;

@@ -6,10 +6,10 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "core/meta/graph_client.hpp"
-#include "core/store/database.hpp"
-#include "core/store/media_repository.hpp"
 #include "integration/graph_harness.hpp"
+#include "pons/meta/graph_client.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/media_repository.hpp"
 #include "support/webhook_process.hpp"
 
 using namespace pons;

@@ -6,12 +6,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/meta/outbound.hpp"
-#include "core/store/contact_repository.hpp"
-#include "core/store/conversation_repository.hpp"
-#include "core/store/database.hpp"
-#include "core/store/message_repository.hpp"
 #include "integration/graph_harness.hpp"
+#include "pons/outbound/sender.hpp"
+#include "pons/store/contact_repository.hpp"
+#include "pons/store/conversation_repository.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/message_repository.hpp"
 #include "support/webhook_process.hpp"
 
 using namespace pons;
@@ -56,9 +56,9 @@ struct world {
     graph = std::make_unique<meta::graph_client>(c);
   }
 
-  meta::outbound_sender sender(meta::outbound_config config = {}) {
-    return meta::outbound_sender(*db, *graph, pacer, config, nullptr,
-                                 [this](std::chrono::milliseconds d) { waits.push_back(d); });
+  outbound::outbound_sender sender(outbound::outbound_config config = {}) {
+    return outbound::outbound_sender(*db, *graph, pacer, config, nullptr,
+                                     [this](std::chrono::milliseconds d) { waits.push_back(d); });
   }
 
   // The user writes to us: opens the 24-hour window. Returns the inbound wamid.
@@ -90,8 +90,8 @@ struct world {
   }
 };
 
-meta::send_request text_request(std::string to, std::string body) {
-  meta::send_request r;
+outbound::send_request text_request(std::string to, std::string body) {
+  outbound::send_request r;
   r.phone_number_id = pnid;
   r.waba_id = waba;
   r.message = meta::outgoing_message{meta::recipient{std::move(to), ""},
@@ -116,7 +116,7 @@ TEST_CASE("outbound: happy path row is sent with the fake's wamid, statuses foll
   auto sender = w.sender();
   auto out = sender.send(text_request("+1 650-555-1234", "Yes, it ships today."));
   REQUIRE(out.has_value());
-  CHECK(out->state == meta::send_state::sent);
+  CHECK(out->state == outbound::send_state::sent);
   REQUIRE(out->wamid.rfind("wamid.", 0) == 0);
   auto row = w.row(out->message_id);
   CHECK(row.status == "sent");
@@ -146,7 +146,7 @@ TEST_CASE("outbound: 131047 from Meta is a typed error and the row fails with it
   auto sender = w.sender();
   auto out = sender.send(text_request(user, "A reply Meta refuses"));
   REQUIRE(out.has_value());
-  CHECK(out->state == meta::send_state::failed);
+  CHECK(out->state == outbound::send_state::failed);
   REQUIRE(out->error.has_value());
   CHECK(out->error->code == domain::meta_errc::reengagement_required);
   CHECK(out->error_code == 131047);
@@ -167,7 +167,7 @@ TEST_CASE("outbound: a 5xx then success gives one sent row and two requests", "[
   auto sender = w.sender();
   auto out = sender.send(text_request(user, "Second time lucky"));
   REQUIRE(out.has_value());
-  CHECK(out->state == meta::send_state::sent);
+  CHECK(out->state == outbound::send_state::sent);
   CHECK(w.message_posts() == 2);
   auto count = w.db->query_int64("SELECT count(*) FROM messages WHERE direction = 'outbound'");
   REQUIRE(count.has_value());
@@ -209,7 +209,7 @@ TEST_CASE("outbound: a closed window returns 131047 and the approved templates, 
 
   auto out = sender.send(text_request("+44 7700 900123", "Hello out of the blue"));
   REQUIRE(out.has_value());
-  CHECK(out->state == meta::send_state::window_closed);
+  CHECK(out->state == outbound::send_state::window_closed);
   CHECK(out->error_code == 131047);
   CHECK(out->message_id == 0);
   CHECK(out->templates.size() == 4);
@@ -222,7 +222,7 @@ TEST_CASE("outbound: a closed window returns 131047 and the approved templates, 
   tpl.message.content = meta::template_message{"hello_world", "en_US", {}};
   auto sent = sender.send(tpl);
   REQUIRE(sent.has_value());
-  CHECK(sent->state == meta::send_state::sent);
+  CHECK(sent->state == outbound::send_state::sent);
   CHECK(w.message_posts() == 1);
 }
 
@@ -237,7 +237,7 @@ TEST_CASE("outbound: the same idempotency key sends once and returns the first r
   auto second = sender.send(req);
   REQUIRE(first.has_value());
   REQUIRE(second.has_value());
-  CHECK(first->state == meta::send_state::sent);
+  CHECK(first->state == outbound::send_state::sent);
   CHECK_FALSE(first->replayed);
   CHECK(second->replayed);
   CHECK(second->wamid == first->wamid);
@@ -252,25 +252,25 @@ TEST_CASE("outbound: invalid input writes nothing, dry run records without sendi
   auto sender = w.sender();
   auto bad_number = sender.send(text_request("not a number", "x"));
   REQUIRE(bad_number.has_value());
-  CHECK(bad_number->state == meta::send_state::invalid);
+  CHECK(bad_number->state == outbound::send_state::invalid);
   CHECK(bad_number->explanation ==
         "Not sent: The phone number contains letters or symbols; only digits, spaces, - . ( ) / "
         "and one + before the digits are allowed. A valid number is the full international "
         "number, e.g. +44 7700 900123.");
   auto too_long = sender.send(text_request(user, std::string(4097, 'x')));
   REQUIRE(too_long.has_value());
-  CHECK(too_long->state == meta::send_state::invalid);
+  CHECK(too_long->state == outbound::send_state::invalid);
   CHECK(too_long->explanation.find("4096") != std::string::npos);
   CHECK(too_long->explanation.find("..") == std::string::npos);
   auto count = w.db->query_int64("SELECT count(*) FROM messages WHERE direction = 'outbound'");
   CHECK(*count == 0);
 
-  meta::outbound_config dry;
+  outbound::outbound_config dry;
   dry.dry_run = true;
   auto dry_sender = w.sender(dry);
   auto out = dry_sender.send(text_request(user, "Just practising"));
   REQUIRE(out.has_value());
-  CHECK(out->state == meta::send_state::dry_run);
+  CHECK(out->state == outbound::send_state::dry_run);
   CHECK(out->message_id != 0);
   CHECK(w.row(out->message_id).text == "Just practising");
   CHECK(w.message_posts() == 0);
@@ -282,7 +282,7 @@ TEST_CASE("outbound: the per-recipient pace queues, and refuses waits that are t
   pacing.recipient_burst = 1;  // one message, then one every 6 s
   world w(pacing);
   w.user_writes(user, "hello");
-  meta::outbound_config config;
+  outbound::outbound_config config;
   config.max_queue_wait = std::chrono::seconds(10);
   auto sender = w.sender(config);
   auto first = sender.send(text_request(user, "one"));
@@ -290,7 +290,7 @@ TEST_CASE("outbound: the per-recipient pace queues, and refuses waits that are t
   REQUIRE(first.has_value());
   REQUIRE(second.has_value());
   CHECK(first->waited.count() == 0);
-  CHECK(second->state == meta::send_state::sent);
+  CHECK(second->state == outbound::send_state::sent);
   CHECK(second->waited > std::chrono::milliseconds(5000));
   CHECK(second->waited <= std::chrono::milliseconds(6000));
   REQUIRE(w.waits.size() == 1);
@@ -300,7 +300,7 @@ TEST_CASE("outbound: the per-recipient pace queues, and refuses waits that are t
   auto impatient = w.sender(config);
   auto third = impatient.send(text_request(user, "three"));
   REQUIRE(third.has_value());
-  CHECK(third->state == meta::send_state::failed);
+  CHECK(third->state == outbound::send_state::failed);
   CHECK(third->error_code == 131056);
   CHECK(w.row(third->message_id).status == "failed");
   CHECK(w.message_posts() == 2);

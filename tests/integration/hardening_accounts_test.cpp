@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/store/message_repository.hpp"
 #include "hardening_support.hpp"
+#include "pons/store/message_repository.hpp"
 
 using namespace pons::test;
 using namespace pons::test::hardening;

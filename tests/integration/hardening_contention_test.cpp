@@ -14,11 +14,11 @@
 #include <thread>
 #include <vector>
 
-#include "core/store/conversation_repository.hpp"
-#include "core/store/database.hpp"
-#include "core/store/message_repository.hpp"
 #include "graph_harness.hpp"
 #include "hardening_support.hpp"
+#include "pons/store/conversation_repository.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/message_repository.hpp"
 
 using namespace pons;
 using namespace pons::test;

@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/forward/target_repository.hpp"
-#include "core/store/database.hpp"
 #include "graph_harness.hpp"
 #include "hardening_support.hpp"
+#include "pons/forward/target_repository.hpp"
+#include "pons/store/database.hpp"
 
 using namespace pons;
 using namespace pons::test;

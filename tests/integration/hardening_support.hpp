@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/meta/signature.hpp"
+#include "pons/meta/signature.hpp"
 #include "support/process_http_client.hpp"
 #include "support/process_launcher.hpp"
 #include "support/webhook_payloads.hpp"

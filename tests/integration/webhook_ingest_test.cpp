@@ -6,7 +6,7 @@
 #include <set>
 #include <thread>
 
-#include "core/store/message_repository.hpp"
+#include "pons/store/message_repository.hpp"
 #include "support/webhook_payloads.hpp"
 #include "support/webhook_process.hpp"
 

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <thread>
 
-#include "core/meta/graph_client.hpp"
+#include "pons/meta/graph_client.hpp"
 #include "support/webhook_payloads.hpp"
 #include "support/webhook_process.hpp"
 

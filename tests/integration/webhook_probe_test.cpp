@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/store/database.hpp"
+#include "pons/store/database.hpp"
 #include "support/webhook_process.hpp"
 
 using namespace pons::test;

@@ -5,8 +5,8 @@
 #include <string>
 #include <thread>
 
-#include "core/store/event_log_repository.hpp"
-#include "core/store/timestamp.hpp"
+#include "pons/store/event_log_repository.hpp"
+#include "pons/store/timestamp.hpp"
 #include "support/webhook_payloads.hpp"
 #include "support/webhook_process.hpp"
 

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <thread>
 
-#include "core/meta/signature.hpp"
 #include "integration/graph_harness.hpp"
+#include "pons/meta/signature.hpp"
 #include "support/webhook_process.hpp"
 
 using namespace pons;

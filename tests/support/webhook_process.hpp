@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/meta/signature.hpp"
-#include "core/store/database.hpp"
+#include "pons/meta/signature.hpp"
+#include "pons/store/database.hpp"
 #include "support/process_http_client.hpp"
 #include "support/process_launcher.hpp"
 

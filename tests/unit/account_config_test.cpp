@@ -1,4 +1,4 @@
-#include "core/meta/account_config.hpp"
+#include "pons/meta/account_config.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

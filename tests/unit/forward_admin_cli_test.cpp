@@ -5,15 +5,16 @@
 #include <string>
 #include <vector>
 
-#include "core/forward/admin_cli.hpp"
-#include "core/forward/delivery_repository.hpp"
-#include "core/forward/outbox.hpp"
-#include "core/forward/target_metrics.hpp"
-#include "core/forward/target_repository.hpp"
-#include "core/store/database.hpp"
+#include "pons/cli/forward_admin.hpp"
+#include "pons/forward/delivery_repository.hpp"
+#include "pons/forward/outbox.hpp"
+#include "pons/forward/target_metrics.hpp"
+#include "pons/forward/target_repository.hpp"
+#include "pons/store/database.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::forward;
+using namespace pons::cli;
 using pons::store::database;
 using pons::store::test::temp_dir;
 
@@ -27,7 +28,7 @@ struct cli_result {
 
 cli_result run(database& db, std::vector<std::string_view> args) {
   std::ostringstream out, err;
-  const int code = run_admin_command(args, db, out, err);
+  const int code = run_forward_command(args, db, out, err);
   return {code, out.str(), err.str()};
 }
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/forward/backoff.hpp"
+#include "pons/forward/backoff.hpp"
 
 using namespace pons::forward;
 using std::chrono::milliseconds;

@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
-#include "core/forward/delivery_repository.hpp"
-#include "core/forward/outbox.hpp"
-#include "core/forward/target_repository.hpp"
-#include "core/store/database.hpp"
+#include "pons/forward/delivery_repository.hpp"
+#include "pons/forward/outbox.hpp"
+#include "pons/forward/target_repository.hpp"
+#include "pons/store/database.hpp"
 #include "unit/forward_test_util.hpp"
 #include "unit/store_test_util.hpp"
 

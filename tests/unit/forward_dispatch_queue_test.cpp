@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "core/forward/dispatch_queue.hpp"
+#include "pons/forward/dispatch_queue.hpp"
 
 using namespace pons::forward;
 

@@ -3,10 +3,10 @@
 #include <chrono>
 #include <set>
 
-#include "core/forward/delivery_repository.hpp"
-#include "core/forward/outbox.hpp"
-#include "core/forward/target_repository.hpp"
-#include "core/store/database.hpp"
+#include "pons/forward/delivery_repository.hpp"
+#include "pons/forward/outbox.hpp"
+#include "pons/forward/target_repository.hpp"
+#include "pons/store/database.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::forward;

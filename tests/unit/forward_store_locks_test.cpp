@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "core/store/database.hpp"
+#include "pons/store/database.hpp"
 #include "unit/store_test_util.hpp"
 
 using pons::store::database;

@@ -2,8 +2,8 @@
 #include <chrono>
 #include <set>
 
-#include "core/forward/target_repository.hpp"
-#include "core/store/database.hpp"
+#include "pons/forward/target_repository.hpp"
+#include "pons/store/database.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::forward;

@@ -6,9 +6,9 @@
 #include <string>
 #include <utility>
 
-#include "core/forward/outbox.hpp"
-#include "core/forward/target_repository.hpp"
-#include "core/store/database.hpp"
+#include "pons/forward/outbox.hpp"
+#include "pons/forward/target_repository.hpp"
+#include "pons/store/database.hpp"
 
 namespace pons::forward::test {
 

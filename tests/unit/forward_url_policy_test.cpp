@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/forward/url_policy.hpp"
+#include "pons/forward/url_policy.hpp"
 
 using namespace pons::forward;
 

@@ -1,4 +1,4 @@
-#include "core/meta/graph_client.hpp"
+#include "pons/meta/graph_client.hpp"
 
 #include <catch2/catch.hpp>
 

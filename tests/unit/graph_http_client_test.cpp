@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/http/client.hpp"
+#include "pons/http/client.hpp"
 
 using pons::http::client_errc;
 using pons::http::is_loopback_host;

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/meta/message_builders.hpp"
+#include "pons/meta/message_builders.hpp"
 
 namespace json = boost::json;
 using namespace pons::meta;

@@ -1,9 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include "core/meta/outbound.hpp"
-#include "core/meta/outbound_pacing.hpp"
+#include "pons/meta/outbound_pacing.hpp"
+#include "pons/outbound/sender.hpp"
 
 using namespace pons::meta;
+using namespace pons::outbound;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 

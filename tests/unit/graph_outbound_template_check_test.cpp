@@ -1,8 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "core/meta/outbound.hpp"
+#include "pons/outbound/sender.hpp"
 
 using namespace pons::meta;
+using namespace pons::outbound;
 
 namespace {
 

@@ -2,7 +2,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/http/connection_table.hpp"
+#include "pons/http/connection_table.hpp"
 
 using namespace pons::http;
 using verdict = connection_table::admission::verdict;

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/http/descriptor_limit.hpp"
+#include "pons/http/descriptor_limit.hpp"
 
 using namespace pons::http;
 

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "core/http/prometheus_text.hpp"
+#include "pons/prometheus/text.hpp"
 
-namespace prom = pons::http::prometheus;
+namespace prom = pons::prometheus;
 
 TEST_CASE("a family header and its samples", "[http][prometheus]") {
   std::string out;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/http/request_framing.hpp"
+#include "pons/http/request_framing.hpp"
 
 using namespace pons::http;
 

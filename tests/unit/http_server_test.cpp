@@ -8,13 +8,15 @@
 #include <future>
 #include <thread>
 
-#include "core/http/bounded_queue.hpp"
-#include "core/http/metrics.hpp"
-#include "core/http/server.hpp"
-#include "core/http/webhook_service.hpp"
+#include "pons/http/query.hpp"
+#include "pons/http/server.hpp"
+#include "pons/webhook/bounded_queue.hpp"
+#include "pons/webhook/metrics.hpp"
+#include "pons/webhook/webhook_service.hpp"
 #include "support/process_http_client.hpp"
 
 using namespace pons::http;
+using namespace pons::webhook;
 using namespace std::chrono_literals;
 
 TEST_CASE("router: exact paths, 404 and 405 with Allow", "[http]") {

@@ -1,4 +1,4 @@
-#include "core/domain/idempotency.hpp"
+#include "pons/domain/idempotency.hpp"
 
 #include <catch2/catch.hpp>
 #include <set>

@@ -1,4 +1,4 @@
-#include "core/meta/json_reader.hpp"
+#include "pons/meta/json_reader.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-#include "core/logging/log_field.hpp"
+#include "pons/logging/log_field.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

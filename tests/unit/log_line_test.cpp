@@ -1,4 +1,4 @@
-#include "core/logging/log_line.hpp"
+#include "pons/logging/log_line.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "core/mcp/base64.hpp"
+#include "pons/mcp/base64.hpp"
 
 using namespace pons::mcp;
 

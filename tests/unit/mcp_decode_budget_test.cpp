@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
-#include "core/mcp/tools/decode_budget.hpp"
+#include "pons/mcp/tools/decode_budget.hpp"
 
 using namespace pons::mcp;
 using namespace pons::mcp::detail;

@@ -9,7 +9,7 @@
 #include <tuple>
 #include <vector>
 
-#include "core/mcp/engine.hpp"
+#include "pons/mcp/engine.hpp"
 
 namespace json = boost::json;
 using namespace pons::mcp;

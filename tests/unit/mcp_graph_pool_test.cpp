@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/mcp/tools/graph_pool.hpp"
+#include "pons/mcp/tools/graph_pool.hpp"
 
 using namespace pons::mcp;
 

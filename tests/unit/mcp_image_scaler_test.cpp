@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/mcp/tools/image_scaler.hpp"
+#include "pons/mcp/tools/image_scaler.hpp"
 
 using namespace pons::mcp;
 

@@ -1,12 +1,12 @@
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
-#include "core/mcp/base64.hpp"
-#include "core/mcp/cursor.hpp"
-#include "core/mcp/jsonrpc.hpp"
-#include "core/mcp/protocol_version.hpp"
-#include "core/mcp/schema_check.hpp"
-#include "core/mcp/uri_template.hpp"
+#include "pons/mcp/base64.hpp"
+#include "pons/mcp/cursor.hpp"
+#include "pons/mcp/jsonrpc.hpp"
+#include "pons/mcp/protocol_version.hpp"
+#include "pons/mcp/schema_check.hpp"
+#include "pons/mcp/uri_template.hpp"
 
 namespace json = boost::json;
 using namespace pons::mcp;

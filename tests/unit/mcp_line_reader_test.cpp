@@ -2,7 +2,7 @@
 #include <string>
 #include <vector>
 
-#include "core/mcp/line_reader.hpp"
+#include "pons/mcp/line_reader.hpp"
 
 using pons::mcp::line_reader;
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "core/mcp/tools/media_sniffer.hpp"
+#include "pons/mcp/tools/media_sniffer.hpp"
 
 using namespace pons::mcp;
 using pons::meta::media_kind;

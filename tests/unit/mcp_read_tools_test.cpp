@@ -8,12 +8,12 @@
 #include <fstream>
 #include <iterator>
 
-#include "core/mcp/base64.hpp"
-#include "core/mcp/cursor.hpp"
-#include "core/mcp/schema_check.hpp"
-#include "core/mcp/tools/db_watcher.hpp"
-#include "core/mcp/tools/image_scaler.hpp"
-#include "core/mcp/tools/read_tools.hpp"
+#include "pons/mcp/base64.hpp"
+#include "pons/mcp/cursor.hpp"
+#include "pons/mcp/schema_check.hpp"
+#include "pons/mcp/tools/db_watcher.hpp"
+#include "pons/mcp/tools/image_scaler.hpp"
+#include "pons/mcp/tools/read_tools.hpp"
 #include "unit/mcp_schema_bounds.hpp"
 #include "unit/store_test_util.hpp"
 

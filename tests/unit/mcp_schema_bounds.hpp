@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "core/mcp/registry.hpp"
+#include "pons/mcp/registry.hpp"
 
 namespace pons::test {
 

@@ -1,7 +1,7 @@
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
-#include "core/mcp/schema_check.hpp"
+#include "pons/mcp/schema_check.hpp"
 
 namespace json = boost::json;
 using pons::mcp::check_schema;

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "core/mcp/tools/read_tools.hpp"
-#include "core/mcp/tools/send_tools.hpp"
+#include "pons/mcp/tools/read_tools.hpp"
+#include "pons/mcp/tools/send_tools.hpp"
 #include "unit/mcp_schema_bounds.hpp"
 #include "unit/store_test_util.hpp"
 

@@ -2,56 +2,56 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "core/mcp/server_options.hpp"
+#include "pons/cli/mcp_options.hpp"
 #include "unit/env_of.hpp"
 
 using pons::test::env_of;
 
-using namespace pons::mcp;
+using namespace pons::cli;
 
 TEST_CASE("pons-mcp options parse and reject mistakes", "[mcp]") {
   auto env = env_of({{"HOME", "/h"}});
   auto ok =
-      parse_server_options({"--db", "/tmp/p.db", "--read-only", "--max-line-bytes=1000"}, env, "/");
-  REQUIRE(std::holds_alternative<server_options>(ok));
-  const auto& o = std::get<server_options>(ok);
+      parse_mcp_options({"--db", "/tmp/p.db", "--read-only", "--max-line-bytes=1000"}, env, "/");
+  REQUIRE(std::holds_alternative<mcp_options>(ok));
+  const auto& o = std::get<mcp_options>(ok);
   CHECK(o.db_path == "/tmp/p.db");
   CHECK(o.read_only);
   CHECK_FALSE(o.dry_run);
   CHECK(o.max_line_bytes == 1000);
-  CHECK(std::holds_alternative<std::string>(
-      parse_server_options({"--max-line-bytes", "0"}, env, "/")));
-  CHECK(std::holds_alternative<std::string>(parse_server_options({"--db"}, env, "/")));
-  CHECK(std::holds_alternative<std::string>(
-      parse_server_options({"--print-config", "vim"}, env, "/")));
-  CHECK(std::holds_alternative<std::string>(parse_server_options({"--bogus"}, env, "/")));
-  auto cfg = parse_server_options({"--print-config", "claude"}, env, "/");
-  CHECK(std::get<server_options>(cfg).what == server_options::action::print_config);
+  CHECK(
+      std::holds_alternative<std::string>(parse_mcp_options({"--max-line-bytes", "0"}, env, "/")));
+  CHECK(std::holds_alternative<std::string>(parse_mcp_options({"--db"}, env, "/")));
+  CHECK(
+      std::holds_alternative<std::string>(parse_mcp_options({"--print-config", "vim"}, env, "/")));
+  CHECK(std::holds_alternative<std::string>(parse_mcp_options({"--bogus"}, env, "/")));
+  auto cfg = parse_mcp_options({"--print-config", "claude"}, env, "/");
+  CHECK(std::get<mcp_options>(cfg).what == mcp_options::action::print_config);
 }
 
 TEST_CASE("pons-mcp resolves the database like pons-webhook, unless only help is asked", "[mcp]") {
   auto env = env_of({{"HOME", "/h"}});
-  auto relative = parse_server_options({"--db", "data/p.db"}, env, "/srv/app");
-  CHECK(std::get<server_options>(relative).db_path == "/srv/app/data/p.db");
-  auto home = parse_server_options({}, env, "/srv/app");
-  CHECK(std::get<server_options>(home).db_path == "/h/.local/share/pons/pons.db");
-  auto none = parse_server_options({}, env_of({}), "/srv/app");
+  auto relative = parse_mcp_options({"--db", "data/p.db"}, env, "/srv/app");
+  CHECK(std::get<mcp_options>(relative).db_path == "/srv/app/data/p.db");
+  auto home = parse_mcp_options({}, env, "/srv/app");
+  CHECK(std::get<mcp_options>(home).db_path == "/h/.local/share/pons/pons.db");
+  auto none = parse_mcp_options({}, env_of({}), "/srv/app");
   REQUIRE(std::holds_alternative<std::string>(none));
   CHECK(std::get<std::string>(none).find("HOME") != std::string::npos);
-  auto placeholder = parse_server_options({"--print-config", "claude"},
-                                          env_of({{"PONS_DB", "<path to pons.db>"}}), "/");
+  auto placeholder = parse_mcp_options({"--print-config", "claude"},
+                                       env_of({{"PONS_DB", "<path to pons.db>"}}), "/");
   REQUIRE(std::holds_alternative<std::string>(placeholder));
   CHECK(std::get<std::string>(placeholder).find("placeholder") != std::string::npos);
-  auto help = parse_server_options({"--help"}, env_of({{"PONS_DB", "<path to pons.db>"}}), "/");
-  CHECK(std::get<server_options>(help).what == server_options::action::help);
+  auto help = parse_mcp_options({"--help"}, env_of({{"PONS_DB", "<path to pons.db>"}}), "/");
+  CHECK(std::get<mcp_options>(help).what == mcp_options::action::help);
 }
 
 TEST_CASE("config snippets are valid JSON with the binary, the database and the flags given",
           "[mcp]") {
   for (std::string client : {"claude", "cursor"}) {
-    auto parsed = parse_server_options({"--print-config", client, "--read-only", "--db", "p.db"},
-                                       env_of({{"WA_WABA_ID", "102290129340398"}}), "/srv");
-    const auto& o = std::get<server_options>(parsed);
+    auto parsed = parse_mcp_options({"--print-config", client, "--read-only", "--db", "p.db"},
+                                    env_of({{"WA_WABA_ID", "102290129340398"}}), "/srv");
+    const auto& o = std::get<mcp_options>(parsed);
     auto v = boost::json::parse(config_snippet(o, "/opt/pons/bin/pons-mcp", env_of({})));
     const auto& server = v.at("mcpServers").at("pons");
     CHECK(server.at("command") == "/opt/pons/bin/pons-mcp");
@@ -66,21 +66,21 @@ TEST_CASE("config snippets are valid JSON with the binary, the database and the 
 
 TEST_CASE("the upload-dir option is repeatable and needs a folder", "[mcp]") {
   auto env = env_of({{"HOME", "/h"}});
-  auto two = parse_server_options({"--upload-dir", "/srv/out", "--upload-dir=/srv/more"}, env, "/");
-  REQUIRE(std::holds_alternative<server_options>(two));
-  CHECK(std::get<server_options>(two).upload_dirs ==
+  auto two = parse_mcp_options({"--upload-dir", "/srv/out", "--upload-dir=/srv/more"}, env, "/");
+  REQUIRE(std::holds_alternative<mcp_options>(two));
+  CHECK(std::get<mcp_options>(two).upload_dirs ==
         std::vector<std::string>{"/srv/out", "/srv/more"});
-  auto none = parse_server_options({}, env, "/");
-  CHECK(std::get<server_options>(none).upload_dirs.empty());
-  auto empty = parse_server_options({"--upload-dir="}, env, "/");
+  auto none = parse_mcp_options({}, env, "/");
+  CHECK(std::get<mcp_options>(none).upload_dirs.empty());
+  auto empty = parse_mcp_options({"--upload-dir="}, env, "/");
   REQUIRE(std::holds_alternative<std::string>(empty));
   CHECK_THAT(std::get<std::string>(empty), Catch::Contains("--upload-dir"));
-  CHECK_THAT(usage_text(), Catch::Contains("--upload-dir") && Catch::Contains("PONS_UPLOAD_DIR"));
+  CHECK_THAT(mcp_usage(), Catch::Contains("--upload-dir") && Catch::Contains("PONS_UPLOAD_DIR"));
   // --print-config repeats the folders absolute, as it does the database.
-  auto config = parse_server_options(
+  auto config = parse_mcp_options(
       {"--print-config", "claude", "--upload-dir", "out", "--db", "/d/p.db"}, env, "/srv/app");
-  CHECK(std::get<server_options>(config).upload_dirs == std::vector<std::string>{"out"});
-  auto doc = boost::json::parse(config_snippet(std::get<server_options>(config), "/b", env));
+  CHECK(std::get<mcp_options>(config).upload_dirs == std::vector<std::string>{"out"});
+  auto doc = boost::json::parse(config_snippet(std::get<mcp_options>(config), "/b", env));
   CHECK(doc.at("mcpServers").at("pons").at("args") ==
         boost::json::parse(R"(["--db","/d/p.db","--upload-dir","/srv/app/out"])"));
 }
@@ -90,7 +90,7 @@ TEST_CASE("config snippets fill in the values this environment has", "[mcp]") {
                      {"WA_ACCESS_TOKEN", "tok"},
                      {"WA_PHONE_NUMBER_ID", "106540352242922"},
                      {"WA_GRAPH_BASE_URL", "http://127.0.0.1:8081"}});
-  auto o = std::get<server_options>(parse_server_options({"--print-config", "claude"}, env, "/"));
+  auto o = std::get<mcp_options>(parse_mcp_options({"--print-config", "claude"}, env, "/"));
   auto v = boost::json::parse(config_snippet(o, "/bin/pons-mcp", env));
   CHECK(v.at("mcpServers").at("pons").at("env") == boost::json::parse(R"({
     "WA_ACCESS_TOKEN": "tok", "WA_PHONE_NUMBER_ID": "106540352242922",
@@ -106,7 +106,7 @@ TEST_CASE("config snippets never print a real access token", "[mcp]") {
                        {"WA_PHONE_NUMBER_ID", "106540352242922"},
                        {"WA_GRAPH_BASE_URL", graph}});
     for (const char* client : {"claude", "cursor", "claude-code"}) {
-      auto o = std::get<server_options>(parse_server_options({"--print-config", client}, env, "/"));
+      auto o = std::get<mcp_options>(parse_mcp_options({"--print-config", client}, env, "/"));
       auto out = config_snippet(o, "/bin/pons-mcp", env);
       CHECK(out.find("EAAG-real-token") == std::string::npos);
       CHECK(out.find("<your WhatsApp Cloud API access token>") != std::string::npos);
@@ -119,8 +119,8 @@ TEST_CASE("the claude-code snippet is a claude mcp add command the shell reads b
   auto env = env_of({{"HOME", "/home/ada"},
                      {"WA_ACCESS_TOKEN", "it's"},
                      {"WA_GRAPH_BASE_URL", "http://localhost:8081"}});
-  auto o = std::get<server_options>(
-      parse_server_options({"--print-config", "claude-code", "--dry-run"}, env, "/"));
+  auto o = std::get<mcp_options>(
+      parse_mcp_options({"--print-config", "claude-code", "--dry-run"}, env, "/"));
   CHECK(config_snippet(o, "/opt/my pons/pons-mcp", env) ==
         "claude mcp add pons --scope user \\\n"
         "  --env 'WA_ACCESS_TOKEN=it'\\''s' \\\n"

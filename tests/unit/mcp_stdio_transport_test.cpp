@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "core/mcp/stdio_transport.hpp"
+#include "pons/mcp/stdio_transport.hpp"
 
 namespace json = boost::json;
 using namespace pons::mcp;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/mcp/tools/tool_args.hpp"
+#include "pons/mcp/tools/tool_args.hpp"
 
 using namespace pons::mcp;
 

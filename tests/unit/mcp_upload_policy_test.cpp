@@ -6,7 +6,7 @@
 #include <fstream>
 #include <map>
 
-#include "core/mcp/tools/upload_policy.hpp"
+#include "pons/mcp/tools/upload_policy.hpp"
 #include "unit/store_test_util.hpp"
 
 namespace fs = std::filesystem;
@@ -202,7 +202,7 @@ TEST_CASE("upload settings come from --upload-dir, then PONS_UPLOAD_DIR, then th
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };
-  server_options o;
+  upload_origin o;
   o.db_path = "/data/pons/pons.db";
   auto from_env = upload_settings_from(o, env);
   CHECK(from_env.folders == std::vector<std::string>{"/srv/a", "/srv/b"});

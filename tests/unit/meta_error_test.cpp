@@ -1,4 +1,4 @@
-#include "core/domain/meta_error.hpp"
+#include "pons/domain/meta_error.hpp"
 
 #include <catch2/catch.hpp>
 #include <fstream>

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/meta/template_sync.hpp"
+#include "pons/meta/template_sync.hpp"
 
 using namespace pons::meta;
 

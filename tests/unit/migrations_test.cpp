@@ -1,4 +1,4 @@
-#include "core/store/migrations.hpp"
+#include "pons/store/migrations.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,8 +14,8 @@ TEST_CASE("embedded migrations are numbered from 1 without gaps", "[store]") {
 #include <string>
 #include <vector>
 
-#include "core/store/database.hpp"
-#include "core/store/migrator.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/migrator.hpp"
 #include "unit/store_test_util.hpp"
 
 namespace {

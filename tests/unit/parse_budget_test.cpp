@@ -1,8 +1,8 @@
-#include "core/http/parse_budget.hpp"
+#include "pons/webhook/parse_budget.hpp"
 
 #include <catch2/catch.hpp>
 
-using pons::http::parse_budget;
+using pons::webhook::parse_budget;
 using namespace std::chrono_literals;
 
 TEST_CASE("parse budget: starts full, refuses what does not fit, refills with time",

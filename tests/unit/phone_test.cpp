@@ -1,4 +1,4 @@
-#include "core/domain/phone.hpp"
+#include "pons/domain/phone.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

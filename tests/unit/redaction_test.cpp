@@ -1,11 +1,11 @@
-#include "core/meta/redaction.hpp"
+#include "pons/meta/redaction.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "core/meta/json_reader.hpp"
+#include "pons/meta/json_reader.hpp"
 
 using pons::meta::is_secret_key;
 using pons::meta::redact;

@@ -1,4 +1,4 @@
-#include "core/meta/signature.hpp"
+#include "pons/meta/signature.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -1,4 +1,4 @@
-#include "core/domain/status_order.hpp"
+#include "pons/domain/status_order.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

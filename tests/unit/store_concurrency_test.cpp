@@ -8,12 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "core/store/database.hpp"
-#include "core/store/ingest.hpp"
-#include "core/store/message_repository.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/message_repository.hpp"
+#include "pons/webhook/ingest.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::store;
+using namespace pons::webhook;
 using pons::store::test::temp_dir;
 namespace domain = pons::domain;
 

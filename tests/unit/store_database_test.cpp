@@ -9,10 +9,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/store/database.hpp"
-#include "core/store/migrations.hpp"
-#include "core/store/migrator.hpp"
-#include "core/store/timestamp.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/migrations.hpp"
+#include "pons/store/migrator.hpp"
+#include "pons/store/timestamp.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::store;

@@ -2,7 +2,7 @@
 #include <map>
 #include <set>
 
-#include "core/store/db_location.hpp"
+#include "pons/store/db_location.hpp"
 #include "unit/env_of.hpp"
 
 using pons::test::env_of;

@@ -6,20 +6,21 @@
 #include <string>
 #include <vector>
 
-#include "core/forward/outbox.hpp"
-#include "core/meta/json_reader.hpp"
-#include "core/meta/webhook_normaliser.hpp"
-#include "core/store/conversation_repository.hpp"
-#include "core/store/database.hpp"
-#include "core/store/event_log_repository.hpp"
-#include "core/store/ingest.hpp"
-#include "core/store/media_repository.hpp"
-#include "core/store/message_repository.hpp"
-#include "core/store/status_repository.hpp"
-#include "core/store/template_repository.hpp"
+#include "pons/forward/outbox.hpp"
+#include "pons/meta/json_reader.hpp"
+#include "pons/meta/webhook_normaliser.hpp"
+#include "pons/store/conversation_repository.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/event_log_repository.hpp"
+#include "pons/store/media_repository.hpp"
+#include "pons/store/message_repository.hpp"
+#include "pons/store/status_repository.hpp"
+#include "pons/store/template_repository.hpp"
+#include "pons/webhook/ingest.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::store;
+using namespace pons::webhook;
 using pons::store::test::temp_dir;
 namespace domain = pons::domain;
 namespace fs = std::filesystem;

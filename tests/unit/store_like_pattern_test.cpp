@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "core/store/database.hpp"
-#include "core/store/like_pattern.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/like_pattern.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::store;

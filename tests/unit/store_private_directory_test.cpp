@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "core/store/private_directory.hpp"
+#include "pons/store/private_directory.hpp"
 #include "support/process_launcher.hpp"
 
 using namespace pons;

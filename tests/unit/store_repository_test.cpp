@@ -5,15 +5,15 @@
 #include <set>
 #include <string>
 
-#include "core/store/account_repository.hpp"
-#include "core/store/contact_repository.hpp"
-#include "core/store/conversation_repository.hpp"
-#include "core/store/database.hpp"
-#include "core/store/event_log_repository.hpp"
-#include "core/store/media_repository.hpp"
-#include "core/store/message_repository.hpp"
-#include "core/store/status_repository.hpp"
-#include "core/store/template_repository.hpp"
+#include "pons/store/account_repository.hpp"
+#include "pons/store/contact_repository.hpp"
+#include "pons/store/conversation_repository.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/event_log_repository.hpp"
+#include "pons/store/media_repository.hpp"
+#include "pons/store/message_repository.hpp"
+#include "pons/store/status_repository.hpp"
+#include "pons/store/template_repository.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::store;

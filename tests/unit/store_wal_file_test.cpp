@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "core/store/database.hpp"
-#include "core/store/wal_file.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/wal_file.hpp"
 #include "store_test_util.hpp"
 
 using namespace pons::store;

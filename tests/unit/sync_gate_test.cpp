@@ -1,4 +1,4 @@
-#include "core/http/sync_gate.hpp"
+#include "pons/webhook/sync_gate.hpp"
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-using pons::http::sync_gate;
+using pons::webhook::sync_gate;
 
 namespace {
 

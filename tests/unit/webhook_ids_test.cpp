@@ -1,4 +1,4 @@
-#include "core/meta/webhook_ids.hpp"
+#include "pons/meta/webhook_ids.hpp"
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>

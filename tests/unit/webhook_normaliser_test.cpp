@@ -1,4 +1,4 @@
-#include "core/meta/webhook_normaliser.hpp"
+#include "pons/meta/webhook_normaliser.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-#include "core/meta/json_reader.hpp"
+#include "pons/meta/json_reader.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;

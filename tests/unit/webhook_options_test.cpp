@@ -1,4 +1,4 @@
-#include "core/http/webhook_options.hpp"
+#include "pons/cli/webhook_options.hpp"
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -7,7 +7,7 @@
 
 using pons::test::env_of;
 
-using namespace pons::http;
+using namespace pons::cli;
 
 TEST_CASE("defaults and the database path search order", "[webhook_options]") {
   auto p = parse_webhook_options({}, env_of({{"HOME", "/home/u"}}), "/");

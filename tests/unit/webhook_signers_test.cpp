@@ -1,4 +1,4 @@
-#include "core/meta/webhook_signers.hpp"
+#include "pons/meta/webhook_signers.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -6,9 +6,9 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "core/http/server.hpp"
-#include "core/http/webhook_service.hpp"
-#include "core/meta/signature.hpp"
+#include "pons/http/server.hpp"
+#include "pons/meta/signature.hpp"
+#include "pons/webhook/webhook_service.hpp"
 #include "support/process_http_client.hpp"
 #include "support/webhook_payloads.hpp"
 #include "unit/store_test_util.hpp"
@@ -25,7 +25,7 @@ TEST_CASE("webhook: a failed WAL sync is not acknowledged, and nothing is after 
   pons::store::test::temp_dir dir;
   boost::asio::io_context io{1};
 
-  pons::http::webhook_service_options so;
+  pons::webhook::webhook_service_options so;
   pons::meta::account account;
   account.waba_id = "102290129340398";
   account.app_secret = secret;
@@ -43,7 +43,7 @@ TEST_CASE("webhook: a failed WAL sync is not acknowledged, and nothing is after 
     if (++syncs == 2) return make_error_code(boost::system::errc::io_error);
     return {};
   };
-  pons::http::webhook_service service(io, std::move(so));
+  pons::webhook::webhook_service service(io, std::move(so));
   REQUIRE(service.open().has_value());
 
   pons::http::server_options sopt;

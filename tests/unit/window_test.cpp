@@ -1,4 +1,4 @@
-#include "core/domain/window.hpp"
+#include "pons/domain/window.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>

@@ -26,8 +26,8 @@
 #include <memory>
 #include <thread>
 
-#include "core/http/client.hpp"
 #include "fake_graph.hpp"
+#include "pons/http/client.hpp"
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;

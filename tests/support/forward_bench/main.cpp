@@ -27,8 +27,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/forward/target_repository.hpp"
-#include "core/store/database.hpp"
+#include "pons/forward/target_repository.hpp"
+#include "pons/store/database.hpp"
 #include "support/forward_receiver.hpp"
 #include "support/webhook_payloads.hpp"
 #include "support/webhook_process.hpp"

@@ -4,7 +4,7 @@
 #include <iterator>
 #include <string>
 
-#include "core/store/database.hpp"
+#include "pons/store/database.hpp"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

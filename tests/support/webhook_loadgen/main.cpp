@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "core/meta/signature.hpp"
+#include "pons/meta/signature.hpp"
 #include "support/webhook_payloads.hpp"
 
 namespace net = boost::asio;

@@ -1,0 +1,59 @@
+#pragma once
+// Command line of pons-webhook: parsed here (pure, no globals) so main() stays wiring only.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pons/meta/account_config.hpp"
+
+namespace pons::cli {
+
+/// What pons-webhook was asked to do.
+enum class webhook_command { serve, help, version };
+
+/// Everything `pons-webhook serve` can be told on the command line or by the environment.
+struct webhook_options {
+  webhook_command command = webhook_command::serve;
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string db_path;      // absolute: --db, $PONS_DB, or the user's data directory
+  std::string config_path;  // optional --config
+  std::string port_file;    // optional --port-file: the bound port is written there
+  // From waiting for a request (accepted, or the last one answered) to the end of its headers;
+  // also the keep-alive idle time.
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds request_timeout{30'000};
+  std::size_t max_connections = 4096;              // in all (lowered to fit the open-file limit)
+  std::size_t max_connections_per_address = 1024;  // from one IPv4 address or IPv6 /64
+  std::size_t queue_limit = 1024;                  // writer queue; a full queue answers 503
+  std::size_t max_group = 512;                     // requests per group commit, at most
+  bool media = true;                               // run the media download worker
+  int log_retention_days = 30;    // webhook_log rows older than this are pruned; 0 keeps all
+  int dedup_retention_days = 30;  // idempotency keys (>= 7: Meta redelivers for 7 days); 0 keeps
+  std::chrono::seconds prune_interval{3600};  // how often pruning runs (also once at start)
+  bool template_sync = true;                  // sync templates at start, periodically, on webhooks
+  // Templates change rarely and each change at Meta also arrives as a status webhook that
+  // triggers a sync of its own: the periodic pass only catches what no webhook reported.
+  std::chrono::seconds template_sync_interval{6 * 3600};  // 0 = at start and on webhooks only
+};
+
+/// The result of parsing: options, or an error message for stderr (exit code 2).
+struct parsed_webhook_options {
+  webhook_options options;
+  std::string error;  // empty when parsing succeeded
+};
+
+/// Parse arguments (without argv[0]); `env` supplies PONS_DB, XDG_DATA_HOME and HOME. The
+/// database is resolved by store::resolve_db_location (relative paths from `cwd`).
+parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>& args,
+                                             const meta::env_lookup& env, std::string_view cwd);
+
+/// The --help text.
+std::string_view webhook_usage();
+
+}  // namespace pons::cli

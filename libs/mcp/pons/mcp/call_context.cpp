@@ -1,0 +1,63 @@
+#include "pons/mcp/call_context.hpp"
+
+#include <array>
+
+namespace pons::mcp {
+
+namespace {
+constexpr std::array<std::string_view, 8> level_names{"debug", "info",     "notice", "warning",
+                                                      "error", "critical", "alert",  "emergency"};
+}
+
+std::string_view to_string(log_level level) {
+  return level_names[static_cast<std::size_t>(level)];
+}
+
+std::optional<log_level> parse_log_level(std::string_view name) {
+  for (std::size_t i = 0; i < level_names.size(); ++i) {
+    if (level_names[i] == name) return static_cast<log_level>(i);
+  }
+  return std::nullopt;
+}
+
+cancellation_token::cancellation_token() : state_(std::make_shared<state>()) {}
+
+bool cancellation_token::cancelled() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->cancelled;
+}
+
+void cancellation_token::cancel() const {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->cancelled = true;
+  }
+  state_->cv.notify_all();
+}
+
+bool cancellation_token::wait_for(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mutex);
+  return state_->cv.wait_for(lock, timeout, [&] { return state_->cancelled; });
+}
+
+call_context::call_context(cancellation_token token, protocol_version version,
+                           std::string client_name, progress_fn progress, log_fn log)
+    : token_(std::move(token)),
+      version_(version),
+      client_name_(std::move(client_name)),
+      progress_(std::move(progress)),
+      log_(std::move(log)) {}
+
+void call_context::progress(double progress, std::optional<double> total,
+                            std::string_view message) {
+  if (!progress_ || token_.cancelled()) return;
+  if (last_progress_ && progress <= *last_progress_) return;
+  last_progress_ = progress;
+  progress_(progress, total, message);
+}
+
+void call_context::log(log_level level, std::string_view message) const {
+  if (log_) log_(level, message);
+}
+
+}  // namespace pons::mcp

@@ -1,0 +1,94 @@
+#pragma once
+// What a tool, resource or prompt handler gets besides its arguments: a cooperative
+// cancellation token, a progress reporter, a logger, and facts about the session.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "pons/mcp/protocol_version.hpp"
+
+namespace pons::mcp {
+
+/// Severity levels of MCP logging (RFC 5424 order), lowest first.
+enum class log_level { debug, info, notice, warning, error, critical, alert, emergency };
+
+/// The wire name of a level ("debug" .. "emergency").
+std::string_view to_string(log_level level);
+
+/// Parses a wire level name.
+std::optional<log_level> parse_log_level(std::string_view name);
+
+/// A cooperative cancellation flag shared between the engine and a running handler.
+class cancellation_token {
+ public:
+  /// A token that is never cancelled unless cancel() is called on it or a copy.
+  cancellation_token();
+
+  /// True once the request was cancelled (client notification or shutdown).
+  bool cancelled() const;
+
+  /// Requests cancellation and wakes every wait_for().
+  void cancel() const;
+
+  /// Sleeps up to `timeout`; returns true early when cancelled.
+  bool wait_for(std::chrono::milliseconds timeout) const;
+
+ private:
+  struct state {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool cancelled = false;
+  };
+  std::shared_ptr<state> state_;
+};
+
+/// Per-call services for handlers. Cheap to pass by reference; lives for the call.
+class call_context {
+ public:
+  using progress_fn =
+      std::function<void(double progress, std::optional<double> total, std::string_view message)>;
+  using log_fn = std::function<void(log_level level, std::string_view message)>;
+
+  /// Builds a context; the functions may be empty (then progress/log do nothing).
+  call_context(cancellation_token token, protocol_version version, std::string client_name,
+               progress_fn progress = {}, log_fn log = {});
+
+  /// The cancellation token of this call.
+  const cancellation_token& token() const { return token_; }
+
+  /// Shorthand for token().cancelled().
+  bool cancelled() const { return token_.cancelled(); }
+
+  /// Reports progress (only when the client asked for it with a progressToken; values that do
+  /// not increase are dropped, as the specification requires progress to increase).
+  void progress(double progress, std::optional<double> total = std::nullopt,
+                std::string_view message = {});
+
+  /// True when the client sent a progressToken with this request.
+  bool wants_progress() const { return static_cast<bool>(progress_); }
+
+  /// Sends a log message to the client (subject to the client's logging/setLevel).
+  void log(log_level level, std::string_view message) const;
+
+  /// The negotiated protocol revision.
+  protocol_version version() const { return version_; }
+
+  /// clientInfo.name from initialize ("unknown" when the client sent none).
+  const std::string& client_name() const { return client_name_; }
+
+ private:
+  cancellation_token token_;
+  protocol_version version_;
+  std::string client_name_;
+  progress_fn progress_;
+  log_fn log_;
+  std::optional<double> last_progress_;
+};
+
+}  // namespace pons::mcp

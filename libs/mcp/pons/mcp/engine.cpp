@@ -1,0 +1,820 @@
+#include "pons/mcp/engine.hpp"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <exception>
+
+#include "pons/mcp/cursor.hpp"
+#include "pons/mcp/schema_check.hpp"
+#include "pons/mcp/uri_template.hpp"
+
+namespace pons::mcp {
+
+// Collects the answers to one JSON-RPC batch (2025-03-26 sessions only) and sends them as one
+// array when the last one is in.
+struct engine::batch_state {
+  std::mutex mutex;
+  std::vector<std::string> answers;
+  std::size_t pending = 0;
+};
+
+namespace {
+
+constexpr std::size_t max_completion_values = 100;
+
+json::object success() {
+  return {};
+}
+
+// Reads an optional string parameter; sets `err` when present with another type.
+std::optional<std::string> string_param(const json::object& params, std::string_view name,
+                                        std::optional<rpc_error>& err) {
+  const json::value* v = params.if_contains(name);
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_string()) {
+    err = invalid_params(fmt::format("params.{}", name), "must be a string");
+    return std::nullopt;
+  }
+  return std::string(v->get_string());
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// One page of a list method (tools/list, resources/list, ...): the items after the request's
+// cursor rendered under `key`, and nextCursor when more follow.
+template <class Items, class Render>
+std::variant<json::value, rpc_error> paged_list(const json::object& params, const Items& all,
+                                                std::size_t page_size, std::string_view key,
+                                                Render render) {
+  std::optional<rpc_error> err;
+  auto cursor = string_param(params, "cursor", err);
+  if (err) return *err;
+  std::size_t begin = 0;
+  if (cursor) {
+    auto offset = decode_cursor(*cursor);
+    if (!offset || *offset > all.size()) {
+      return invalid_params("params.cursor",
+                            "is not a cursor this server issued (omit it to start from the "
+                            "first page)");
+    }
+    begin = *offset;
+  }
+  std::size_t end = std::min(all.size(), begin + std::max<std::size_t>(page_size, 1));
+  json::array list;
+  for (std::size_t i = begin; i < end; ++i) list.push_back(render(all[i]));
+  json::object result{{key, std::move(list)}};
+  if (end < all.size()) result["nextCursor"] = encode_cursor(end);
+  return json::value(std::move(result));
+}
+
+void set_if(json::object& obj, std::string_view key, const std::string& value) {
+  if (!value.empty()) obj[key] = value;
+}
+
+// The optional fields resources and resource templates share (title only from 2025-06-18).
+void describe(json::object& o, bool titles, const std::string& title,
+              const std::string& description, const std::string& mime_type) {
+  if (titles) set_if(o, "title", title);
+  set_if(o, "description", description);
+  set_if(o, "mimeType", mime_type);
+}
+
+}  // namespace
+
+engine::engine(const registry& reg, worker_pool& pool, message_sink& sink, engine_options options)
+    : registry_(reg),
+      pool_(pool),
+      sink_(sink),
+      options_(std::move(options)),
+      level_(options_.initial_log_level),
+      // Room in the queue for waits that start while cancelled ones are still unwinding.
+      waits_(std::max<std::size_t>(options_.max_waits, 1),
+             2 * std::max<std::size_t>(options_.max_waits, 1)) {}
+
+engine::~engine() {
+  shutdown();
+}
+
+void engine::diag(std::string_view text) const {
+  if (options_.diagnostics) options_.diagnostics(text);
+}
+
+protocol_version engine::current_version() const {
+  std::lock_guard lock(mutex_);
+  return version_;
+}
+
+bool engine::initialized() const {
+  std::lock_guard lock(mutex_);
+  return initialized_;
+}
+
+std::optional<protocol_version> engine::version() const {
+  std::lock_guard lock(mutex_);
+  if (!initialized_) return std::nullopt;
+  return version_;
+}
+
+std::vector<std::string> engine::subscriptions() const {
+  std::lock_guard lock(mutex_);
+  return {subscriptions_.begin(), subscriptions_.end()};
+}
+
+std::size_t engine::in_flight() const {
+  std::lock_guard lock(mutex_);
+  return running_;
+}
+
+void engine::shutdown() {
+  std::unique_lock lock(mutex_);
+  for (auto& [key, token] : in_flight_) token.cancel();
+  idle_cv_.wait(lock, [&] { return running_ == 0; });
+}
+
+bool engine::wait_idle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return idle_cv_.wait_for(lock, timeout, [&] { return running_ == 0; });
+}
+
+void engine::handle_text(std::string_view text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return;
+  rpc_error err;
+  auto value = parse_json(text, options_.max_depth, err);
+  if (!value) {
+    reply(nullptr, make_error_response(nullptr, err));
+    return;
+  }
+  handle(*value);
+}
+
+void engine::handle_oversized(std::size_t limit) {
+  reply(nullptr, make_error_response(
+                     nullptr, rpc_error{rpc_code::invalid_request,
+                                        fmt::format("Invalid Request: a message longer than {} "
+                                                    "bytes was discarded (the server's line limit; "
+                                                    "see --max-line-bytes)",
+                                                    limit),
+                                        json::object{{"maxLineBytes", limit}}}));
+}
+
+void engine::handle(const json::value& message) {
+  if (message.is_array()) {
+    handle_batch(message.get_array());
+    return;
+  }
+  dispatch(classify(message), nullptr);
+}
+
+void engine::handle_batch(const json::array& items) {
+  bool ready;
+  protocol_version v;
+  {
+    std::lock_guard lock(mutex_);
+    ready = initialized_;
+    v = version_;
+  }
+  if (!ready || !allows_batches(v)) {
+    reply(nullptr,
+          make_error_response(
+              nullptr, rpc_error{rpc_code::invalid_request,
+                                 fmt::format("Invalid Request: JSON-RPC batches are not supported "
+                                             "{} (only protocol revision 2025-03-26 had them); "
+                                             "send one message per line",
+                                             ready ? fmt::format("in revision {}", to_string(v))
+                                                   : std::string("before initialize")),
+                                 nullptr}));
+    return;
+  }
+  if (items.empty()) {
+    reply(nullptr,
+          make_error_response(nullptr, rpc_error{rpc_code::invalid_request,
+                                                 "Invalid Request: empty batch", nullptr}));
+    return;
+  }
+  std::vector<incoming> parsed;
+  parsed.reserve(items.size());
+  auto batch = std::make_shared<batch_state>();
+  for (const auto& item : items) {
+    parsed.push_back(item.is_array() ? incoming{incoming::kind::invalid,
+                                                nullptr,
+                                                {},
+                                                {},
+                                                rpc_error{rpc_code::invalid_request,
+                                                          "Invalid Request: nested batch", nullptr}}
+                                     : classify(item));
+    auto k = parsed.back().type;
+    if (k == incoming::kind::request || k == incoming::kind::invalid) ++batch->pending;
+  }
+  // Take one extra count while dispatching, so the batch is not sent before all are queued.
+  ++batch->pending;
+  for (const auto& in : parsed) dispatch(in, batch);
+  reply(batch, std::nullopt);
+}
+
+void engine::reply(const batch_ptr& batch, std::optional<std::string> message) {
+  if (!batch) {
+    if (message) sink_.send(std::move(*message));
+    return;
+  }
+  std::string out;
+  {
+    std::lock_guard lock(batch->mutex);
+    if (message) batch->answers.push_back(std::move(*message));
+    if (--batch->pending != 0 || batch->answers.empty()) return;
+    out = "[";
+    for (std::size_t i = 0; i < batch->answers.size(); ++i) {
+      if (i) out += ',';
+      out += batch->answers[i];
+    }
+    out += ']';
+  }
+  sink_.send(std::move(out));
+}
+
+void engine::answer(const incoming& in, const batch_ptr& batch, const outcome& result) {
+  if (const auto* err = std::get_if<rpc_error>(&result)) {
+    reply(batch, make_error_response(in.id, *err));
+  } else {
+    reply(batch, make_response(in.id, std::get<json::value>(result)));
+  }
+}
+
+void engine::dispatch(const incoming& in, const batch_ptr& batch) {
+  switch (in.type) {
+    case incoming::kind::invalid:
+      reply(batch, make_error_response(in.id, *in.error));
+      return;
+    case incoming::kind::response:
+      // We send no requests, so any response is stray; it must not be answered.
+      diag("ignored a JSON-RPC response from the client (the server sends no requests)");
+      return;
+    case incoming::kind::notification:
+      if (!in.error) on_notification(in);
+      return;
+    case incoming::kind::request:
+      break;
+  }
+  if (in.error) {
+    answer(in, batch, *in.error);
+    return;
+  }
+  const std::string& m = in.method;
+  if (m == "ping") {
+    answer(in, batch, json::value(success()));
+    return;
+  }
+  if (m == "initialize") {
+    answer(in, batch, do_initialize(in.params));
+    return;
+  }
+  if (!initialized()) {
+    answer(in, batch,
+           rpc_error{rpc_code::invalid_request,
+                     fmt::format("Invalid Request: {} before initialize; the session is not "
+                                 "initialized (send initialize first)",
+                                 m),
+                     nullptr});
+    return;
+  }
+  if (m == "tools/list") return answer(in, batch, do_tools_list(in.params));
+  if (m == "tools/call") return do_tools_call(in, batch);
+  if (m == "resources/list") return answer(in, batch, do_resources_list(in.params));
+  if (m == "resources/templates/list") return answer(in, batch, do_templates_list(in.params));
+  if (m == "resources/read") return do_resources_read(in, batch);
+  if (m == "resources/subscribe") return answer(in, batch, do_subscribe(in.params, true));
+  if (m == "resources/unsubscribe") return answer(in, batch, do_subscribe(in.params, false));
+  if (m == "prompts/list") return answer(in, batch, do_prompts_list(in.params));
+  if (m == "prompts/get") return do_prompts_get(in, batch);
+  if (m == "logging/setLevel") return answer(in, batch, do_set_level(in.params));
+  if (m == "completion/complete") return do_complete(in, batch);
+  answer(in, batch,
+         rpc_error{rpc_code::method_not_found, fmt::format("Method not found: {}", m),
+                   json::object{{"method", m}}});
+}
+
+void engine::on_notification(const incoming& in) {
+  if (in.method == "notifications/initialized") {
+    std::lock_guard lock(mutex_);
+    client_ready_ = true;
+    return;
+  }
+  if (in.method == "notifications/cancelled") {
+    const json::value* id = in.params.if_contains("requestId");
+    if (!id || !valid_id(*id)) return;
+    std::lock_guard lock(mutex_);
+    std::string key = json::serialize(*id);
+    if (auto it = in_flight_.find(key); it != in_flight_.end()) {
+      it->second.cancel();
+      waiting_.erase(key);
+    }
+    return;
+  }
+  // Other notifications (roots/list_changed, progress from the client...) need nothing from us.
+}
+
+engine::outcome engine::do_initialize(const json::object& params) {
+  const json::value* requested = params.if_contains("protocolVersion");
+  if (!requested || !requested->is_string()) {
+    return invalid_params("params.protocolVersion",
+                          "must be a string naming the protocol revision you speak, e.g. "
+                          "\"2025-11-25\"");
+  }
+  if (const json::value* caps = params.if_contains("capabilities"); caps && !caps->is_object()) {
+    return invalid_params("params.capabilities", "must be an object");
+  }
+  protocol_version v = negotiate(requested->get_string());
+  {
+    std::lock_guard lock(mutex_);
+    if (initialized_) {
+      return rpc_error{rpc_code::invalid_request,
+                       "Invalid Request: initialize was already called in this session", nullptr};
+    }
+    initialized_ = true;
+    version_ = v;
+    if (const json::value* info = params.if_contains("clientInfo"); info && info->is_object()) {
+      if (const json::value* name = info->get_object().if_contains("name");
+          name && name->is_string() && !name->get_string().empty()) {
+        client_name_ = name->get_string();
+      }
+    }
+  }
+  json::object caps;
+  caps["tools"] = json::object{{"listChanged", true}};
+  caps["resources"] = json::object{{"subscribe", true}, {"listChanged", true}};
+  caps["prompts"] = json::object{{"listChanged", false}};
+  caps["logging"] = json::object{};
+  if (has_annotations(v)) caps["completions"] = json::object{};
+  json::object info;
+  info["name"] = options_.server_name;
+  if (has_structured_output(v)) set_if(info, "title", options_.server_title);
+  info["version"] = options_.server_version;
+  json::object result;
+  result["protocolVersion"] = to_string(v);
+  result["capabilities"] = std::move(caps);
+  result["serverInfo"] = std::move(info);
+  set_if(result, "instructions", options_.instructions);
+  return json::value(std::move(result));
+}
+
+json::object engine::render_tool(const tool_def& tool, protocol_version v) const {
+  json::object t;
+  t["name"] = tool.name;
+  if (has_structured_output(v)) set_if(t, "title", tool.title);
+  t["description"] = tool.description;
+  t["inputSchema"] = tool.input_schema;
+  if (has_structured_output(v) && tool.output_schema) t["outputSchema"] = *tool.output_schema;
+  if (has_annotations(v)) {
+    json::object a;
+    set_if(a, "title", tool.title);
+    const auto& h = tool.annotations;
+    if (h.read_only) a["readOnlyHint"] = *h.read_only;
+    if (h.destructive) a["destructiveHint"] = *h.destructive;
+    if (h.idempotent) a["idempotentHint"] = *h.idempotent;
+    if (h.open_world) a["openWorldHint"] = *h.open_world;
+    if (!a.empty()) t["annotations"] = std::move(a);
+  }
+  return t;
+}
+
+engine::outcome engine::do_tools_list(const json::object& params) const {
+  protocol_version v = current_version();
+  return paged_list(params, registry_.tools(), options_.page_size, "tools",
+                    [&](const tool_def& t) { return render_tool(t, v); });
+}
+
+json::object engine::render_tool_result(tool_result r, protocol_version v) const {
+  json::array content;
+  for (auto& item : r.content) {
+    if (!item.is_object()) continue;
+    auto& obj = item.get_object();
+    const json::value* type = obj.if_contains("type");
+    std::string_view kind = type && type->is_string() ? std::string_view(type->get_string()) : "";
+    // Older revisions know no resource links (2025-06-18) or audio (2025-03-26): say it in text.
+    if (kind == "resource_link" && !has_structured_output(v)) {
+      const json::value* uri = obj.if_contains("uri");
+      const json::value* mime = obj.if_contains("mimeType");
+      std::string text = fmt::format(
+          "Resource: {}{}", uri && uri->is_string() ? std::string_view(uri->get_string()) : "",
+          mime && mime->is_string() ? fmt::format(" ({})", std::string_view(mime->get_string()))
+                                    : std::string());
+      content.push_back(json::object{{"type", "text"}, {"text", text}});
+      continue;
+    }
+    if (kind == "audio" && !has_annotations(v)) {
+      content.push_back(json::object{
+          {"type", "text"}, {"text", "(audio content is not available in protocol 2024-11-05)"}});
+      continue;
+    }
+    content.push_back(std::move(item));
+  }
+  json::object out;
+  if (r.structured && content.empty()) {
+    content.push_back(json::object{{"type", "text"}, {"text", json::serialize(*r.structured)}});
+  }
+  out["content"] = std::move(content);
+  if (r.structured && has_structured_output(v)) out["structuredContent"] = std::move(*r.structured);
+  if (r.is_error) out["isError"] = true;
+  return out;
+}
+
+void engine::run_async(const incoming& in, const batch_ptr& batch,
+                       std::function<outcome(call_context&)> work,
+                       std::optional<outcome> when_full) {
+  std::string key = json::serialize(in.id);
+  cancellation_token token;
+  std::string client;
+  protocol_version v;
+  const bool long_wait = when_full.has_value();
+  {
+    std::unique_lock lock(mutex_);
+    if (in_flight_.count(key)) {
+      // Answering it would make two responses with one id.
+      lock.unlock();
+      reply(batch, make_error_response(
+                       in.id, rpc_error{rpc_code::invalid_request,
+                                        "Invalid Request: a request with this id is still running; "
+                                        "use a new id for each request",
+                                        nullptr}));
+      return;
+    }
+    // Counted here rather than by idle threads, so a place is free again as soon as the wait
+    // that held it has answered or was cancelled.
+    if (long_wait && waiting_.size() >= std::max<std::size_t>(options_.max_waits, 1)) {
+      lock.unlock();
+      answer(in, batch, *when_full);
+      return;
+    }
+    in_flight_.emplace(key, token);
+    ++running_;
+    if (long_wait) waiting_.insert(key);
+    client = client_name_;
+    v = version_;
+  }
+  json::value progress_token = nullptr;
+  if (const json::value* meta = in.params.if_contains("_meta"); meta && meta->is_object()) {
+    if (const json::value* pt = meta->get_object().if_contains("progressToken");
+        pt && valid_id(*pt)) {
+      progress_token = *pt;
+    }
+  }
+  auto job = [this, in, batch, key, token, client, v, progress_token,
+              work = std::move(work)]() mutable {
+    call_context::progress_fn progress;
+    if (!progress_token.is_null()) {
+      progress = [this, progress_token, v](double done, std::optional<double> total,
+                                           std::string_view message) {
+        json::object p{{"progressToken", progress_token}, {"progress", done}};
+        if (total) p["total"] = *total;
+        if (!message.empty() && has_annotations(v)) p["message"] = message;
+        sink_.send(make_notification("notifications/progress", std::move(p)));
+      };
+    }
+    call_context ctx(token, v, client, std::move(progress),
+                     [this](log_level level, std::string_view message) {
+                       log(level, "pons", json::value(message));
+                     });
+    std::optional<outcome> result;
+    try {
+      // Cancelled while queued: nobody waits for the answer, so the handler does not run.
+      if (!token.cancelled()) result = work(ctx);
+    } catch (const std::exception& e) {
+      diag(fmt::format("handler for {} failed: {}", in.method, e.what()));
+      result = rpc_error{rpc_code::internal_error,
+                         fmt::format("Internal error while handling {}: {}", in.method, e.what()),
+                         nullptr};
+    }
+    // The id is free again before the answer leaves, so a client that reuses it at once is not
+    // refused; `running_` keeps the engine alive until the answer is out.
+    bool cancelled;
+    {
+      std::lock_guard lock(mutex_);
+      cancelled = token.cancelled();
+      in_flight_.erase(key);
+      waiting_.erase(key);
+    }
+    // A cancelled request gets no answer (the client has stopped waiting for it).
+    if (cancelled) {
+      reply(batch, std::nullopt);
+    } else {
+      answer(in, batch, *result);
+    }
+    // Notify under the lock: once it is released this job touches the engine no more, so a
+    // shutdown() woken by it may destroy the engine at once.
+    std::lock_guard lock(mutex_);
+    --running_;
+    idle_cv_.notify_all();
+  };
+  worker_pool& lane = long_wait ? waits_ : pool_;
+  if (!lane.post(std::move(job))) {
+    {
+      std::lock_guard lock(mutex_);
+      in_flight_.erase(key);
+      --running_;
+      waiting_.erase(key);
+      idle_cv_.notify_all();
+    }
+    answer(in, batch,
+           rpc_error{rpc_code::server_busy,
+                     "Server busy: too many requests are running; retry in a moment", nullptr});
+  }
+}
+
+void engine::do_tools_call(const incoming& in, const batch_ptr& batch) {
+  const json::value* name = in.params.if_contains("name");
+  if (!name || !name->is_string()) {
+    return answer(in, batch, invalid_params("params.name", "must be the name of a tool"));
+  }
+  const tool_def* tool = registry_.find_tool(name->get_string());
+  if (!tool) {
+    std::vector<std::string> names;
+    for (const auto& t : registry_.tools()) names.push_back(t.name);
+    return answer(in, batch,
+                  rpc_error{rpc_code::invalid_params,
+                            fmt::format("Unknown tool: {} (available: {})",
+                                        std::string_view(name->get_string()),
+                                        names.empty() ? std::string("none") : join_names(names)),
+                            json::object{{"field", "params.name"}, {"reason", "unknown tool"}}});
+  }
+  json::value args = json::object{};
+  if (const json::value* a = in.params.if_contains("arguments"); a && !a->is_null()) {
+    if (!a->is_object()) {
+      return answer(in, batch, invalid_params("params.arguments", "must be an object"));
+    }
+    args = *a;
+  }
+  if (auto bad = check_schema(tool->input_schema, args, "arguments")) {
+    rpc_error err = invalid_params(bad->field, bad->reason);
+    err.message =
+        fmt::format("Invalid params for tool {}: {}: {}", tool->name, bad->field, bad->reason);
+    err.data.as_object()["tool"] = tool->name;
+    return answer(in, batch, err);
+  }
+  std::optional<outcome> when_full;
+  if (tool->long_wait) {
+    std::size_t limit = std::max<std::size_t>(options_.max_waits, 1);
+    when_full = json::value(render_tool_result(
+        tool_result::error(fmt::format(
+            "{0} is already waiting in {1} other call{2}, the most pons-mcp lets wait at once. "
+            "Try again once one of them has returned (or after cancelling one); the other tools "
+            "keep answering meanwhile.",
+            tool->name, limit, limit == 1 ? "" : "s")),
+        current_version()));
+  }
+  run_async(
+      in, batch,
+      [this, tool, args = std::move(args)](call_context& ctx) -> outcome {
+        tool_result r = tool->handler(args.get_object(), ctx);
+        if (r.protocol_error) return *r.protocol_error;
+        return json::value(render_tool_result(std::move(r), ctx.version()));
+      },
+      std::move(when_full));
+}
+
+engine::outcome engine::do_resources_list(const json::object& params) const {
+  bool titles = has_structured_output(current_version());
+  return paged_list(params, registry_.list_resources(), options_.page_size, "resources",
+                    [&](const auto& r) {
+                      json::object o{{"uri", r.uri}, {"name", r.name}};
+                      describe(o, titles, r.title, r.description, r.mime_type);
+                      return o;
+                    });
+}
+
+engine::outcome engine::do_templates_list(const json::object& params) const {
+  bool titles = has_structured_output(current_version());
+  return paged_list(params, registry_.resource_templates(), options_.page_size, "resourceTemplates",
+                    [&](const auto& t) {
+                      json::object o{{"uriTemplate", t.uri_template}, {"name", t.name}};
+                      describe(o, titles, t.title, t.description, t.mime_type);
+                      return o;
+                    });
+}
+
+bool engine::resource_exists(std::string_view uri) const {
+  if (registry_.find_resource(uri)) return true;
+  for (const auto& t : registry_.resource_templates()) {
+    if (match_uri_template(t.uri_template, uri)) return true;
+  }
+  return false;
+}
+
+void engine::do_resources_read(const incoming& in, const batch_ptr& batch) {
+  const json::value* uri = in.params.if_contains("uri");
+  if (!uri || !uri->is_string()) {
+    return answer(in, batch, invalid_params("params.uri", "must be a resource URI string"));
+  }
+  std::string target(uri->get_string());
+  run_async(in, batch, [this, target](call_context& ctx) -> outcome {
+    resource_result r;
+    if (const resource_def* fixed = registry_.find_resource(target)) {
+      r = fixed->read(target, ctx);
+    } else {
+      bool matched = false;
+      for (const auto& t : registry_.resource_templates()) {
+        if (auto vars = match_uri_template(t.uri_template, target)) {
+          r = t.read(target, *vars, ctx);
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) r = resource_result::not_found(target);
+    }
+    if (r.error) return *r.error;
+    return json::value(json::object{{"contents", std::move(r.contents)}});
+  });
+}
+
+engine::outcome engine::do_subscribe(const json::object& params, bool subscribe) {
+  const json::value* uri = params.if_contains("uri");
+  if (!uri || !uri->is_string()) {
+    return invalid_params("params.uri", "must be a resource URI string");
+  }
+  std::string_view target = uri->get_string();
+  if (subscribe && !resource_exists(target))
+    return resource_result::not_found(target).error.value();
+  std::lock_guard lock(mutex_);
+  if (subscribe) {
+    subscriptions_.emplace(target);
+  } else if (auto it = subscriptions_.find(target); it != subscriptions_.end()) {
+    subscriptions_.erase(it);
+  }
+  return json::value(success());
+}
+
+engine::outcome engine::do_prompts_list(const json::object& params) const {
+  bool titles = has_structured_output(current_version());
+  return paged_list(params, registry_.prompts(), options_.page_size, "prompts", [&](const auto& p) {
+    json::object o{{"name", p.name}};
+    if (titles) set_if(o, "title", p.title);
+    set_if(o, "description", p.description);
+    json::array args;
+    for (const auto& a : p.arguments) {
+      json::object ao{{"name", a.name}, {"required", a.required}};
+      set_if(ao, "description", a.description);
+      args.push_back(std::move(ao));
+    }
+    o["arguments"] = std::move(args);
+    return o;
+  });
+}
+
+void engine::do_prompts_get(const incoming& in, const batch_ptr& batch) {
+  const json::value* name = in.params.if_contains("name");
+  if (!name || !name->is_string()) {
+    return answer(in, batch, invalid_params("params.name", "must be the name of a prompt"));
+  }
+  const prompt_def* prompt = registry_.find_prompt(name->get_string());
+  if (!prompt) {
+    std::vector<std::string> names;
+    for (const auto& p : registry_.prompts()) names.push_back(p.name);
+    return answer(in, batch,
+                  rpc_error{rpc_code::invalid_params,
+                            fmt::format("Unknown prompt: {} (available: {})",
+                                        std::string_view(name->get_string()),
+                                        names.empty() ? std::string("none") : join_names(names)),
+                            json::object{{"field", "params.name"}, {"reason", "unknown prompt"}}});
+  }
+  std::map<std::string, std::string> args;
+  if (const json::value* a = in.params.if_contains("arguments"); a && !a->is_null()) {
+    if (!a->is_object()) {
+      return answer(in, batch, invalid_params("params.arguments", "must be an object of strings"));
+    }
+    for (const auto& [key, value] : a->get_object()) {
+      if (!value.is_string()) {
+        return answer(in, batch,
+                      invalid_params(fmt::format("params.arguments.{}", std::string_view(key)),
+                                     "must be a string"));
+      }
+      args.emplace(std::string(key), std::string(value.get_string()));
+    }
+  }
+  for (const auto& declared : prompt->arguments) {
+    if (declared.required && !args.count(declared.name)) {
+      return answer(in, batch,
+                    invalid_params(fmt::format("params.arguments.{}", declared.name),
+                                   fmt::format("is required by prompt {}", prompt->name)));
+    }
+  }
+  run_async(in, batch, [prompt, args = std::move(args)](call_context& ctx) -> outcome {
+    prompt_result r = prompt->get(args, ctx);
+    if (r.error) return *r.error;
+    json::object result;
+    set_if(result, "description", r.description);
+    result["messages"] = std::move(r.messages);
+    return json::value(std::move(result));
+  });
+}
+
+engine::outcome engine::do_set_level(const json::object& params) {
+  const json::value* level = params.if_contains("level");
+  std::optional<log_level> parsed;
+  if (level && level->is_string()) parsed = parse_log_level(level->get_string());
+  if (!parsed) {
+    return invalid_params("params.level",
+                          "must be one of debug, info, notice, warning, error, critical, alert, "
+                          "emergency");
+  }
+  std::lock_guard lock(mutex_);
+  level_ = *parsed;
+  return json::value(success());
+}
+
+void engine::do_complete(const incoming& in, const batch_ptr& batch) {
+  const json::value* ref = in.params.if_contains("ref");
+  if (!ref || !ref->is_object()) {
+    return answer(in, batch,
+                  invalid_params("params.ref",
+                                 "must be {type: \"ref/prompt\", name} or "
+                                 "{type: \"ref/resource\", uri}"));
+  }
+  const json::value* argument = in.params.if_contains("argument");
+  if (!argument || !argument->is_object()) {
+    return answer(in, batch, invalid_params("params.argument", "must be {name, value}"));
+  }
+  const json::value* arg_name = argument->get_object().if_contains("name");
+  const json::value* arg_value = argument->get_object().if_contains("value");
+  if (!arg_name || !arg_name->is_string()) {
+    return answer(in, batch, invalid_params("params.argument.name", "must be a string"));
+  }
+  if (!arg_value || !arg_value->is_string()) {
+    return answer(in, batch, invalid_params("params.argument.value", "must be a string"));
+  }
+  std::map<std::string, std::string> context;
+  if (const json::value* c = in.params.if_contains("context"); c && c->is_object()) {
+    if (const json::value* a = c->get_object().if_contains("arguments"); a && a->is_object()) {
+      for (const auto& [key, value] : a->get_object()) {
+        if (value.is_string()) context.emplace(std::string(key), std::string(value.get_string()));
+      }
+    }
+  }
+  const auto& r = ref->get_object();
+  const json::value* type = r.if_contains("type");
+  std::string_view kind = type && type->is_string() ? std::string_view(type->get_string()) : "";
+  const completer* fn = nullptr;
+  if (kind == "ref/prompt") {
+    const json::value* name = r.if_contains("name");
+    const prompt_def* p =
+        name && name->is_string() ? registry_.find_prompt(name->get_string()) : nullptr;
+    if (!p) return answer(in, batch, invalid_params("params.ref.name", "is not a known prompt"));
+    fn = &p->complete;
+  } else if (kind == "ref/resource") {
+    const json::value* uri = r.if_contains("uri");
+    if (!uri || !uri->is_string()) {
+      return answer(in, batch, invalid_params("params.ref.uri", "must be a string"));
+    }
+    for (const auto& t : registry_.resource_templates()) {
+      if (t.uri_template == uri->get_string()) fn = &t.complete;
+    }
+    if (!fn) {
+      return answer(in, batch,
+                    invalid_params("params.ref.uri", "is not a known resource template"));
+    }
+  } else {
+    return answer(in, batch,
+                  invalid_params("params.ref.type", "must be \"ref/prompt\" or \"ref/resource\""));
+  }
+  std::string name(arg_name->get_string());
+  std::string value(arg_value->get_string());
+  run_async(in, batch, [fn, name, value, context](call_context&) -> outcome {
+    std::vector<std::string> values;
+    if (*fn) values = (*fn)(name, value, context);
+    json::array out;
+    for (std::size_t i = 0; i < values.size() && i < max_completion_values; ++i) {
+      out.emplace_back(values[i]);
+    }
+    json::object completion{{"values", std::move(out)},
+                            {"total", values.size()},
+                            {"hasMore", values.size() > max_completion_values}};
+    return json::value(json::object{{"completion", std::move(completion)}});
+  });
+}
+
+void engine::notify_resource_updated(std::string_view uri) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!initialized_ || !subscriptions_.count(uri)) return;
+  }
+  sink_.send(make_notification("notifications/resources/updated", json::object{{"uri", uri}}));
+}
+
+void engine::notify_list_changed(std::string_view which) {
+  if (!initialized()) return;
+  sink_.send(make_notification(fmt::format("notifications/{}/list_changed", which), {}));
+}
+
+void engine::log(log_level level, std::string_view logger, json::value data) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!initialized_ || level < level_) return;
+  }
+  json::object p{{"level", to_string(level)}, {"data", std::move(data)}};
+  if (!logger.empty()) p["logger"] = logger;
+  sink_.send(make_notification("notifications/message", std::move(p)));
+}
+
+}  // namespace pons::mcp

@@ -1,0 +1,666 @@
+// list_conversations, get_messages, search_messages and wait_for_messages.
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <charconv>
+#include <chrono>
+
+#include "pons/mcp/base64.hpp"
+#include "pons/mcp/tools/read_tools.hpp"
+#include "pons/mcp/tools/tool_args.hpp"
+
+namespace pons::mcp {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::int64_t int_arg(const json::object& args, std::string_view name, std::int64_t fallback) {
+  const json::value* v = args.if_contains(name);
+  if (!v) return fallback;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) {
+    return v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)
+               ? static_cast<std::int64_t>(v->get_uint64())
+               : fallback;
+  }
+  // The schema keeps numbers within int64; a direct caller's out-of-range double falls back.
+  if (v->is_double()) {
+    double d = v->get_double();
+    return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? static_cast<std::int64_t>(d)
+                                                                    : fallback;
+  }
+  return fallback;
+}
+
+bool bool_arg(const json::object& args, std::string_view name) {
+  const json::value* v = args.if_contains(name);
+  return v && v->is_bool() && v->get_bool();
+}
+
+// Filters common to message queries: contact, our number, direction.
+struct message_filter {
+  std::optional<std::int64_t> contact_id;
+  std::string phone_number_id;
+  std::string direction;  // "" = both
+  std::optional<std::int64_t> conversation_id;
+
+  void apply(std::string& where, std::vector<sql_param>& params) const {
+    if (contact_id) {
+      params.emplace_back(*contact_id);
+      where += fmt::format(" AND m.contact_id = ?{}", params.size());
+    }
+    if (!phone_number_id.empty()) {
+      params.emplace_back(phone_number_id);
+      where += fmt::format(" AND m.phone_number_id = ?{}", params.size());
+    }
+    if (!direction.empty()) {
+      params.emplace_back(direction);
+      where += fmt::format(" AND m.direction = ?{}", params.size());
+    }
+    if (conversation_id) {
+      params.emplace_back(*conversation_id);
+      where += fmt::format(" AND m.conversation_id = ?{}", params.size());
+    }
+  }
+};
+
+// Resolves contact/from arguments into a filter, or the tool error to return.
+std::optional<tool_result> build_filter(store::database& db, const json::object& args,
+                                        message_filter& filter) {
+  if (std::string contact = str_arg(args, "contact"); !contact.empty()) {
+    auto match = resolve_contact(db, contact);
+    if (!match) return tool_result::error(database_problem(match.error()));
+    if (!match->found) return tool_result::error(contact_problem_text(contact, *match));
+    filter.contact_id = match->found->id;
+  }
+  std::string problem;
+  auto sender = resolve_sender(db, str_arg(args, "from"), problem);
+  if (!sender) return tool_result::error(problem);
+  filter.phone_number_id = *sender;
+  if (std::string d = str_arg(args, "direction"); d == "inbound" || d == "outbound") {
+    filter.direction = d;
+  }
+  return std::nullopt;
+}
+
+store::result<std::vector<json::object>> run_messages(store::database& db, const std::string& sql,
+                                                      const std::vector<sql_param>& params) {
+  auto s = db.prepare(sql);
+  if (!s) return s.error();
+  bind_params(*s, params);
+  std::vector<json::object> rows;
+  for (;;) {
+    auto more = s->step();
+    if (!more) return more.error();
+    if (!*more) break;
+    rows.push_back(message_json(*s));
+  }
+  return rows;
+}
+
+std::string render_messages(const std::vector<json::object>& rows, std::string_view empty) {
+  if (rows.empty()) return std::string(empty);
+  std::string text;
+  for (const auto& m : rows) text += message_line(m) + "\n";
+  return text;
+}
+
+// --- list_conversations ---------------------------------------------------------------------
+
+// A preview as long as the stored ones (120 bytes of text) after the kind marker, cut between
+// characters.
+std::string short_preview(std::string_view summary) {
+  constexpr std::size_t max_bytes = 200;
+  if (summary.size() <= max_bytes) return std::string(summary);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(summary[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(summary.substr(0, cut)) + "…";
+}
+
+tool_result list_conversations(const read_tools_deps& deps, const json::object& args) {
+  auto db = deps.pool->acquire();
+  if (!db) return tool_result::error(database_problem(db.error()));
+  std::string problem;
+  auto sender = resolve_sender(**db, str_arg(args, "from"), problem);
+  if (!sender) return tool_result::error(problem);
+  std::int64_t limit = int_arg(args, "limit", 20);
+  std::vector<sql_param> params;
+  std::string where = "1 = 1";
+  if (bool_arg(args, "unread")) where += " AND cv.unread_count > 0";
+  if (bool_arg(args, "unanswered")) where += " AND cv.last_direction = 'inbound'";
+  if (!bool_arg(args, "include_archived")) where += " AND cv.archived = 0";
+  if (!sender->empty()) {
+    params.emplace_back(*sender);
+    where += fmt::format(" AND cv.phone_number_id = ?{}", params.size());
+  }
+  if (std::string cursor = str_arg(args, "cursor"); !cursor.empty()) {
+    auto raw = base64_decode(cursor, base64_alphabet::url);
+    auto bar = raw ? raw->rfind('|') : std::string::npos;
+    std::int64_t after_id = 0;
+    std::errc parsed = std::errc::invalid_argument;
+    const char* id_end = nullptr;
+    if (raw && bar != std::string::npos) {
+      auto [end, ec] = std::from_chars(raw->data() + bar + 1, raw->data() + raw->size(), after_id);
+      parsed = ec;
+      id_end = end;
+    }
+    // The cursor comes back from the client, so it is parsed like any other input.
+    if (!raw || raw->rfind("c1|", 0) != 0 || bar == std::string::npos || bar < 3 ||
+        parsed != std::errc() || id_end != raw->data() + raw->size()) {
+      return tool_result::invalid_argument(
+          "cursor", "is not a cursor from list_conversations (omit it for the first page)");
+    }
+    params.emplace_back(raw->substr(3, bar - 3));
+    params.emplace_back(after_id);
+    where += fmt::format(
+        " AND (cv.last_message_at < ?{0} OR (cv.last_message_at = ?{0} AND cv.id < ?{1}))",
+        params.size() - 1, params.size());
+  }
+  params.emplace_back(limit + 1);
+  auto s = db->operator->()->prepare(fmt::format(
+      "SELECT cv.id, cv.phone_number_id, coalesce(p.display_phone_number, ''), "
+      "cv.last_message_at, cv.last_inbound_at, cv.last_direction, cv.preview, cv.unread_count, "
+      "cv.window_expires_at, cv.archived, c.id, c.wa_id, c.user_id, c.username, c.profile_name "
+      "FROM conversations cv JOIN contacts c ON c.id = cv.contact_id "
+      "LEFT JOIN phone_numbers p ON p.phone_number_id = cv.phone_number_id "
+      "WHERE {} ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ?{}",
+      where, params.size()));
+  if (!s) return tool_result::error(database_problem(s.error()));
+  bind_params(*s, params);
+  // The stored preview is the last message's text: when that message is not a text, the preview
+  // leads with its kind and how to fetch it, as get_messages shows it.
+  auto last = db->operator->()->prepare(
+      fmt::format("SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE "
+                  "m.conversation_id = ?1 ORDER BY m.created_at DESC, m.id DESC LIMIT 1",
+                  message_columns));
+  if (!last) return tool_result::error(database_problem(last.error()));
+  auto preview_of = [&](std::int64_t conversation_id, std::string stored) -> std::string {
+    last->reset();
+    last->bind(1, conversation_id);
+    auto row = last->step();
+    if (!row || !*row) return stored;
+    json::object m = message_json(*last);
+    if (m.at("type") == "text") return stored;
+    return short_preview(m.at("summary").as_string());
+  };
+  auto now = deps.now();
+  json::array list;
+  std::string text;
+  std::string last_at;
+  std::int64_t last_id = 0;
+  bool more = false;
+  for (;;) {
+    auto row = s->step();
+    if (!row) return tool_result::error(database_problem(row.error()));
+    if (!*row) break;
+    if (static_cast<std::int64_t>(list.size()) == limit) {
+      more = true;
+      break;
+    }
+    contact_row c{s->column_int64(10), s->column_text(11), s->column_text(12),
+                  s->column_text(13),  s->column_text(14), {}};
+    json::object conv;
+    conv["id"] = s->column_int64(0);
+    conv["contact"] = contact_json(c);
+    conv["phone_number_id"] = s->column_text(1);
+    conv["display_phone_number"] = s->column_text(2);
+    conv["last_message_at"] = s->column_text(3);
+    conv["last_inbound_at"] = s->column_text(4);
+    conv["last_direction"] = s->column_text(5);
+    conv["preview"] = preview_of(s->column_int64(0), s->column_text(6));
+    conv["unread_count"] = s->column_int64(7);
+    conv["unanswered"] = s->column_text(5) == "inbound";
+    conv["window"] = window_json(s->column_text(8), now);
+    conv["archived"] = s->column_int64(9) != 0;
+    last_at = s->column_text(3);
+    last_id = s->column_int64(0);
+    const auto& w = conv["window"].as_object();
+    text += fmt::format(
+        "#{} {} ({}): {} unread, last {} {}: \"{}\"; window {}\n", conv["id"].as_int64(),
+        std::string_view(conv["contact"].at("name").as_string()),
+        c.wa_id.empty() ? c.user_id : "+" + c.wa_id, conv["unread_count"].as_int64(),
+        s->column_text(5), s->column_text(3), std::string_view(conv["preview"].as_string()),
+        w.at("open").as_bool()
+            ? fmt::format("open until {}", std::string_view(w.at("expires_at").as_string()))
+            : std::string("closed (templates only)"));
+    list.push_back(std::move(conv));
+  }
+  json::object out{{"conversations", std::move(list)}};
+  if (more) {
+    std::string cursor =
+        base64_encode(fmt::format("c1|{}|{}", last_at, last_id), base64_alphabet::url);
+    out["next_cursor"] = cursor;
+    text += fmt::format("More conversations: call again with cursor \"{}\".\n", cursor);
+  }
+  if (text.empty()) text = "No conversations match.";
+  return tool_result::structured_result(std::move(out), text);
+}
+
+// --- get_messages ---------------------------------------------------------------------------
+
+tool_result get_messages(const read_tools_deps& deps, const json::object& args, call_context& ctx) {
+  std::string since = str_arg(args, "since");
+  std::string cursor = str_arg(args, "cursor");
+  // since_id is the name; sinceId, its first spelling, still works for clients that use it.
+  const char* since_id_name = args.contains("since_id") ? "since_id" : "sinceId";
+  const bool has_since_id = args.contains(since_id_name);
+  if (args.contains("since_id") && args.contains("sinceId") &&
+      args.at("since_id") != args.at("sinceId")) {
+    return tool_result::invalid_argument(
+        "since_id", "differs from sinceId, its older name; pass since_id only");
+  }
+  std::optional<std::pair<std::string, std::int64_t>> position;
+  if (!since.empty()) {
+    if (!cursor.empty()) {
+      return tool_result::invalid_argument("cursor", "cannot be combined with since; pass one");
+    }
+    if (since.rfind("wamid.", 0) == 0) {
+      return tool_result::invalid_argument(
+          "since",
+          "is a WhatsApp message id (wamid); since takes the ISO 8601 created_at of a message "
+          "(e.g. \"2026-11-25T14:00:00.123Z\") with its id as since_id, or pass the cursor "
+          "returned by the previous call");
+    }
+    if (!store::parse_timestamp(since)) {
+      return tool_result::invalid_argument(
+          "since",
+          "must be an ISO 8601 UTC timestamp such as \"2026-11-25T14:00:00.123Z\" (the "
+          "created_at of the last message you saw)");
+    }
+    // Normalise so text comparison with stored created_at is time comparison.
+    since = store::format_timestamp(*store::parse_timestamp(since));
+    // Without since_id, "since" means strictly after that instant.
+    position = std::pair{since, has_since_id ? int_arg(args, since_id_name, 0) : INT64_MAX};
+  } else if (has_since_id) {
+    return tool_result::invalid_argument(since_id_name,
+                                         "needs since (the created_at it breaks ties for)");
+  } else if (!cursor.empty()) {
+    position = decode_message_cursor(cursor);
+    if (!position) {
+      return tool_result::invalid_argument(
+          "cursor",
+          "is not a cursor returned by get_messages (omit it to get the latest messages)");
+    }
+  }
+  std::int64_t limit = int_arg(args, "limit", 20);
+  auto db = deps.pool->acquire();
+  if (!db) return tool_result::error(database_problem(db.error()));
+  message_filter filter;
+  if (auto problem = build_filter(**db, args, filter)) return *problem;
+  if (const json::value* cid = args.if_contains("conversation_id"); cid && cid->is_number()) {
+    filter.conversation_id = int_arg(args, "conversation_id", 0);
+  }
+  std::vector<sql_param> params;
+  std::string where = "1 = 1";
+  filter.apply(where, params);
+  std::string sql;
+  if (position) {
+    params.emplace_back(position->first);
+    params.emplace_back(position->second);
+    where += fmt::format(" AND (m.created_at > ?{0} OR (m.created_at = ?{0} AND m.id > ?{1}))",
+                         params.size() - 1, params.size());
+    params.emplace_back(limit + 1);
+    sql = fmt::format(
+        "SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE {} "
+        "ORDER BY m.created_at, m.id LIMIT ?{}",
+        message_columns, where, params.size());
+  } else {
+    params.emplace_back(limit);
+    sql = fmt::format(
+        "SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE {} "
+        "ORDER BY m.created_at DESC, m.id DESC LIMIT ?{}",
+        message_columns, where, params.size());
+  }
+  auto rows = run_messages(**db, sql, params);
+  if (!rows) return tool_result::error(database_problem(rows.error()));
+  bool more = false;
+  if (position) {
+    if (static_cast<std::int64_t>(rows->size()) > limit) {
+      more = true;
+      rows->pop_back();
+    }
+  } else {
+    std::reverse(rows->begin(), rows->end());
+  }
+  std::string next;
+  if (!rows->empty()) {
+    const auto& last = rows->back();
+    next = encode_message_cursor(std::string(last.at("created_at").as_string()),
+                                 last.at("id").as_int64());
+  } else if (position) {
+    next = encode_message_cursor(position->first,
+                                 position->second == INT64_MAX ? INT64_MAX : position->second);
+  } else {
+    next = encode_message_cursor("1970-01-01T00:00:00.000Z", 0);
+  }
+  // Remember what this client pulled, per number (the next session can start from there).
+  std::string pulled_at = store::format_timestamp(deps.now());
+  std::vector<std::pair<std::string, std::int64_t>> pulled;
+  for (const auto& m : *rows) {
+    std::string number(m.at("phone_number_id").as_string());
+    auto it =
+        std::find_if(pulled.begin(), pulled.end(), [&](auto& p) { return p.first == number; });
+    if (it == pulled.end()) {
+      pulled.emplace_back(number, m.at("id").as_int64());
+    } else {
+      it->second = std::max(it->second, m.at("id").as_int64());
+    }
+  }
+  for (const auto& [number, max_id] : pulled) {
+    deps.pulls->record(ctx.client_name(), number, pulled_at, max_id);
+  }
+  json::array list;
+  for (auto& m : *rows) list.push_back(std::move(m));
+  std::string text = render_messages(
+      [&] {
+        std::vector<json::object> v;
+        for (const auto& m : list) v.push_back(m.as_object());
+        return v;
+      }(),
+      position ? "No newer messages." : "No messages match.");
+  text += fmt::format("cursor for newer messages: \"{}\"{}\n", next,
+                      more ? " (more are waiting: call again with it)" : "");
+  json::object out{{"messages", std::move(list)},
+                   {"next_cursor", next},
+                   {"has_more", more},
+                   {"pulled_at", pulled_at}};
+  return tool_result::structured_result(std::move(out), text);
+}
+
+// --- search_messages ------------------------------------------------------------------------
+
+tool_result search_messages(const read_tools_deps& deps, const json::object& args) {
+  std::string query = fts_query(str_arg(args, "query"));
+  if (query.empty()) return tool_result::invalid_argument("query", "must contain a word to find");
+  std::int64_t limit = int_arg(args, "limit", 10);
+  std::int64_t context = int_arg(args, "context", 2);
+  auto db = deps.pool->acquire();
+  if (!db) return tool_result::error(database_problem(db.error()));
+  message_filter filter;
+  if (auto problem = build_filter(**db, args, filter)) return *problem;
+  std::vector<sql_param> params{query};
+  std::string where = "messages_fts MATCH ?1";
+  filter.apply(where, params);
+  params.emplace_back(limit);
+  auto s = db->operator->()->prepare(fmt::format(
+      "SELECT {}, snippet(messages_fts, -1, '[', ']', '...', 12) FROM messages_fts "
+      "JOIN messages m ON m.id = messages_fts.rowid JOIN contacts c ON c.id = m.contact_id "
+      // Ids follow created_at (the store assigns both in commit order), and FTS5 walks its
+      // matches in rowid order without sorting them all: newest first stays cheap on big inboxes.
+      "WHERE {} ORDER BY messages_fts.rowid DESC LIMIT ?{}",
+      message_columns, where, params.size()));
+  if (!s) return tool_result::error(database_problem(s.error()));
+  bind_params(*s, params);
+  std::vector<std::pair<json::object, std::string>> hits;
+  for (;;) {
+    auto row = s->step();
+    if (!row) return tool_result::error(database_problem(row.error()));
+    if (!*row) break;
+    hits.emplace_back(message_json(*s), s->column_text(message_column_count));
+  }
+  s->reset();
+  json::array out_hits;
+  std::string text;
+  for (auto& [message, snippet] : hits) {
+    json::array before, after;
+    if (context > 0) {
+      std::vector<sql_param> p{message.at("conversation_id").as_int64(),
+                               std::string(message.at("created_at").as_string()),
+                               message.at("id").as_int64(), context};
+      auto b = run_messages(
+          **db,
+          fmt::format("SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE "
+                      "m.conversation_id = ?1 AND (m.created_at < ?2 OR (m.created_at = ?2 AND "
+                      "m.id < ?3)) ORDER BY m.created_at DESC, m.id DESC LIMIT ?4",
+                      message_columns),
+          p);
+      auto a = run_messages(
+          **db,
+          fmt::format("SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE "
+                      "m.conversation_id = ?1 AND (m.created_at > ?2 OR (m.created_at = ?2 AND "
+                      "m.id > ?3)) ORDER BY m.created_at, m.id LIMIT ?4",
+                      message_columns),
+          p);
+      if (!b || !a) return tool_result::error(database_problem(!b ? b.error() : a.error()));
+      for (auto it = b->rbegin(); it != b->rend(); ++it) before.push_back(std::move(*it));
+      for (auto& m : *a) after.push_back(std::move(m));
+    }
+    for (const auto& m : before) text += "   " + message_line(m.as_object()) + "\n";
+    text += " > " + message_line(message) + "\n";
+    for (const auto& m : after) text += "   " + message_line(m.as_object()) + "\n";
+    text += "\n";
+    out_hits.push_back(json::object{{"message", std::move(message)},
+                                    {"snippet", snippet},
+                                    {"before", std::move(before)},
+                                    {"after", std::move(after)}});
+  }
+  if (out_hits.empty()) text = "No messages match.";
+  std::size_t count = out_hits.size();
+  return tool_result::structured_result(
+      json::object{{"hits", std::move(out_hits)}, {"count", count}}, text);
+}
+
+// --- wait_for_messages ----------------------------------------------------------------------
+
+tool_result wait_for_messages(const read_tools_deps& deps, const json::object& args,
+                              call_context& ctx) {
+  std::int64_t timeout = int_arg(args, "timeout_seconds", 30);
+  message_filter filter;
+  std::int64_t after = int_arg(args, "after_id", -1);
+  {
+    auto pooled = deps.pool->acquire();
+    if (!pooled) return tool_result::error(database_problem(pooled.error()));
+    if (auto problem = build_filter(**pooled, args, filter)) return *problem;
+    if (after < 0) {
+      auto max_id = pooled->operator->()->query_int64("SELECT coalesce(max(id), 0) FROM messages");
+      if (!max_id) return tool_result::error(database_problem(max_id.error()));
+      after = *max_id;
+    }
+  }
+  filter.direction = "inbound";
+  // The wait watches data_version on a connection of its own: a pooled one would be held for up
+  // to ten minutes, and data_version only compares within one connection.
+  store::open_options own_options;
+  own_options.migrate = false;
+  auto own = store::database::open(deps.pool->path(), own_options);
+  if (!own) return tool_result::error(database_problem(own.error()));
+  store::database* db = &*own;
+  std::vector<sql_param> params;
+  std::string where = "1 = 1";
+  filter.apply(where, params);
+  params.emplace_back(after);
+  std::string sql = fmt::format(
+      "SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE {} AND m.id > ?{} "
+      "ORDER BY m.id LIMIT 50",
+      message_columns, where, params.size());
+  auto started = std::chrono::steady_clock::now();
+  auto deadline = started + std::chrono::seconds(timeout);
+  std::optional<std::int64_t> seen_version;
+  std::int64_t last_progress = -1;
+  for (;;) {
+    auto version = db->data_version();
+    if (!version) return tool_result::error(database_problem(version.error()));
+    if (!seen_version || *version != *seen_version) {
+      seen_version = *version;
+      auto rows = run_messages(*db, sql, params);
+      if (!rows) return tool_result::error(database_problem(rows.error()));
+      if (!rows->empty()) {
+        json::array list;
+        std::int64_t last = after;
+        std::string text;
+        for (auto& m : *rows) {
+          last = std::max(last, m.at("id").as_int64());
+          text += message_line(m) + "\n";
+          list.push_back(std::move(m));
+        }
+        text += fmt::format("To wait for the next ones, call again with after_id {}.", last);
+        return tool_result::structured_result(
+            json::object{{"messages", std::move(list)}, {"timed_out", false}, {"after_id", last}},
+            text);
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - started).count();
+    if (elapsed != last_progress) {
+      last_progress = elapsed;
+      ctx.progress(static_cast<double>(elapsed), static_cast<double>(timeout),
+                   "waiting for a new inbound message");
+    }
+    auto step = std::min<std::chrono::steady_clock::duration>(200ms, deadline - now);
+    if (ctx.token().wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(step))) {
+      return tool_result::text("cancelled");
+    }
+  }
+  return tool_result::structured_result(
+      json::object{{"messages", json::array{}}, {"timed_out", true}, {"after_id", after}},
+      fmt::format("No new message within {} s. Call again with after_id {} to keep waiting.",
+                  timeout, after));
+}
+
+}  // namespace
+
+void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
+  auto contact_filter = obj(R"J({"type":"string","minLength":1,"maxLength":256,
+      "description":"contact name, phone number (any format), @username or user id"})J");
+  auto from_filter = obj(R"J({"type":"string","minLength":1,"maxLength":64,
+      "description":"one of our numbers (phone_number_id or display number); default: all"})J");
+
+  {
+    tool_def t;
+    t.name = "list_conversations";
+    t.title = "List WhatsApp conversations";
+    t.description =
+        "Lists WhatsApp conversations, most recent first, with the contact, a preview of the "
+        "last message, unread count, whether the customer is waiting for an answer, and the "
+        "24-hour service window (open or closed, and when it closes: outside it only templates "
+        "can be sent). Filter with unread / unanswered; page with cursor.";
+    t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
+      "unread":{"type":"boolean","description":"only conversations with unread inbound messages"},
+      "unanswered":{"type":"boolean","description":"only conversations whose last message is from the customer"},
+      "include_archived":{"type":"boolean"},
+      "limit":{"type":"integer","minimum":1,"maximum":100,"default":20},
+      "cursor":{"type":"string","maxLength":512,"description":"next_cursor from the previous page"}}})J");
+    t.input_schema["properties"].as_object()["from"] = from_filter;
+    auto conv = obj(
+        R"J({"type":"object","required":["id","contact","phone_number_id","last_message_at","preview","unread_count","unanswered","window"],
+      "properties":{"id":{"type":"integer"},"phone_number_id":{"type":"string"},
+      "display_phone_number":{"type":"string"},"last_message_at":{"type":"string"},
+      "last_inbound_at":{"type":"string"},"last_direction":{"type":"string"},
+      "preview":{"type":"string"},"unread_count":{"type":"integer"},"unanswered":{"type":"boolean"},
+      "archived":{"type":"boolean"}}})J");
+    conv["properties"].as_object()["contact"] = contact_schema();
+    conv["properties"].as_object()["window"] = window_schema();
+    t.output_schema = json::object{
+        {"type", "object"},
+        {"required", json::array{"conversations"}},
+        {"properties",
+         json::object{{"conversations", json::object{{"type", "array"}, {"items", conv}}},
+                      {"next_cursor", json::object{{"type", "string"}}}}}};
+    t.annotations = read_only_hints();
+    t.handler = [deps](const json::object& args, call_context&) {
+      return list_conversations(deps, args);
+    };
+    reg.add_tool(std::move(t));
+  }
+  {
+    tool_def t;
+    t.name = "get_messages";
+    t.title = "Get WhatsApp messages";
+    t.description =
+        "Returns messages in chronological order. Without since/cursor: the latest `limit` "
+        "messages. To fetch only what is new since last time, pass the `next_cursor` of the "
+        "previous result as `cursor`, or `since` = the created_at of the last message you saw "
+        "(ISO 8601 server time, not a wamid) plus `since_id` = its id. Filter by contact, our "
+        "number (from) and direction.";
+    t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
+      "since":{"type":"string","maxLength":64,"description":"ISO 8601 created_at; returns messages after it"},
+      "since_id":{"type":"integer","minimum":0,"description":"id of the message at `since` (tie-breaker)"},
+      "sinceId":{"type":"integer","minimum":0,"description":"older name of since_id, still accepted"},
+      "cursor":{"type":"string","maxLength":512,"description":"next_cursor of a previous get_messages result"},
+      "limit":{"type":"integer","minimum":1,"maximum":100,"default":20},
+      "direction":{"type":"string","enum":["inbound","outbound","all"],"default":"all"},
+      "conversation_id":{"type":"integer","minimum":1}}})J");
+    t.input_schema["properties"].as_object()["contact"] = contact_filter;
+    t.input_schema["properties"].as_object()["from"] = from_filter;
+    t.output_schema = json::object{
+        {"type", "object"},
+        {"required", json::array{"messages", "next_cursor", "has_more"}},
+        {"properties",
+         json::object{{"messages", json::object{{"type", "array"}, {"items", message_schema()}}},
+                      {"next_cursor", json::object{{"type", "string"}}},
+                      {"has_more", json::object{{"type", "boolean"}}},
+                      {"pulled_at", json::object{{"type", "string"}}}}}};
+    t.annotations = read_only_hints();
+    t.handler = [deps](const json::object& args, call_context& ctx) {
+      return get_messages(deps, args, ctx);
+    };
+    reg.add_tool(std::move(t));
+  }
+  {
+    tool_def t;
+    t.name = "search_messages";
+    t.title = "Search WhatsApp messages";
+    t.description =
+        "Full-text search over message text, captions and file names (all words must match; "
+        "accents ignored). Each hit comes with a few messages before and after it from the same "
+        "conversation. Newest hits first.";
+    t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"required":["query"],
+      "properties":{"query":{"type":"string","minLength":1,"maxLength":500},
+      "limit":{"type":"integer","minimum":1,"maximum":50,"default":10},
+      "context":{"type":"integer","minimum":0,"maximum":10,"default":2,"description":"messages of context on each side"},
+      "direction":{"type":"string","enum":["inbound","outbound","all"]}}})J");
+    t.input_schema["properties"].as_object()["contact"] = contact_filter;
+    t.input_schema["properties"].as_object()["from"] = from_filter;
+    auto list = json::object{{"type", "array"}, {"items", message_schema()}};
+    auto hit =
+        json::object{{"type", "object"},
+                     {"required", json::array{"message", "snippet", "before", "after"}},
+                     {"properties", json::object{{"message", message_schema()},
+                                                 {"snippet", json::object{{"type", "string"}}},
+                                                 {"before", list},
+                                                 {"after", list}}}};
+    t.output_schema = json::object{
+        {"type", "object"},
+        {"required", json::array{"hits", "count"}},
+        {"properties", json::object{{"hits", json::object{{"type", "array"}, {"items", hit}}},
+                                    {"count", json::object{{"type", "integer"}}}}}};
+    t.annotations = read_only_hints();
+    t.handler = [deps](const json::object& args, call_context&) {
+      return search_messages(deps, args);
+    };
+    reg.add_tool(std::move(t));
+  }
+  {
+    tool_def t;
+    t.name = "wait_for_messages";
+    t.title = "Wait for new WhatsApp messages";
+    t.description =
+        "Blocks until a new inbound message arrives (optionally from one contact or to one of "
+        "our numbers) or timeout_seconds pass, then returns the new messages. Use after_id from "
+        "the previous result to continue without missing any. Cancellable. A few waits may run "
+        "at once (4 by default); one more is refused with an error asking to try again later.";
+    t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
+      "timeout_seconds":{"type":"integer","minimum":1,"maximum":600,"default":30},
+      "after_id":{"type":"integer","minimum":0,"description":"only messages with a larger id (default: those arriving from now on)"}}})J");
+    t.input_schema["properties"].as_object()["contact"] = contact_filter;
+    t.input_schema["properties"].as_object()["from"] = from_filter;
+    t.output_schema = json::object{
+        {"type", "object"},
+        {"required", json::array{"messages", "timed_out", "after_id"}},
+        {"properties",
+         json::object{{"messages", json::object{{"type", "array"}, {"items", message_schema()}}},
+                      {"timed_out", json::object{{"type", "boolean"}}},
+                      {"after_id", json::object{{"type", "integer"}}}}}};
+    t.annotations = read_only_hints(false);
+    t.long_wait = true;
+    t.handler = [deps](const json::object& args, call_context& ctx) {
+      return wait_for_messages(deps, args, ctx);
+    };
+    reg.add_tool(std::move(t));
+  }
+}
+
+}  // namespace pons::mcp

@@ -1,0 +1,90 @@
+#include "pons/mcp/tools/db_watcher.hpp"
+
+namespace pons::mcp {
+
+db_watcher::db_watcher(std::string path, std::chrono::milliseconds interval, callback on_change)
+    : path_(std::move(path)), interval_(interval), on_change_(std::move(on_change)) {}
+
+db_watcher::~db_watcher() {
+  stop();
+}
+
+store::result<db_watcher::snapshot> db_watcher::read_snapshot() {
+  snapshot s;
+  auto q = db_->prepare("SELECT coalesce(max(updated_at), ''), count(*) FROM conversations");
+  if (!q) return q.error();
+  auto row = q->step();
+  if (!row) return row.error();
+  s.conversations_updated = q->column_text(0);
+  s.conversation_count = q->column_int64(1);
+  q->reset();
+  auto t = db_->prepare("SELECT coalesce(max(updated_at), '') || count(*) FROM templates");
+  if (!t) return t.error();
+  auto trow = t->step();
+  if (!trow) return trow.error();
+  s.templates_updated = t->column_text(0);
+  return s;
+}
+
+bool db_watcher::start() {
+  store::open_options options;
+  options.migrate = false;
+  auto db = store::database::open(path_, options);
+  if (!db) return false;
+  db_.emplace(std::move(*db));
+  auto snap = read_snapshot();
+  if (!snap) return false;
+  last_ = *snap;
+  if (auto v = db_->data_version()) version_ = *v;
+  thread_ = std::thread([this] { run(); });
+  return true;
+}
+
+void db_watcher::stop() {
+  stop_.cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+db_changes db_watcher::poll_once() {
+  db_changes changes;
+  if (!db_) {
+    store::open_options options;
+    options.migrate = false;
+    auto db = store::database::open(path_, options);
+    if (!db) return changes;
+    db_.emplace(std::move(*db));
+    if (auto snap = read_snapshot()) last_ = *snap;
+  }
+  auto v = db_->data_version();
+  if (!v || (version_ && *v == *version_)) return changes;
+  version_ = *v;
+  auto snap = read_snapshot();
+  if (!snap) return changes;
+  if (snap->conversations_updated != last_.conversations_updated) {
+    auto q = db_->prepare("SELECT id FROM conversations WHERE updated_at > ?1 ORDER BY id");
+    if (q) {
+      q->bind(1, last_.conversations_updated);
+      for (;;) {
+        auto row = q->step();
+        if (!row || !*row) break;
+        changes.conversation_ids.push_back(q->column_int64(0));
+      }
+    }
+  }
+  changes.new_conversations = snap->conversation_count != last_.conversation_count;
+  changes.templates_changed = snap->templates_updated != last_.templates_updated;
+  last_ = *snap;
+  return changes;
+}
+
+void db_watcher::run() {
+  while (!stop_.wait_for(interval_)) {
+    db_changes changes = poll_once();
+    if (!changes.conversation_ids.empty() || changes.new_conversations ||
+        changes.templates_changed) {
+      on_change_(changes);
+    }
+  }
+}
+
+}  // namespace pons::mcp

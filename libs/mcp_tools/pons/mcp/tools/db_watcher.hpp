@@ -1,0 +1,62 @@
+#pragma once
+// Notices what another process (pons-webhook) wrote, cheaply: PRAGMA data_version on a dedicated
+// connection every interval, and only when it moved, a look at what changed.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pons/mcp/call_context.hpp"
+#include "pons/store/database.hpp"
+
+namespace pons::mcp {
+
+/// What changed since the previous poll.
+struct db_changes {
+  std::vector<std::int64_t> conversation_ids;  // conversations whose row was updated
+  bool new_conversations = false;              // the list of conversations grew
+  bool templates_changed = false;
+};
+
+/// Polls a database for changes on its own thread.
+class db_watcher {
+ public:
+  using callback = std::function<void(const db_changes&)>;
+
+  /// Opens its own connection to `path` (no migration); `on_change` runs on the watcher thread.
+  db_watcher(std::string path, std::chrono::milliseconds interval, callback on_change);
+  /// Stops and joins.
+  ~db_watcher();
+  db_watcher(const db_watcher&) = delete;
+  db_watcher& operator=(const db_watcher&) = delete;
+
+  /// Starts polling; false when the database cannot be opened.
+  bool start();
+  /// Stops polling. Idempotent.
+  void stop();
+  /// Runs one poll on the calling thread (tests); returns the changes found.
+  db_changes poll_once();
+
+ private:
+  struct snapshot {
+    std::string conversations_updated;
+    std::int64_t conversation_count = 0;
+    std::string templates_updated;
+  };
+  store::result<snapshot> read_snapshot();
+  void run();
+
+  std::string path_;
+  std::chrono::milliseconds interval_;
+  callback on_change_;
+  std::optional<store::database> db_;
+  std::optional<std::int64_t> version_;
+  snapshot last_;
+  cancellation_token stop_;
+  std::thread thread_;
+};
+
+}  // namespace pons::mcp

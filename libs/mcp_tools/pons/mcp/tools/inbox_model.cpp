@@ -1,0 +1,446 @@
+#include "pons/mcp/tools/inbox_model.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <cctype>
+#include <charconv>
+
+#include "pons/domain/phone.hpp"
+#include "pons/mcp/base64.hpp"
+#include "pons/mcp/tools/tool_args.hpp"
+#include "pons/store/like_pattern.hpp"
+
+namespace pons::mcp {
+
+namespace {
+
+constexpr const char* contact_columns =
+    "id, wa_id, user_id, username, profile_name, created_at FROM contacts";
+
+contact_row read_contact(const store::statement& s) {
+  return {s.column_int64(0), s.column_text(1), s.column_text(2),
+          s.column_text(3),  s.column_text(4), s.column_text(5)};
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string display_name(const contact_row& c) {
+  if (!c.profile_name.empty()) return c.profile_name;
+  if (!c.username.empty()) return "@" + c.username;
+  return c.wa_id.empty() ? c.user_id : "+" + c.wa_id;
+}
+
+}  // namespace
+
+const char* const message_columns =
+    "m.id, m.direction, m.wamid, m.phone_number_id, m.contact_id, m.conversation_id, m.type, "
+    "m.text, m.media_id, m.media_mime, m.media_caption, m.media_filename, m.latitude, "
+    "m.longitude, m.location_name, m.location_address, m.reaction_to, m.reaction_emoji, "
+    "m.reply_to, m.forwarded, m.status, m.error_code, m.error_title, m.error_details, m.ts, "
+    "m.created_at, c.wa_id, c.user_id, c.profile_name, c.username, "
+    "(SELECT md.state FROM media md WHERE md.message_id = m.id ORDER BY md.id LIMIT 1), "
+    "CASE WHEN m.reaction_to <> '' THEN (SELECT r.id FROM messages r WHERE r.wamid = "
+    "m.reaction_to) END";
+
+json::object message_json(const store::statement& s) {
+  json::object m;
+  m["id"] = s.column_int64(0);
+  m["direction"] = s.column_text(1);
+  m["wamid"] = s.column_is_null(2) ? std::string() : s.column_text(2);
+  m["phone_number_id"] = s.column_text(3);
+  m["conversation_id"] = s.column_int64(5);
+  m["type"] = s.column_text(6);
+  m["text"] = s.column_text(7);
+  m["status"] = s.column_text(20);
+  m["created_at"] = s.column_text(25);
+  if (std::int64_t ts = s.column_int64(24); ts > 0) m["sent_at"] = store::format_unix_seconds(ts);
+  contact_row c{s.column_int64(4), s.column_text(26), s.column_text(27),
+                s.column_text(29), s.column_text(28), {}};
+  m["contact"] = contact_json(c);
+  if (!s.column_text(8).empty() || !s.column_text(9).empty() || !s.column_is_null(30)) {
+    m["media"] = json::object{{"media_id", s.column_text(8)},
+                              {"mime_type", s.column_text(9)},
+                              {"caption", s.column_text(10)},
+                              {"filename", s.column_text(11)},
+                              {"state", s.column_text(30)}};
+  }
+  if (!s.column_is_null(12) && !s.column_is_null(13)) {
+    m["location"] = json::object{{"latitude", s.column_double(12)},
+                                 {"longitude", s.column_double(13)},
+                                 {"name", s.column_text(14)},
+                                 {"address", s.column_text(15)}};
+  }
+  if (!s.column_text(16).empty()) {
+    m["reaction"] = json::object{{"to", s.column_text(16)}, {"emoji", s.column_text(17)}};
+    if (!s.column_is_null(31)) m["reaction"].as_object()["message_id"] = s.column_int64(31);
+  }
+  if (!s.column_text(18).empty()) m["reply_to"] = s.column_text(18);
+  if (s.column_int64(19) != 0) m["forwarded"] = true;
+  if (auto code = s.column_optional_int64(21)) {
+    m["error"] =
+        json::object{{"code", *code}, {"title", s.column_text(22)}, {"details", s.column_text(23)}};
+  }
+  m["summary"] = message_summary(m);
+  return m;
+}
+
+namespace {
+
+std::string_view text_field(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+// The text after a kind marker: empty when it only repeats what the marker says (the webhook
+// normaliser stores "[image]", "[reaction] 👍" and the like for messages without words).
+std::string words_after(std::string_view text, std::string_view marker_prefix) {
+  if (!marker_prefix.empty() && text.rfind(marker_prefix, 0) == 0) {
+    text.remove_prefix(marker_prefix.size());
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  }
+  return std::string(text);
+}
+
+}  // namespace
+
+std::string message_summary(const json::object& m) {
+  const std::string type(text_field(m, "type"));
+  const std::string text(text_field(m, "text"));
+  const std::int64_t id = m.contains("id") ? m.at("id").to_number<std::int64_t>() : 0;
+  auto join = [](std::string marker, std::string_view words) {
+    return words.empty() ? marker : marker + " " + std::string(words);
+  };
+  if (type == "text" || type.empty()) return text.empty() ? "[text]" : text;
+
+  if (type == "image" || type == "video" || type == "audio" || type == "document" ||
+      type == "sticker") {
+    const json::value* media = m.if_contains("media");
+    const json::object* mo = media ? media->if_object() : nullptr;
+    const std::string filename(mo ? text_field(*mo, "filename") : "");
+    const std::string caption(mo ? text_field(*mo, "caption") : "");
+    std::string kind = text == "[voice message]" ? "voice message" : type;
+    if (!filename.empty()) kind += " " + filename;
+    // A media row means get_media can answer (with the file, or with why it is not there yet).
+    const bool stored = mo && mo->contains("state") && !text_field(*mo, "state").empty();
+    std::string marker = stored ? fmt::format("[{}: call get_media with message_id {}]", kind, id)
+                                : fmt::format("[{}: no copy is stored here]", kind);
+    std::string words = text;
+    if (words == "[" + type + "]" || words == "[voice message]" || words == filename) words.clear();
+    if (words.empty()) words = caption;
+    return join(std::move(marker), words);
+  }
+  if (type == "reaction") {
+    const json::value* r = m.if_contains("reaction");
+    const json::object* ro = r ? r->if_object() : nullptr;
+    std::string emoji(ro ? text_field(*ro, "emoji") : "");
+    std::string target = ro && ro->contains("message_id")
+                             ? fmt::format("#{}", ro->at("message_id").to_number<std::int64_t>())
+                             : std::string(ro ? text_field(*ro, "to") : "");
+    if (target.empty()) target = "a message";
+    return emoji.empty() ? fmt::format("[reaction removed from {}]", target)
+                         : fmt::format("[reaction {} to {}]", emoji, target);
+  }
+  if (type == "location") {
+    const json::value* l = m.if_contains("location");
+    const json::object* lo = l ? l->if_object() : nullptr;
+    std::string marker = "[location]";
+    if (lo && lo->contains("latitude") && lo->contains("longitude")) {
+      marker = fmt::format("[location {},{}]", lo->at("latitude").to_number<double>(),
+                           lo->at("longitude").to_number<double>());
+    }
+    std::string words = words_after(text, "[location]");
+    if (marker == "[" + std::string("location ") + words + "]") words.clear();
+    return join(std::move(marker), words);
+  }
+  // Contacts, orders, system notices and unsupported types: the normaliser's own "[kind] ..."
+  // rendering already leads with the kind.
+  if (!text.empty() && text.front() == '[') return text;
+  if (type == "template") return join("[template]", words_after(text, "template"));
+  return join(fmt::format("[{}]", type), text);
+}
+
+std::string message_line(const json::object& m) {
+  const auto& contact = m.at("contact").as_object();
+  std::string who(contact.at("name").as_string());
+  bool inbound = m.at("direction") == "inbound";
+  std::string body = message_summary(m);
+  return fmt::format(
+      "#{} {} {} {}: {}{}", m.at("id").as_int64(), std::string_view(m.at("created_at").as_string()),
+      inbound ? "from" : "to", who, body,
+      inbound ? std::string() : fmt::format(" ({})", std::string_view(m.at("status").as_string())));
+}
+
+json::object contact_json(const contact_row& c) {
+  return json::object{{"id", c.id},
+                      {"wa_id", c.wa_id},
+                      {"user_id", c.user_id},
+                      {"username", c.username},
+                      {"name", display_name(c)}};
+}
+
+json::object window_json(const std::string& expires_at, store::time_point now) {
+  auto expires = store::parse_timestamp(expires_at);
+  if (!expires) {
+    return json::object{{"open", false}, {"expires_at", ""}, {"seconds_left", 0}};
+  }
+  auto left = std::chrono::duration_cast<std::chrono::seconds>(*expires - now).count();
+  return json::object{{"open", left > 0},
+                      {"expires_at", expires_at},
+                      {"seconds_left", std::max<std::int64_t>(left, 0)}};
+}
+
+std::string encode_message_cursor(const std::string& created_at, std::int64_t id) {
+  return base64_encode(fmt::format("m1|{}|{}", created_at, id), base64_alphabet::url);
+}
+
+std::optional<std::pair<std::string, std::int64_t>> decode_message_cursor(std::string_view cursor) {
+  auto raw = base64_decode(cursor, base64_alphabet::url);
+  if (!raw || raw->rfind("m1|", 0) != 0) return std::nullopt;
+  std::string_view rest = std::string_view(*raw).substr(3);
+  auto bar = rest.rfind('|');
+  if (bar == std::string_view::npos) return std::nullopt;
+  std::string created(rest.substr(0, bar));
+  std::string_view digits = rest.substr(bar + 1);
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (ec != std::errc() || end != digits.data() + digits.size() ||
+      !store::parse_timestamp(created)) {
+    return std::nullopt;
+  }
+  return std::pair{created, id};
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  // Optimal string alignment: insertions, deletions, substitutions and adjacent swaps ("alcie").
+  auto eq = [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  };
+  std::vector<std::size_t> two(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (eq(a[i - 1], b[j - 1]) ? 0 : 1)});
+      if (i > 1 && j > 1 && eq(a[i - 1], b[j - 2]) && eq(a[i - 2], b[j - 1])) {
+        cur[j] = std::min(cur[j], two[j - 2] + 1);
+      }
+    }
+    std::swap(two, prev);
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string fts_query(std::string_view text) {
+  std::string out;
+  std::string word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty()) out += ' ';
+    out += '"' + word + '"';
+    word.clear();
+  };
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      flush();
+    } else if (c == '"') {
+      word += "\"\"";
+    } else {
+      word += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+store::result<contact_match> resolve_contact(store::database& db, std::string_view raw) {
+  contact_match match;
+  std::string query(raw);
+  while (!query.empty() && std::isspace(static_cast<unsigned char>(query.back()))) query.pop_back();
+  while (!query.empty() && std::isspace(static_cast<unsigned char>(query.front())))
+    query.erase(0, 1);
+  std::vector<contact_row> exact;
+  // Schemas bound what assistants send; a longer query from elsewhere matches nobody rather than
+  // costing a scan of every name (or SQLite's LIKE pattern limit, reported as a database error).
+  if (query.size() > 4 * max_contact_chars) return match;
+  auto collect = [&](std::string_view sql, std::string_view value) -> store::result<void> {
+    auto s = db.prepare(sql);
+    if (!s) return s.error();
+    s->bind(1, value);
+    for (;;) {
+      auto more = s->step();
+      if (!more) return more.error();
+      if (!*more) break;
+      exact.push_back(read_contact(*s));
+    }
+    return {};
+  };
+  if (domain::looks_like_phone(query)) {
+    if (auto digits = domain::to_meta_format(query)) {
+      if (auto r = collect(fmt::format("SELECT {} WHERE wa_id = ?1", contact_columns), *digits);
+          !r) {
+        return r.error();
+      }
+    }
+  }
+  if (exact.empty() && query.rfind("#", 0) == 0) {
+    if (auto r = collect(fmt::format("SELECT {} WHERE id = CAST(?1 AS INTEGER)", contact_columns),
+                         std::string_view(query).substr(1));
+        !r) {
+      return r.error();
+    }
+  }
+  if (exact.empty()) {
+    std::string handle = query.rfind("@", 0) == 0 ? query.substr(1) : query;
+    if (auto r = collect(fmt::format("SELECT {} WHERE wa_id = ?1 OR user_id = ?1 OR "
+                                     "(username <> '' AND username = ?1 COLLATE NOCASE)",
+                                     contact_columns),
+                         handle);
+        !r) {
+      return r.error();
+    }
+  }
+  if (exact.empty()) {
+    if (auto r = collect(
+            fmt::format("SELECT {} WHERE profile_name = ?1 COLLATE NOCASE", contact_columns),
+            query);
+        !r) {
+      return r.error();
+    }
+  }
+  if (exact.empty() && !query.empty()) {
+    // A unique partial match ("Alice" for "Alice Smith") is what the user meant.
+    if (auto r = collect(fmt::format("SELECT {0} WHERE profile_name LIKE '%' || ?1 || '%' {1} OR "
+                                     "username LIKE '%' || ?1 || '%' {1} LIMIT 10",
+                                     contact_columns, store::like_escape_clause),
+                         store::escape_like(query));
+        !r) {
+      return r.error();
+    }
+    if (exact.size() > 1) {
+      match.candidates = std::move(exact);
+      match.ambiguous = true;
+      return match;
+    }
+  }
+  if (exact.size() == 1) {
+    match.found = std::move(exact.front());
+    return match;
+  }
+  if (exact.size() > 1) {
+    match.candidates = std::move(exact);
+    match.ambiguous = true;
+    return match;
+  }
+  // Nothing matched: suggest the closest names and numbers among recent contacts.
+  auto s =
+      db.prepare(fmt::format("SELECT {} ORDER BY updated_at DESC LIMIT 1000", contact_columns));
+  if (!s) return s.error();
+  std::vector<std::pair<std::size_t, contact_row>> scored;
+  std::string q = lower(query);
+  for (;;) {
+    auto more = s->step();
+    if (!more) return more.error();
+    if (!*more) break;
+    contact_row c = read_contact(*s);
+    std::size_t best = std::string::npos;
+    for (const std::string* field : {&c.profile_name, &c.username, &c.wa_id}) {
+      if (field->empty()) continue;
+      std::string f = lower(*field);
+      std::size_t d = edit_distance(q, f);
+      // Compare with each word too, so "alcie" finds "Alice Smith".
+      std::size_t start = 0;
+      while (start < f.size()) {
+        std::size_t end = f.find(' ', start);
+        std::string_view word = std::string_view(f).substr(start, end - start);
+        d = std::min(d, edit_distance(q, word));
+        if (end == std::string::npos) break;
+        start = end + 1;
+      }
+      best = std::min(best, d);
+    }
+    std::size_t allowed = std::max<std::size_t>(2, q.size() / 3);
+    if (best <= allowed) scored.emplace_back(best, std::move(c));
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < scored.size() && i < 5; ++i) {
+    match.candidates.push_back(std::move(scored[i].second));
+  }
+  return match;
+}
+
+std::string contact_problem_text(std::string_view query, const contact_match& match) {
+  std::string list;
+  for (const auto& c : match.candidates) {
+    list += fmt::format("\n- {} (wa_id {}{})", display_name(c), c.wa_id.empty() ? "-" : c.wa_id,
+                        c.user_id.empty() ? "" : ", user_id " + c.user_id);
+  }
+  if (match.ambiguous) {
+    return fmt::format("\"{}\" matches several contacts; pass the wa_id of the one you mean:{}",
+                       query, list);
+  }
+  if (match.candidates.empty()) {
+    return fmt::format(
+        "No contact matches \"{}\". Use search_contacts to look people up by "
+        "name or number.",
+        query);
+  }
+  return fmt::format("No contact matches \"{}\". Did you mean:{}", query, list);
+}
+
+void bind_params(store::statement& s, const std::vector<sql_param>& params) {
+  int i = 0;
+  for (const auto& p : params) {
+    ++i;
+    if (const auto* n = std::get_if<std::int64_t>(&p)) {
+      s.bind(i, *n);
+    } else {
+      s.bind(i, std::get<std::string>(p));
+    }
+  }
+}
+
+json::object contact_schema() {
+  return json::parse(R"J({"type":"object","required":["id","wa_id","name"],"properties":{
+    "id":{"type":"integer"},"wa_id":{"type":"string","description":"WhatsApp id (phone digits); empty for username users"},
+    "user_id":{"type":"string"},"username":{"type":"string"},"name":{"type":"string"}}})J")
+      .as_object();
+}
+
+json::object message_schema() {
+  auto m = json::parse(R"J({"type":"object",
+    "required":["id","direction","type","text","status","created_at","conversation_id","contact"],
+    "properties":{
+      "id":{"type":"integer","description":"monotonic message id"},
+      "direction":{"type":"string","enum":["inbound","outbound"]},
+      "wamid":{"type":"string"},"phone_number_id":{"type":"string"},
+      "conversation_id":{"type":"integer"},"type":{"type":"string"},"text":{"type":"string"},
+      "status":{"type":"string"},
+      "created_at":{"type":"string","description":"server time the message was stored (ISO 8601 UTC); use with since"},
+      "sent_at":{"type":"string"},
+      "summary":{"type":"string","description":"what the message says as one line: a message that is not text starts with its kind and how to fetch it, e.g. [image: call get_media with message_id 8]"},
+      "media":{"type":"object","description":"media_id, mime_type, caption, filename, and state: the download state of the copy stored here (empty when none is)"},"location":{"type":"object"},
+      "reaction":{"type":"object","description":"to (the wamid reacted to), emoji (empty: removed), message_id (its id here, when stored)"},
+      "reply_to":{"type":"string"},"forwarded":{"type":"boolean"},"error":{"type":"object"}}})J")
+               .as_object();
+  m["properties"].as_object()["contact"] = contact_schema();
+  return m;
+}
+
+json::object window_schema() {
+  return json::parse(R"J({"type":"object","required":["open","expires_at","seconds_left"],
+    "properties":{"open":{"type":"boolean"},"expires_at":{"type":"string"},
+    "seconds_left":{"type":"integer"}}})J")
+      .as_object();
+}
+
+}  // namespace pons::mcp

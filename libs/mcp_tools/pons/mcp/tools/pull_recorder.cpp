@@ -1,0 +1,77 @@
+#include "pons/mcp/tools/pull_recorder.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "pons/store/database.hpp"
+
+namespace pons::mcp {
+
+pull_recorder::pull_recorder(std::string path) : path_(std::move(path)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+pull_recorder::~pull_recorder() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void pull_recorder::record(const std::string& client, const std::string& phone_number_id,
+                           const std::string& pulled_at, std::int64_t last_id) {
+  {
+    std::lock_guard lock(mutex_);
+    auto& entry = pending_[{client, phone_number_id}];
+    entry.first = std::max(entry.first, pulled_at);
+    entry.second = std::max(entry.second, last_id);
+  }
+  cv_.notify_all();
+}
+
+void pull_recorder::flush() {
+  std::unique_lock lock(mutex_);
+  cv_.wait(lock, [&] { return pending_.empty() && writing_ == 0; });
+}
+
+void pull_recorder::run() {
+  std::optional<store::database> db;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty()) return;
+    auto batch = std::move(pending_);
+    pending_.clear();
+    ++writing_;
+    lock.unlock();
+    if (!db) {
+      store::open_options options;
+      options.migrate = false;
+      if (auto opened = store::database::open(path_, options)) db.emplace(std::move(*opened));
+    }
+    if (db) {
+      // Bookkeeping only: a failure (busy database) loses a pull time, never a message.
+      if (auto tx = store::transaction::begin(*db)) {
+        for (const auto& [key, value] : batch) {
+          auto s = db->prepare(
+              "INSERT INTO mcp_pull_cursors (client_name, phone_number_id, last_pulled_at, "
+              "last_message_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (client_name, "
+              "phone_number_id) DO UPDATE SET last_pulled_at = max(last_pulled_at, "
+              "excluded.last_pulled_at), last_message_id = max(last_message_id, "
+              "excluded.last_message_id)");
+          if (!s) break;
+          s->bind_all(key.first, key.second, value.first, value.second);
+          (void)s->run();
+        }
+        (void)tx->commit();
+      }
+    }
+    lock.lock();
+    --writing_;
+    cv_.notify_all();
+  }
+}
+
+}  // namespace pons::mcp

@@ -1,0 +1,149 @@
+#include "pons/store/conversation_repository.hpp"
+
+#include "pons/domain/window.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/sql_support.hpp"
+
+namespace pons::store {
+
+namespace {
+
+constexpr std::string_view conversation_columns =
+    "SELECT v.id, v.phone_number_id, v.contact_id, c.wa_id, c.user_id, c.username, "
+    "c.profile_name, v.last_message_at, v.last_inbound_at, v.last_outbound_at, v.last_direction, "
+    "v.preview, v.unread_count, v.window_expires_at, v.archived "
+    "FROM conversations v JOIN contacts c ON c.id = v.contact_id ";
+
+conversation_record read_conversation(const statement& st) {
+  conversation_record r;
+  r.id = st.column_int64(0);
+  r.phone_number_id = st.column_text(1);
+  r.contact_id = st.column_int64(2);
+  r.contact_wa_id = st.column_text(3);
+  r.contact_user_id = st.column_text(4);
+  r.contact_username = st.column_text(5);
+  r.contact_profile_name = st.column_text(6);
+  r.last_message_at = st.column_text(7);
+  r.last_inbound_at = st.column_text(8);
+  r.last_outbound_at = st.column_text(9);
+  r.last_direction = st.column_text(10);
+  r.preview = st.column_text(11);
+  r.unread_count = st.column_int64(12);
+  r.window_expires_at = st.column_text(13);
+  r.archived = st.column_int64(14) != 0;
+  return r;
+}
+
+result<std::optional<conversation_record>> one(statement& st) {
+  PONS_STORE_TRY(row, st.step());
+  if (!row) return std::optional<conversation_record>();
+  return std::optional<conversation_record>(read_conversation(st));
+}
+
+}  // namespace
+
+std::string window_expiry_for(std::int64_t meta_unix_seconds) {
+  return format_unix_seconds(domain::window_expires_at(meta_unix_seconds));
+}
+
+result<std::int64_t> upsert_conversation(database& db, std::string_view phone_number_id,
+                                         std::int64_t contact_id, time_point now) {
+  {
+    PONS_STORE_TRY(st, db.prepare("SELECT id FROM conversations "
+                                  "WHERE phone_number_id = ?1 AND contact_id = ?2"));
+    st.bind_all(phone_number_id, contact_id);
+    PONS_STORE_TRY(row, st.step());
+    if (row) return st.column_int64(0);
+  }
+  PONS_STORE_TRY(st, db.prepare("INSERT INTO conversations(phone_number_id, contact_id, "
+                                "created_at, updated_at) VALUES (?1, ?2, ?3, ?3) RETURNING id"));
+  st.bind_all(phone_number_id, contact_id, format_timestamp(now));
+  PONS_STORE_TRY(row, st.step());
+  if (!row) return store_errc::not_found;
+  return st.column_int64(0);
+}
+
+result<void> record_inbound(database& db, std::int64_t conversation_id,
+                            std::string_view message_created_at, std::string_view window_expires_at,
+                            std::string_view preview) {
+  PONS_STORE_TRY(
+      st, db.prepare("UPDATE conversations SET unread_count = unread_count + 1, preview = ?3, "
+                     "last_message_at = max(last_message_at, ?2), "
+                     "last_inbound_at = max(last_inbound_at, ?2), last_direction = 'inbound', "
+                     "window_expires_at = max(window_expires_at, ?4), archived = 0, "
+                     "updated_at = ?2 WHERE id = ?1"));
+  st.bind_all(conversation_id, message_created_at, preview, window_expires_at);
+  PONS_STORE_TRY(n, st.run());
+  if (n == 0) return store_errc::not_found;
+  return {};
+}
+
+result<void> record_outbound(database& db, std::int64_t conversation_id,
+                             std::string_view message_created_at, std::string_view preview) {
+  PONS_STORE_TRY(st, db.prepare("UPDATE conversations SET preview = ?3, "
+                                "last_message_at = max(last_message_at, ?2), "
+                                "last_outbound_at = max(last_outbound_at, ?2), "
+                                "last_direction = 'outbound', updated_at = ?2 WHERE id = ?1"));
+  st.bind_all(conversation_id, message_created_at, preview);
+  PONS_STORE_TRY(n, st.run());
+  if (n == 0) return store_errc::not_found;
+  return {};
+}
+
+result<void> mark_conversation_read(database& db, std::int64_t conversation_id) {
+  PONS_STORE_TRY(st, db.prepare("UPDATE conversations SET unread_count = 0 WHERE id = ?1"));
+  st.bind(1, conversation_id);
+  PONS_STORE_TRY(n, st.run());
+  if (n == 0) return store_errc::not_found;
+  return {};
+}
+
+result<void> set_conversation_archived(database& db, std::int64_t conversation_id, bool archived) {
+  PONS_STORE_TRY(st, db.prepare("UPDATE conversations SET archived = ?2 WHERE id = ?1"));
+  st.bind_all(conversation_id, archived);
+  PONS_STORE_TRY(n, st.run());
+  if (n == 0) return store_errc::not_found;
+  return {};
+}
+
+result<std::optional<conversation_record>> get_conversation(database& db, std::int64_t id) {
+  PONS_STORE_TRY(st, db.prepare(std::string(conversation_columns) + "WHERE v.id = ?1"));
+  st.bind(1, id);
+  return one(st);
+}
+
+result<std::optional<conversation_record>> find_conversation(database& db,
+                                                             std::string_view phone_number_id,
+                                                             std::int64_t contact_id) {
+  PONS_STORE_TRY(st, db.prepare(std::string(conversation_columns) +
+                                "WHERE v.phone_number_id = ?1 AND v.contact_id = ?2"));
+  st.bind_all(phone_number_id, contact_id);
+  return one(st);
+}
+
+result<std::vector<conversation_record>> list_conversations(database& db,
+                                                            const conversation_filter& f) {
+  // Build only the conditions in use so the planner can pick an index; each combination is a
+  // distinct SQL text and gets its own cached statement.
+  std::string sql(conversation_columns);
+  sql += "WHERE 1";
+  if (!f.phone_number_id.empty()) sql += " AND v.phone_number_id = ?1";
+  if (f.unread_only) sql += " AND v.unread_count > 0";
+  if (f.unanswered_only) sql += " AND v.last_direction = 'inbound'";
+  if (!f.include_archived) sql += " AND v.archived = 0";
+  if (!f.before_last_message_at.empty()) sql += " AND v.last_message_at < ?2";
+  sql += " ORDER BY v.last_message_at DESC, v.id DESC LIMIT ?3";
+  PONS_STORE_TRY(st, db.prepare(sql));
+  if (!f.phone_number_id.empty()) st.bind(1, f.phone_number_id);
+  if (!f.before_last_message_at.empty()) st.bind(2, f.before_last_message_at);
+  st.bind(3, f.limit);
+  std::vector<conversation_record> out;
+  for (;;) {
+    PONS_STORE_TRY(row, st.step());
+    if (!row) break;
+    out.push_back(read_conversation(st));
+  }
+  return out;
+}
+
+}  // namespace pons::store

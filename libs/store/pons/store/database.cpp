@@ -1,0 +1,435 @@
+#include "pons/store/database.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include "pons/store/migrator.hpp"
+
+namespace pons::store {
+
+namespace {
+
+class store_category_impl final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "pons.store"; }
+  std::string message(int ev) const override {
+    switch (static_cast<store_errc>(ev)) {
+      case store_errc::busy:
+        return "the database is locked by another writer; retry shortly";
+      case store_errc::open_failed:
+        return "the database file could not be created or opened; check the path and permissions";
+      case store_errc::constraint:
+        return "a database constraint refused the write";
+      case store_errc::corrupt:
+        return "the database file is damaged or is not a database";
+      case store_errc::full:
+        return "the disk holding the database is full";
+      case store_errc::io:
+        return "an I/O error occurred while accessing the database";
+      case store_errc::read_only:
+        return "the database is read-only for this process; check file permissions";
+      case store_errc::not_found:
+        return "no such row";
+      case store_errc::schema_too_new:
+        return "the database was created by a newer Pons; upgrade this binary";
+      case store_errc::migration_failed:
+        return "a schema migration failed and was rolled back";
+      case store_errc::invalid_argument:
+        return "invalid argument to a storage operation";
+      case store_errc::sqlite_error:
+        return "SQLite reported an error";
+    }
+    return "unknown storage error";
+  }
+};
+
+const store_category_impl category_instance;
+
+store_errc map_sqlite(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return store_errc::busy;
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return store_errc::open_failed;
+    case SQLITE_CONSTRAINT:
+      return store_errc::constraint;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return store_errc::corrupt;
+    case SQLITE_FULL:
+      return store_errc::full;
+    case SQLITE_IOERR:
+      return store_errc::io;
+    case SQLITE_READONLY:
+      return store_errc::read_only;
+    case SQLITE_RANGE:
+    case SQLITE_MISMATCH:
+      return store_errc::invalid_argument;
+    default:
+      return store_errc::sqlite_error;
+  }
+}
+
+}  // namespace
+
+const boost::system::error_category& store_category() noexcept {
+  return category_instance;
+}
+
+boost::system::error_code make_error_code(store_errc e) noexcept {
+  return {static_cast<int>(e), category_instance};
+}
+
+bool is_retryable(const boost::system::error_code& ec) noexcept {
+  return ec == store_errc::busy;
+}
+
+// --- database ---------------------------------------------------------------------------------
+
+struct cached_statement {  // declared in the header
+  sqlite3_stmt* stmt = nullptr;
+  bool in_use = false;
+};
+
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
+struct database::impl {
+  sqlite3* db = nullptr;
+  std::string path;
+  std::string last_error;
+  int busy_timeout_ms = 0;
+  // Keyed by SQL text: callers pass string literals, so the key set stays small and fixed.
+  std::unordered_map<std::string, cached_statement, string_hash, std::equal_to<>> cache;
+
+  ~impl() {
+    for (auto& [sql, c] : cache) sqlite3_finalize(c.stmt);
+    cache.clear();
+    if (db) sqlite3_close_v2(db);
+  }
+};
+
+database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+database::database(database&& other) noexcept = default;
+database& database::operator=(database&& other) noexcept = default;
+database::~database() = default;
+
+boost::system::error_code database::fail(int rc, std::string_view what) {
+  const char* msg = impl_->db ? sqlite3_errmsg(impl_->db) : sqlite3_errstr(rc);
+  impl_->last_error = fmt::format("{}: {} (sqlite code {})", what, msg ? msg : "", rc);
+  return make_error_code(map_sqlite(rc));
+}
+
+result<database> database::open(const std::string& path, const open_options& options) {
+  // SQLite counts every allocation under one process-wide mutex unless told not to, and nothing
+  // here reads those counters. Only possible before SQLite initialises; later calls are no-ops.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  auto p = std::make_unique<impl>();
+  p->path = path;
+
+  // Create the file ourselves so it is born 0600: SQLite would use 0644 (minus umask). SQLite
+  // creates the -wal and -shm files with the same permission bits as the database file.
+  // Only when it does not exist yet: closing any descriptor of a file drops every POSIX lock this
+  // process holds on it, including the SHARED lock of another open connection (e.g. another
+  // thread's), after which a third process may checkpoint and delete the WAL under its feet.
+  struct stat existing {};
+  if (path != ":memory:" && ::stat(path.c_str(), &existing) != 0) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) return store_errc::open_failed;
+    if (fd >= 0) ::close(fd);
+  }
+
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &p->db, flags, nullptr);
+  database db(std::move(p));
+  if (rc != SQLITE_OK) {
+    db.fail(rc, "open");
+    return store_errc::open_failed;
+  }
+  sqlite3_extended_result_codes(db.impl_->db, 1);
+
+  // busy_timeout first: every later pragma may need a lock another process holds.
+  db.set_busy_timeout(options.busy_timeout_ms);
+
+  // Switching a fresh file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once
+  // (without calling the busy handler) while another process is doing the same: retry until
+  // busy_timeout has passed, as the handler would have.
+  auto mode = db.exec("PRAGMA journal_mode=WAL");
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options.busy_timeout_ms);
+  while (!mode && mode.error() == store_errc::busy && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    mode = db.exec("PRAGMA journal_mode=WAL");
+  }
+  if (!mode) return mode.error();
+  const std::string pragmas =
+      fmt::format("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit={};",
+                  options.journal_size_limit);
+  if (auto r = db.exec(pragmas); !r) return r.error();
+  if (options.cache_size_kib > 0) {
+    if (auto r = db.exec(fmt::format("PRAGMA cache_size=-{}", options.cache_size_kib)); !r)
+      return r.error();
+  }
+
+  if (options.migrate) {
+    auto before = db.schema_version();
+    if (!before) return before.error();
+    auto after = apply_migrations(db, embedded_migrations());
+    if (!after) return after.error();
+    // A migration may edit table definitions in place (schema/0006): this connection keeps the
+    // schema it parsed before, so open a fresh one that reads the new definitions.
+    if (*after != *before) {
+      open_options again = options;
+      again.migrate = false;
+      return open(path, again);
+    }
+  }
+  return db;
+}
+
+result<statement> database::prepare(std::string_view sql) {
+  auto it = impl_->cache.find(sql);
+  if (it != impl_->cache.end() && !it->second.in_use) {
+    it->second.in_use = true;
+    return statement(this, it->second.stmt, &it->second);
+  }
+  sqlite3_stmt* stmt = nullptr;
+  const int rc =
+      sqlite3_prepare_v3(impl_->db, sql.data(), static_cast<int>(sql.size()),
+                         it == impl_->cache.end() ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr);
+  if (rc != SQLITE_OK) return fail(rc, fmt::format("prepare [{}]", sql.substr(0, 80)));
+  if (it != impl_->cache.end()) return statement(this, stmt, nullptr);  // nested use: one-off
+  auto [slot, inserted] = impl_->cache.emplace(std::string(sql), cached_statement{stmt, true});
+  return statement(this, stmt, &slot->second);
+}
+
+void database::release(sqlite3_stmt* stmt, cached_statement* slot) noexcept {
+  if (slot == nullptr) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  slot->in_use = false;
+}
+
+result<void> database::exec(std::string_view sql) {
+  const std::string text(sql);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(impl_->db, text.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    impl_->last_error = fmt::format("exec [{}]: {} (sqlite code {})", text.substr(0, 80),
+                                    err ? err : sqlite3_errstr(rc), rc);
+    sqlite3_free(err);
+    return make_error_code(map_sqlite(rc));
+  }
+  return {};
+}
+
+result<std::int64_t> database::query_int64(std::string_view sql) {
+  auto st = prepare(sql);
+  if (!st) return st.error();
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return store_errc::not_found;
+  return st->column_int64(0);
+}
+
+void database::set_busy_timeout(int ms) {
+  sqlite3_busy_timeout(impl_->db, ms);
+  impl_->busy_timeout_ms = ms;
+}
+
+int database::busy_timeout() const {
+  return impl_->busy_timeout_ms;
+}
+
+std::int64_t database::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(impl_->db);
+}
+int database::changes() const {
+  return sqlite3_changes(impl_->db);
+}
+const std::string& database::last_error_message() const {
+  return impl_->last_error;
+}
+bool database::in_transaction() const {
+  return sqlite3_get_autocommit(impl_->db) == 0;
+}
+const std::string& database::path() const {
+  return impl_->path;
+}
+sqlite3* database::native_handle() const {
+  return impl_->db;
+}
+
+result<int> database::schema_version() {
+  auto v = query_int64("PRAGMA user_version");
+  if (!v) return v.error();
+  return static_cast<int>(*v);
+}
+
+result<std::int64_t> database::data_version() {
+  return query_int64("PRAGMA data_version");
+}
+
+// --- statement --------------------------------------------------------------------------------
+
+statement::statement(database* db, sqlite3_stmt* stmt, cached_statement* slot) noexcept
+    : db_(db), stmt_(stmt), slot_(slot) {}
+
+statement::statement(statement&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)),
+      stmt_(std::exchange(other.stmt_, nullptr)),
+      slot_(std::exchange(other.slot_, nullptr)) {}
+
+statement& statement::operator=(statement&& other) noexcept {
+  if (this != &other) {
+    if (stmt_) db_->release(stmt_, slot_);
+    db_ = std::exchange(other.db_, nullptr);
+    stmt_ = std::exchange(other.stmt_, nullptr);
+    slot_ = std::exchange(other.slot_, nullptr);
+  }
+  return *this;
+}
+
+statement::~statement() {
+  if (stmt_) db_->release(stmt_, slot_);
+}
+
+statement& statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+statement& statement::bind(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+
+statement& statement::bind(int index, std::string_view value) {
+  // A default string_view has a null data(), which SQLite would store as NULL: bind "" instead.
+  const char* data = value.data() ? value.data() : "";
+  sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+
+statement& statement::bind_static(int index, std::string_view value) {
+  const char* data = value.data() ? value.data() : "";
+  sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8);
+  return *this;
+}
+
+statement& statement::bind_null(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+statement& statement::bind_text_or_null(int index, std::string_view value) {
+  return value.empty() ? bind_null(index) : bind(index, value);
+}
+
+result<bool> statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  auto ec =
+      db_->fail(rc, fmt::format("step [{}]", std::string_view(sqlite3_sql(stmt_)).substr(0, 80)));
+  sqlite3_reset(stmt_);
+  return result<bool>(boost::system::in_place_error, ec);
+}
+
+result<int> statement::run() {
+  for (;;) {
+    auto r = step();
+    if (!r) return r.error();
+    if (!*r) break;
+  }
+  const int n = sqlite3_changes(sqlite3_db_handle(stmt_));
+  sqlite3_reset(stmt_);
+  return n;
+}
+
+void statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t statement::column_int64(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
+double statement::column_double(int col) const {
+  return sqlite3_column_double(stmt_, col);
+}
+
+std::string statement::column_text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (!p) return {};
+  return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+bool statement::column_is_null(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+
+std::optional<std::int64_t> statement::column_optional_int64(int col) const {
+  if (column_is_null(col)) return std::nullopt;
+  return column_int64(col);
+}
+
+// --- transaction ------------------------------------------------------------------------------
+
+result<transaction> transaction::begin(database& db, transaction_mode mode) {
+  transaction tx(db);
+  auto r = db.exec(mode == transaction_mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  if (!r) return r.error();
+  tx.open_ = true;
+  return tx;
+}
+
+transaction::transaction(transaction&& other) noexcept
+    : db_(other.db_), open_(std::exchange(other.open_, false)) {}
+
+transaction::~transaction() {
+  rollback();
+}
+
+result<void> transaction::commit() {
+  if (!open_) return store_errc::invalid_argument;
+  auto r = db_->exec("COMMIT");
+  if (!r) {
+    // A failed COMMIT may leave the transaction open (e.g. BUSY); the destructor rolls it back.
+    if (!db_->in_transaction()) open_ = false;
+    return r.error();
+  }
+  open_ = false;
+  return {};
+}
+
+void transaction::rollback() noexcept {
+  if (!open_) return;
+  open_ = false;
+  if (db_->in_transaction()) (void)db_->exec("ROLLBACK");
+}
+
+}  // namespace pons::store

@@ -1,0 +1,191 @@
+#pragma once
+// One SQLite connection (RAII), its cached prepared statements and transactions.
+// <sqlite3.h> stays out of this header: the handles are forward-declared.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "pons/store/error.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace pons::store {
+
+class database;
+struct cached_statement;
+
+/// A prepared statement borrowed from a connection's cache. Bind (1-based), step, read columns;
+/// the destructor resets it and clears its bindings so the cache can hand it out again.
+/// Must not outlive its database. Not copyable.
+class statement {
+ public:
+  statement(statement&& other) noexcept;
+  statement& operator=(statement&& other) noexcept;
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+  ~statement();
+
+  /// Binds an integer to parameter `index` (1-based).
+  statement& bind(int index, std::int64_t value);
+  /// Binds an int.
+  statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+  /// Binds a bool as 0/1.
+  statement& bind(int index, bool value) { return bind(index, static_cast<std::int64_t>(value)); }
+  /// Binds a double.
+  statement& bind(int index, double value);
+  /// Binds text (copied by SQLite).
+  statement& bind(int index, std::string_view value);
+  /// Binds text (copied by SQLite).
+  statement& bind(int index, const std::string& value) {
+    return bind(index, std::string_view(value));
+  }
+  /// Binds text (copied by SQLite).
+  statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  /// Binds text without copying it: `value` must stay alive until the statement is reset (for
+  /// large values such as payloads, bound and run in the same scope).
+  statement& bind_static(int index, std::string_view value);
+  /// Binds NULL.
+  statement& bind_null(int index);
+  /// Binds the value, or NULL when empty.
+  template <class T>
+  statement& bind(int index, const std::optional<T>& value) {
+    return value ? bind(index, *value) : bind_null(index);
+  }
+  /// Binds text, or NULL when the text is empty (for "unique when present" columns).
+  statement& bind_text_or_null(int index, std::string_view value);
+  /// Binds every argument in order starting at parameter 1.
+  template <class... Args>
+  statement& bind_all(const Args&... args) {
+    int i = 0;
+    (bind(++i, args), ...);
+    return *this;
+  }
+
+  /// Runs one step: true when a row is available, false when done.
+  result<bool> step();
+  /// Runs to completion (for INSERT/UPDATE/DELETE); returns the number of changed rows.
+  result<int> run();
+  /// Resets so the statement can run again with new bindings.
+  void reset();
+
+  /// Column accessors for the current row (0-based).
+  std::int64_t column_int64(int col) const;
+  int column_int(int col) const { return static_cast<int>(column_int64(col)); }
+  double column_double(int col) const;
+  std::string column_text(int col) const;
+  bool column_is_null(int col) const;
+  std::optional<std::int64_t> column_optional_int64(int col) const;
+
+ private:
+  friend class database;
+  statement(database* db, sqlite3_stmt* stmt, cached_statement* slot) noexcept;
+  database* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+  cached_statement* slot_ = nullptr;  // null for a one-off statement
+};
+
+/// How a connection is opened.
+struct open_options {
+  /// How long a writer waits for another process's lock before failing with store_errc::busy.
+  int busy_timeout_ms = 5000;
+  /// Upper bound on the WAL file kept after a checkpoint.
+  std::int64_t journal_size_limit = 64 * 1024 * 1024;
+  /// Apply embedded_migrations() on open.
+  bool migrate = true;
+  /// Page cache of this connection in KiB; 0 keeps SQLite's default (2 MiB). A busy writer
+  /// wants its indexes' upper levels cached instead of re-reading them from the OS.
+  std::int64_t cache_size_kib = 0;
+};
+
+/// One connection to the Pons database file. Use from one thread at a time; each thread or
+/// process opens its own. Moves, does not copy.
+class database {
+ public:
+  /// Creates the file (mode 0600) if needed, opens it, applies the pragmas (busy_timeout first,
+  /// WAL, synchronous=FULL, foreign_keys=ON, journal_size_limit) and the migrations.
+  static result<database> open(const std::string& path, const open_options& options = {});
+
+  database(database&& other) noexcept;
+  database& operator=(database&& other) noexcept;
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+  ~database();
+
+  /// Returns the cached prepared statement for `sql` (prepared once per connection). When the
+  /// cached one is already in use (nested queries), a fresh uncached statement is returned.
+  result<statement> prepare(std::string_view sql);
+  /// Runs one or more SQL statements without caching (schema, pragmas, BEGIN/COMMIT).
+  result<void> exec(std::string_view sql);
+  /// Runs a query returning a single integer (e.g. a PRAGMA).
+  result<std::int64_t> query_int64(std::string_view sql);
+
+  /// Sets how long a write waits for another connection's lock (e.g. shorter for a health probe).
+  void set_busy_timeout(int ms);
+  /// The busy timeout in force, in milliseconds.
+  int busy_timeout() const;
+
+  /// Rowid of the last successful INSERT on this connection.
+  std::int64_t last_insert_rowid() const;
+  /// Rows changed by the last statement.
+  int changes() const;
+  /// SQLite's message for the last failure on this connection (empty when none).
+  const std::string& last_error_message() const;
+  /// PRAGMA user_version: the schema version applied.
+  result<int> schema_version();
+  /// PRAGMA data_version: changes when another connection commits (cheap change detection).
+  result<std::int64_t> data_version();
+  /// True while a transaction is open on this connection.
+  bool in_transaction() const;
+  /// The file this connection opened.
+  const std::string& path() const;
+
+  /// The raw handle, for store internals only.
+  sqlite3* native_handle() const;
+
+ private:
+  friend class statement;
+  struct impl;
+  explicit database(std::unique_ptr<impl> p);
+  boost::system::error_code fail(int rc, std::string_view what);
+  void release(sqlite3_stmt* stmt, cached_statement* slot) noexcept;
+  std::unique_ptr<impl> impl_;
+};
+
+/// How a transaction takes its lock.
+enum class transaction_mode {
+  /// Reader: takes the lock lazily (do not write in it: may fail with BUSY_SNAPSHOT).
+  deferred,
+  /// Writer: takes the write lock at BEGIN, waiting up to busy_timeout.
+  immediate,
+};
+
+/// RAII transaction: BEGIN (IMMEDIATE by default) on construction, ROLLBACK in the destructor
+/// unless commit() succeeded.
+class transaction {
+ public:
+  /// Begins a transaction on `db`.
+  static result<transaction> begin(database& db,
+                                   transaction_mode mode = transaction_mode::immediate);
+
+  transaction(transaction&& other) noexcept;
+  transaction& operator=(transaction&&) = delete;
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  ~transaction();
+
+  /// Commits; after a failure the transaction is rolled back by the destructor.
+  result<void> commit();
+  /// Rolls back now.
+  void rollback() noexcept;
+
+ private:
+  explicit transaction(database& db) noexcept : db_(&db) {}
+  database* db_ = nullptr;
+  bool open_ = false;
+};
+
+}  // namespace pons::store

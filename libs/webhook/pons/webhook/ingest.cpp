@@ -1,0 +1,568 @@
+#include "pons/webhook/ingest.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <utility>
+
+#include "pons/domain/idempotency.hpp"
+#include "pons/forward/outbox.hpp"
+#include "pons/store/account_repository.hpp"
+#include "pons/store/contact_repository.hpp"
+#include "pons/store/conversation_repository.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/event_log_repository.hpp"
+#include "pons/store/media_repository.hpp"
+#include "pons/store/message_repository.hpp"
+#include "pons/store/sql_support.hpp"
+#include "pons/store/status_repository.hpp"
+#include "pons/store/template_repository.hpp"
+
+namespace pons::webhook {
+
+// The transaction composes the store's repositories, written in their vocabulary.
+using namespace store;
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view event_inbound_received = "message.inbound.received";
+constexpr std::string_view event_status_updated = "message.status.updated";
+
+time_point meta_time(std::int64_t unix_seconds) {
+  return time_point(std::chrono::seconds(unix_seconds));
+}
+
+// The forwarding outbox (core/forward) reports its own error category; the ingest only needs
+// to know it failed, with the message kept for the log.
+result<int> enqueue(database& db, const forward::event& ev, time_point now) {
+  auto r = forward::enqueue_event(db, ev, now);
+  if (!r) return r.error();
+  return r->deliveries;
+}
+
+}  // namespace
+
+// What one transaction already looked up: the numbers made sure of, the contacts and
+// conversations, the enabled forwarding targets. Shared by the batches of a group commit (and by
+// later groups through an ingest_memo); cleared when a write is rolled back.
+struct ingest_memo::state {
+  struct target {
+    std::string phone_number_id;
+    std::string event_types;
+  };
+  struct number_info {
+    std::int64_t account_id = 0;
+    std::string waba_id;
+  };
+  std::map<std::string, number_info, std::less<>> known;
+  std::map<std::string, contact_record, std::less<>> contacts;
+  std::map<std::string, std::int64_t, std::less<>> conversations;
+  std::vector<target> targets;
+  bool targets_loaded = false;
+
+  void clear() {
+    known.clear();
+    contacts.clear();
+    conversations.clear();
+    targets.clear();
+    targets_loaded = false;
+  }
+};
+
+ingest_memo::ingest_memo(std::size_t max_entries)
+    : state_(std::make_unique<state>()), max_entries_(max_entries) {}
+ingest_memo::~ingest_memo() = default;
+
+std::size_t ingest_memo::size() const {
+  return state_->contacts.size() + state_->conversations.size();
+}
+
+namespace {
+
+using number_info = ingest_memo::state::number_info;
+
+// The lookups of ingest_one, served from `state` when it already knows the answer.
+class ingest_cache {
+ public:
+  ingest_cache(database& db, ingest_memo::state& state) : db_(db), s_(state) {}
+
+  result<number_info> resolve(const std::string& phone_number_id, const std::string& waba_id,
+                              const std::string& display, time_point now) {
+    auto it = s_.known.find(phone_number_id);
+    if (it != s_.known.end()) return it->second;
+    PONS_STORE_CHECK(ensure_phone_number(db_, waba_id, phone_number_id, display, now));
+    PONS_STORE_TRY(p, find_phone_number(db_, phone_number_id));
+    if (!p) return store_errc::not_found;
+    number_info info{p->account_id, p->waba_id};
+    s_.known.emplace(phone_number_id, info);
+    return info;
+  }
+
+  // True when some enabled target may want `type` from `phone_number_id`: only then is the
+  // outbox touched (most installations forward nothing).
+  result<bool> wants(std::string_view type, std::string_view phone_number_id) {
+    if (!s_.targets_loaded) {
+      auto st = db_.prepare(
+          "SELECT phone_number_id, event_types FROM webhook_targets "
+          "WHERE enabled = 1");
+      if (!st) return detail::bool_error(st.error());
+      for (;;) {
+        auto row = st->step();
+        if (!row) return detail::bool_error(row.error());
+        if (!*row) break;
+        s_.targets.push_back({st->column_text(0), st->column_text(1)});
+      }
+      s_.targets_loaded = true;
+    }
+    const std::string quoted = "\"" + std::string(type) + "\"";
+    for (const auto& t : s_.targets) {
+      if (!t.phone_number_id.empty() && t.phone_number_id != phone_number_id) continue;
+      if (t.event_types.find(quoted) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  // upsert_contact, skipped when the same facts are already stored (a payload's contacts[]
+  // entry and its message's sender are usually the same person, and people write again).
+  result<contact_record> contact(std::int64_t account_id, const domain::contact& who,
+                                 time_point now) {
+    const std::string key = std::to_string(account_id) + '\x1f' + who.wa_id + '\x1f' + who.user_id;
+    auto it = s_.contacts.find(key);
+    if (it != s_.contacts.end() && covers(it->second, who)) return it->second;
+    PONS_STORE_TRY(c, upsert_contact(db_, account_id, who, now));
+    s_.contacts.insert_or_assign(key, c);
+    return c;
+  }
+
+  // upsert_conversation, remembered.
+  result<std::int64_t> conversation(const std::string& phone_number_id, std::int64_t contact_id,
+                                    time_point now) {
+    const std::string key = phone_number_id + '\x1f' + std::to_string(contact_id);
+    auto it = s_.conversations.find(key);
+    if (it != s_.conversations.end()) return it->second;
+    PONS_STORE_TRY(id, upsert_conversation(db_, phone_number_id, contact_id, now));
+    s_.conversations.emplace(key, id);
+    return id;
+  }
+
+  // The newest message created_at of this transaction, kept for the inserts (never across
+  // transactions: another connection may insert in between).
+  std::string* newest_created_at() { return &newest_; }
+
+  void clear() {
+    s_.clear();
+    newest_.clear();
+  }
+
+ private:
+  static bool covers(const contact_record& stored, const domain::contact& who) {
+    auto same = [](const std::string& have, const std::string& got) {
+      return got.empty() || have == got;
+    };
+    return same(stored.wa_id, who.wa_id) && same(stored.user_id, who.user_id) &&
+           same(stored.username, who.username) && same(stored.profile_name, who.profile_name);
+  }
+
+  database& db_;
+  ingest_memo::state& s_;
+  std::string newest_;
+};
+
+std::string event_payload_inbound(const domain::inbound_message& m, std::int64_t id,
+                                  const std::string& created_at) {
+  json::object p;
+  p["messageId"] = id;
+  p["wamid"] = m.wamid;
+  p["phoneNumberId"] = m.phone_number_id;
+  p["displayPhoneNumber"] = m.display_phone_number;
+  p["from"] = m.from;
+  if (!m.from_user_id.empty()) p["fromUserId"] = m.from_user_id;
+  p["profileName"] = m.sender.profile_name;
+  p["type"] = m.type;
+  p["text"] = m.text;
+  p["timestamp"] = m.timestamp;
+  p["createdAt"] = created_at;
+  if (m.context && !m.context->message_id.empty()) p["replyTo"] = m.context->message_id;
+  if (m.media) {
+    p["media"] = json::object{{"id", m.media->media_id},
+                              {"mimeType", m.media->mime_type},
+                              {"sha256", m.media->sha256},
+                              {"caption", m.media->caption},
+                              {"filename", m.media->filename}};
+  }
+  if (m.place) {
+    p["location"] = json::object{{"latitude", m.place->latitude},
+                                 {"longitude", m.place->longitude},
+                                 {"name", m.place->name},
+                                 {"address", m.place->address}};
+  }
+  if (m.reacted) {
+    p["reaction"] = json::object{{"messageId", m.reacted->message_id}, {"emoji", m.reacted->emoji}};
+  }
+  return json::serialize(p);
+}
+
+std::string event_payload_status(const domain::status_update& s, const status_outcome& o) {
+  json::object p;
+  p["wamid"] = s.wamid;
+  p["status"] = s.status;
+  p["timestamp"] = s.timestamp;
+  p["phoneNumberId"] = s.phone_number_id;
+  p["recipientId"] = s.recipient_id;
+  if (!s.recipient_user_id.empty()) p["recipientUserId"] = s.recipient_user_id;
+  if (o.known_message) p["messageId"] = o.message_id;
+  p["applied"] = o.applied;
+  p["currentStatus"] = o.current_status;
+  if (!s.errors.empty()) {
+    json::array errors;
+    for (const auto& e : s.errors) {
+      errors.push_back(json::object{
+          {"code", e.code}, {"title", e.title}, {"message", e.message}, {"details", e.details}});
+    }
+    p["errors"] = std::move(errors);
+  }
+  if (s.pricing) {
+    p["pricing"] = json::object{{"billable", s.pricing->billable},
+                                {"model", s.pricing->pricing_model},
+                                {"category", s.pricing->pricing_category},
+                                {"type", s.pricing->pricing_type}};
+  }
+  return json::serialize(p);
+}
+
+// Meta sends ids as numbers or strings depending on the field's age; keep them as text.
+std::string json_text(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return {};
+  if (it->value().is_string()) return std::string(it->value().as_string());
+  if (it->value().is_int64()) return std::to_string(it->value().as_int64());
+  if (it->value().is_uint64()) return std::to_string(it->value().as_uint64());
+  return {};
+}
+
+// A webhook_log note names at most this many skipped statuses one by one, then counts the rest.
+constexpr int max_foreign_notes = 8;
+
+// Ids quoted in a note are cut short: they come from the body, whose size is the sender's choice.
+std::string clipped(std::string_view id) {
+  constexpr std::size_t max = 80;
+  return id.size() <= max ? std::string(id) : std::string(id.substr(0, max)) + "...";
+}
+
+void add_note(std::string& notes, std::string_view note) {
+  if (!notes.empty()) notes += "; ";
+  notes += note;
+}
+
+result<bool> apply_template_event(database& db, const domain::account_event& e, time_point now) {
+  boost::system::error_code ec;
+  json::value v = json::parse(e.value_json, ec);
+  if (ec || !v.is_object()) return false;
+  const auto& o = v.as_object();
+  const std::string name = json_text(o, "message_template_name");
+  const std::string id = json_text(o, "message_template_id");
+  if (name.empty() && id.empty()) return false;
+  std::string status = json_text(o, "event");
+  if (status.empty()) status = e.event;
+  std::string reason = json_text(o, "reason");
+  if (reason == "NONE") reason.clear();
+  auto r = update_template_status(db, e.waba_id, id, name,
+                                  json_text(o, "message_template_language"), status, reason, now);
+  if (!r) return detail::bool_error(r.error());
+  return true;
+}
+
+result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& batch,
+                                  const ingest_context& ctx, ingest_cache& cache) {
+  ingest_summary sum;
+  const time_point now = ctx.received_at;
+
+  // Contacts listed in the payload (also those of statuses-only changes, if any).
+  for (std::size_t i = 0; i < batch.contacts.size(); ++i) {
+    const auto& c = batch.contacts[i];
+    if (c.wa_id.empty() && c.user_id.empty()) continue;
+    if (i >= batch.contact_phone_number_ids.size()) break;
+    const std::string& pnid = batch.contact_phone_number_ids[i];
+    if (pnid.empty()) continue;
+    // The WABA of a contact's number comes with its messages; look for one.
+    std::string waba, display;
+    for (const auto& m : batch.messages) {
+      if (m.phone_number_id == pnid) {
+        waba = m.waba_id;
+        display = m.display_phone_number;
+        break;
+      }
+    }
+    PONS_STORE_TRY(num, cache.resolve(pnid, waba, display, now));
+    PONS_STORE_CHECK(cache.contact(num.account_id, c, now));
+  }
+
+  for (const auto& m : batch.messages) {
+    const auto key = domain::idempotency_key(m);
+    // A message's wamid is unique in `messages` (messages_wamid, kept for good): that index is
+    // its idempotency check, and a processed_events key would be one more b-tree insert per
+    // message. Reactions keep their keys (reaction:<wamid>:<emoji>): a change reuses the wamid.
+    const bool deduped_by_wamid = domain::identified_by_wamid(m);
+    if (deduped_by_wamid) {
+      PONS_STORE_TRY(stored, wamid_exists(db, m.wamid));
+      if (stored) {
+        ++sum.duplicates;
+        continue;
+      }
+    } else if (key) {
+      PONS_STORE_TRY(fresh, mark_processed(db, *key, now));
+      if (!fresh) {
+        ++sum.duplicates;
+        continue;
+      }
+    }
+    PONS_STORE_TRY(num, cache.resolve(m.phone_number_id, m.waba_id, m.display_phone_number, now));
+    domain::contact who = m.sender;
+    if (who.wa_id.empty()) who.wa_id = m.from;
+    if (who.user_id.empty()) who.user_id = m.from_user_id;
+    if (who.wa_id.empty() && who.user_id.empty()) who.wa_id = "unknown";
+    PONS_STORE_TRY(contact, cache.contact(num.account_id, who, now));
+    PONS_STORE_TRY(conversation_id, cache.conversation(m.phone_number_id, contact.id, now));
+    PONS_STORE_TRY(pos, insert_inbound_message(db, m, contact.id, conversation_id, now,
+                                               {deduped_by_wamid, cache.newest_created_at()}));
+    // Meta's timestamp opens the window; without one, the time we received the message does.
+    const std::string window = m.timestamp_unix > 0
+                                   ? window_expiry_for(m.timestamp_unix)
+                                   : format_timestamp(now + std::chrono::hours(24));
+    PONS_STORE_CHECK(
+        record_inbound(db, conversation_id, pos.created_at, window,
+                       message_preview(m.type, m.text, m.reacted ? m.reacted->emoji : "")));
+    if (m.media && !m.media->media_id.empty()) {
+      PONS_STORE_CHECK(enqueue_media(db, pos.id, m.phone_number_id, *m.media, now));
+      ++sum.media_jobs;
+    }
+    PONS_STORE_TRY(wanted, cache.wants(event_inbound_received, m.phone_number_id));
+    if (wanted) {
+      forward::event ev;
+      ev.event_key = key ? *key : "row:" + std::to_string(pos.id);
+      ev.type = std::string(event_inbound_received);
+      ev.source = ctx.event_source;
+      ev.occurred_at = m.timestamp_unix > 0 ? meta_time(m.timestamp_unix) : now;
+      ev.account_id = num.waba_id;
+      ev.phone_number_id = m.phone_number_id;
+      ev.payload_json = event_payload_inbound(m, pos.id, pos.created_at);
+      PONS_STORE_TRY(queued, enqueue(db, ev, now));
+      sum.events += queued;
+    }
+    ++sum.messages_new;
+    sum.new_message_ids.push_back(pos.id);
+  }
+
+  std::string notes = ctx.notes;
+  for (const auto& s : batch.statuses) {
+    const auto key = domain::idempotency_key(s);
+    if (!key) continue;  // no wamid or no status: nothing to apply it to
+    // Whose message it is decides before the key is used up: a status signed for another number
+    // must not make the owner's own report of the same status look like a redelivery.
+    PONS_STORE_TRY(target, find_status_target(db, s.wamid));
+    if (foreign_status(target, s.phone_number_id)) {
+      if (sum.statuses_foreign++ < max_foreign_notes)
+        add_note(notes, "status " + clipped(s.status) + " for " + clipped(s.wamid) +
+                            ": that message belongs to another number; not applied");
+      continue;
+    }
+    PONS_STORE_TRY(fresh, mark_processed(db, *key, now));
+    if (!fresh) {
+      ++sum.duplicates;
+      continue;
+    }
+    PONS_STORE_TRY(outcome, apply_status(db, s, target, now));
+    ++sum.statuses_recorded;
+    if (outcome.applied) ++sum.statuses_applied;
+    PONS_STORE_TRY(wanted, cache.wants(event_status_updated, s.phone_number_id));
+    if (wanted) {
+      forward::event ev;
+      ev.event_key = *key;
+      ev.type = std::string(event_status_updated);
+      ev.source = ctx.event_source;
+      ev.occurred_at = s.timestamp_unix > 0 ? meta_time(s.timestamp_unix) : now;
+      ev.account_id = s.waba_id;
+      ev.phone_number_id = s.phone_number_id;
+      ev.payload_json = event_payload_status(s, outcome);
+      PONS_STORE_TRY(queued, enqueue(db, ev, now));
+      sum.events += queued;
+    }
+  }
+
+  for (const auto& e : batch.events) {
+    if (e.field != "message_template_status_update") continue;
+    PONS_STORE_TRY(applied, apply_template_event(db, e, now));
+    if (applied) ++sum.templates;
+  }
+
+  webhook_log_entry log;
+  log.received_at = format_timestamp(now);
+  log.request_id = ctx.request_id;
+  log.phone_number_id = !ctx.phone_number_id.empty()     ? ctx.phone_number_id
+                        : batch.phone_number_ids.empty() ? std::string()
+                                                         : batch.phone_number_ids.front();
+  log.signature = ctx.signature;
+  log.http_status = ctx.http_status;
+  log.messages = sum.messages_new;
+  log.statuses = sum.statuses_recorded;
+  log.duplicates = sum.duplicates;
+  log.body = ctx.redacted_body;
+  if (sum.statuses_foreign > max_foreign_notes)
+    add_note(notes, std::to_string(sum.statuses_foreign - max_foreign_notes) +
+                        " more statuses for messages of another number; not applied");
+  log.notes = std::move(notes);
+  PONS_STORE_TRY(log_id, insert_webhook_log(db, log));
+  sum.webhook_log_id = log_id;
+  return sum;
+}
+
+}  // namespace
+
+result<ingest_summary> ingest_batch(database& db, const domain::webhook_batch& batch,
+                                    const ingest_context& context) {
+  PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  ingest_memo::state local;
+  ingest_cache cache(db, local);
+  PONS_STORE_TRY(sum, ingest_one(db, batch, context, cache));
+  PONS_STORE_CHECK(scope.commit());
+  return std::move(sum);
+}
+
+namespace {
+
+// Full-text indexing for a whole group in one statement (schema/0003): FTS5 writes a segment at
+// every statement savepoint, so indexing from the insert trigger cost one segment per message.
+// begin() and finish() run inside the group's transaction; other connections never see
+// `deferred` set, because finish() clears it before the commit (a rollback clears it too).
+class fts_deferral {
+ public:
+  static result<fts_deferral> begin(database& db) {
+    PONS_STORE_TRY(last, db.query_int64("SELECT coalesce(max(id), 0) FROM messages"));
+    PONS_STORE_CHECK(set_deferred(db, true));
+    return fts_deferral(db, last);
+  }
+
+  fts_deferral(fts_deferral&& other) noexcept
+      : db_(std::exchange(other.db_, nullptr)), last_before_(other.last_before_) {}
+  fts_deferral& operator=(fts_deferral&&) = delete;
+
+  // A group that fails inside the caller's own transaction is not rolled back here: clear the
+  // flag anyway, or a caller committing regardless would stop FTS indexing for every connection.
+  ~fts_deferral() {
+    if (db_ && db_->in_transaction()) (void)set_deferred(*db_, false);
+  }
+
+  // Index every message the group inserted, then let the trigger index again.
+  result<void> finish() {
+    PONS_STORE_TRY(st, db_->prepare("INSERT INTO messages_fts(rowid, text, media_caption, "
+                                    "media_filename) SELECT id, text, media_caption, "
+                                    "media_filename FROM messages WHERE id > ?1"));
+    st.bind(1, last_before_);
+    PONS_STORE_CHECK(st.run());
+    PONS_STORE_CHECK(set_deferred(*db_, false));
+    db_ = nullptr;  // done: nothing left for the destructor
+    return {};
+  }
+
+ private:
+  fts_deferral(database& db, std::int64_t last) : db_(&db), last_before_(last) {}
+  // A cached statement: this runs twice per group commit.
+  static result<void> set_deferred(database& db, bool on) {
+    PONS_STORE_TRY(st, db.prepare("UPDATE messages_fts_control SET deferred = ?1 WHERE id = 1"));
+    st.bind(1, on);
+    PONS_STORE_CHECK(st.run());
+    return {};
+  }
+  database* db_;
+  std::int64_t last_before_;
+};
+
+// Runs once the group holds the write lock (see ingest_batches: the memo's validity check).
+using after_begin_fn = std::function<result<void>()>;
+
+// The results of a group, one per request.
+using group_results = std::vector<result<ingest_summary>>;
+
+// Writes a group in one transaction. With `savepoints`, each request runs in its own SAVEPOINT,
+// so one that fails is rolled back alone and reported in its slot. Without, the first failure
+// rolls the whole group back and the answer is nullopt: the caller writes it again with
+// savepoints (two statements per request that almost every group does without).
+result<std::optional<group_results>> write_group(database& db,
+                                                 std::span<const ingest_request> requests,
+                                                 ingest_memo::state& state,
+                                                 const after_begin_fn& after_begin,
+                                                 bool savepoints) {
+  PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  if (after_begin) PONS_STORE_CHECK(after_begin());
+  PONS_STORE_TRY(fts, fts_deferral::begin(db));
+  group_results out;
+  out.reserve(requests.size());
+  ingest_cache cache(db, state);
+  for (const auto& req : requests) {
+    if (!req.batch || !req.context) {
+      out.emplace_back(boost::system::in_place_error,
+                       make_error_code(store_errc::invalid_argument));
+      continue;
+    }
+    if (savepoints) PONS_STORE_CHECK(db.exec("SAVEPOINT ingest_one"));
+    auto sum = ingest_one(db, *req.batch, *req.context, cache);
+    if (!sum) {
+      cache.clear();  // what it cached may have been rolled back with it
+      if (!savepoints) return std::optional<group_results>();  // the scope rolls back
+      PONS_STORE_CHECK(db.exec("ROLLBACK TO ingest_one; RELEASE ingest_one"));
+    } else if (savepoints) {
+      PONS_STORE_CHECK(db.exec("RELEASE ingest_one"));
+    }
+    out.push_back(std::move(sum));
+  }
+  PONS_STORE_CHECK(fts.finish());
+  PONS_STORE_CHECK(scope.commit());
+  return std::optional<group_results>(std::move(out));
+}
+
+}  // namespace
+
+result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
+                                                           std::span<const ingest_request> requests,
+                                                           ingest_memo* memo) {
+  // Inside a caller's transaction nothing is remembered (the caller may still roll it back), and
+  // each request gets its savepoint.
+  ingest_memo::state local;
+  if (db.in_transaction()) {
+    PONS_STORE_TRY(isolated, write_group(db, requests, local, {}, true));
+    return std::move(*isolated);
+  }
+  ingest_memo::state& state = memo ? *memo->state_ : local;
+  // The memo holds while only this connection writes. Checked once the write lock is held, so no
+  // other commit can come between the check and the group.
+  after_begin_fn check_memo;
+  if (memo) {
+    check_memo = [&db, memo, &state]() -> result<void> {
+      PONS_STORE_TRY(version, db.data_version());
+      if (version != memo->data_version_ || memo->size() > 2 * memo->max_entries_) {
+        state.clear();
+        memo->data_version_ = version;
+      }
+      return {};
+    };
+  }
+  // Almost every group succeeds whole: first without savepoints, and only when a request fails
+  // is the group written again with one per request, so the failure stays its own.
+  bool clean = true;
+  for (const auto& req : requests) clean = clean && req.batch && req.context;
+  auto written = clean ? write_group(db, requests, state, check_memo, false)
+                       : result<std::optional<group_results>>(std::optional<group_results>());
+  if (written && !*written) written = write_group(db, requests, state, check_memo, true);
+  if (!written) {
+    state.clear();  // what a rolled-back write cached may not exist any more
+    return written.error();
+  }
+  return std::move(**written);
+}
+
+}  // namespace pons::webhook
