@@ -131,7 +131,7 @@ registry make_registry() {
     return resource_result::text(std::string(uri), "text/plain", "conversation " + vars.at("id"));
   };
   conv.complete = [](std::string_view, std::string_view value,
-                     const std::map<std::string, std::string>&) {
+                     const std::map<std::string, std::string>&, const call_context&) {
     std::vector<std::string> out;
     for (int i = 0; i < 120; ++i) {
       std::string id = std::to_string(i);

@@ -173,7 +173,7 @@ registry make_registry() {
     return resource_result::text(std::string(uri), "text/plain", "conversation " + vars.at("id"));
   };
   conv.complete = [](std::string_view, std::string_view value,
-                     const std::map<std::string, std::string>&) {
+                     const std::map<std::string, std::string>&, const call_context&) {
     std::vector<std::string> out;
     for (std::string id : {"1", "12", "2"}) {
       if (id.rfind(value, 0) == 0) out.push_back(id);
@@ -195,7 +195,7 @@ registry make_registry() {
     return r;
   };
   reply.complete = [](std::string_view arg, std::string_view value,
-                      const std::map<std::string, std::string>&) {
+                      const std::map<std::string, std::string>&, const call_context&) {
     std::vector<std::string> out;
     if (arg != "contact") return out;
     for (std::string name : {"Alice", "Alan", "Bob"}) {

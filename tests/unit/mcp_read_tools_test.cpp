@@ -324,10 +324,11 @@ TEST_CASE("LIKE wildcards in contact and template lookups match themselves only"
 
   const prompt_def* draft = s.reg.find_prompt("draft_reply");
   REQUIRE(draft);
-  CHECK(draft->complete("contact", "%", {}).empty());  // a prefix: no name starts with "%"
-  CHECK(draft->complete("contact", "_", {}).empty());
-  CHECK(draft->complete("contact", "Al", {}) == std::vector<std::string>{"Alice Smith"});
-  CHECK(draft->complete("contact", "100%", {}) == std::vector<std::string>{"100% Cotton"});
+  call_context ctx(cancellation_token{}, latest_version, "unit");
+  CHECK(draft->complete("contact", "%", {}, ctx).empty());  // a prefix: no name starts with "%"
+  CHECK(draft->complete("contact", "_", {}, ctx).empty());
+  CHECK(draft->complete("contact", "Al", {}, ctx) == std::vector<std::string>{"Alice Smith"});
+  CHECK(draft->complete("contact", "100%", {}, ctx) == std::vector<std::string>{"100% Cotton"});
 }
 
 TEST_CASE("every string argument of every tool is bounded, and NUL is refused", "[mcp][store]") {

@@ -1,6 +1,7 @@
 #pragma once
 // What a tool, resource or prompt handler gets besides its arguments: a cooperative
-// cancellation token, a progress reporter, a logger, and facts about the session.
+// cancellation token, a progress reporter, a logger, and facts about the session (among them
+// whose data it may see).
 
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "pons/mcp/account_scope.hpp"
 #include "pons/mcp/protocol_version.hpp"
 
 namespace pons::mcp {
@@ -55,9 +57,10 @@ class call_context {
       std::function<void(double progress, std::optional<double> total, std::string_view message)>;
   using log_fn = std::function<void(log_level level, std::string_view message)>;
 
-  /// Builds a context; the functions may be empty (then progress/log do nothing).
+  /// Builds a context; the functions may be empty (then progress/log do nothing). The account
+  /// scope defaults to every account (the local user).
   call_context(cancellation_token token, protocol_version version, std::string client_name,
-               progress_fn progress = {}, log_fn log = {});
+               progress_fn progress = {}, log_fn log = {}, account_scope account = {});
 
   /// The cancellation token of this call.
   const cancellation_token& token() const { return token_; }
@@ -82,6 +85,9 @@ class call_context {
   /// clientInfo.name from initialize ("unknown" when the client sent none).
   const std::string& client_name() const { return client_name_; }
 
+  /// Whose data this call may see; handlers keep every query within it.
+  const account_scope& account() const { return account_; }
+
  private:
   cancellation_token token_;
   protocol_version version_;
@@ -89,6 +95,7 @@ class call_context {
   progress_fn progress_;
   log_fn log_;
   std::optional<double> last_progress_;
+  account_scope account_;
 };
 
 }  // namespace pons::mcp

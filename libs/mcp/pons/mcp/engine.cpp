@@ -474,10 +474,12 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
         sink_.send(make_notification("notifications/progress", std::move(p)));
       };
     }
-    call_context ctx(token, v, client, std::move(progress),
-                     [this](log_level level, std::string_view message) {
-                       log(level, "pons", json::value(message));
-                     });
+    call_context ctx(
+        token, v, client, std::move(progress),
+        [this](log_level level, std::string_view message) {
+          log(level, "pons", json::value(message));
+        },
+        options_.account);
     std::optional<outcome> result;
     try {
       // Cancelled while queued: nobody waits for the answer, so the handler does not run.
@@ -577,8 +579,8 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch) {
 
 engine::outcome engine::do_resources_list(const json::object& params) const {
   bool titles = has_structured_output(current_version());
-  return paged_list(params, registry_.list_resources(), options_.page_size, "resources",
-                    [&](const auto& r) {
+  return paged_list(params, registry_.list_resources(options_.account), options_.page_size,
+                    "resources", [&](const auto& r) {
                       json::object o{{"uri", r.uri}, {"name", r.name}};
                       describe(o, titles, r.title, r.description, r.mime_type);
                       return o;
@@ -780,9 +782,9 @@ void engine::do_complete(const incoming& in, const batch_ptr& batch) {
   }
   std::string name(arg_name->get_string());
   std::string value(arg_value->get_string());
-  run_async(in, batch, [fn, name, value, context](call_context&) -> outcome {
+  run_async(in, batch, [fn, name, value, context](call_context& ctx) -> outcome {
     std::vector<std::string> values;
-    if (*fn) values = (*fn)(name, value, context);
+    if (*fn) values = (*fn)(name, value, context, ctx);
     json::array out;
     for (std::size_t i = 0; i < values.size() && i < max_completion_values; ++i) {
       out.emplace_back(values[i]);

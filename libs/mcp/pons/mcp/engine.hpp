@@ -46,6 +46,9 @@ struct engine_options {
   log_level initial_log_level = log_level::info;
   std::size_t max_waits = 4;  // long_wait tool calls running at once (each holds a thread)
   std::function<void(std::string_view)> diagnostics;  // stderr logger; may be empty
+  /// Whose data the session may see: every account (stdio), or the one account of the API key
+  /// that opened an HTTP session. Every call_context, listing and completion gets it.
+  account_scope account;
 };
 
 /// One MCP session. Calls of long_wait tools run on a lane of their own (max_waits threads), so

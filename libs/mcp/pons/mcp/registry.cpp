@@ -71,17 +71,17 @@ void registry::add_prompt(prompt_def prompt) {
   prompts_.push_back(std::move(prompt));
 }
 
-void registry::set_resource_lister(std::function<std::vector<resource_info>()> lister) {
+void registry::set_resource_lister(resource_lister lister) {
   lister_ = std::move(lister);
 }
 
-std::vector<resource_info> registry::list_resources() const {
+std::vector<resource_info> registry::list_resources(const account_scope& account) const {
   std::vector<resource_info> out;
   for (const auto& r : resources_) {
     out.push_back({r.uri, r.name, r.title, r.description, r.mime_type});
   }
   if (lister_) {
-    auto more = lister_();
+    auto more = lister_(account);
     out.insert(out.end(), std::make_move_iterator(more.begin()),
                std::make_move_iterator(more.end()));
   }

@@ -13,6 +13,7 @@
 
 #include "pons/mcp/call_context.hpp"
 #include "pons/mcp/jsonrpc.hpp"
+#include "pons/mcp/scope.hpp"
 
 namespace pons::mcp {
 
@@ -57,6 +58,9 @@ struct tool_def {
   /// Blocks until something happens (wait_for_messages): runs on the engine's wait lane, not on
   /// the workers that answer quick calls, and at most engine_options::max_waits at once.
   bool long_wait = false;
+  /// The scope an API key needs to call it over an authorized transport. Set beside every
+  /// tool's definition: a tool without one is refused to every key.
+  std::optional<scope> required_scope;
 };
 
 /// Contents of a resource read, or the error to answer with.
@@ -70,10 +74,11 @@ struct resource_result {
   static resource_result not_found(std::string_view uri);
 };
 
-/// Completion suggestions for an argument value (at most 100 are sent).
-using completer =
-    std::function<std::vector<std::string>(std::string_view argument, std::string_view value,
-                                           const std::map<std::string, std::string>& context)>;
+/// Completion suggestions for an argument value (at most 100 are sent); `call` says whose data
+/// the caller may see.
+using completer = std::function<std::vector<std::string>(
+    std::string_view argument, std::string_view value,
+    const std::map<std::string, std::string>& context, const call_context& call)>;
 
 /// A fixed resource (e.g. the inbox).
 struct resource_def {
@@ -142,16 +147,19 @@ class registry {
   void add_resource_template(resource_template_def tpl);
   /// Adds a prompt.
   void add_prompt(prompt_def prompt);
+  /// Lists resources beyond the fixed ones, within the caller's account scope.
+  using resource_lister = std::function<std::vector<resource_info>(const account_scope&)>;
+
   /// Sets the source of extra listed resources (called on each resources/list).
-  void set_resource_lister(std::function<std::vector<resource_info>()> lister);
+  void set_resource_lister(resource_lister lister);
 
   /// Tools in registration order.
   const std::vector<tool_def>& tools() const { return tools_; }
   const std::vector<resource_def>& resources() const { return resources_; }
   const std::vector<resource_template_def>& resource_templates() const { return templates_; }
   const std::vector<prompt_def>& prompts() const { return prompts_; }
-  /// Fixed resources followed by the lister's.
-  std::vector<resource_info> list_resources() const;
+  /// Fixed resources followed by the lister's for a caller who sees `account`.
+  std::vector<resource_info> list_resources(const account_scope& account = {}) const;
 
   const tool_def* find_tool(std::string_view name) const;
   const prompt_def* find_prompt(std::string_view name) const;
@@ -162,7 +170,7 @@ class registry {
   std::vector<resource_def> resources_;
   std::vector<resource_template_def> templates_;
   std::vector<prompt_def> prompts_;
-  std::function<std::vector<resource_info>()> lister_;
+  resource_lister lister_;
 };
 
 }  // namespace pons::mcp

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "pons/mcp/base64.hpp"
+#include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/image_scaler.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
@@ -46,14 +47,16 @@ std::string human_size(std::uintmax_t bytes) {
 
 // --- list_accounts --------------------------------------------------------------------------
 
-tool_result list_accounts(const read_tools_deps& deps) {
+tool_result list_accounts(const read_tools_deps& deps, const account_scope& scope) {
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
-  auto s = db->operator->()->prepare(
+  auto s = db->operator->()->prepare(fmt::format(
       "SELECT a.waba_id, a.name, p.phone_number_id, p.display_phone_number, p.verified_name, "
       "p.is_default FROM accounts a LEFT JOIN phone_numbers p ON p.account_id = a.id "
-      "ORDER BY a.id, p.id");
+      "WHERE 1 = 1{} ORDER BY a.id, p.id",
+      scope_waba(scope, "a.waba_id", 1)));
   if (!s) return tool_result::error(database_problem(s.error()));
+  bind_scope(*s, scope, 1);
   json::array accounts;
   std::string default_sender;
   std::string text;
@@ -118,9 +121,11 @@ void collect_variables(std::string_view component, std::string_view text, json::
 
 // When each account's templates were synced, as JSON and as text for the assistant; the text
 // says how to sync when some account never was or its last sync failed.
-std::optional<tool_result> sync_states(store::database& db, json::array& out, std::string& text) {
+std::optional<tool_result> sync_states(store::database& db, const account_scope& scope,
+                                       json::array& out, std::string& text) {
   auto states = store::list_template_syncs(db);
   if (!states) return tool_result::error(database_problem(states.error()));
+  std::erase_if(*states, [&](const auto& st) { return !scope.allows(st.waba_id); });
   bool stale = states->empty();
   for (const auto& st : *states) {
     json::object o{{"waba_id", st.waba_id}, {"synced_at", st.synced_at}};
@@ -147,7 +152,8 @@ std::optional<tool_result> sync_states(store::database& db, json::array& out, st
   return std::nullopt;
 }
 
-tool_result list_templates(const read_tools_deps& deps, const json::object& args) {
+tool_result list_templates(const read_tools_deps& deps, const json::object& args,
+                           const account_scope& scope) {
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
   std::string status = str_arg(args, "status");
@@ -156,13 +162,14 @@ tool_result list_templates(const read_tools_deps& deps, const json::object& args
   auto s = db->operator->()->prepare(fmt::format(
       "SELECT name, language, category, status, components_json, parameter_format, "
       "rejected_reason, waba_id FROM templates WHERE (?1 = '' OR name LIKE '%' || ?1 || '%' {}) "
-      "AND (?2 = '' OR language = ?2) AND (?3 = '' OR upper(status) = upper(?3)) "
+      "AND (?2 = '' OR language = ?2) AND (?3 = '' OR upper(status) = upper(?3)){} "
       "ORDER BY name, language",
-      store::like_escape_clause));
+      store::like_escape_clause, scope_waba(scope, "waba_id", 4)));
   if (!s) return tool_result::error(database_problem(s.error()));
   s->bind(1, store::escape_like(str_arg(args, "name")))
       .bind(2, str_arg(args, "language"))
       .bind(3, status);
+  bind_scope(*s, scope, 4);
   json::array list;
   std::string text;
   for (;;) {
@@ -215,7 +222,7 @@ tool_result list_templates(const read_tools_deps& deps, const json::object& args
   }
   s->reset();
   json::array synced;
-  if (auto problem = sync_states(**db, synced, text)) return *problem;
+  if (auto problem = sync_states(**db, scope, synced, text)) return *problem;
   if (!text.empty() && text.back() == '\n') text.pop_back();
   return tool_result::structured_result(
       json::object{{"templates", std::move(list)}, {"synced", std::move(synced)}}, text);
@@ -224,7 +231,7 @@ tool_result list_templates(const read_tools_deps& deps, const json::object& args
 // --- get_media ------------------------------------------------------------------------------
 
 tool_result get_media(const read_tools_deps& deps, const json::object& args,
-                      decode_lock& one_at_a_time) {
+                      const account_scope& scope, decode_lock& one_at_a_time) {
   std::int64_t message_id = 0;
   if (const json::value* m = args.if_contains("message_id"); m && m->is_int64()) {
     message_id = m->get_int64();
@@ -235,13 +242,16 @@ tool_result get_media(const read_tools_deps& deps, const json::object& args,
   }
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
-  auto s = db->operator->()->prepare(
+  // A media row of a message belongs to the message's number; one without a message, to its own.
+  auto s = db->operator->()->prepare(fmt::format(
       "SELECT md.media_id, md.mime, md.sha256, coalesce(md.size, 0), md.path, md.state, "
       "md.last_error, coalesce(md.message_id, 0), coalesce(m.media_caption, ''), "
       "coalesce(m.media_filename, '') FROM media md LEFT JOIN messages m ON m.id = md.message_id "
-      "WHERE (?1 <> 0 AND md.message_id = ?1) OR (?2 <> '' AND md.media_id = ?2) LIMIT 1");
+      "WHERE ((?1 <> 0 AND md.message_id = ?1) OR (?2 <> '' AND md.media_id = ?2)){} LIMIT 1",
+      scope_numbers(scope, "coalesce(m.phone_number_id, md.phone_number_id)", 3)));
   if (!s) return tool_result::error(database_problem(s.error()));
   s->bind(1, message_id).bind(2, media_id);
+  bind_scope(*s, scope, 3);
   auto row = s->step();
   if (!row) return tool_result::error(database_problem(row.error()));
   if (!*row) {
@@ -353,7 +363,10 @@ void register_account_tools(registry& reg, const read_tools_deps& deps) {
           "verified_name":{"type":"string"},"is_default":{"type":"boolean"}}}}}}},
       "default_sender":{"type":"string","description":"phone_number_id used when from is omitted; empty when there is no single choice"}}})J");
     t.annotations = read_only_hints();
-    t.handler = [deps](const json::object&, call_context&) { return list_accounts(deps); };
+    t.required_scope = scope::read;
+    t.handler = [deps](const json::object&, call_context& ctx) {
+      return list_accounts(deps, ctx.account());
+    };
     reg.add_tool(std::move(t));
   }
   {
@@ -382,8 +395,9 @@ void register_account_tools(registry& reg, const read_tools_deps& deps) {
         "items":{"type":"object","required":["waba_id","synced_at"],"properties":{
         "waba_id":{"type":"string"},"synced_at":{"type":"string"},"error":{"type":"string"}}}}}})J");
     t.annotations = read_only_hints();
-    t.handler = [deps](const json::object& args, call_context&) {
-      return list_templates(deps, args);
+    t.required_scope = scope::read;
+    t.handler = [deps](const json::object& args, call_context& ctx) {
+      return list_templates(deps, args, ctx.account());
     };
     reg.add_tool(std::move(t));
   }
@@ -407,10 +421,11 @@ void register_account_tools(registry& reg, const read_tools_deps& deps) {
       "original_width":{"type":"integer"},"original_height":{"type":"integer"},
       "scaled":{"type":"boolean","description":"true when the image was scaled or re-encoded"}}})J");
     t.annotations = read_only_hints();
+    t.required_scope = scope::read;
     // Owned by the tool: shared by the workers that run it.
     auto decoding = std::make_shared<decode_lock>();
-    t.handler = [deps, decoding](const json::object& args, call_context&) {
-      return get_media(deps, args, *decoding);
+    t.handler = [deps, decoding](const json::object& args, call_context& ctx) {
+      return get_media(deps, args, ctx.account(), *decoding);
     };
     reg.add_tool(std::move(t));
   }

@@ -3,6 +3,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
 #include "pons/store/like_pattern.hpp"
@@ -11,18 +12,22 @@ namespace pons::mcp {
 
 namespace {
 
-// The conversations of one contact with their windows, optionally for one of our numbers.
+// The conversations of one contact with their windows, optionally for one of our numbers, on
+// the numbers of the accounts `scope` allows.
 store::result<json::array> contact_conversations(store::database& db, std::int64_t contact_id,
                                                  const std::string& phone_number_id,
+                                                 const account_scope& scope,
                                                  store::time_point now) {
-  auto s = db.prepare(
+  auto s = db.prepare(fmt::format(
       "SELECT cv.id, cv.phone_number_id, coalesce(p.display_phone_number, ''), "
       "cv.last_message_at, cv.last_inbound_at, cv.unread_count, cv.window_expires_at, "
       "cv.last_direction FROM conversations cv LEFT JOIN phone_numbers p ON p.phone_number_id = "
-      "cv.phone_number_id WHERE cv.contact_id = ?1 AND (?2 = '' OR cv.phone_number_id = ?2) "
-      "ORDER BY cv.last_message_at DESC");
+      "cv.phone_number_id WHERE cv.contact_id = ?1 AND (?2 = '' OR cv.phone_number_id = ?2){} "
+      "ORDER BY cv.last_message_at DESC",
+      scope_numbers(scope, "cv.phone_number_id", 3)));
   if (!s) return s.error();
   s->bind(1, contact_id).bind(2, phone_number_id);
+  bind_scope(*s, scope, 3);
   json::array out;
   for (;;) {
     auto row = s->step();
@@ -49,20 +54,24 @@ json::object conversation_schema() {
   return c;
 }
 
-tool_result get_contact(const read_tools_deps& deps, const json::object& args) {
+tool_result get_contact(const read_tools_deps& deps, const json::object& args,
+                        const account_scope& scope) {
   std::string query = str_arg(args, "contact");
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
-  auto match = resolve_contact(**db, query);
+  auto match = resolve_contact(**db, query, scope);
   if (!match) return tool_result::error(database_problem(match.error()));
   if (!match->found) return tool_result::error(contact_problem_text(query, *match));
   const contact_row& c = *match->found;
-  auto convs = contact_conversations(**db, c.id, "", deps.now());
+  auto convs = contact_conversations(**db, c.id, "", scope, deps.now());
   if (!convs) return tool_result::error(database_problem(convs.error()));
-  auto count = db->operator->()->prepare("SELECT count(*) FROM messages WHERE contact_id = ?1");
+  auto count =
+      db->operator->()->prepare(fmt::format("SELECT count(*) FROM messages WHERE contact_id = ?1{}",
+                                            scope_numbers(scope, "phone_number_id", 2)));
   std::int64_t messages = 0;
   if (count) {
     count->bind(1, c.id);
+    bind_scope(*count, scope, 2);
     if (auto r = count->step(); r && *r) messages = count->column_int64(0);
   }
   json::object contact = contact_json(c);
@@ -85,7 +94,8 @@ tool_result get_contact(const read_tools_deps& deps, const json::object& args) {
                                         text);
 }
 
-tool_result search_contacts(const read_tools_deps& deps, const json::object& args) {
+tool_result search_contacts(const read_tools_deps& deps, const json::object& args,
+                            const account_scope& scope) {
   std::string query = str_arg(args, "query");
   std::int64_t limit = 20;
   if (const json::value* l = args.if_contains("limit"); l && l->is_int64()) limit = l->get_int64();
@@ -97,12 +107,13 @@ tool_result search_contacts(const read_tools_deps& deps, const json::object& arg
   if (!db) return tool_result::error(database_problem(db.error()));
   auto s = db->operator->()->prepare(fmt::format(
       "SELECT id, wa_id, user_id, username, profile_name, created_at FROM contacts WHERE "
-      "profile_name LIKE '%' || ?4 || '%' {0} OR username LIKE '%' || ?4 || '%' {0} OR "
-      "user_id = ?1 OR (length(?2) >= 3 AND wa_id LIKE '%' || ?2 || '%') "
+      "(profile_name LIKE '%' || ?4 || '%' {0} OR username LIKE '%' || ?4 || '%' {0} OR "
+      "user_id = ?1 OR (length(?2) >= 3 AND wa_id LIKE '%' || ?2 || '%')){1} "
       "ORDER BY profile_name COLLATE NOCASE, id LIMIT ?3",
-      store::like_escape_clause));
+      store::like_escape_clause, scope_account_id(scope, "account_id", 5)));
   if (!s) return tool_result::error(database_problem(s.error()));
   s->bind(1, query).bind(2, digits).bind(3, limit).bind(4, store::escape_like(query));
+  bind_scope(*s, scope, 5);
   json::array list;
   std::string text;
   for (;;) {
@@ -118,7 +129,7 @@ tool_result search_contacts(const read_tools_deps& deps, const json::object& arg
   }
   if (list.empty()) {
     // Nothing contains the text: offer the closest names instead of a blank answer.
-    auto match = resolve_contact(**db, query);
+    auto match = resolve_contact(**db, query, scope);
     if (match && match->found) {
       list.push_back(contact_json(*match->found));
       text = fmt::format("- {}\n", std::string_view(list.back().at("name").as_string()));
@@ -132,17 +143,18 @@ tool_result search_contacts(const read_tools_deps& deps, const json::object& arg
   return tool_result::structured_result(json::object{{"contacts", std::move(list)}}, text);
 }
 
-tool_result get_window_status(const read_tools_deps& deps, const json::object& args) {
+tool_result get_window_status(const read_tools_deps& deps, const json::object& args,
+                              const account_scope& scope) {
   std::string query = str_arg(args, "contact");
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
-  auto match = resolve_contact(**db, query);
+  auto match = resolve_contact(**db, query, scope);
   if (!match) return tool_result::error(database_problem(match.error()));
   if (!match->found) return tool_result::error(contact_problem_text(query, *match));
   std::string problem;
-  auto sender = resolve_sender(**db, str_arg(args, "from"), problem);
+  auto sender = resolve_sender(**db, str_arg(args, "from"), scope, problem);
   if (!sender) return tool_result::error(problem);
-  auto convs = contact_conversations(**db, match->found->id, *sender, deps.now());
+  auto convs = contact_conversations(**db, match->found->id, *sender, scope, deps.now());
   if (!convs) return tool_result::error(database_problem(convs.error()));
   json::array windows;
   bool any_open = false;
@@ -203,7 +215,10 @@ void register_contact_tools(registry& reg, const read_tools_deps& deps) {
              {"conversations", json::object{{"type", "array"}, {"items", conversation_schema()}}},
              {"message_count", json::object{{"type", "integer"}}}}}};
     t.annotations = read_only_hints();
-    t.handler = [deps](const json::object& args, call_context&) { return get_contact(deps, args); };
+    t.required_scope = scope::read;
+    t.handler = [deps](const json::object& args, call_context& ctx) {
+      return get_contact(deps, args, ctx.account());
+    };
     reg.add_tool(std::move(t));
   }
   {
@@ -222,8 +237,9 @@ void register_contact_tools(registry& reg, const read_tools_deps& deps) {
         {"properties",
          json::object{{"contacts", json::object{{"type", "array"}, {"items", contact_schema()}}}}}};
     t.annotations = read_only_hints();
-    t.handler = [deps](const json::object& args, call_context&) {
-      return search_contacts(deps, args);
+    t.required_scope = scope::read;
+    t.handler = [deps](const json::object& args, call_context& ctx) {
+      return search_contacts(deps, args, ctx.account());
     };
     reg.add_tool(std::move(t));
   }
@@ -253,8 +269,9 @@ void register_contact_tools(registry& reg, const read_tools_deps& deps) {
                       {"open", json::object{{"type", "boolean"}}},
                       {"windows", json::object{{"type", "array"}, {"items", entry}}}}}};
     t.annotations = read_only_hints();
-    t.handler = [deps](const json::object& args, call_context&) {
-      return get_window_status(deps, args);
+    t.required_scope = scope::read;
+    t.handler = [deps](const json::object& args, call_context& ctx) {
+      return get_window_status(deps, args, ctx.account());
     };
     reg.add_tool(std::move(t));
   }

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "pons/mcp/base64.hpp"
+#include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
 
@@ -39,14 +40,16 @@ bool bool_arg(const json::object& args, std::string_view name) {
   return v && v->is_bool() && v->get_bool();
 }
 
-// Filters common to message queries: contact, our number, direction.
+// Filters common to message queries: the caller's accounts, contact, our number, direction.
 struct message_filter {
+  account_scope scope;
   std::optional<std::int64_t> contact_id;
   std::string phone_number_id;
   std::string direction;  // "" = both
   std::optional<std::int64_t> conversation_id;
 
   void apply(std::string& where, std::vector<sql_param>& params) const {
+    restrict_numbers(scope, "m.phone_number_id", where, params);
     if (contact_id) {
       params.emplace_back(*contact_id);
       where += fmt::format(" AND m.contact_id = ?{}", params.size());
@@ -66,17 +69,19 @@ struct message_filter {
   }
 };
 
-// Resolves contact/from arguments into a filter, or the tool error to return.
+// Resolves contact/from arguments into a filter within the caller's accounts, or the tool error
+// to return.
 std::optional<tool_result> build_filter(store::database& db, const json::object& args,
-                                        message_filter& filter) {
+                                        const account_scope& scope, message_filter& filter) {
+  filter.scope = scope;
   if (std::string contact = str_arg(args, "contact"); !contact.empty()) {
-    auto match = resolve_contact(db, contact);
+    auto match = resolve_contact(db, contact, scope);
     if (!match) return tool_result::error(database_problem(match.error()));
     if (!match->found) return tool_result::error(contact_problem_text(contact, *match));
     filter.contact_id = match->found->id;
   }
   std::string problem;
-  auto sender = resolve_sender(db, str_arg(args, "from"), problem);
+  auto sender = resolve_sender(db, str_arg(args, "from"), scope, problem);
   if (!sender) return tool_result::error(problem);
   filter.phone_number_id = *sender;
   if (std::string d = str_arg(args, "direction"); d == "inbound" || d == "outbound") {
@@ -119,15 +124,17 @@ std::string short_preview(std::string_view summary) {
   return std::string(summary.substr(0, cut)) + "…";
 }
 
-tool_result list_conversations(const read_tools_deps& deps, const json::object& args) {
+tool_result list_conversations(const read_tools_deps& deps, const json::object& args,
+                               const account_scope& scope) {
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
   std::string problem;
-  auto sender = resolve_sender(**db, str_arg(args, "from"), problem);
+  auto sender = resolve_sender(**db, str_arg(args, "from"), scope, problem);
   if (!sender) return tool_result::error(problem);
   std::int64_t limit = int_arg(args, "limit", 20);
   std::vector<sql_param> params;
   std::string where = "1 = 1";
+  restrict_numbers(scope, "cv.phone_number_id", where, params);
   if (bool_arg(args, "unread")) where += " AND cv.unread_count > 0";
   if (bool_arg(args, "unanswered")) where += " AND cv.last_direction = 'inbound'";
   if (!bool_arg(args, "include_archived")) where += " AND cv.archived = 0";
@@ -288,7 +295,7 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
   message_filter filter;
-  if (auto problem = build_filter(**db, args, filter)) return *problem;
+  if (auto problem = build_filter(**db, args, ctx.account(), filter)) return *problem;
   if (const json::value* cid = args.if_contains("conversation_id"); cid && cid->is_number()) {
     filter.conversation_id = int_arg(args, "conversation_id", 0);
   }
@@ -371,7 +378,8 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
 
 // --- search_messages ------------------------------------------------------------------------
 
-tool_result search_messages(const read_tools_deps& deps, const json::object& args) {
+tool_result search_messages(const read_tools_deps& deps, const json::object& args,
+                            const account_scope& scope) {
   std::string query = fts_query(str_arg(args, "query"));
   if (query.empty()) return tool_result::invalid_argument("query", "must contain a word to find");
   std::int64_t limit = int_arg(args, "limit", 10);
@@ -379,7 +387,7 @@ tool_result search_messages(const read_tools_deps& deps, const json::object& arg
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
   message_filter filter;
-  if (auto problem = build_filter(**db, args, filter)) return *problem;
+  if (auto problem = build_filter(**db, args, scope, filter)) return *problem;
   std::vector<sql_param> params{query};
   std::string where = "messages_fts MATCH ?1";
   filter.apply(where, params);
@@ -452,7 +460,7 @@ tool_result wait_for_messages(const read_tools_deps& deps, const json::object& a
   {
     auto pooled = deps.pool->acquire();
     if (!pooled) return tool_result::error(database_problem(pooled.error()));
-    if (auto problem = build_filter(**pooled, args, filter)) return *problem;
+    if (auto problem = build_filter(**pooled, args, ctx.account(), filter)) return *problem;
     if (after < 0) {
       auto max_id = pooled->operator->()->query_int64("SELECT coalesce(max(id), 0) FROM messages");
       if (!max_id) return tool_result::error(database_problem(max_id.error()));
@@ -560,8 +568,9 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
          json::object{{"conversations", json::object{{"type", "array"}, {"items", conv}}},
                       {"next_cursor", json::object{{"type", "string"}}}}}};
     t.annotations = read_only_hints();
-    t.handler = [deps](const json::object& args, call_context&) {
-      return list_conversations(deps, args);
+    t.required_scope = scope::read;
+    t.handler = [deps](const json::object& args, call_context& ctx) {
+      return list_conversations(deps, args, ctx.account());
     };
     reg.add_tool(std::move(t));
   }
@@ -594,6 +603,7 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
                       {"has_more", json::object{{"type", "boolean"}}},
                       {"pulled_at", json::object{{"type", "string"}}}}}};
     t.annotations = read_only_hints();
+    t.required_scope = scope::read;
     t.handler = [deps](const json::object& args, call_context& ctx) {
       return get_messages(deps, args, ctx);
     };
@@ -628,8 +638,9 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
         {"properties", json::object{{"hits", json::object{{"type", "array"}, {"items", hit}}},
                                     {"count", json::object{{"type", "integer"}}}}}};
     t.annotations = read_only_hints();
-    t.handler = [deps](const json::object& args, call_context&) {
-      return search_messages(deps, args);
+    t.required_scope = scope::read;
+    t.handler = [deps](const json::object& args, call_context& ctx) {
+      return search_messages(deps, args, ctx.account());
     };
     reg.add_tool(std::move(t));
   }
@@ -655,6 +666,7 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
                       {"timed_out", json::object{{"type", "boolean"}}},
                       {"after_id", json::object{{"type", "integer"}}}}}};
     t.annotations = read_only_hints(false);
+    t.required_scope = scope::read;
     t.long_wait = true;
     t.handler = [deps](const json::object& args, call_context& ctx) {
       return wait_for_messages(deps, args, ctx);

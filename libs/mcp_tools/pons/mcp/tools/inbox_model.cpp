@@ -9,6 +9,7 @@
 
 #include "pons/domain/phone.hpp"
 #include "pons/mcp/base64.hpp"
+#include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
 #include "pons/store/like_pattern.hpp"
 
@@ -261,7 +262,8 @@ std::string fts_query(std::string_view text) {
   return out;
 }
 
-store::result<contact_match> resolve_contact(store::database& db, std::string_view raw) {
+store::result<contact_match> resolve_contact(store::database& db, std::string_view raw,
+                                             const account_scope& scope) {
   contact_match match;
   std::string query(raw);
   while (!query.empty() && std::isspace(static_cast<unsigned char>(query.back()))) query.pop_back();
@@ -271,10 +273,14 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
   // Schemas bound what assistants send; a longer query from elsewhere matches nobody rather than
   // costing a scan of every name (or SQLite's LIKE pattern limit, reported as a database error).
   if (query.size() > 4 * max_contact_chars) return match;
-  auto collect = [&](std::string_view sql, std::string_view value) -> store::result<void> {
-    auto s = db.prepare(sql);
+  // Each lookup below is "SELECT ... WHERE (condition on ?1)", kept within the scope by ?2.
+  const std::string in_scope = scope_account_id(scope, "account_id", 2);
+  auto collect = [&](std::string_view sql, std::string_view value,
+                     std::string_view tail = {}) -> store::result<void> {
+    auto s = db.prepare(fmt::format("{}{}{}", sql, in_scope, tail));
     if (!s) return s.error();
     s->bind(1, value);
+    bind_scope(*s, scope, 2);
     for (;;) {
       auto more = s->step();
       if (!more) return more.error();
@@ -285,14 +291,14 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
   };
   if (domain::looks_like_phone(query)) {
     if (auto digits = domain::to_meta_format(query)) {
-      if (auto r = collect(fmt::format("SELECT {} WHERE wa_id = ?1", contact_columns), *digits);
+      if (auto r = collect(fmt::format("SELECT {} WHERE (wa_id = ?1)", contact_columns), *digits);
           !r) {
         return r.error();
       }
     }
   }
   if (exact.empty() && query.rfind("#", 0) == 0) {
-    if (auto r = collect(fmt::format("SELECT {} WHERE id = CAST(?1 AS INTEGER)", contact_columns),
+    if (auto r = collect(fmt::format("SELECT {} WHERE (id = CAST(?1 AS INTEGER))", contact_columns),
                          std::string_view(query).substr(1));
         !r) {
       return r.error();
@@ -300,8 +306,8 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
   }
   if (exact.empty()) {
     std::string handle = query.rfind("@", 0) == 0 ? query.substr(1) : query;
-    if (auto r = collect(fmt::format("SELECT {} WHERE wa_id = ?1 OR user_id = ?1 OR "
-                                     "(username <> '' AND username = ?1 COLLATE NOCASE)",
+    if (auto r = collect(fmt::format("SELECT {} WHERE (wa_id = ?1 OR user_id = ?1 OR "
+                                     "(username <> '' AND username = ?1 COLLATE NOCASE))",
                                      contact_columns),
                          handle);
         !r) {
@@ -310,7 +316,7 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
   }
   if (exact.empty()) {
     if (auto r = collect(
-            fmt::format("SELECT {} WHERE profile_name = ?1 COLLATE NOCASE", contact_columns),
+            fmt::format("SELECT {} WHERE (profile_name = ?1 COLLATE NOCASE)", contact_columns),
             query);
         !r) {
       return r.error();
@@ -318,10 +324,10 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
   }
   if (exact.empty() && !query.empty()) {
     // A unique partial match ("Alice" for "Alice Smith") is what the user meant.
-    if (auto r = collect(fmt::format("SELECT {0} WHERE profile_name LIKE '%' || ?1 || '%' {1} OR "
-                                     "username LIKE '%' || ?1 || '%' {1} LIMIT 10",
+    if (auto r = collect(fmt::format("SELECT {0} WHERE (profile_name LIKE '%' || ?1 || '%' {1} OR "
+                                     "username LIKE '%' || ?1 || '%' {1})",
                                      contact_columns, store::like_escape_clause),
-                         store::escape_like(query));
+                         store::escape_like(query), " LIMIT 10");
         !r) {
       return r.error();
     }
@@ -341,9 +347,10 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
     return match;
   }
   // Nothing matched: suggest the closest names and numbers among recent contacts.
-  auto s =
-      db.prepare(fmt::format("SELECT {} ORDER BY updated_at DESC LIMIT 1000", contact_columns));
+  auto s = db.prepare(fmt::format("SELECT {} WHERE 1 = 1{} ORDER BY updated_at DESC LIMIT 1000",
+                                  contact_columns, scope_account_id(scope, "account_id", 1)));
   if (!s) return s.error();
+  bind_scope(*s, scope, 1);
   std::vector<std::pair<std::size_t, contact_row>> scored;
   std::string q = lower(query);
   for (;;) {

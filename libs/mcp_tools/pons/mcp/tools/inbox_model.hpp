@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "pons/mcp/account_scope.hpp"
 #include "pons/mcp/tools/db_pool.hpp"
 #include "pons/mcp/tools/pull_recorder.hpp"
 #include "pons/store/timestamp.hpp"
@@ -48,7 +49,9 @@ struct contact_match {
 
 /// Looks a contact up by wa_id / phone number, user id, @username or name (case-insensitive);
 /// a unique partial name match counts as found. Fills candidates with close matches otherwise.
-store::result<contact_match> resolve_contact(store::database& db, std::string_view query);
+/// Only contacts of the accounts `scope` allows are found or suggested.
+store::result<contact_match> resolve_contact(store::database& db, std::string_view query,
+                                             const account_scope& scope);
 
 /// The text an assistant gets for an unknown or ambiguous contact (lists the candidates).
 std::string contact_problem_text(std::string_view query, const contact_match& match);

@@ -28,9 +28,10 @@ void register_resources_and_prompts(registry& reg, const read_tools_deps& deps);
 /// Text of a tool error for a database failure (what happened, what to do).
 std::string database_problem(const boost::system::error_code& ec);
 
-/// Resolves an optional `from` argument (our phone_number_id or display number). Returns the
-/// phone_number_id, "" when `from` is empty, or nullopt with `problem` set (lists the numbers).
+/// Resolves an optional `from` argument (our phone_number_id or display number) among the
+/// numbers of the accounts `scope` allows. Returns the phone_number_id, "" when `from` is empty,
+/// or nullopt with `problem` set (lists those numbers).
 std::optional<std::string> resolve_sender(store::database& db, std::string_view from,
-                                          std::string& problem);
+                                          const account_scope& scope, std::string& problem);
 
 }  // namespace pons::mcp

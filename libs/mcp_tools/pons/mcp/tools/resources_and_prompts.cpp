@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
 #include "pons/store/like_pattern.hpp"
@@ -46,18 +47,22 @@ resource_result json_resource(std::string_view uri, json::value data, std::strin
   return resource_result::text(std::string(uri), "application/json", json::serialize(data));
 }
 
-// Recent conversation ids and contact names, for completion and resources/list.
+// Recent conversation ids and contact names of the accounts `scope` allows, for completion and
+// resources/list.
 std::vector<std::pair<std::int64_t, std::string>> recent_conversations(const read_tools_deps& deps,
-                                                                       std::size_t limit) {
+                                                                       std::size_t limit,
+                                                                       const account_scope& scope) {
   std::vector<std::pair<std::int64_t, std::string>> out;
   auto db = deps.pool->acquire();
   if (!db) return out;
-  auto s = db->operator->()->prepare(
+  auto s = db->operator->()->prepare(fmt::format(
       "SELECT cv.id, CASE WHEN c.profile_name <> '' THEN c.profile_name WHEN c.wa_id <> '' THEN "
       "'+' || c.wa_id ELSE c.user_id END FROM conversations cv JOIN contacts c ON c.id = "
-      "cv.contact_id ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ?1");
+      "cv.contact_id WHERE 1 = 1{} ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ?1",
+      scope_numbers(scope, "cv.phone_number_id", 2)));
   if (!s) return out;
   s->bind(1, static_cast<std::int64_t>(limit));
+  bind_scope(*s, scope, 2);
   for (;;) {
     auto row = s->step();
     if (!row || !*row) break;
@@ -66,17 +71,19 @@ std::vector<std::pair<std::int64_t, std::string>> recent_conversations(const rea
   return out;
 }
 
-std::vector<std::string> contact_names(const read_tools_deps& deps, std::string_view prefix) {
+std::vector<std::string> contact_names(const read_tools_deps& deps, std::string_view prefix,
+                                       const account_scope& scope) {
   std::vector<std::string> out;
   if (!text_arg_problem(prefix, max_contact_chars).empty()) return out;
   auto db = deps.pool->acquire();
   if (!db) return out;
   auto s = db->operator->()->prepare(
       fmt::format("SELECT DISTINCT profile_name FROM contacts WHERE profile_name <> '' AND "
-                  "profile_name LIKE ?1 || '%' {} ORDER BY profile_name COLLATE NOCASE LIMIT 100",
-                  store::like_escape_clause));
+                  "profile_name LIKE ?1 || '%' {}{} ORDER BY profile_name COLLATE NOCASE LIMIT 100",
+                  store::like_escape_clause, scope_account_id(scope, "account_id", 2)));
   if (!s) return out;
   s->bind(1, store::escape_like(prefix));
+  bind_scope(*s, scope, 2);
   for (;;) {
     auto row = s->step();
     if (!row || !*row) break;
@@ -153,9 +160,9 @@ void register_resources_and_prompts(registry& reg, const read_tools_deps& deps) 
       return json_resource(uri, std::move(data), error);
     };
     conv.complete = [deps](std::string_view, std::string_view value,
-                           const std::map<std::string, std::string>&) {
+                           const std::map<std::string, std::string>&, const call_context& call) {
       std::vector<std::string> out;
-      for (const auto& [id, name] : recent_conversations(deps, 1000)) {
+      for (const auto& [id, name] : recent_conversations(deps, 1000, call.account())) {
         std::string s = std::to_string(id);
         if (s.rfind(value, 0) == 0) out.push_back(s);
       }
@@ -163,9 +170,9 @@ void register_resources_and_prompts(registry& reg, const read_tools_deps& deps) 
     };
     reg.add_resource_template(std::move(conv));
   }
-  reg.set_resource_lister([deps] {
+  reg.set_resource_lister([deps](const account_scope& scope) {
     std::vector<resource_info> out;
-    for (const auto& [id, name] : recent_conversations(deps, 100)) {
+    for (const auto& [id, name] : recent_conversations(deps, 100, scope)) {
       out.push_back({fmt::format("pons://conversations/{}", id), fmt::format("conversation-{}", id),
                      fmt::format("WhatsApp with {}", name), "", "application/json"});
     }
@@ -249,7 +256,7 @@ void register_resources_and_prompts(registry& reg, const read_tools_deps& deps) 
       return r;
     };
     draft.complete = [deps](std::string_view argument, std::string_view value,
-                            const std::map<std::string, std::string>&) {
+                            const std::map<std::string, std::string>&, const call_context& call) {
       if (argument == "tone") {
         std::vector<std::string> out;
         for (std::string t : {"friendly", "formal", "brief", "apologetic"}) {
@@ -257,7 +264,7 @@ void register_resources_and_prompts(registry& reg, const read_tools_deps& deps) 
         }
         return out;
       }
-      return contact_names(deps, value);
+      return contact_names(deps, value, call.account());
     };
     reg.add_prompt(std::move(draft));
   }

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "pons/domain/phone.hpp"
+#include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/media_sniffer.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
@@ -39,9 +40,10 @@ struct route {
 };
 
 std::optional<tool_result> resolve_route(store::database& db, const send_tools_deps& deps,
-                                         const json::object& args, route& out) {
+                                         const json::object& args, const account_scope& scope,
+                                         route& out) {
   std::string to = str_arg(args, "to");
-  auto match = resolve_contact(db, to);
+  auto match = resolve_contact(db, to, scope);
   if (!match) return tool_result::error(database_problem(match.error()));
   if (match->found) {
     out.to = {match->found->wa_id, match->found->wa_id.empty() ? match->found->user_id : ""};
@@ -64,18 +66,28 @@ std::optional<tool_result> resolve_route(store::database& db, const send_tools_d
         out.label));
   }
   std::string problem;
-  auto sender = resolve_sender(db, str_arg(args, "from"), problem);
+  auto sender = resolve_sender(db, str_arg(args, "from"), scope, problem);
   if (!sender) return tool_result::error(problem);
-  // Without `from`, the number pons-mcp itself is configured with sends, when there is one.
-  const bool configured_default = sender->empty() && !deps.read.default_sender.empty();
+  // Without `from`, the number pons-mcp itself is configured with sends, when there is one (and
+  // the caller may send from it: a caller limited to another account does not).
+  std::string unused;
+  const bool configured_default =
+      sender->empty() && !deps.read.default_sender.empty() &&
+      (scope.everything() || resolve_sender(db, deps.read.default_sender, scope, unused));
   if (configured_default) *sender = deps.read.default_sender;
-  std::string sql =
+  // Without a sender: the default number, or the only one (of the caller's account, for a caller
+  // limited to one).
+  std::string sql = fmt::format(
       "SELECT p.phone_number_id, a.waba_id FROM phone_numbers p JOIN accounts a ON a.id = "
-      "p.account_id WHERE (?1 <> '' AND p.phone_number_id = ?1) OR (?1 = '' AND (p.is_default = 1 "
-      "OR (SELECT count(*) FROM phone_numbers) = 1)) ORDER BY p.is_default DESC LIMIT 1";
+      "p.account_id WHERE ((?1 <> '' AND p.phone_number_id = ?1) OR (?1 = '' AND (p.is_default = 1 "
+      "OR (SELECT count(*) FROM phone_numbers q WHERE {}) = 1))){} "
+      "ORDER BY p.is_default DESC LIMIT 1",
+      scope.everything() ? "1 = 1" : "q.account_id = p.account_id",
+      scope_waba(scope, "a.waba_id", 2));
   auto s = db.prepare(sql);
   if (!s) return tool_result::error(database_problem(s.error()));
   s->bind(1, *sender);
+  bind_scope(*s, scope, 2);
   auto row = s->step();
   if (!row) return tool_result::error(database_problem(row.error()));
   if (!*row && configured_default) {
@@ -86,18 +98,24 @@ std::optional<tool_result> resolve_route(store::database& db, const send_tools_d
         deps.read.default_sender));
   }
   if (!*row) {
-    auto numbers = db.query_int64("SELECT count(*) FROM phone_numbers");
-    if (!numbers) return tool_result::error(database_problem(numbers.error()));
-    if (*numbers == 0) {
+    auto count = db.prepare(fmt::format("SELECT count(*) FROM phone_numbers WHERE 1 = 1{}",
+                                        scope_numbers(scope, "phone_number_id", 1)));
+    if (!count) return tool_result::error(database_problem(count.error()));
+    bind_scope(*count, scope, 1);
+    auto counted = count->step();
+    if (!counted) return tool_result::error(database_problem(counted.error()));
+    const std::int64_t numbers = *counted ? count->column_int64(0) : 0;
+    count->reset();
+    if (numbers == 0) {
       return tool_result::error(
           "No WhatsApp number is configured to send from. Ask the user to set "
           "WA_PHONE_NUMBER_ID (the phone number id from Meta's WhatsApp Manager, API Setup), "
           "WA_WABA_ID and WA_ACCESS_TOKEN in pons-mcp's environment (the MCP host's "
           "configuration, see pons-mcp --print-config) and restart pons-mcp.");
     }
-    resolve_sender(db, "?", problem);  // lists our numbers
+    resolve_sender(db, "?", scope, problem);  // lists our numbers
     return tool_result::error(
-        fmt::format("{} numbers can send and none is the default: pass `from`. ", *numbers) +
+        fmt::format("{} numbers can send and none is the default: pass `from`. ", numbers) +
         problem);
   }
   out.phone_number_id = s->column_text(0);
@@ -164,7 +182,7 @@ struct named_message {
 };
 
 std::optional<tool_result> find_named_message(store::database& db, const json::object& args,
-                                              named_message& out) {
+                                              const account_scope& scope, named_message& out) {
   const json::value* id = args.if_contains("message_id");
   std::string wamid = str_arg(args, "wamid");
   if (id && id->is_string()) {
@@ -178,11 +196,14 @@ std::optional<tool_result> find_named_message(store::database& db, const json::o
     return tool_result::invalid_argument(
         "message_id", "give message_id (the message's id from get_messages) or its wamid");
   }
+  // A message of an account the caller may not see is not stored here, as far as it can tell.
   auto s = db.prepare(
-      "SELECT id, coalesce(wamid, ''), phone_number_id, direction FROM messages "
-      "WHERE (?1 <> 0 AND id = ?1) OR (?1 = 0 AND wamid = ?2)");
+      fmt::format("SELECT id, coalesce(wamid, ''), phone_number_id, direction FROM messages "
+                  "WHERE ((?1 <> 0 AND id = ?1) OR (?1 = 0 AND wamid = ?2)){}",
+                  scope_numbers(scope, "phone_number_id", 3)));
   if (!s) return tool_result::error(database_problem(s.error()));
   s->bind(1, id ? id->to_number<std::int64_t>() : std::int64_t{0}).bind(2, wamid);
+  bind_scope(*s, scope, 3);
   auto row = s->step();
   if (!row) return tool_result::error(database_problem(row.error()));
   if (!*row) {
@@ -221,11 +242,12 @@ std::optional<tool_result> token_problem(const send_tools_deps& deps,
 }
 
 tool_result run_send(const send_tools_deps& deps, const json::object& args,
-                     meta::message_content content, std::string reply_to = {}) {
+                     const account_scope& scope, meta::message_content content,
+                     std::string reply_to = {}) {
   auto db = deps.read.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
   route r;
-  if (auto problem = resolve_route(**db, deps, args, r)) return *problem;
+  if (auto problem = resolve_route(**db, deps, args, scope, r)) return *problem;
   if (auto problem = token_problem(deps, r.phone_number_id)) return *problem;
   auto graph = deps.graphs->for_number(r.phone_number_id);
   outbound::outbound_config config;
@@ -324,13 +346,15 @@ void add(registry& reg, std::string name, std::string title, std::string descrip
   t.input_schema = std::move(input);
   t.output_schema = outcome_schema();
   t.annotations = send_hints(idempotent);
+  t.required_scope = scope::send;
   t.handler = std::move(handler);
   reg.add_tool(std::move(t));
 }
 
 // --- sync_templates ------------------------------------------------------------------------
 
-tool_result sync_templates(const send_tools_deps& deps, const json::object& args) {
+tool_result sync_templates(const send_tools_deps& deps, const json::object& args,
+                           const account_scope& scope) {
   auto db = deps.read.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
   // The accounts pons-mcp is configured with, then those pons-webhook recorded.
@@ -343,6 +367,8 @@ tool_result sync_templates(const send_tools_deps& deps, const json::object& args
   auto stored = store::list_accounts(**db);
   if (!stored) return tool_result::error(database_problem(stored.error()));
   for (const auto& a : *stored) add(a.waba_id);
+  // A caller limited to one account syncs that account only, and hears of no other.
+  std::erase_if(known, [&](const std::string& waba) { return !scope.allows(waba); });
   if (known.empty()) {
     return tool_result::error(
         "No WhatsApp Business Account is known, so there are no templates to sync. Ask the user "
@@ -435,13 +461,13 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       input_schema(R"J({"text":{"type":"string","minLength":1,"maxLength":4096},
         "preview_url":{"type":"boolean"},"reply_to":{"type":"string","minLength":1,"maxLength":256}})J",
                    {"text"}),
-      [deps](const json::object& args, call_context&) {
+      [deps](const json::object& args, call_context& ctx) {
         meta::text_message m;
         m.body = str_arg(args, "text");
         if (const json::value* p = args.if_contains("preview_url"); p && p->is_bool()) {
           m.preview_url = p->get_bool();
         }
-        return run_send(deps, args, m, str_arg(args, "reply_to"));
+        return run_send(deps, args, ctx.account(), m, str_arg(args, "reply_to"));
       });
   const std::string uploads = deps.uploads
                                   ? " " + deps.uploads->summary()
@@ -461,7 +487,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
         "media_id":{"type":"string","minLength":1,"maxLength":256},"caption":{"type":"string","maxLength":1024},
         "filename":{"type":"string","minLength":1,"maxLength":255}})J",
           {"kind"}),
-      [deps](const json::object& args, call_context&) -> tool_result {
+      [deps](const json::object& args, call_context& ctx) -> tool_result {
         meta::media_message m;
         std::string kind = str_arg(args, "kind");
         m.kind = kind == "video"      ? meta::media_kind::video
@@ -488,7 +514,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
             auto db = deps.read.pool->acquire();
             if (!db) return tool_result::error(database_problem(db.error()));
             route r;
-            if (auto problem = resolve_route(**db, deps, args, r)) return *problem;
+            if (auto problem = resolve_route(**db, deps, args, ctx.account(), r)) return *problem;
             if (auto problem = token_problem(deps, r.phone_number_id)) return *problem;
             auto graph = deps.graphs->for_number(r.phone_number_id);
             // The bytes already read and checked are what goes out: the path is not opened again.
@@ -501,7 +527,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
             m.id = *id;
           }
         }
-        return run_send(deps, args, m);
+        return run_send(deps, args, ctx.account(), m);
       });
   add(reg, "send_template", "Send a message template",
       "Sends an approved template (see list_templates), the only way to reach a contact outside "
@@ -516,7 +542,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
           "additionalProperties":{"type":"string","maxLength":1024}},
         "header_text":{"type":"string","maxLength":1024}})J",
           {"name", "language"}),
-      [deps](const json::object& args, call_context&) -> tool_result {
+      [deps](const json::object& args, call_context& ctx) -> tool_result {
         meta::template_message m;
         m.name = str_arg(args, "name");
         m.language = str_arg(args, "language");
@@ -547,7 +573,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
           }
           if (!body.parameters.empty()) m.components.push_back(std::move(body));
         }
-        return run_send(deps, args, m);
+        return run_send(deps, args, ctx.account(), m);
       });
   add(
       reg, "send_reaction", "React to a message",
@@ -558,14 +584,17 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
         "wamid":{"type":"string","minLength":1,"maxLength":256,"description":"the message's WhatsApp id, instead of message_id"},
         "emoji":{"type":"string","maxLength":16}})J",
           {"emoji"}),
-      [deps](const json::object& args, call_context&) -> tool_result {
+      [deps](const json::object& args, call_context& ctx) -> tool_result {
         named_message target;
         {
           auto db = deps.read.pool->acquire();
           if (!db) return tool_result::error(database_problem(db.error()));
-          if (auto problem = find_named_message(**db, args, target)) return *problem;
+          if (auto problem = find_named_message(**db, args, ctx.account(), target)) {
+            return *problem;
+          }
         }
-        return run_send(deps, args, meta::reaction_message{target.wamid, str_arg(args, "emoji")});
+        return run_send(deps, args, ctx.account(),
+                        meta::reaction_message{target.wamid, str_arg(args, "emoji")});
       },
       true);
   add(reg, "send_location", "Send a location",
@@ -574,13 +603,13 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
         "longitude":{"type":"number","minimum":-180,"maximum":180},
         "name":{"type":"string","maxLength":1000},"address":{"type":"string","maxLength":1000}})J",
                    {"latitude", "longitude"}),
-      [deps](const json::object& args, call_context&) {
+      [deps](const json::object& args, call_context& ctx) {
         meta::location_message m;
         m.latitude = args.at("latitude").to_number<double>();
         m.longitude = args.at("longitude").to_number<double>();
         m.name = str_arg(args, "name");
         m.address = str_arg(args, "address");
-        return run_send(deps, args, m);
+        return run_send(deps, args, ctx.account(), m);
       });
   add(reg, "send_interactive", "Send buttons, a list or a link button",
       "Sends an interactive message. kind buttons: up to 3 `buttons` [{id, title}]; kind list: a "
@@ -600,7 +629,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
             "title":{"type":"string","maxLength":256},"description":{"type":"string","maxLength":1024}}}}}}},
         "display_text":{"type":"string","maxLength":256},"url":{"type":"string","maxLength":2048}})J",
                    {"kind", "body"}),
-      [deps](const json::object& args, call_context&) -> tool_result {
+      [deps](const json::object& args, call_context& ctx) -> tool_result {
         std::string kind = str_arg(args, "kind");
         if (kind == "buttons") {
           meta::buttons_message m;
@@ -612,7 +641,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
               m.buttons.push_back({str_arg(x.as_object(), "id"), str_arg(x.as_object(), "title")});
             }
           }
-          return run_send(deps, args, m);
+          return run_send(deps, args, ctx.account(), m);
         }
         if (kind == "list") {
           meta::list_message m;
@@ -632,7 +661,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
               m.sections.push_back(std::move(section));
             }
           }
-          return run_send(deps, args, m);
+          return run_send(deps, args, ctx.account(), m);
         }
         meta::cta_url_message m;
         m.header = header_of(args);
@@ -640,7 +669,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
         m.footer = str_arg(args, "footer");
         m.display_text = str_arg(args, "display_text");
         m.url = str_arg(args, "url");
-        return run_send(deps, args, m);
+        return run_send(deps, args, ctx.account(), m);
       });
   {
     tool_def t;
@@ -661,8 +690,9 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
         "skipped":{"type":"integer","description":"listed by Meta but not valid template data, left out"},
         "error":{"type":"string","description":"why this account was not synced"}}}}}})J");
     t.annotations = send_hints(true);
-    t.handler = [deps](const json::object& args, call_context&) {
-      return sync_templates(deps, args);
+    t.required_scope = scope::send;
+    t.handler = [deps](const json::object& args, call_context& ctx) {
+      return sync_templates(deps, args, ctx.account());
     };
     reg.add_tool(std::move(t));
   }
@@ -684,7 +714,8 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       "wamid":{"type":"string"},"message_id":{"type":"integer","description":"the message's id here"},
       "read":{"type":"boolean"},"dry_run":{"type":"boolean"}}})J");
     t.annotations = send_hints(true);
-    t.handler = [deps](const json::object& args, call_context&) -> tool_result {
+    t.required_scope = scope::send;
+    t.handler = [deps](const json::object& args, call_context& ctx) -> tool_result {
       bool typing = false;
       if (const json::value* v = args.if_contains("typing_indicator"); v && v->is_bool()) {
         typing = v->get_bool();
@@ -692,7 +723,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       auto db = deps.read.pool->acquire();
       if (!db) return tool_result::error(database_problem(db.error()));
       named_message m;
-      if (auto problem = find_named_message(**db, args, m)) return *problem;
+      if (auto problem = find_named_message(**db, args, ctx.account(), m)) return *problem;
       if (m.id == 0 || m.direction != "inbound") {
         return tool_result::error(
             fmt::format("{} is not a message we received; take the id of a received message from "
