@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "pons/cli/forward_admin.hpp"
+#include "pons/cli/key_admin.hpp"
 #include "pons/cli/template_admin.hpp"
 #include "pons/cli/webhook_options.hpp"
 #include "pons/forward/deliverer.hpp"
@@ -79,6 +80,10 @@ int main(int argc, char** argv) {
   // Forwarding administration: `pons-webhook targets|deliveries ...`.
   if (!args.empty() && pons::cli::is_forward_command(args.front())) {
     return pons::cli::run_forward_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
+  }
+  // API keys of the MCP endpoint: `pons-webhook keys create|list|revoke`.
+  if (!args.empty() && cli::is_keys_command(args.front())) {
+    return cli::run_key_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
   }
   // Template sync by hand: `pons-webhook templates sync [--account WABA_ID]`.
   if (!args.empty() && cli::is_templates_command(args.front())) {

@@ -26,6 +26,7 @@ std::string_view webhook_usage() {
        pons-webhook targets COMMAND [options]
        pons-webhook deliveries COMMAND [options]
        pons-webhook templates sync [options]
+       pons-webhook keys COMMAND [options]
 
 Receives Meta's WhatsApp webhooks, verifies them and stores them durably in the Pons database,
 and forwards the events to your own endpoints.
@@ -38,6 +39,8 @@ commands:
                            (see pons-webhook deliveries --help)
   templates                message templates: sync fetches them from Meta now
                            (see pons-webhook templates --help)
+  keys                     API keys of the MCP endpoint: create, list, revoke
+                           (see pons-webhook keys --help)
 
 options:
   --bind ADDR              address to listen on (default 127.0.0.1)
