@@ -281,6 +281,18 @@ TEST_CASE("scoped calls: the send tools send only from, to and about the caller'
   REQUIRE(st.step().value());
   CHECK(st.column_text(0) == "200000000000003");
 
+  // An idempotency key of the other account's message does not replay that message's result.
+  auto first_send =
+      f.data(first, "send_text", R"({"to":"Alice Smith","text":"hi","idempotency_key":"k-1"})");
+  auto replay =
+      f.data(first, "send_text", R"({"to":"Alice Smith","text":"hi","idempotency_key":"k-1"})");
+  CHECK(replay.at("replayed") == true);
+  CHECK(replay.at("message_id") == first_send.at("message_id"));
+  auto reused =
+      f.call(second, "send_text", R"({"to":"Dave Other","text":"hi","idempotency_key":"k-1"})");
+  REQUIRE(reused.protocol_error);
+  CHECK(reused.protocol_error->data.at("field") == "arguments.idempotency_key");
+
   // Messages of the other account cannot be marked read or reacted to by id.
   CHECK_THAT(f.problem(first, "mark_read", R"({"message_id":9})"),
              Catch::Contains("No message has id 9"));

@@ -241,6 +241,27 @@ std::optional<tool_result> token_problem(const send_tools_deps& deps,
       phone_number_id));
 }
 
+// Idempotency keys are unique across the database, and a repeated key answers with the first
+// message's result: a caller limited to one account must not get the result of a message of
+// another (its wamid and status) by reusing that message's key. Such a key is refused instead.
+std::optional<tool_result> key_taken_elsewhere(store::database& db, std::string_view key,
+                                               const account_scope& scope) {
+  if (key.empty() || scope.everything()) return std::nullopt;
+  auto s = db.prepare(
+      fmt::format("SELECT count(*) FROM messages WHERE idempotency_key = ?1 AND NOT (1 = 1{})",
+                  scope_numbers(scope, "phone_number_id", 2)));
+  if (!s) return tool_result::error(database_problem(s.error()));
+  s->bind(1, key);
+  bind_scope(*s, scope, 2);
+  auto row = s->step();
+  if (!row) return tool_result::error(database_problem(row.error()));
+  if (*row && s->column_int64(0) > 0) {
+    return tool_result::invalid_argument("idempotency_key",
+                                         "is already used; choose another key for this message");
+  }
+  return std::nullopt;
+}
+
 tool_result run_send(const send_tools_deps& deps, const json::object& args,
                      const account_scope& scope, meta::message_content content,
                      std::string reply_to = {}) {
@@ -248,6 +269,9 @@ tool_result run_send(const send_tools_deps& deps, const json::object& args,
   if (!db) return tool_result::error(database_problem(db.error()));
   route r;
   if (auto problem = resolve_route(**db, deps, args, scope, r)) return *problem;
+  if (auto problem = key_taken_elsewhere(**db, str_arg(args, "idempotency_key"), scope)) {
+    return *problem;
+  }
   if (auto problem = token_problem(deps, r.phone_number_id)) return *problem;
   auto graph = deps.graphs->for_number(r.phone_number_id);
   outbound::outbound_config config;
