@@ -83,7 +83,7 @@ TEST_CASE("access: a read key reads, lists, gets resources and prompts, and send
       decide(reader(), json::parse(R"({"method":"tools/call","params":{"name":7}})"), reg).allowed);
 }
 
-TEST_CASE("access: a send key calls the send tools; an undeclared tool is nobody's",
+TEST_CASE("access: a send key calls the send tools, and an undeclared tool is nobody's",
           "[auth][keys]") {
   auto reg = test_registry();
   CHECK(decide(sender(), call("send_text"), reg).allowed);

@@ -58,7 +58,7 @@ std::string printed_key(const std::string& out) {
 
 }  // namespace
 
-TEST_CASE("keys CLI: create prints the key once; list shows its prefix, never the key",
+TEST_CASE("keys CLI: create prints the key once, and list shows its prefix but never the key",
           "[cli][keys]") {
   fixture f;
   auto made = run(f.db, {"keys", "create", "--name", "laptop", "--scopes", "read,send", "--account",
@@ -107,7 +107,7 @@ TEST_CASE("keys CLI: create prints the key once; list shows its prefix, never th
   CHECK(boost::json::parse(later.out).at(0).at("state") == "expired");
 }
 
-TEST_CASE("keys CLI: --json create returns the key in \"secret\"; revoke stops it", "[cli][keys]") {
+TEST_CASE("keys CLI: --json create returns the key as secret, and revoke stops it", "[cli][keys]") {
   fixture f;
   auto made = run(f.db, {"keys", "create", "--json", "--name=ci", "--scopes=read"});
   REQUIRE(made.code == 0);
