@@ -1,4 +1,4 @@
-// pons-mcp: the stdio MCP server. Wiring only; the protocol engine lives in libs/core/mcp.
+// pons-mcp: the stdio MCP server. Wiring only; the protocol engine lives in libs/mcp.
 #include <fmt/core.h>
 #if defined(__GLIBC__)
 #include <malloc.h>

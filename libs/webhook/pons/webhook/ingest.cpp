@@ -37,7 +37,7 @@ time_point meta_time(std::int64_t unix_seconds) {
   return time_point(std::chrono::seconds(unix_seconds));
 }
 
-// The forwarding outbox (core/forward) reports its own error category; the ingest only needs
+// The forwarding outbox (pons/forward) reports its own error category; the ingest only needs
 // to know it failed, with the message kept for the log.
 result<int> enqueue(database& db, const forward::event& ev, time_point now) {
   auto r = forward::enqueue_event(db, ev, now);
