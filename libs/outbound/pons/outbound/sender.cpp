@@ -22,8 +22,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view dry_run_title = "dry run";
-constexpr std::string_view event_outbound_sent = "message.outbound.sent";
-constexpr std::string_view event_outbound_failed = "message.outbound.failed";
 
 // The recipient key used for pacing and window lookups.
 std::string recipient_key(const meta::recipient& r) {
@@ -311,13 +309,10 @@ store::result<send_outcome> outbound_sender::send(const send_request& input) {
     auto row = store::get_message(db_, row_id);
     if (!row) return row.error();
     if (*row && detail.title != dry_run_title) {
-      forward::event ev;
-      ev.event_key = fmt::format("out:{}:failed", row_id);
-      ev.type = std::string(event_outbound_failed);
-      ev.occurred_at = now_();
-      ev.account_id = req.waba_id;
-      ev.phone_number_id = req.phone_number_id;
-      ev.payload_json = event_payload(**row, "failed", &detail);
+      const auto ev =
+          forward::make_event(forward::event_outbound_failed, fmt::format("out:{}:failed", row_id),
+                              {.account_id = req.waba_id, .phone_number_id = req.phone_number_id},
+                              now_(), event_payload(**row, "failed", &detail));
       if (auto r = forward::enqueue_event(db_, ev, now_()); !r) return r.error();
     }
     return tx->commit();
@@ -365,13 +360,10 @@ store::result<send_outcome> outbound_sender::send(const send_request& input) {
     auto row = store::get_message(db_, row_id);
     if (!row) return row.error();
     if (*row) {
-      forward::event ev;
-      ev.event_key = fmt::format("out:{}:sent", row_id);
-      ev.type = std::string(event_outbound_sent);
-      ev.occurred_at = now_();
-      ev.account_id = req.waba_id;
-      ev.phone_number_id = req.phone_number_id;
-      ev.payload_json = event_payload(**row, "sent", nullptr);
+      const auto ev =
+          forward::make_event(forward::event_outbound_sent, fmt::format("out:{}:sent", row_id),
+                              {.account_id = req.waba_id, .phone_number_id = req.phone_number_id},
+                              now_(), event_payload(**row, "sent", nullptr));
       if (auto r = forward::enqueue_event(db_, ev, now_()); !r) return r.error();
       out.status = (*row)->status;
     }
