@@ -187,6 +187,18 @@ int main(int argc, char** argv) {
   };
   http::server srv(io, sopt, service.routes());
   server_for_metrics = &srv;
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish; run() returns when done.
+  // Caught from before the port file says the service is ready: a supervisor may stop it at once.
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    write_log_line(log_level::info, "shutting_down", fmt::format("signal={}", sig));
+    srv.stop();
+  });
+  stop_serving = [&] {
+    signals.cancel();
+    srv.stop();
+  };
   auto port = srv.listen();
   if (!port) {
     write_log_line(log_level::error, "listen_failed",
@@ -203,17 +215,6 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish; run() returns when done.
-  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    write_log_line(log_level::info, "shutting_down", fmt::format("signal={}", sig));
-    srv.stop();
-  });
-  stop_serving = [&] {
-    signals.cancel();
-    srv.stop();
-  };
   if (auto started = forwarder.start(); !started) {
     write_log_line(log_level::warn, "forwarding_disabled",
                    "detail=" + log_quoted(started.error().message()));
