@@ -266,7 +266,7 @@ int run(const options& o) {
   auto v = pons::power_loss::judge(judged, payloads, records, bodies);
   if (!unusable.empty()) {
     // Nothing acknowledged can be read back when the service cannot even open the database.
-    v.integrity = unusable;
+    v.integrity = pons::power_loss::one_line(unusable, 240);
     v.lost = std::max(v.lost, v.checked());
   } else if (stopped != 0) {
     v.integrity += " (the last pons-webhook did not stop cleanly)";

@@ -66,6 +66,13 @@ void note(verdict& v, std::string what) {
 
 }  // namespace
 
+std::string one_line(std::string text, std::size_t max) {
+  for (auto& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  if (text.size() > max) text = text.substr(0, max) + "...";
+  return text;
+}
+
 std::string integrity_of(const std::string& db_path) {
   connection c(db_path);
   if (!c.db) return "cannot open: " + c.error;
@@ -74,7 +81,7 @@ std::string integrity_of(const std::string& db_path) {
   if (!error.empty()) return "integrity_check failed: " + error;
   std::string report;
   for (const auto& r : rows) report += (report.empty() ? "" : "; ") + r.at(0);
-  if (report != "ok") return report.empty() ? "no answer" : report;
+  if (report != "ok") return report.empty() ? "no answer" : one_line(report, 240);
   if (auto broken = query(c.db, "PRAGMA foreign_key_check", &error);
       !broken.empty() || !error.empty())
     return "foreign_key_check: " +

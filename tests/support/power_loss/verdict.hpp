@@ -31,6 +31,9 @@ struct verdict {
   bool clean() const { return lost == 0 && duplicated == 0 && partial == 0 && integrity == "ok"; }
 };
 
+/// `text` on one line (line breaks as spaces), cut to `max` characters.
+std::string one_line(std::string text, std::size_t max);
+
 /// PRAGMA integrity_check and foreign_key_check of the database at `db_path`: "ok", or what
 /// they reported (opening it recovers its WAL, as the next start of a process would).
 std::string integrity_of(const std::string& db_path);
