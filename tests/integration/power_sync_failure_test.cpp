@@ -51,9 +51,9 @@ struct sender {
   std::string prefix;
   std::vector<std::pair<std::string, int>> sent;
 
-  void run(std::uint16_t port) {
+  void run(std::uint16_t port, const std::atomic<bool>& stop) {
     std::unique_ptr<http_connection> conn;
-    for (int n = 0;; ++n) {
+    for (int n = 0; !stop; ++n) {
       try {
         if (!conn) conn = std::make_unique<http_connection>(port);
       } catch (const std::exception&) {
@@ -84,18 +84,23 @@ TEST_CASE("after a WAL fsync fails with EIO nothing is acknowledged and pons-web
   REQUIRE(port != 0);
 
   std::vector<sender> senders(4);
+  std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < senders.size(); ++i) {
     senders[i].prefix = "wamid.eio." + std::to_string(i);
-    threads.emplace_back([&, i] { senders[i].run(port); });
+    threads.emplace_back([&, i] { senders[i].run(port, stop); });
   }
   // Under load, the next fsync of the WAL fails (whoever calls it: every descriptor open at the
   // time hears of the error).
   const auto synced_before = disk.counter("syncs");
-  while (disk.counter("syncs") < synced_before + 20 && service.running())
+  const auto give_up = std::chrono::steady_clock::now() + 60s;
+  while (disk.counter("syncs") < synced_before + 20 && service.running() &&
+         std::chrono::steady_clock::now() < give_up)
     std::this_thread::sleep_for(1ms);
   disk.command("fail-sync -wal");
   const auto exit_code = service.wait_exit(60s);
+  stop = true;  // the senders stop by themselves once the service is gone; this is for a hang
+  service.signal(SIGKILL);
   for (auto& t : threads) t.join();
   CHECK(exit_code == 75);
   const auto log = read_text_file(dir.file("webhook.log"));
