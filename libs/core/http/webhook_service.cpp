@@ -394,7 +394,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       if (checkpoint_cv.wait_for(lock, opt.checkpoint_interval, stopping)) return;
       checkpoint_wanted = false;
       lock.unlock();
-      // A checkpoint syncs the WAL before it copies anything: its failure is a failed WAL sync.
+      // A checkpoint syncs the WAL before it copies anything and the database file after: an
+      // I/O error there means the disk may have lost pages that were acknowledged.
       if (auto r = conn->exec("PRAGMA wal_checkpoint(PASSIVE)");
           !r && r.error() == store::store_errc::io)
         fail_sync(r.error());
