@@ -120,10 +120,7 @@ engine::engine(const registry& reg, worker_pool& pool, message_sink& sink, engin
       pool_(pool),
       sink_(sink),
       options_(std::move(options)),
-      level_(options_.initial_log_level),
-      // Room in the queue for waits that start while cancelled ones are still unwinding.
-      waits_(std::max<std::size_t>(options_.max_waits, 1),
-             2 * std::max<std::size_t>(options_.max_waits, 1)) {}
+      level_(options_.initial_log_level) {}
 
 engine::~engine() {
   shutdown();
@@ -674,8 +671,18 @@ void engine::run_async(const incoming& in, const batch_ptr& batch, const request
     --running_;
     idle_cv_.notify_all();
   };
-  worker_pool& lane = long_wait ? waits_ : pool_;
-  if (!lane.post(std::move(job))) {
+  worker_pool* lane = &pool_;
+  if (long_wait) {
+    // Started on the first long wait: an engine serving one quick request starts no thread.
+    std::lock_guard lock(mutex_);
+    if (!waits_) {
+      // Room in the queue for waits that start while cancelled ones are still unwinding.
+      const std::size_t threads = std::max<std::size_t>(options_.max_waits, 1);
+      waits_ = std::make_unique<worker_pool>(threads, 2 * threads);
+    }
+    lane = waits_.get();
+  }
+  if (!lane->post(std::move(job))) {
     {
       std::lock_guard lock(mutex_);
       in_flight_.erase(key);

@@ -228,8 +228,9 @@ class engine {
   // Held while anything is sent on a listen stream, and while one opens or closes, so the
   // acknowledgement goes first and nothing follows a cancellation. Taken before mutex_.
   std::mutex listen_send_mutex_;
-  // Last, so it is joined first: its threads run jobs that use the members above.
-  worker_pool waits_;
+  // The wait lane, started by the first long wait (guarded by mutex_). Last, so it is joined
+  // first: its threads run jobs that use the members above.
+  std::unique_ptr<worker_pool> waits_;
 };
 
 }  // namespace pons::mcp
