@@ -104,6 +104,10 @@ test('one process serves 2026-07-28 requests and, after server/discover, the SDK
       conforms('GetPromptResultResponse',
         await modern(s, 'prompt', 'prompts/get',
           { name: 'draft_reply', arguments: { contact: 'Bob Jones' } }));
+      const completion = await modern(s, 'complete', 'completion/complete', {
+        ref: { type: 'ref/prompt', name: 'draft_reply' }, argument: { name: 'contact', value: 'Al' } });
+      conforms('CompleteResultResponse', completion);
+      assert.deepEqual(completion.result.completion.values, ['Alice Smith']);
 
       // Errors of the new era.
       const missing = await modern(s, 'missing', 'resources/read', { uri: 'pons://conversations/999' });

@@ -55,6 +55,18 @@ TEST_CASE("request_era: the per-request _meta fields or a modern-only method mak
   CHECK(request_era("initialize", modern_params()) == protocol_era::modern);
 }
 
+TEST_CASE("is_modern_method: the methods of 2026-07-28, without the removed ones", "[mcp]") {
+  for (const char* m : {"server/discover", "subscriptions/listen", "tools/list", "tools/call",
+                        "resources/list", "resources/templates/list", "resources/read",
+                        "prompts/list", "prompts/get", "completion/complete"}) {
+    CHECK(is_modern_method(m));
+  }
+  for (const char* m : {"initialize", "ping", "logging/setLevel", "resources/subscribe",
+                        "resources/unsubscribe", "notifications/initialized", "tools/List", ""}) {
+    CHECK_FALSE(is_modern_method(m));
+  }
+}
+
 TEST_CASE("read_request_meta reads the revision, capabilities, client and log level", "[mcp]") {
   auto r = read_request_meta(modern_params({{std::string(meta_log_level), "warning"}}));
   REQUIRE(std::holds_alternative<request_meta>(r));

@@ -364,6 +364,16 @@ void engine::dispatch_modern(const incoming& in, const batch_ptr& batch) {
   scope.client_capabilities = std::move(fields.client_capabilities);
   scope.level = fields.level;
   const std::string& m = in.method;
+  if (!is_modern_method(m)) {
+    auto removed = removed_in_modern(m);
+    return answer(
+        in, batch,
+        rpc_error{rpc_code::method_not_found,
+                  removed ? fmt::format("Method not found: {} is not a method in protocol {}: {}",
+                                        m, to_string(scope.version), *removed)
+                          : fmt::format("Method not found: {}", m),
+                  json::object{{"method", m}}});
+  }
   if (m == "server/discover") return answer(in, batch, do_discover(), scope);
   if (m == "tools/list") return answer(in, batch, do_tools_list(in.params, scope), scope);
   if (m == "tools/call") return do_tools_call(in, batch, scope);
@@ -376,13 +386,12 @@ void engine::dispatch_modern(const incoming& in, const batch_ptr& batch) {
   if (m == "prompts/list") return answer(in, batch, do_prompts_list(in.params, scope), scope);
   if (m == "prompts/get") return do_prompts_get(in, batch, scope);
   if (m == "completion/complete") return do_complete(in, batch, scope);
-  auto removed = removed_in_modern(m);
+  // is_modern_method() names a method this list lacks: a programming error.
   answer(in, batch,
-         rpc_error{rpc_code::method_not_found,
-                   removed ? fmt::format("Method not found: {} is not a method in protocol {}: {}",
-                                         m, to_string(scope.version), *removed)
-                           : fmt::format("Method not found: {}", m),
-                   json::object{{"method", m}}});
+         rpc_error{rpc_code::internal_error,
+                   fmt::format("Internal error: no handler for {} in protocol {}", m,
+                               to_string(scope.version)),
+                   nullptr});
 }
 
 void engine::dispatch_legacy(const incoming& in, const batch_ptr& batch) {

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/json/serialize.hpp>
 #include <vector>
@@ -42,6 +43,14 @@ protocol_era request_era(std::string_view method, const json::object& params) {
     }
   }
   return protocol_era::legacy;
+}
+
+bool is_modern_method(std::string_view method) {
+  static constexpr std::array<std::string_view, 10> methods{
+      "server/discover", "subscriptions/listen",     "tools/list",     "tools/call",
+      "resources/list",  "resources/templates/list", "resources/read", "prompts/list",
+      "prompts/get",     "completion/complete"};
+  return std::find(methods.begin(), methods.end(), method) != methods.end();
 }
 
 std::optional<std::string_view> requested_version(const json::object& params) {

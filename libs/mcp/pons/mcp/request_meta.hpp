@@ -43,6 +43,11 @@ struct request_meta {
 /// that names params.protocolVersion is legacy whatever its _meta holds.
 protocol_era request_era(std::string_view method, const json::object& params);
 
+/// True for the methods of the modern era (server/discover, subscriptions/listen, and the
+/// tools, resources, prompts and completion methods); initialize, ping, logging/setLevel and
+/// resources/(un)subscribe are not among them.
+bool is_modern_method(std::string_view method);
+
 /// The revision string a request names in its _meta, when it names one (for a transport that
 /// compares it with a header before anything else).
 std::optional<std::string_view> requested_version(const json::object& params);
