@@ -11,6 +11,16 @@
 //   session: server/discover, resultType "complete" and the server's identity on every result,
 //   ttlMs/cacheScope on list and read results, subscriptions/listen instead of
 //   resources/subscribe, -32602 for an unknown resource, logging only when the request asks.
+//
+// What a transport other than stdio may use (added with the modern era; nothing older changed):
+// - request_meta.hpp, pure: request_era() (which era a request is), requested_version() (to
+//   compare with a header first), read_request_meta() (the -32602/-32022 checks the engine makes),
+//   is_modern_method() (a -32601 known before the engine is asked);
+// - engine_options: catalogue_cache / data_cache (the ttlMs and cacheScope of modern results),
+//   max_listens, max_listen_uris;
+// - listening() and end_subscriptions() for subscriptions/listen streams; notify_* reach them;
+// - an engine starts no thread of its own until a long_wait tool is called, so one per request
+//   is cheap; max_waits and max_listens then count per engine, not per server.
 
 #include <boost/json/value.hpp>
 #include <chrono>
