@@ -862,7 +862,7 @@ TEST_CASE("modern era: removed and unknown methods are -32601", "[mcp]") {
 }
 
 TEST_CASE(
-    "modern era: every result says resultType complete and names the server; lists and "
+    "modern era: every result says resultType complete and names the server, lists and "
     "reads carry cache hints",
     "[mcp]") {
   fixture f;

@@ -55,7 +55,7 @@ TEST_CASE("protocol versions negotiate to the client's or our latest", "[mcp]") 
   for (auto v : supported_versions) CHECK(parse_protocol_version(to_string(v)) == v);
 }
 
-TEST_CASE("initialize never selects the modern revision; requests name it in _meta", "[mcp]") {
+TEST_CASE("initialize never selects the modern revision, requests name it in _meta", "[mcp]") {
   CHECK(negotiate("2026-07-28") == protocol_version::v2025_11_25);
   CHECK_FALSE(parse_protocol_version("2026-07-28"));
   CHECK(parse_modern_version("2026-07-28") == protocol_version::v2026_07_28);
