@@ -1251,3 +1251,25 @@ TEST_CASE("subscriptions/listen: bad filters, too many streams, and a graceful e
   CHECK(session.listening() == 0);
   CHECK(sink.response(13, 0ms).is_null());
 }
+
+TEST_CASE("subscriptions/listen: a transport that closes streams itself gets the result only",
+          "[mcp]") {
+  registry reg = make_registry();
+  worker_pool pool{2, 16};
+  capture_sink sink;
+  engine session{reg, pool, sink, [] {
+                   engine_options o;
+                   o.cancel_ended_streams = false;
+                   return o;
+                 }()};
+  session.handle_text(json::serialize(json::object{
+      {"jsonrpc", "2.0"},
+      {"id", 1},
+      {"method", "subscriptions/listen"},
+      {"params", {{"_meta", modern_meta()}, {"notifications", {{"toolsListChanged", true}}}}}}));
+  REQUIRE(session.listening() == 1);
+  session.end_subscriptions();
+  CHECK(result_of(sink.response(1, 0ms)).at("resultType") == "complete");
+  CHECK(notifications(sink, "notifications/cancelled").empty());
+  CHECK(sink.count() == 2);  // the acknowledgement and the closing result
+}

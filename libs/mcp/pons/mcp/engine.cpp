@@ -1127,8 +1127,10 @@ void engine::end_subscriptions(std::string_view reason) {
         {"resultType", "complete"},
         {"_meta", json::object{{meta_subscription_id, listen.id}, {meta_server_info, info}}}};
     sink_.send(make_response(listen.id, std::move(result)));
-    sink_.send(make_notification("notifications/cancelled",
-                                 json::object{{"requestId", listen.id}, {"reason", reason}}));
+    if (options_.cancel_ended_streams) {
+      sink_.send(make_notification("notifications/cancelled",
+                                   json::object{{"requestId", listen.id}, {"reason", reason}}));
+    }
   }
 }
 

@@ -17,7 +17,7 @@
 //   compare with a header first), read_request_meta() (the -32602/-32022 checks the engine makes),
 //   is_modern_method() (a -32601 known before the engine is asked);
 // - engine_options: catalogue_cache / data_cache (the ttlMs and cacheScope of modern results),
-//   max_listens, max_listen_uris;
+//   max_listens, max_listen_uris, cancel_ended_streams;
 // - listening() and end_subscriptions() for subscriptions/listen streams; notify_* reach them;
 // - an engine starts no thread of its own until a long_wait tool is called, so one per request
 //   is cheap; max_waits and max_listens then count per engine, not per server.
@@ -81,6 +81,9 @@ struct engine_options {
   cache_hint data_cache{0, false};
   std::size_t max_listens = 16;       // subscriptions/listen streams open at once
   std::size_t max_listen_uris = 256;  // resourceSubscriptions in one subscriptions/listen
+  // end_subscriptions() follows each closing result with notifications/cancelled, stdio's way
+  // of closing a stream; an HTTP transport closes the response stream instead (false).
+  bool cancel_ended_streams = true;
 };
 
 /// One MCP session (legacy era) and any number of modern requests. Calls of long_wait tools run
@@ -127,9 +130,9 @@ class engine {
   std::size_t listening() const;
 
   /// Ends every open subscriptions/listen stream from the server's side: answers each listen
-  /// request with its closing result (resultType "complete", _meta subscriptionId), then sends
-  /// notifications/cancelled for it (how stdio closes a stream). For a graceful stop; shutdown()
-  /// drops the streams without a word.
+  /// request with its closing result (resultType "complete", _meta subscriptionId), then, when
+  /// engine_options::cancel_ended_streams, sends notifications/cancelled for it (how stdio closes
+  /// a stream). For a graceful stop; shutdown() drops the streams without a word.
   void end_subscriptions(std::string_view reason = "the server is shutting down");
 
   /// True once initialize was answered (legacy era; modern requests never initialize).
