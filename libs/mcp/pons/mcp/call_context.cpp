@@ -41,10 +41,12 @@ bool cancellation_token::wait_for(std::chrono::milliseconds timeout) const {
 }
 
 call_context::call_context(cancellation_token token, protocol_version version,
-                           std::string client_name, progress_fn progress, log_fn log)
+                           std::string client_name, progress_fn progress, log_fn log,
+                           boost::json::object client_capabilities)
     : token_(std::move(token)),
       version_(version),
       client_name_(std::move(client_name)),
+      client_capabilities_(std::move(client_capabilities)),
       progress_(std::move(progress)),
       log_(std::move(log)) {}
 
