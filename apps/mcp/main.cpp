@@ -1,4 +1,4 @@
-// pons-mcp: the stdio MCP server. Wiring only; the protocol engine lives in libs/core/mcp.
+// pons-mcp: the stdio MCP server. Wiring only; the protocol engine lives in libs/mcp.
 #include <fmt/core.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -191,7 +191,8 @@ int main(int argc, char** argv) {
   };
   mcp::engine session(tools, pool, out, engine_options);
 
-  // Push: tell subscribed clients when pons-webhook stores something.
+  // Push: tell subscribed clients (resources/subscribe, or a subscriptions/listen stream) when
+  // pons-webhook stores something.
   mcp::db_watcher watcher(
       options.db_path, std::chrono::milliseconds(200), [&session](const mcp::db_changes& changes) {
         for (auto id : changes.conversation_ids) {
@@ -223,8 +224,13 @@ int main(int argc, char** argv) {
       "detail=" + log_quoted(signal_number == SIGUSR1 ? "end of input" : strsignal(signal_number)));
   in.stop();
   // After end of input, let quick requests already read finish (a piped script wants its
-  // answers); a signal means stop now.
-  if (signal_number == SIGUSR1) session.wait_idle(std::chrono::seconds(2));
+  // answers); a signal means stop now, and a client still listening is told its
+  // subscriptions/listen streams end (after end of input nobody reads them).
+  if (signal_number == SIGUSR1) {
+    session.wait_idle(std::chrono::seconds(2));
+  } else {
+    session.end_subscriptions();
+  }
   watcher.stop();
   session.shutdown();
   pool.stop();

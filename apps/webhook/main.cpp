@@ -5,12 +5,15 @@
 #include <malloc.h>
 #endif
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -161,6 +164,16 @@ int main(int argc, char** argv) {
   so.template_sync_interval = o.template_sync_interval;
   so.graph = meta::graph_config_from_env();
   so.on_forward_events = [&forwarder] { forwarder.notify(); };
+  // A failed WAL sync: the service answers everything 500 from then on; stop serving and exit
+  // non-zero (below) so a supervisor restarts the service on what the disk really holds.
+  std::atomic<bool> sync_failed{false};
+  std::function<void()> stop_serving;
+  so.on_sync_failure = [&] {
+    sync_failed = true;
+    boost::asio::post(io, [&] {
+      if (stop_serving) stop_serving();
+    });
+  };
   webhook::webhook_service service(io, std::move(so));
   if (auto opened = service.open(); !opened) {
     write_log_line(
@@ -181,6 +194,18 @@ int main(int argc, char** argv) {
   };
   http::server srv(io, sopt, service.routes());
   server_for_metrics = &srv;
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish; run() returns when done.
+  // Caught from before the port file says the service is ready: a supervisor may stop it at once.
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    write_log_line(log_level::info, "shutting_down", fmt::format("signal={}", sig));
+    srv.stop();
+  });
+  stop_serving = [&] {
+    signals.cancel();
+    srv.stop();
+  };
   auto port = srv.listen();
   if (!port) {
     write_log_line(log_level::error, "listen_failed",
@@ -197,18 +222,18 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish; run() returns when done.
-  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    write_log_line(log_level::info, "shutting_down", fmt::format("signal={}", sig));
-    srv.stop();
-  });
   if (auto started = forwarder.start(); !started) {
     write_log_line(log_level::warn, "forwarding_disabled",
                    "detail=" + log_quoted(started.error().message()));
   }
   io.run();
+  if (sync_failed) {
+    // No clean close: closing the last connection would checkpoint the WAL this process can no
+    // longer trust into the database file. The next start recovers from the disk.
+    write_log_line(log_level::error, "stopped",
+                   "reason=wal_sync_failed exit_code=75 action=\"restart pons-webhook\"");
+    std::_Exit(75);
+  }
   forwarder.stop();
   service.close();
   write_log_line(log_level::info, "stopped");

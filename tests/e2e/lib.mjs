@@ -40,6 +40,7 @@ export function rawSession(args = [], env = {}) {
   const messages = [];
   const stdoutLines = [];
   const waiters = [];
+  const taps = [];
   let buffer = '';
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d.toString(); });
@@ -50,7 +51,9 @@ export function rawSession(args = [], env = {}) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
       stdoutLines.push(line);
-      messages.push(JSON.parse(line));  // anything that is not JSON on stdout fails the test
+      const message = JSON.parse(line);  // anything that is not JSON on stdout fails the test
+      messages.push(message);
+      for (const t of taps) t(message);
       for (const w of [...waiters]) w();
     }
   });
@@ -64,6 +67,8 @@ export function rawSession(args = [], env = {}) {
     send(message) {
       child.stdin.write((typeof message === 'string' ? message : JSON.stringify(message)) + '\n');
     },
+    /** Calls `fn` with every message from now on (e.g. to hand some to an SDK client). */
+    tap(fn) { taps.push(fn); },
     /** Resolves with the first message matching `pred`, or rejects after `ms`. */
     next(pred, ms = 5000) {
       return new Promise((resolve, reject) => {

@@ -6,7 +6,10 @@
 //    - a request with a valid id gets exactly one answer carrying that id, anything unreadable
 //      gets exactly one error with a null id, a notification or a stray response gets no answer;
 //    - a batch gets one array holding one answer per request (or one error when batches are
-//      refused).
+//      refused);
+//    - the one exception, a subscriptions/listen (protocol 2026-07-28) that opened a stream, gets
+//      no answer but an acknowledgement carrying its id as subscriptionId; when the session
+//      ends the open streams (end_subscriptions), each gets exactly one closing result.
 // 2. pipelined, the way a client really writes: all lines at once, so requests overlap, queue
 //    behind each other, and are cancelled while running (notifications/cancelled); then the
 //    session is shut down (for half the inputs while requests are still queued or running).
@@ -24,6 +27,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -223,11 +227,30 @@ std::vector<std::string> id_keys(const std::vector<json::value>& ids) {
   return keys;
 }
 
+// The id of a request `cancelled` would end, when it is a well-formed notifications/cancelled.
+std::optional<std::string> cancelled_id(const json::value& message) {
+  if (!message.is_object()) return std::nullopt;
+  const auto& o = message.as_object();
+  const json::value* version = o.if_contains("jsonrpc");
+  const json::value* method = o.if_contains("method");
+  const json::value* params = o.if_contains("params");
+  if (!version || !version->is_string() || version->get_string() != "2.0" || o.contains("id") ||
+      !method || !method->is_string() || method->get_string() != "notifications/cancelled" ||
+      !params || !params->is_object()) {
+    return std::nullopt;
+  }
+  const json::value* id = params->as_object().if_contains("requestId");
+  if (!id || !valid_id_value(*id)) return std::nullopt;
+  return json::serialize(*id);
+}
+
 struct session {
   worker_pool& pool;
   const registry& reg;
   collecting_sink sink;
   engine core;
+  std::vector<json::value> acknowledged;  // subscription ids acknowledged by the last line
+  std::set<std::string> open_streams;     // serialised ids of the open subscriptions/listen
 
   session(worker_pool& p, const registry& r)
       : pool(p), reg(r), core(r, p, sink, [] {
@@ -245,10 +268,18 @@ struct session {
     while (!core.wait_idle(std::chrono::seconds(1))) {
     }
     std::vector<json::value> answers;
+    acknowledged.clear();
     for (const auto& text : sink.take()) {
       json::value v = parse_output(text);
       if (is_notification(v)) {
         check_notification(v, line);
+        if (v.at("method") == "notifications/subscriptions/acknowledged") {
+          const json::value* meta = v.at("params").as_object().if_contains("_meta");
+          check(meta && meta->is_object() &&
+                    meta->as_object().contains("io.modelcontextprotocol/subscriptionId"),
+                "an acknowledgement lacks its subscriptionId", line);
+          acknowledged.push_back(meta->at("io.modelcontextprotocol/subscriptionId"));
+        }
       } else {
         answers.push_back(std::move(v));
       }
@@ -274,8 +305,24 @@ struct session {
       check(answers[0].as_object().contains("error"), "a parse error must be an error", line);
       return;
     }
+    if (auto id = cancelled_id(request)) open_streams.erase(*id);
+    if (request.is_array()) {
+      for (const auto& item : request.as_array()) {
+        if (auto id = cancelled_id(item)) open_streams.erase(*id);
+      }
+    }
     if (!request.is_array()) {
       auto expected = expected_answer(request);
+      if (!acknowledged.empty()) {
+        // A subscriptions/listen opened a stream: acknowledged instead of answered.
+        check(acknowledged.size() == 1 && expected && acknowledged[0] == *expected &&
+                  request.at("method") == "subscriptions/listen",
+              "an acknowledgement for something that did not open a stream", line);
+        check(answers.empty(), "an open stream was answered", line);
+        check(open_streams.insert(json::serialize(*expected)).second,
+              "a stream opened with the id of an open one", line);
+        return;
+      }
       check(answers.size() == (expected ? 1u : 0u), "wrong number of answers to a message", line);
       if (expected) {
         check_response(answers[0], line);
@@ -283,6 +330,7 @@ struct session {
       }
       return;
     }
+    check(acknowledged.empty(), "a batch opened a stream", line);
     // A batch: one array of answers, nothing when it held only notifications, or one error
     // when the session refuses batches.
     std::vector<json::value> expected_ids;
@@ -312,6 +360,23 @@ struct session {
       got_ids.push_back(a.at("id"));
     }
     check(id_keys(got_ids) == id_keys(expected_ids), "a batch answer has the wrong ids", line);
+  }
+
+  // Ends the open streams: one closing result for each, carrying its id.
+  void end_streams() {
+    check(core.listening() == open_streams.size(),
+          "the engine and the harness count streams "
+          "differently");
+    core.end_subscriptions();
+    std::set<std::string> closed;
+    for (const auto& v : settle("(end_subscriptions)")) {
+      check_response(v, "(end_subscriptions)");
+      check(v.as_object().contains("result"), "a stream ended with an error");
+      check(closed.insert(json::serialize(v.at("id"))).second, "a stream was closed twice");
+    }
+    check(closed == open_streams, "the closed streams are not the open ones");
+    check(core.listening() == 0, "streams left open after end_subscriptions");
+    open_streams.clear();
   }
 
   void on_oversized(std::size_t limit) {
@@ -374,6 +439,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         [&](std::size_t limit) { s.on_oversized(limit); });
     reader.feed(input);
     reader.finish();
+    // Half the inputs end their streams gracefully; the others drop them with the session.
+    if (input.size() % 2 == 1) s.end_streams();
     s.core.shutdown();
   }
   run_pipelined(reg, pool, input);

@@ -228,6 +228,9 @@ class mcp_session {
     }
   }
 
+  /// The child's pid (-1 when it did not start), e.g. to SIGKILL it like a power cut.
+  pid_t pid() const { return pid_; }
+
   /// Closes stdin: pons-mcp finishes and exits.
   void close_input() {
     if (to_ >= 0) ::close(to_);

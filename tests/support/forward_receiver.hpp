@@ -2,7 +2,7 @@
 // A real HTTP receiver on loopback for the forwarding tests and the forwarding benchmark: it
 // records every request it gets and answers with what the caller programs (status, delay).
 // Synchronous Beast, one thread per connection; port 0, so tests can run in parallel. Also the
-// one independent check of a delivery's signature (OpenSSL directly, not core/meta).
+// one independent check of a delivery's signature (OpenSSL directly, not pons/meta).
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -33,7 +33,7 @@ struct received {
   std::chrono::steady_clock::time_point at;
 };
 
-/// Lowercase hex HMAC-SHA256 of `data` under `key`. Written independently of core/meta/signature:
+/// Lowercase hex HMAC-SHA256 of `data` under `key`. Written independently of pons/meta/signature:
 /// a test must not trust the code it checks.
 inline std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];

@@ -59,7 +59,7 @@ struct two_accounts {
   }
 
   static call_context context(const account_scope& scope) {
-    return call_context(cancellation_token{}, latest_version, "unit", {}, {}, scope);
+    return call_context(cancellation_token{}, latest_version, "unit", {}, {}, {}, scope);
   }
 
   tool_result call(const account_scope& scope, std::string_view name, std::string_view args) {

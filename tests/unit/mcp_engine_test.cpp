@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -703,4 +704,572 @@ TEST_CASE(
   f.cancel(4);
   f.cancel(5);
   CHECK(f.session.wait_idle(std::chrono::seconds(10)));
+}
+
+// The modern era (protocol 2026-07-28): requests that carry their revision and the client's
+// capabilities in params._meta, served one by one on the same engine as a legacy session.
+namespace {
+
+json::object modern_meta(json::object extra = {}) {
+  json::object meta{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                    {"io.modelcontextprotocol/clientCapabilities", json::object{}},
+                    {"io.modelcontextprotocol/clientInfo",
+                     json::object{{"name", "modern-client"}, {"version", "2"}}}};
+  for (auto& [k, v] : extra) meta[k] = v;
+  return meta;
+}
+
+// Sends a modern request (params plus the per-request _meta) and waits for its answer.
+json::value modern(fixture& f, std::int64_t id, std::string_view method, json::object params = {},
+                   json::object meta_extra = {}) {
+  params["_meta"] = modern_meta(std::move(meta_extra));
+  return f.request(id, method, std::move(params));
+}
+
+// Tools that show what a handler is told about its call, log, or need a client capability.
+void add_era_tools(registry& reg) {
+  tool_def whoami;
+  whoami.name = "whoami";
+  whoami.description = "Says what the call context knows.";
+  whoami.input_schema = json::parse(R"({"type":"object"})").as_object();
+  whoami.handler = [](const json::object&, call_context& ctx) {
+    return tool_result::structured_result(json::object{{"version", to_string(ctx.version())},
+                                                       {"era", to_string(ctx.era())},
+                                                       {"client", ctx.client_name()},
+                                                       {"capabilities", ctx.client_capabilities()}},
+                                          "whoami");
+  };
+  reg.add_tool(whoami);
+  tool_def chatty;
+  chatty.name = "chatty";
+  chatty.description = "Logs at info and at error.";
+  chatty.input_schema = json::parse(R"({"type":"object"})").as_object();
+  chatty.handler = [](const json::object&, call_context& ctx) {
+    ctx.log(log_level::info, "quiet");
+    ctx.log(log_level::error, "loud");
+    return tool_result::text("logged");
+  };
+  reg.add_tool(chatty);
+  tool_def ask;
+  ask.name = "ask";
+  ask.description = "Needs elicitation.";
+  ask.input_schema = json::parse(R"({"type":"object"})").as_object();
+  ask.required_client_capabilities = json::parse(R"({"elicitation":{}})").as_object();
+  ask.handler = [](const json::object&, call_context&) { return tool_result::text("asked"); };
+  reg.add_tool(ask);
+}
+
+json::object result_of(const json::value& m) {
+  INFO(json::serialize(m));
+  REQUIRE(m.is_object());
+  REQUIRE(m.as_object().contains("result"));
+  return m.at("result").as_object();
+}
+
+// Messages sent so far with this method.
+std::vector<json::value> notifications(capture_sink& sink, std::string_view method) {
+  std::vector<json::value> out;
+  for (const auto& m : sink.all()) {
+    if (is_notification(m, method)) out.push_back(m);
+  }
+  return out;
+}
+
+json::value subscription_id(const json::value& notification) {
+  return notification.at("params").at("_meta").at("io.modelcontextprotocol/subscriptionId");
+}
+
+}  // namespace
+
+TEST_CASE("modern era: server/discover names versions, capabilities, identity and cache hints",
+          "[mcp]") {
+  fixture f;
+  auto r = modern(f, 1, "server/discover");
+  const auto& result = result_of(r);
+  CHECK(result.at("resultType") == "complete");
+  CHECK(result.at("supportedVersions") == json::array{"2026-07-28"});
+  const auto& caps = result.at("capabilities").as_object();
+  CHECK(caps.at("tools").at("listChanged") == true);
+  CHECK(caps.at("resources").at("subscribe") == true);
+  CHECK(caps.at("resources").at("listChanged") == true);
+  CHECK(caps.contains("prompts"));
+  CHECK(caps.contains("completions"));
+  const auto& info = result.at("_meta").at("io.modelcontextprotocol/serverInfo");
+  CHECK(info.at("name") == "pons");
+  CHECK(info.as_object().contains("version"));
+  CHECK(info.as_object().contains("title"));
+  CHECK_FALSE(result.contains("serverInfo"));  // identity lives in _meta now
+  CHECK(result.at("instructions") == "test");
+  CHECK(result.at("ttlMs") == 300000);
+  CHECK(result.at("cacheScope") == "public");
+  // Served statelessly: the legacy session is not initialized by it.
+  CHECK_FALSE(f.session.initialized());
+  CHECK(error_code(f.request(2, "tools/list")) == -32600);
+}
+
+TEST_CASE("modern era: a missing _meta field is -32602, an unsupported revision -32022", "[mcp]") {
+  fixture f;
+  std::int64_t id = 0;
+  for (const char* method : {"server/discover", "tools/list", "subscriptions/listen"}) {
+    INFO(method);
+    // server/discover and subscriptions/listen are modern whatever they carry.
+    if (std::string_view(method) != "tools/list") {
+      auto none = f.request(++id, method, {});
+      CHECK(error_code(none) == -32602);
+      CHECK(none.at("error").at("data").at("field") == "params._meta");
+    }
+    auto no_version =
+        f.request(++id, method,
+                  {{"_meta", {{"io.modelcontextprotocol/clientCapabilities", json::object{}}}}});
+    CHECK(error_code(no_version) == -32602);
+    auto no_caps = f.request(
+        ++id, method, {{"_meta", {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"}}}});
+    CHECK(error_code(no_caps) == -32602);
+    CHECK(no_caps.at("error").at("data").at("field") ==
+          R"(params._meta["io.modelcontextprotocol/clientCapabilities"])");
+  }
+  // clientInfo is optional.
+  json::object meta = modern_meta();
+  meta.erase("io.modelcontextprotocol/clientInfo");
+  CHECK(result_of(f.request(++id, "server/discover", {{"_meta", meta}})).at("resultType") ==
+        "complete");
+  for (std::string v : {"1999-01-01", "2025-11-25"}) {
+    auto r =
+        modern(f, ++id, "server/discover", {}, {{"io.modelcontextprotocol/protocolVersion", v}});
+    CHECK(error_code(r) == -32022);
+    CHECK(r.at("id") == id);
+    CHECK(r.at("error").at("data").at("supported") == json::array{"2026-07-28"});
+    CHECK(r.at("error").at("data").at("requested") == v.c_str());
+  }
+  CHECK(error_code(modern(f, ++id, "tools/list", {},
+                          {{"io.modelcontextprotocol/logLevel", "chatty"}})) == -32602);
+}
+
+TEST_CASE("modern era: removed and unknown methods are -32601", "[mcp]") {
+  fixture f;
+  std::int64_t id = 0;
+  for (const char* method : {"ping", "logging/setLevel", "initialize", "resources/subscribe",
+                             "resources/unsubscribe", "no/such/method"}) {
+    INFO(method);
+    auto r = modern(f, ++id, method, {{"uri", "pons://inbox"}, {"level", "info"}});
+    CHECK(error_code(r) == -32601);
+    CHECK(r.at("error").at("data").at("method") == method);
+  }
+  CHECK_THAT(std::string(modern(f, ++id, "ping").at("error").at("message").as_string()),
+             Catch::Contains("2026-07-28"));
+  // The legacy session keeps its ping.
+  CHECK(f.request(++id, "ping").at("result").as_object().empty());
+}
+
+TEST_CASE(
+    "modern era: every result says resultType complete and names the server, lists and "
+    "reads carry cache hints",
+    "[mcp]") {
+  fixture f;
+  struct call {
+    const char* method;
+    json::object params;
+    const char* cache_scope;  // nullptr: no cache hint
+  };
+  std::vector<call> calls{
+      {"tools/list", {}, "public"},
+      {"prompts/list", {}, "public"},
+      {"resources/templates/list", {}, "public"},
+      {"resources/list", {}, "private"},
+      {"resources/read", {{"uri", "pons://inbox"}}, "private"},
+      {"tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}, nullptr},
+      {"prompts/get", {{"name", "draft_reply"}, {"arguments", {{"contact", "Bob"}}}}, nullptr},
+      {"completion/complete",
+       {{"ref", {{"type", "ref/prompt"}, {"name", "draft_reply"}}},
+        {"argument", {{"name", "contact"}, {"value", "Al"}}}},
+       nullptr},
+  };
+  std::int64_t id = 0;
+  for (auto& c : calls) {
+    INFO(c.method);
+    const auto& result = result_of(modern(f, ++id, c.method, c.params));
+    CHECK(result.at("resultType") == "complete");
+    CHECK(result.at("_meta").at("io.modelcontextprotocol/serverInfo").at("name") == "pons");
+    CHECK(result.contains("ttlMs") == (c.cache_scope != nullptr));
+    if (c.cache_scope) {
+      CHECK(result.at("cacheScope") == c.cache_scope);
+      CHECK(result.at("ttlMs") == (std::string_view(c.cache_scope) == "public" ? 300000 : 0));
+    }
+  }
+  // A paged list carries the hint on every page.
+  auto first = result_of(modern(f, ++id, "tools/list"));
+  REQUIRE(first.contains("nextCursor"));
+  auto second = result_of(modern(f, ++id, "tools/list", {{"cursor", first.at("nextCursor")}}));
+  CHECK(second.at("cacheScope") == "public");
+  // The same requests in a legacy session: none of the modern fields.
+  f.init();
+  const auto& legacy = result_of(f.request(++id, "tools/list"));
+  CHECK_FALSE(legacy.contains("resultType"));
+  CHECK_FALSE(legacy.contains("ttlMs"));
+  CHECK_FALSE(legacy.contains("_meta"));
+}
+
+TEST_CASE("modern era: tools/list is the same in the same order every time", "[mcp]") {
+  fixture f;
+  auto names = [&](std::int64_t id) {
+    std::vector<std::string> out;
+    json::object params;
+    for (int page = 0; page < 5; ++page, ++id) {
+      auto result = result_of(modern(f, id, "tools/list", params));
+      for (const auto& t : result.at("tools").as_array())
+        out.emplace_back(t.at("name").as_string());
+      if (!result.contains("nextCursor")) break;
+      params = {{"cursor", result.at("nextCursor")}};
+    }
+    return out;
+  };
+  auto once = names(10);
+  CHECK(once == std::vector<std::string>{"echo", "slow", "steps", "wait"});
+  CHECK(names(20) == once);
+  // Tools render with everything the newest revision has.
+  auto tool = result_of(modern(f, 30, "tools/list")).at("tools").at(0);
+  CHECK(tool.at("title") == "Echo");
+  CHECK(tool.as_object().contains("outputSchema"));
+  CHECK(tool.at("annotations").at("readOnlyHint") == true);
+}
+
+TEST_CASE("modern era: an unknown resource is -32602, the legacy session keeps -32002", "[mcp]") {
+  fixture f;
+  f.init();
+  std::int64_t id = 0;
+  for (const char* uri : {"pons://conversations/404", "pons://elsewhere"}) {
+    INFO(uri);
+    auto modern_read = modern(f, ++id, "resources/read", {{"uri", uri}});
+    CHECK(error_code(modern_read) == -32602);
+    CHECK(modern_read.at("error").at("data").at("uri") == uri);
+    CHECK(error_code(f.request(++id, "resources/read", {{"uri", uri}})) == -32002);
+  }
+  auto read = result_of(modern(f, ++id, "resources/read", {{"uri", "pons://conversations/12"}}));
+  CHECK(read.at("contents").at(0).at("text") == "conversation 12");
+}
+
+TEST_CASE("modern era: a tool needing an undeclared client capability is refused", "[mcp]") {
+  fixture f;
+  add_era_tools(f.reg);
+  auto refused = modern(f, 1, "tools/call", {{"name", "ask"}});
+  CHECK(error_code(refused) == -32021);
+  CHECK(refused.at("error").at("data").at("requiredCapabilities") ==
+        json::object{{"elicitation", json::object{}}});
+  auto declared = modern(f, 2, "tools/call", {{"name", "ask"}},
+                         {{"io.modelcontextprotocol/clientCapabilities",
+                           json::object{{"elicitation", json::object{}}}}});
+  CHECK(result_of(declared).at("content").at(0).at("text") == "asked");
+  // Capabilities are the request's own: the next request without them is refused again.
+  CHECK(error_code(modern(f, 3, "tools/call", {{"name", "ask"}})) == -32021);
+
+  // A legacy session is checked against initialize's capabilities (-32602: no code of its own).
+  fixture legacy;
+  add_era_tools(legacy.reg);
+  legacy.init();
+  auto legacy_refused = legacy.request(4, "tools/call", {{"name", "ask"}});
+  CHECK(error_code(legacy_refused) == -32602);
+  CHECK(legacy_refused.at("error")
+            .at("data")
+            .at("requiredCapabilities")
+            .as_object()
+            .contains("elicitation"));
+  fixture capable;
+  add_era_tools(capable.reg);
+  capable.request(1000, "initialize",
+                  {{"protocolVersion", "2025-11-25"},
+                   {"capabilities", {{"elicitation", json::object{}}}},
+                   {"clientInfo", {{"name", "tests"}}}});
+  CHECK(result_of(capable.request(5, "tools/call", {{"name", "ask"}}))
+            .at("content")
+            .at(0)
+            .at("text") == "asked");
+}
+
+TEST_CASE("call_context tells a handler the era, revision, client and capabilities of its call",
+          "[mcp]") {
+  fixture f;
+  add_era_tools(f.reg);
+  auto whoami = [](const json::value& r) { return result_of(r).at("structuredContent"); };
+  auto m = whoami(modern(
+      f, 1, "tools/call", {{"name", "whoami"}},
+      {{"io.modelcontextprotocol/clientCapabilities", json::object{{"roots", json::object{}}}}}));
+  CHECK(m.at("era") == "modern");
+  CHECK(m.at("version") == "2026-07-28");
+  CHECK(m.at("client") == "modern-client");
+  CHECK(m.at("capabilities").as_object().contains("roots"));
+
+  // A legacy session on 2024-11-05 does not change how modern requests are served.
+  f.request(1000, "initialize",
+            {{"protocolVersion", "2024-11-05"},
+             {"capabilities", {{"sampling", json::object{}}}},
+             {"clientInfo", {{"name", "old-client"}}}});
+  auto l = f.request(2, "tools/call", {{"name", "whoami"}});
+  // 2024-11-05 has no structuredContent: the text rendering is all it gets.
+  CHECK_FALSE(result_of(l).contains("structuredContent"));
+  auto m2 = whoami(modern(f, 3, "tools/call", {{"name", "whoami"}}));
+  CHECK(m2.at("era") == "modern");
+  CHECK(m2.at("client") == "modern-client");
+  CHECK(m2.at("capabilities").as_object().empty());
+
+  fixture legacy;
+  add_era_tools(legacy.reg);
+  legacy.request(1000, "initialize",
+                 {{"protocolVersion", "2025-11-25"},
+                  {"capabilities", {{"sampling", json::object{}}}},
+                  {"clientInfo", {{"name", "old-client"}}}});
+  auto l2 = whoami(legacy.request(4, "tools/call", {{"name", "whoami"}}));
+  CHECK(l2.at("era") == "legacy");
+  CHECK(l2.at("version") == "2025-11-25");
+  CHECK(l2.at("client") == "old-client");
+  CHECK(l2.at("capabilities").as_object().contains("sampling"));
+}
+
+TEST_CASE("initialize works before and after modern requests on one engine", "[mcp]") {
+  fixture f;
+  CHECK(result_of(modern(f, 1, "server/discover")).contains("supportedVersions"));
+  CHECK(result_of(modern(f, 2, "tools/list")).contains("tools"));
+  auto init = f.init("2025-11-25");
+  CHECK(init.at("result").at("protocolVersion") == "2025-11-25");
+  CHECK(init.at("result").at("serverInfo").at("name") == "pons");
+  CHECK(f.session.initialized());
+  CHECK(f.session.version() == protocol_version::v2025_11_25);
+  // Both eras keep being served, each in its own way.
+  CHECK(f.request(3, "ping").at("result").as_object().empty());
+  CHECK_FALSE(result_of(f.request(4, "tools/list")).contains("resultType"));
+  CHECK(result_of(modern(f, 5, "tools/list")).at("resultType") == "complete");
+  CHECK(error_code(modern(f, 6, "ping")) == -32601);
+  // A second initialize is still refused; a modern discover still answered.
+  CHECK(error_code(f.request(7, "initialize", {{"protocolVersion", "2025-11-25"}})) == -32600);
+  CHECK(result_of(modern(f, 8, "server/discover")).at("resultType") == "complete");
+  // An initialize naming its revision is the handshake even with the modern fields on it.
+  fixture stamped;
+  auto r = stamped.request(9, "initialize",
+                           {{"protocolVersion", "2025-06-18"},
+                            {"capabilities", json::object{}},
+                            {"_meta", modern_meta()}});
+  CHECK(r.at("result").at("protocolVersion") == "2025-06-18");
+}
+
+TEST_CASE("modern era: log messages only when the request asks, at or above its level", "[mcp]") {
+  fixture f;
+  add_era_tools(f.reg);
+  f.init();
+  f.request(1, "logging/setLevel", {{"level", "debug"}});  // the legacy session's, not ours
+  auto silent = modern(f, 2, "tools/call", {{"name", "chatty"}});
+  CHECK(result_of(silent).at("content").at(0).at("text") == "logged");
+  // The handler logged before it returned, on the thread that sent the answer.
+  CHECK(notifications(f.sink, "notifications/message").empty());
+  modern(f, 3, "tools/call", {{"name", "chatty"}},
+         {{"io.modelcontextprotocol/logLevel", "warning"}});
+  auto logs = notifications(f.sink, "notifications/message");
+  REQUIRE(logs.size() == 1);
+  CHECK(logs[0].at("params").at("data") == "loud");
+  CHECK(logs[0].at("params").at("level") == "error");
+  // The legacy session still gets its own messages at its own level.
+  f.request(4, "tools/call", {{"name", "chatty"}});
+  CHECK(notifications(f.sink, "notifications/message").size() == 3);
+}
+
+TEST_CASE("modern era: progress reaches a request that carries a progress token", "[mcp]") {
+  fixture f;
+  modern(f, 1, "tools/call", {{"name", "steps"}}, {{"progressToken", "tok"}});
+  std::vector<double> seen;
+  for (const auto& m : notifications(f.sink, "notifications/progress")) {
+    CHECK(m.at("params").at("progressToken") == "tok");
+    seen.push_back(m.at("params").at("progress").to_number<double>());
+  }
+  CHECK(seen == std::vector<double>{1, 2, 3});
+}
+
+TEST_CASE("subscriptions/listen: acknowledged first, then tagged notifications until cancelled",
+          "[mcp]") {
+  fixture f;
+  f.send(json::serialize(json::object{
+      {"jsonrpc", "2.0"},
+      {"id", 7},
+      {"method", "subscriptions/listen"},
+      {"params",
+       {{"_meta", modern_meta()},
+        {"notifications",
+         {{"toolsListChanged", true},
+          {"promptsListChanged", true},
+          {"resourcesListChanged", true},
+          {"resourceSubscriptions", json::array{"pons://inbox", "pons://nowhere",
+                                                "pons://conversations/12", "pons://inbox"}}}}}}}));
+  // Answered synchronously: the acknowledgement is the first (and only) message so far.
+  auto all = f.sink.all();
+  REQUIRE(all.size() == 1);
+  const auto& ack = all[0];
+  CHECK(ack.at("method") == "notifications/subscriptions/acknowledged");
+  CHECK(subscription_id(ack) == 7);
+  // What it agreed to: prompts never change, an unknown URI is left out, duplicates once.
+  CHECK(ack.at("params").at("notifications") ==
+        json::object{
+            {"toolsListChanged", true},
+            {"resourcesListChanged", true},
+            {"resourceSubscriptions", json::array{"pons://inbox", "pons://conversations/12"}}});
+  CHECK(f.session.listening() == 1);
+  CHECK(f.sink.response(7, 0ms).is_null());  // the stream stays open
+
+  // A second stream that only wants the conversation.
+  f.send(R"({"jsonrpc":"2.0","id":"second","method":"subscriptions/listen","params":{"_meta":)" +
+         json::serialize(modern_meta()) +
+         R"(,"notifications":{"resourceSubscriptions":["pons://conversations/12"]}}})");
+  CHECK(f.session.listening() == 2);
+
+  f.session.notify_resource_updated("pons://inbox");
+  f.session.notify_resource_updated("pons://conversations/12");
+  f.session.notify_resource_updated("pons://conversations/3");  // nobody watches it
+  f.session.notify_list_changed("tools");
+  f.session.notify_list_changed("prompts");  // not agreed: never sent
+  f.session.notify_list_changed("resources");
+  auto updated = notifications(f.sink, "notifications/resources/updated");
+  REQUIRE(updated.size() == 3);
+  CHECK(updated[0].at("params").at("uri") == "pons://inbox");
+  CHECK(subscription_id(updated[0]) == 7);
+  std::set<std::string> conversation_streams;
+  for (std::size_t i = 1; i < updated.size(); ++i) {
+    CHECK(updated[i].at("params").at("uri") == "pons://conversations/12");
+    conversation_streams.insert(json::serialize(subscription_id(updated[i])));
+  }
+  CHECK(conversation_streams == std::set<std::string>{"7", "\"second\""});
+  auto tools = notifications(f.sink, "notifications/tools/list_changed");
+  REQUIRE(tools.size() == 1);
+  CHECK(subscription_id(tools[0]) == 7);
+  CHECK(notifications(f.sink, "notifications/prompts/list_changed").empty());
+  CHECK(notifications(f.sink, "notifications/resources/list_changed").size() == 1);
+
+  // A request reusing an open stream's id is refused; the stream is unaffected.
+  CHECK(error_code(modern(f, 7, "tools/list")) == -32600);
+  CHECK(f.session.listening() == 2);
+
+  // Cancelled: no answer, and nothing more on it.
+  f.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}})");
+  CHECK(f.session.listening() == 1);
+  const std::size_t before = f.sink.count();
+  f.session.notify_resource_updated("pons://inbox");
+  f.session.notify_list_changed("tools");
+  CHECK(f.sink.count() == before);
+  for (const auto& m : f.sink.all()) {
+    CHECK_FALSE((m.as_object().contains("result") && m.at("id") == 7));
+  }
+  f.session.notify_resource_updated("pons://conversations/12");
+  CHECK(f.sink.count() == before + 1);
+}
+
+TEST_CASE("subscriptions/listen: a legacy subscriber and a stream each get their own form",
+          "[mcp]") {
+  fixture f;
+  f.init();
+  f.request(1, "resources/subscribe", {{"uri", "pons://inbox"}});
+  f.send(json::serialize(json::object{
+      {"jsonrpc", "2.0"},
+      {"id", 2},
+      {"method", "subscriptions/listen"},
+      {"params",
+       {{"_meta", modern_meta()},
+        {"notifications", {{"resourceSubscriptions", json::array{"pons://inbox"}}}}}}}));
+  f.session.notify_resource_updated("pons://inbox");
+  auto updated = notifications(f.sink, "notifications/resources/updated");
+  REQUIRE(updated.size() == 2);
+  std::size_t tagged = 0;
+  for (const auto& u : updated) {
+    CHECK(u.at("params").at("uri") == "pons://inbox");
+    tagged += u.at("params").as_object().contains("_meta");
+  }
+  CHECK(tagged == 1);
+  CHECK(f.session.subscriptions() == std::vector<std::string>{"pons://inbox"});
+}
+
+TEST_CASE("subscriptions/listen: bad filters, too many streams, and a graceful end", "[mcp]") {
+  registry reg = make_registry();
+  worker_pool pool{2, 16};
+  capture_sink sink;
+  engine session{reg, pool, sink, [] {
+                   engine_options o;
+                   o.max_listens = 2;
+                   o.max_listen_uris = 2;
+                   return o;
+                 }()};
+  auto listen = [&](std::int64_t id, json::value filter) {
+    json::object params{{"_meta", modern_meta()}};
+    if (!filter.is_null()) params["notifications"] = std::move(filter);
+    session.handle_text(json::serialize(json::object{
+        {"jsonrpc", "2.0"}, {"id", id}, {"method", "subscriptions/listen"}, {"params", params}}));
+    return sink.wait_for([id](const json::value& m) {
+      const auto& o = m.as_object();
+      return (o.contains("id") && o.at("id") == json::value(id)) ||
+             (o.contains("method") &&
+              o.at("method") == "notifications/subscriptions/acknowledged" &&
+              subscription_id(m) == json::value(id));
+    });
+  };
+  CHECK(error_code(listen(1, nullptr)) == -32602);
+  CHECK(error_code(listen(2, json::object{{"toolsListChanged", "yes"}})) == -32602);
+  CHECK(error_code(listen(3, json::object{{"resourceSubscriptions", "pons://inbox"}})) == -32602);
+  CHECK(error_code(listen(4, json::object{{"resourceSubscriptions", json::array{1}}})) == -32602);
+  CHECK(error_code(listen(
+            5, json::object{{"resourceSubscriptions", json::array{"a", "b", "c"}}})) == -32602);
+  CHECK(session.listening() == 0);
+  // An empty filter is a valid stream that agreed to nothing.
+  auto empty = listen(10, json::object{});
+  CHECK(empty.at("params").at("notifications").as_object().empty());
+  listen(11, json::object{{"toolsListChanged", true}});
+  auto busy = listen(12, json::object{{"toolsListChanged", true}});
+  CHECK(error_code(busy) == -32000);
+  CHECK(session.listening() == 2);
+
+  // The server ends them: a closing result for each, then notifications/cancelled.
+  session.end_subscriptions("bye");
+  CHECK(session.listening() == 0);
+  for (std::int64_t id : {10, 11}) {
+    INFO(id);
+    auto closing = sink.response(id, 0ms);
+    const auto& result = result_of(closing);
+    CHECK(result.at("resultType") == "complete");
+    CHECK(result.at("_meta").at("io.modelcontextprotocol/subscriptionId") == id);
+    bool cancelled_after = false;
+    bool seen_closing = false;
+    for (const auto& m : sink.all()) {
+      const auto& o = m.as_object();
+      if (o.contains("id") && o.at("id") == json::value(id) && o.contains("result")) {
+        seen_closing = true;
+      }
+      if (seen_closing && is_notification(m, "notifications/cancelled") &&
+          m.at("params").at("requestId") == json::value(id)) {
+        cancelled_after = m.at("params").at("reason") == "bye";
+      }
+    }
+    CHECK(cancelled_after);
+  }
+  // Nothing is delivered to ended streams; shutdown forgets any left without a word.
+  const std::size_t before = sink.count();
+  session.notify_list_changed("tools");
+  CHECK(sink.count() == before);
+  listen(13, json::object{{"toolsListChanged", true}});
+  session.shutdown();
+  CHECK(session.listening() == 0);
+  CHECK(sink.response(13, 0ms).is_null());
+}
+
+TEST_CASE("subscriptions/listen: a transport that closes streams itself gets the result only",
+          "[mcp]") {
+  registry reg = make_registry();
+  worker_pool pool{2, 16};
+  capture_sink sink;
+  engine session{reg, pool, sink, [] {
+                   engine_options o;
+                   o.cancel_ended_streams = false;
+                   return o;
+                 }()};
+  session.handle_text(json::serialize(json::object{
+      {"jsonrpc", "2.0"},
+      {"id", 1},
+      {"method", "subscriptions/listen"},
+      {"params", {{"_meta", modern_meta()}, {"notifications", {{"toolsListChanged", true}}}}}}));
+  REQUIRE(session.listening() == 1);
+  session.end_subscriptions();
+  CHECK(result_of(sink.response(1, 0ms)).at("resultType") == "complete");
+  CHECK(notifications(sink, "notifications/cancelled").empty());
+  CHECK(sink.count() == 2);  // the acknowledgement and the closing result
 }

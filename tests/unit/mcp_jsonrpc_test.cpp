@@ -55,6 +55,22 @@ TEST_CASE("protocol versions negotiate to the client's or our latest", "[mcp]") 
   for (auto v : supported_versions) CHECK(parse_protocol_version(to_string(v)) == v);
 }
 
+TEST_CASE("initialize never selects the modern revision, requests name it in _meta", "[mcp]") {
+  CHECK(negotiate("2026-07-28") == protocol_version::v2025_11_25);
+  CHECK_FALSE(parse_protocol_version("2026-07-28"));
+  CHECK(parse_modern_version("2026-07-28") == protocol_version::v2026_07_28);
+  CHECK_FALSE(parse_modern_version("2025-11-25"));
+  CHECK(to_string(protocol_version::v2026_07_28) == "2026-07-28");
+  for (auto v : supported_versions) CHECK(era_of(v) == protocol_era::legacy);
+  for (auto v : modern_versions) CHECK(era_of(v) == protocol_era::modern);
+  CHECK(to_string(protocol_era::modern) == "modern");
+  CHECK(to_string(protocol_era::legacy) == "legacy");
+  // The modern revision has everything the newest legacy one has, and no batches.
+  CHECK(has_structured_output(protocol_version::v2026_07_28));
+  CHECK(has_annotations(protocol_version::v2026_07_28));
+  CHECK_FALSE(allows_batches(protocol_version::v2026_07_28));
+}
+
 TEST_CASE("cursors round-trip and reject foreign tokens", "[mcp]") {
   for (std::size_t n : {0u, 1u, 50u, 123456u}) CHECK(decode_cursor(encode_cursor(n)) == n);
   CHECK_FALSE(decode_cursor("not a cursor"));

@@ -4,11 +4,15 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "pons/http/server.hpp"
-#include "pons/meta/signature.hpp"
 #include "pons/webhook/webhook_service.hpp"
+#include "pons/meta/signature.hpp"
+#include "pons/store/database.hpp"
 #include "support/process_http_client.hpp"
 #include "support/webhook_payloads.hpp"
 #include "unit/store_test_util.hpp"
@@ -18,13 +22,7 @@ namespace {
 constexpr const char* number = "106540352242922";
 constexpr const char* secret = "wal-sync-test-secret";
 
-}  // namespace
-
-TEST_CASE("webhook: a failed WAL sync is not acknowledged, and nothing is after it",
-          "[webhook][sync]") {
-  pons::store::test::temp_dir dir;
-  boost::asio::io_context io{1};
-
+pons::webhook::webhook_service_options service_options(const pons::store::test::temp_dir& dir) {
   pons::webhook::webhook_service_options so;
   pons::meta::account account;
   account.waba_id = "102290129340398";
@@ -36,6 +34,26 @@ TEST_CASE("webhook: a failed WAL sync is not acknowledged, and nothing is after 
   so.db_path = dir.file("pons.db");
   so.media_dir = dir.file("media");
   so.media = false;
+  return so;
+}
+
+std::optional<pons::test::http_response> post_message(std::uint16_t port,
+                                                      const std::string& wamid) {
+  auto body = pons::test::simple_payload(
+      number, {pons::test::text_message_json(wamid, "16505551234", "hello")});
+  return pons::test::http_request(port, "POST", "/webhook/meta", body,
+                                  {{"Content-Type", "application/json"},
+                                   {"X-Hub-Signature-256", pons::meta::sign_body(body, secret)}});
+}
+
+}  // namespace
+
+TEST_CASE("webhook: a failed WAL sync is not acknowledged, and nothing is after it",
+          "[webhook][sync]") {
+  pons::store::test::temp_dir dir;
+  boost::asio::io_context io{1};
+
+  auto so = service_options(dir);
   std::atomic<int> syncs{0};
   // The second sync fails; every later one "succeeds" again, as a kernel may report after it
   // has dropped the pages it could not write.
@@ -54,13 +72,7 @@ TEST_CASE("webhook: a failed WAL sync is not acknowledged, and nothing is after 
   REQUIRE(port.has_value());
   std::thread runner([&] { io.run(); });
 
-  auto post = [&](const std::string& wamid) {
-    auto body = pons::test::simple_payload(
-        number, {pons::test::text_message_json(wamid, "16505551234", "hello")});
-    return pons::test::http_request(*port, "POST", "/webhook/meta", body,
-                                    {{"Content-Type", "application/json"},
-                                     {"X-Hub-Signature-256", pons::meta::sign_body(body, secret)}});
-  };
+  auto post = [&](const std::string& wamid) { return post_message(*port, wamid); };
 
   auto first = post("wamid.sync.1");
   auto second = post("wamid.sync.2");
@@ -81,4 +93,76 @@ TEST_CASE("webhook: a failed WAL sync is not acknowledged, and nothing is after 
   REQUIRE(health);
   CHECK(health->status == 503);
   CHECK(health->body.find("restart pons-webhook") != std::string::npos);
+}
+
+TEST_CASE("webhook: a group committed while a sync fails is not acknowledged by the next one",
+          "[webhook][sync]") {
+  pons::store::test::temp_dir dir;
+  boost::asio::io_context io{1};
+  auto so = service_options(dir);
+  // The first sync waits until the test lets it fail; every later one would succeed, as a
+  // kernel reports a write-back error only once.
+  std::mutex mu;
+  std::condition_variable cv;
+  int syncs = 0;
+  bool fail_now = false;
+  so.wal_sync = [&]() -> boost::system::error_code {
+    std::unique_lock lock(mu);
+    const int mine = ++syncs;
+    cv.notify_all();
+    if (mine != 1) return {};
+    cv.wait(lock, [&] { return fail_now; });
+    return make_error_code(boost::system::errc::io_error);
+  };
+  std::atomic<int> failures{0};
+  so.on_sync_failure = [&] { ++failures; };
+  pons::webhook::webhook_service service(io, std::move(so));
+  REQUIRE(service.open().has_value());
+  pons::http::server_options sopt;
+  sopt.port = 0;
+  sopt.log_sink = [](std::string_view) {};
+  pons::http::server srv(io, sopt, service.routes());
+  auto port = srv.listen();
+  REQUIRE(port.has_value());
+  std::thread runner([&] { io.run(); });
+
+  auto first = std::async(std::launch::async, [&] { return post_message(*port, "wamid.held.1"); });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return syncs == 1; });
+  }
+  // The writer does not wait for syncs: the second request is committed while the first sync
+  // is still running, and queued for the next one.
+  auto second = std::async(std::launch::async, [&] { return post_message(*port, "wamid.held.2"); });
+  auto reader = pons::store::database::open(dir.file("pons.db"));
+  REQUIRE(reader.has_value());
+  auto committed = [&] {
+    auto n = reader->query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.held.2'");
+    return n && *n == 1;
+  };
+  while (!committed()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  {
+    std::lock_guard lock(mu);
+    fail_now = true;
+  }
+  cv.notify_all();
+  auto r1 = first.get();
+  auto r2 = second.get();
+  auto third = post_message(*port, "wamid.held.3");
+  const int syncs_after = [&] {
+    std::lock_guard lock(mu);
+    return syncs;
+  }();
+  srv.stop();
+  runner.join();
+  service.close();
+
+  REQUIRE(r1);
+  CHECK(r1->status == 500);
+  REQUIRE(r2);
+  CHECK(r2->status == 500);  // its frames follow the pages the failed sync lost
+  REQUIRE(third);
+  CHECK(third->status == 500);
+  CHECK(syncs_after == 1);  // nothing was synced, so nothing acknowledged, after the failure
+  CHECK(failures == 1);     // the process is told once, to exit for a restart
 }

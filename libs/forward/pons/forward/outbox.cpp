@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <chrono>
+#include <utility>
 
 #include "pons/forward/target_repository.hpp"
 #include "pons/store/database.hpp"
@@ -31,6 +32,19 @@ std::string json_string(std::string_view s) {
 }
 
 }  // namespace
+
+event make_event(std::string_view type, std::string event_key, event_origin origin,
+                 store::time_point occurred_at, std::string payload_json) {
+  event e;
+  e.type = type;
+  e.account_id = std::move(origin.account_id);
+  e.phone_number_id = std::move(origin.phone_number_id);
+  e.payload_json = std::move(payload_json);
+  e.occurred_at = occurred_at;
+  e.source = std::move(origin.source);
+  e.event_key = std::move(event_key);
+  return e;
+}
 
 std::string event_id_for_key(std::string_view event_key) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -115,12 +129,10 @@ result<enqueued> enqueue_event(store::database& db, const event& e, store::time_
 result<enqueued> enqueue_event(store::database& db, std::string_view type,
                                std::string_view account_id, std::string_view phone_number_id,
                                std::string_view payload_json, store::time_point occurred_at) {
-  event e;
-  e.type = type;
-  e.account_id = account_id;
-  e.phone_number_id = phone_number_id;
-  e.payload_json = payload_json;
-  e.occurred_at = occurred_at;
+  const auto e = make_event(
+      type, "",
+      {.account_id = std::string(account_id), .phone_number_id = std::string(phone_number_id)},
+      occurred_at, std::string(payload_json));
   return enqueue_event(db, e, std::chrono::system_clock::now());
 }
 

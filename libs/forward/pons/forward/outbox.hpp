@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "pons/forward/error.hpp"
+#include "pons/forward/target_repository.hpp"
 #include "pons/store/timestamp.hpp"
 
 namespace pons::store {
@@ -26,6 +27,20 @@ struct event {
   std::string source;     // envelope "source"; empty: "whatsapp"
   std::string event_key;  // stable identity (e.g. "sent:<message id>"); empty: random
 };
+
+/// Where an event comes from. Producers spell it with designated initializers: gcc's
+/// -Wmissing-field-initializers (an error here) then refuses one that leaves out a field that has
+/// no default.
+struct event_origin {
+  std::string account_id;       // the WABA id (envelope "accountId")
+  std::string phone_number_id;  // selects targets scoped to a number
+  std::string source{};         // envelope "source"; empty (the default): "whatsapp"
+};
+
+/// Builds an event from its parts. Every producer builds its events here, so that a field added
+/// to `event` becomes a parameter each of them has to supply.
+event make_event(std::string_view type, std::string event_key, event_origin origin,
+                 store::time_point occurred_at, std::string payload_json);
 
 /// What enqueue_event wrote.
 struct enqueued {

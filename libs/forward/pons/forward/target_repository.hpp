@@ -20,10 +20,15 @@ class database;
 
 namespace pons::forward {
 
+/// The name of each event type (the envelope's "type").
+inline constexpr std::string_view event_inbound_received = "message.inbound.received";
+inline constexpr std::string_view event_outbound_sent = "message.outbound.sent";
+inline constexpr std::string_view event_outbound_failed = "message.outbound.failed";
+inline constexpr std::string_view event_status_updated = "message.status.updated";
+
 /// The event types Pons emits, in documentation order.
 inline constexpr std::array<std::string_view, 4> all_event_types{
-    "message.inbound.received", "message.outbound.sent", "message.outbound.failed",
-    "message.status.updated"};
+    event_inbound_received, event_outbound_sent, event_outbound_failed, event_status_updated};
 
 /// True when `type` is one of all_event_types.
 bool is_known_event_type(std::string_view type);

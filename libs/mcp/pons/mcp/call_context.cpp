@@ -42,10 +42,11 @@ bool cancellation_token::wait_for(std::chrono::milliseconds timeout) const {
 
 call_context::call_context(cancellation_token token, protocol_version version,
                            std::string client_name, progress_fn progress, log_fn log,
-                           account_scope account)
+                           boost::json::object client_capabilities, account_scope account)
     : token_(std::move(token)),
       version_(version),
       client_name_(std::move(client_name)),
+      client_capabilities_(std::move(client_capabilities)),
       progress_(std::move(progress)),
       log_(std::move(log)),
       account_(std::move(account)) {}

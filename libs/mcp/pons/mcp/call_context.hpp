@@ -1,8 +1,9 @@
 #pragma once
 // What a tool, resource or prompt handler gets besides its arguments: a cooperative
-// cancellation token, a progress reporter, a logger, and facts about the session (among them
-// whose data it may see).
+// cancellation token, a progress reporter, a logger, and facts about the request: the protocol
+// revision and era it came in, the client's name and capabilities, and whose data it may see.
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -60,7 +61,8 @@ class call_context {
   /// Builds a context; the functions may be empty (then progress/log do nothing). The account
   /// scope defaults to every account (the local user).
   call_context(cancellation_token token, protocol_version version, std::string client_name,
-               progress_fn progress = {}, log_fn log = {}, account_scope account = {});
+               progress_fn progress = {}, log_fn log = {},
+               boost::json::object client_capabilities = {}, account_scope account = {});
 
   /// The cancellation token of this call.
   const cancellation_token& token() const { return token_; }
@@ -76,14 +78,22 @@ class call_context {
   /// True when the client sent a progressToken with this request.
   bool wants_progress() const { return static_cast<bool>(progress_); }
 
-  /// Sends a log message to the client (subject to the client's logging/setLevel).
+  /// Sends a log message to the client: in a legacy session at or above the level set with
+  /// logging/setLevel; for a modern request only when it asked for messages (its _meta logLevel).
   void log(log_level level, std::string_view message) const;
 
-  /// The negotiated protocol revision.
+  /// The revision of this call: negotiated by initialize (legacy era) or named by the request.
   protocol_version version() const { return version_; }
 
-  /// clientInfo.name from initialize ("unknown" when the client sent none).
+  /// Whether the call came in a legacy session or as a modern (per-request) request.
+  protocol_era era() const { return era_of(version_); }
+
+  /// clientInfo.name from initialize, or from the request's _meta in the modern era ("unknown"
+  /// when the client sent none).
   const std::string& client_name() const { return client_name_; }
+
+  /// The client's capabilities: from initialize, or from the request's _meta in the modern era.
+  const boost::json::object& client_capabilities() const { return client_capabilities_; }
 
   /// Whose data this call may see; handlers keep every query within it.
   const account_scope& account() const { return account_; }
@@ -92,6 +102,7 @@ class call_context {
   cancellation_token token_;
   protocol_version version_;
   std::string client_name_;
+  boost::json::object client_capabilities_;
   progress_fn progress_;
   log_fn log_;
   std::optional<double> last_progress_;

@@ -76,6 +76,35 @@ void set_if(json::object& obj, std::string_view key, const std::string& value) {
   if (!value.empty()) obj[key] = value;
 }
 
+// Methods of the legacy era that the modern era removed, and what replaced them.
+std::optional<std::string_view> removed_in_modern(std::string_view method) {
+  if (method == "initialize" || method == "notifications/initialized") {
+    return "there is no handshake: every request carries its own _meta (send initialize without "
+           "that _meta, naming params.protocolVersion, to use protocol 2025-11-25)";
+  }
+  if (method == "ping") return "every request is answered on its own; there is no session to check";
+  if (method == "logging/setLevel") {
+    return "a request asks for log messages with _meta[\"io.modelcontextprotocol/logLevel\"]";
+  }
+  if (method == "resources/subscribe" || method == "resources/unsubscribe") {
+    return "use subscriptions/listen with notifications.resourceSubscriptions, and "
+           "notifications/cancelled to stop";
+  }
+  return std::nullopt;
+}
+
+// The methods whose modern results carry ttlMs and cacheScope, and which hint they use.
+enum class cacheable { no, catalogue, data };
+
+cacheable cacheable_of(std::string_view method) {
+  if (method == "server/discover" || method == "tools/list" || method == "prompts/list" ||
+      method == "resources/templates/list") {
+    return cacheable::catalogue;
+  }
+  if (method == "resources/list" || method == "resources/read") return cacheable::data;
+  return cacheable::no;
+}
+
 // The optional fields resources and resource templates share (title only from 2025-06-18).
 void describe(json::object& o, bool titles, const std::string& title,
               const std::string& description, const std::string& mime_type) {
@@ -91,10 +120,7 @@ engine::engine(const registry& reg, worker_pool& pool, message_sink& sink, engin
       pool_(pool),
       sink_(sink),
       options_(std::move(options)),
-      level_(options_.initial_log_level),
-      // Room in the queue for waits that start while cancelled ones are still unwinding.
-      waits_(std::max<std::size_t>(options_.max_waits, 1),
-             2 * std::max<std::size_t>(options_.max_waits, 1)) {}
+      level_(options_.initial_log_level) {}
 
 engine::~engine() {
   shutdown();
@@ -102,11 +128,6 @@ engine::~engine() {
 
 void engine::diag(std::string_view text) const {
   if (options_.diagnostics) options_.diagnostics(text);
-}
-
-protocol_version engine::current_version() const {
-  std::lock_guard lock(mutex_);
-  return version_;
 }
 
 bool engine::initialized() const {
@@ -131,9 +152,28 @@ std::size_t engine::in_flight() const {
 }
 
 void engine::shutdown() {
+  {
+    std::lock_guard send_lock(listen_send_mutex_);
+    std::lock_guard lock(mutex_);
+    listens_.clear();
+  }
   std::unique_lock lock(mutex_);
   for (auto& [key, token] : in_flight_) token.cancel();
   idle_cv_.wait(lock, [&] { return running_ == 0; });
+}
+
+std::size_t engine::listening() const {
+  std::lock_guard lock(mutex_);
+  return listens_.size();
+}
+
+engine::request_scope engine::legacy_scope() const {
+  std::lock_guard lock(mutex_);
+  request_scope scope;
+  scope.version = version_;
+  scope.client_name = client_name_;
+  scope.client_capabilities = client_capabilities_;
+  return scope;
 }
 
 bool engine::wait_idle(std::chrono::milliseconds timeout) {
@@ -244,6 +284,35 @@ void engine::answer(const incoming& in, const batch_ptr& batch, const outcome& r
   }
 }
 
+void engine::answer(const incoming& in, const batch_ptr& batch, outcome result,
+                    const request_scope& scope) {
+  answer(in, batch, finish(scope, in.method, std::move(result)));
+}
+
+engine::outcome engine::finish(const request_scope& scope, std::string_view method,
+                               outcome result) const {
+  if (!scope.modern()) return result;
+  if (auto* err = std::get_if<rpc_error>(&result)) {
+    // 2026-07-28 retired -32002: an unknown resource is invalid params.
+    if (err->code == rpc_code::resource_not_found) err->code = rpc_code::invalid_params;
+    return result;
+  }
+  json::value& value = std::get<json::value>(result);
+  if (!value.is_object()) return result;
+  json::object& obj = value.get_object();
+  obj["resultType"] = "complete";
+  json::value& meta = obj["_meta"];
+  if (!meta.is_object()) meta = json::object{};
+  meta.get_object()[meta_server_info] = server_info(scope.version);
+  if (auto kind = cacheable_of(method); kind != cacheable::no) {
+    const cache_hint& hint =
+        kind == cacheable::catalogue ? options_.catalogue_cache : options_.data_cache;
+    obj["ttlMs"] = hint.ttl_ms;
+    obj["cacheScope"] = hint.shared ? "public" : "private";
+  }
+  return result;
+}
+
 void engine::dispatch(const incoming& in, const batch_ptr& batch) {
   switch (in.type) {
     case incoming::kind::invalid:
@@ -263,6 +332,69 @@ void engine::dispatch(const incoming& in, const batch_ptr& batch) {
     answer(in, batch, *in.error);
     return;
   }
+  // An open subscriptions/listen keeps its id until it ends: an answer with that id would read
+  // as the stream's end.
+  bool listening;
+  {
+    std::lock_guard lock(mutex_);
+    listening = !listens_.empty() && listens_.count(json::serialize(in.id));
+  }
+  if (listening) {
+    answer(in, batch,
+           rpc_error{rpc_code::invalid_request,
+                     "Invalid Request: a subscriptions/listen with this id is still open; use a "
+                     "new id for each request",
+                     nullptr});
+    return;
+  }
+  if (request_era(in.method, in.params) == protocol_era::modern) {
+    dispatch_modern(in, batch);
+  } else {
+    dispatch_legacy(in, batch);
+  }
+}
+
+void engine::dispatch_modern(const incoming& in, const batch_ptr& batch) {
+  auto meta = read_request_meta(in.params);
+  if (auto* err = std::get_if<rpc_error>(&meta)) return answer(in, batch, *err);
+  auto& fields = std::get<request_meta>(meta);
+  request_scope scope;
+  scope.version = fields.version;
+  scope.client_name = std::move(fields.client_name);
+  scope.client_capabilities = std::move(fields.client_capabilities);
+  scope.level = fields.level;
+  const std::string& m = in.method;
+  if (!is_modern_method(m)) {
+    auto removed = removed_in_modern(m);
+    return answer(
+        in, batch,
+        rpc_error{rpc_code::method_not_found,
+                  removed ? fmt::format("Method not found: {} is not a method in protocol {}: {}",
+                                        m, to_string(scope.version), *removed)
+                          : fmt::format("Method not found: {}", m),
+                  json::object{{"method", m}}});
+  }
+  if (m == "server/discover") return answer(in, batch, do_discover(), scope);
+  if (m == "tools/list") return answer(in, batch, do_tools_list(in.params, scope), scope);
+  if (m == "tools/call") return do_tools_call(in, batch, scope);
+  if (m == "resources/list") return answer(in, batch, do_resources_list(in.params, scope), scope);
+  if (m == "resources/templates/list") {
+    return answer(in, batch, do_templates_list(in.params, scope), scope);
+  }
+  if (m == "resources/read") return do_resources_read(in, batch, scope);
+  if (m == "subscriptions/listen") return do_listen(in, batch, scope);
+  if (m == "prompts/list") return answer(in, batch, do_prompts_list(in.params, scope), scope);
+  if (m == "prompts/get") return do_prompts_get(in, batch, scope);
+  if (m == "completion/complete") return do_complete(in, batch, scope);
+  // is_modern_method() names a method this list lacks: a programming error.
+  answer(in, batch,
+         rpc_error{rpc_code::internal_error,
+                   fmt::format("Internal error: no handler for {} in protocol {}", m,
+                               to_string(scope.version)),
+                   nullptr});
+}
+
+void engine::dispatch_legacy(const incoming& in, const batch_ptr& batch) {
   const std::string& m = in.method;
   if (m == "ping") {
     answer(in, batch, json::value(success()));
@@ -276,22 +408,28 @@ void engine::dispatch(const incoming& in, const batch_ptr& batch) {
     answer(in, batch,
            rpc_error{rpc_code::invalid_request,
                      fmt::format("Invalid Request: {} before initialize; the session is not "
-                                 "initialized (send initialize first)",
-                                 m),
+                                 "initialized (send initialize first, or name protocol {} in "
+                                 "params._meta[\"{}\"] with the client's capabilities in "
+                                 "params._meta[\"{}\"])",
+                                 m, to_string(latest_modern_version), meta_protocol_version,
+                                 meta_client_capabilities),
                      nullptr});
     return;
   }
-  if (m == "tools/list") return answer(in, batch, do_tools_list(in.params));
-  if (m == "tools/call") return do_tools_call(in, batch);
-  if (m == "resources/list") return answer(in, batch, do_resources_list(in.params));
-  if (m == "resources/templates/list") return answer(in, batch, do_templates_list(in.params));
-  if (m == "resources/read") return do_resources_read(in, batch);
+  const request_scope scope = legacy_scope();
+  if (m == "tools/list") return answer(in, batch, do_tools_list(in.params, scope));
+  if (m == "tools/call") return do_tools_call(in, batch, scope);
+  if (m == "resources/list") return answer(in, batch, do_resources_list(in.params, scope));
+  if (m == "resources/templates/list") {
+    return answer(in, batch, do_templates_list(in.params, scope));
+  }
+  if (m == "resources/read") return do_resources_read(in, batch, scope);
   if (m == "resources/subscribe") return answer(in, batch, do_subscribe(in.params, true));
   if (m == "resources/unsubscribe") return answer(in, batch, do_subscribe(in.params, false));
-  if (m == "prompts/list") return answer(in, batch, do_prompts_list(in.params));
-  if (m == "prompts/get") return do_prompts_get(in, batch);
+  if (m == "prompts/list") return answer(in, batch, do_prompts_list(in.params, scope));
+  if (m == "prompts/get") return do_prompts_get(in, batch, scope);
   if (m == "logging/setLevel") return answer(in, batch, do_set_level(in.params));
-  if (m == "completion/complete") return do_complete(in, batch);
+  if (m == "completion/complete") return do_complete(in, batch, scope);
   answer(in, batch,
          rpc_error{rpc_code::method_not_found, fmt::format("Method not found: {}", m),
                    json::object{{"method", m}}});
@@ -306,8 +444,9 @@ void engine::on_notification(const incoming& in) {
   if (in.method == "notifications/cancelled") {
     const json::value* id = in.params.if_contains("requestId");
     if (!id || !valid_id(*id)) return;
-    std::lock_guard lock(mutex_);
     std::string key = json::serialize(*id);
+    if (cancel_listen(key)) return;
+    std::lock_guard lock(mutex_);
     if (auto it = in_flight_.find(key); it != in_flight_.end()) {
       it->second.cancel();
       waiting_.erase(key);
@@ -324,7 +463,8 @@ engine::outcome engine::do_initialize(const json::object& params) {
                           "must be a string naming the protocol revision you speak, e.g. "
                           "\"2025-11-25\"");
   }
-  if (const json::value* caps = params.if_contains("capabilities"); caps && !caps->is_object()) {
+  const json::value* client_caps = params.if_contains("capabilities");
+  if (client_caps && !client_caps->is_object()) {
     return invalid_params("params.capabilities", "must be an object");
   }
   protocol_version v = negotiate(requested->get_string());
@@ -336,6 +476,7 @@ engine::outcome engine::do_initialize(const json::object& params) {
     }
     initialized_ = true;
     version_ = v;
+    if (client_caps) client_capabilities_ = client_caps->get_object();
     if (const json::value* info = params.if_contains("clientInfo"); info && info->is_object()) {
       if (const json::value* name = info->get_object().if_contains("name");
           name && name->is_string() && !name->get_string().empty()) {
@@ -343,20 +484,39 @@ engine::outcome engine::do_initialize(const json::object& params) {
       }
     }
   }
+  json::object result;
+  result["protocolVersion"] = to_string(v);
+  result["capabilities"] = capabilities(v);
+  result["serverInfo"] = server_info(v);
+  set_if(result, "instructions", options_.instructions);
+  return json::value(std::move(result));
+}
+
+json::object engine::capabilities(protocol_version v) const {
   json::object caps;
+  // In the modern era listChanged and subscribe say what subscriptions/listen delivers.
   caps["tools"] = json::object{{"listChanged", true}};
   caps["resources"] = json::object{{"subscribe", true}, {"listChanged", true}};
   caps["prompts"] = json::object{{"listChanged", false}};
   caps["logging"] = json::object{};
   if (has_annotations(v)) caps["completions"] = json::object{};
+  return caps;
+}
+
+json::object engine::server_info(protocol_version v) const {
   json::object info;
   info["name"] = options_.server_name;
   if (has_structured_output(v)) set_if(info, "title", options_.server_title);
   info["version"] = options_.server_version;
+  return info;
+}
+
+engine::outcome engine::do_discover() const {
+  json::array versions;
+  for (protocol_version v : modern_versions) versions.emplace_back(to_string(v));
   json::object result;
-  result["protocolVersion"] = to_string(v);
-  result["capabilities"] = std::move(caps);
-  result["serverInfo"] = std::move(info);
+  result["supportedVersions"] = std::move(versions);
+  result["capabilities"] = capabilities(latest_modern_version);
   set_if(result, "instructions", options_.instructions);
   return json::value(std::move(result));
 }
@@ -381,8 +541,9 @@ json::object engine::render_tool(const tool_def& tool, protocol_version v) const
   return t;
 }
 
-engine::outcome engine::do_tools_list(const json::object& params) const {
-  protocol_version v = current_version();
+engine::outcome engine::do_tools_list(const json::object& params,
+                                      const request_scope& scope) const {
+  protocol_version v = scope.version;
   return paged_list(params, registry_.tools(), options_.page_size, "tools",
                     [&](const tool_def& t) { return render_tool(t, v); });
 }
@@ -422,17 +583,15 @@ json::object engine::render_tool_result(tool_result r, protocol_version v) const
   return out;
 }
 
-void engine::run_async(const incoming& in, const batch_ptr& batch,
+void engine::run_async(const incoming& in, const batch_ptr& batch, const request_scope& scope,
                        std::function<outcome(call_context&)> work,
                        std::optional<outcome> when_full) {
   std::string key = json::serialize(in.id);
   cancellation_token token;
-  std::string client;
-  protocol_version v;
   const bool long_wait = when_full.has_value();
   {
     std::unique_lock lock(mutex_);
-    if (in_flight_.count(key)) {
+    if (in_flight_.count(key) || listens_.count(key)) {
       // Answering it would make two responses with one id.
       lock.unlock();
       reply(batch, make_error_response(
@@ -446,14 +605,12 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
     // that held it has answered or was cancelled.
     if (long_wait && waiting_.size() >= std::max<std::size_t>(options_.max_waits, 1)) {
       lock.unlock();
-      answer(in, batch, *when_full);
+      answer(in, batch, std::move(*when_full), scope);
       return;
     }
     in_flight_.emplace(key, token);
     ++running_;
     if (long_wait) waiting_.insert(key);
-    client = client_name_;
-    v = version_;
   }
   json::value progress_token = nullptr;
   if (const json::value* meta = in.params.if_contains("_meta"); meta && meta->is_object()) {
@@ -462,8 +619,9 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
       progress_token = *pt;
     }
   }
-  auto job = [this, in, batch, key, token, client, v, progress_token,
+  auto job = [this, in, batch, key, token, scope, progress_token,
               work = std::move(work)]() mutable {
+    const protocol_version v = scope.version;
     call_context::progress_fn progress;
     if (!progress_token.is_null()) {
       progress = [this, progress_token, v](double done, std::optional<double> total,
@@ -474,12 +632,23 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
         sink_.send(make_notification("notifications/progress", std::move(p)));
       };
     }
-    call_context ctx(
-        token, v, client, std::move(progress),
-        [this](log_level level, std::string_view message) {
-          log(level, "pons", json::value(message));
-        },
-        options_.account);
+    call_context::log_fn log_to_client;
+    if (!scope.modern()) {
+      // The legacy session's level (logging/setLevel) decides.
+      log_to_client = [this](log_level level, std::string_view message) {
+        log(level, "pons", json::value(message));
+      };
+    } else if (scope.level) {
+      // A modern request gets messages only when its _meta asked, at or above that level.
+      log_to_client = [this, floor = *scope.level](log_level level, std::string_view message) {
+        if (level < floor) return;
+        sink_.send(make_notification(
+            "notifications/message",
+            json::object{{"level", to_string(level)}, {"logger", "pons"}, {"data", message}}));
+      };
+    }
+    call_context ctx(token, v, scope.client_name, std::move(progress), std::move(log_to_client),
+                     scope.client_capabilities, options_.account);
     std::optional<outcome> result;
     try {
       // Cancelled while queued: nobody waits for the answer, so the handler does not run.
@@ -503,7 +672,7 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
     if (cancelled) {
       reply(batch, std::nullopt);
     } else {
-      answer(in, batch, *result);
+      answer(in, batch, std::move(*result), scope);
     }
     // Notify under the lock: once it is released this job touches the engine no more, so a
     // shutdown() woken by it may destroy the engine at once.
@@ -511,8 +680,18 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
     --running_;
     idle_cv_.notify_all();
   };
-  worker_pool& lane = long_wait ? waits_ : pool_;
-  if (!lane.post(std::move(job))) {
+  worker_pool* lane = &pool_;
+  if (long_wait) {
+    // Started on the first long wait: an engine serving one quick request starts no thread.
+    std::lock_guard lock(mutex_);
+    if (!waits_) {
+      // Room in the queue for waits that start while cancelled ones are still unwinding.
+      const std::size_t threads = std::max<std::size_t>(options_.max_waits, 1);
+      waits_ = std::make_unique<worker_pool>(threads, 2 * threads);
+    }
+    lane = waits_.get();
+  }
+  if (!lane->post(std::move(job))) {
     {
       std::lock_guard lock(mutex_);
       in_flight_.erase(key);
@@ -526,10 +705,10 @@ void engine::run_async(const incoming& in, const batch_ptr& batch,
   }
 }
 
-void engine::do_tools_call(const incoming& in, const batch_ptr& batch) {
+void engine::do_tools_call(const incoming& in, const batch_ptr& batch, const request_scope& scope) {
   const json::value* name = in.params.if_contains("name");
   if (!name || !name->is_string()) {
-    return answer(in, batch, invalid_params("params.name", "must be the name of a tool"));
+    return answer(in, batch, invalid_params("params.name", "must be the name of a tool"), scope);
   }
   const tool_def* tool = registry_.find_tool(name->get_string());
   if (!tool) {
@@ -540,12 +719,32 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch) {
                             fmt::format("Unknown tool: {} (available: {})",
                                         std::string_view(name->get_string()),
                                         names.empty() ? std::string("none") : join_names(names)),
-                            json::object{{"field", "params.name"}, {"reason", "unknown tool"}}});
+                            json::object{{"field", "params.name"}, {"reason", "unknown tool"}}},
+                  scope);
+  }
+  if (!tool->required_client_capabilities.empty()) {
+    json::object missing =
+        missing_capabilities(tool->required_client_capabilities, scope.client_capabilities);
+    if (!missing.empty()) {
+      rpc_error err = missing_capability_error(fmt::format("tool {}", tool->name), missing);
+      if (!scope.modern()) {
+        // The legacy era has no code of its own for this: the request cannot be served as sent.
+        err.code = rpc_code::invalid_params;
+        err.message = fmt::format(
+            "Invalid params: tool {} needs the client capabilities {}; declare them in "
+            "initialize's params.capabilities if the client supports them",
+            tool->name, json::serialize(missing));
+        err.data = json::object{{"field", "capabilities"},
+                                {"reason", "missing client capability"},
+                                {"requiredCapabilities", std::move(missing)}};
+      }
+      return answer(in, batch, err, scope);
+    }
   }
   json::value args = json::object{};
   if (const json::value* a = in.params.if_contains("arguments"); a && !a->is_null()) {
     if (!a->is_object()) {
-      return answer(in, batch, invalid_params("params.arguments", "must be an object"));
+      return answer(in, batch, invalid_params("params.arguments", "must be an object"), scope);
     }
     args = *a;
   }
@@ -554,7 +753,7 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch) {
     err.message =
         fmt::format("Invalid params for tool {}: {}: {}", tool->name, bad->field, bad->reason);
     err.data.as_object()["tool"] = tool->name;
-    return answer(in, batch, err);
+    return answer(in, batch, err, scope);
   }
   std::optional<outcome> when_full;
   if (tool->long_wait) {
@@ -565,10 +764,10 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch) {
             "Try again once one of them has returned (or after cancelling one); the other tools "
             "keep answering meanwhile.",
             tool->name, limit, limit == 1 ? "" : "s")),
-        current_version()));
+        scope.version));
   }
   run_async(
-      in, batch,
+      in, batch, scope,
       [this, tool, args = std::move(args)](call_context& ctx) -> outcome {
         tool_result r = tool->handler(args.get_object(), ctx);
         if (r.protocol_error) return *r.protocol_error;
@@ -577,8 +776,9 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch) {
       std::move(when_full));
 }
 
-engine::outcome engine::do_resources_list(const json::object& params) const {
-  bool titles = has_structured_output(current_version());
+engine::outcome engine::do_resources_list(const json::object& params,
+                                          const request_scope& scope) const {
+  bool titles = has_structured_output(scope.version);
   return paged_list(params, registry_.list_resources(options_.account), options_.page_size,
                     "resources", [&](const auto& r) {
                       json::object o{{"uri", r.uri}, {"name", r.name}};
@@ -587,8 +787,9 @@ engine::outcome engine::do_resources_list(const json::object& params) const {
                     });
 }
 
-engine::outcome engine::do_templates_list(const json::object& params) const {
-  bool titles = has_structured_output(current_version());
+engine::outcome engine::do_templates_list(const json::object& params,
+                                          const request_scope& scope) const {
+  bool titles = has_structured_output(scope.version);
   return paged_list(params, registry_.resource_templates(), options_.page_size, "resourceTemplates",
                     [&](const auto& t) {
                       json::object o{{"uriTemplate", t.uri_template}, {"name", t.name}};
@@ -605,13 +806,14 @@ bool engine::resource_exists(std::string_view uri) const {
   return false;
 }
 
-void engine::do_resources_read(const incoming& in, const batch_ptr& batch) {
+void engine::do_resources_read(const incoming& in, const batch_ptr& batch,
+                               const request_scope& scope) {
   const json::value* uri = in.params.if_contains("uri");
   if (!uri || !uri->is_string()) {
-    return answer(in, batch, invalid_params("params.uri", "must be a resource URI string"));
+    return answer(in, batch, invalid_params("params.uri", "must be a resource URI string"), scope);
   }
   std::string target(uri->get_string());
-  run_async(in, batch, [this, target](call_context& ctx) -> outcome {
+  run_async(in, batch, scope, [this, target](call_context& ctx) -> outcome {
     resource_result r;
     if (const resource_def* fixed = registry_.find_resource(target)) {
       r = fixed->read(target, ctx);
@@ -648,8 +850,9 @@ engine::outcome engine::do_subscribe(const json::object& params, bool subscribe)
   return json::value(success());
 }
 
-engine::outcome engine::do_prompts_list(const json::object& params) const {
-  bool titles = has_structured_output(current_version());
+engine::outcome engine::do_prompts_list(const json::object& params,
+                                        const request_scope& scope) const {
+  bool titles = has_structured_output(scope.version);
   return paged_list(params, registry_.prompts(), options_.page_size, "prompts", [&](const auto& p) {
     json::object o{{"name", p.name}};
     if (titles) set_if(o, "title", p.title);
@@ -665,10 +868,11 @@ engine::outcome engine::do_prompts_list(const json::object& params) const {
   });
 }
 
-void engine::do_prompts_get(const incoming& in, const batch_ptr& batch) {
+void engine::do_prompts_get(const incoming& in, const batch_ptr& batch,
+                            const request_scope& scope) {
   const json::value* name = in.params.if_contains("name");
   if (!name || !name->is_string()) {
-    return answer(in, batch, invalid_params("params.name", "must be the name of a prompt"));
+    return answer(in, batch, invalid_params("params.name", "must be the name of a prompt"), scope);
   }
   const prompt_def* prompt = registry_.find_prompt(name->get_string());
   if (!prompt) {
@@ -679,18 +883,21 @@ void engine::do_prompts_get(const incoming& in, const batch_ptr& batch) {
                             fmt::format("Unknown prompt: {} (available: {})",
                                         std::string_view(name->get_string()),
                                         names.empty() ? std::string("none") : join_names(names)),
-                            json::object{{"field", "params.name"}, {"reason", "unknown prompt"}}});
+                            json::object{{"field", "params.name"}, {"reason", "unknown prompt"}}},
+                  scope);
   }
   std::map<std::string, std::string> args;
   if (const json::value* a = in.params.if_contains("arguments"); a && !a->is_null()) {
     if (!a->is_object()) {
-      return answer(in, batch, invalid_params("params.arguments", "must be an object of strings"));
+      return answer(in, batch, invalid_params("params.arguments", "must be an object of strings"),
+                    scope);
     }
     for (const auto& [key, value] : a->get_object()) {
       if (!value.is_string()) {
         return answer(in, batch,
                       invalid_params(fmt::format("params.arguments.{}", std::string_view(key)),
-                                     "must be a string"));
+                                     "must be a string"),
+                      scope);
       }
       args.emplace(std::string(key), std::string(value.get_string()));
     }
@@ -699,10 +906,11 @@ void engine::do_prompts_get(const incoming& in, const batch_ptr& batch) {
     if (declared.required && !args.count(declared.name)) {
       return answer(in, batch,
                     invalid_params(fmt::format("params.arguments.{}", declared.name),
-                                   fmt::format("is required by prompt {}", prompt->name)));
+                                   fmt::format("is required by prompt {}", prompt->name)),
+                    scope);
     }
   }
-  run_async(in, batch, [prompt, args = std::move(args)](call_context& ctx) -> outcome {
+  run_async(in, batch, scope, [prompt, args = std::move(args)](call_context& ctx) -> outcome {
     prompt_result r = prompt->get(args, ctx);
     if (r.error) return *r.error;
     json::object result;
@@ -726,25 +934,26 @@ engine::outcome engine::do_set_level(const json::object& params) {
   return json::value(success());
 }
 
-void engine::do_complete(const incoming& in, const batch_ptr& batch) {
+void engine::do_complete(const incoming& in, const batch_ptr& batch, const request_scope& scope) {
   const json::value* ref = in.params.if_contains("ref");
   if (!ref || !ref->is_object()) {
     return answer(in, batch,
                   invalid_params("params.ref",
                                  "must be {type: \"ref/prompt\", name} or "
-                                 "{type: \"ref/resource\", uri}"));
+                                 "{type: \"ref/resource\", uri}"),
+                  scope);
   }
   const json::value* argument = in.params.if_contains("argument");
   if (!argument || !argument->is_object()) {
-    return answer(in, batch, invalid_params("params.argument", "must be {name, value}"));
+    return answer(in, batch, invalid_params("params.argument", "must be {name, value}"), scope);
   }
   const json::value* arg_name = argument->get_object().if_contains("name");
   const json::value* arg_value = argument->get_object().if_contains("value");
   if (!arg_name || !arg_name->is_string()) {
-    return answer(in, batch, invalid_params("params.argument.name", "must be a string"));
+    return answer(in, batch, invalid_params("params.argument.name", "must be a string"), scope);
   }
   if (!arg_value || !arg_value->is_string()) {
-    return answer(in, batch, invalid_params("params.argument.value", "must be a string"));
+    return answer(in, batch, invalid_params("params.argument.value", "must be a string"), scope);
   }
   std::map<std::string, std::string> context;
   if (const json::value* c = in.params.if_contains("context"); c && c->is_object()) {
@@ -762,27 +971,29 @@ void engine::do_complete(const incoming& in, const batch_ptr& batch) {
     const json::value* name = r.if_contains("name");
     const prompt_def* p =
         name && name->is_string() ? registry_.find_prompt(name->get_string()) : nullptr;
-    if (!p) return answer(in, batch, invalid_params("params.ref.name", "is not a known prompt"));
+    if (!p)
+      return answer(in, batch, invalid_params("params.ref.name", "is not a known prompt"), scope);
     fn = &p->complete;
   } else if (kind == "ref/resource") {
     const json::value* uri = r.if_contains("uri");
     if (!uri || !uri->is_string()) {
-      return answer(in, batch, invalid_params("params.ref.uri", "must be a string"));
+      return answer(in, batch, invalid_params("params.ref.uri", "must be a string"), scope);
     }
     for (const auto& t : registry_.resource_templates()) {
       if (t.uri_template == uri->get_string()) fn = &t.complete;
     }
     if (!fn) {
-      return answer(in, batch,
-                    invalid_params("params.ref.uri", "is not a known resource template"));
+      return answer(in, batch, invalid_params("params.ref.uri", "is not a known resource template"),
+                    scope);
     }
   } else {
     return answer(in, batch,
-                  invalid_params("params.ref.type", "must be \"ref/prompt\" or \"ref/resource\""));
+                  invalid_params("params.ref.type", "must be \"ref/prompt\" or \"ref/resource\""),
+                  scope);
   }
   std::string name(arg_name->get_string());
   std::string value(arg_value->get_string());
-  run_async(in, batch, [fn, name, value, context](call_context& ctx) -> outcome {
+  run_async(in, batch, scope, [fn, name, value, context](call_context& ctx) -> outcome {
     std::vector<std::string> values;
     if (*fn) values = (*fn)(name, value, context, ctx);
     json::array out;
@@ -796,17 +1007,175 @@ void engine::do_complete(const incoming& in, const batch_ptr& batch) {
   });
 }
 
-void engine::notify_resource_updated(std::string_view uri) {
+void engine::do_listen(const incoming& in, const batch_ptr& batch, const request_scope& scope) {
+  if (batch) {
+    return answer(in, batch,
+                  rpc_error{rpc_code::invalid_request,
+                            "Invalid Request: subscriptions/listen stays open until cancelled, so "
+                            "it cannot be part of a batch; send it on its own line",
+                            nullptr});
+  }
+  const json::value* filter = in.params.if_contains("notifications");
+  if (!filter || !filter->is_object()) {
+    return answer(in, batch,
+                  invalid_params("params.notifications",
+                                 "must be an object naming what to receive, e.g. "
+                                 "{\"resourceSubscriptions\": [\"pons://inbox\"]}"),
+                  scope);
+  }
+  const json::object& wanted = filter->get_object();
+  auto flag = [&](std::string_view name, bool& out) -> std::optional<rpc_error> {
+    const json::value* v = wanted.if_contains(name);
+    if (!v || v->is_null()) return std::nullopt;
+    if (!v->is_bool()) {
+      return invalid_params(fmt::format("params.notifications.{}", name), "must be a boolean");
+    }
+    out = v->get_bool();
+    return std::nullopt;
+  };
+  bool tools = false;
+  bool prompts = false;  // checked, never delivered (see below)
+  bool resources = false;
+  for (auto [name, out] : {std::pair<std::string_view, bool*>{"toolsListChanged", &tools},
+                           {"promptsListChanged", &prompts},
+                           {"resourcesListChanged", &resources}}) {
+    if (auto err = flag(name, *out)) return answer(in, batch, *err, scope);
+  }
+  listen_state state;
+  state.id = in.id;
+  state.tools = tools;
+  state.resources = resources;
+  // The URIs it agreed to watch, in the client's order: only resources that exist or that a
+  // template describes (a conversation that has no message yet included).
+  json::array honoured_uris;
+  if (const json::value* uris = wanted.if_contains("resourceSubscriptions");
+      uris && !uris->is_null()) {
+    const std::string field = "params.notifications.resourceSubscriptions";
+    if (!uris->is_array()) {
+      return answer(in, batch, invalid_params(field, "must be an array"), scope);
+    }
+    if (uris->get_array().size() > options_.max_listen_uris) {
+      return answer(in, batch,
+                    invalid_params(field, fmt::format("may hold at most {} URIs; open another "
+                                                      "subscriptions/listen for the rest",
+                                                      options_.max_listen_uris)),
+                    scope);
+    }
+    for (const auto& uri : uris->get_array()) {
+      if (!uri.is_string()) {
+        return answer(in, batch, invalid_params(field, "must hold resource URI strings"), scope);
+      }
+      std::string_view u = uri.get_string();
+      if (!resource_exists(u) || state.uris.count(u)) continue;
+      state.uris.emplace(u);
+      honoured_uris.emplace_back(u);
+    }
+  }
+  // What the acknowledgement promises. Prompts never change while the server runs (the
+  // capability says listChanged: false), so a promptsListChanged asked for is checked above and
+  // left out.
+  json::object agreed;
+  if (state.tools) agreed["toolsListChanged"] = true;
+  if (state.resources) agreed["resourcesListChanged"] = true;
+  if (!honoured_uris.empty()) agreed["resourceSubscriptions"] = std::move(honoured_uris);
+
+  const std::string key = json::serialize(in.id);
+  std::lock_guard send_lock(listen_send_mutex_);
+  std::optional<rpc_error> refused;
   {
     std::lock_guard lock(mutex_);
-    if (!initialized_ || !subscriptions_.count(uri)) return;
+    if (in_flight_.count(key) || listens_.count(key)) {
+      refused = rpc_error{rpc_code::invalid_request,
+                          "Invalid Request: a request with this id is still running; use a new id "
+                          "for each request",
+                          nullptr};
+    } else if (listens_.size() >= std::max<std::size_t>(options_.max_listens, 1)) {
+      refused =
+          rpc_error{rpc_code::server_busy,
+                    fmt::format("Server busy: {} subscriptions/listen streams are open, the "
+                                "most this server keeps; cancel one (notifications/cancelled) "
+                                "or add its filters to it",
+                                listens_.size()),
+                    nullptr};
+    } else {
+      listens_.emplace(key, std::move(state));
+    }
   }
-  sink_.send(make_notification("notifications/resources/updated", json::object{{"uri", uri}}));
+  if (refused) return answer(in, batch, *refused, scope);
+  // Still under the send lock: nothing reaches this stream before its acknowledgement.
+  sink_.send(make_notification("notifications/subscriptions/acknowledged",
+                               json::object{{"_meta", json::object{{meta_subscription_id, in.id}}},
+                                            {"notifications", std::move(agreed)}}));
+}
+
+bool engine::cancel_listen(const std::string& key) {
+  std::lock_guard send_lock(listen_send_mutex_);
+  std::lock_guard lock(mutex_);
+  return listens_.erase(key) > 0;
+}
+
+void engine::end_subscriptions(std::string_view reason) {
+  std::lock_guard send_lock(listen_send_mutex_);
+  std::map<std::string, listen_state, std::less<>> ending;
+  {
+    std::lock_guard lock(mutex_);
+    ending.swap(listens_);
+  }
+  const json::object info = server_info(latest_modern_version);
+  for (auto& [key, listen] : ending) {
+    json::object result{
+        {"resultType", "complete"},
+        {"_meta", json::object{{meta_subscription_id, listen.id}, {meta_server_info, info}}}};
+    sink_.send(make_response(listen.id, std::move(result)));
+    if (options_.cancel_ended_streams) {
+      sink_.send(make_notification("notifications/cancelled",
+                                   json::object{{"requestId", listen.id}, {"reason", reason}}));
+    }
+  }
+}
+
+void engine::notify_resource_updated(std::string_view uri) {
+  bool legacy;
+  {
+    std::lock_guard lock(mutex_);
+    legacy = initialized_ && subscriptions_.count(uri);
+  }
+  if (legacy) {
+    sink_.send(make_notification("notifications/resources/updated", json::object{{"uri", uri}}));
+  }
+  std::lock_guard send_lock(listen_send_mutex_);
+  std::vector<json::value> streams;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, listen] : listens_) {
+      if (listen.uris.count(uri)) streams.push_back(listen.id);
+    }
+  }
+  for (auto& id : streams) {
+    sink_.send(make_notification(
+        "notifications/resources/updated",
+        json::object{{"_meta", json::object{{meta_subscription_id, std::move(id)}}},
+                     {"uri", uri}}));
+  }
 }
 
 void engine::notify_list_changed(std::string_view which) {
-  if (!initialized()) return;
-  sink_.send(make_notification(fmt::format("notifications/{}/list_changed", which), {}));
+  const std::string method = fmt::format("notifications/{}/list_changed", which);
+  if (initialized()) sink_.send(make_notification(method, {}));
+  std::lock_guard send_lock(listen_send_mutex_);
+  std::vector<json::value> streams;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, listen] : listens_) {
+      if ((which == "tools" && listen.tools) || (which == "resources" && listen.resources)) {
+        streams.push_back(listen.id);
+      }
+    }
+  }
+  for (auto& id : streams) {
+    sink_.send(make_notification(
+        method, json::object{{"_meta", json::object{{meta_subscription_id, std::move(id)}}}}));
+  }
 }
 
 void engine::log(log_level level, std::string_view logger, json::value data) {

@@ -1,12 +1,34 @@
 #pragma once
-// The MCP protocol engine: one instance per client session. It takes parsed JSON-RPC messages
-// from any transport, answers through a message_sink, and runs slow handlers (tools, resource
-// reads, prompts, completions) on a worker pool so requests may be answered out of order.
+// The MCP protocol engine. It takes parsed JSON-RPC messages from any transport, answers through
+// a message_sink, and runs slow handlers (tools, resource reads, prompts, completions) on a worker
+// pool so requests may be answered out of order.
+//
+// It serves both eras of MCP on one instance, deciding per request (request_era()):
+// - legacy (2025-11-25 and older): initialize negotiates a revision for the whole session (for
+//   stdio: the process); ping, logging/setLevel, resources/subscribe exist; no resultType.
+// - modern (2026-07-28): a request whose params._meta names its revision and the client's
+//   capabilities is served on its own, before or after an initialize and without touching the
+//   session: server/discover, resultType "complete" and the server's identity on every result,
+//   ttlMs/cacheScope on list and read results, subscriptions/listen instead of
+//   resources/subscribe, -32602 for an unknown resource, logging only when the request asks.
+//
+// What a transport other than stdio may use (added with the modern era; nothing older changed):
+// - request_meta.hpp, pure: request_era() (which era a request is), requested_version() (to
+//   compare with a header first), read_request_meta() (the -32602/-32022 checks the engine makes),
+//   is_modern_method() (a -32601 known before the engine is asked);
+// - engine_options: catalogue_cache / data_cache (the ttlMs and cacheScope of modern results),
+//   max_listens, max_listen_uris, cancel_ended_streams;
+// - listening() and end_subscriptions() for subscriptions/listen streams; notify_* reach them;
+// - an engine starts no thread of its own until a long_wait tool is called, so one per request
+//   is cheap; max_waits and max_listens then count per engine, not per server;
+// - engine_options::account: whose data every call of the engine sees (the account of the API
+//   key it serves; every account by default).
 
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,6 +44,7 @@
 #include "pons/mcp/jsonrpc.hpp"
 #include "pons/mcp/protocol_version.hpp"
 #include "pons/mcp/registry.hpp"
+#include "pons/mcp/request_meta.hpp"
 #include "pons/mcp/worker_pool.hpp"
 
 namespace pons::mcp {
@@ -35,6 +58,13 @@ class message_sink {
   virtual void send(std::string message) = 0;
 };
 
+/// How long a client may reuse a modern list or read result (ttlMs), and who may keep it
+/// (cacheScope).
+struct cache_hint {
+  std::uint64_t ttl_ms = 0;
+  bool shared = false;  // cacheScope "public" (any cache) when true, else "private"
+};
+
 /// Fixed settings of a session.
 struct engine_options {
   std::string server_name = "pons";
@@ -46,13 +76,27 @@ struct engine_options {
   log_level initial_log_level = log_level::info;
   std::size_t max_waits = 4;  // long_wait tool calls running at once (each holds a thread)
   std::function<void(std::string_view)> diagnostics;  // stderr logger; may be empty
+  // Modern era: server/discover, tools/list, prompts/list, resources/templates/list (the same for
+  // every caller while the server runs).
+  cache_hint catalogue_cache{300000, true};
+  // Modern era: resources/list and resources/read (the user's own messages, changing any time).
+  cache_hint data_cache{0, false};
+  std::size_t max_listens = 16;       // subscriptions/listen streams open at once
+  std::size_t max_listen_uris = 256;  // resourceSubscriptions in one subscriptions/listen
+  // end_subscriptions() follows each closing result with notifications/cancelled, stdio's way
+  // of closing a stream; an HTTP transport closes the response stream instead (false).
+  bool cancel_ended_streams = true;
   /// Whose data the session may see: every account (stdio), or the one account of the API key
   /// that opened an HTTP session. Every call_context, listing and completion gets it.
   account_scope account;
 };
 
-/// One MCP session. Calls of long_wait tools run on a lane of their own (max_waits threads), so
-/// waiting never takes a worker that quick calls need; one more is refused with a tool error.
+/// One MCP session (legacy era) and any number of modern requests. Calls of long_wait tools run
+/// on a lane of their own (max_waits threads), so waiting never takes a worker that quick calls
+/// need; one more is refused with a tool error.
+///
+/// A transport may create one engine per connection (stdio: both eras on one instance), one per
+/// legacy session, or one per modern request (each answers only through its own sink).
 class engine {
  public:
   /// The registry, pool and sink must outlive the engine.
@@ -71,26 +115,39 @@ class engine {
   /// Handles one parsed message (object, or a batch array).
   void handle(const json::value& message);
 
-  /// Sends notifications/resources/updated when the client subscribed to `uri`.
+  /// Sends notifications/resources/updated for `uri`: to the legacy session when it subscribed
+  /// (resources/subscribe), and on each open subscriptions/listen stream whose
+  /// resourceSubscriptions hold it (tagged with its subscriptionId).
   void notify_resource_updated(std::string_view uri);
 
-  /// Sends notifications/{tools,resources,prompts}/list_changed.
+  /// Sends notifications/{tools,resources,prompts}/list_changed: to the legacy session once
+  /// initialized, and on each open subscriptions/listen stream that asked for it.
   void notify_list_changed(std::string_view which);
 
-  /// Sends notifications/message when `level` is at or above the client's level.
+  /// Sends notifications/message to the legacy session when `level` is at or above its level
+  /// (modern requests get messages only from their own handlers, see call_context::log).
   void log(log_level level, std::string_view logger, json::value data);
 
-  /// The URIs the client subscribed to.
+  /// The URIs the legacy session subscribed to (resources/subscribe).
   std::vector<std::string> subscriptions() const;
 
-  /// True once initialize was answered.
+  /// Number of open subscriptions/listen streams (modern era).
+  std::size_t listening() const;
+
+  /// Ends every open subscriptions/listen stream from the server's side: answers each listen
+  /// request with its closing result (resultType "complete", _meta subscriptionId), then, when
+  /// engine_options::cancel_ended_streams, sends notifications/cancelled for it (how stdio closes
+  /// a stream). For a graceful stop; shutdown() drops the streams without a word.
+  void end_subscriptions(std::string_view reason = "the server is shutting down");
+
+  /// True once initialize was answered (legacy era; modern requests never initialize).
   bool initialized() const;
 
-  /// The negotiated revision, once initialized.
+  /// The negotiated revision, once initialized (legacy era).
   std::optional<protocol_version> version() const;
 
-  /// Cancels every running request and waits until all have finished (no answers are sent
-  /// for cancelled requests).
+  /// Cancels every running request, forgets open subscriptions/listen streams, and waits until
+  /// all requests have finished (no answers are sent for cancelled requests).
   void shutdown();
 
   /// Waits up to `timeout` for running requests to finish on their own; true when none is left.
@@ -104,34 +161,66 @@ class engine {
   struct batch_state;
   using batch_ptr = std::shared_ptr<batch_state>;
 
+  // Whom a request comes from and in which era: the legacy session's facts, or a modern
+  // request's own _meta.
+  struct request_scope {
+    protocol_version version = latest_version;
+    std::string client_name;
+    json::object client_capabilities;
+    std::optional<log_level> level;  // modern: notifications/message this request asked for
+    bool modern() const { return era_of(version) == protocol_era::modern; }
+  };
+
+  // One open subscriptions/listen stream and what it agreed to deliver.
+  struct listen_state {
+    json::value id;  // the listen request's id: the subscriptionId of everything it carries
+    bool tools = false;
+    bool resources = false;
+    std::set<std::string, std::less<>> uris;
+  };
+
   void dispatch(const incoming& in, const batch_ptr& batch);
+  void dispatch_legacy(const incoming& in, const batch_ptr& batch);
+  void dispatch_modern(const incoming& in, const batch_ptr& batch);
   void on_notification(const incoming& in);
   void reply(const batch_ptr& batch, std::optional<std::string> message);
+  // Sends `result` as it is.
   void answer(const incoming& in, const batch_ptr& batch, const outcome& result);
+  // Sends `result` as `scope`'s era wants it (finish()).
+  void answer(const incoming& in, const batch_ptr& batch, outcome result,
+              const request_scope& scope);
+  // Modern era: resultType, the server's identity and, for cacheable methods, the cache hint on
+  // a result; -32602 for the retired -32002. Legacy: unchanged.
+  outcome finish(const request_scope& scope, std::string_view method, outcome result) const;
   // Runs `work` on the pool; with `when_full` set, on the wait lane instead, answering
   // `when_full` at once when max_waits calls already wait there.
-  void run_async(const incoming& in, const batch_ptr& batch,
+  void run_async(const incoming& in, const batch_ptr& batch, const request_scope& scope,
                  std::function<outcome(call_context&)> work,
                  std::optional<outcome> when_full = std::nullopt);
   void handle_batch(const json::array& items);
   void diag(std::string_view text) const;
+  request_scope legacy_scope() const;
+  json::object capabilities(protocol_version v) const;
+  json::object server_info(protocol_version v) const;
 
   outcome do_initialize(const json::object& params);
-  outcome do_tools_list(const json::object& params) const;
-  outcome do_resources_list(const json::object& params) const;
-  outcome do_templates_list(const json::object& params) const;
-  outcome do_prompts_list(const json::object& params) const;
+  outcome do_discover() const;
+  outcome do_tools_list(const json::object& params, const request_scope& scope) const;
+  outcome do_resources_list(const json::object& params, const request_scope& scope) const;
+  outcome do_templates_list(const json::object& params, const request_scope& scope) const;
+  outcome do_prompts_list(const json::object& params, const request_scope& scope) const;
   outcome do_subscribe(const json::object& params, bool subscribe);
   outcome do_set_level(const json::object& params);
-  void do_tools_call(const incoming& in, const batch_ptr& batch);
-  void do_resources_read(const incoming& in, const batch_ptr& batch);
-  void do_prompts_get(const incoming& in, const batch_ptr& batch);
-  void do_complete(const incoming& in, const batch_ptr& batch);
+  void do_tools_call(const incoming& in, const batch_ptr& batch, const request_scope& scope);
+  void do_resources_read(const incoming& in, const batch_ptr& batch, const request_scope& scope);
+  void do_prompts_get(const incoming& in, const batch_ptr& batch, const request_scope& scope);
+  void do_complete(const incoming& in, const batch_ptr& batch, const request_scope& scope);
+  void do_listen(const incoming& in, const batch_ptr& batch, const request_scope& scope);
+  bool cancel_listen(const std::string& key);
 
   json::object render_tool(const tool_def& tool, protocol_version v) const;
   json::object render_tool_result(tool_result result, protocol_version v) const;
   bool resource_exists(std::string_view uri) const;
-  protocol_version current_version() const;
 
   const registry& registry_;
   worker_pool& pool_;
@@ -144,6 +233,7 @@ class engine {
   bool client_ready_ = false;  // notifications/initialized received
   protocol_version version_ = latest_version;
   std::string client_name_ = "unknown";
+  json::object client_capabilities_;  // from initialize
   log_level level_;
   std::set<std::string, std::less<>> subscriptions_;
   std::map<std::string, cancellation_token, std::less<>> in_flight_;  // key: serialised id
@@ -151,8 +241,14 @@ class engine {
   // Long waits holding a place on the wait lane (key: serialised id). A cancelled wait gives its
   // place back at once, so the client's next wait is not refused while the old one unwinds.
   std::set<std::string, std::less<>> waiting_;
-  // Last, so it is joined first: its threads run jobs that use the members above.
-  worker_pool waits_;
+  // Open subscriptions/listen streams (key: serialised id), guarded by mutex_.
+  std::map<std::string, listen_state, std::less<>> listens_;
+  // Held while anything is sent on a listen stream, and while one opens or closes, so the
+  // acknowledgement goes first and nothing follows a cancellation. Taken before mutex_.
+  std::mutex listen_send_mutex_;
+  // The wait lane, started by the first long wait (guarded by mutex_). Last, so it is joined
+  // first: its threads run jobs that use the members above.
+  std::unique_ptr<worker_pool> waits_;
 };
 
 }  // namespace pons::mcp

@@ -20,7 +20,10 @@ enum class rpc_code : int {
   invalid_params = -32602,
   internal_error = -32603,
   server_busy = -32000,
-  resource_not_found = -32002,
+  resource_not_found = -32002,            // legacy era only; the modern era says -32602
+  header_mismatch = -32020,               // modern era, HTTP: a header disagrees with the body
+  missing_client_capability = -32021,     // modern era: data.requiredCapabilities
+  unsupported_protocol_version = -32022,  // modern era: data.supported, data.requested
 };
 
 /// An error answer: a code, a message that says what went wrong and what to do, optional data.

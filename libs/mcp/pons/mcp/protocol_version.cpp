@@ -12,12 +12,25 @@ std::string_view to_string(protocol_version v) {
       return "2025-06-18";
     case protocol_version::v2025_11_25:
       return "2025-11-25";
+    case protocol_version::v2026_07_28:
+      return "2026-07-28";
   }
   return "2025-11-25";
 }
 
+std::string_view to_string(protocol_era e) {
+  return e == protocol_era::modern ? "modern" : "legacy";
+}
+
 std::optional<protocol_version> parse_protocol_version(std::string_view s) {
   for (protocol_version v : supported_versions) {
+    if (to_string(v) == s) return v;
+  }
+  return std::nullopt;
+}
+
+std::optional<protocol_version> parse_modern_version(std::string_view s) {
+  for (protocol_version v : modern_versions) {
     if (to_string(v) == s) return v;
   }
   return std::nullopt;

@@ -58,6 +58,10 @@ struct tool_def {
   /// Blocks until something happens (wait_for_messages): runs on the engine's wait lane, not on
   /// the workers that answer quick calls, and at most engine_options::max_waits at once.
   bool long_wait = false;
+  /// Client capabilities a call needs (e.g. {"elicitation": {}}); empty for none. A call from a
+  /// client that did not declare them is refused before the handler runs: -32021 in the modern
+  /// era, -32602 in a legacy session (checked against initialize's capabilities).
+  boost::json::object required_client_capabilities;
   /// The scope an API key needs to call it over an authorized transport. Set beside every
   /// tool's definition: a tool without one is refused to every key.
   std::optional<scope> required_scope;
@@ -70,7 +74,8 @@ struct resource_result {
 
   /// One text content item.
   static resource_result text(std::string uri, std::string mime_type, std::string text);
-  /// "Resource not found" (-32002) for `uri`.
+  /// "Resource not found" for `uri`: -32002, which the engine answers as -32602 in the modern
+  /// era (2026-07-28 retired -32002).
   static resource_result not_found(std::string_view uri);
 };
 

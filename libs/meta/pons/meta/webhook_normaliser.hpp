@@ -3,7 +3,7 @@
 // clock, no I/O, no globals. Nothing valid is ever rejected: unknown fields become account
 // events and unknown message types are kept with their type string and redacted raw JSON. Ids
 // are another matter: a record is stored under its number and found by its wamid, so a change
-// whose metadata.phone_number_id is not a canonical id (core/meta/webhook_ids.hpp), and a message
+// whose metadata.phone_number_id is not a canonical id (pons/meta/webhook_ids.hpp), and a message
 // or status without a usable id, become no record; the batch says where and why (`skipped`).
 // docs/webhook-payloads.md says what each Meta type becomes.
 

@@ -22,8 +22,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view dry_run_title = "dry run";
-constexpr std::string_view event_outbound_sent = "message.outbound.sent";
-constexpr std::string_view event_outbound_failed = "message.outbound.failed";
 
 // The recipient key used for pacing and window lookups.
 std::string recipient_key(const meta::recipient& r) {
@@ -83,8 +81,10 @@ std::string event_payload(const store::message_record& m, std::string_view statu
   return json::serialize(p);
 }
 
-send_outcome outcome_from_row(const store::message_record& m) {
+// What a send whose idempotency key was used before reports: the first send's result.
+send_outcome replayed_outcome(const store::message_record& m) {
   send_outcome out;
+  out.replayed = true;
   out.message_id = m.id;
   out.wamid = m.wamid;
   out.status = m.status;
@@ -109,6 +109,73 @@ send_outcome outcome_from_row(const store::message_record& m) {
 
 meta::graph_error storage_error(boost::system::error_code ec) {
   return meta::graph_error{ec, std::nullopt, 0};
+}
+
+send_outcome refused(meta::graph_error error, std::string explanation) {
+  send_outcome out;
+  out.state = send_state::invalid;
+  out.error = std::move(error);
+  out.explanation = std::move(explanation);
+  return out;
+}
+
+// The request's Graph body, or the outcome refusing the request.
+using checked_body = boost::system::result<json::object, send_outcome>;
+
+// Puts the recipient in Meta's form and builds the body within Meta's limits: what Meta would
+// refuse on its face is refused before anything is written.
+checked_body validate(meta::outgoing_message& message) {
+  if (!message.to.wa_id.empty()) {
+    auto wa_id = domain::to_meta_format(message.to.wa_id);
+    if (!wa_id) {
+      // The phone messages are whole sentences, ending with their own period.
+      return refused({wa_id.error(), std::nullopt, 0},
+                     fmt::format("Not sent: {}", wa_id.error().message()));
+    }
+    message.to.wa_id = *wa_id;
+  }
+  auto body = meta::build_message(message);
+  if (!body) {
+    meta::graph_error error{body.error(), std::nullopt, 0};
+    auto explanation = error.explain();
+    return refused(std::move(error), std::move(explanation));
+  }
+  return std::move(*body);
+}
+
+send_outcome window_closed(std::vector<store::template_record> templates,
+                           std::string_view window_expires_at) {
+  send_outcome out;
+  out.state = send_state::window_closed;
+  out.error_code = 131047;
+  auto meta = domain::meta_error_from_code(131047, 400);
+  out.error = meta::graph_error{meta.error_code(), meta, 0};
+  out.templates = std::move(templates);
+  out.explanation = window_closed_explanation(out.templates, window_expires_at);
+  return out;
+}
+
+// What the row keeps of a refusal. Without an answer from Meta the message may or may not have
+// gone out, and the details say so.
+domain::meta_error_detail failure_detail(const meta::graph_error& error) {
+  domain::meta_error_detail detail;
+  if (error.meta) {
+    detail.code = error.meta->meta_code;
+    detail.title = std::string(error.meta->title());
+    detail.message = error.meta->message;
+    detail.details = !error.meta->details.empty() ? error.meta->details : error.meta->message;
+  } else {
+    detail.code = 0;
+    detail.title = "network error";
+    detail.details =
+        error.explain() +
+        " Meta may still have accepted it: check for a status update before resending.";
+  }
+  return detail;
+}
+
+forward::event_origin origin_of(const send_request& req) {
+  return {.account_id = req.waba_id, .phone_number_id = req.phone_number_id};
 }
 
 // The distinct placeholders of a template text, in order of first appearance ("1", "name"...).
@@ -215,195 +282,194 @@ outbound_sender::outbound_sender(store::database& db, meta::graph_client& graph,
 
 store::result<send_outcome> outbound_sender::send(const send_request& input) {
   send_request req = input;
-  send_outcome out;
+  auto body = validate(req.message);
+  if (!body) return body.error();
 
-  // 1. Validate: the number in Meta's form, the body within Meta's limits.
-  if (!req.message.to.wa_id.empty()) {
-    auto wa_id = domain::to_meta_format(req.message.to.wa_id);
-    if (!wa_id) {
-      out.state = send_state::invalid;
-      out.error = meta::graph_error{wa_id.error(), std::nullopt, 0};
-      // The phone messages are whole sentences, ending with their own period.
-      out.explanation = fmt::format("Not sent: {}", wa_id.error().message());
-      return out;
-    }
-    req.message.to.wa_id = *wa_id;
-  }
-  auto body = meta::build_message(req.message);
-  if (!body) {
-    out.state = send_state::invalid;
-    out.error = meta::graph_error{body.error(), std::nullopt, 0};
-    out.explanation = out.error->explain();
-    return out;
-  }
-
-  // A template is checked against the synced copy when there is one (else Meta decides).
-  if (const auto* tpl = std::get_if<meta::template_message>(&req.message.content)) {
-    auto synced = store::find_template(db_, req.waba_id, tpl->name, tpl->language);
-    if (!synced) return synced.error();
-    if (*synced) {
-      if (auto problem = check_template_message(**synced, *tpl); !problem.empty()) {
-        out.state = send_state::invalid;
-        auto meta = domain::meta_error_from_code(132000, 400);
-        meta.details = problem;
-        out.error = meta::graph_error{meta.error_code(), meta, 0};
-        out.explanation = "Not sent: " + problem;
-        return out;
-      }
-    }
-  }
-
-  // 2. The same idempotency key returns the first result.
-  if (!req.idempotency_key.empty()) {
-    auto existing = store::find_message_by_idempotency_key(db_, req.idempotency_key);
-    if (!existing) return existing.error();
-    if (*existing) {
-      out = outcome_from_row(**existing);
-      out.replayed = true;
-      return out;
-    }
-  }
-
-  // 3. Free-form messages need an open 24-hour window (Meta answers 131047 otherwise).
+  // A check that ends the send returns its outcome, or the storage error it met.
+  const auto ended = [](check_result r) -> store::result<send_outcome> {
+    if (!r) return r.error();
+    return std::move(**r);
+  };
+  if (auto r = check_template(req); !r || *r) return ended(std::move(r));
+  if (auto r = find_replay(req.idempotency_key); !r || *r) return ended(std::move(r));
   const auto now = now_();
-  if (config_.enforce_window && meta::is_free_form(req.message.content)) {
-    std::string expires;
-    bool open = false;
-    auto contacts = store::find_contacts(db_, recipient_key(req.message.to));
-    if (!contacts) return contacts.error();
-    for (const auto& c : *contacts) {
-      auto conv = store::find_conversation(db_, req.phone_number_id, c.id);
-      if (!conv) return conv.error();
-      if (*conv && !(*conv)->window_expires_at.empty()) {
-        expires = std::max(expires, (*conv)->window_expires_at);
-      }
-    }
-    open = !expires.empty() && expires > store::format_timestamp(now);
-    if (!open) {
-      auto templates = store::list_templates(db_, req.waba_id, "APPROVED");
-      if (!templates) return templates.error();
-      out.state = send_state::window_closed;
-      out.error_code = 131047;
-      auto meta = domain::meta_error_from_code(131047, 400);
-      out.error = meta::graph_error{meta.error_code(), meta, 0};
-      out.templates = std::move(*templates);
-      out.explanation = window_closed_explanation(out.templates, expires);
-      return out;
+  if (auto r = check_window(req, now); !r || *r) return ended(std::move(r));
+
+  auto reserved = reserve_pending(req, *body, now);
+  if (!reserved) return reserved.error();
+  if (reserved->replay) return std::move(*reserved->replay);
+  const auto row_id = reserved->row_id;
+  if (config_.dry_run || req.dry_run) return record_dry_run(req, row_id);
+
+  // Wait for our turn rather than collect 130429/131056 from Meta.
+  const auto wait = pacer_.reserve(req.phone_number_id, recipient_key(req.message.to),
+                                   std::chrono::steady_clock::now());
+  if (wait > config_.max_queue_wait) return give_up_turn(req, row_id, wait);
+  if (wait.count() > 0) sleep_(wait);
+
+  auto sent = graph_.send_body(req.phone_number_id, *body);
+  if (!sent) return record_refusal(req, row_id, sent.error(), wait);
+  return record_sent(req, row_id, sent->wamid, wait);
+}
+
+// With a synced copy of the template, a template that is not approved or parameters that do not
+// fit are refused before Meta is called; without one, Meta decides.
+auto outbound_sender::check_template(const send_request& req) -> check_result {
+  const auto* tpl = std::get_if<meta::template_message>(&req.message.content);
+  if (!tpl) return std::nullopt;
+  auto synced = store::find_template(db_, req.waba_id, tpl->name, tpl->language);
+  if (!synced) return synced.error();
+  if (!*synced) return std::nullopt;
+  auto problem = check_template_message(**synced, *tpl);
+  if (problem.empty()) return std::nullopt;
+  auto meta = domain::meta_error_from_code(132000, 400);
+  meta.details = problem;
+  return refused({meta.error_code(), meta, 0}, "Not sent: " + problem);
+}
+
+// The same idempotency key returns the first result instead of sending again.
+auto outbound_sender::find_replay(std::string_view idempotency_key) -> check_result {
+  if (idempotency_key.empty()) return std::nullopt;
+  auto existing = store::find_message_by_idempotency_key(db_, idempotency_key);
+  if (!existing) return existing.error();
+  if (!*existing) return std::nullopt;
+  return replayed_outcome(**existing);
+}
+
+// Meta refuses a free-form message outside the 24-hour window (131047): say so before trying,
+// with the templates that may be sent instead.
+auto outbound_sender::check_window(const send_request& req,
+                                   std::chrono::system_clock::time_point now) -> check_result {
+  if (!config_.enforce_window || !meta::is_free_form(req.message.content)) return std::nullopt;
+  // The recipient may be a contact of several accounts; any conversation with this number counts.
+  std::string expires;
+  auto contacts = store::find_contacts(db_, recipient_key(req.message.to));
+  if (!contacts) return contacts.error();
+  for (const auto& c : *contacts) {
+    auto conv = store::find_conversation(db_, req.phone_number_id, c.id);
+    if (!conv) return conv.error();
+    if (*conv && !(*conv)->window_expires_at.empty()) {
+      expires = std::max(expires, (*conv)->window_expires_at);
     }
   }
+  if (!expires.empty() && expires > store::format_timestamp(now)) return std::nullopt;
+  auto templates = store::list_templates(db_, req.waba_id, "APPROVED");
+  if (!templates) return templates.error();
+  return window_closed(std::move(*templates), expires);
+}
 
-  // 4. Record the message as pending before calling Meta.
-  auto inserted = store::insert_outbound_pending(db_, to_store_row(req, *body), now);
+// The row is written before Meta is called, so that a crash or a second caller with the same key
+// finds the send instead of making it again.
+auto outbound_sender::reserve_pending(const send_request& req, const json::object& body,
+                                      std::chrono::system_clock::time_point now)
+    -> store::result<reservation> {
+  auto inserted = store::insert_outbound_pending(db_, to_store_row(req, body), now);
   if (!inserted) return inserted.error();
   if (!inserted->created && inserted->existing) {
     // Another thread or process used the key between our lookup and the insert.
-    out = outcome_from_row(*inserted->existing);
-    out.replayed = true;
-    return out;
+    return reservation{0, replayed_outcome(*inserted->existing)};
   }
-  const auto row_id = inserted->position.id;
+  return reservation{inserted->position.id, std::nullopt};
+}
+
+// A dry run keeps its row, failed under its own title (which a replay of its key recognises), so
+// that it is never counted as sent.
+store::result<send_outcome> outbound_sender::record_dry_run(const send_request& req,
+                                                            std::int64_t row_id) {
+  const domain::meta_error_detail detail{0, std::string(dry_run_title), "dry run",
+                                         "validated and recorded, not sent (dry-run mode)", ""};
+  if (auto r = record_failed(req, row_id, detail); !r) return r.error();
+  send_outcome out;
+  out.state = send_state::dry_run;
   out.message_id = row_id;
-
-  auto finish_failed = [&](const domain::meta_error_detail& detail) -> store::result<void> {
-    auto tx = store::transaction::begin(db_);
-    if (!tx) return tx.error();
-    if (auto r = store::mark_outbound_failed(db_, row_id, detail, now_()); !r) return r.error();
-    auto row = store::get_message(db_, row_id);
-    if (!row) return row.error();
-    if (*row && detail.title != dry_run_title) {
-      forward::event ev;
-      ev.event_key = fmt::format("out:{}:failed", row_id);
-      ev.type = std::string(event_outbound_failed);
-      ev.occurred_at = now_();
-      ev.account_id = req.waba_id;
-      ev.phone_number_id = req.phone_number_id;
-      ev.payload_json = event_payload(**row, "failed", &detail);
-      if (auto r = forward::enqueue_event(db_, ev, now_()); !r) return r.error();
-    }
-    return tx->commit();
-  };
-
-  if (config_.dry_run || req.dry_run) {
-    domain::meta_error_detail detail{0, std::string(dry_run_title), "dry run",
-                                     "validated and recorded, not sent (dry-run mode)", ""};
-    if (auto r = finish_failed(detail); !r) return r.error();
-    out.state = send_state::dry_run;
-    out.status = "failed";
-    out.explanation = "Dry run: the message was validated and recorded, not sent.";
-    return out;
-  }
-
-  // 5. Pace: wait for our turn rather than collect 130429/131056 from Meta.
-  auto recipient = recipient_key(req.message.to);
-  auto wait = pacer_.reserve(req.phone_number_id, recipient, std::chrono::steady_clock::now());
-  if (wait > config_.max_queue_wait) {
-    pacer_.release(req.phone_number_id, recipient);
-    auto meta = domain::meta_error_from_code(131056, 400);
-    meta.details = fmt::format(
-        "Pons paced this send: the next slot for this recipient is in {} s, longer than the {} s "
-        "it waits. Try again later.",
-        (wait.count() + 999) / 1000, config_.max_queue_wait.count() / 1000);
-    domain::meta_error_detail detail{131056, std::string(meta.title()), meta.message, meta.details,
-                                     ""};
-    if (auto r = finish_failed(detail); !r) return r.error();
-    out.state = send_state::failed;
-    out.status = "failed";
-    out.error_code = 131056;
-    out.error = meta::graph_error{meta.error_code(), meta, 0};
-    out.explanation = meta.explain();
-    return out;
-  }
-  if (wait.count() > 0) sleep_(wait);
-  out.waited = wait;
-
-  // 6. Call Meta and record the outcome.
-  auto sent = graph_.send_body(req.phone_number_id, *body);
-  if (sent) {
-    auto tx = store::transaction::begin(db_);
-    if (!tx) return tx.error();
-    if (auto r = store::mark_outbound_sent(db_, row_id, sent->wamid, now_()); !r) return r.error();
-    auto row = store::get_message(db_, row_id);
-    if (!row) return row.error();
-    if (*row) {
-      forward::event ev;
-      ev.event_key = fmt::format("out:{}:sent", row_id);
-      ev.type = std::string(event_outbound_sent);
-      ev.occurred_at = now_();
-      ev.account_id = req.waba_id;
-      ev.phone_number_id = req.phone_number_id;
-      ev.payload_json = event_payload(**row, "sent", nullptr);
-      if (auto r = forward::enqueue_event(db_, ev, now_()); !r) return r.error();
-      out.status = (*row)->status;
-    }
-    if (auto r = tx->commit(); !r) return r.error();
-    out.state = send_state::sent;
-    out.wamid = sent->wamid;
-    out.explanation = fmt::format("Sent (wamid {}).", sent->wamid);
-    return out;
-  }
-
-  const auto& error = sent.error();
-  domain::meta_error_detail detail;
-  if (error.meta) {
-    detail.code = error.meta->meta_code;
-    detail.title = std::string(error.meta->title());
-    detail.message = error.meta->message;
-    detail.details = !error.meta->details.empty() ? error.meta->details : error.meta->message;
-    out.error_code = error.meta->meta_code;
-  } else {
-    // No answer from Meta: the message may or may not have gone out.
-    detail.code = 0;
-    detail.title = "network error";
-    detail.details =
-        error.explain() +
-        " Meta may still have accepted it: check for a status update before resending.";
-  }
-  if (auto r = finish_failed(detail); !r) return r.error();
-  out.state = send_state::failed;
   out.status = "failed";
+  out.explanation = "Dry run: the message was validated and recorded, not sent.";
+  return out;
+}
+
+// A turn further away than the longest wait fails the send now, as Meta's 131056 would, and
+// gives the reservation back so that it does not delay the sends behind it.
+store::result<send_outcome> outbound_sender::give_up_turn(const send_request& req,
+                                                          std::int64_t row_id,
+                                                          std::chrono::milliseconds wait) {
+  pacer_.release(req.phone_number_id, recipient_key(req.message.to));
+  auto meta = domain::meta_error_from_code(131056, 400);
+  meta.details = fmt::format(
+      "Pons paced this send: the next slot for this recipient is in {} s, longer than the {} s "
+      "it waits. Try again later.",
+      (wait.count() + 999) / 1000, config_.max_queue_wait.count() / 1000);
+  const domain::meta_error_detail detail{131056, std::string(meta.title()), meta.message,
+                                         meta.details, ""};
+  if (auto r = record_failed(req, row_id, detail); !r) return r.error();
+  send_outcome out;
+  out.state = send_state::failed;
+  out.message_id = row_id;
+  out.status = "failed";
+  out.error_code = 131056;
+  out.error = meta::graph_error{meta.error_code(), meta, 0};
+  out.explanation = meta.explain();
+  return out;
+}
+
+// The row and its forwarded event change in one transaction, so a target hears of exactly the
+// sends the database holds.
+store::result<send_outcome> outbound_sender::record_sent(const send_request& req,
+                                                         std::int64_t row_id,
+                                                         const std::string& wamid,
+                                                         std::chrono::milliseconds waited) {
+  send_outcome out;
+  out.message_id = row_id;
+  out.waited = waited;
+  auto tx = store::transaction::begin(db_);
+  if (!tx) return tx.error();
+  if (auto r = store::mark_outbound_sent(db_, row_id, wamid, now_()); !r) return r.error();
+  auto row = store::get_message(db_, row_id);
+  if (!row) return row.error();
+  if (*row) {
+    const auto ev =
+        forward::make_event(forward::event_outbound_sent, fmt::format("out:{}:sent", row_id),
+                            origin_of(req), now_(), event_payload(**row, "sent", nullptr));
+    if (auto r = forward::enqueue_event(db_, ev, now_()); !r) return r.error();
+    out.status = (*row)->status;
+  }
+  if (auto r = tx->commit(); !r) return r.error();
+  out.state = send_state::sent;
+  out.wamid = wamid;
+  out.explanation = fmt::format("Sent (wamid {}).", wamid);
+  return out;
+}
+
+store::result<send_outcome> outbound_sender::record_refusal(const send_request& req,
+                                                            std::int64_t row_id,
+                                                            const meta::graph_error& error,
+                                                            std::chrono::milliseconds waited) {
+  if (auto r = record_failed(req, row_id, failure_detail(error)); !r) return r.error();
+  send_outcome out;
+  out.state = send_state::failed;
+  out.message_id = row_id;
+  out.status = "failed";
+  if (error.meta) out.error_code = error.meta->meta_code;
   out.error = error;
   out.explanation = error.explain();
+  out.waited = waited;
   return out;
+}
+
+store::result<void> outbound_sender::record_failed(const send_request& req, std::int64_t row_id,
+                                                   const domain::meta_error_detail& detail) {
+  auto tx = store::transaction::begin(db_);
+  if (!tx) return tx.error();
+  if (auto r = store::mark_outbound_failed(db_, row_id, detail, now_()); !r) return r.error();
+  auto row = store::get_message(db_, row_id);
+  if (!row) return row.error();
+  // A dry run reached no one: a target has nothing to hear about it.
+  if (*row && detail.title != dry_run_title) {
+    const auto ev =
+        forward::make_event(forward::event_outbound_failed, fmt::format("out:{}:failed", row_id),
+                            origin_of(req), now_(), event_payload(**row, "failed", &detail));
+    if (auto r = forward::enqueue_event(db_, ev, now_()); !r) return r.error();
+  }
+  return tx->commit();
 }
 
 meta::graph_result<void> outbound_sender::mark_read(std::string_view phone_number_id,

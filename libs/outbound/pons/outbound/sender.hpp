@@ -1,17 +1,20 @@
 #pragma once
-// The outbound flow used by the MCP send tools: validate -> (idempotency) -> 24-hour window
-// pre-check -> insert a `pending` row -> pace -> call Meta -> `sent` with the wamid, or
-// `failed` with Meta's error. Also mark-read (updates the inbound rows) and template sync.
-// One outbound_sender per thread (it borrows that thread's database connection and Graph
+// The outbound flow used by the MCP send tools: validate -> template check -> (idempotency) ->
+// 24-hour window pre-check -> insert a `pending` row -> pace -> call Meta -> `sent` with the
+// wamid, or `failed` with Meta's error. Also mark-read (updates the inbound rows) and template
+// sync. One outbound_sender per thread (it borrows that thread's database connection and Graph
 // client); the pacer is shared by all threads of the process.
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "pons/domain/message.hpp"
 #include "pons/meta/graph_client.hpp"
 #include "pons/meta/message_builders.hpp"
 #include "pons/meta/outbound_pacing.hpp"
@@ -88,6 +91,34 @@ class outbound_sender {
   meta::graph_result<meta::template_sync_result> sync_templates(std::string_view waba_id);
 
  private:
+  // A check of send() either ends the send, with the outcome to report or the storage error it
+  // met, or returns nothing and lets it go on.
+  using check_result = store::result<std::optional<send_outcome>>;
+
+  // The pending row a send reserved, or the first send's outcome when its key was taken.
+  struct reservation {
+    std::int64_t row_id = 0;
+    std::optional<send_outcome> replay;
+  };
+
+  check_result check_template(const send_request& req);
+  check_result find_replay(std::string_view idempotency_key);
+  check_result check_window(const send_request& req, std::chrono::system_clock::time_point now);
+  store::result<reservation> reserve_pending(const send_request& req,
+                                             const boost::json::object& body,
+                                             std::chrono::system_clock::time_point now);
+  store::result<send_outcome> record_dry_run(const send_request& req, std::int64_t row_id);
+  store::result<send_outcome> give_up_turn(const send_request& req, std::int64_t row_id,
+                                           std::chrono::milliseconds wait);
+  store::result<send_outcome> record_sent(const send_request& req, std::int64_t row_id,
+                                          const std::string& wamid,
+                                          std::chrono::milliseconds waited);
+  store::result<send_outcome> record_refusal(const send_request& req, std::int64_t row_id,
+                                             const meta::graph_error& error,
+                                             std::chrono::milliseconds waited);
+  store::result<void> record_failed(const send_request& req, std::int64_t row_id,
+                                    const domain::meta_error_detail& detail);
+
   store::database& db_;
   meta::graph_client& graph_;
   meta::send_pacer& pacer_;

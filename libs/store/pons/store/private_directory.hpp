@@ -8,9 +8,10 @@
 
 namespace pons::store {
 
-/// Creates `dir` and each missing parent with mode 0700. Folders that already exist keep their
-/// mode (a parent like /srv or $HOME is not ours to change). The errno of the failing step as a
-/// system error otherwise.
+/// Creates `dir` and each missing parent with mode 0700, syncing the parent of each folder it
+/// creates (so the folder survives a power cut). Folders that already exist keep their mode (a
+/// parent like /srv or $HOME is not ours to change). The errno of the failing step as a system
+/// error otherwise.
 boost::system::result<void> create_private_directories(const std::string& dir);
 
 /// create_private_directories, then mode 0700 on `dir` itself even when it already existed: for

@@ -30,14 +30,12 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::string_view event_inbound_received = "message.inbound.received";
-constexpr std::string_view event_status_updated = "message.status.updated";
-
-time_point meta_time(std::int64_t unix_seconds) {
-  return time_point(std::chrono::seconds(unix_seconds));
+// When Meta says it happened; without Meta's timestamp, when we received it.
+time_point occurred_at(std::int64_t unix_seconds, time_point now) {
+  return unix_seconds > 0 ? time_point(std::chrono::seconds(unix_seconds)) : now;
 }
 
-// The forwarding outbox (core/forward) reports its own error category; the ingest only needs
+// The forwarding outbox (pons/forward) reports its own error category; the ingest only needs
 // to know it failed, with the message kept for the log.
 result<int> enqueue(database& db, const forward::event& ev, time_point now) {
   auto r = forward::enqueue_event(db, ev, now);
@@ -341,16 +339,14 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
       PONS_STORE_CHECK(enqueue_media(db, pos.id, m.phone_number_id, *m.media, now));
       ++sum.media_jobs;
     }
-    PONS_STORE_TRY(wanted, cache.wants(event_inbound_received, m.phone_number_id));
+    PONS_STORE_TRY(wanted, cache.wants(forward::event_inbound_received, m.phone_number_id));
     if (wanted) {
-      forward::event ev;
-      ev.event_key = key ? *key : "row:" + std::to_string(pos.id);
-      ev.type = std::string(event_inbound_received);
-      ev.source = ctx.event_source;
-      ev.occurred_at = m.timestamp_unix > 0 ? meta_time(m.timestamp_unix) : now;
-      ev.account_id = num.waba_id;
-      ev.phone_number_id = m.phone_number_id;
-      ev.payload_json = event_payload_inbound(m, pos.id, pos.created_at);
+      const auto ev = forward::make_event(
+          forward::event_inbound_received, key ? *key : "row:" + std::to_string(pos.id),
+          {.account_id = num.waba_id,
+           .phone_number_id = m.phone_number_id,
+           .source = ctx.event_source},
+          occurred_at(m.timestamp_unix, now), event_payload_inbound(m, pos.id, pos.created_at));
       PONS_STORE_TRY(queued, enqueue(db, ev, now));
       sum.events += queued;
     }
@@ -379,16 +375,14 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     PONS_STORE_TRY(outcome, apply_status(db, s, target, now));
     ++sum.statuses_recorded;
     if (outcome.applied) ++sum.statuses_applied;
-    PONS_STORE_TRY(wanted, cache.wants(event_status_updated, s.phone_number_id));
+    PONS_STORE_TRY(wanted, cache.wants(forward::event_status_updated, s.phone_number_id));
     if (wanted) {
-      forward::event ev;
-      ev.event_key = *key;
-      ev.type = std::string(event_status_updated);
-      ev.source = ctx.event_source;
-      ev.occurred_at = s.timestamp_unix > 0 ? meta_time(s.timestamp_unix) : now;
-      ev.account_id = s.waba_id;
-      ev.phone_number_id = s.phone_number_id;
-      ev.payload_json = event_payload_status(s, outcome);
+      const auto ev =
+          forward::make_event(forward::event_status_updated, *key,
+                              {.account_id = s.waba_id,
+                               .phone_number_id = s.phone_number_id,
+                               .source = ctx.event_source},
+                              occurred_at(s.timestamp_unix, now), event_payload_status(s, outcome));
       PONS_STORE_TRY(queued, enqueue(db, ev, now));
       sum.events += queued;
     }

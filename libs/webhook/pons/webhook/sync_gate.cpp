@@ -46,13 +46,14 @@ void sync_gate::run(const std::string& thread_name) {
       if (waiting_.empty()) return;  // stopping, and nothing left to answer
       batch.swap(waiting_);
     }
-    // Everything in `batch` was written before it was queued, so before this sync starts.
-    const auto ec = sync_();
-    {
+    // Everything in `batch` was written before it was queued, so before this sync starts. Some
+    // of it may also follow pages a failed sync lost: none of it is durable after a failure.
+    if (!failed_) {
+      failed_ = sync_();
       std::lock_guard lock(mu_);
       ++syncs_;
     }
-    for (auto& a : batch) a(ec);
+    for (auto& a : batch) a(failed_);
     batch.clear();
   }
 }

@@ -14,7 +14,10 @@
 
 namespace pons::webhook {
 
-/// A thread that runs a sync function and then the answers that were waiting for it.
+/// A thread that runs a sync function and then the answers that were waiting for it. Once a sync
+/// has failed, the gate never syncs again: every answer queued later gets that first error,
+/// because after a write-back error a later sync that succeeds proves nothing about the pages the
+/// kernel dropped (Linux reports such an error once per open file, then returns 0 again).
 class sync_gate {
  public:
   /// Makes everything written so far durable; an error when it could not.
@@ -29,8 +32,9 @@ class sync_gate {
   /// stop().
   ~sync_gate();
 
-  /// Queue `a` to run after the next sync that starts after this call. Call it only once the
-  /// work it answers for has been written (committed), never before.
+  /// Queue `a` to run after the next sync that starts after this call (with the first failure's
+  /// error, without a sync, once one has failed). Call it only once the work it answers for has
+  /// been written (committed), never before.
   void after_next_sync(answer a);
 
   /// Syncs once more for whatever is waiting, answers it, and joins the thread. Idempotent;
@@ -49,6 +53,7 @@ class sync_gate {
   std::vector<answer> waiting_;
   bool stopping_ = false;
   std::uint64_t syncs_ = 0;
+  boost::system::error_code failed_;  // the first failed sync's error (gate thread only)
   std::thread thread_;
 };
 

@@ -337,18 +337,37 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       return;
     }
     // Sleeps while nothing is written. After a commit it lets checkpoint_interval pass first, so
-    // one checkpoint copies each page of many commits once.
+    // one checkpoint copies each page of many commits once. After a failed WAL sync it stops for
+    // good: the WAL in memory may hold pages the disk does not, and a checkpoint would copy them
+    // into the database file and let the WAL be reused; the restart recovers from the disk.
+    auto stopping = [&] { return checkpoint_stop || sync_failed.load(); };
     std::unique_lock lock(checkpoint_mu);
     for (;;) {
-      checkpoint_cv.wait(lock, [&] { return checkpoint_stop || checkpoint_wanted; });
-      if (checkpoint_stop) return;
-      if (checkpoint_cv.wait_for(lock, opt.checkpoint_interval, [&] { return checkpoint_stop; }))
-        return;
+      checkpoint_cv.wait(lock, [&] { return stopping() || checkpoint_wanted; });
+      if (stopping()) return;
+      if (checkpoint_cv.wait_for(lock, opt.checkpoint_interval, stopping)) return;
       checkpoint_wanted = false;
       lock.unlock();
-      (void)conn->exec("PRAGMA wal_checkpoint(PASSIVE)");
+      // A checkpoint syncs the WAL before it copies anything and the database file after: an
+      // I/O error there means the disk may have lost pages that were acknowledged.
+      if (auto r = conn->exec("PRAGMA wal_checkpoint(PASSIVE)");
+          !r && r.error() == store::store_errc::io)
+        fail_sync(r.error());
       lock.lock();
     }
+  }
+
+  // Closes the door after a failed WAL sync (once): nothing more is written or acknowledged, the
+  // checkpointer stops, and the process is told so it can exit for a supervisor to restart it.
+  void fail_sync(const boost::system::error_code& ec) {
+    if (sync_failed.exchange(true)) return;
+    log_line(fmt::format("level=error event=wal_sync_failed error={} action=restart",
+                         logging::log_quoted(ec.message())));
+    // Taken and released so the checkpointer cannot miss the flag between its check and its
+    // wait.
+    { std::lock_guard lock(checkpoint_mu); }
+    checkpoint_cv.notify_all();
+    if (opt.on_sync_failure) opt.on_sync_failure();
   }
 
   // Writer thread, after anything it committed.
@@ -368,9 +387,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // the commit itself synced (synchronous=FULL), else after the gate's next WAL sync.
   void answer_when_durable(answers group) {
     auto deliver = [this](answers& g, const boost::system::error_code& ec) {
-      if (ec && !sync_failed.exchange(true))
-        log_line(fmt::format("level=error event=wal_sync_failed error={} action=restart",
-                             logging::log_quoted(ec.message())));
+      if (ec) fail_sync(ec);
       for (auto& [done, out] : g) {
         if (ec) {
           // Written but maybe not on disk: not acknowledged. Meta redelivers, and after the
@@ -410,14 +427,24 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
         start_prune();
         next_prune = steady_clock::now() + opt.prune_interval;
       }
-      if (prune) {
+      if (prune && !sync_failed.load()) {
         run_prune_chunk();  // one chunk, then the group that is waiting
         want_checkpoint();
       }
       if (got == pop_status::timeout) continue;
       stats.writer_queue_depth.store(static_cast<std::int64_t>(queue.size()));
       outcomes.assign(batch.size(), job_outcome{});
-      run_ingest_group(batch, outcomes);
+      // After a failed WAL sync nothing is written any more (requests admitted just before the
+      // failure come here too): the restart recovers from what the disk holds.
+      const bool refusing = sync_failed.load();
+      if (refusing) {
+        for (auto& out : outcomes) {
+          out.refused = refusal::sync_failed;
+          out.error = std::string(sync_failed_error);
+        }
+      } else {
+        run_ingest_group(batch, outcomes);
+      }
       answers group;
       group.reserve(batch.size());
       for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -426,7 +453,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
           batch[i].done->set(run_probe());
           continue;
         }
-        if (auto* l = std::get_if<log_job>(&batch[i].work)) outcomes[i] = run_log(*l);
+        if (auto* l = std::get_if<log_job>(&batch[i].work); l && !refusing)
+          outcomes[i] = run_log(*l);
         batch[i].work = released_job{};  // drop the borrowed ingest job before answering
         group.emplace_back(std::move(batch[i].done), std::move(outcomes[i]));
       }

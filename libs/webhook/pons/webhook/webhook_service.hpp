@@ -56,6 +56,10 @@ struct webhook_service_options {
   /// Makes the writer's commits durable before their requests are answered. Default (empty):
   /// fdatasync of the database's WAL file. Tests replace it to play a failing disk.
   std::function<boost::system::error_code()> wal_sync;
+  /// Called once, from a background thread, when a WAL sync has failed: from then on nothing is
+  /// written or acknowledged, and the process should exit non-zero without closing the database
+  /// cleanly (main does), so a supervisor restarts it and SQLite recovers from the disk.
+  std::function<void()> on_sync_failure;
   /// More Prometheus text for /metrics (the HTTP server's connection gauges); called on the
   /// io_context's thread.
   std::function<std::string()> extra_metrics;

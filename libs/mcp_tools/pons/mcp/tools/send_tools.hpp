@@ -1,7 +1,7 @@
 #pragma once
 // The send tools of pons-mcp: send_text, send_media, send_template, send_reaction,
 // send_location, send_interactive and mark_read, on top of the outbound flow
-// (core/meta/outbound.hpp), and sync_templates. Registered only when pons-mcp is not
+// (pons/outbound/sender.hpp), and sync_templates. Registered only when pons-mcp is not
 // --read-only.
 
 #include <memory>

@@ -2,7 +2,7 @@
 // as header-only sources). Only the decoders pons needs are built; nothing touches files.
 // stb is third-party C written for many compilers: its own warnings are not ours to fix, so
 // they are silenced here and only here (CMake also builds this file without UBSan, see
-// libs/core/CMakeLists.txt).
+// libs/CMakeLists.txt).
 
 #define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
