@@ -54,12 +54,12 @@ TEST_CASE("session ids are 1..128 visible ASCII characters", "[mcp_http]") {
   CHECK_FALSE(valid_session_id("a\x7f"));
 }
 
-TEST_CASE("MCP-Protocol-Version: absent means the session's, else it must match", "[mcp_http]") {
+TEST_CASE("MCP-Protocol-Version: absent means the session's, else one we support", "[mcp_http]") {
   auto v = protocol_version::v2025_11_25;
   CHECK(check_protocol_header("", false, v) == v);
   CHECK(check_protocol_header("2025-11-25", true, v) == v);
   CHECK(check_protocol_header(" 2025-11-25 ", true, v) == v);
-  CHECK_FALSE(check_protocol_header("2025-06-18", true, v));
+  CHECK(check_protocol_header("2025-03-26", true, v) == protocol_version::v2025_03_26);
   CHECK_FALSE(check_protocol_header("2099-01-01", true, v));
   CHECK_FALSE(check_protocol_header("", true, v));
 }

@@ -94,9 +94,7 @@ bool valid_session_id(std::string_view id) {
 std::optional<mcp::protocol_version> check_protocol_header(std::string_view header, bool present,
                                                            mcp::protocol_version negotiated) {
   if (!present) return negotiated;
-  auto v = mcp::parse_protocol_version(trim(header));
-  if (!v || *v != negotiated) return std::nullopt;
-  return v;
+  return mcp::parse_protocol_version(trim(header));
 }
 
 }  // namespace pons::mcp_http

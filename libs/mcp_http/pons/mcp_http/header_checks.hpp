@@ -30,8 +30,9 @@ bool is_loopback_origin(std::string_view origin);
 bool valid_session_id(std::string_view id);
 
 /// The MCP-Protocol-Version header of a request in a session that negotiated `negotiated`.
-/// Absent: the session's own version (2025-03-26 clients do not send it). Present: it must be
-/// a version we support and equal the negotiated one. nullopt means "answer 400".
+/// Absent: the session's own version (2025-03-26 clients do not send it). Present: a version we
+/// support (clients, the conformance suite among them, may send an older one than they
+/// negotiated; the session keeps its own). nullopt means "answer 400".
 std::optional<mcp::protocol_version> check_protocol_header(std::string_view header, bool present,
                                                            mcp::protocol_version negotiated);
 

@@ -399,7 +399,8 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     if (!v) {
       l.refused = refusal(
           400,
-          fmt::format("MCP-Protocol-Version must be {}, the version negotiated by initialize",
+          fmt::format("MCP-Protocol-Version is not a version this server supports: send {}, the "
+                      "version negotiated by initialize",
                       mcp::to_string(it->second->version)),
           "protocol_version");
       return l;
