@@ -232,7 +232,7 @@ TEST_CASE("the oldest idle session makes room when the table is full", "[mcp_htt
   CHECK(svc.log().find("event=mcp_session_closed reason=evicted") != std::string::npos);
 }
 
-TEST_CASE("--mcp-conformance is refused unless bound to loopback", "[mcp_http]") {
+TEST_CASE("the conformance mode is refused unless bound to loopback", "[mcp_http]") {
   webhook_process wide(default_webhook_env(), {"--mcp-conformance", "--bind", "0.0.0.0"});
   CHECK_FALSE(wide.started());
   CHECK(wide.log().find("loopback") != std::string::npos);

@@ -118,7 +118,7 @@ TEST_CASE("template sync runs every 6 hours by default, and can be tuned or turn
   CHECK(bad.error.find("--template-sync-interval-s") != std::string::npos);
 }
 
-TEST_CASE("/mcp is off by default; conformance mode only on loopback", "[webhook_options]") {
+TEST_CASE("/mcp is off by default, conformance mode only on loopback", "[webhook_options]") {
   auto env = env_of({{"HOME", "/h"}});
   auto d = parse_webhook_options({}, env, "/");
   REQUIRE(d.error.empty());

@@ -31,7 +31,7 @@ TEST_CASE("a full table closes the session idle longest, never a busy one", "[mc
   CHECK(table.size() == 2);
 }
 
-TEST_CASE("idle sessions expire; busy ones and recently used ones stay", "[mcp_http]") {
+TEST_CASE("idle sessions expire, busy ones and recently used ones stay", "[mcp_http]") {
   session_table table({10, 60s});
   table.add("idle", t0);
   table.add("busy", t0);
