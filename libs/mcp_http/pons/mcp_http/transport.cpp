@@ -71,7 +71,8 @@ void inspect(const json::value& message, message_shape& shape) {
   if (in.type != mcp::incoming::kind::request) return;
   shape.request_ids.push_back(json::serialize(in.id));
   if (in.method == "initialize") shape.initialize = true;
-  if (in.method == "tools/call") shape.wants_stream = true;
+  // Calls may send progress and log messages first; a 2026-07-28 subscription is a stream.
+  if (in.method == "tools/call" || in.method == "subscriptions/listen") shape.wants_stream = true;
   if (auto* meta = in.params.if_contains("_meta"); meta && meta->is_object()) {
     if (meta->get_object().contains(era_version_key)) shape.era_meta = true;
     if (auto* p = meta->get_object().if_contains("progressToken")) {
@@ -131,7 +132,8 @@ struct session_core {
 };
 
 struct session {
-  std::string id;  // empty for a stateless request
+  std::string id;         // empty for a stateless request
+  std::string principal;  // who opened it (the authenticator's); only they may use it
   std::shared_ptr<session_core> core;
   mcp::protocol_version version = mcp::latest_version;
   std::map<std::string, std::shared_ptr<exchange>, std::less<>> waiting;  // by request id
@@ -295,7 +297,7 @@ struct transport::impl : std::enable_shared_from_this<impl> {
   }
 
   // A new session for an initialize, or null when every session is busy.
-  std::shared_ptr<session> open_session() {
+  std::shared_ptr<session> open_session(std::string principal) {
     auto id = new_session_id();
     auto admitted = table.add(id, steady_clock::now());
     if (!admitted.admitted) {
@@ -307,6 +309,7 @@ struct transport::impl : std::enable_shared_from_this<impl> {
       close_session(*admitted.evict, "evicted");
     }
     auto s = make_session(id);
+    s->principal = std::move(principal);
     sessions.emplace(std::move(id), s);
     ++opened;
     start_sweep();
@@ -358,21 +361,29 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     while (!sessions.empty()) close_session(sessions.begin()->first, "shutdown");
   }
 
-  // Origin and authentication, for every method.
-  std::optional<http::server_response> admit(const http::server_request& req) const {
+  // Origin and authentication, for every method: the refusal, or who is asking.
+  struct admission {
+    std::optional<http::server_response> refused;
+    std::string principal;
+  };
+  admission admit(const http::server_request& req) const {
+    admission a;
     auto origin = req.header("Origin");
     if (!origin_allowed(origin, opt.allowed_origins) &&
         !(opt.allow_loopback_origins && is_loopback_origin(origin))) {
-      return refusal(403, "Origin not allowed: add it to the allowed origins of /mcp", "origin");
+      a.refused =
+          refusal(403, "Origin not allowed: add it to the allowed origins of /mcp", "origin");
+      return a;
     }
     auto decision = opt.authenticate(req);
     if (decision.status != 0) {
-      auto res = refusal(decision.status,
-                         decision.message.empty() ? "not authorized" : decision.message, "auth");
-      res.headers = std::move(decision.headers);
-      return res;
+      a.refused = refusal(decision.status,
+                          decision.message.empty() ? "not authorized" : decision.message, "auth");
+      a.refused->headers = std::move(decision.headers);
+      return a;
     }
-    return std::nullopt;
+    a.principal = std::move(decision.principal);
+    return a;
   }
 
   // The session a GET, DELETE or later POST names, with its protocol header checked.
@@ -380,7 +391,7 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     std::shared_ptr<session> found;
     std::optional<http::server_response> refused;
   };
-  lookup find_session(const http::server_request& req) {
+  lookup find_session(const http::server_request& req, std::string_view principal) {
     lookup l;
     if (!req.has_header("Mcp-Session-Id")) {
       l.refused =
@@ -389,7 +400,8 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     }
     auto id = req.header("Mcp-Session-Id");
     auto it = valid_session_id(id) ? sessions.find(id) : sessions.end();
-    if (it == sessions.end()) {
+    // Another principal's session is as unknown as an ended one (session hijacking).
+    if (it == sessions.end() || it->second->principal != principal) {
       l.refused = refusal(404, "session not found (ended or expired): send initialize again",
                           "unknown_session");
       return l;
@@ -459,7 +471,8 @@ struct transport::impl : std::enable_shared_from_this<impl> {
 
   net::awaitable<http::server_response> post(http::server_request& req) {
     auto self = shared_from_this();
-    if (auto refused = admit(req)) co_return std::move(*refused);
+    auto who = admit(req);
+    if (who.refused) co_return std::move(*who.refused);
     if (!is_json_content_type(req.header("Content-Type"))) {
       co_return refusal(415, "Content-Type must be application/json", "content_type");
     }
@@ -479,11 +492,14 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     std::shared_ptr<session> s;
     bool created = false;
     if (req.has_header("Mcp-Session-Id")) {
-      auto l = find_session(req);
+      auto l = find_session(req, who.principal);
       if (l.refused) co_return std::move(*l.refused);
       s = l.found;
     } else if (shape.initialize && body->is_object()) {
-      s = open_session();
+      if (closing) {
+        co_return refusal(503, "the server is shutting down: try again later", "shutting_down");
+      }
+      s = open_session(who.principal);
       if (!s) {
         auto res =
             refusal(503, "too many MCP sessions, all busy: try again later", "sessions_full");
@@ -495,6 +511,7 @@ struct transport::impl : std::enable_shared_from_this<impl> {
       // 2026-07-28: a request that carries its protocol version in _meta needs no session. It
       // gets an engine of its own for this one request.
       s = make_session({});
+      s->principal = who.principal;
     } else {
       co_return refusal(400, "Mcp-Session-Id header required: send initialize first", "no_session");
     }
@@ -563,11 +580,12 @@ struct transport::impl : std::enable_shared_from_this<impl> {
 
   net::awaitable<http::server_response> get(http::server_request& req) {
     auto self = shared_from_this();
-    if (auto refused = admit(req)) co_return std::move(*refused);
+    auto who = admit(req);
+    if (who.refused) co_return std::move(*who.refused);
     if (!accepts(req.header("Accept"), "text/event-stream")) {
       co_return refusal(406, "Accept must list text/event-stream", "accept");
     }
-    auto l = find_session(req);
+    auto l = find_session(req, who.principal);
     if (l.refused) co_return std::move(*l.refused);
     auto s = l.found;
     if (s->listener) {
@@ -588,8 +606,9 @@ struct transport::impl : std::enable_shared_from_this<impl> {
   }
 
   net::awaitable<http::server_response> del(http::server_request& req) {
-    if (auto refused = admit(req)) co_return std::move(*refused);
-    auto l = find_session(req);
+    auto who = admit(req);
+    if (who.refused) co_return std::move(*who.refused);
+    auto l = find_session(req, who.principal);
     if (l.refused) co_return std::move(*l.refused);
     ++closed_deleted;
     close_session(l.found->id, "deleted");
