@@ -106,7 +106,12 @@ struct exchange {
   bool ended = false;                        // the session closed
   bool listener = false;                     // a GET stream: never answered
 
+  // Messages a GET stream may hold for a client that reads too slowly; one more ends the stream
+  // (the client opens another) rather than growing memory.
+  static constexpr std::size_t max_queued = 1024;
+
   void push(std::string message) {
+    if (listener && queue.size() >= max_queued) return end();
     queue.push_back(std::move(message));
     wake.cancel();
   }
