@@ -1,7 +1,9 @@
 // /mcp on the real pons-webhook: MCP's Streamable HTTP transport over loopback, in conformance
 // mode (no authentication), speaking raw HTTP.
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 
 #include "support/webhook_process.hpp"
@@ -236,4 +238,36 @@ TEST_CASE("the conformance mode is refused unless bound to loopback", "[mcp_http
   webhook_process wide(default_webhook_env(), {"--mcp-conformance", "--bind", "0.0.0.0"});
   CHECK_FALSE(wide.started());
   CHECK(wide.log().find("loopback") != std::string::npos);
+}
+
+TEST_CASE("a 2025-03-26 session may send a batch and gets one JSON array back", "[mcp_http]") {
+  auto svc = conformance_service();
+  REQUIRE(svc.started());
+  auto init = mcp_post(
+      svc,
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26",)"
+      R"("capabilities":{},"clientInfo":{"name":"integration","version":"1"}}})",
+      mcp_headers());
+  REQUIRE(init);
+  REQUIRE(init->status == 200);
+  auto session = init->header("Mcp-Session-Id");
+  REQUIRE_FALSE(session.empty());
+  header_list h{{"Content-Type", "application/json"},
+                {"Accept", "application/json, text/event-stream"},
+                {"Mcp-Session-Id", session}};
+  auto ready = mcp_post(svc, R"({"jsonrpc":"2.0","method":"notifications/initialized"})", h);
+  REQUIRE(ready);
+  CHECK(ready->status == 202);
+  auto batch = mcp_post(
+      svc,
+      R"([{"jsonrpc":"2.0","id":"p","method":"ping"},{"jsonrpc":"2.0","id":7,"method":"prompts/list"}])",
+      h);
+  REQUIRE(batch);
+  CHECK(batch->status == 200);
+  CHECK(batch->header("Content-Type") == "application/json");
+  auto answers = boost::json::parse(batch->body).as_array();
+  REQUIRE(answers.size() == 2);
+  std::set<std::string> ids;
+  for (const auto& a : answers) ids.insert(boost::json::serialize(a.at("id")));
+  CHECK(ids == std::set<std::string>{"\"p\"", "7"});
 }
