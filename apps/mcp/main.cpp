@@ -18,13 +18,9 @@
 #include "pons/logging/log_field.hpp"
 #include "pons/logging/log_line.hpp"
 #include "pons/mcp/engine.hpp"
-#include "pons/mcp/registry.hpp"
 #include "pons/mcp/stdio_transport.hpp"
-#include "pons/mcp/tools/db_pool.hpp"
 #include "pons/mcp/tools/db_watcher.hpp"
-#include "pons/mcp/tools/pull_recorder.hpp"
-#include "pons/mcp/tools/read_tools.hpp"
-#include "pons/mcp/tools/send_tools.hpp"
+#include "pons/mcp/tools/toolset.hpp"
 #include "pons/mcp/worker_pool.hpp"
 #include "pons/meta/account_config.hpp"
 #include "pons/store/account_repository.hpp"
@@ -59,15 +55,6 @@ std::string binary_path(const char* argv0) {
   p = std::filesystem::absolute(argv0, ec);
   return ec ? std::string(argv0) : p.string();
 }
-
-constexpr const char* instructions =
-    "Pons connects you to the user's WhatsApp Business inbox. Read with list_conversations, "
-    "get_messages (keep the returned cursor and pass it back to fetch only newer messages), "
-    "search_messages and get_contact. wait_for_messages blocks until a new inbound message "
-    "arrives. WhatsApp only allows free-form replies within 24 hours of the customer's last "
-    "message: check get_window_status, and outside the window send an approved template "
-    "(list_templates, send_template). Show the user what you are about to send and wait for "
-    "their go-ahead before calling a send tool.";
 
 }  // namespace
 
@@ -124,18 +111,31 @@ int main(int argc, char** argv) {
     log_line(log_level::error, "database_error", fmt::format("detail={}", log_quoted(dir_error)));
     return 1;
   }
-  auto parent = std::filesystem::path(options.db_path).parent_path();
-  auto db = mcp::db_pool::open(options.db_path, options.workers + 1);
-  if (!db) {
+  mcp::toolset_settings settings;
+  settings.db_path = options.db_path;
+  settings.config_path = options.config_path;
+  settings.accounts = *accounts;
+  settings.graph = pons::meta::graph_config_from_env();
+  settings.read_only = options.read_only;
+  settings.dry_run = options.dry_run;
+  settings.upload_dirs = options.upload_dirs;
+  settings.db_connections = options.workers + 1;
+  settings.env = getenv_value;
+  settings.on_upload_dir_refused = [](std::string_view path, std::string_view reason) {
+    log_line(log_level::warn, "upload_dir_refused",
+             fmt::format("dir={} reason={}", log_value(path), log_quoted(reason)));
+  };
+  auto toolset = mcp::toolset::open(settings);
+  if (!toolset) {
     log_line(log_level::error, "database_error",
              fmt::format("db={} detail={}", log_value(options.db_path),
-                         log_quoted(db.error().message())));
+                         log_quoted(toolset.error().message())));
     return 1;
   }
 
   // The accounts and numbers pons-mcp is configured with are recorded the way pons-webhook
   // records its own, so the tools know them before pons-webhook ever wrote this database.
-  if (auto conn = (*db)->acquire()) {
+  if (auto conn = (*toolset)->database().acquire()) {
     if (auto r = pons::store::record_configured_accounts(
             **conn, pons::meta::configured_accounts(*accounts), std::chrono::system_clock::now());
         !r) {
@@ -143,69 +143,21 @@ int main(int argc, char** argv) {
     }
   }
 
-  mcp::pull_recorder pulls(options.db_path);
-  mcp::registry tools;
-  mcp::read_tools_deps deps;
-  deps.pulls = &pulls;
-  deps.pool = db->get();
-  deps.now = [] { return std::chrono::system_clock::now(); };
-  deps.media_dir = parent.empty() ? std::string(".") : parent.string();
-  if (auto numbers = accounts->phone_number_ids(); numbers.size() == 1) {
-    deps.default_sender = numbers.front();
-  }
-  mcp::register_read_tools(tools, deps);
-  mcp::register_resources_and_prompts(tools, deps);
-  // Send tools: not offered at all in --read-only mode.
-  pons::meta::send_pacer pacer;
-  if (!options.read_only) {
-    mcp::send_tools_deps send;
-    send.read = deps;
-    send.graph = pons::meta::graph_config_from_env();
-    send.accounts = *accounts;
-    send.pacer = &pacer;
-    send.dry_run = options.dry_run;
-    if (auto allowed = getenv_value("PONS_ALLOWED_RECIPIENTS")) {
-      send.allowed_recipients = mcp::parse_allowed_recipients(*allowed);
-    }
-    auto upload = mcp::upload_settings_from(
-        {options.upload_dirs, options.db_path, options.config_path}, getenv_value);
-    // The config file's tokens are credentials too: a file holding one is never sent.
-    for (const auto& a : accounts->accounts) {
-      if (a.access_token.size() >= 8) upload.secrets.push_back(a.access_token);
-    }
-    send.uploads = std::make_shared<const mcp::upload_policy>(upload);
-    for (const auto& r : send.uploads->refused()) {
-      log_line(log_level::warn, "upload_dir_refused",
-               fmt::format("dir={} reason={}", log_value(r.path), log_quoted(r.reason)));
-    }
-    mcp::register_send_tools(tools, send);
-  }
-
   mcp::worker_pool pool(options.workers, 256);
   mcp::fd_sink out(STDOUT_FILENO);
   mcp::engine_options engine_options;
   engine_options.page_size = options.page_size;
-  engine_options.instructions = instructions;
+  engine_options.instructions = std::string(mcp::toolset_instructions());
   engine_options.diagnostics = [](std::string_view text) {
     log_line(log_level::warn, "diagnostic", "detail=" + log_quoted(text));
   };
-  mcp::engine session(tools, pool, out, engine_options);
+  mcp::engine session((*toolset)->tools(), pool, out, engine_options);
 
   // Push: tell subscribed clients (resources/subscribe, or a subscriptions/listen stream) when
   // pons-webhook stores something.
   mcp::db_watcher watcher(
-      options.db_path, std::chrono::milliseconds(200), [&session](const mcp::db_changes& changes) {
-        for (auto id : changes.conversation_ids) {
-          session.notify_resource_updated(fmt::format("pons://conversations/{}", id));
-        }
-        if (!changes.conversation_ids.empty() || changes.new_conversations) {
-          session.notify_resource_updated("pons://inbox");
-        }
-        if (changes.new_conversations) session.notify_list_changed("resources");
-        if (changes.templates_changed) {
-          session.notify_resource_updated("pons://templates");
-        }
-      });
+      options.db_path, std::chrono::milliseconds(200),
+      [&session](const mcp::db_changes& changes) { mcp::notify_changes(session, changes); });
   if (!watcher.start())
     log_line(log_level::warn, "watcher_error", R"(detail="change notifications are off")");
 

@@ -27,6 +27,11 @@
 #include "pons/http/server.hpp"
 #include "pons/logging/log_field.hpp"
 #include "pons/logging/log_line.hpp"
+#include "pons/mcp/engine.hpp"
+#include "pons/mcp/tools/db_watcher.hpp"
+#include "pons/mcp/tools/toolset.hpp"
+#include "pons/mcp/worker_pool.hpp"
+#include "pons/mcp_http/transport.hpp"
 #include "pons/meta/account_config.hpp"
 #include "pons/store/db_location.hpp"
 #include "pons/webhook/webhook_service.hpp"
@@ -148,8 +153,11 @@ int main(int argc, char** argv) {
   // The server's connection gauges join /metrics; the server is made after the service.
   http::server* server_for_metrics = nullptr;
   webhook::webhook_service_options so;
-  so.extra_metrics = [&server_for_metrics] {
-    return server_for_metrics ? server_for_metrics->metrics_text() : std::string();
+  pons::mcp_http::transport* transport_for_metrics = nullptr;
+  so.extra_metrics = [&server_for_metrics, &transport_for_metrics] {
+    std::string out = server_for_metrics ? server_for_metrics->metrics_text() : std::string();
+    if (transport_for_metrics) out += transport_for_metrics->metrics_text();
+    return out;
   };
   so.accounts = std::move(*accounts);
   so.db_path = o.db_path;
@@ -182,6 +190,71 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // /mcp: MCP over Streamable HTTP on this listener, with the tools pons-mcp offers.
+  auto routes = service.routes();
+  std::unique_ptr<pons::mcp::toolset> mcp_tools;
+  std::unique_ptr<pons::mcp::worker_pool> mcp_pool;
+  std::unique_ptr<pons::mcp_http::transport> mcp_transport;
+  std::unique_ptr<pons::mcp::db_watcher> mcp_watcher;
+  if (o.mcp) {
+    auto graph_accounts = meta::load_graph_accounts(getenv_lookup, o.config_path);
+    if (!graph_accounts) return usage_error(graph_accounts.error().message());
+    pons::mcp::toolset_settings ts;
+    ts.db_path = o.db_path;
+    ts.config_path = o.config_path;
+    ts.accounts = std::move(*graph_accounts);
+    ts.graph = meta::graph_config_from_env();
+    ts.read_only = o.mcp_read_only;
+    ts.dry_run = o.mcp_dry_run;
+    ts.db_connections = o.mcp_workers + 1;
+    ts.env = getenv_lookup;
+    ts.conformance_fixtures = o.mcp_conformance;
+    ts.on_upload_dir_refused = [](std::string_view path, std::string_view reason) {
+      write_log_line(log_level::warn, "upload_dir_refused",
+                     fmt::format("dir={} reason={}", log_value(path), log_quoted(reason)));
+    };
+    auto opened_tools = pons::mcp::toolset::open(ts);
+    if (!opened_tools) {
+      write_log_line(log_level::error, "database_error",
+                     fmt::format("db={} detail={}", log_value(o.db_path),
+                                 log_quoted(opened_tools.error().message())));
+      service.close();
+      return 1;
+    }
+    mcp_tools = std::move(*opened_tools);
+    mcp_pool = std::make_unique<pons::mcp::worker_pool>(o.mcp_workers, 256);
+    pons::mcp_http::transport_options to;
+    to.body_limit = o.mcp_body_limit;
+    to.sessions.max_sessions = o.mcp_max_sessions;
+    to.sessions.idle_timeout = o.mcp_session_idle;
+    to.max_open_per_session = o.mcp_max_open;
+    to.allowed_origins = o.mcp_allowed_origins;
+    to.allow_loopback_origins = cli::is_loopback_address(o.bind_address);
+    // API keys will decide here; until then only the loopback conformance mode is open.
+    to.authenticate = o.mcp_conformance ? pons::mcp_http::allow_everything("conformance")
+                                        : pons::mcp_http::refuse_everything();
+    to.engine.instructions = std::string(pons::mcp::toolset_instructions());
+    to.engine.max_waits = 2;
+    to.engine.diagnostics = [](std::string_view text) {
+      write_log_line(log_level::warn, "mcp_diagnostic", "detail=" + log_quoted(text));
+    };
+    to.log = [](std::string_view event, std::string_view fields) {
+      write_log_line(log_level::info, event, fields);
+    };
+    mcp_transport = std::make_unique<pons::mcp_http::transport>(io, mcp_tools->tools(), *mcp_pool,
+                                                                std::move(to));
+    mcp_transport->add_routes(routes);
+    transport_for_metrics = mcp_transport.get();
+    // Push: tell subscribed sessions when the webhook stores something.
+    mcp_watcher = std::make_unique<pons::mcp::db_watcher>(
+        o.db_path, std::chrono::milliseconds(200),
+        [t = mcp_transport.get()](const pons::mcp::db_changes& changes) {
+          t->notify([changes](pons::mcp::engine& e) { pons::mcp::notify_changes(e, changes); });
+        });
+    if (!mcp_watcher->start())
+      write_log_line(log_level::warn, "watcher_error", R"(detail="change notifications are off")");
+  }
+
   http::server_options sopt;
   sopt.bind_address = o.bind_address;
   sopt.port = o.port;
@@ -192,7 +265,7 @@ int main(int argc, char** argv) {
   sopt.on_response = [&service](std::string_view route, int status, std::chrono::nanoseconds d) {
     service.on_response(route, status, d);
   };
-  http::server srv(io, sopt, service.routes());
+  http::server srv(io, sopt, std::move(routes));
   server_for_metrics = &srv;
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish; run() returns when done.
   // Caught from before the port file says the service is ready: a supervisor may stop it at once.
@@ -201,10 +274,13 @@ int main(int argc, char** argv) {
     if (ec) return;
     write_log_line(log_level::info, "shutting_down", fmt::format("signal={}", sig));
     srv.stop();
+    // Open MCP streams end, so their connections can close.
+    if (mcp_transport) mcp_transport->close();
   });
   stop_serving = [&] {
     signals.cancel();
     srv.stop();
+    if (mcp_transport) mcp_transport->close();
   };
   auto port = srv.listen();
   if (!port) {
@@ -234,6 +310,9 @@ int main(int argc, char** argv) {
                    "reason=wal_sync_failed exit_code=75 action=\"restart pons-webhook\"");
     std::_Exit(75);
   }
+  if (mcp_watcher) mcp_watcher->stop();
+  mcp_transport.reset();
+  if (mcp_pool) mcp_pool->stop();
   forwarder.stop();
   service.close();
   write_log_line(log_level::info, "stopped");

@@ -1,8 +1,7 @@
-#include "pons/cli/webhook_options.hpp"
-
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "pons/cli/webhook_options.hpp"
 #include "unit/env_of.hpp"
 
 using pons::test::env_of;
@@ -117,4 +116,39 @@ TEST_CASE("template sync runs every 6 hours by default, and can be tuned or turn
   auto bad = parse_webhook_options({"--db", "/tmp/a.db", "--template-sync-interval-s=-1"},
                                    env_of({}), "/");
   CHECK(bad.error.find("--template-sync-interval-s") != std::string::npos);
+}
+
+TEST_CASE("/mcp is off by default, conformance mode only on loopback", "[webhook_options]") {
+  auto env = env_of({{"HOME", "/h"}});
+  auto d = parse_webhook_options({}, env, "/");
+  REQUIRE(d.error.empty());
+  CHECK_FALSE(d.options.mcp);
+  CHECK_FALSE(d.options.mcp_conformance);
+
+  auto p =
+      parse_webhook_options({"--mcp", "--mcp-allowed-origin", "https://a.example",
+                             "--mcp-max-sessions=3", "--mcp-session-idle-s", "60",
+                             "--mcp-body-limit", "2048", "--mcp-max-open", "2", "--mcp-read-only"},
+                            env, "/");
+  REQUIRE(p.error.empty());
+  CHECK(p.options.mcp);
+  CHECK_FALSE(p.options.mcp_conformance);
+  CHECK(p.options.mcp_allowed_origins == std::vector<std::string>{"https://a.example"});
+  CHECK(p.options.mcp_max_sessions == 3);
+  CHECK(p.options.mcp_session_idle == std::chrono::seconds(60));
+  CHECK(p.options.mcp_body_limit == 2048);
+  CHECK(p.options.mcp_max_open == 2);
+  CHECK(p.options.mcp_read_only);
+
+  auto c = parse_webhook_options({"--mcp-conformance", "--bind", "::1"}, env, "/");
+  REQUIRE(c.error.empty());
+  CHECK(c.options.mcp);
+  CHECK(c.options.mcp_conformance);
+  auto wide = parse_webhook_options({"--mcp-conformance", "--bind", "0.0.0.0"}, env, "/");
+  CHECK(wide.error.find("loopback") != std::string::npos);
+  CHECK_FALSE(parse_webhook_options({"--mcp-max-sessions", "0"}, env, "/").error.empty());
+  CHECK_FALSE(parse_webhook_options({"--mcp-allowed-origin", "a, b"}, env, "/").error.empty());
+  CHECK(is_loopback_address("127.0.0.1"));
+  CHECK(is_loopback_address("::1"));
+  CHECK_FALSE(is_loopback_address("10.0.0.1"));
 }

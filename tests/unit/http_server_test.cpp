@@ -181,6 +181,17 @@ struct running_server {
     r.add("POST", "/sink", [](server_request&) -> boost::asio::awaitable<server_response> {
       co_return server_response{};
     });
+    r.add("GET", "/stream", [](server_request&) -> boost::asio::awaitable<server_response> {
+      server_response res;
+      res.content_type = "text/event-stream";
+      res.headers.emplace_back("Cache-Control", "no-cache");
+      res.stream = [](body_writer& w) -> boost::asio::awaitable<void> {
+        co_await w.write("hello");
+        co_await w.write("");  // nothing to send: must not end the body early
+        co_await w.write(" world");
+      };
+      co_return res;
+    });
     srv = std::make_unique<server>(io, std::move(opt), std::move(r));
     port = srv->listen().value();
     thread = std::thread([this] { io.run(); });
@@ -313,4 +324,26 @@ TEST_CASE("server: out of descriptors, the oldest silent connection gives up its
   CHECK(m.find("pons_http_accept_errors_total 0\n") == std::string::npos);
   CHECK(m.find(fmt::format("pons_http_connections_evicted_total {}\n", clients - room)) !=
         std::string::npos);
+}
+
+TEST_CASE("server: a streamed answer goes out in chunks, raw on HTTP/1.0", "[http]") {
+  running_server s(server_options{});
+  pons::test::http_connection c(s.port);
+  REQUIRE(c.send_request("GET", "/stream", {}, {}, false));
+  auto r = c.read_response(30s);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->header("content-type") == "text/event-stream");
+  CHECK(r->header("cache-control") == "no-cache");
+  CHECK(r->header("transfer-encoding") == "chunked");
+  CHECK(r->header("content-length").empty());
+  CHECK(r->body == "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+
+  pons::test::http_connection old(s.port);
+  REQUIRE(old.send_raw("GET /stream HTTP/1.0\r\nHost: x\r\n\r\n"));
+  auto r10 = old.read_response(30s);
+  REQUIRE(r10);
+  CHECK(r10->status == 200);
+  CHECK(r10->header("transfer-encoding").empty());
+  CHECK(r10->body == "hello world");
 }

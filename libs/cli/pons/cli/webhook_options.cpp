@@ -21,6 +21,10 @@ bool parse_number(std::string_view s, T& out, T min, T max) {
 
 }  // namespace
 
+bool is_loopback_address(std::string_view address) {
+  return address == "::1" || address.substr(0, 4) == "127.";
+}
+
 std::string_view webhook_usage() {
   return R"(usage: pons-webhook [serve] [options]
        pons-webhook targets COMMAND [options]
@@ -68,6 +72,22 @@ options:
                            fetch every account's message templates from Meta every N seconds,
                            0 = only at start and on template webhooks (default 21600)
   --no-template-sync       never fetch templates in the background (see `templates sync`)
+  --mcp                    serve MCP (Streamable HTTP) at /mcp with Pons's tools; requests need
+                           an API key (docs/mcp-http.md); off by default
+  --mcp-conformance        serve /mcp without authentication, with the MCP conformance suite's
+                           fixture tools, resources and prompts next to Pons's; only with a
+                           loopback --bind
+  --mcp-allowed-origin ORIGIN
+                           an Origin /mcp accepts (repeatable); on loopback the loopback origins
+                           of the port are accepted too; requests without Origin always are
+  --mcp-max-sessions N     MCP sessions at once (default 64); when full, the one idle longest
+                           is closed
+  --mcp-session-idle-s N   close an MCP session unused for N seconds (default 1800)
+  --mcp-body-limit N       largest POST body on /mcp in bytes (default 1048576)
+  --mcp-max-open N         requests and streams open at once per MCP session (default 8)
+  --mcp-workers N          threads running MCP tool calls (default 4)
+  --mcp-read-only          no send tools on /mcp
+  --mcp-dry-run            /mcp's send tools validate and record, never send
   --help                   show this text
   --version                show the version
 
@@ -107,6 +127,22 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     }
     if (arg == "--no-template-sync") {
       o.template_sync = false;
+      continue;
+    }
+    if (arg == "--mcp") {
+      o.mcp = true;
+      continue;
+    }
+    if (arg == "--mcp-conformance") {
+      o.mcp = o.mcp_conformance = true;
+      continue;
+    }
+    if (arg == "--mcp-read-only") {
+      o.mcp_read_only = true;
+      continue;
+    }
+    if (arg == "--mcp-dry-run") {
+      o.mcp_dry_run = true;
       continue;
     }
     if (arg.substr(0, 2) != "--") return fail(fmt::format("unknown argument '{}'", arg));
@@ -188,10 +224,36 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
             "--template-sync-interval-s needs a number of seconds between 0 (only at start and "
             "on template webhooks) and 2592000 (30 days)");
       o.template_sync_interval = std::chrono::seconds(v);
+    } else if (name == "--mcp-allowed-origin") {
+      if (!take() || value.empty() || value.find_first_of(" ,") != std::string_view::npos)
+        return fail("--mcp-allowed-origin needs one origin, such as https://app.example.com");
+      o.mcp_allowed_origins.emplace_back(value);
+    } else if (name == "--mcp-max-sessions") {
+      if (!take() || !parse_number<std::size_t>(value, o.mcp_max_sessions, 1, 10'000))
+        return fail("--mcp-max-sessions needs a number between 1 and 10000");
+    } else if (name == "--mcp-session-idle-s") {
+      long long v = 0;
+      if (!take() || !parse_number<long long>(value, v, 1, 7 * 86'400))
+        return fail("--mcp-session-idle-s needs a number of seconds between 1 and 604800");
+      o.mcp_session_idle = std::chrono::seconds(v);
+    } else if (name == "--mcp-body-limit") {
+      if (!take() || !parse_number<std::size_t>(value, o.mcp_body_limit, 1024, 4 * 1024 * 1024))
+        return fail("--mcp-body-limit needs a number of bytes between 1024 and 4194304");
+    } else if (name == "--mcp-max-open") {
+      if (!take() || !parse_number<std::size_t>(value, o.mcp_max_open, 1, 1024))
+        return fail("--mcp-max-open needs a number between 1 and 1024");
+    } else if (name == "--mcp-workers") {
+      if (!take() || !parse_number<std::size_t>(value, o.mcp_workers, 1, 64))
+        return fail("--mcp-workers needs a number between 1 and 64");
     } else {
       return fail(fmt::format("unknown option '{}'", name));
     }
   }
+  if (o.mcp_conformance && !is_loopback_address(o.bind_address))
+    return fail(fmt::format(
+        "--mcp-conformance serves /mcp without authentication: it needs a loopback --bind "
+        "(127.0.0.1 or ::1), not '{}'",
+        o.bind_address));
   auto db = store::resolve_db_location(db_flag, env, cwd);
   if (!db) return fail(std::move(db.message));
   o.db_path = std::move(db.path);

@@ -40,7 +40,22 @@ struct webhook_options {
   // Templates change rarely and each change at Meta also arrives as a status webhook that
   // triggers a sync of its own: the periodic pass only catches what no webhook reported.
   std::chrono::seconds template_sync_interval{6 * 3600};  // 0 = at start and on webhooks only
+  // /mcp, MCP's Streamable HTTP transport (docs/mcp-http.md): off unless --mcp or
+  // --mcp-conformance (which also needs a loopback --bind).
+  bool mcp = false;
+  bool mcp_conformance = false;                  // the suite's fixtures, no authentication
+  std::vector<std::string> mcp_allowed_origins;  // besides the loopback origins on loopback
+  std::size_t mcp_max_sessions = 64;
+  std::chrono::seconds mcp_session_idle{1800};
+  std::size_t mcp_body_limit = 1024 * 1024;
+  std::size_t mcp_max_open = 8;  // requests and streams open per session
+  std::size_t mcp_workers = 4;   // threads running tool calls, for every session
+  bool mcp_read_only = false;    // no send tools on /mcp
+  bool mcp_dry_run = false;      // send tools validate and record, never send
 };
+
+/// True for an IPv4 loopback address (127.0.0.0/8) or ::1.
+bool is_loopback_address(std::string_view address);
 
 /// The result of parsing: options, or an error message for stderr (exit code 2).
 struct parsed_webhook_options {

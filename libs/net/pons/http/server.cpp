@@ -18,6 +18,7 @@
 #include <exception>
 #include <iterator>
 #include <random>
+#include <tuple>
 
 #include "pons/http/connection_table.hpp"
 #include "pons/http/request_framing.hpp"
@@ -464,9 +465,17 @@ struct server::impl : std::enable_shared_from_this<impl> {
 
       // During shutdown the answer says so, and the connection closes after it.
       if (stopping) keep_alive = false;
-      auto out = build_response(res, msg.version(), rid, keep_alive);
-      stream.expires_after(opt.write_timeout);
-      auto [wec, wn] = co_await bhttp::async_write(stream, out, token);
+      beast::error_code wec;
+      std::size_t wn = 0;
+      if (res.stream) {
+        auto streamed = co_await write_streamed(stream, res, msg.version(), rid, keep_alive);
+        wec = streamed.first;
+        wn = streamed.second;
+      } else {
+        auto out = build_response(res, msg.version(), rid, keep_alive);
+        stream.expires_after(opt.write_timeout);
+        std::tie(wec, wn) = co_await bhttp::async_write(stream, out, token);
+      }
       f.status = res.status;
       f.bytes_out = wn;
       f.note = res.log_note;
@@ -485,6 +494,58 @@ struct server::impl : std::enable_shared_from_this<impl> {
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream.close();
     (void)self;
+  }
+
+  // A streamed answer: the head now, then whatever the handler's producer writes, as chunks on
+  // HTTP/1.1 (on HTTP/1.0 as raw bytes, and the connection closes after it).
+  net::awaitable<std::pair<beast::error_code, std::size_t>> write_streamed(
+      beast::tcp_stream& stream, server_response& res, unsigned version, std::string_view rid,
+      bool& keep_alive) {
+    const bool chunked = version >= 11;
+    if (!chunked) keep_alive = false;
+    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(res.status), version};
+    head.set(bhttp::field::content_type, res.content_type);
+    head.set("X-Request-Id", rid);
+    for (const auto& [k, v] : res.headers) head.set(k, v);
+    head.keep_alive(keep_alive);
+    if (chunked) head.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> sr{head};
+    stream.expires_after(opt.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(stream, sr, token);
+    if (ec) co_return std::pair{ec, n};
+
+    struct writer final : body_writer {
+      beast::tcp_stream& stream;
+      std::chrono::milliseconds timeout;
+      bool chunked;
+      beast::error_code ec;
+      std::size_t bytes = 0;
+      writer(beast::tcp_stream& s, std::chrono::milliseconds t, bool c)
+          : stream(s), timeout(t), chunked(c) {}
+      net::awaitable<bool> write(std::string_view data) override {
+        if (ec) co_return false;
+        if (data.empty()) co_return true;  // an empty chunk would end the body
+        stream.expires_after(timeout);
+        std::size_t wn = 0;
+        if (chunked) {
+          std::tie(ec, wn) =
+              co_await net::async_write(stream, bhttp::make_chunk(net::buffer(data)), token);
+        } else {
+          std::tie(ec, wn) = co_await net::async_write(stream, net::buffer(data), token);
+        }
+        bytes += wn;
+        co_return !ec;
+      }
+    } w{stream, opt.write_timeout, chunked};
+    co_await res.stream(w);
+    std::size_t total = n + w.bytes;
+    if (w.ec) co_return std::pair{w.ec, total};
+    if (chunked) {
+      stream.expires_after(opt.write_timeout);
+      auto [lec, ln] = co_await net::async_write(stream, bhttp::make_chunk_last(), token);
+      co_return std::pair{lec, total + ln};
+    }
+    co_return std::pair{beast::error_code{}, total};
   }
 
   static address_key key_of(const tcp::endpoint& ep) {

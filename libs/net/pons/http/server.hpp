@@ -40,6 +40,17 @@ struct server_request {
   bool has_header(std::string_view name) const;
 };
 
+/// Writes the body of a streamed answer piece by piece (chunked transfer coding on HTTP/1.1).
+class body_writer {
+ public:
+  virtual ~body_writer() = default;
+  /// Sends `data` now, within the write timeout; false once the client is gone or too slow.
+  virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
+};
+
+/// Produces a streamed body (Server-Sent Events, say); the answer ends when it returns.
+using body_stream = std::function<boost::asio::awaitable<void>(body_writer&)>;
+
 /// What a handler answers. The server adds X-Request-Id, Content-Length and keep-alive.
 struct server_response {
   int status = 200;
@@ -47,6 +58,9 @@ struct server_response {
   std::string body;
   std::vector<header_field> headers;
   std::string log_note;  // appended to the request's log line; must never hold a secret
+  // When set, the headers go out at once and this writes the body (`body` is not sent); the
+  // connection is busy until it returns. On HTTP/1.0 the connection closes after it.
+  body_stream stream;
 };
 
 /// A route handler; runs on the server's io_context.

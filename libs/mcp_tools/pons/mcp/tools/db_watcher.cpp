@@ -1,6 +1,21 @@
 #include "pons/mcp/tools/db_watcher.hpp"
 
+#include <fmt/format.h>
+
+#include "pons/mcp/engine.hpp"
+
 namespace pons::mcp {
+
+void notify_changes(engine& session, const db_changes& changes) {
+  for (auto id : changes.conversation_ids) {
+    session.notify_resource_updated(fmt::format("pons://conversations/{}", id));
+  }
+  if (!changes.conversation_ids.empty() || changes.new_conversations) {
+    session.notify_resource_updated("pons://inbox");
+  }
+  if (changes.new_conversations) session.notify_list_changed("resources");
+  if (changes.templates_changed) session.notify_resource_updated("pons://templates");
+}
 
 db_watcher::db_watcher(std::string path, std::chrono::milliseconds interval, callback on_change)
     : path_(std::move(path)), interval_(interval), on_change_(std::move(on_change)) {}

@@ -21,6 +21,12 @@ struct db_changes {
   bool templates_changed = false;
 };
 
+class engine;
+
+/// Tells one session what changed: resources/updated for the conversations, the inbox and the
+/// templates it subscribed to, resources/list_changed when conversations were added.
+void notify_changes(engine& session, const db_changes& changes);
+
 /// Polls a database for changes on its own thread.
 class db_watcher {
  public:

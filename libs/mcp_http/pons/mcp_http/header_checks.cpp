@@ -1,0 +1,100 @@
+#include "pons/mcp_http/header_checks.hpp"
+
+#include <boost/url/grammar/ci_string.hpp>
+#include <cstdlib>
+
+namespace pons::mcp_http {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return boost::urls::grammar::ci_is_equal(a, b);
+}
+
+// True when the parameters of one Accept entry (after the media range) give q=0.
+bool zero_quality(std::string_view params) {
+  while (!params.empty()) {
+    auto semi = params.find(';');
+    auto param = trim(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view{} : params.substr(semi + 1);
+    if (param.size() < 2 || (param[0] != 'q' && param[0] != 'Q') || param[1] != '=') continue;
+    auto value = param.substr(2);
+    // q is "0" or "0.000" at zero; anything with a non-zero digit admits the type.
+    return value.find_first_of("123456789") == std::string_view::npos;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool accepts(std::string_view accept, std::string_view media_type) {
+  auto slash = media_type.find('/');
+  auto type = media_type.substr(0, slash);
+  while (!accept.empty()) {
+    auto comma = accept.find(',');
+    auto entry = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view{} : accept.substr(comma + 1);
+    auto semi = entry.find(';');
+    auto range = trim(entry.substr(0, semi));
+    auto params = semi == std::string_view::npos ? std::string_view{} : entry.substr(semi + 1);
+    bool match = iequals(range, media_type) || range == "*/*" ||
+                 (range.size() == type.size() + 2 && iequals(range.substr(0, type.size()), type) &&
+                  range.substr(type.size()) == "/*");
+    if (match && !zero_quality(params)) return true;
+  }
+  return false;
+}
+
+bool is_json_content_type(std::string_view content_type) {
+  auto semi = content_type.find(';');
+  return iequals(trim(content_type.substr(0, semi)), "application/json");
+}
+
+bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed) {
+  if (origin.empty()) return true;
+  for (const auto& a : allowed)
+    if (iequals(a, origin)) return true;
+  return false;
+}
+
+bool is_loopback_origin(std::string_view origin) {
+  std::string_view rest;
+  if (origin.substr(0, 7) == "http://") {
+    rest = origin.substr(7);
+  } else if (origin.substr(0, 8) == "https://") {
+    rest = origin.substr(8);
+  } else {
+    return false;
+  }
+  for (std::string_view host : {"localhost", "127.0.0.1", "[::1]"}) {
+    if (rest.substr(0, host.size()) != host) continue;
+    auto port = rest.substr(host.size());
+    if (port.empty()) return true;
+    if (port[0] != ':' || port.size() < 2 || port.size() > 6) return false;
+    return port.substr(1).find_first_not_of("0123456789") == std::string_view::npos;
+  }
+  return false;
+}
+
+bool valid_session_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u > 0x7e) return false;
+  }
+  return true;
+}
+
+std::optional<mcp::protocol_version> check_protocol_header(std::string_view header, bool present,
+                                                           mcp::protocol_version negotiated) {
+  if (!present) return negotiated;
+  return mcp::parse_protocol_version(trim(header));
+}
+
+}  // namespace pons::mcp_http

@@ -1,0 +1,680 @@
+#include "pons/mcp_http/transport.hpp"
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "pons/mcp/jsonrpc.hpp"
+#include "pons/mcp_http/header_checks.hpp"
+#include "pons/prometheus/text.hpp"
+
+namespace pons::mcp_http {
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto token = net::as_tuple(net::use_awaitable);
+constexpr std::string_view era_version_key = "io.modelcontextprotocol/protocolVersion";
+
+// 32 random bytes as 64 hex digits: visible ASCII, unguessable.
+std::string new_session_id() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  std::string id;
+  id.reserve(64);
+  for (auto b : bytes) fmt::format_to(std::back_inserter(id), "{:02x}", b);
+  return id;
+}
+
+// A refusal: the status with a JSON-RPC error without an id, as the specification allows.
+http::server_response refusal(int status, std::string_view message, std::string_view reason,
+                              mcp::rpc_code code = mcp::rpc_code::invalid_request) {
+  http::server_response res;
+  res.status = status;
+  res.content_type = "application/json";
+  res.body = mcp::make_error_response(nullptr, mcp::rpc_error{code, std::string(message), {}});
+  res.log_note = fmt::format("mcp_refused={}", reason);
+  return res;
+}
+
+// The request ids of a message or batch as map keys (serialised), in order; "" for a request
+// whose id is unusable (the engine answers it, but the transport cannot wait for it).
+struct message_shape {
+  std::vector<std::string> request_ids;
+  std::vector<std::string> progress_tokens;
+  bool initialize = false;
+  bool era_meta = false;      // params._meta carries the 2026-07-28 protocol version
+  bool wants_stream = false;  // a tools/call, or a request that asked for progress
+};
+
+void inspect(const json::value& message, message_shape& shape) {
+  auto in = mcp::classify(message);
+  if (in.type != mcp::incoming::kind::request) return;
+  shape.request_ids.push_back(json::serialize(in.id));
+  if (in.method == "initialize") shape.initialize = true;
+  // Calls may send progress and log messages first; a 2026-07-28 subscription is a stream.
+  if (in.method == "tools/call" || in.method == "subscriptions/listen") shape.wants_stream = true;
+  if (auto* meta = in.params.if_contains("_meta"); meta && meta->is_object()) {
+    if (meta->get_object().contains(era_version_key)) shape.era_meta = true;
+    if (auto* p = meta->get_object().if_contains("progressToken")) {
+      shape.progress_tokens.push_back(json::serialize(*p));
+      shape.wants_stream = true;
+    }
+  }
+}
+
+message_shape shape_of(const json::value& body) {
+  message_shape shape;
+  if (body.is_array()) {
+    for (const auto& item : body.get_array()) inspect(item, shape);
+    shape.wants_stream = false;  // a batch has one answer: JSON
+  } else {
+    inspect(body, shape);
+  }
+  return shape;
+}
+
+}  // namespace
+
+// One POST waiting for its answer, or one GET stream: the messages routed to it, on the io thread.
+struct exchange {
+  explicit exchange(net::any_io_executor ex) : wake(std::move(ex)) {}
+  net::steady_timer wake;
+  std::deque<std::string> queue;
+  std::vector<std::string> ids;              // request ids it waits for (serialised)
+  std::vector<std::string> progress_tokens;  // progress notifications routed here
+  bool answered = false;                     // the response (or batch answer) arrived
+  bool ended = false;                        // the session closed
+  bool listener = false;                     // a GET stream: never answered
+
+  // Messages a GET stream may hold for a client that reads too slowly; one more ends the stream
+  // (the client opens another) rather than growing memory.
+  static constexpr std::size_t max_queued = 1024;
+
+  void push(std::string message) {
+    if (listener && queue.size() >= max_queued) return end();
+    queue.push_back(std::move(message));
+    wake.cancel();
+  }
+  void end() {
+    ended = true;
+    wake.cancel();
+  }
+};
+
+// The engine of a session and the sink it writes to; destroyed on the reaper thread, since an
+// engine waits for its running calls when it stops.
+struct session;
+struct session_core {
+  struct routing_sink final : mcp::message_sink {
+    routing_sink(net::io_context& c, std::weak_ptr<session> s) : io(c), target(std::move(s)) {}
+    void send(std::string message) override;
+    net::io_context& io;
+    std::weak_ptr<session> target;
+  };
+  session_core(net::io_context& io, std::weak_ptr<session> s) : sink(io, std::move(s)) {}
+  routing_sink sink;                    // first: outlives the engine
+  std::unique_ptr<mcp::engine> engine;  // set right after construction
+};
+
+struct session {
+  std::string id;         // empty for a stateless request
+  std::string principal;  // who opened it (the authenticator's); only they may use it
+  std::shared_ptr<session_core> core;
+  mcp::protocol_version version = mcp::latest_version;
+  std::map<std::string, std::shared_ptr<exchange>, std::less<>> waiting;  // by request id
+  std::vector<std::weak_ptr<exchange>> streams;  // POST streams open, newest last
+  std::shared_ptr<exchange> listener;            // the GET stream, when open
+  std::size_t open = 0;
+  bool closed = false;
+
+  // Delivers one message of the engine to the exchange it belongs to (io thread).
+  void route(std::string message) {
+    if (closed) return;
+    boost::system::error_code ec;
+    auto v = json::parse(message, ec);
+    if (ec) return;
+    if (v.is_array()) {
+      for (const auto& item : v.get_array()) {
+        auto* o = item.if_object();
+        auto* id = o ? o->if_contains("id") : nullptr;
+        if (!id) continue;
+        if (auto it = waiting.find(json::serialize(*id)); it != waiting.end()) {
+          return answer(it->second, std::move(message));
+        }
+      }
+      return;
+    }
+    auto* o = v.if_object();
+    if (!o) return;
+    if (!o->contains("method")) {
+      auto* id = o->if_contains("id");
+      if (!id) return;
+      if (auto it = waiting.find(json::serialize(*id)); it != waiting.end()) {
+        answer(it->second, std::move(message));
+      }
+      return;
+    }
+    // A notification: progress goes to the stream of the request that asked for it; anything
+    // else to the GET stream, else to the newest open POST stream, else nowhere.
+    std::optional<std::string> progress;
+    if (auto* params = o->if_contains("params"); params && params->is_object()) {
+      if (auto* p = params->get_object().if_contains("progressToken")) {
+        progress = json::serialize(*p);
+      }
+    }
+    std::erase_if(streams, [](const auto& w) { return w.expired(); });
+    if (progress) {
+      for (const auto& w : streams) {
+        auto x = w.lock();
+        for (const auto& t : x->progress_tokens)
+          if (t == *progress) return x->push(std::move(message));
+      }
+      return;
+    }
+    if (listener) return listener->push(std::move(message));
+    if (!streams.empty()) streams.back().lock()->push(std::move(message));
+  }
+
+  void answer(const std::shared_ptr<exchange>& x, std::string message) {
+    for (const auto& key : x->ids) waiting.erase(key);
+    x->answered = true;
+    x->push(std::move(message));
+  }
+
+  void end_all() {
+    closed = true;
+    for (auto& [key, x] : waiting) x->end();
+    waiting.clear();
+    for (auto& w : streams)
+      if (auto x = w.lock()) x->end();
+    streams.clear();
+    if (listener) listener->end();
+    listener.reset();
+  }
+};
+
+void session_core::routing_sink::send(std::string message) {
+  net::post(io, [target = target, message = std::move(message)]() mutable {
+    if (auto s = target.lock()) s->route(std::move(message));
+  });
+}
+
+// Stops engines off the io thread: an engine waits for its running calls when it stops.
+class reaper {
+ public:
+  reaper() : thread_([this] { run(); }) {}
+  ~reaper() { stop(); }
+
+  void reap(std::shared_ptr<session_core> core) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!stopping_) {
+        queue_.push_back(std::move(core));
+        cv_.notify_one();
+        return;
+      }
+    }
+    core.reset();  // after stop(): here and now
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+      cv_.notify_one();
+    }
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      auto core = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      core.reset();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<session_core>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+struct transport::impl : std::enable_shared_from_this<impl> {
+  impl(net::io_context& c, const mcp::registry& r, mcp::worker_pool& p, transport_options o)
+      : io(c), tools(r), pool(p), opt(std::move(o)), table(opt.sessions), sweep(c) {}
+
+  net::io_context& io;
+  const mcp::registry& tools;
+  mcp::worker_pool& pool;
+  transport_options opt;
+  session_table table;
+  std::map<std::string, std::shared_ptr<session>, std::less<>> sessions;
+  net::steady_timer sweep;
+  bool sweeping = false;
+  bool closing = false;
+  reaper reaper_;
+
+  std::uint64_t opened = 0;
+  std::uint64_t closed_deleted = 0;
+  std::uint64_t closed_expired = 0;
+  std::uint64_t closed_evicted = 0;
+  std::uint64_t refused_full = 0;
+
+  void log(std::string_view event, std::string_view fields) const {
+    if (opt.log) opt.log(event, fields);
+  }
+
+  std::shared_ptr<session> make_session(std::string id) {
+    auto s = std::make_shared<session>();
+    s->id = std::move(id);
+    s->core = std::make_shared<session_core>(io, s);
+    s->core->engine = std::make_unique<mcp::engine>(tools, pool, s->core->sink, opt.engine);
+    return s;
+  }
+
+  // A new session for an initialize, or null when every session is busy.
+  std::shared_ptr<session> open_session(std::string principal) {
+    auto id = new_session_id();
+    auto admitted = table.add(id, steady_clock::now());
+    if (!admitted.admitted) {
+      ++refused_full;
+      return nullptr;
+    }
+    if (admitted.evict) {
+      ++closed_evicted;
+      close_session(*admitted.evict, "evicted");
+    }
+    auto s = make_session(id);
+    s->principal = std::move(principal);
+    sessions.emplace(std::move(id), s);
+    ++opened;
+    start_sweep();
+    return s;
+  }
+
+  void end_session(const std::shared_ptr<session>& s) {
+    s->end_all();
+    reaper_.reap(std::move(s->core));
+  }
+
+  void close_session(std::string_view id, std::string_view why) {
+    table.remove(id);
+    auto it = sessions.find(id);
+    if (it == sessions.end()) return;
+    auto s = it->second;
+    sessions.erase(it);
+    end_session(s);
+    log("mcp_session_closed", fmt::format("reason={} sessions={}", why, sessions.size()));
+  }
+
+  // Idle sessions are closed by a timer that runs while there are sessions.
+  void start_sweep() {
+    if (sweeping || closing) return;
+    sweeping = true;
+    net::co_spawn(io, sweep_loop(shared_from_this()), net::detached);
+  }
+
+  net::awaitable<void> sweep_loop(std::shared_ptr<impl> self) {
+    auto period = std::clamp<std::chrono::milliseconds>(opt.sessions.idle_timeout / 4,
+                                                        std::chrono::milliseconds(250),
+                                                        std::chrono::milliseconds(60'000));
+    while (!closing && !sessions.empty()) {
+      sweep.expires_after(period);
+      co_await sweep.async_wait(token);
+      if (closing) break;
+      for (const auto& id : table.expire(steady_clock::now())) {
+        ++closed_expired;
+        close_session(id, "expired");
+      }
+    }
+    sweeping = false;
+    (void)self;  // keeps the transport alive while the timer waits
+  }
+
+  void close_all() {
+    closing = true;
+    sweep.cancel();
+    while (!sessions.empty()) close_session(sessions.begin()->first, "shutdown");
+  }
+
+  // Origin and authentication, for every method: the refusal, or who is asking.
+  struct admission {
+    std::optional<http::server_response> refused;
+    std::string principal;
+  };
+  admission admit(const http::server_request& req) const {
+    admission a;
+    auto origin = req.header("Origin");
+    if (!origin_allowed(origin, opt.allowed_origins) &&
+        !(opt.allow_loopback_origins && is_loopback_origin(origin))) {
+      a.refused =
+          refusal(403, "Origin not allowed: add it to the allowed origins of /mcp", "origin");
+      return a;
+    }
+    auto decision = opt.authenticate(req);
+    if (decision.status != 0) {
+      a.refused = refusal(decision.status,
+                          decision.message.empty() ? "not authorized" : decision.message, "auth");
+      a.refused->headers = std::move(decision.headers);
+      return a;
+    }
+    a.principal = std::move(decision.principal);
+    return a;
+  }
+
+  // The session a GET, DELETE or later POST names, with its protocol header checked.
+  struct lookup {
+    std::shared_ptr<session> found;
+    std::optional<http::server_response> refused;
+  };
+  lookup find_session(const http::server_request& req, std::string_view principal) {
+    lookup l;
+    if (!req.has_header("Mcp-Session-Id")) {
+      l.refused =
+          refusal(400, "Mcp-Session-Id header required: send initialize first", "no_session");
+      return l;
+    }
+    auto id = req.header("Mcp-Session-Id");
+    auto it = valid_session_id(id) ? sessions.find(id) : sessions.end();
+    // Another principal's session is as unknown as an ended one (session hijacking).
+    if (it == sessions.end() || it->second->principal != principal) {
+      l.refused = refusal(404, "session not found (ended or expired): send initialize again",
+                          "unknown_session");
+      return l;
+    }
+    auto v = check_protocol_header(req.header("MCP-Protocol-Version"),
+                                   req.has_header("MCP-Protocol-Version"), it->second->version);
+    if (!v) {
+      l.refused = refusal(
+          400,
+          fmt::format("MCP-Protocol-Version is not a version this server supports: send {}, the "
+                      "version negotiated by initialize",
+                      mcp::to_string(it->second->version)),
+          "protocol_version");
+      return l;
+    }
+    l.found = it->second;
+    return l;
+  }
+
+  // Holds a place among the session's open requests and streams while alive.
+  struct hold {
+    hold(std::shared_ptr<impl> i, std::shared_ptr<session> s)
+        : owner(std::move(i)), s(std::move(s)) {
+      ++this->s->open;
+      if (!this->s->id.empty()) owner->table.acquire(this->s->id, steady_clock::now());
+    }
+    ~hold() {
+      --s->open;
+      if (!s->id.empty()) owner->table.release(s->id, steady_clock::now());
+      if (s->id.empty() && s->core) owner->end_session(s);  // stateless: one request only
+    }
+    hold(const hold&) = delete;
+    hold& operator=(const hold&) = delete;
+    std::shared_ptr<impl> owner;
+    std::shared_ptr<session> s;
+  };
+
+  // Waits until the exchange has something or `keepalive` passed; false on the timeout.
+  net::awaitable<bool> wait(exchange& x) {
+    x.wake.expires_after(opt.keepalive_interval);
+    auto [ec] = co_await x.wake.async_wait(token);
+    co_return ec == net::error::operation_aborted;
+  }
+
+  static std::string sse_event(std::string_view data) {
+    return fmt::format("event: message\ndata: {}\n\n", data);
+  }
+
+  // The body of an SSE answer: messages as they come, a comment now and then, until the
+  // answer (POST) or the session's end.
+  static net::awaitable<void> pump(std::shared_ptr<impl> self, std::shared_ptr<exchange> x,
+                                   std::shared_ptr<hold> held, http::body_writer& w) {
+    for (;;) {
+      if (!x->queue.empty()) {
+        auto event = sse_event(x->queue.front());
+        x->queue.pop_front();
+        if (!co_await w.write(event)) break;
+        continue;
+      }
+      if (x->ended || (x->answered && !x->listener)) break;
+      if (!co_await self->wait(*x)) {
+        if (!co_await w.write(": keepalive\n\n")) break;
+      }
+    }
+    if (held->s->listener == x) held->s->listener.reset();
+  }
+
+  net::awaitable<http::server_response> post(http::server_request& req) {
+    auto self = shared_from_this();
+    auto who = admit(req);
+    if (who.refused) co_return std::move(*who.refused);
+    if (!is_json_content_type(req.header("Content-Type"))) {
+      co_return refusal(415, "Content-Type must be application/json", "content_type");
+    }
+    auto accept = req.header("Accept");
+    if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream")) {
+      co_return refusal(406, "Accept must list application/json and text/event-stream", "accept");
+    }
+    if (req.body.size() > opt.body_limit) {
+      co_return refusal(413, fmt::format("body larger than {} bytes", opt.body_limit),
+                        "body_too_large");
+    }
+    mcp::rpc_error parse_error;
+    auto body = mcp::parse_json(req.body, opt.engine.max_depth, parse_error);
+    if (!body) co_return refusal(400, parse_error.message, "parse", parse_error.code);
+    auto shape = shape_of(*body);
+
+    std::shared_ptr<session> s;
+    bool created = false;
+    if (req.has_header("Mcp-Session-Id")) {
+      auto l = find_session(req, who.principal);
+      if (l.refused) co_return std::move(*l.refused);
+      s = l.found;
+    } else if (shape.initialize && body->is_object()) {
+      if (closing) {
+        co_return refusal(503, "the server is shutting down: try again later", "shutting_down");
+      }
+      s = open_session(who.principal);
+      if (!s) {
+        auto res =
+            refusal(503, "too many MCP sessions, all busy: try again later", "sessions_full");
+        res.headers.emplace_back("Retry-After", "5");
+        co_return res;
+      }
+      created = true;
+    } else if (shape.era_meta) {
+      // 2026-07-28: a request that carries its protocol version in _meta needs no session. It
+      // gets an engine of its own for this one request.
+      s = make_session({});
+      s->principal = who.principal;
+    } else {
+      co_return refusal(400, "Mcp-Session-Id header required: send initialize first", "no_session");
+    }
+
+    if (body->is_array() && (created || !mcp::allows_batches(s->version))) {
+      co_return refusal(400,
+                        fmt::format("JSON-RPC batches are not allowed in protocol version {}",
+                                    mcp::to_string(s->version)),
+                        "batch");
+    }
+    auto held = std::make_shared<hold>(self, s);
+    if (shape.request_ids.empty()) {
+      // Notifications and responses only: accepted, nothing to answer.
+      s->core->engine->handle(*body);
+      http::server_response accepted;
+      accepted.status = 202;
+      accepted.body.clear();
+      co_return accepted;
+    }
+    if (s->open > opt.max_open_per_session) {
+      co_return refusal(429, "too many open requests in this session", "session_busy");
+    }
+    for (std::size_t i = 0; i < shape.request_ids.size(); ++i) {
+      const auto& key = shape.request_ids[i];
+      bool repeated = s->waiting.contains(key) ||
+                      std::find(shape.request_ids.begin(), shape.request_ids.begin() + i, key) !=
+                          shape.request_ids.begin() + i;
+      if (repeated) {
+        co_return refusal(400, fmt::format("request id {} is already in use", key), "repeated_id");
+      }
+    }
+    auto x = std::make_shared<exchange>(io.get_executor());
+    x->ids = shape.request_ids;
+    x->progress_tokens = shape.progress_tokens;
+    for (const auto& key : x->ids) s->waiting.emplace(key, x);
+    const bool stream = shape.wants_stream;
+    if (stream) s->streams.push_back(x);
+    s->core->engine->handle(*body);
+
+    if (stream) {
+      http::server_response res;
+      res.content_type = "text/event-stream";
+      res.headers.emplace_back("Cache-Control", "no-cache");
+      res.stream = [self, x, held](http::body_writer& w) { return pump(self, x, held, w); };
+      co_return res;
+    }
+    while (x->queue.empty() && !x->ended) co_await wait(*x);
+    if (x->queue.empty()) {
+      co_return refusal(404, "the session ended before the answer", "session_ended");
+    }
+    http::server_response res;
+    res.content_type = "application/json";
+    res.body = std::move(x->queue.front());
+    if (created) {
+      if (auto v = s->core->engine->version(); v && !s->closed) {
+        s->version = *v;
+        res.headers.emplace_back("Mcp-Session-Id", s->id);
+        log("mcp_session_opened",
+            fmt::format("version={} sessions={}", mcp::to_string(*v), sessions.size()));
+      } else {
+        close_session(s->id, "initialize_failed");
+      }
+    }
+    co_return res;
+  }
+
+  net::awaitable<http::server_response> get(http::server_request& req) {
+    auto self = shared_from_this();
+    auto who = admit(req);
+    if (who.refused) co_return std::move(*who.refused);
+    if (!accepts(req.header("Accept"), "text/event-stream")) {
+      co_return refusal(406, "Accept must list text/event-stream", "accept");
+    }
+    auto l = find_session(req, who.principal);
+    if (l.refused) co_return std::move(*l.refused);
+    auto s = l.found;
+    if (s->listener) {
+      co_return refusal(409, "this session already has a GET stream open", "stream_open");
+    }
+    if (s->open >= opt.max_open_per_session) {
+      co_return refusal(429, "too many open requests in this session", "session_busy");
+    }
+    auto held = std::make_shared<hold>(self, s);
+    auto x = std::make_shared<exchange>(io.get_executor());
+    x->listener = true;
+    s->listener = x;
+    http::server_response res;
+    res.content_type = "text/event-stream";
+    res.headers.emplace_back("Cache-Control", "no-cache");
+    res.stream = [self, x, held](http::body_writer& w) { return pump(self, x, held, w); };
+    co_return res;
+  }
+
+  net::awaitable<http::server_response> del(http::server_request& req) {
+    auto who = admit(req);
+    if (who.refused) co_return std::move(*who.refused);
+    auto l = find_session(req, who.principal);
+    if (l.refused) co_return std::move(*l.refused);
+    ++closed_deleted;
+    close_session(l.found->id, "deleted");
+    http::server_response res;
+    res.status = 204;
+    co_return res;
+  }
+};
+
+transport::transport(net::io_context& io, const mcp::registry& tools, mcp::worker_pool& pool,
+                     transport_options options)
+    : impl_(std::make_shared<impl>(io, tools, pool, std::move(options))) {}
+
+transport::~transport() {
+  impl_->close_all();
+  impl_->reaper_.stop();
+}
+
+void transport::add_routes(http::router& routes) {
+  auto i = impl_;
+  routes.add("POST", i->opt.path, [i](http::server_request& r) { return i->post(r); });
+  routes.add("GET", i->opt.path, [i](http::server_request& r) { return i->get(r); });
+  routes.add("DELETE", i->opt.path, [i](http::server_request& r) { return i->del(r); });
+}
+
+void transport::close() {
+  impl_->close_all();
+}
+
+void transport::notify(std::function<void(mcp::engine&)> what) {
+  net::post(impl_->io, [i = impl_, what = std::move(what)] {
+    for (const auto& [id, s] : i->sessions)
+      if (s->core && s->core->engine) what(*s->core->engine);
+  });
+}
+
+std::size_t transport::sessions() const {
+  return impl_->sessions.size();
+}
+
+std::string transport::metrics_text() const {
+  namespace prom = pons::prometheus;
+  const auto& i = *impl_;
+  std::string out;
+  prom::append_metric(out, "pons_mcp_http_sessions", "gauge", "Open MCP sessions on /mcp.",
+                      i.sessions.size());
+  prom::append_metric(out, "pons_mcp_http_session_limit", "gauge", "MCP sessions allowed at once.",
+                      i.opt.sessions.max_sessions);
+  prom::append_metric(out, "pons_mcp_http_sessions_opened_total", "counter",
+                      "MCP sessions opened by initialize.", i.opened);
+  prom::append_family(out, "pons_mcp_http_sessions_closed_total", "counter",
+                      "MCP sessions closed, by reason.");
+  prom::append_sample(out, "pons_mcp_http_sessions_closed_total", {{"reason", "deleted"}},
+                      i.closed_deleted);
+  prom::append_sample(out, "pons_mcp_http_sessions_closed_total", {{"reason", "expired"}},
+                      i.closed_expired);
+  prom::append_sample(out, "pons_mcp_http_sessions_closed_total", {{"reason", "evicted"}},
+                      i.closed_evicted);
+  prom::append_metric(out, "pons_mcp_http_sessions_refused_total", "counter",
+                      "initialize refused because every session was busy.", i.refused_full);
+  return out;
+}
+
+}  // namespace pons::mcp_http
