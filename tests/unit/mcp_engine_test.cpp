@@ -51,6 +51,23 @@ class capture_sink : public message_sink {
         },
         timeout);
   }
+  // Waits until `n + 1` messages satisfy `pred`; returns the last of them (null on timeout).
+  template <class Pred>
+  json::value nth(Pred pred, std::size_t n, std::chrono::milliseconds timeout = 5s) {
+    std::unique_lock lock(mutex_);
+    json::value found;
+    cv_.wait_for(lock, timeout, [&] {
+      std::size_t seen = 0;
+      for (const auto& m : messages_) {
+        if (pred(m) && seen++ == n) {
+          found = m;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
   std::vector<json::value> all() {
     std::lock_guard lock(mutex_);
     return messages_;
@@ -86,6 +103,28 @@ std::atomic<int> slow_calls_cancelled{0};
 bool moved_past(const std::atomic<int>& counter, int before) {
   for (int i = 0; i < 3000 && counter <= before; ++i) std::this_thread::sleep_for(10ms);
   return counter > before;
+}
+
+// A tool that sends `method` to the client and says what came back (structured).
+tool_def ask_tool() {
+  tool_def ask;
+  ask.name = "ask";
+  ask.description = "Sends `method` to the client and says what came back.";
+  ask.input_schema = json::parse(R"({"type":"object","properties":{"method":{"type":"string"},
+      "timeout_ms":{"type":"integer","minimum":0}},"required":["method"]})")
+                         .as_object();
+  ask.handler = [](const json::object& args, call_context& ctx) {
+    std::optional<std::chrono::milliseconds> timeout;
+    if (const auto* t = args.if_contains("timeout_ms")) {
+      timeout = std::chrono::milliseconds(t->to_number<std::int64_t>());
+    }
+    auto reply =
+        ctx.request_client(args.at("method").as_string(), json::object{{"maxTokens", 10}}, timeout);
+    json::object out{{"ok", reply.ok()}, {"result", reply.result}, {"message", reply.message}};
+    if (reply.failure) out["failure"] = to_string(*reply.failure);
+    return tool_result::structured_result(out, reply.message);
+  };
+  return ask;
 }
 
 registry make_registry() {
@@ -228,11 +267,11 @@ struct fixture {
     return sink.response(id);
   }
 
-  json::value init(std::string_view version = "2025-11-25") {
+  json::value init(std::string_view version = "2025-11-25", json::object capabilities = {}) {
     auto r =
         request(1000, "initialize",
                 json::object{{"protocolVersion", version},
-                             {"capabilities", json::object{}},
+                             {"capabilities", std::move(capabilities)},
                              {"clientInfo", json::object{{"name", "tests"}, {"version", "1"}}}});
     send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
     return r;
@@ -1272,4 +1311,159 @@ TEST_CASE("subscriptions/listen: a transport that closes streams itself gets the
   CHECK(result_of(sink.response(1, 0ms)).at("resultType") == "complete");
   CHECK(notifications(sink, "notifications/cancelled").empty());
   CHECK(sink.count() == 2);  // the acknowledgement and the closing result
+}
+
+namespace {
+
+// A session whose registry also has the tool `ask`.
+struct ask_fixture : fixture {
+  ask_fixture() { reg.add_tool(ask_tool()); }
+};
+
+// Starts the tool `ask` as request `id` without waiting for its answer.
+void start_ask(ask_fixture& f, std::int64_t id, std::string_view method, json::object more = {}) {
+  json::object args{{"method", method}};
+  for (auto& [k, v] : more) args[k] = v;
+  f.send(json::serialize(
+      json::object{{"jsonrpc", "2.0"},
+                   {"id", id},
+                   {"method", "tools/call"},
+                   {"params", json::object{{"name", "ask"}, {"arguments", std::move(args)}}}}));
+}
+
+// The n-th (0-based) request the engine sent to the client with `method`.
+json::value server_request(ask_fixture& f, std::string_view method, std::size_t n = 0) {
+  return f.sink.nth(
+      [&](const json::value& m) {
+        return m.is_object() && m.as_object().contains("id") && is_notification(m, method);
+      },
+      n);
+}
+
+void client_answers(ask_fixture& f, const json::value& id, json::value result) {
+  f.send(json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}}));
+}
+
+json::object ask_outcome(const json::value& response) {
+  return response.at("result").at("structuredContent").as_object();
+}
+
+}  // namespace
+
+TEST_CASE("a tool's request to the client is answered by the response with its id", "[mcp]") {
+  ask_fixture f;
+  f.init("2025-11-25", json::object{{"sampling", json::object{}}});
+  start_ask(f, 1, "sampling/createMessage");
+  start_ask(f, 2, "sampling/createMessage");
+  auto first = server_request(f, "sampling/createMessage", 0);
+  auto second = server_request(f, "sampling/createMessage", 1);
+  REQUIRE(first.at("id").is_string());
+  REQUIRE(second.at("id").is_string());
+  CHECK(first.at("id") != second.at("id"));
+  CHECK(first.at("params").at("maxTokens") == 10);
+  // Unknown ids, the id of the client's own request, and a response without a usable id are
+  // ignored without an answer.
+  client_answers(f, "pons-999999", json::object{{"text", "stray"}});
+  client_answers(f, 1, json::object{{"text", "stray"}});
+  f.send(R"({"jsonrpc":"2.0","id":null,"result":{}})");
+  // Answered in the other order: each call gets its own.
+  client_answers(f, second.at("id"), json::object{{"text", "to the second"}});
+  client_answers(f, first.at("id"), json::object{{"text", "to the first"}});
+  auto r1 = f.sink.response(1);
+  auto r2 = f.sink.response(2);
+  REQUIRE(r1.is_object());
+  REQUIRE(r2.is_object());
+  CHECK(ask_outcome(r1).at("ok") == true);
+  CHECK(ask_outcome(r1).at("result").at("text") == "to the first");
+  CHECK(ask_outcome(r2).at("result").at("text") == "to the second");
+  // The stray responses got no answer, and nothing waits any more.
+  for (const auto& m : f.sink.all()) {
+    if (m.as_object().contains("id") && m.at("id") == json::value("pons-999999")) FAIL(m);
+  }
+  CHECK(f.session.awaiting_client() == 0);
+  // A late second answer to an id already answered is ignored too.
+  client_answers(f, first.at("id"), json::object{{"text", "again"}});
+  CHECK(f.request(3, "ping").at("result").as_object().empty());
+}
+
+TEST_CASE("a client's error answer reaches the tool as client_error", "[mcp]") {
+  ask_fixture f;
+  f.init("2025-11-25", json::object{{"elicitation", json::object{}}});
+  start_ask(f, 1, "elicitation/create");
+  auto req = server_request(f, "elicitation/create");
+  f.send(json::serialize(json::object{
+      {"jsonrpc", "2.0"},
+      {"id", req.at("id")},
+      {"error", json::object{{"code", -32600}, {"message", "the user closed the form"}}}}));
+  const auto out = ask_outcome(f.sink.response(1));
+  CHECK(out.at("failure") == "client_error");
+  CHECK(out.at("message").as_string().find("the user closed the form") != json::string::npos);
+}
+
+TEST_CASE("a request to the client that gets no answer in time is cancelled", "[mcp]") {
+  ask_fixture f;
+  f.init("2025-11-25", json::object{{"sampling", json::object{}}});
+  // A timeout of 0: the request goes out and is given up at once, whatever the clock says.
+  start_ask(f, 1, "sampling/createMessage", json::object{{"timeout_ms", 0}});
+  const auto out = ask_outcome(f.sink.response(1));
+  CHECK(out.at("failure") == "timed_out");
+  auto req = server_request(f, "sampling/createMessage");
+  auto cancel = f.sink.wait_for([&](const json::value& m) {
+    return is_notification(m, "notifications/cancelled") &&
+           m.at("params").at("requestId") == req.at("id");
+  });
+  CHECK(cancel.is_object());
+  CHECK(f.session.awaiting_client() == 0);
+  // Its late answer is ignored.
+  client_answers(f, req.at("id"), json::object{{"text", "late"}});
+  CHECK(f.request(2, "ping").at("result").as_object().empty());
+}
+
+TEST_CASE("cancelling the call stops its wait for the client", "[mcp]") {
+  ask_fixture f;
+  f.init("2025-11-25", json::object{{"sampling", json::object{}}});
+  start_ask(f, 1, "sampling/createMessage");
+  auto req = server_request(f, "sampling/createMessage");
+  REQUIRE(f.session.awaiting_client() == 1);
+  f.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}})");
+  // The engine passes the cancellation on to the client's request; the call gets no answer.
+  auto cancel = f.sink.wait_for([&](const json::value& m) {
+    return is_notification(m, "notifications/cancelled") &&
+           m.at("params").at("requestId") == req.at("id");
+  });
+  CHECK(cancel.is_object());
+  REQUIRE(f.session.wait_idle(30s));
+  CHECK(f.session.awaiting_client() == 0);
+  for (const auto& m : f.sink.all()) {
+    if (m.as_object().contains("id") && m.at("id") == json::value(1)) FAIL(m);
+  }
+}
+
+TEST_CASE("no request goes to a client that lacks the capability or has no session", "[mcp]") {
+  SECTION("legacy session without the capability") {
+    ask_fixture f;
+    f.init("2025-11-25", json::object{{"sampling", json::object{}}});
+    start_ask(f, 1, "elicitation/create");
+    const auto out = ask_outcome(f.sink.response(1));
+    CHECK(out.at("failure") == "missing_capability");
+    CHECK(out.at("message").as_string().find("elicitation") != json::string::npos);
+    for (const auto& m : f.sink.all()) CHECK_FALSE(is_notification(m, "elicitation/create"));
+  }
+  SECTION("a 2026-07-28 request") {
+    ask_fixture f;
+    auto meta = json::object{
+        {"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+        {"io.modelcontextprotocol/clientCapabilities", json::object{{"sampling", json::object{}}}}};
+    auto r =
+        f.request(1, "tools/call",
+                  json::object{{"name", "ask"},
+                               {"arguments", json::object{{"method", "sampling/createMessage"}}},
+                               {"_meta", meta}});
+    CHECK(ask_outcome(r).at("failure") == "unavailable");
+  }
+  SECTION("a context without an engine") {
+    call_context ctx(cancellation_token{}, latest_version, "tests");
+    auto reply = ctx.request_client("sampling/createMessage", {});
+    CHECK(reply.failure == client_request_errc::unavailable);
+  }
 }

@@ -1,5 +1,7 @@
 #include "pons/mcp/call_context.hpp"
 
+#include <fmt/core.h>
+
 #include <array>
 
 namespace pons::mcp {
@@ -40,6 +42,35 @@ bool cancellation_token::wait_for(std::chrono::milliseconds timeout) const {
   return state_->cv.wait_for(lock, timeout, [&] { return state_->cancelled; });
 }
 
+bool cancellation_token::wait_until_ready(std::chrono::milliseconds timeout,
+                                          const std::function<bool()>& ready) const {
+  std::unique_lock lock(state_->mutex);
+  state_->cv.wait_for(lock, timeout, [&] { return state_->cancelled || ready(); });
+  return ready();
+}
+
+void cancellation_token::wake() const {
+  // Taking the lock orders the change before a waiter's next look at it.
+  { std::lock_guard lock(state_->mutex); }
+  state_->cv.notify_all();
+}
+
+std::string_view to_string(client_request_errc code) {
+  switch (code) {
+    case client_request_errc::missing_capability:
+      return "missing_capability";
+    case client_request_errc::unavailable:
+      return "unavailable";
+    case client_request_errc::timed_out:
+      return "timed_out";
+    case client_request_errc::cancelled:
+      return "cancelled";
+    case client_request_errc::client_error:
+      return "client_error";
+  }
+  return "unknown";
+}
+
 call_context::call_context(cancellation_token token, protocol_version version,
                            std::string client_name, progress_fn progress, log_fn log,
                            boost::json::object client_capabilities, account_scope account)
@@ -57,6 +88,17 @@ void call_context::progress(double progress, std::optional<double> total,
   if (last_progress_ && progress <= *last_progress_) return;
   last_progress_ = progress;
   progress_(progress, total, message);
+}
+
+client_reply call_context::request_client(std::string_view method, boost::json::object params,
+                                          std::optional<std::chrono::milliseconds> timeout) {
+  if (!request_) {
+    client_reply r;
+    r.failure = client_request_errc::unavailable;
+    r.message = fmt::format("{} cannot be sent: this call has no client to ask", method);
+    return r;
+  }
+  return request_(method, std::move(params), timeout);
 }
 
 void call_context::log(log_level level, std::string_view message) const {

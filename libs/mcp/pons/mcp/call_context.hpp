@@ -4,6 +4,7 @@
 // revision and era it came in, the client's name and capabilities, and whose data it may see.
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -42,6 +43,14 @@ class cancellation_token {
   /// Sleeps up to `timeout`; returns true early when cancelled.
   bool wait_for(std::chrono::milliseconds timeout) const;
 
+  /// Sleeps up to `timeout` until `ready()` (called under the token's lock, so it must not take
+  /// locks held while cancelling) is true or the token is cancelled; returns ready().
+  bool wait_until_ready(std::chrono::milliseconds timeout,
+                        const std::function<bool()>& ready) const;
+
+  /// Wakes every wait_until_ready() to look at its condition again (after it changed).
+  void wake() const;
+
  private:
   struct state {
     std::mutex mutex;
@@ -51,12 +60,38 @@ class cancellation_token {
   std::shared_ptr<state> state_;
 };
 
+/// Why a request the server sent to the client brought no result.
+enum class client_request_errc {
+  missing_capability = 1,  // the client did not declare the capability the method needs
+  unavailable,             // no client to ask: a 2026-07-28 request, or no transport for it
+  timed_out,               // no answer within the timeout (the request is cancelled)
+  cancelled,               // the call itself was cancelled (the request is cancelled too)
+  client_error,            // the client answered with a JSON-RPC error
+};
+
+/// A short name of the failure ("missing_capability", ...).
+std::string_view to_string(client_request_errc code);
+
+/// The answer to a request the server sent to the client (sampling/createMessage,
+/// elicitation/create, roots/list).
+struct client_reply {
+  std::optional<client_request_errc> failure;  // empty when the client sent a result
+  boost::json::value result;                   // the client's result
+  boost::json::value error;                    // client_error: the client's error object
+  std::string message;                         // a failure: what happened and what to do
+
+  /// True when the client answered with a result.
+  bool ok() const { return !failure; }
+};
+
 /// Per-call services for handlers. Cheap to pass by reference; lives for the call.
 class call_context {
  public:
   using progress_fn =
       std::function<void(double progress, std::optional<double> total, std::string_view message)>;
   using log_fn = std::function<void(log_level level, std::string_view message)>;
+  using request_fn = std::function<client_reply(std::string_view method, boost::json::object params,
+                                                std::optional<std::chrono::milliseconds> timeout)>;
 
   /// Builds a context; the functions may be empty (then progress/log do nothing). The account
   /// scope defaults to every account (the local user).
@@ -82,6 +117,16 @@ class call_context {
   /// logging/setLevel; for a modern request only when it asked for messages (its _meta logLevel).
   void log(log_level level, std::string_view message) const;
 
+  /// Sends a request to the client (sampling/createMessage, elicitation/create, roots/list) and
+  /// waits for its answer: at most `timeout` (default: the engine's), and no longer than the call
+  /// is not cancelled. Only a legacy session whose client declared the method's capability can
+  /// be asked; otherwise the reply says why not at once.
+  client_reply request_client(std::string_view method, boost::json::object params,
+                              std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  /// Sets how request_client() reaches the client (the engine does, for each call).
+  void set_request_fn(request_fn fn) { request_ = std::move(fn); }
+
   /// The revision of this call: negotiated by initialize (legacy era) or named by the request.
   protocol_version version() const { return version_; }
 
@@ -105,6 +150,7 @@ class call_context {
   boost::json::object client_capabilities_;
   progress_fn progress_;
   log_fn log_;
+  request_fn request_;
   std::optional<double> last_progress_;
   account_scope account_;
 };

@@ -146,6 +146,11 @@ std::vector<std::string> engine::subscriptions() const {
   return {subscriptions_.begin(), subscriptions_.end()};
 }
 
+std::size_t engine::awaiting_client() const {
+  std::lock_guard lock(mutex_);
+  return outgoing_.size();
+}
+
 std::size_t engine::in_flight() const {
   std::lock_guard lock(mutex_);
   return running_;
@@ -245,7 +250,9 @@ void engine::handle_batch(const json::array& items) {
                                                 {},
                                                 {},
                                                 rpc_error{rpc_code::invalid_request,
-                                                          "Invalid Request: nested batch", nullptr}}
+                                                          "Invalid Request: nested batch", nullptr},
+                                                nullptr,
+                                                false}
                                      : classify(item));
     auto k = parsed.back().type;
     if (k == incoming::kind::request || k == incoming::kind::invalid) ++batch->pending;
@@ -319,8 +326,8 @@ void engine::dispatch(const incoming& in, const batch_ptr& batch) {
       reply(batch, make_error_response(in.id, *in.error));
       return;
     case incoming::kind::response:
-      // We send no requests, so any response is stray; it must not be answered.
-      diag("ignored a JSON-RPC response from the client (the server sends no requests)");
+      // Never answered, whatever it holds.
+      on_response(in);
       return;
     case incoming::kind::notification:
       if (!in.error) on_notification(in);
@@ -454,6 +461,121 @@ void engine::on_notification(const incoming& in) {
     return;
   }
   // Other notifications (roots/list_changed, progress from the client...) need nothing from us.
+}
+
+void engine::on_response(const incoming& in) {
+  std::shared_ptr<outgoing_request> waiting;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = outgoing_.find(json::serialize(in.id)); it != outgoing_.end()) {
+      waiting = it->second;
+      outgoing_.erase(it);
+    }
+  }
+  if (!waiting) {
+    diag(fmt::format("ignored a JSON-RPC response with id {} (no request of ours waits for it)",
+                     json::serialize(in.id)));
+    return;
+  }
+  {
+    std::lock_guard lock(waiting->mutex);
+    waiting->answered = true;
+    waiting->failed = in.failed;
+    waiting->result = in.result;
+  }
+  waiting->token.wake();
+}
+
+namespace {
+
+// The client capability a server-to-client method needs ("" for none).
+std::string_view capability_for(std::string_view method) {
+  if (method == "sampling/createMessage") return "sampling";
+  if (method == "elicitation/create") return "elicitation";
+  if (method == "roots/list") return "roots";
+  return "";
+}
+
+client_reply failed_reply(client_request_errc code, std::string message) {
+  client_reply r;
+  r.failure = code;
+  r.message = std::move(message);
+  return r;
+}
+
+}  // namespace
+
+client_reply engine::request_client(const request_scope& scope, const json::value& related_id,
+                                    const cancellation_token& token, std::string_view method,
+                                    json::object params,
+                                    std::optional<std::chrono::milliseconds> timeout) {
+  if (scope.modern()) {
+    return failed_reply(
+        client_request_errc::unavailable,
+        fmt::format("{} cannot be sent in protocol {}: a request there has no session to ask the "
+                    "client on (use protocol 2025-11-25, with initialize)",
+                    method, to_string(scope.version)));
+  }
+  if (auto needed = capability_for(method);
+      !needed.empty() && !scope.client_capabilities.contains(needed)) {
+    return failed_reply(client_request_errc::missing_capability,
+                        fmt::format("the client did not declare the {} capability at initialize, "
+                                    "so {} cannot be sent; use a client that supports {}",
+                                    needed, method, needed));
+  }
+  if (token.cancelled()) {
+    return failed_reply(client_request_errc::cancelled,
+                        fmt::format("{} was not sent: the call was cancelled", method));
+  }
+  auto waiting = std::make_shared<outgoing_request>(token);
+  json::value id;
+  std::string key;
+  {
+    std::lock_guard lock(mutex_);
+    // Strings of our own: a client's ids may be any integers or strings, but answers to ours
+    // come back only as responses, so the two never meet in one table.
+    id = json::string(fmt::format("pons-{}", next_outgoing_++));
+    key = json::serialize(id);
+    outgoing_.emplace(key, waiting);
+  }
+  json::object request{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
+  if (!params.empty()) request["params"] = std::move(params);
+  sink_.send_related(json::serialize(request), related_id);
+
+  const auto limit = timeout.value_or(options_.client_request_timeout);
+  const bool answered = token.wait_until_ready(limit, [&] {
+    std::lock_guard lock(waiting->mutex);
+    return waiting->answered;
+  });
+  if (!answered) {
+    {
+      std::lock_guard lock(mutex_);
+      outgoing_.erase(key);
+    }
+    // A late answer is now ignored; tell the client to stop working on it.
+    const bool cancelled = token.cancelled();
+    std::string reason = cancelled ? std::string("the call that asked was cancelled")
+                                   : fmt::format("no answer within {} ms", limit.count());
+    sink_.send_related(make_notification("notifications/cancelled",
+                                         json::object{{"requestId", id}, {"reason", reason}}),
+                       related_id);
+    return failed_reply(cancelled ? client_request_errc::cancelled : client_request_errc::timed_out,
+                        fmt::format("{} got no answer: {}", method, reason));
+  }
+  std::lock_guard lock(waiting->mutex);
+  client_reply r;
+  if (!waiting->failed) {
+    r.result = std::move(waiting->result);
+    return r;
+  }
+  r.failure = client_request_errc::client_error;
+  r.error = waiting->result;
+  const json::value* text =
+      r.error.is_object() ? r.error.get_object().if_contains("message") : nullptr;
+  r.message = fmt::format("the client refused {}: {}", method,
+                          text && text->is_string() ? std::string_view(text->get_string())
+                                                    : std::string_view("(no message)"));
+  return r;
 }
 
 engine::outcome engine::do_initialize(const json::object& params) {
@@ -649,6 +771,10 @@ void engine::run_async(const incoming& in, const batch_ptr& batch, const request
     }
     call_context ctx(token, v, scope.client_name, std::move(progress), std::move(log_to_client),
                      scope.client_capabilities, options_.account);
+    ctx.set_request_fn([this, &scope, &in, &token](std::string_view method, json::object params,
+                                                   std::optional<std::chrono::milliseconds> t) {
+      return request_client(scope, in.id, token, method, std::move(params), t);
+    });
     std::optional<outcome> result;
     try {
       // Cancelled while queued: nobody waits for the answer, so the handler does not run.

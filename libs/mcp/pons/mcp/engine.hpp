@@ -56,6 +56,13 @@ class message_sink {
   virtual ~message_sink() = default;
   /// Delivers one message (a response, an error, a notification or a batch answer).
   virtual void send(std::string message) = 0;
+  /// Delivers a request to the client made while the client's request `related_id` runs
+  /// (sampling/createMessage from a tool call): an HTTP transport sends it on that request's
+  /// stream. By default, as send().
+  virtual void send_related(std::string message, const json::value& related_id) {
+    (void)related_id;
+    send(std::move(message));
+  }
 };
 
 /// How long a client may reuse a modern list or read result (ttlMs), and who may keep it
@@ -89,6 +96,9 @@ struct engine_options {
   /// Whose data the session may see: every account (stdio), or the one account of the API key
   /// that opened an HTTP session. Every call_context, listing and completion gets it.
   account_scope account;
+  // How long a handler waits for the client's answer to a request the server sent it
+  // (call_context::request_client; elicitation waits for a person).
+  std::chrono::milliseconds client_request_timeout{300'000};
 };
 
 /// One MCP session (legacy era) and any number of modern requests. Calls of long_wait tools run
@@ -156,6 +166,9 @@ class engine {
   /// Number of requests queued or running on the pool.
   std::size_t in_flight() const;
 
+  /// Number of requests sent to the client and still waiting for its answer.
+  std::size_t awaiting_client() const;
+
  private:
   using outcome = std::variant<json::value, rpc_error>;
   struct batch_state;
@@ -179,7 +192,25 @@ class engine {
     std::set<std::string, std::less<>> uris;
   };
 
+  // A request sent to the client, waiting for its answer (guarded by its own mutex, taken under
+  // the waiting call's token lock).
+  struct outgoing_request {
+    explicit outgoing_request(cancellation_token t) : token(std::move(t)) {}
+    cancellation_token token;  // the call that waits: woken when the answer arrives
+    std::mutex mutex;
+    bool answered = false;
+    bool failed = false;
+    json::value result;  // the client's result, or its error object
+  };
+
   void dispatch(const incoming& in, const batch_ptr& batch);
+  // A client's response to a request we sent: hands it to the call that waits; anything else
+  // (unknown, late, an id we never used) is ignored.
+  void on_response(const incoming& in);
+  client_reply request_client(const request_scope& scope, const json::value& related_id,
+                              const cancellation_token& token, std::string_view method,
+                              json::object params,
+                              std::optional<std::chrono::milliseconds> timeout);
   void dispatch_legacy(const incoming& in, const batch_ptr& batch);
   void dispatch_modern(const incoming& in, const batch_ptr& batch);
   void on_notification(const incoming& in);
@@ -243,6 +274,9 @@ class engine {
   std::set<std::string, std::less<>> waiting_;
   // Open subscriptions/listen streams (key: serialised id), guarded by mutex_.
   std::map<std::string, listen_state, std::less<>> listens_;
+  // Requests sent to the client, by serialised id ("pons-1", "pons-2"...), guarded by mutex_.
+  std::map<std::string, std::shared_ptr<outgoing_request>, std::less<>> outgoing_;
+  std::uint64_t next_outgoing_ = 1;
   // Held while anything is sent on a listen stream, and while one opens or closes, so the
   // acknowledgement goes first and nothing follows a cancellation. Taken before mutex_.
   std::mutex listen_send_mutex_;

@@ -65,6 +65,8 @@ incoming classify(const json::value& message) {
       incoming in;
       in.type = incoming::kind::response;
       in.id = id;
+      in.failed = !obj.contains("result");
+      in.result = in.failed ? obj.at("error") : obj.at("result");
       return in;
     }
     return invalid(id, "Invalid Request: a message needs \"method\" (or \"result\"/\"error\")");

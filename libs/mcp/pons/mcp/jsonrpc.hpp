@@ -44,6 +44,8 @@ struct incoming {
   std::string method;
   json::object params;
   std::optional<rpc_error> error;  // set when type == invalid
+  json::value result;              // response: its "result", or its "error" object
+  bool failed = false;             // response: it carried "error"
 };
 
 /// Parses one JSON text with a nesting limit. On failure `err` holds a -32700 error.

@@ -128,6 +128,7 @@ struct session_core {
   struct routing_sink final : mcp::message_sink {
     routing_sink(net::io_context& c, std::weak_ptr<session> s) : io(c), target(std::move(s)) {}
     void send(std::string message) override;
+    void send_related(std::string message, const json::value& related_id) override;
     net::io_context& io;
     std::weak_ptr<session> target;
   };
@@ -147,9 +148,19 @@ struct session {
   std::size_t open = 0;
   bool closed = false;
 
-  // Delivers one message of the engine to the exchange it belongs to (io thread).
-  void route(std::string message) {
+  // Delivers one message of the engine to the exchange it belongs to (io thread). A message made
+  // while a request runs (`related`: its serialised id) goes on that request's stream while it
+  // is open.
+  void route(std::string message, std::optional<std::string> related = std::nullopt) {
     if (closed) return;
+    if (related) {
+      if (auto it = waiting.find(*related); it != waiting.end()) {
+        std::erase_if(streams, [](const auto& w) { return w.expired(); });
+        for (const auto& w : streams) {
+          if (w.lock() == it->second) return it->second->push(std::move(message));
+        }
+      }
+    }
     boost::system::error_code ec;
     auto v = json::parse(message, ec);
     if (ec) return;
@@ -216,6 +227,13 @@ struct session {
 void session_core::routing_sink::send(std::string message) {
   net::post(io, [target = target, message = std::move(message)]() mutable {
     if (auto s = target.lock()) s->route(std::move(message));
+  });
+}
+
+void session_core::routing_sink::send_related(std::string message, const json::value& related_id) {
+  net::post(io, [target = target, message = std::move(message),
+                 related = json::serialize(related_id)]() mutable {
+    if (auto s = target.lock()) s->route(std::move(message), std::move(related));
   });
 }
 

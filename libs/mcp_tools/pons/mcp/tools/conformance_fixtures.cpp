@@ -55,9 +55,154 @@ void pause(call_context& ctx) {
   ctx.token().wait_for(std::chrono::milliseconds(50));
 }
 
+// A tool taking one required string argument.
+void add_tool_with_string(registry& reg, std::string name, std::string description,
+                          std::string_view argument, std::string_view argument_description,
+                          tool_handler handler) {
+  tool_def t;
+  t.name = std::move(name);
+  t.description = std::move(description);
+  t.input_schema = json::object{
+      {"type", "object"},
+      {"properties", json::object{{argument, json::object{{"type", "string"},
+                                                          {"description", argument_description}}}}},
+      {"required", json::array{argument}}};
+  t.handler = std::move(handler);
+  reg.add_tool(std::move(t));
+}
+
+std::string string_arg(const json::object& args, std::string_view name) {
+  const json::value* v = args.if_contains(name);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// The client's refusal, missing capability or silence, as a tool error the model can read.
+tool_result failed(const client_reply& reply) {
+  return tool_result::error(
+      fmt::format("The client was not asked, or did not answer: {}", reply.message));
+}
+
+// Asks the client to fill in `schema` and says what it answered, as the reference server does.
+tool_result elicit(call_context& ctx, std::string message, json::object schema) {
+  auto reply = ctx.request_client(
+      "elicitation/create",
+      json::object{{"message", std::move(message)}, {"requestedSchema", std::move(schema)}});
+  if (!reply.ok()) return failed(reply);
+  const json::object* r = reply.result.if_object();
+  const json::value* action = r ? r->if_contains("action") : nullptr;
+  const json::value* content = r ? r->if_contains("content") : nullptr;
+  return tool_result::text(fmt::format(
+      "Elicitation completed: action={}, content={}",
+      action && action->is_string() ? std::string_view(action->get_string()) : "unknown",
+      content ? json::serialize(*content) : std::string("{}")));
+}
+
+json::object titled(std::string_view value, std::string_view title) {
+  return {{"const", value}, {"title", title}};
+}
+
 }  // namespace
 
 void register_conformance_fixtures(registry& reg) {
+  add_tool_with_string(
+      reg, "test_sampling", "Tests server-initiated sampling (LLM completion request)", "prompt",
+      "The prompt to send to the LLM", [](const json::object& args, call_context& ctx) {
+        json::object text{{"type", "text"}, {"text", string_arg(args, "prompt")}};
+        auto reply = ctx.request_client(
+            "sampling/createMessage",
+            json::object{{"messages", json::array{json::object{{"role", "user"},
+                                                               {"content", std::move(text)}}}},
+                         {"maxTokens", 100}});
+        if (!reply.ok()) return failed(reply);
+        const json::object* r = reply.result.if_object();
+        const json::value* content = r ? r->if_contains("content") : nullptr;
+        const json::value* said =
+            content && content->is_object() ? content->get_object().if_contains("text") : nullptr;
+        return tool_result::text(fmt::format(
+            "LLM response: {}",
+            said && said->is_string() ? std::string_view(said->get_string()) : "(no text)"));
+      });
+  add_tool_with_string(
+      reg, "test_elicitation", "Tests server-initiated elicitation (user input request)", "message",
+      "The message to show the user", [](const json::object& args, call_context& ctx) {
+        json::object schema{
+            {"type", "object"},
+            {"properties",
+             json::object{
+                 {"username", json::object{{"type", "string"}, {"description", "User's response"}}},
+                 {"email",
+                  json::object{{"type", "string"}, {"description", "User's email address"}}}}},
+            {"required", json::array{"username", "email"}}};
+        auto reply = ctx.request_client("elicitation/create",
+                                        json::object{{"message", string_arg(args, "message")},
+                                                     {"requestedSchema", std::move(schema)}});
+        if (!reply.ok()) return failed(reply);
+        return tool_result::text(fmt::format("User response: {}", json::serialize(reply.result)));
+      });
+  add_tool(
+      reg, "test_elicitation_sep1034_defaults",
+      "Tests elicitation with default values for every primitive type (SEP-1034)",
+      [](const json::object&, call_context& ctx) {
+        json::object properties{
+            {"name",
+             json::object{
+                 {"type", "string"}, {"description", "User name"}, {"default", "John Doe"}}},
+            {"age",
+             json::object{{"type", "integer"}, {"description", "User age"}, {"default", 30}}},
+            {"score",
+             json::object{{"type", "number"}, {"description", "User score"}, {"default", 95.5}}},
+            {"status", json::object{{"type", "string"},
+                                    {"description", "User status"},
+                                    {"enum", json::array{"active", "inactive", "pending"}},
+                                    {"default", "active"}}},
+            {"verified",
+             json::object{
+                 {"type", "boolean"}, {"description", "Verification status"}, {"default", true}}}};
+        return elicit(ctx, "Please review and update the form fields with defaults",
+                      json::object{{"type", "object"},
+                                   {"properties", std::move(properties)},
+                                   {"required", json::array{}}});
+      });
+  add_tool(
+      reg, "test_elicitation_sep1330_enums",
+      "Tests elicitation with every enum schema variant (SEP-1330)",
+      [](const json::object&, call_context& ctx) {
+        json::object properties{
+            {"untitledSingle",
+             json::object{{"type", "string"},
+                          {"description", "Choose an option"},
+                          {"enum", json::array{"option1", "option2", "option3"}}}},
+            {"titledSingle",
+             json::object{{"type", "string"},
+                          {"description", "Choose a titled option"},
+                          {"oneOf", json::array{titled("value1", "First Option"),
+                                                titled("value2", "Second Option"),
+                                                titled("value3", "Third Option")}}}},
+            {"legacyEnum",
+             json::object{{"type", "string"},
+                          {"description", "Choose a legacy option"},
+                          {"enum", json::array{"opt1", "opt2", "opt3"}},
+                          {"enumNames", json::array{"Option One", "Option Two", "Option Three"}}}},
+            {"untitledMulti",
+             json::object{
+                 {"type", "array"},
+                 {"description", "Choose multiple options"},
+                 {"items", json::object{{"type", "string"},
+                                        {"enum", json::array{"option1", "option2", "option3"}}}}}},
+            {"titledMulti",
+             json::object{
+                 {"type", "array"},
+                 {"description", "Choose multiple titled options"},
+                 {"items",
+                  json::object{{"anyOf", json::array{titled("value1", "First Choice"),
+                                                     titled("value2", "Second Choice"),
+                                                     titled("value3", "Third Choice")}}}}}}};
+        return elicit(ctx, "Please select options from the enum fields",
+                      json::object{{"type", "object"},
+                                   {"properties", std::move(properties)},
+                                   {"required", json::array{}}});
+      });
+
   add_tool(reg, "test_simple_text", "Tests simple text content response",
            [](const json::object&, call_context&) {
              return tool_result::text("This is a simple text response for testing.");
