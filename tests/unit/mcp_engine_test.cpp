@@ -1,3 +1,5 @@
+#include <fmt/format.h>
+
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -1022,6 +1024,47 @@ TEST_CASE("modern era: a tool needing an undeclared client capability is refused
             .at("content")
             .at(0)
             .at("text") == "asked");
+}
+
+TEST_CASE("modern era: a call that needs the client's input answers input_required", "[mcp]") {
+  fixture f;
+  tool_def name;
+  name.name = "name";
+  name.description = "Asks for a name, then greets.";
+  name.input_schema = json::parse(R"({"type":"object"})").as_object();
+  name.handler = [](const json::object&, call_context& ctx) {
+    if (const auto* answer = ctx.input_responses().if_contains("who")) {
+      return tool_result::text(fmt::format("Hello, {} ({})",
+                                           json::serialize(answer->at("content").at("name")),
+                                           ctx.request_state().value_or("no state")));
+    }
+    tool_result r;
+    r.input_required = input_needed{
+        json::object{{"who", json::object{{"method", "elicitation/create"},
+                                          {"params", json::object{{"message", "Name?"}}}}}},
+        std::string("s1")};
+    return r;
+  };
+  f.reg.add_tool(name);
+  auto first = result_of(modern(f, 1, "tools/call", {{"name", "name"}}));
+  CHECK(first.at("resultType") == "input_required");
+  CHECK(first.at("inputRequests").at("who").at("method") == "elicitation/create");
+  CHECK(first.at("requestState") == "s1");
+  CHECK_FALSE(first.contains("content"));
+  auto retry = result_of(modern(
+      f, 2, "tools/call",
+      {{"name", "name"},
+       {"inputResponses",
+        json::object{{"who", json::object{{"action", "accept"}, {"content", {{"name", "Ada"}}}}}}},
+       {"requestState", "s1"}}));
+  CHECK(retry.at("resultType") == "complete");
+  CHECK(retry.at("content").at(0).at("text") == R"(Hello, "Ada" (s1))");
+
+  // A legacy session has no such result: the call is refused, not answered half-way.
+  fixture legacy;
+  legacy.reg.add_tool(name);
+  legacy.init();
+  CHECK(error_code(legacy.request(3, "tools/call", {{"name", "name"}})) == -32600);
 }
 
 TEST_CASE("call_context tells a handler the era, revision, client and capabilities of its call",

@@ -63,3 +63,47 @@ TEST_CASE("MCP-Protocol-Version: absent means the session's, else one we support
   CHECK_FALSE(check_protocol_header("2099-01-01", true, v));
   CHECK_FALSE(check_protocol_header("", true, v));
 }
+
+TEST_CASE("2026-07-28 errors map to the transport page's HTTP status", "[mcp_http]") {
+  CHECK(modern_error_status(-32601) == 404);
+  CHECK(modern_error_status(-32602) == 400);
+  CHECK(modern_error_status(-32020) == 400);
+  CHECK(modern_error_status(-32021) == 400);
+  CHECK(modern_error_status(-32022) == 400);
+  CHECK(modern_error_status(-32603) == 200);
+  CHECK(modern_error_status(-32000) == 200);
+}
+
+TEST_CASE("headers that mirror the body must agree with it", "[mcp_http]") {
+  mirrored_fields f;
+  f.method_body = "tools/call";
+  f.protocol_body = "2026-07-28";
+  f.name_body = "get_messages";
+  CHECK_FALSE(header_mismatch(f));  // no headers: nothing to compare
+  f.protocol_header = "2026-07-28";
+  f.method_header = "tools/call";
+  f.name_header = "get_messages";
+  CHECK_FALSE(header_mismatch(f));
+  f.name_header = "=?base64?Z2V0X21lc3NhZ2Vz?=";  // "get_messages"
+  CHECK_FALSE(header_mismatch(f));
+  f.name_header = "=?base64?!!?=";
+  CHECK(header_mismatch(f));
+  f.name_header = "send_text";
+  auto name = header_mismatch(f);
+  REQUIRE(name);
+  CHECK(name->find("Mcp-Name") != std::string::npos);
+  f.name_header = "get_messages";
+  f.method_header = "tools/list";
+  auto method = header_mismatch(f);
+  REQUIRE(method);
+  CHECK(method->find("Mcp-Method") != std::string::npos);
+  f.method_header = "tools/call";
+  f.protocol_header = "2025-11-25";
+  auto version = header_mismatch(f);
+  REQUIRE(version);
+  CHECK(version->find("MCP-Protocol-Version") != std::string::npos);
+  // Without a version in the body, the header has nothing to disagree with (the missing _meta
+  // field is refused as invalid params instead).
+  f.protocol_body.reset();
+  CHECK_FALSE(header_mismatch(f));
+}

@@ -1,5 +1,7 @@
 // The /mcp transport in process, on a loopback server, with a test authenticator: who may use a
 // session, and what a refusal carries.
+#include <fmt/format.h>
+
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <thread>
@@ -128,10 +130,130 @@ TEST_CASE("a request with the 2026-07-28 _meta and no session gets an engine of 
   running_transport t;
   auto r = http_request(
       t.port, "POST", "/mcp",
-      R"({"jsonrpc":"2.0","id":9,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})",
+      R"({"jsonrpc":"2.0","id":9,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})",
       headers("a"));
   REQUIRE(r);
   CHECK(r->status == 200);
   CHECK(r->header("Mcp-Session-Id").empty());
   CHECK(r->body.find(R"("id":9)") != std::string::npos);
+}
+
+namespace {
+
+// A 2026-07-28 request: `method` with `meta` as params._meta (and `extra` params), with the
+// request metadata headers a client sends.
+std::string modern_request(int id, std::string_view method, std::string_view meta,
+                           std::string_view extra = {}) {
+  return fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"{}","params":{{{}"_meta":{}}}}})", id,
+                     method, extra, meta);
+}
+
+const std::string modern_meta = R"({"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                                R"("io.modelcontextprotocol/clientCapabilities":{}})";
+
+header_list modern_headers(std::string_view method, std::string_view version = "2026-07-28") {
+  auto h = headers("a");
+  h.emplace_back("MCP-Protocol-Version", std::string(version));
+  h.emplace_back("Mcp-Method", std::string(method));
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("2026-07-28 errors carry the request id and the transport page's status", "[mcp_http]") {
+  running_transport t;
+  // No _meta at all, but the header names 2026-07-28: invalid params, 400.
+  auto bare = http_request(t.port, "POST", "/mcp",
+                           R"({"jsonrpc":"2.0","id":101,"method":"server/discover","params":{}})",
+                           modern_headers("server/discover"));
+  REQUIRE(bare);
+  CHECK(bare->status == 400);
+  CHECK(bare->body.find(R"("id":101)") != std::string::npos);
+  CHECK(bare->body.find(R"("code":-32602)") != std::string::npos);
+  // _meta without its protocolVersion: invalid params too.
+  auto no_version =
+      http_request(t.port, "POST", "/mcp",
+                   modern_request(102, "server/discover",
+                                  R"({"io.modelcontextprotocol/clientCapabilities":{}})"),
+                   modern_headers("server/discover"));
+  REQUIRE(no_version);
+  CHECK(no_version->status == 400);
+  CHECK(no_version->body.find(R"("id":102)") != std::string::npos);
+  CHECK(no_version->body.find(R"("code":-32602)") != std::string::npos);
+  // A revision we do not serve, named in both places: unsupported version, 400.
+  const std::string v999 = R"({"io.modelcontextprotocol/protocolVersion":"v999.0.0",)"
+                           R"("io.modelcontextprotocol/clientCapabilities":{}})";
+  auto unsupported =
+      http_request(t.port, "POST", "/mcp", modern_request(301, "server/discover", v999),
+                   modern_headers("server/discover", "v999.0.0"));
+  REQUIRE(unsupported);
+  CHECK(unsupported->status == 400);
+  CHECK(unsupported->body.find(R"("id":301)") != std::string::npos);
+  CHECK(unsupported->body.find(R"("code":-32022)") != std::string::npos);
+  // The header says 2026-07-28, the body another: header mismatch, 400.
+  auto mismatch = http_request(t.port, "POST", "/mcp", modern_request(302, "server/discover", v999),
+                               modern_headers("server/discover"));
+  REQUIRE(mismatch);
+  CHECK(mismatch->status == 400);
+  CHECK(mismatch->body.find(R"("id":302)") != std::string::npos);
+  CHECK(mismatch->body.find(R"("code":-32020)") != std::string::npos);
+  // Mcp-Method disagrees with the body's method.
+  auto method_mismatch =
+      http_request(t.port, "POST", "/mcp", modern_request(303, "tools/list", modern_meta),
+                   modern_headers("prompts/list"));
+  REQUIRE(method_mismatch);
+  CHECK(method_mismatch->status == 400);
+  CHECK(method_mismatch->body.find(R"("code":-32020)") != std::string::npos);
+  // Removed and unknown methods: 404 with -32601, and no session is opened by initialize.
+  for (std::string method :
+       {"initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"}) {
+    auto gone = http_request(t.port, "POST", "/mcp", modern_request(500, method, modern_meta),
+                             modern_headers(method));
+    REQUIRE(gone);
+    CHECK(gone->status == 404);
+    CHECK(gone->header("Mcp-Session-Id").empty());
+    CHECK(gone->body.find(R"("id":500)") != std::string::npos);
+    CHECK(gone->body.find(R"("code":-32601)") != std::string::npos);
+  }
+  // A good request is answered 200 with its result.
+  auto ok =
+      http_request(t.port, "POST", "/mcp", modern_request(201, "server/discover", modern_meta),
+                   modern_headers("server/discover"));
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(ok->body.find(R"("supportedVersions")") != std::string::npos);
+}
+
+TEST_CASE("a 2026-07-28 tools/call refused before it runs is JSON with status 400", "[mcp_http]") {
+  running_transport t;
+  mcp::tool_def needs_sampling;
+  needs_sampling.name = "needs_sampling";
+  needs_sampling.input_schema = boost::json::object{{"type", "object"}};
+  needs_sampling.required_client_capabilities =
+      boost::json::object{{"sampling", boost::json::object{}}};
+  needs_sampling.handler = [](const boost::json::object&, mcp::call_context&) {
+    return mcp::tool_result::text("ran");
+  };
+  t.tools.add_tool(std::move(needs_sampling));
+  auto h = modern_headers("tools/call");
+  h.emplace_back("Mcp-Name", "needs_sampling");
+  auto refused = http_request(
+      t.port, "POST", "/mcp",
+      modern_request(401, "tools/call", modern_meta, R"("name":"needs_sampling","arguments":{},)"),
+      h);
+  REQUIRE(refused);
+  CHECK(refused->status == 400);
+  CHECK(refused->header("Content-Type") == "application/json");
+  CHECK(refused->body.find(R"("id":401)") != std::string::npos);
+  CHECK(refused->body.find(R"("code":-32021)") != std::string::npos);
+  // Mcp-Name naming another tool than the body: header mismatch.
+  auto other = modern_headers("tools/call");
+  other.emplace_back("Mcp-Name", "something_else");
+  auto mismatch = http_request(
+      t.port, "POST", "/mcp",
+      modern_request(402, "tools/call", modern_meta, R"("name":"needs_sampling","arguments":{},)"),
+      other);
+  REQUIRE(mismatch);
+  CHECK(mismatch->status == 400);
+  CHECK(mismatch->body.find(R"("code":-32020)") != std::string::npos);
 }

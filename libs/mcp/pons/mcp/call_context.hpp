@@ -143,6 +143,19 @@ class call_context {
   /// Whose data this call may see; handlers keep every query within it.
   const account_scope& account() const { return account_; }
 
+  /// A modern request retried after an input_required result: the client's answers
+  /// (params.inputResponses, by the keys of the inputRequests) and the requestState it echoes.
+  void set_input(boost::json::object responses, std::optional<std::string> state) {
+    input_responses_ = std::move(responses);
+    request_state_ = std::move(state);
+  }
+
+  /// params.inputResponses of this request (empty when it carries none).
+  const boost::json::object& input_responses() const { return input_responses_; }
+
+  /// params.requestState of this request, as the client echoed it (untrusted: verify it).
+  const std::optional<std::string>& request_state() const { return request_state_; }
+
  private:
   cancellation_token token_;
   protocol_version version_;
@@ -153,6 +166,8 @@ class call_context {
   request_fn request_;
   std::optional<double> last_progress_;
   account_scope account_;
+  boost::json::object input_responses_;
+  std::optional<std::string> request_state_;
 };
 
 }  // namespace pons::mcp

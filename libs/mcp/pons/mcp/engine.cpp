@@ -113,6 +113,22 @@ void describe(json::object& o, bool titles, const std::string& title,
   set_if(o, "mimeType", mime_type);
 }
 
+// The result of a request that needs the client's input first (2026-07-28 only: a legacy
+// session has server-to-client requests for that, not this result).
+std::variant<json::value, rpc_error> input_required_outcome(input_needed need,
+                                                            const call_context& ctx) {
+  if (ctx.era() != protocol_era::modern) {
+    return rpc_error{rpc_code::invalid_request,
+                     "Invalid Request: this call needs the client's input, which only protocol "
+                     "2026-07-28 can ask for (name it in params._meta)",
+                     nullptr};
+  }
+  json::object out{{"resultType", "input_required"},
+                   {"inputRequests", std::move(need.input_requests)}};
+  if (need.request_state) out["requestState"] = std::move(*need.request_state);
+  return json::value(std::move(out));
+}
+
 }  // namespace
 
 engine::engine(const registry& reg, worker_pool& pool, message_sink& sink, engine_options options)
@@ -307,7 +323,8 @@ engine::outcome engine::finish(const request_scope& scope, std::string_view meth
   json::value& value = std::get<json::value>(result);
   if (!value.is_object()) return result;
   json::object& obj = value.get_object();
-  obj["resultType"] = "complete";
+  // A handler that needs the client's input set "input_required" itself.
+  if (!obj.contains("resultType")) obj["resultType"] = "complete";
   json::value& meta = obj["_meta"];
   if (!meta.is_object()) meta = json::object{};
   meta.get_object()[meta_server_info] = server_info(scope.version);
@@ -775,6 +792,15 @@ void engine::run_async(const incoming& in, const batch_ptr& batch, const request
                                                    std::optional<std::chrono::milliseconds> t) {
       return request_client(scope, in.id, token, method, std::move(params), t);
     });
+    if (scope.modern()) {
+      // A retry after an input_required result carries the client's answers and the state.
+      const json::value* responses = in.params.if_contains("inputResponses");
+      const json::value* state = in.params.if_contains("requestState");
+      ctx.set_input(responses && responses->is_object() ? responses->get_object() : json::object{},
+                    state && state->is_string()
+                        ? std::optional<std::string>(std::string(state->get_string()))
+                        : std::nullopt);
+    }
     std::optional<outcome> result;
     try {
       // Cancelled while queued: nobody waits for the answer, so the handler does not run.
@@ -897,6 +923,7 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch, const req
       [this, tool, args = std::move(args)](call_context& ctx) -> outcome {
         tool_result r = tool->handler(args.get_object(), ctx);
         if (r.protocol_error) return *r.protocol_error;
+        if (r.input_required) return input_required_outcome(std::move(*r.input_required), ctx);
         return json::value(render_tool_result(std::move(r), ctx.version()));
       },
       std::move(when_full));
@@ -1039,6 +1066,7 @@ void engine::do_prompts_get(const incoming& in, const batch_ptr& batch,
   run_async(in, batch, scope, [prompt, args = std::move(args)](call_context& ctx) -> outcome {
     prompt_result r = prompt->get(args, ctx);
     if (r.error) return *r.error;
+    if (r.input_required) return input_required_outcome(std::move(*r.input_required), ctx);
     json::object result;
     set_if(result, "description", r.description);
     result["messages"] = std::move(r.messages);

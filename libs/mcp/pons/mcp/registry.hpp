@@ -25,6 +25,15 @@ struct tool_annotations {
   std::optional<bool> open_world;   // openWorldHint
 };
 
+/// What a modern (2026-07-28) request needs from the client before it can complete: answered as
+/// a result with resultType "input_required"; the client retries the request with
+/// params.inputResponses (by the same keys) and params.requestState echoed
+/// (call_context::input_responses(), request_state()).
+struct input_needed {
+  boost::json::object input_requests;  // key -> {method: "elicitation/create"|..., params}
+  std::optional<std::string> request_state;
+};
+
 /// What a tool call produced. A failure the assistant can act on is a result with is_error set;
 /// misuse of the protocol (bad arguments) is a protocol_error answered as a JSON-RPC error.
 struct tool_result {
@@ -32,6 +41,7 @@ struct tool_result {
   std::optional<boost::json::object> structured;  // structuredContent (matches outputSchema)
   bool is_error = false;
   std::optional<rpc_error> protocol_error;
+  std::optional<input_needed> input_required;  // set: the client must answer first
 
   /// A plain text result.
   static tool_result text(std::string text);
@@ -129,6 +139,7 @@ struct prompt_result {
   std::string description;
   boost::json::array messages;  // [{role, content: {type: "text", text}}]
   std::optional<rpc_error> error;
+  std::optional<input_needed> input_required;  // set: the client must answer first
 };
 
 /// One prompt template.

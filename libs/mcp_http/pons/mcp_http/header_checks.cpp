@@ -1,7 +1,11 @@
 #include "pons/mcp_http/header_checks.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/url/grammar/ci_string.hpp>
 #include <cstdlib>
+
+#include "pons/mcp/base64.hpp"
 
 namespace pons::mcp_http {
 
@@ -95,6 +99,53 @@ std::optional<mcp::protocol_version> check_protocol_header(std::string_view head
                                                            mcp::protocol_version negotiated) {
   if (!present) return negotiated;
   return mcp::parse_protocol_version(trim(header));
+}
+
+int modern_error_status(int code) {
+  switch (code) {
+    case -32601:
+      return 404;
+    case -32602:
+    case -32020:
+    case -32021:
+    case -32022:
+      return 400;
+    default:
+      return 200;
+  }
+}
+
+std::optional<std::string> header_mismatch(const mirrored_fields& f) {
+  auto differs = [](std::string_view header, std::optional<std::string_view> header_value,
+                    std::optional<std::string_view> body_value,
+                    std::string_view body_field) -> std::optional<std::string> {
+    if (!header_value || *header_value == body_value.value_or("")) return std::nullopt;
+    return fmt::format("Header mismatch: {} header value '{}' does not match body value '{}' ({})",
+                       header, *header_value, body_value.value_or(""), body_field);
+  };
+  if (f.protocol_body) {
+    if (auto m = differs("MCP-Protocol-Version", f.protocol_header, f.protocol_body,
+                         "params._meta[\"io.modelcontextprotocol/protocolVersion\"]")) {
+      return m;
+    }
+  }
+  if (auto m = differs("Mcp-Method", f.method_header, f.method_body, "method")) return m;
+  if (f.name_header && f.name_body) {
+    std::string name(*f.name_header);
+    constexpr std::string_view prefix = "=?base64?", suffix = "?=";
+    if (name.size() >= prefix.size() + suffix.size() && name.starts_with(prefix) &&
+        name.ends_with(suffix)) {
+      auto decoded = mcp::base64_decode(
+          std::string_view(name).substr(prefix.size(), name.size() - prefix.size() - suffix.size()),
+          mcp::base64_alphabet::standard);
+      if (!decoded) {
+        return fmt::format("Header mismatch: Mcp-Name header value '{}' is not valid Base64", name);
+      }
+      name = std::move(*decoded);
+    }
+    if (auto m = differs("Mcp-Name", name, f.name_body, "params.name or params.uri")) return m;
+  }
+  return std::nullopt;
 }
 
 }  // namespace pons::mcp_http

@@ -36,4 +36,26 @@ bool valid_session_id(std::string_view id);
 std::optional<mcp::protocol_version> check_protocol_header(std::string_view header, bool present,
                                                            mcp::protocol_version negotiated);
 
+/// The HTTP status of a JSON-RPC error answering a 2026-07-28 request on /mcp (streamable-http,
+/// "Protocol Version Header" and "Server Validation"): 404 for -32601 (method not found), 400
+/// for -32602, -32020, -32021 and -32022; 200 for any other code (the error is in the body).
+int modern_error_status(int code);
+
+/// What a 2026-07-28 request says twice, in its headers and in its body. A header is compared
+/// only when present; a body field only when the request has one.
+struct mirrored_fields {
+  std::optional<std::string_view> protocol_header;  // MCP-Protocol-Version
+  std::optional<std::string_view> method_header;    // Mcp-Method
+  std::optional<std::string_view> name_header;      // Mcp-Name
+  std::optional<std::string_view> protocol_body;    // params._meta protocolVersion
+  std::string_view method_body;                     // method
+  std::optional<std::string_view> name_body;        // params.name, or params.uri
+};
+
+/// The first header that disagrees with the body, as the message of a -32020 HeaderMismatch
+/// error ("Header mismatch: MCP-Protocol-Version header value 'x' does not match ..."), or
+/// nullopt when they agree. An Mcp-Name in the Base64 sentinel form (=?base64?...?=) is decoded
+/// first.
+std::optional<std::string> header_mismatch(const mirrored_fields& f);
+
 }  // namespace pons::mcp_http

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "pons/mcp/jsonrpc.hpp"
+#include "pons/mcp/request_meta.hpp"
 #include "pons/mcp_http/header_checks.hpp"
 #include "pons/prometheus/text.hpp"
 
@@ -33,7 +34,6 @@ using std::chrono::steady_clock;
 namespace {
 
 constexpr auto token = net::as_tuple(net::use_awaitable);
-constexpr std::string_view era_version_key = "io.modelcontextprotocol/protocolVersion";
 
 // 32 random bytes as 64 hex digits: visible ASCII, unguessable.
 std::string new_session_id() {
@@ -62,7 +62,7 @@ struct message_shape {
   std::vector<std::string> request_ids;
   std::vector<std::string> progress_tokens;
   bool initialize = false;
-  bool era_meta = false;      // params._meta carries the 2026-07-28 protocol version
+  bool era_meta = false;      // a 2026-07-28 request (its _meta or its method says so)
   bool wants_stream = false;  // a tools/call, or a request that asked for progress
 };
 
@@ -70,11 +70,16 @@ void inspect(const json::value& message, message_shape& shape) {
   auto in = mcp::classify(message);
   if (in.type != mcp::incoming::kind::request) return;
   shape.request_ids.push_back(json::serialize(in.id));
-  if (in.method == "initialize") shape.initialize = true;
+  // An initialize without params.protocolVersion but with the 2026-07-28 _meta is a modern
+  // request (answered -32601), not a handshake.
+  if (mcp::request_era(in.method, in.params) == mcp::protocol_era::modern) {
+    shape.era_meta = true;
+  } else if (in.method == "initialize") {
+    shape.initialize = true;
+  }
   // Calls may send progress and log messages first; a 2026-07-28 subscription is a stream.
   if (in.method == "tools/call" || in.method == "subscriptions/listen") shape.wants_stream = true;
   if (auto* meta = in.params.if_contains("_meta"); meta && meta->is_object()) {
-    if (meta->get_object().contains(era_version_key)) shape.era_meta = true;
     if (auto* p = meta->get_object().if_contains("progressToken")) {
       shape.progress_tokens.push_back(json::serialize(*p));
       shape.wants_stream = true;
@@ -91,6 +96,80 @@ message_shape shape_of(const json::value& body) {
     inspect(body, shape);
   }
   return shape;
+}
+
+// An error answering one 2026-07-28 request, with its id, at the status the transport page sets.
+http::server_response modern_error(const json::value& id, const mcp::rpc_error& error,
+                                   std::string_view reason) {
+  http::server_response res;
+  res.status = modern_error_status(static_cast<int>(error.code));
+  res.content_type = "application/json";
+  res.body = mcp::make_error_response(id, error);
+  res.log_note = fmt::format("mcp_refused={}", reason);
+  return res;
+}
+
+// The checks of a 2026-07-28 request the transport answers itself, before any engine: headers
+// that disagree with the body (-32020), _meta missing or naming a revision we do not serve
+// (-32602, -32022), and a method this era does not have (-32601, 404).
+std::optional<http::server_response> check_modern_request(const http::server_request& req,
+                                                          const json::value& body) {
+  auto in = mcp::classify(body);
+  if (in.type != mcp::incoming::kind::request) return std::nullopt;
+  auto header = [&](std::string_view name) -> std::optional<std::string_view> {
+    if (!req.has_header(name)) return std::nullopt;
+    return req.header(name);
+  };
+  mirrored_fields f;
+  f.protocol_header = header("MCP-Protocol-Version");
+  f.method_header = header("Mcp-Method");
+  f.name_header = header("Mcp-Name");
+  f.protocol_body = mcp::requested_version(in.params);
+  f.method_body = in.method;
+  for (const char* key : {"name", "uri"}) {
+    if (auto* v = in.params.if_contains(key); v && v->is_string()) {
+      f.name_body = std::string_view(v->get_string());
+      break;
+    }
+  }
+  if (auto mismatch = header_mismatch(f)) {
+    return modern_error(in.id, {mcp::rpc_code::header_mismatch, std::move(*mismatch), nullptr},
+                        "header_mismatch");
+  }
+  auto meta = mcp::read_request_meta(in.params);
+  if (auto* err = std::get_if<mcp::rpc_error>(&meta)) return modern_error(in.id, *err, "meta");
+  if (!mcp::is_modern_method(in.method)) {
+    return modern_error(
+        in.id,
+        {mcp::rpc_code::method_not_found,
+         fmt::format(
+             "Method not found: {} is not a method of protocol 2026-07-28{}", in.method,
+             in.method == "initialize" || in.method == "ping" || in.method == "logging/setLevel" ||
+                     in.method == "resources/subscribe" || in.method == "resources/unsubscribe"
+                 ? " (it was removed; see server/discover and subscriptions/listen)"
+                 : ""),
+         nullptr},
+        "method_not_found");
+  }
+  return std::nullopt;
+}
+
+// True when MCP-Protocol-Version names a revision served per request (2026-07-28): such a
+// request without the _meta is still a modern one, refused for its missing _meta (-32602).
+bool names_modern_version(const http::server_request& req) {
+  if (!req.has_header("MCP-Protocol-Version")) return false;
+  auto v = mcp::parse_protocol_version(req.header("MCP-Protocol-Version"));
+  return v && mcp::era_of(*v) == mcp::protocol_era::modern;
+}
+
+// The HTTP status of an engine's answer to a 2026-07-28 request sent as JSON.
+int modern_answer_status(std::string_view answer) {
+  boost::system::error_code ec;
+  auto v = json::parse(answer, ec);
+  auto* o = ec ? nullptr : v.if_object();
+  auto* error = o ? o->if_contains("error") : nullptr;
+  auto* code = error && error->is_object() ? error->get_object().if_contains("code") : nullptr;
+  return code && code->is_int64() ? modern_error_status(static_cast<int>(code->get_int64())) : 200;
 }
 
 }  // namespace
@@ -514,6 +593,7 @@ struct transport::impl : std::enable_shared_from_this<impl> {
 
     std::shared_ptr<session> s;
     bool created = false;
+    bool modern = false;
     if (req.has_header("Mcp-Session-Id")) {
       auto l = find_session(req, who.principal);
       if (l.refused) co_return std::move(*l.refused);
@@ -530,9 +610,13 @@ struct transport::impl : std::enable_shared_from_this<impl> {
         co_return res;
       }
       created = true;
-    } else if (shape.era_meta) {
+    } else if (shape.era_meta || names_modern_version(req)) {
       // 2026-07-28: a request that carries its protocol version in _meta needs no session. It
-      // gets an engine of its own for this one request.
+      // gets an engine of its own for this one request, once the transport's checks pass.
+      modern = true;
+      if (body->is_object()) {
+        if (auto refused = check_modern_request(req, *body)) co_return std::move(*refused);
+      }
       s = make_session({});
       s->principal = who.principal;
     } else {
@@ -574,6 +658,20 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     if (stream) s->streams.push_back(x);
     s->core->engine->handle(*body);
 
+    if (stream && modern) {
+      // A 2026-07-28 answer that comes at once (an error before the handler runs, or a quick
+      // result) goes out as JSON, so an error gets its status; a stream starts with the first
+      // notification, or when the answer takes longer than a keepalive interval.
+      if (x->queue.empty() && !x->ended) co_await wait(*x);
+      if (x->answered && x->queue.size() == 1) {
+        std::erase_if(s->streams, [&](const auto& w) { return w.lock() == x; });
+        http::server_response res;
+        res.content_type = "application/json";
+        res.status = modern_answer_status(x->queue.front());
+        res.body = std::move(x->queue.front());
+        co_return res;
+      }
+    }
     if (stream) {
       http::server_response res;
       res.content_type = "text/event-stream";
@@ -587,6 +685,7 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     }
     http::server_response res;
     res.content_type = "application/json";
+    if (modern) res.status = modern_answer_status(x->queue.front());
     res.body = std::move(x->queue.front());
     if (created) {
       if (auto v = s->core->engine->version(); v && !s->closed) {

@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <random>
+
+#include "pons/meta/signature.hpp"
 
 namespace pons::mcp {
 
@@ -99,6 +103,247 @@ tool_result elicit(call_context& ctx, std::string message, json::object schema) 
 
 json::object titled(std::string_view value, std::string_view title) {
   return {{"const", value}, {"title", title}};
+}
+
+// --- 2026-07-28 input_required fixtures (the reference server's SEP-2322 tools) ---
+
+json::object elicit(std::string_view message, std::string_view field, std::string_view type) {
+  return {{"method", "elicitation/create"},
+          {"params",
+           json::object{
+               {"message", message},
+               {"requestedSchema",
+                json::object{{"type", "object"},
+                             {"properties", json::object{{field, json::object{{"type", type}}}}},
+                             {"required", json::array{field}}}}}}};
+}
+
+json::object sample(std::string_view text, int max_tokens) {
+  return {{"method", "sampling/createMessage"},
+          {"params", json::object{{"messages", json::array{user_message(text_block(text))}},
+                                  {"maxTokens", max_tokens}}}};
+}
+
+json::object list_roots() {
+  return {{"method", "roots/list"}, {"params", json::object{}}};
+}
+
+tool_result needs(json::object requests, std::optional<std::string> state = std::nullopt) {
+  tool_result r;
+  r.input_required = input_needed{std::move(requests), std::move(state)};
+  return r;
+}
+
+// The object an answer holds under `key` (empty when absent or not an object).
+const json::object* answer_of(const call_context& ctx, std::string_view key) {
+  const json::value* v = ctx.input_responses().if_contains(key);
+  return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+// An elicitation answer's content.<field> as text ("unknown" when missing).
+std::string elicited(const call_context& ctx, std::string_view key, std::string_view field) {
+  const json::object* a = answer_of(ctx, key);
+  const json::value* content = a ? a->if_contains("content") : nullptr;
+  const json::value* v =
+      content && content->is_object() ? content->get_object().if_contains(field) : nullptr;
+  return v && v->is_string() ? std::string(v->get_string()) : std::string("unknown");
+}
+
+// requestState as a JSON object (empty when absent or not JSON).
+json::object state_of(const call_context& ctx) {
+  if (!ctx.request_state()) return {};
+  boost::system::error_code ec;
+  json::value v = json::parse(*ctx.request_state(), ec);
+  return !ec && v.is_object() ? v.get_object() : json::object{};
+}
+
+std::string random_hex() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
+std::string state_text(json::object state) {
+  state["nonce"] = random_hex();
+  return json::serialize(state);
+}
+
+void register_input_required_fixtures(registry& reg) {
+  auto secret = std::make_shared<const std::string>(random_hex() + random_hex());
+  tool_def missing;
+  missing.name = "test_missing_capability";
+  missing.description = "Test tool requiring sampling";
+  missing.input_schema = json::object{{"type", "object"}, {"properties", json::object{}}};
+  missing.required_client_capabilities = json::object{{"sampling", json::object{}}};
+  missing.handler = [](const json::object&, call_context&) { return tool_result::text("Success"); };
+  reg.add_tool(std::move(missing));
+
+  add_tool(
+      reg, "test_input_required_result_elicitation",
+      "MRTR: returns InputRequiredResult with elicitation request",
+      [](const json::object&, call_context& ctx) {
+        if (answer_of(ctx, "user_name")) {
+          return tool_result::text(fmt::format("Hello, {}!", elicited(ctx, "user_name", "name")));
+        }
+        return needs({{"user_name", elicit("What is your name?", "name", "string")}});
+      });
+  add_tool(reg, "test_input_required_result_sampling",
+           "MRTR: returns InputRequiredResult with sampling request",
+           [](const json::object&, call_context& ctx) {
+             if (const json::object* a = answer_of(ctx, "sample_request")) {
+               const json::value* c = a->if_contains("content");
+               const json::value* t =
+                   c && c->is_object() ? c->get_object().if_contains("text") : nullptr;
+               return tool_result::text(fmt::format(
+                   "Sampling result: {}",
+                   t && t->is_string() ? std::string_view(t->get_string()) : "no response"));
+             }
+             return needs({{"sample_request", sample("What is the capital of France?", 100)}});
+           });
+  add_tool(reg, "test_input_required_result_list_roots",
+           "MRTR: returns InputRequiredResult with roots/list request",
+           [](const json::object&, call_context& ctx) {
+             if (const json::object* a = answer_of(ctx, "roots_request")) {
+               const json::value* roots = a->if_contains("roots");
+               return tool_result::text(fmt::format(
+                   "Found {} root(s)", roots && roots->is_array() ? roots->get_array().size() : 0));
+             }
+             return needs({{"roots_request", list_roots()}});
+           });
+  add_tool(reg, "test_input_required_result_request_state",
+           "MRTR: returns InputRequiredResult with requestState",
+           [](const json::object&, call_context& ctx) {
+             json::object state = state_of(ctx);
+             const json::object* a = answer_of(ctx, "confirm");
+             const json::value* content = a ? a->if_contains("content") : nullptr;
+             const json::value* ok = content && content->is_object()
+                                         ? content->get_object().if_contains("ok")
+                                         : nullptr;
+             const json::value* kind = state.if_contains("kind");
+             if (kind && *kind == "request-state" && ok && ok->is_bool() && ok->get_bool()) {
+               return tool_result::text("state-ok: requestState validated");
+             }
+             return needs({{"confirm", elicit("Please confirm", "ok", "boolean")}},
+                          state_text({{"kind", "request-state"}}));
+           });
+  add_tool(reg, "test_input_required_result_multiple_inputs",
+           "MRTR: returns InputRequiredResult with multiple input requests",
+           [](const json::object&, call_context& ctx) {
+             json::object state = state_of(ctx);
+             const json::value* kind = state.if_contains("kind");
+             const json::object* greeting = answer_of(ctx, "greeting");
+             const json::object* roots = answer_of(ctx, "client_roots");
+             if (kind && *kind == "multiple-inputs" && answer_of(ctx, "user_name") && greeting &&
+                 roots) {
+               const json::value* c = greeting->if_contains("content");
+               const json::value* t =
+                   c && c->is_object() ? c->get_object().if_contains("text") : nullptr;
+               const json::value* r = roots->if_contains("roots");
+               return tool_result::text(fmt::format(
+                   "Name: {}; Greeting: {}; Roots: {}", elicited(ctx, "user_name", "name"),
+                   t && t->is_string() ? std::string_view(t->get_string()) : "Hello there!",
+                   r && r->is_array() ? r->get_array().size() : 0));
+             }
+             return needs({{"user_name", elicit("What is your name?", "name", "string")},
+                           {"greeting", sample("Generate a greeting", 50)},
+                           {"client_roots", list_roots()}},
+                          state_text({{"kind", "multiple-inputs"}}));
+           });
+  add_tool(reg, "test_input_required_result_multi_round",
+           "MRTR: multi-round InputRequiredResult workflow",
+           [](const json::object&, call_context& ctx) {
+             json::object state = state_of(ctx);
+             const json::value* round = state.if_contains("round");
+             if (round && *round == 1 && answer_of(ctx, "step1")) {
+               return needs(
+                   {{"step2", elicit("Step 2: What is your favorite color?", "color", "string")}},
+                   state_text({{"round", 2}, {"name", elicited(ctx, "step1", "name")}}));
+             }
+             if (round && *round == 2 && answer_of(ctx, "step2")) {
+               const json::value* name = state.if_contains("name");
+               return tool_result::text(fmt::format(
+                   "Multi-round complete for {} who likes {}",
+                   name && name->is_string() ? std::string_view(name->get_string()) : "friend",
+                   elicited(ctx, "step2", "color")));
+             }
+             return needs({{"step1", elicit("Step 1: What is your name?", "name", "string")}},
+                          state_text({{"round", 1}}));
+           });
+  add_tool(reg, "test_input_required_result_tampered_state",
+           "MRTR: HMAC-signed requestState integrity test",
+           [secret](const json::object&, call_context& ctx) {
+             if (ctx.request_state()) {
+               // The state is {"data": ..., "hmac": HMAC-SHA256(secret, data)}: the client
+               // carries it, so anything it changed is refused.
+               json::object signed_state = state_of(ctx);
+               const json::value* data = signed_state.if_contains("data");
+               const json::value* mac = signed_state.if_contains("hmac");
+               if (!data || !data->is_string() || !mac || !mac->is_string() ||
+                   meta::hmac_sha256_hex(*secret, data->get_string()) != mac->get_string()) {
+                 return tool_result::invalid_argument(
+                     "params.requestState",
+                     "integrity check failed: send back the requestState of the last result "
+                     "unchanged");
+               }
+               boost::system::error_code ec;
+               json::value inner = json::parse(data->get_string(), ec);
+               const json::value* kind =
+                   !ec && inner.is_object() ? inner.get_object().if_contains("kind") : nullptr;
+               if (kind && *kind == "tamper-test" && answer_of(ctx, "confirm")) {
+                 return tool_result::text("integrity-ok: state verified");
+               }
+             }
+             std::string data = state_text({{"kind", "tamper-test"}});
+             std::string mac = meta::hmac_sha256_hex(*secret, data);
+             return needs({{"confirm", elicit("Please confirm", "ok", "boolean")}},
+                          json::serialize(json::object{{"data", data}, {"hmac", mac}}));
+           });
+  add_tool(reg, "test_input_required_result_capabilities",
+           "MRTR: respects client capabilities in inputRequests",
+           [](const json::object&, call_context& ctx) {
+             if (!ctx.input_responses().empty()) {
+               std::string keys;
+               for (const auto& [k, v] : ctx.input_responses()) {
+                 if (!keys.empty()) keys += ',';
+                 keys += std::string_view(k);
+               }
+               return tool_result::text(fmt::format("capabilities-ok: received {}", keys));
+             }
+             json::object requests;
+             if (ctx.client_capabilities().contains("elicitation")) {
+               requests["elicit_input"] = elicit("Elicitation input", "value", "string");
+             }
+             if (ctx.client_capabilities().contains("sampling")) {
+               requests["sample_input"] = sample("Sample request", 50);
+             }
+             if (requests.empty()) return tool_result::text("No supported capabilities declared");
+             return needs(std::move(requests));
+           });
+  add_tool(
+      reg, "test_streaming_elicitation", "Diagnostic tool validating response progress streams",
+      [](const json::object&, call_context&) { return tool_result::text("Streaming complete"); });
+  add_tool(reg, "test_logging_tool", "Diagnostic logging validator tool",
+           [](const json::object&, call_context& ctx) {
+             // Sent only when the request asked for log messages (_meta logLevel).
+             ctx.log(log_level::info, "Diagnostic trace logging activated");
+             return tool_result::text("Logging evaluated");
+           });
+
+  prompt_def prompt;
+  prompt.name = "test_input_required_result_prompt";
+  prompt.description = "MRTR: prompt that requires elicitation input";
+  prompt.get = [](const std::map<std::string, std::string>&, call_context& ctx) {
+    prompt_result r;
+    if (answer_of(ctx, "user_context")) {
+      r.messages.push_back(user_message(text_block(
+          fmt::format("Prompt with context: {}", elicited(ctx, "user_context", "context")))));
+      return r;
+    }
+    r.input_required = input_needed{
+        {{"user_context", elicit("What context should the prompt use?", "context", "string")}},
+        std::nullopt};
+    return r;
+  };
+  reg.add_prompt(std::move(prompt));
 }
 
 }  // namespace
@@ -361,6 +606,7 @@ void register_conformance_fixtures(registry& reg) {
     return r;
   };
   reg.add_prompt(std::move(image));
+  register_input_required_fixtures(reg);
 }
 
 }  // namespace pons::mcp
