@@ -316,11 +316,12 @@ TEST_CASE("server: out of descriptors, the oldest silent connection gives up its
   }
   ::setrlimit(RLIMIT_NOFILE, &before);
   for (int fd : placeholders) ::close(fd);
+  auto m = s.metrics();
+  INFO(m);
   REQUIRE(connected == clients);
   CHECK(each_accepted);
   CHECK(served == std::vector<bool>(room, true));
   for (std::size_t i = 0; i < clients - room; ++i) CHECK(silent[i]->closed_by_peer(30s));
-  auto m = s.metrics();
   CHECK(m.find("pons_http_accept_errors_total 0\n") == std::string::npos);
   CHECK(m.find(fmt::format("pons_http_connections_evicted_total {}\n", clients - room)) !=
         std::string::npos);

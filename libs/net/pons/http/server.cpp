@@ -21,6 +21,7 @@
 #include <tuple>
 
 #include "pons/http/connection_table.hpp"
+#include "pons/http/listen_queue.hpp"
 #include "pons/http/request_framing.hpp"
 #include "pons/logging/log_field.hpp"
 #include "pons/prometheus/text.hpp"
@@ -563,12 +564,19 @@ struct server::impl : std::enable_shared_from_this<impl> {
                                         ec == boost::system::errc::too_many_files_open_in_system;
         // Out of descriptors: the connection that has waited longest for a request gives its
         // descriptor to the next accept (the client still waits in the backlog). accept()
-        // reports EMFILE before it looks at the backlog, so first wait until a client is really
-        // queued: otherwise the newest connection could be closed to make room for nobody.
+        // reports EMFILE before it looks at the backlog, and a readable listener may have
+        // nobody queued any more, so a connection is closed only while the kernel counts a
+        // client in the queue: never to make room for nobody.
         if (out_of_descriptors && table.oldest_waiting()) {
-          auto [wec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, token);
-          if (stopping || !acceptor.is_open()) co_return;
-          if (wec || !table.oldest_waiting()) continue;
+          const auto queued = queued_connections(acceptor.native_handle());
+          if (!queued || *queued == 0) {
+            auto [wec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, token);
+            if (stopping || !acceptor.is_open()) co_return;
+            // A known-empty queue is looked at again after the wait; an unknown one is trusted
+            // to hold the client that made the listener readable.
+            if (wec || queued) continue;
+          }
+          if (!table.oldest_waiting()) continue;
           ++evicted;
           close_waiting(table.oldest_waiting());
           warn_now_and_then(last_accept_error_log,
