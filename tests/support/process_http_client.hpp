@@ -156,6 +156,18 @@ class http_connection {
     return res;
   }
 
+  /// Reads until `needle` has arrived (true) or `timeout` passed or the peer closed (false);
+  /// received() holds everything read so far. For streamed answers, read raw.
+  bool read_until(std::string_view needle, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (buffer_.find(needle) == std::string::npos)
+      if (!fill(deadline)) return false;
+    return true;
+  }
+
+  /// The bytes read and not yet consumed by read_response.
+  const std::string& received() const { return buffer_; }
+
   /// True when the server closes the connection (EOF or reset) within `timeout`; data that
   /// arrives meanwhile is kept for read_response.
   bool closed_by_peer(std::chrono::milliseconds timeout) {

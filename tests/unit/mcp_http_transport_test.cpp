@@ -12,6 +12,7 @@
 
 using namespace pons;
 using pons::test::http_request;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -280,4 +281,91 @@ TEST_CASE("a 2026-07-28 tools/call refused before it runs is JSON with status 40
   REQUIRE(mismatch);
   CHECK(mismatch->status == 400);
   CHECK(mismatch->body.find(R"("code":-32020)") != std::string::npos);
+}
+
+namespace {
+
+// A GET stream of `session` for principal "a", `last_event` as Last-Event-ID when given.
+std::unique_ptr<pons::test::http_connection> open_stream(std::uint16_t port,
+                                                         const std::string& session,
+                                                         const std::string& last_event = {}) {
+  auto c = std::make_unique<pons::test::http_connection>(port);
+  std::string req =
+      "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+      "Authorization: Bearer a\r\nMcp-Session-Id: " +
+      session + "\r\nMCP-Protocol-Version: 2025-11-25\r\n";
+  if (!last_event.empty()) req += "Last-Event-ID: " + last_event + "\r\n";
+  c->send_raw(req + "\r\n");
+  return c;
+}
+
+// An initialized 2025-11-25 session of principal "a".
+std::string initialized_session(std::uint16_t port) {
+  auto init = http_request(port, "POST", "/mcp", initialize, headers("a"));
+  REQUIRE(init);
+  REQUIRE(init->status == 200);
+  auto session = init->header("Mcp-Session-Id");
+  auto h = headers("a", session);
+  h.emplace_back("MCP-Protocol-Version", "2025-11-25");
+  auto ready = http_request(port, "POST", "/mcp",
+                            R"({"jsonrpc":"2.0","method":"notifications/initialized"})", h);
+  REQUIRE(ready);
+  REQUIRE(ready->status == 202);
+  return session;
+}
+
+}  // namespace
+
+TEST_CASE("a GET stream whose connection broke is resumed with Last-Event-ID, losing nothing",
+          "[mcp_http]") {
+  running_transport t;
+  auto session = initialized_session(t.port);
+  auto changed = [&] { t.mcp->notify([](mcp::engine& e) { e.notify_list_changed("tools"); }); };
+
+  auto first = open_stream(t.port, session);
+  // The stream starts with an event id and no data, so it can be resumed from the start.
+  REQUIRE(first->read_until("id: 1-0\ndata: \n\n", 30s));
+  changed();
+  REQUIRE(first->read_until("id: 1-1\nevent: message\ndata: ", 30s));
+  CHECK(first->received().find("notifications/tools/list_changed") != std::string::npos);
+  first.reset();  // the connection breaks
+
+  changed();  // two more while no connection (or a dead one) is there
+  changed();
+  auto resumed = open_stream(t.port, session, "1-1");
+  REQUIRE(resumed->read_until("id: 1-3\n", 30s));
+  const auto& got = resumed->received();
+  CHECK(got.find("HTTP/1.1 200") == 0);
+  auto two = got.find("id: 1-2\n");
+  auto three = got.find("id: 1-3\n");
+  CHECK(two != std::string::npos);
+  CHECK(two < three);
+  CHECK(got.find("id: 1-1\n") == std::string::npos);  // the client had it
+  CHECK(got.find("id: 2-0") == std::string::npos);    // the same stream, not a new one
+
+  // The stream lives on: later messages follow on the resumed connection.
+  changed();
+  CHECK(resumed->read_until("id: 1-4\n", 30s));
+
+  // A second GET without Last-Event-ID is refused while the stream has a connection; one that
+  // resumes it takes over, and the old connection's answer ends.
+  auto second = open_stream(t.port, session);
+  auto refused = second->read_response(30s);
+  REQUIRE(refused);
+  CHECK(refused->status == 409);
+  auto again = open_stream(t.port, session, "1-4");
+  REQUIRE(again->read_until("\r\n\r\n", 30s));
+  CHECK(again->received().find("HTTP/1.1 200") == 0);
+  const bool old_ended =
+      resumed->closed_by_peer(30s) || resumed->received().find("0\r\n\r\n") != std::string::npos;
+  CHECK(old_ended);
+  changed();
+  CHECK(again->read_until("id: 1-5\n", 30s));
+  CHECK(again->received().find("id: 1-4\n") == std::string::npos);
+
+  // An id this session never gave starts a new stream of its own.
+  auto other_session = initialized_session(t.port);
+  auto fresh = open_stream(t.port, other_session, "1-5");
+  CHECK(fresh->read_until("id: 1-0\ndata: \n\n", 30s));
+  CHECK(fresh->received().find("id: 1-5") == std::string::npos);
 }

@@ -23,6 +23,7 @@
 #include "pons/mcp/jsonrpc.hpp"
 #include "pons/mcp/request_meta.hpp"
 #include "pons/mcp_http/header_checks.hpp"
+#include "pons/mcp_http/stream_events.hpp"
 #include "pons/prometheus/text.hpp"
 
 namespace pons::mcp_http {
@@ -176,22 +177,31 @@ int modern_answer_status(std::string_view answer) {
 
 // One POST waiting for its answer, or one GET stream: the messages routed to it, on the io thread.
 struct exchange {
-  explicit exchange(net::any_io_executor ex) : wake(std::move(ex)) {}
+  explicit exchange(net::any_io_executor ex, std::size_t keep_written = 0)
+      : wake(std::move(ex)), queue(keep_written) {}
   net::steady_timer wake;
-  std::deque<std::string> queue;
+  stream_events queue;
   std::vector<std::string> ids;              // request ids it waits for (serialised)
   std::vector<std::string> progress_tokens;  // progress notifications routed here
   bool answered = false;                     // the response (or batch answer) arrived
   bool ended = false;                        // the session closed
   bool listener = false;                     // a GET stream: never answered
+  // A GET stream of a session: its number among the session's streams, for event ids; which
+  // connection writes it (a resumption takes over from one not yet noticed gone); and whether
+  // its connection went away, leaving it to collect messages until the client resumes it.
+  std::uint64_t number = 0;
+  std::uint64_t writer = 0;
+  bool detached = false;
 
   // Messages a GET stream may hold for a client that reads too slowly; one more ends the stream
   // (the client opens another) rather than growing memory.
   static constexpr std::size_t max_queued = 1024;
+  // Messages a GET stream keeps after writing them, for a client that resumes it.
+  static constexpr std::size_t max_replayed = 256;
 
   void push(std::string message) {
     if (listener && queue.size() >= max_queued) return end();
-    queue.push_back(std::move(message));
+    queue.push(std::move(message));
     wake.cancel();
   }
   void end() {
@@ -223,7 +233,8 @@ struct session {
   mcp::protocol_version version = mcp::latest_version;
   std::map<std::string, std::shared_ptr<exchange>, std::less<>> waiting;  // by request id
   std::vector<std::weak_ptr<exchange>> streams;  // POST streams open, newest last
-  std::shared_ptr<exchange> listener;            // the GET stream, when open
+  std::shared_ptr<exchange> listener;  // the GET stream, when open or waiting to be resumed
+  std::uint64_t streams_opened = 0;    // GET streams so far: the next one's number
   std::size_t open = 0;
   bool closed = false;
 
@@ -548,27 +559,42 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     co_return ec == net::error::operation_aborted;
   }
 
-  static std::string sse_event(std::string_view data) {
-    return fmt::format("event: message\ndata: {}\n\n", data);
+  // One SSE event; a GET stream's events carry ids a client can resume from.
+  static std::string sse_event(const exchange& x, std::string_view data) {
+    if (x.number == 0) return fmt::format("event: message\ndata: {}\n\n", data);
+    return fmt::format("id: {}\nevent: message\ndata: {}\n\n",
+                       event_id{x.number, x.queue.front_seq()}.text(), data);
   }
 
   // The body of an SSE answer: messages as they come, a comment now and then, until the
-  // answer (POST) or the session's end.
+  // answer (POST) or the session's end. `prime` first sends the stream's start as an event id
+  // with no data, so a client can resume even before the first message.
   static net::awaitable<void> pump(std::shared_ptr<impl> self, std::shared_ptr<exchange> x,
-                                   std::shared_ptr<hold> held, http::body_writer& w) {
-    for (;;) {
+                                   std::shared_ptr<hold> held, std::uint64_t writer, bool prime,
+                                   http::body_writer& w) {
+    bool gone = false;
+    if (prime)
+      gone = !co_await w.write(fmt::format("id: {}\ndata: \n\n", event_id{x->number, 0}.text()));
+    while (!gone && x->writer == writer) {
       if (!x->queue.empty()) {
-        auto event = sse_event(x->queue.front());
-        x->queue.pop_front();
-        if (!co_await w.write(event)) break;
+        // Taken off the queue only once written: a message in flight when the connection
+        // breaks stays for a resumption.
+        const auto seq = x->queue.front_seq();
+        gone = !co_await w.write(sse_event(*x, x->queue.front()));
+        if (!gone && x->writer == writer && !x->queue.empty() && x->queue.front_seq() == seq) {
+          x->queue.pop_written();
+        }
         continue;
       }
       if (x->ended || (x->answered && !x->listener)) break;
-      if (!co_await self->wait(*x)) {
-        if (!co_await w.write(": keepalive\n\n")) break;
-      }
+      if (!co_await self->wait(*x)) gone = !co_await w.write(": keepalive\n\n");
     }
-    if (held->s->listener == x) held->s->listener.reset();
+    if (x->writer != writer || held->s->listener != x) co_return;  // another connection took over
+    if (gone && !x->ended && x->number != 0) {
+      x->detached = true;  // kept, collecting messages, for the client to resume
+    } else {
+      held->s->listener.reset();
+    }
   }
 
   net::awaitable<http::server_response> post(http::server_request& req) {
@@ -676,7 +702,9 @@ struct transport::impl : std::enable_shared_from_this<impl> {
       http::server_response res;
       res.content_type = "text/event-stream";
       res.headers.emplace_back("Cache-Control", "no-cache");
-      res.stream = [self, x, held](http::body_writer& w) { return pump(self, x, held, w); };
+      res.stream = [self, x, held](http::body_writer& w) {
+        return pump(self, x, held, 0, false, w);
+      };
       co_return res;
     }
     while (x->queue.empty() && !x->ended) co_await wait(*x);
@@ -710,20 +738,45 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     auto l = find_session(req, who.principal);
     if (l.refused) co_return std::move(*l.refused);
     auto s = l.found;
-    if (s->listener) {
+    // Last-Event-ID naming the session's GET stream resumes it: what was written after that
+    // event goes out again, then what came while no connection was there. Anything else
+    // (another stream, events no longer kept) starts a new stream, as the header is optional.
+    std::shared_ptr<exchange> resumed;
+    if (auto last = event_id::parse(req.header("Last-Event-ID")); last && s->listener) {
+      auto& x = *s->listener;
+      if (!x.ended && x.number == last->stream && x.queue.rewind(last->seq)) resumed = s->listener;
+    }
+    if (!resumed && s->listener && !s->listener->detached) {
       co_return refusal(409, "this session already has a GET stream open", "stream_open");
     }
     if (s->open >= opt.max_open_per_session) {
       co_return refusal(429, "too many open requests in this session", "session_busy");
     }
     auto held = std::make_shared<hold>(self, s);
-    auto x = std::make_shared<exchange>(io.get_executor());
-    x->listener = true;
-    s->listener = x;
+    auto x = resumed;
+    if (x) {
+      x->detached = false;
+      x->wake.cancel();  // a writer not yet noticed gone stops
+    } else {
+      if (s->listener) s->listener->end();
+      x = std::make_shared<exchange>(io.get_executor(), exchange::max_replayed);
+      x->listener = true;
+      x->number = ++s->streams_opened;
+      s->listener = x;
+    }
+    const auto writer = ++x->writer;
+    // A 2025-11-25 client expects the stream's start as an event it can resume from; earlier
+    // clients may not read an event without data.
+    const bool prime = !resumed && s->version >= mcp::protocol_version::v2025_11_25;
+    if (resumed) {
+      log("mcp_stream_resumed", fmt::format("stream={} replayed={}", x->number, x->queue.size()));
+    }
     http::server_response res;
     res.content_type = "text/event-stream";
     res.headers.emplace_back("Cache-Control", "no-cache");
-    res.stream = [self, x, held](http::body_writer& w) { return pump(self, x, held, w); };
+    res.stream = [self, x, held, writer, prime](http::body_writer& w) {
+      return pump(self, x, held, writer, prime, w);
+    };
     co_return res;
   }
 
