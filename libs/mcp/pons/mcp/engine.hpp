@@ -154,6 +154,10 @@ class engine {
   /// a stream). For a graceful stop; shutdown() drops the streams without a word.
   void end_subscriptions(std::string_view reason = "the server is shutting down");
 
+  /// Whose data the engine's calls see (engine_options::account): change notifications from
+  /// outside the engine are filtered by it.
+  const account_scope& account() const { return options_.account; }
+
   /// True once initialize was answered (legacy era; modern requests never initialize).
   bool initialized() const;
 

@@ -7,13 +7,26 @@
 namespace pons::mcp {
 
 void notify_changes(engine& session, const db_changes& changes) {
-  for (auto id : changes.conversation_ids) {
-    session.notify_resource_updated(fmt::format("pons://conversations/{}", id));
+  const auto& scope = session.account();
+  bool any = false;
+  for (std::size_t i = 0; i < changes.conversation_ids.size(); ++i) {
+    // Another account's activity, even its conversation ids, is not for a scoped session.
+    if (!scope.everything() && (i >= changes.conversation_accounts.size() ||
+                                !scope.allows(changes.conversation_accounts[i]))) {
+      continue;
+    }
+    any = true;
+    session.notify_resource_updated(
+        fmt::format("pons://conversations/{}", changes.conversation_ids[i]));
   }
-  if (!changes.conversation_ids.empty() || changes.new_conversations) {
-    session.notify_resource_updated("pons://inbox");
-  }
-  if (changes.new_conversations) session.notify_list_changed("resources");
+  // A new conversation is also an updated one, so a scoped session hears of the inbox and the
+  // list only when a conversation of its own account changed in the same poll.
+  const bool everything = scope.everything();
+  const bool inbox =
+      everything ? !changes.conversation_ids.empty() || changes.new_conversations : any;
+  const bool grew = changes.new_conversations && (everything || any);
+  if (inbox) session.notify_resource_updated("pons://inbox");
+  if (grew) session.notify_list_changed("resources");
   if (changes.templates_changed) session.notify_resource_updated("pons://templates");
 }
 
@@ -76,13 +89,18 @@ db_changes db_watcher::poll_once() {
   auto snap = read_snapshot();
   if (!snap) return changes;
   if (snap->conversations_updated != last_.conversations_updated) {
-    auto q = db_->prepare("SELECT id FROM conversations WHERE updated_at > ?1 ORDER BY id");
+    auto q = db_->prepare(
+        "SELECT c.id, coalesce(a.waba_id, '') FROM conversations c "
+        "LEFT JOIN phone_numbers p ON p.phone_number_id = c.phone_number_id "
+        "LEFT JOIN accounts a ON a.id = p.account_id "
+        "WHERE c.updated_at > ?1 ORDER BY c.id");
     if (q) {
       q->bind(1, last_.conversations_updated);
       for (;;) {
         auto row = q->step();
         if (!row || !*row) break;
         changes.conversation_ids.push_back(q->column_int64(0));
+        changes.conversation_accounts.push_back(q->column_text(1));
       }
     }
   }

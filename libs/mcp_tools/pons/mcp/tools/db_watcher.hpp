@@ -17,14 +17,18 @@ namespace pons::mcp {
 /// What changed since the previous poll.
 struct db_changes {
   std::vector<std::int64_t> conversation_ids;  // conversations whose row was updated
-  bool new_conversations = false;              // the list of conversations grew
+  // The WABA id of the account of each of conversation_ids, in the same order ("" when unknown).
+  std::vector<std::string> conversation_accounts;
+  bool new_conversations = false;  // the list of conversations grew
   bool templates_changed = false;
 };
 
 class engine;
 
 /// Tells one session what changed: resources/updated for the conversations, the inbox and the
-/// templates it subscribed to, resources/list_changed when conversations were added.
+/// templates it subscribed to, resources/list_changed when conversations were added. A session
+/// scoped to one account hears only of its own account's conversations: the inbox and the list
+/// only when one of them changed.
 void notify_changes(engine& session, const db_changes& changes);
 
 /// Polls a database for changes on its own thread.
