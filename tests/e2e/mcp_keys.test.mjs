@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startFakeGraph, tempDir } from './lib.mjs';
 
 const run = promisify(execFile);
@@ -234,6 +235,21 @@ test('a key for account A never sees account B\'s conversations or messages', as
   await assert.rejects(a.readResource({ uri: `pons://conversations/${bConversation}` }));
   const read = await b.readResource({ uri: `pons://conversations/${bConversation}` });
   assert.match(JSON.stringify(read), /green one in stock/);
+
+  // Nor does A hear of B's activity: subscribed to B's conversation and the inbox, A is told
+  // nothing when B's customer writes again, while B is.
+  const heard = { a: [], b: [] };
+  a.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => heard.a.push(n.params.uri));
+  b.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => heard.b.push(n.params.uri));
+  for (const uri of [`pons://conversations/${bConversation}`, 'pons://inbox']) {
+    await a.subscribeResource({ uri });
+    await b.subscribeResource({ uri });
+  }
+  await customerWrites(webhook.port, shopB, 'wamid.KEYS.B2');
+  for (let i = 0; i < 50 && heard.b.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(heard.b.sort(), [`pons://conversations/${bConversation}`, 'pons://inbox'].sort());
+  await new Promise((r) => setTimeout(r, 500));  // two more polls of the watcher
+  assert.deepEqual(heard.a, []);
 });
 
 test('a key with send sends a text through the Graph API, from its own account only', async () => {
