@@ -276,7 +276,7 @@ TEST_CASE("a 2026-07-28 tools/call refused before it runs is JSON with status 40
   CHECK(mismatch->body.find(R"("code":-32020)") != std::string::npos);
 }
 
-TEST_CASE("a principal's engine sees its account and scopes; its check refuses a message with 403",
+TEST_CASE("a principal's engine sees its account and scopes, and its check refuses with 403",
           "[mcp_http]") {
   running_transport t;
   auto add = [&](std::string name, mcp::scope needed) {
