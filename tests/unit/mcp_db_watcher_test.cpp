@@ -51,6 +51,10 @@ registry conversations() {
     return resource_result::text(std::string(uri), "application/json", "[]");
   };
   reg.add_resource(inbox);
+  resource_def templates = inbox;
+  templates.uri = "pons://templates";
+  templates.name = "templates";
+  reg.add_resource(templates);
   resource_template_def conv;
   conv.uri_template = "pons://conversations/{id}";
   conv.name = "conversation";
@@ -72,7 +76,8 @@ struct session {
                   R"("2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
     e.handle_text(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
     int id = 2;
-    for (const char* uri : {"pons://inbox", "pons://conversations/1", "pons://conversations/2"}) {
+    for (const char* uri :
+         {"pons://inbox", "pons://templates", "pons://conversations/1", "pons://conversations/2"}) {
       e.handle_text(json::serialize(json::object{{"jsonrpc", "2.0"},
                                                  {"id", id++},
                                                  {"method", "resources/subscribe"},
@@ -100,6 +105,11 @@ TEST_CASE("change notifications: a scoped session hears only of its own account"
   only_b.conversation_ids = {2};
   only_b.conversation_accounts = {"222"};
   only_b.new_conversations = true;
+  only_b.templates_changed = true;
+  only_b.template_accounts = {"222"};
+  db_changes templates_of_a;
+  templates_of_a.templates_changed = true;
+  templates_of_a.template_accounts = {"111"};
 
   SECTION("account 111") {
     session s(account_scope::only("111"));
@@ -109,11 +119,14 @@ TEST_CASE("change notifications: a scoped session hears only of its own account"
     s.sink.clear();
     notify_changes(s.e, only_b);
     CHECK(s.sink.heard().empty());
+    notify_changes(s.e, templates_of_a);
+    CHECK(s.sink.heard() == std::set<std::string>{updated + "pons://templates"});
   }
   SECTION("every account") {
     session s(account_scope::every_account());
     notify_changes(s.e, only_b);
     CHECK(s.sink.heard() == std::set<std::string>{updated + "pons://conversations/2",
-                                                  updated + "pons://inbox", list_changed});
+                                                  updated + "pons://inbox", list_changed,
+                                                  updated + "pons://templates"});
   }
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "pons/mcp/engine.hpp"
 
 namespace pons::mcp {
@@ -27,7 +29,11 @@ void notify_changes(engine& session, const db_changes& changes) {
   const bool grew = changes.new_conversations && (everything || any);
   if (inbox) session.notify_resource_updated("pons://inbox");
   if (grew) session.notify_list_changed("resources");
-  if (changes.templates_changed) session.notify_resource_updated("pons://templates");
+  const bool templates =
+      changes.templates_changed &&
+      (everything || std::any_of(changes.template_accounts.begin(), changes.template_accounts.end(),
+                                 [&](const std::string& waba) { return scope.allows(waba); }));
+  if (templates) session.notify_resource_updated("pons://templates");
 }
 
 db_watcher::db_watcher(std::string path, std::chrono::milliseconds interval, callback on_change)
@@ -46,11 +52,15 @@ store::result<db_watcher::snapshot> db_watcher::read_snapshot() {
   s.conversations_updated = q->column_text(0);
   s.conversation_count = q->column_int64(1);
   q->reset();
-  auto t = db_->prepare("SELECT coalesce(max(updated_at), '') || count(*) FROM templates");
+  auto t = db_->prepare(
+      "SELECT waba_id, max(updated_at) || ' ' || count(*) FROM templates GROUP BY waba_id");
   if (!t) return t.error();
-  auto trow = t->step();
-  if (!trow) return trow.error();
-  s.templates_updated = t->column_text(0);
+  for (;;) {
+    auto trow = t->step();
+    if (!trow) return trow.error();
+    if (!*trow) break;
+    s.templates.emplace(t->column_text(0), t->column_text(1));
+  }
   return s;
 }
 
@@ -105,7 +115,16 @@ db_changes db_watcher::poll_once() {
     }
   }
   changes.new_conversations = snap->conversation_count != last_.conversation_count;
-  changes.templates_changed = snap->templates_updated != last_.templates_updated;
+  for (const auto& [waba, seen] : snap->templates) {
+    auto before = last_.templates.find(waba);
+    if (before == last_.templates.end() || before->second != seen) {
+      changes.template_accounts.push_back(waba);
+    }
+  }
+  for (const auto& [waba, seen] : last_.templates) {
+    if (!snap->templates.contains(waba)) changes.template_accounts.push_back(waba);
+  }
+  changes.templates_changed = !changes.template_accounts.empty();
   last_ = *snap;
   return changes;
 }
