@@ -162,6 +162,9 @@ store::result<mcp_http::authenticator> key_authenticator(const std::string& db_p
   oo.busy_timeout_ms = options.busy_timeout_ms;
   auto db = store::database::open(db_path, oo);
   if (!db) return db.error();
+  // Its only write is a key's last use, which a power cut may lose: no fsync on the listener's
+  // thread for it.
+  if (auto r = db->exec("PRAGMA synchronous=NORMAL"); !r) return r.error();
   auto state = std::make_shared<key_state>(std::move(*db), tools, std::move(options));
   return mcp_http::authenticator(
       [state](const http::server_request& req) { return decide(state, req); });
