@@ -269,7 +269,8 @@ test('a key with send sends a text through the Graph API, from its own account o
   const again = (await (await fetch(`${fake.base}/_fake/requests`)).json()).requests;
   assert.ok(!again.some((r) => r.path === `/v25.0/${shopB.number}/messages`), 'nothing was sent from B');
 
-  // The keys themselves appear nowhere in the service's log.
+  // Sessions are logged with the key's id; the keys themselves appear nowhere in the log.
+  assert.match(webhook.log(), /event=mcp_session_opened .*principal=key:\d+/);
   for (const secret of Object.values(secrets)) assert.ok(!webhook.log().includes(secret));
   assert.doesNotMatch(webhook.log(), /pons_[A-Za-z0-9]{12}_/);
 });

@@ -27,7 +27,7 @@ using message_check = std::function<std::optional<message_refusal>(const boost::
 
 /// What an authenticator decided about one request.
 struct auth_decision {
-  int status = 401;                         // 0: allowed; 401, 403 or 429: refused with that status
+  int status = 401;  // 0: allowed; 401, 403, 429 or 503: refused with that status
   std::vector<http::header_field> headers;  // WWW-Authenticate, Retry-After, ...
   std::string message;                      // why, for the refusal's body; never a secret
   std::string principal;  // who was allowed (a key's id, say), for the log; never a secret

@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "pons/logging/log_field.hpp"
 #include "pons/mcp/jsonrpc.hpp"
 #include "pons/mcp/request_meta.hpp"
 #include "pons/mcp_http/header_checks.hpp"
@@ -722,7 +723,8 @@ struct transport::impl : std::enable_shared_from_this<impl> {
         s->version = *v;
         res.headers.emplace_back("Mcp-Session-Id", s->id);
         log("mcp_session_opened",
-            fmt::format("version={} sessions={}", mcp::to_string(*v), sessions.size()));
+            fmt::format("version={} sessions={} principal={}", mcp::to_string(*v), sessions.size(),
+                        logging::log_value(s->principal)));
       } else {
         close_session(s->id, "initialize_failed");
       }
