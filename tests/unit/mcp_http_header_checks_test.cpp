@@ -79,7 +79,6 @@ TEST_CASE("headers that mirror the body must agree with it", "[mcp_http]") {
   f.method_body = "tools/call";
   f.protocol_body = "2026-07-28";
   f.name_body = "get_messages";
-  CHECK_FALSE(header_mismatch(f));  // no headers: nothing to compare
   f.protocol_header = "2026-07-28";
   f.method_header = "tools/call";
   f.name_header = "get_messages";
@@ -106,4 +105,39 @@ TEST_CASE("headers that mirror the body must agree with it", "[mcp_http]") {
   // field is refused as invalid params instead).
   f.protocol_body.reset();
   CHECK_FALSE(header_mismatch(f));
+}
+
+TEST_CASE("a 2026-07-28 request without a required header is refused, naming the header",
+          "[mcp_http]") {
+  mirrored_fields f;
+  f.method_body = "tools/call";
+  f.protocol_body = "2026-07-28";
+  f.name_body = "get_messages";
+  auto protocol = header_mismatch(f);
+  REQUIRE(protocol);
+  CHECK(protocol->find("MCP-Protocol-Version") != std::string::npos);
+  CHECK(protocol->find("missing") != std::string::npos);
+  f.protocol_header = "2026-07-28";
+  auto method = header_mismatch(f);
+  REQUIRE(method);
+  CHECK(method->find("Mcp-Method: tools/call") != std::string::npos);
+  f.method_header = "tools/call";
+  auto name = header_mismatch(f);
+  REQUIRE(name);
+  CHECK(name->find("Mcp-Name: get_messages") != std::string::npos);
+  f.name_header = "get_messages";
+  CHECK_FALSE(header_mismatch(f));
+
+  // Only tools/call, resources/read and prompts/get name their target in a header.
+  mirrored_fields listing;
+  listing.method_body = "tools/list";
+  listing.protocol_body = "2026-07-28";
+  listing.protocol_header = "2026-07-28";
+  listing.method_header = "tools/list";
+  CHECK_FALSE(header_mismatch(listing));
+  listing.method_body = "prompts/get";
+  listing.method_header = "prompts/get";
+  CHECK_FALSE(header_mismatch(listing));  // the body names no prompt: nothing to mirror
+  CHECK(names_its_target("resources/read"));
+  CHECK_FALSE(names_its_target("resources/list"));
 }

@@ -143,17 +143,41 @@ TEST_CASE("a session answers only the principal that opened it", "[mcp_http]") {
   CHECK(still->status == 200);
 }
 
+namespace {
+
+// `h` with the headers a 2026-07-28 request of `method` carries.
+header_list with_request_headers(header_list h, std::string_view method) {
+  h.emplace_back("MCP-Protocol-Version", "2026-07-28");
+  h.emplace_back("Mcp-Method", std::string(method));
+  return h;
+}
+
+}  // namespace
+
 TEST_CASE("a request with the 2026-07-28 _meta and no session gets an engine of its own",
           "[mcp_http]") {
   running_transport t;
   auto r = http_request(
       t.port, "POST", "/mcp",
       R"({"jsonrpc":"2.0","id":9,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})",
-      headers("a"));
+      with_request_headers(headers("a"), "tools/list"));
   REQUIRE(r);
   CHECK(r->status == 200);
   CHECK(r->header("Mcp-Session-Id").empty());
   CHECK(r->body.find(R"("id":9)") != std::string::npos);
+
+  // The same request without the Mcp-Method header every 2026-07-28 request carries.
+  auto h = headers("a");
+  h.emplace_back("MCP-Protocol-Version", "2026-07-28");
+  auto bare = http_request(
+      t.port, "POST", "/mcp",
+      R"({"jsonrpc":"2.0","id":10,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})",
+      h);
+  REQUIRE(bare);
+  CHECK(bare->status == 400);
+  CHECK(bare->body.find(R"("code":-32020)") != std::string::npos);
+  CHECK(bare->body.find("Mcp-Method") != std::string::npos);
+  CHECK(bare->body.find(R"("id":10)") != std::string::npos);
 }
 
 namespace {

@@ -115,7 +115,28 @@ int modern_error_status(int code) {
   }
 }
 
+bool names_its_target(std::string_view method) {
+  return method == "tools/call" || method == "resources/read" || method == "prompts/get";
+}
+
+std::optional<std::string> missing_header(const mirrored_fields& f) {
+  auto missing = [](std::string_view header, std::string_view should_be) {
+    return fmt::format(
+        "Header mismatch: the required header {} is missing (send {}: {} with this request)",
+        header, header, should_be);
+  };
+  if (!f.protocol_header) {
+    return missing("MCP-Protocol-Version", f.protocol_body.value_or("the protocol version"));
+  }
+  if (!f.method_header) return missing("Mcp-Method", f.method_body);
+  if (!f.name_header && f.name_body && names_its_target(f.method_body)) {
+    return missing("Mcp-Name", *f.name_body);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> header_mismatch(const mirrored_fields& f) {
+  if (auto m = missing_header(f)) return m;
   auto differs = [](std::string_view header, std::optional<std::string_view> header_value,
                     std::optional<std::string_view> body_value,
                     std::string_view body_field) -> std::optional<std::string> {

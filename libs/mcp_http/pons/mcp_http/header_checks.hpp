@@ -41,8 +41,8 @@ std::optional<mcp::protocol_version> check_protocol_header(std::string_view head
 /// for -32602, -32020, -32021 and -32022; 200 for any other code (the error is in the body).
 int modern_error_status(int code);
 
-/// What a 2026-07-28 request says twice, in its headers and in its body. A header is compared
-/// only when present; a body field only when the request has one.
+/// What a 2026-07-28 request says twice, in its headers and in its body. A body field is compared
+/// only when the request has one.
 struct mirrored_fields {
   std::optional<std::string_view> protocol_header;  // MCP-Protocol-Version
   std::optional<std::string_view> method_header;    // Mcp-Method
@@ -52,10 +52,19 @@ struct mirrored_fields {
   std::optional<std::string_view> name_body;        // params.name, or params.uri
 };
 
-/// The first header that disagrees with the body, as the message of a -32020 HeaderMismatch
-/// error ("Header mismatch: MCP-Protocol-Version header value 'x' does not match ..."), or
-/// nullopt when they agree. An Mcp-Name in the Base64 sentinel form (=?base64?...?=) is decoded
-/// first.
+/// True for the methods whose requests name their target in an Mcp-Name header: tools/call,
+/// resources/read and prompts/get.
+bool names_its_target(std::string_view method);
+
+/// The first required header a 2026-07-28 request lacks, as the message of a -32020
+/// HeaderMismatch error, or nullopt: MCP-Protocol-Version and Mcp-Method on every request,
+/// Mcp-Name on a request that names its target (when the body names one).
+std::optional<std::string> missing_header(const mirrored_fields& f);
+
+/// The first required header missing (missing_header) or header that disagrees with the body,
+/// as the message of a -32020 HeaderMismatch error ("Header mismatch: MCP-Protocol-Version header
+/// value 'x' does not match ..."), or nullopt when they agree. An Mcp-Name in the Base64
+/// sentinel form (=?base64?...?=) is decoded first.
 std::optional<std::string> header_mismatch(const mirrored_fields& f);
 
 }  // namespace pons::mcp_http
