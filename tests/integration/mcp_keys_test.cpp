@@ -16,10 +16,11 @@ namespace {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
+// A 2026-07-28 tools/call of send_text: the headers mirror the body.
 header_list key_headers(const std::string& key) {
-  return {{"Content-Type", "application/json"},
-          {"Accept", "application/json, text/event-stream"},
-          {"Authorization", "Bearer " + key}};
+  return {{"Content-Type", "application/json"}, {"Accept", "application/json, text/event-stream"},
+          {"Authorization", "Bearer " + key},   {"MCP-Protocol-Version", "2026-07-28"},
+          {"Mcp-Method", "tools/call"},         {"Mcp-Name", "send_text"}};
 }
 
 // A key made the way `pons-webhook keys create` makes it, in the service's database.
@@ -87,7 +88,8 @@ TEST_CASE("a read key's send_text is 403 insufficient_scope with the request id,
   // the Graph API out of it).
   auto allowed = http_request(svc.port(), "POST", "/mcp", modern_call, key_headers(sender));
   REQUIRE(allowed);
-  CHECK(allowed->status != 403);
+  CHECK(allowed->status == 200);
+  CHECK(allowed->body.find(R"("id":"call-1","result")") != std::string::npos);
   CHECK(allowed->body.find("needs an API key") == std::string::npos);
 
   const auto log = svc.log();
