@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "pons/auth/protected_resource.hpp"
 #include "pons/cli/forward_admin.hpp"
 #include "pons/cli/key_admin.hpp"
 #include "pons/cli/template_admin.hpp"
@@ -32,6 +33,8 @@
 #include "pons/mcp/tools/toolset.hpp"
 #include "pons/mcp/worker_pool.hpp"
 #include "pons/mcp_http/transport.hpp"
+#include "pons/mcp_keys/key_authenticator.hpp"
+#include "pons/mcp_keys/metadata_routes.hpp"
 #include "pons/meta/account_config.hpp"
 #include "pons/store/db_location.hpp"
 #include "pons/webhook/webhook_service.hpp"
@@ -197,6 +200,11 @@ int main(int argc, char** argv) {
   std::unique_ptr<pons::mcp_http::transport> mcp_transport;
   std::unique_ptr<pons::mcp::db_watcher> mcp_watcher;
   if (o.mcp) {
+    if (!o.mcp_public_url.empty() && !pons::auth::metadata_url(o.mcp_public_url)) {
+      return usage_error(
+          "--mcp-public-url needs an absolute http(s) URL with a host and no fragment, such as "
+          "https://example.com/mcp");
+    }
     auto graph_accounts = meta::load_graph_accounts(getenv_lookup, o.config_path);
     if (!graph_accounts) return usage_error(graph_accounts.error().message());
     pons::mcp::toolset_settings ts;
@@ -230,9 +238,25 @@ int main(int argc, char** argv) {
     to.max_open_per_session = o.mcp_max_open;
     to.allowed_origins = o.mcp_allowed_origins;
     to.allow_loopback_origins = cli::is_loopback_address(o.bind_address);
-    // API keys will decide here; until then only the loopback conformance mode is open.
-    to.authenticate = o.mcp_conformance ? pons::mcp_http::allow_everything("conformance")
-                                        : pons::mcp_http::refuse_everything();
+    // API keys decide who may use /mcp; only the loopback conformance mode is open to anyone.
+    if (o.mcp_conformance) {
+      to.authenticate = pons::mcp_http::allow_everything("conformance");
+    } else {
+      pons::mcp_keys::key_auth_options ko;
+      ko.public_url = o.mcp_public_url;
+      ko.path = to.path;
+      ko.rate = {o.mcp_key_burst, o.mcp_key_per_second};
+      auto keys = pons::mcp_keys::key_authenticator(o.db_path, mcp_tools->tools(), ko);
+      if (!keys) {
+        write_log_line(log_level::error, "database_error",
+                       fmt::format("db={} detail={}", log_value(o.db_path),
+                                   log_quoted(keys.error().message())));
+        service.close();
+        return 1;
+      }
+      to.authenticate = std::move(*keys);
+      pons::mcp_keys::add_metadata_routes(routes, o.mcp_public_url, to.path);
+    }
     to.engine.instructions = std::string(pons::mcp::toolset_instructions());
     to.engine.max_waits = 2;
     to.engine.diagnostics = [](std::string_view text) {

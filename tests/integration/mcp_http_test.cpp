@@ -197,7 +197,7 @@ TEST_CASE("/mcp refuses what the transport forbids", "[mcp_http]") {
   }
 }
 
-TEST_CASE("/mcp is off by default and refuses everyone until authentication is configured",
+TEST_CASE("/mcp is off by default, and with --mcp refuses a request without an API key",
           "[mcp_http]") {
   webhook_process plain(default_webhook_env(), {"--no-template-sync", "--no-media"});
   REQUIRE(plain.started());
@@ -210,7 +210,10 @@ TEST_CASE("/mcp is off by default and refuses everyone until authentication is c
   auto refused = http_request(keyed.port(), "POST", "/mcp", initialize_body, mcp_headers());
   REQUIRE(refused);
   CHECK(refused->status == 401);
-  CHECK(refused->header("WWW-Authenticate") == "Bearer");
+  // The test client sends "Host: 127.0.0.1": the challenge names the host the client dialled.
+  const std::string metadata = "http://127.0.0.1/.well-known/oauth-protected-resource/mcp";
+  CHECK(refused->header("WWW-Authenticate") ==
+        "Bearer resource_metadata=\"" + metadata + "\", scope=\"read\"");
 }
 
 TEST_CASE("the oldest idle session makes room when the table is full", "[mcp_http]") {

@@ -152,3 +152,30 @@ TEST_CASE("/mcp is off by default, conformance mode only on loopback", "[webhook
   CHECK(is_loopback_address("::1"));
   CHECK_FALSE(is_loopback_address("10.0.0.1"));
 }
+
+TEST_CASE("/mcp's public URL and the rate per API key", "[webhook_options]") {
+  auto env = env_of({{"HOME", "/h"}});
+  auto d = parse_webhook_options({"--mcp"}, env, "/");
+  REQUIRE(d.error.empty());
+  CHECK(d.options.mcp_public_url.empty());
+  CHECK(d.options.mcp_key_burst == 120);
+  CHECK(d.options.mcp_key_per_second == 2);
+
+  auto p = parse_webhook_options({"--mcp", "--mcp-public-url", "https://pons.example.com/mcp",
+                                  "--mcp-key-burst", "10", "--mcp-key-rate", "0.5"},
+                                 env, "/");
+  REQUIRE(p.error.empty());
+  CHECK(p.options.mcp_public_url == "https://pons.example.com/mcp");
+  CHECK(p.options.mcp_key_burst == 10);
+  CHECK(p.options.mcp_key_per_second == 0.5);
+
+  for (std::vector<std::string_view> bad :
+       {std::vector<std::string_view>{"--mcp-public-url", "pons.example.com/mcp"},
+        {"--mcp-key-burst", "0"},
+        {"--mcp-key-rate", "0"},
+        {"--mcp-key-rate", "2x"},
+        {"--mcp-key-rate", "5000"}}) {
+    auto r = parse_webhook_options(bad, env, "/");
+    CHECK(r.error.find(std::string(bad.front())) != std::string::npos);
+  }
+}

@@ -1510,3 +1510,87 @@ TEST_CASE("no request goes to a client that lacks the capability or has no sessi
     CHECK(reply.failure == client_request_errc::unavailable);
   }
 }
+
+namespace {
+
+// Three tools: one for every key, one for keys with send, one that declares no scope.
+registry scoped_registry() {
+  registry reg;
+  auto add = [&](std::string name, std::optional<scope> needed) {
+    tool_def t;
+    t.name = std::move(name);
+    t.description = "A tool.";
+    t.input_schema = json::parse(R"({"type":"object"})").as_object();
+    t.required_scope = needed;
+    t.handler = [](const json::object&, call_context&) { return tool_result::text("ran"); };
+    reg.add_tool(std::move(t));
+  };
+  add("look", scope::read);
+  add("act", scope::send);
+  add("bare", std::nullopt);
+  return reg;
+}
+
+struct scoped_fixture {
+  explicit scoped_fixture(std::optional<std::vector<scope>> granted)
+      : session(reg, pool, sink, [&] {
+          engine_options o;
+          o.granted_scopes = std::move(granted);
+          return o;
+        }()) {
+    session.handle_text(
+        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":)"
+        R"("2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
+    sink.response(1);
+  }
+  registry reg = scoped_registry();
+  worker_pool pool{1, 8};
+  capture_sink sink;
+  engine session;
+
+  std::set<std::string> listed() {
+    session.handle_text(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})");
+    std::set<std::string> names;
+    auto answer = sink.response(2);
+    for (const auto& t : answer.at("result").at("tools").as_array())
+      names.emplace(t.at("name").as_string());
+    return names;
+  }
+  json::value call(std::int64_t id, std::string_view name) {
+    session.handle_text(json::serialize(json::object{
+        {"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"}, {"params", {{"name", name}}}}));
+    return sink.response(id);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("engine with a key's scopes lists and runs only the tools they cover", "[mcp]") {
+  SECTION("no key: every tool") {
+    scoped_fixture f(std::nullopt);
+    CHECK(f.listed() == std::set<std::string>{"look", "act", "bare"});
+    CHECK(f.call(3, "bare").at("result").at("content").at(0).at("text") == "ran");
+  }
+  SECTION("a read key: the read tools; the others are refused saying why") {
+    scoped_fixture f(std::vector<scope>{scope::read});
+    CHECK(f.listed() == std::set<std::string>{"look"});
+    CHECK(f.call(3, "look").at("result").at("content").at(0).at("text") == "ran");
+    auto act = f.call(4, "act");
+    CHECK(error_code(act) == -32600);
+    CHECK_THAT(std::string(act.at("error").at("message").as_string()),
+               Catch::Contains("needs an API key with the send scope"));
+    CHECK(act.at("error").at("data").at("requiredScope") == "send");
+    auto bare = f.call(5, "bare");
+    CHECK_THAT(std::string(bare.at("error").at("message").as_string()),
+               Catch::Contains("cannot be called with an API key"));
+    // An unknown tool's error lists only what the key may call.
+    auto unknown = f.call(6, "nope");
+    CHECK_THAT(std::string(unknown.at("error").at("message").as_string()),
+               Catch::Contains("(available: look)"));
+  }
+  SECTION("a send key: read and send tools, never one without a scope") {
+    scoped_fixture f(std::vector<scope>{scope::read, scope::send});
+    CHECK(f.listed() == std::set<std::string>{"look", "act"});
+    CHECK(f.call(3, "act").at("result").at("content").at(0).at("text") == "ran");
+  }
+}

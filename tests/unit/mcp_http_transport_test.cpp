@@ -23,6 +23,24 @@ mcp_http::auth_decision test_authenticator(const http::server_request& req) {
   if (auth == "Bearer a" || auth == "Bearer b") {
     d.status = 0;
     d.principal = std::string(auth.substr(7));
+  } else if (auth == "Bearer reader") {
+    // A key of account 111 with the read scope; its check refuses the tool "act".
+    d.status = 0;
+    d.principal = "reader";
+    d.account = mcp::account_scope::only("111");
+    d.scopes = std::vector<mcp::scope>{mcp::scope::read};
+    d.check = [](const boost::json::value& m) -> std::optional<mcp_http::message_refusal> {
+      const auto* o = m.if_object();
+      const auto* params = o ? o->if_contains("params") : nullptr;
+      if (!params || !params->is_object() || !params->get_object().contains("name") ||
+          params->at("name") != "act") {
+        return std::nullopt;
+      }
+      mcp_http::message_refusal r;
+      r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"insufficient_scope\"");
+      r.message = "act needs the send scope";
+      return r;
+    };
   } else if (auth == "Bearer slow") {
     d.status = 429;
     d.headers.emplace_back("Retry-After", "7");
@@ -368,4 +386,54 @@ TEST_CASE("a GET stream whose connection broke is resumed with Last-Event-ID, lo
   auto fresh = open_stream(t.port, other_session, "1-5");
   CHECK(fresh->read_until("id: 1-0\ndata: \n\n", 30s));
   CHECK(fresh->received().find("id: 1-5") == std::string::npos);
+}
+
+TEST_CASE("a principal's engine sees its account and scopes, and its check refuses with 403",
+          "[mcp_http]") {
+  running_transport t;
+  auto add = [&](std::string name, mcp::scope needed) {
+    mcp::tool_def tool;
+    tool.name = std::move(name);
+    tool.description = "Says whose data the call sees.";
+    tool.input_schema = boost::json::object{{"type", "object"}};
+    tool.required_scope = needed;
+    tool.handler = [](const boost::json::object&, mcp::call_context& ctx) {
+      return mcp::tool_result::text(ctx.account().waba_id.value_or("every account"));
+    };
+    t.tools.add_tool(std::move(tool));
+  };
+  add("whose", mcp::scope::read);
+  add("act", mcp::scope::send);
+  auto open = [&](const std::string& bearer) {
+    auto init = http_request(t.port, "POST", "/mcp", initialize, headers(bearer));
+    REQUIRE(init);
+    REQUIRE(init->status == 200);
+    return init->header("Mcp-Session-Id");
+  };
+  auto post = [&](const std::string& bearer, const std::string& session, const std::string& body) {
+    auto r = http_request(t.port, "POST", "/mcp", body, headers(bearer, session));
+    REQUIRE(r);
+    return *r;
+  };
+  const std::string list = R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})";
+  const std::string whose =
+      R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"whose","arguments":{}}})";
+  const std::string act =
+      R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"act","arguments":{}}})";
+
+  auto reader = open("reader");
+  auto listed = post("reader", reader, list);
+  CHECK(listed.body.find("\"whose\"") != std::string::npos);
+  CHECK(listed.body.find("\"act\"") == std::string::npos);
+  CHECK(post("reader", reader, whose).body.find("\"text\":\"111\"") != std::string::npos);
+  auto refused = post("reader", reader, act);
+  CHECK(refused.status == 403);
+  CHECK(refused.header("WWW-Authenticate") == "Bearer error=\"insufficient_scope\"");
+  CHECK(refused.body ==
+        R"({"jsonrpc":"2.0","id":5,"error":{"code":-32600,"message":"act needs the send scope"}})");
+
+  auto everyone = open("a");
+  auto all = post("a", everyone, list);
+  CHECK(all.body.find("\"act\"") != std::string::npos);
+  CHECK(post("a", everyone, whose).body.find("every account") != std::string::npos);
 }

@@ -165,8 +165,22 @@ TEST_CASE("the watcher reports conversations another connection changed", "[mcp]
       "UPDATE conversations SET updated_at = '2099-01-01T00:00:00.000Z' WHERE id = 2"));
   auto changes = watcher.poll_once();
   CHECK(changes.conversation_ids == std::vector<std::int64_t>{2});
+  CHECK(changes.conversation_accounts == std::vector<std::string>{"100000000000001"});
   CHECK_FALSE(changes.new_conversations);
+  CHECK_FALSE(changes.templates_changed);
   CHECK(watcher.poll_once().conversation_ids.empty());
+
+  // Templates are told apart by account, a deletion too.
+  REQUIRE(
+      writer->exec("INSERT INTO templates (waba_id, name, language, updated_at) VALUES "
+                   "('300000000000003', 'hello', 'en_US', '2099-01-01T00:00:00.000Z')"));
+  auto added = watcher.poll_once();
+  CHECK(added.templates_changed);
+  CHECK(added.template_accounts == std::vector<std::string>{"300000000000003"});
+  REQUIRE(writer->exec("DELETE FROM templates WHERE waba_id = '100000000000001'"));
+  auto deleted = watcher.poll_once();
+  CHECK(deleted.template_accounts == std::vector<std::string>{"100000000000001"});
+  CHECK_FALSE(watcher.poll_once().templates_changed);
 }
 
 TEST_CASE("get_media shows a large stored photo scaled down, and a corrupt one as an error",

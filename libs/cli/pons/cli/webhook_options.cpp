@@ -19,6 +19,15 @@ bool parse_number(std::string_view s, T& out, T min, T max) {
   return true;
 }
 
+// A rate in calls a second: a decimal number from 0.01 to 1000.
+bool parse_rate(std::string_view s, double& out) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !(v >= 0.01 && v <= 1000)) return false;
+  out = v;
+  return true;
+}
+
 }  // namespace
 
 bool is_loopback_address(std::string_view address) {
@@ -88,6 +97,11 @@ options:
   --mcp-workers N          threads running MCP tool calls (default 4)
   --mcp-read-only          no send tools on /mcp
   --mcp-dry-run            /mcp's send tools validate and record, never send
+  --mcp-public-url URL     the URL clients dial for /mcp (https://host/mcp behind a proxy or
+                           tunnel), named in 401 answers and the key metadata; default
+                           http://<Host header>/mcp
+  --mcp-key-burst N        calls one API key may make at once (default 120)
+  --mcp-key-rate N         then calls a second per API key (default 2; 0.01 to 1000)
   --help                   show this text
   --version                show the version
 
@@ -245,6 +259,18 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     } else if (name == "--mcp-workers") {
       if (!take() || !parse_number<std::size_t>(value, o.mcp_workers, 1, 64))
         return fail("--mcp-workers needs a number between 1 and 64");
+    } else if (name == "--mcp-public-url") {
+      if (!take() || !(value.starts_with("https://") || value.starts_with("http://")))
+        return fail("--mcp-public-url needs the URL clients dial, such as https://example.com/mcp");
+      o.mcp_public_url = std::string(value);
+    } else if (name == "--mcp-key-burst") {
+      std::size_t v = 0;
+      if (!take() || !parse_number<std::size_t>(value, v, 1, 100'000))
+        return fail("--mcp-key-burst needs a number of calls between 1 and 100000");
+      o.mcp_key_burst = static_cast<double>(v);
+    } else if (name == "--mcp-key-rate") {
+      if (!take() || !parse_rate(value, o.mcp_key_per_second))
+        return fail("--mcp-key-rate needs calls a second between 0.01 and 1000, such as 2 or 0.5");
     } else {
       return fail(fmt::format("unknown option '{}'", name));
     }

@@ -52,6 +52,11 @@ struct webhook_options {
   std::size_t mcp_workers = 4;   // threads running tool calls, for every session
   bool mcp_read_only = false;    // no send tools on /mcp
   bool mcp_dry_run = false;      // send tools validate and record, never send
+  // The URL clients dial for /mcp (behind a proxy or tunnel): named in 401 challenges and the
+  // protected-resource metadata; empty: http://<Host of the request>/mcp.
+  std::string mcp_public_url;
+  double mcp_key_burst = 120;     // calls an API key may make at once
+  double mcp_key_per_second = 2;  // then this many a second on average
 };
 
 /// True for an IPv4 loopback address (127.0.0.0/8) or ::1.

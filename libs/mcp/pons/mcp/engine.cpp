@@ -683,8 +683,18 @@ json::object engine::render_tool(const tool_def& tool, protocol_version v) const
 engine::outcome engine::do_tools_list(const json::object& params,
                                       const request_scope& scope) const {
   protocol_version v = scope.version;
-  return paged_list(params, registry_.tools(), options_.page_size, "tools",
-                    [&](const tool_def& t) { return render_tool(t, v); });
+  std::vector<const tool_def*> visible;
+  for (const auto& t : registry_.tools())
+    if (granted(t)) visible.push_back(&t);
+  return paged_list(params, visible, options_.page_size, "tools",
+                    [&](const tool_def* t) { return render_tool(*t, v); });
+}
+
+bool engine::granted(const tool_def& tool) const {
+  if (!options_.granted_scopes) return true;
+  const auto& held = *options_.granted_scopes;
+  return tool.required_scope &&
+         std::find(held.begin(), held.end(), *tool.required_scope) != held.end();
 }
 
 json::object engine::render_tool_result(tool_result r, protocol_version v) const {
@@ -865,7 +875,8 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch, const req
   const tool_def* tool = registry_.find_tool(name->get_string());
   if (!tool) {
     std::vector<std::string> names;
-    for (const auto& t : registry_.tools()) names.push_back(t.name);
+    for (const auto& t : registry_.tools())
+      if (granted(t)) names.push_back(t.name);
     return answer(in, batch,
                   rpc_error{rpc_code::invalid_params,
                             fmt::format("Unknown tool: {} (available: {})",
@@ -873,6 +884,21 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch, const req
                                         names.empty() ? std::string("none") : join_names(names)),
                             json::object{{"field", "params.name"}, {"reason", "unknown tool"}}},
                   scope);
+  }
+  if (!granted(*tool)) {
+    // A transport with keys refuses such a call before the engine sees it (403); this keeps a
+    // transport that forgot to from running it.
+    const auto needed = tool->required_scope ? to_string(*tool->required_scope) : "";
+    return answer(
+        in, batch,
+        rpc_error{rpc_code::invalid_request,
+                  tool->required_scope
+                      ? fmt::format("Tool {} needs an API key with the {} scope, which this key "
+                                    "lacks; an administrator can create a key that has it",
+                                    tool->name, needed)
+                      : fmt::format("Tool {} cannot be called with an API key", tool->name),
+                  json::object{{"tool", tool->name}, {"requiredScope", needed}}},
+        scope);
   }
   if (!tool->required_client_capabilities.empty()) {
     json::object missing =

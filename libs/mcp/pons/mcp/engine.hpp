@@ -96,6 +96,10 @@ struct engine_options {
   /// Whose data the session may see: every account (stdio), or the one account of the API key
   /// that opened an HTTP session. Every call_context, listing and completion gets it.
   account_scope account;
+  /// The scopes of the API key the engine serves; nullopt when no key is involved (stdio, a
+  /// loopback conformance run): every tool. With a key, tools/list shows and tools/call runs only
+  /// the tools whose required scope the key holds (a tool that declares none, to no key).
+  std::optional<std::vector<scope>> granted_scopes;
   // How long a handler waits for the client's answer to a request the server sent it
   // (call_context::request_client; elicitation waits for a person).
   std::chrono::milliseconds client_request_timeout{300'000};
@@ -149,6 +153,10 @@ class engine {
   /// engine_options::cancel_ended_streams, sends notifications/cancelled for it (how stdio closes
   /// a stream). For a graceful stop; shutdown() drops the streams without a word.
   void end_subscriptions(std::string_view reason = "the server is shutting down");
+
+  /// Whose data the engine's calls see (engine_options::account): change notifications from
+  /// outside the engine are filtered by it.
+  const account_scope& account() const { return options_.account; }
 
   /// True once initialize was answered (legacy era; modern requests never initialize).
   bool initialized() const;
@@ -250,6 +258,8 @@ class engine {
   bool cancel_listen(const std::string& key);
 
   json::object render_tool(const tool_def& tool, protocol_version v) const;
+  // True when the session's key (if any) may see and call `tool`.
+  bool granted(const tool_def& tool) const;
   json::object render_tool_result(tool_result result, protocol_version v) const;
   bool resource_exists(std::string_view uri) const;
 

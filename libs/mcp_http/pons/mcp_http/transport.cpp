@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "pons/logging/log_field.hpp"
 #include "pons/mcp/jsonrpc.hpp"
 #include "pons/mcp/request_meta.hpp"
 #include "pons/mcp_http/header_checks.hpp"
@@ -153,6 +154,22 @@ std::optional<http::server_response> check_modern_request(const http::server_req
         "method_not_found");
   }
   return std::nullopt;
+}
+
+// A message the authenticator's check refused (a tool the key lacks the scope for): its status
+// and headers, and a JSON-RPC error with the request's id when there is one, so the client can
+// tell the assistant which call failed and why.
+http::server_response message_refused(const json::value& body, message_refusal refused) {
+  json::value id = nullptr;
+  if (auto in = mcp::classify(body); in.type == mcp::incoming::kind::request) id = in.id;
+  http::server_response res;
+  res.status = refused.status;
+  res.content_type = "application/json";
+  res.headers = std::move(refused.headers);
+  res.body = mcp::make_error_response(
+      id, mcp::rpc_error{mcp::rpc_code::invalid_request, std::move(refused.message), nullptr});
+  res.log_note = "mcp_refused=scope";
+  return res;
 }
 
 // True when MCP-Protocol-Version names a revision served per request (2026-07-28): such a
@@ -401,16 +418,31 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     if (opt.log) opt.log(event, fields);
   }
 
-  std::shared_ptr<session> make_session(std::string id) {
+  // Origin and authentication, for every method: the refusal, or who is asking and what they
+  // may see.
+  struct admission {
+    std::optional<http::server_response> refused;
+    std::string principal;
+    mcp::account_scope account;
+    std::optional<std::vector<mcp::scope>> scopes;
+    message_check check;
+  };
+
+  // The session's engine sees what its principal may: their account and their key's tools.
+  std::shared_ptr<session> make_session(std::string id, const admission& who) {
     auto s = std::make_shared<session>();
     s->id = std::move(id);
+    s->principal = who.principal;
     s->core = std::make_shared<session_core>(io, s);
-    s->core->engine = std::make_unique<mcp::engine>(tools, pool, s->core->sink, opt.engine);
+    auto options = opt.engine;
+    options.account = who.account;
+    options.granted_scopes = who.scopes;
+    s->core->engine = std::make_unique<mcp::engine>(tools, pool, s->core->sink, options);
     return s;
   }
 
   // A new session for an initialize, or null when every session is busy.
-  std::shared_ptr<session> open_session(std::string principal) {
+  std::shared_ptr<session> open_session(const admission& who) {
     auto id = new_session_id();
     auto admitted = table.add(id, steady_clock::now());
     if (!admitted.admitted) {
@@ -421,8 +453,7 @@ struct transport::impl : std::enable_shared_from_this<impl> {
       ++closed_evicted;
       close_session(*admitted.evict, "evicted");
     }
-    auto s = make_session(id);
-    s->principal = std::move(principal);
+    auto s = make_session(id, who);
     sessions.emplace(std::move(id), s);
     ++opened;
     start_sweep();
@@ -474,11 +505,6 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     while (!sessions.empty()) close_session(sessions.begin()->first, "shutdown");
   }
 
-  // Origin and authentication, for every method: the refusal, or who is asking.
-  struct admission {
-    std::optional<http::server_response> refused;
-    std::string principal;
-  };
   admission admit(const http::server_request& req) const {
     admission a;
     auto origin = req.header("Origin");
@@ -496,6 +522,9 @@ struct transport::impl : std::enable_shared_from_this<impl> {
       return a;
     }
     a.principal = std::move(decision.principal);
+    a.account = std::move(decision.account);
+    a.scopes = std::move(decision.scopes);
+    a.check = std::move(decision.check);
     return a;
   }
 
@@ -616,6 +645,9 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     auto body = mcp::parse_json(req.body, opt.engine.max_depth, parse_error);
     if (!body) co_return refusal(400, parse_error.message, "parse", parse_error.code);
     auto shape = shape_of(*body);
+    if (who.check) {
+      if (auto refused = who.check(*body)) co_return message_refused(*body, std::move(*refused));
+    }
 
     std::shared_ptr<session> s;
     bool created = false;
@@ -628,7 +660,7 @@ struct transport::impl : std::enable_shared_from_this<impl> {
       if (closing) {
         co_return refusal(503, "the server is shutting down: try again later", "shutting_down");
       }
-      s = open_session(who.principal);
+      s = open_session(who);
       if (!s) {
         auto res =
             refusal(503, "too many MCP sessions, all busy: try again later", "sessions_full");
@@ -643,8 +675,7 @@ struct transport::impl : std::enable_shared_from_this<impl> {
       if (body->is_object()) {
         if (auto refused = check_modern_request(req, *body)) co_return std::move(*refused);
       }
-      s = make_session({});
-      s->principal = who.principal;
+      s = make_session({}, who);
     } else {
       co_return refusal(400, "Mcp-Session-Id header required: send initialize first", "no_session");
     }
@@ -720,7 +751,8 @@ struct transport::impl : std::enable_shared_from_this<impl> {
         s->version = *v;
         res.headers.emplace_back("Mcp-Session-Id", s->id);
         log("mcp_session_opened",
-            fmt::format("version={} sessions={}", mcp::to_string(*v), sessions.size()));
+            fmt::format("version={} sessions={} principal={}", mcp::to_string(*v), sessions.size(),
+                        logging::log_value(s->principal)));
       } else {
         close_session(s->id, "initialize_failed");
       }

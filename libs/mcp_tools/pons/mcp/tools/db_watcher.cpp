@@ -2,19 +2,38 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "pons/mcp/engine.hpp"
 
 namespace pons::mcp {
 
 void notify_changes(engine& session, const db_changes& changes) {
-  for (auto id : changes.conversation_ids) {
-    session.notify_resource_updated(fmt::format("pons://conversations/{}", id));
+  const auto& scope = session.account();
+  bool any = false;
+  for (std::size_t i = 0; i < changes.conversation_ids.size(); ++i) {
+    // Another account's activity, even its conversation ids, is not for a scoped session.
+    if (!scope.everything() && (i >= changes.conversation_accounts.size() ||
+                                !scope.allows(changes.conversation_accounts[i]))) {
+      continue;
+    }
+    any = true;
+    session.notify_resource_updated(
+        fmt::format("pons://conversations/{}", changes.conversation_ids[i]));
   }
-  if (!changes.conversation_ids.empty() || changes.new_conversations) {
-    session.notify_resource_updated("pons://inbox");
-  }
-  if (changes.new_conversations) session.notify_list_changed("resources");
-  if (changes.templates_changed) session.notify_resource_updated("pons://templates");
+  // A new conversation is also an updated one, so a scoped session hears of the inbox and the
+  // list only when a conversation of its own account changed in the same poll.
+  const bool everything = scope.everything();
+  const bool inbox =
+      everything ? !changes.conversation_ids.empty() || changes.new_conversations : any;
+  const bool grew = changes.new_conversations && (everything || any);
+  if (inbox) session.notify_resource_updated("pons://inbox");
+  if (grew) session.notify_list_changed("resources");
+  const bool templates =
+      changes.templates_changed &&
+      (everything || std::any_of(changes.template_accounts.begin(), changes.template_accounts.end(),
+                                 [&](const std::string& waba) { return scope.allows(waba); }));
+  if (templates) session.notify_resource_updated("pons://templates");
 }
 
 db_watcher::db_watcher(std::string path, std::chrono::milliseconds interval, callback on_change)
@@ -33,11 +52,15 @@ store::result<db_watcher::snapshot> db_watcher::read_snapshot() {
   s.conversations_updated = q->column_text(0);
   s.conversation_count = q->column_int64(1);
   q->reset();
-  auto t = db_->prepare("SELECT coalesce(max(updated_at), '') || count(*) FROM templates");
+  auto t = db_->prepare(
+      "SELECT waba_id, max(updated_at) || ' ' || count(*) FROM templates GROUP BY waba_id");
   if (!t) return t.error();
-  auto trow = t->step();
-  if (!trow) return trow.error();
-  s.templates_updated = t->column_text(0);
+  for (;;) {
+    auto trow = t->step();
+    if (!trow) return trow.error();
+    if (!*trow) break;
+    s.templates.emplace(t->column_text(0), t->column_text(1));
+  }
   return s;
 }
 
@@ -76,18 +99,32 @@ db_changes db_watcher::poll_once() {
   auto snap = read_snapshot();
   if (!snap) return changes;
   if (snap->conversations_updated != last_.conversations_updated) {
-    auto q = db_->prepare("SELECT id FROM conversations WHERE updated_at > ?1 ORDER BY id");
+    auto q = db_->prepare(
+        "SELECT c.id, coalesce(a.waba_id, '') FROM conversations c "
+        "LEFT JOIN phone_numbers p ON p.phone_number_id = c.phone_number_id "
+        "LEFT JOIN accounts a ON a.id = p.account_id "
+        "WHERE c.updated_at > ?1 ORDER BY c.id");
     if (q) {
       q->bind(1, last_.conversations_updated);
       for (;;) {
         auto row = q->step();
         if (!row || !*row) break;
         changes.conversation_ids.push_back(q->column_int64(0));
+        changes.conversation_accounts.push_back(q->column_text(1));
       }
     }
   }
   changes.new_conversations = snap->conversation_count != last_.conversation_count;
-  changes.templates_changed = snap->templates_updated != last_.templates_updated;
+  for (const auto& [waba, seen] : snap->templates) {
+    auto before = last_.templates.find(waba);
+    if (before == last_.templates.end() || before->second != seen) {
+      changes.template_accounts.push_back(waba);
+    }
+  }
+  for (const auto& [waba, seen] : last_.templates) {
+    if (!snap->templates.contains(waba)) changes.template_accounts.push_back(waba);
+  }
+  changes.templates_changed = !changes.template_accounts.empty();
   last_ = *snap;
   return changes;
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,14 +18,19 @@ namespace pons::mcp {
 /// What changed since the previous poll.
 struct db_changes {
   std::vector<std::int64_t> conversation_ids;  // conversations whose row was updated
-  bool new_conversations = false;              // the list of conversations grew
+  // The WABA id of the account of each of conversation_ids, in the same order ("" when unknown).
+  std::vector<std::string> conversation_accounts;
+  bool new_conversations = false;  // the list of conversations grew
   bool templates_changed = false;
+  std::vector<std::string> template_accounts;  // WABA ids whose templates changed
 };
 
 class engine;
 
 /// Tells one session what changed: resources/updated for the conversations, the inbox and the
-/// templates it subscribed to, resources/list_changed when conversations were added.
+/// templates it subscribed to, resources/list_changed when conversations were added. A session
+/// scoped to one account hears only of its own account's conversations: the inbox and the list
+/// only when one of them changed, and of the templates only when its account's changed.
 void notify_changes(engine& session, const db_changes& changes);
 
 /// Polls a database for changes on its own thread.
@@ -50,7 +56,9 @@ class db_watcher {
   struct snapshot {
     std::string conversations_updated;
     std::int64_t conversation_count = 0;
-    std::string templates_updated;
+    // Per account (WABA id): its templates' newest update and count, so a change (a deletion
+    // too) is known by account.
+    std::map<std::string, std::string> templates;
   };
   store::result<snapshot> read_snapshot();
   void run();
