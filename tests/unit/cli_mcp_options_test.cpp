@@ -129,3 +129,32 @@ TEST_CASE("the claude-code snippet is a claude mcp add command the shell reads b
         "  --env WA_GRAPH_BASE_URL=http://localhost:8081 \\\n"
         "  -- '/opt/my pons/pons-mcp' --db /home/ada/.local/share/pons/pons.db --dry-run\n");
 }
+
+TEST_CASE("the remote config forms name /mcp and an Authorization header, never a key", "[mcp]") {
+  auto env = env_of({{"HOME", "/h"}, {"WA_ACCESS_TOKEN", "EAAG-secret"}});
+  auto cursor = parse_mcp_options(
+      {"--print-config", "cursor-http", "--url", "https://pons.example.com/mcp"}, env, "/");
+  REQUIRE(std::holds_alternative<mcp_options>(cursor));
+  auto text = config_snippet(std::get<mcp_options>(cursor), "/opt/pons-mcp", env);
+  auto v = boost::json::parse(text);
+  const auto& server = v.at("mcpServers").at("pons");
+  CHECK(server.at("url") == "https://pons.example.com/mcp");
+  CHECK(server.at("headers").at("Authorization").as_string().starts_with("Bearer <"));
+  CHECK_FALSE(server.as_object().contains("command"));
+  CHECK(text.find("EAAG-secret") == std::string::npos);
+
+  auto claude = parse_mcp_options({"--print-config", "claude-code-http"}, env, "/");
+  REQUIRE(std::holds_alternative<mcp_options>(claude));
+  auto command = config_snippet(std::get<mcp_options>(claude), "/opt/pons-mcp", env);
+  CHECK(
+      command.starts_with("claude mcp add --transport http --scope user pons "
+                          "http://127.0.0.1:8080/mcp"));
+  CHECK(command.find("--header 'Authorization: Bearer <API key from pons-webhook keys create>'") !=
+        std::string::npos);
+  CHECK(command.find("EAAG-secret") == std::string::npos);
+
+  for (const char* bad : {"ftp://x/mcp", "pons.example.com/mcp", "https:///mcp", ""}) {
+    CHECK(std::holds_alternative<std::string>(
+        parse_mcp_options({"--print-config", "cursor-http", "--url", bad}, env, "/")));
+  }
+}

@@ -101,7 +101,11 @@ std::string mcp_usage() {
          "                         beside the database)\n"
          "  --print-config CLIENT  print the configuration that starts this server with these\n"
          "                         options: claude or cursor (the mcpServers JSON document),\n"
-         "                         claude-code (the `claude mcp add` command)\n"
+         "                         claude-code (the `claude mcp add` command); or that reaches\n"
+         "                         pons-webhook's /mcp with an API key: claude-code-http,\n"
+         "                         cursor-http\n"
+         "  --url URL              the /mcp URL for the -http forms (default\n"
+         "                         http://127.0.0.1:8080/mcp)\n"
          "  --version              print the version\n"
          "  --help                 print this help\n"
          "\n"
@@ -176,11 +180,26 @@ std::variant<mcp_options, std::string> parse_mcp_options(const std::vector<std::
       }
     } else if (a == "--print-config") {
       auto v = take(a);
-      if (!v || (*v != "claude" && *v != "cursor" && *v != "claude-code")) {
-        return std::string("--print-config needs claude, cursor or claude-code");
+      const std::string_view clients[] = {"claude", "cursor", "claude-code", "claude-code-http",
+                                          "cursor-http"};
+      if (!v || std::find(std::begin(clients), std::end(clients), *v) == std::end(clients)) {
+        return std::string(
+            "--print-config needs claude, cursor, claude-code, claude-code-http or cursor-http");
       }
       o.what = mcp_options::action::print_config;
       o.config_client = *v;
+      continue;
+    } else if (a == "--url") {
+      auto v = take(a);
+      auto url =
+          v ? boost::urls::parse_absolute_uri(*v) : boost::system::result<boost::urls::url_view>{};
+      if (!url || (url->scheme() != "http" && url->scheme() != "https") || !url->has_authority() ||
+          url->encoded_host().empty() ||
+          (!url->encoded_path().empty() && url->encoded_path().front() != '/')) {
+        return std::string(
+            "--url needs the http(s) URL of /mcp, such as https://pons.example.com/mcp");
+      }
+      o.config_url = *v;
       continue;
     } else {
       return fmt::format("unknown option {} (see pons-mcp --help)", a);
@@ -197,8 +216,32 @@ std::variant<mcp_options, std::string> parse_mcp_options(const std::vector<std::
   return o;
 }
 
+namespace {
+
+// The HTTP forms: the URL and the header, the key left for the user to fill in.
+std::string remote_config_snippet(const mcp_options& options) {
+  constexpr std::string_view key_placeholder = "<API key from pons-webhook keys create>";
+  const std::string header = fmt::format("Authorization: Bearer {}", key_placeholder);
+  if (options.config_client == "claude-code-http") {
+    return fmt::format("claude mcp add --transport http --scope user pons {} \\\n  --header {}\n",
+                       shell_word(options.config_url), shell_word(header));
+  }
+  boost::json::object server{
+      {"url", options.config_url},
+      {"headers",
+       boost::json::object{{"Authorization", fmt::format("Bearer {}", key_placeholder)}}}};
+  boost::json::object root{{"mcpServers", boost::json::object{{"pons", std::move(server)}}}};
+  std::string out;
+  pretty(root, out, 0);
+  out += '\n';
+  return out;
+}
+
+}  // namespace
+
 std::string config_snippet(const mcp_options& options, std::string_view binary_path,
                            const env_lookup& env) {
+  if (options.config_client.ends_with("-http")) return remote_config_snippet(options);
   // The account's values when this environment has them, placeholders otherwise; the optional
   // settings only when set (the sandbox's fake Graph API, for one).
   std::vector<std::pair<std::string, std::string>> vars;

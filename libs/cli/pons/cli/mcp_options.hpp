@@ -25,7 +25,10 @@ struct mcp_options {
   std::size_t max_line_bytes = 4 * 1024 * 1024;
   std::size_t page_size = 50;
   std::size_t workers = 4;
-  std::string config_client;             // "claude" | "cursor" | "claude-code" for --print-config
+  // --print-config: "claude" | "cursor" | "claude-code" (this binary over stdio), or
+  // "claude-code-http" | "cursor-http" (pons-webhook's /mcp at config_url, with an API key)
+  std::string config_client;
+  std::string config_url = "http://127.0.0.1:8080/mcp";  // --url, for the -http forms
   std::vector<std::string> upload_dirs;  // --upload-dir (repeatable); empty: see upload_policy
   std::string config_path;               // --config FILE, else $PONS_CONFIG: accounts, tokens
   std::vector<std::string> server_args;  // the flags given, without --db and --print-config
@@ -42,10 +45,12 @@ std::variant<mcp_options, std::string> parse_mcp_options(const std::vector<std::
 std::string mcp_usage();
 
 /// What --print-config prints: for claude and cursor the whole `mcpServers` JSON document, for
-/// claude-code the `claude mcp add` command. The server runs `binary_path --db <db_path>` plus
-/// the flags given; WA_* values set in `env` are filled in, the others are placeholders. The
-/// access token is filled in only for a Graph API on this machine (the sandbox's fake): a real
-/// token is never printed.
+/// claude-code the `claude mcp add` command. The -http forms name pons-webhook's /mcp at
+/// options.config_url with an `Authorization` header whose key is a placeholder (keys are made
+/// by `pons-webhook keys create` and printed only then). The server runs `binary_path --db
+/// <db_path>` plus the flags given; WA_* values set in `env` are filled in, the others are
+/// placeholders. The access token is filled in only for a Graph API on this machine (the sandbox's
+/// fake): a real token is never printed.
 std::string config_snippet(const mcp_options& options, std::string_view binary_path,
                            const env_lookup& env);
 
