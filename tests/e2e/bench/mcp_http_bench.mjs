@@ -12,7 +12,7 @@
 //   node mcp_http_bench.mjs --pons PORT:PID --peer PORT:PID --pons-db DB --loadgen BIN
 //     [--seconds N] [--warmup S] [--clients C] [--rounds R] [--sse-sessions S]
 //     [--loadgen-connections C] [--messages N] [--quick] [--json FILE]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
 
@@ -61,6 +61,30 @@ function cpuUs(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 1e4;
 }
 const clientCpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
+
+// pons-webhook's CPU time per thread, in microseconds: the main thread runs the io_context (HTTP,
+// JSON-RPC framing, webhook checks), pons-writer the SQLite writes, pons-walsync the fdatasyncs,
+// pons-checkpoint the WAL checkpoints; "other" is mostly /mcp's tool workers and engines.
+function threadCpuUs(pid) {
+  const out = { io: 0, writer: 0, sync: 0, checkpoint: 0, other: 0 };
+  const names = { 'pons-writer': 'writer', 'pons-walsync': 'sync', 'pons-checkpoint': 'checkpoint' };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = Number(tid) === pid ? 'io' : names[readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()] ?? 'other';
+      out[name] += cpuUs(`${pid}/task/${tid}`);
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
+const perEvent = (after, before, n) => Object.fromEntries(Object.keys(after).map((k) => [k, n ? Math.round((after[k] - (before[k] ?? 0)) / n) : null]));
+
+// How busy the whole machine was (all cores, every process, ours included), in percent.
+function machineTicks() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // idle and iowait are the 4th and 5th fields of the cpu line.
+  return { total: f.reduce((a, b) => a + b, 0), idle: f[3] + f[4] };
+}
+const busyPct = (a, b) => round(100 * (1 - (b.idle - a.idle) / (b.total - a.total)), 1);
 
 function headers(sid) {
   const h = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': protocol };
@@ -161,7 +185,9 @@ async function measureCalls(target) {
   const warm = closedLoop(target, sids, () => performance.now() >= stopAt);
   await warm.done;
   const cpu0 = cpuUs(target.pid);
+  const threads0 = target === pons ? threadCpuUs(pons.pid) : undefined;
   const client0 = clientCpuUs();
+  const machine0 = machineTicks();
   const t0 = performance.now();
   stopAt = t0 + seconds * 1000;
   const run = closedLoop(target, sids, () => performance.now() >= stopAt);
@@ -174,7 +200,9 @@ async function measureCalls(target) {
     calls_per_s: round(calls / elapsed, 1), p50_ms: round(median(run.latencies)), p99_ms: round(pct(run.latencies, 0.99)),
     server_cpu_us_per_call: calls ? Math.round((cpuUs(target.pid) - cpu0) / calls) : null,
     client_cpu_us_per_call: calls ? Math.round((clientCpuUs() - client0) / calls) : null,
+    machine_busy_pct: busyPct(machine0, machineTicks()),
   };
+  if (threads0) result.server_thread_cpu_us_per_call = perEvent(threadCpuUs(pons.pid), threads0, calls);
   const deleted = await inBatches(sids.length, clients, (i) => closeSession(target, sids[i]));
   result.sessions_deleted = deleted.filter((s) => s === 200 || s === 204).length;
   result.sessions = sids.length;
@@ -255,7 +283,8 @@ async function calls() {
       const r = await measureCalls(target);
       runs[target.name].push(r);
       log(`round ${i + 1} ${target.name}: ${r.calls_per_s} calls/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
-        `server CPU ${r.server_cpu_us_per_call} us/call, client CPU ${r.client_cpu_us_per_call} us/call, ` +
+        `server CPU ${r.server_cpu_us_per_call} us/call${r.server_thread_cpu_us_per_call ? ` ${JSON.stringify(r.server_thread_cpu_us_per_call)}` : ''}, ` +
+        `client CPU ${r.client_cpu_us_per_call} us/call, machine ${r.machine_busy_pct}% busy, ` +
         `${r.ok}/${r.calls} ok${r.problem ? ` (first problem: ${r.problem})` : ''}`);
     }
   }
@@ -311,10 +340,14 @@ async function ingestRun(runId, withMcp) {
   const ok0 = mcp?.ok ?? 0;
   const bad0 = mcp?.bad ?? 0;
   const lat0 = mcp?.latencies.length ?? 0;
+  const threads0 = threadCpuUs(pons.pid);
+  const machine0 = machineTicks();
   const t0 = performance.now();
   const l = await runLoadgen(runId);
   const elapsed = (performance.now() - t0) / 1000;
-  const r = { loadgen: l, stored: webhookLogRows() - rows0 };
+  const r = { loadgen: l, stored: webhookLogRows() - rows0, machine_busy_pct: busyPct(machine0, machineTicks()),
+    // pons-webhook's threads: percent of one core each used during the run.
+    server_thread_cpu_pct: perEvent(threadCpuUs(pons.pid), threads0, elapsed * 1e4) };
   if (withMcp) {
     const calls = mcp.ok - ok0 + (mcp.bad - bad0);
     const lat = mcp.latencies.slice(lat0);
@@ -325,7 +358,8 @@ async function ingestRun(runId, withMcp) {
     await inBatches(sids.length, clients, (i) => closeSession(pons, sids[i]));
   }
   log(`${withMcp ? 'with MCP' : 'alone   '}: ${l.rps} webhooks/s, p50 ${l.p50_ms} ms, p99 ${l.p99_ms} ms, ` +
-    `${l.requests} requests, ${l.errors} errors, ${r.stored} stored` +
+    `${l.requests} requests, ${l.errors} errors, ${r.stored} stored, pons threads (% of a core) ${JSON.stringify(r.server_thread_cpu_pct)}, ` +
+    `machine ${r.machine_busy_pct}% busy` +
     (r.mcp ? `; MCP ${r.mcp.calls_per_s} calls/s, p50 ${r.mcp.p50_ms} ms, p99 ${r.mcp.p99_ms} ms` : ''));
   return r;
 }
