@@ -10,7 +10,7 @@
 // Every tools/call answer must be a successful result with 50 messages, every stream must stay
 // open, every webhook be answered and stored: the counts are checked, the timings never.
 //   node mcp_http_bench.mjs --pons PORT:PID --peer PORT:PID --pons-db DB --loadgen BIN
-//     [--seconds N] [--warmup S] [--clients C] [--rounds R] [--sse-sessions S]
+//     [--seconds N] [--warmup S] [--first-warmup S] [--clients C] [--rounds R] [--sse-sessions S]
 //     [--loadgen-connections C] [--messages N] [--quick] [--json FILE]
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -21,6 +21,9 @@ const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name
 const quick = args.includes('--quick');
 const seconds = Number(option('--seconds', quick ? 1 : 10));
 const warmup = Number(option('--warmup', quick ? 0.5 : 2));
+// Before its first round each server gets a longer warm-up: the peer's CPU per call kept falling
+// through the first rounds (V8 tiering up, its heap growing), and a server in use is warm.
+const firstWarmup = Number(option('--first-warmup', quick ? 0 : 20));
 const clients = Number(option('--clients', 64));
 const rounds = Number(option('--rounds', quick ? 1 : 3));
 const sseSessions = Number(option('--sse-sessions', quick ? 100 : 1000));
@@ -179,9 +182,9 @@ function closedLoop(target, sids, stop) {
 }
 
 // One measured closed loop: `warmup` seconds discarded, then `seconds` counted.
-async function measureCalls(target) {
+async function measureCalls(target, first) {
   const sids = await inBatches(clients, clients, () => openSession(target));
-  let stopAt = performance.now() + warmup * 1000;
+  let stopAt = performance.now() + (warmup + (first ? firstWarmup : 0)) * 1000;
   const warm = closedLoop(target, sids, () => performance.now() >= stopAt);
   await warm.done;
   const cpu0 = cpuUs(target.pid);
@@ -276,11 +279,12 @@ async function sse() {
 
 // --- 2. get_messages, pons against the peer ----------------------------------------------------
 async function calls() {
-  log(`== get_messages (latest ${expectedMessages}) over HTTP, ${clients} clients, ${warmup}s warm-up + ${seconds}s, ${rounds} round(s)`);
+  log(`== get_messages (latest ${expectedMessages}) over HTTP, ${clients} clients, ${warmup}s warm-up ` +
+    `(${warmup + firstWarmup}s before the first round) + ${seconds}s, ${rounds} round(s)`);
   const runs = { pons: [], peer: [] };
   for (let i = 0; i < rounds; i++) {
     for (const target of i % 2 === 0 ? [pons, peer] : [peer, pons]) {
-      const r = await measureCalls(target);
+      const r = await measureCalls(target, i === 0);
       runs[target.name].push(r);
       log(`round ${i + 1} ${target.name}: ${r.calls_per_s} calls/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
         `server CPU ${r.server_cpu_us_per_call} us/call${r.server_thread_cpu_us_per_call ? ` ${JSON.stringify(r.server_thread_cpu_us_per_call)}` : ''}, ` +
@@ -388,7 +392,7 @@ async function ingest() {
 }
 
 const report = { benchmark: 'mcp-http', quick, messages: Number(option('--messages', 0)), seconds, warmup_seconds: warmup,
-  clients, rounds };
+  first_warmup_seconds: firstWarmup, clients, rounds };
 report.sse = await sse();
 report.get_messages = await calls();
 report.webhook = await ingest();
