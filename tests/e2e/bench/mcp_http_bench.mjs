@@ -319,15 +319,27 @@ function parseLoadgen(line) {
   return out;
 }
 
+// The load generator running now: stopped with this process.
+let loadgenChild;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    loadgenChild?.kill();
+    process.exit(1);
+  });
+}
+
 function runLoadgen(runId) {
   return new Promise((resolve, reject) => {
-    const child = spawn(loadgen, ['--port', String(pons.port), '--secret', 'bench-app-secret',
+    const child = loadgenChild = spawn(loadgen, ['--port', String(pons.port), '--secret', 'bench-app-secret',
       '--phone-number-id', '106540352242922', '--connections', String(loadgenConnections),
       '--duration', String(seconds), '--run-id', runId], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.on('error', reject);
-    child.on('exit', () => resolve(parseLoadgen(out.split('\n').find((l) => l.startsWith('mode=')) ?? '')));
+    child.on('exit', () => {
+      loadgenChild = undefined;
+      resolve(parseLoadgen(out.split('\n').find((l) => l.startsWith('mode=')) ?? ''));
+    });
   });
 }
 
