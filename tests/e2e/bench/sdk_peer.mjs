@@ -39,7 +39,7 @@ function messageJson(r) {
     id: r.id, direction: r.direction, wamid: r.wamid ?? '', phone_number_id: r.phone_number_id,
     conversation_id: r.conversation_id, type: r.type, text: r.text, status: r.status, created_at: r.created_at,
   };
-  if (r.ts > 0) m.sent_at = new Date(r.ts * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (r.ts > 0) m.sent_at = new Date(r.ts * 1000).toISOString();
   m.contact = { id: r.contact_id, wa_id: r.wa_id, user_id: r.user_id, username: r.username, name: displayName(r) };
   if (r.media_id || r.media_mime || r.media_state !== null) {
     m.media = { media_id: r.media_id, mime_type: r.media_mime, caption: r.media_caption, filename: r.media_filename, state: r.media_state ?? '' };
