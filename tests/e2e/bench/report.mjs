@@ -40,6 +40,53 @@ const checks = {
     if (!(r.peak_rss_kb > 0)) problems.push('no peak RSS');
     return problems;
   },
+  'mcp-http'(r) {
+    const problems = [];
+    const s = r.sse;
+    if (!s) {
+      problems.push('sse: missing');
+    } else {
+      if (!(s.sessions > 0)) problems.push('sse: no sessions');
+      for (const k of ['opened', 'streams_open', 'sessions_deleted']) {
+        if (s[k] !== s.sessions) problems.push(`sse: ${k} ${s[k]} of ${s.sessions}`);
+      }
+      if (s.streams_ended_early !== 0) problems.push(`sse: ${s.streams_ended_early} streams ended while open`);
+      if (!(s.sessions_gauge >= s.sessions)) problems.push(`sse: pons_mcp_http_sessions ${s.sessions_gauge}, ${s.sessions} opened`);
+      if (!(s.open?.rss_kb > 0)) problems.push('sse: no RSS');
+      if (s.bar_judged && !(s.open?.rss_kb <= s.rss_bar_kb)) {
+        problems.push(`sse: ${s.open?.rss_kb} kB resident with ${s.sessions} sessions, over the ${s.rss_bar_kb} kB bar`);
+      }
+    }
+    for (const target of ['pons', 'peer']) {
+      const runs = r.get_messages?.[target]?.runs;
+      if (!Array.isArray(runs) || runs.length === 0) { problems.push(`get_messages ${target}: missing`); continue; }
+      runs.forEach((x, i) => {
+        const name = `get_messages ${target} round ${i + 1}`;
+        if (!(x.calls > 0)) problems.push(`${name}: no calls`);
+        if (x.bad !== 0 || x.ok !== x.calls || x.warmup_bad !== 0) {
+          problems.push(`${name}: ${x.bad + x.warmup_bad} answers not a result with 50 messages (${x.problem})`);
+        }
+        if (x.sessions_deleted !== x.sessions) problems.push(`${name}: ${x.sessions_deleted} of ${x.sessions} sessions deleted`);
+      });
+    }
+    for (const run of ['alone', 'with_mcp']) {
+      const runs = r.webhook?.[run]?.runs;
+      if (!Array.isArray(runs) || runs.length === 0) { problems.push(`webhook ${run}: missing`); continue; }
+      runs.forEach((x, i) => {
+        const name = `webhook ${run} round ${i + 1}`;
+        const l = x.loadgen ?? {};
+        const answered = Object.values(l.statuses ?? {}).reduce((a, b) => a + b, 0);
+        if (!(l.requests > 0)) problems.push(`${name}: no requests`);
+        if (l.errors !== 0) problems.push(`${name}: ${l.errors} connection errors`);
+        if (answered !== l.requests) problems.push(`${name}: ${l.requests} requests, ${answered} answers`);
+        if ((l.statuses?.['200'] ?? 0) !== x.stored) problems.push(`${name}: ${l.statuses?.['200'] ?? 0} answered 200 but ${x.stored} in webhook_log`);
+        if (run === 'with_mcp' && (!(x.mcp?.ok > 0) || x.mcp.bad !== 0)) {
+          problems.push(`${name}: MCP ${x.mcp?.ok} ok, ${x.mcp?.bad} not a result with 50 messages (${x.mcp?.problem})`);
+        }
+      });
+    }
+    return problems;
+  },
   forward(r) {
     const problems = [];
     const expected = (r.burst?.events ?? 0) + (r.paced?.events ?? 0) + (r.backlog?.events ?? 0);
@@ -80,6 +127,31 @@ function table(report) {
     rows.push(['mcp', `spawn -> initialize (${int(b.mcp.messages)} msgs)`, `median ${f(s?.median, 2)} ms, p99 ${f(s?.p99, 2)} ms`]);
     for (const t of b.mcp.tools ?? []) rows.push(['mcp', t.label, `median ${f(t.median_ms, 2)} ms, p99 ${f(t.p99_ms, 2)} ms`]);
     rows.push(['mcp', 'peak RSS', `${f(b.mcp.peak_rss_kb / 1024)} MB`]);
+  }
+  if (b['mcp-http']) {
+    const h = b['mcp-http'];
+    const g = h.get_messages ?? {};
+    for (const [target, label] of [['pons', 'pons-webhook'], ['peer', 'TypeScript SDK peer']]) {
+      const x = g[target];
+      if (!x) continue;
+      rows.push(['mcp-http', `get_messages over HTTP, ${h.clients} clients, ${label}`,
+        `${int(x.calls_per_s)} calls/s, p50 ${f(x.p50_ms)} ms, p99 ${f(x.p99_ms)} ms, server CPU ${int(x.server_cpu_us_per_call)} us/call`]);
+    }
+    if (g.pons && g.peer) {
+      rows.push(['mcp-http', 'get_messages, pons / peer', `${f(g.ratio_calls_per_s, 2)}x calls/s, ${f(g.ratio_server_cpu_per_call, 2)}x CPU per call`]);
+    }
+    const s = h.sse;
+    if (s) {
+      rows.push(['mcp-http', `${int(s.sessions)} sessions with a GET stream open`,
+        `RSS ${f(s.before?.rss_kb / 1024)} MB -> ${f(s.open?.rss_kb / 1024)} MB (bar ${f(s.rss_bar_kb / 1024, 0)} MB: ` +
+        `${s.bar_judged ? (s.rss_within_bar ? 'pass' : 'FAIL') : 'not judged in a smoke run'})`]);
+    }
+    const w = h.webhook;
+    if (w) {
+      rows.push(['mcp-http', `webhook closed loop, ${w.connections} conn, alone`, `${int(w.alone.rps)} req/s, p99 ${f(w.alone.p99_ms)} ms`]);
+      rows.push(['mcp-http', `webhook closed loop, with ${h.clients} MCP clients`,
+        `${int(w.with_mcp.rps)} req/s (${f(w.ratio_rps, 2)}x), p99 ${f(w.with_mcp.p99_ms)} ms; MCP ${int(w.with_mcp.mcp_calls_per_s)} calls/s`]);
+    }
   }
   if (b.forward) {
     const { burst, paced } = b.forward;
