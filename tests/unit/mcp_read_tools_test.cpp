@@ -124,6 +124,29 @@ TEST_CASE("get_messages records what each client pulled per number", "[mcp][stor
   CHECK(*last == 5);
 }
 
+TEST_CASE("a busy client's pulls coalesce into one write per interval, flush writes at once",
+          "[mcp][store]") {
+  temp_dir dir;
+  auto path = dir.file("pons.db");
+  REQUIRE(pons::store::database::open(path).has_value());
+  pull_recorder pulls(path, std::chrono::hours(1));
+  pulls.record("busy", "200000000000001", "2026-12-02T10:00:00.000Z", 1);
+  pulls.flush();
+  CHECK(pulls.writes() == 1);
+  // A hundred pulls within the interval: none is written until it ends or someone flushes.
+  for (int i = 2; i <= 101; ++i)
+    pulls.record("busy", "200000000000001", "2026-12-02T10:00:01.000Z", i);
+  CHECK(pulls.writes() == 1);
+  pulls.flush();
+  CHECK(pulls.writes() == 2);
+  auto db = pons::store::database::open(path);
+  REQUIRE(db.has_value());
+  auto last =
+      db->query_int64("SELECT last_message_id FROM mcp_pull_cursors WHERE client_name = 'busy'");
+  REQUIRE(last.has_value());
+  CHECK(*last == 101);
+}
+
 TEST_CASE("an unknown contact is a tool error naming close matches", "[mcp][store]") {
   seeded s;
   auto r = s.call("get_contact", R"({"contact":"Alcie"})");

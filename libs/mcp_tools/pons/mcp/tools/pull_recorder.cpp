@@ -7,7 +7,8 @@
 
 namespace pons::mcp {
 
-pull_recorder::pull_recorder(std::string path) : path_(std::move(path)) {
+pull_recorder::pull_recorder(std::string path, std::chrono::milliseconds interval)
+    : path_(std::move(path)), interval_(interval) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -33,15 +34,27 @@ void pull_recorder::record(const std::string& client, const std::string& phone_n
 
 void pull_recorder::flush() {
   std::unique_lock lock(mutex_);
+  ++flushes_waiting_;
+  cv_.notify_all();
   cv_.wait(lock, [&] { return pending_.empty() && writing_ == 0; });
+  --flushes_waiting_;
+}
+
+std::size_t pull_recorder::writes() const {
+  std::lock_guard lock(mutex_);
+  return writes_;
 }
 
 void pull_recorder::run() {
   std::optional<store::database> db;
+  auto next_write = std::chrono::steady_clock::time_point::min();
   std::unique_lock lock(mutex_);
   for (;;) {
     cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
     if (pending_.empty()) return;
+    // One write per interval, unless the recorder stops or someone flushes: pulls coming in
+    // meanwhile join this batch.
+    cv_.wait_until(lock, next_write, [&] { return stopping_ || flushes_waiting_ > 0; });
     auto batch = std::move(pending_);
     pending_.clear();
     ++writing_;
@@ -70,6 +83,8 @@ void pull_recorder::run() {
     }
     lock.lock();
     --writing_;
+    if (db) ++writes_;
+    next_write = std::chrono::steady_clock::now() + interval_;
     cv_.notify_all();
   }
 }
