@@ -50,7 +50,8 @@ const char* const message_columns =
     "m.reaction_to) END";
 
 json::object message_json(const store::statement& s) {
-  json::object m;
+  // Room for every field a message can have, so the object is not rehashed as it grows.
+  json::object m(20);
   m["id"] = s.column_int64(0);
   m["direction"] = s.column_text(1);
   m["wamid"] = s.column_is_null(2) ? std::string() : s.column_text(2);
