@@ -16,8 +16,10 @@
 #   gcc does not restore correctly from a precompiled header at -O0.
 # - clang (the fuzz preset): stricter about definitions that differ from the shared header's.
 # The shared header is built without the targets' own definitions, none of which the headers
-# below read; the targets get the definitions it is built with. -Winvalid-pch, which CMake adds, is an error under PONS_WERROR: a header gcc refused
-# fails the build rather than quietly costing time.
+# below read; the targets get the definitions it is built with. -Winvalid-pch, which CMake adds,
+# is an error under PONS_WERROR: a header gcc refused fails the build rather than quietly costing
+# time. The header also shows every file more of the standard library than it includes itself;
+# the release build, without one, keeps each file's own includes honest.
 option(PONS_PCH "Precompile the common heavy headers in Debug builds (gcc)" ON)
 
 set(PONS_PCH_HEADERS
