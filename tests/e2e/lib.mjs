@@ -1,6 +1,8 @@
-// Shared helpers for the pons-mcp end-to-end tests: where the binary is, temporary databases,
-// an SDK client over stdio, and a raw line-level session for protocol edge cases.
+// Shared helpers for the end-to-end tests: where the binary is, temporary databases, an SDK
+// client over stdio, a raw line-level session for protocol edge cases, and the servers the tests
+// start on loopback (pons-webhook, the fake Graph API) with signed Meta payloads for the first.
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -120,22 +122,71 @@ export async function seededInbox() {
   return { ...t, db, png };
 }
 
-/** Starts the fake Graph API (tests/support/fake_graph) on a free port; `base` is its URL. */
-export async function startFakeGraph(dir) {
-  const portFile = path.join(dir, 'fake-port');
-  const child = spawn(process.env.PONS_FAKE_GRAPH_BIN,
-    ['--host', '127.0.0.1', '--port', '0', '--port-file', portFile, '--token', 'fake-token',
-      '--waba-id', '100000000000001'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Spawns a server started with `--port 0 --port-file portFile` and waits (5 s at most) until it
+ * has written its port; `log()` is its stderr so far.
+ */
+export async function spawnOnFreePort(name, bin, args, portFile, options = {}) {
+  const child = spawn(bin, args, { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d) => { log += d.toString(); });
   for (let i = 0; i < 100; i++) {
     if (existsSync(portFile)) {
       const port = Number(readFileSync(portFile, 'utf8').trim());
-      if (port > 0) return { child, base: `http://127.0.0.1:${port}` };
+      if (port > 0) return { child, port, log: () => log };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill();
-  throw new Error(`pons-fake-graph did not start: ${log}`);
+  throw new Error(`${name} did not start: ${log}`);
+}
+
+/** Starts the fake Graph API (tests/support/fake_graph) on a free port; `base` is its URL. */
+export async function startFakeGraph(dir) {
+  const portFile = path.join(dir, 'fake-port');
+  const { child, port } = await spawnOnFreePort('pons-fake-graph', process.env.PONS_FAKE_GRAPH_BIN,
+    ['--host', '127.0.0.1', '--port', '0', '--port-file', portFile, '--token', 'fake-token',
+      '--waba-id', '100000000000001'], portFile);
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+/** The app secret of the account startWebhook configures; postSigned signs with it. */
+export const webhookAppSecret = 'e2e-app-secret';
+/** The phone number id of that account, the one textPayload's fixture is addressed to. */
+const webhookPhoneNumberId = '106540352242922';
+
+/** Starts `pons-webhook serve` on a free loopback port with dir/pons.db; args are added. */
+export async function startWebhook(dir, args = []) {
+  const db = path.join(dir, 'pons.db');
+  const portFile = path.join(dir, 'port');
+  const server = await spawnOnFreePort('pons-webhook', process.env.PONS_WEBHOOK_BIN,
+    ['serve', '--bind', '127.0.0.1', '--port', '0', '--port-file', portFile, '--db', db, ...args],
+    portFile, {
+      env: {
+        PATH: process.env.PATH ?? '', HOME: dir, WA_APP_SECRET: webhookAppSecret,
+        WA_WEBHOOK_VERIFY_TOKEN: 'e2e-verify', WA_PHONE_NUMBER_ID: webhookPhoneNumberId,
+        WA_ACCESS_TOKEN: 'e2e-token', WA_WABA_ID: '419561257915477',
+      },
+    });
+  return { ...server, db };
+}
+
+/** The golden text-message webhook (tests/fixtures) with this wamid and body, sent now. */
+export function textPayload(wamid, body) {
+  const fixture = JSON.parse(readFileSync(
+    path.join(process.env.PONS_FIXTURES_DIR, 'meta', 'webhooks', 'messages', 'text.json'), 'utf8'));
+  const value = fixture.entry[0].changes[0].value;
+  value.messages[0].id = wamid;
+  value.messages[0].timestamp = String(Math.floor(Date.now() / 1000));
+  value.messages[0].text.body = body;
+  return JSON.stringify(fixture);
+}
+
+/** POSTs body to pons-webhook's /webhook/meta, signed as Meta signs; resolves to the status. */
+export async function postSigned(port, body) {
+  const signature = 'sha256=' + createHmac('sha256', webhookAppSecret).update(body).digest('hex');
+  const res = await fetch(`http://127.0.0.1:${port}/webhook/meta`, {
+    method: 'POST', body, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signature },
+  });
+  return res.status;
 }

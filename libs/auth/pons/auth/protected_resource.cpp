@@ -10,7 +10,7 @@ namespace pons::auth {
 namespace {
 
 // A quoted-string of an auth-param (RFC 9110 section 5.6.4): quotes and backslashes escaped.
-std::string quoted(std::string_view value) {
+std::string quoted_string(std::string_view value) {
   std::string out = "\"";
   for (char c : value) {
     if (c == '"' || c == '\\') out += '\\';
@@ -77,13 +77,13 @@ boost::json::object protected_resource_metadata(std::string_view resource,
 
 std::string challenge_without_token(std::string_view metadata) {
   const mcp::scope every_call[] = {mcp::scope::read};
-  return fmt::format("Bearer resource_metadata={}, scope={}", quoted(metadata),
-                     quoted(scope_list(every_call)));
+  return fmt::format("Bearer resource_metadata={}, scope={}", quoted_string(metadata),
+                     quoted_string(scope_list(every_call)));
 }
 
 std::string challenge_invalid_token(std::string_view metadata, std::string_view description) {
   return fmt::format("Bearer error=\"invalid_token\", error_description={}, resource_metadata={}",
-                     quoted(description_text(description)), quoted(metadata));
+                     quoted_string(description_text(description)), quoted_string(metadata));
 }
 
 std::string challenge_insufficient_scope(std::string_view metadata,
@@ -91,7 +91,8 @@ std::string challenge_insufficient_scope(std::string_view metadata,
                                          std::string_view description) {
   return fmt::format(
       "Bearer error=\"insufficient_scope\", scope={}, error_description={}, resource_metadata={}",
-      quoted(scope_list(needed)), quoted(description_text(description)), quoted(metadata));
+      quoted_string(scope_list(needed)), quoted_string(description_text(description)),
+      quoted_string(metadata));
 }
 
 }  // namespace pons::auth

@@ -15,6 +15,7 @@
 #include <set>
 #include <vector>
 
+#include "pons/cli/text_table.hpp"
 #include "pons/forward/deliverer.hpp"
 #include "pons/forward/delivery_repository.hpp"
 #include "pons/forward/outbox.hpp"
@@ -330,32 +331,6 @@ std::vector<std::string> split_events(std::string_view s) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  return fmt::format("{}", fmt::join(v, sep));
-}
-
-// A plain text table: a header row and left-aligned columns.
-void print_table(std::ostream& out, const std::vector<std::string>& header,
-                 const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
-  for (const auto& r : rows) {
-    for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) {
-      width[c] = std::max(width[c], r[c].size());
-    }
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string s;
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      s += cells[c];
-      if (c + 1 < cells.size()) s += std::string(width[c] - cells[c].size() + 2, ' ');
-    }
-    out << s << '\n';
-  };
-  line(header);
-  for (const auto& r : rows) line(r);
-}
-
 json::object target_json(const target& t) {
   json::object o;
   o["id"] = t.id;
@@ -396,16 +371,12 @@ json::object delivery_json(const delivery_row& d) {
   return o;
 }
 
-std::string or_dash(const std::string& s) {
-  return s.empty() ? "-" : s;
-}
-
 void print_target(std::ostream& out, const target& t) {
   out << "id:                   " << t.id << '\n'
       << "url:                  " << t.url << '\n'
       << "description:          " << or_dash(t.description) << '\n'
       << "phone number:         " << (t.phone_number_id.empty() ? "all" : t.phone_number_id) << '\n'
-      << "events:               " << join(t.event_types, ", ") << '\n'
+      << "events:               " << fmt::format("{}", fmt::join(t.event_types, ", ")) << '\n'
       << "enabled:              " << (t.enabled ? "yes" : "no") << '\n'
       << "max attempts:         " << t.max_attempts << '\n'
       << "timeout:              " << t.timeout.count() << " ms\n"
@@ -596,8 +567,9 @@ class runner {
       const bool all = t.event_types.size() == all_event_types.size();
       rows.push_back({std::to_string(t.id), t.enabled ? "yes" : "no", t.url,
                       t.phone_number_id.empty() ? "all" : t.phone_number_id,
-                      all ? "all" : join(t.event_types, ","), or_dash(t.last_success_at),
-                      or_dash(t.last_failure_at), std::to_string(t.consecutive_failures)});
+                      all ? "all" : fmt::format("{}", fmt::join(t.event_types, ",")),
+                      or_dash(t.last_success_at), or_dash(t.last_failure_at),
+                      std::to_string(t.consecutive_failures)});
     }
     print_table(
         out_, {"ID", "ENABLED", "URL", "NUMBER", "EVENTS", "LAST SUCCESS", "LAST FAILURE", "FAILS"},

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "pons/cli/text_table.hpp"
 #include "pons/store/account_repository.hpp"
 #include "pons/store/api_key_repository.hpp"
 #include "pons/store/database.hpp"
@@ -187,10 +188,6 @@ int fail(std::ostream& err, std::string_view what, const boost::system::error_co
   return 1;
 }
 
-std::string or_dash(const std::string& s) {
-  return s.empty() ? "-" : s;
-}
-
 // "active", "expired" or "revoked" at `now`.
 std::string state_of(const store::api_key& k, store::time_point now) {
   if (!k.revoked_at.empty()) return "revoked";
@@ -223,27 +220,6 @@ json::object key_json(const store::api_key& k, store::time_point now) {
 
 void print_json(std::ostream& out, const json::value& v) {
   out << json::serialize(v) << '\n';
-}
-
-// A plain text table: a header row and left-aligned columns.
-void print_table(std::ostream& out, const std::vector<std::string>& header,
-                 const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
-  for (const auto& r : rows) {
-    for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) {
-      width[c] = std::max(width[c], r[c].size());
-    }
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string s;
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      s += c + 1 < cells.size() ? fmt::format("{:<{}}  ", cells[c], width[c]) : cells[c];
-    }
-    out << s << '\n';
-  };
-  line(header);
-  for (const auto& r : rows) line(r);
 }
 
 std::optional<std::int64_t> to_int(std::string_view s) {

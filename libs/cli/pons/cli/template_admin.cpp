@@ -1,9 +1,11 @@
 #include "pons/cli/template_admin.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "pons/meta/template_sync.hpp"
@@ -92,10 +94,10 @@ int run_templates_command(std::span<const std::string_view> args, const env_look
     return 2;
   }
   std::vector<const account*> chosen;
-  std::string configured;
+  std::vector<std::string_view> configured;
   for (const auto& a : accounts->accounts) {
     if (a.waba_id.empty()) continue;
-    configured += (configured.empty() ? "" : ", ") + a.waba_id;
+    configured.push_back(a.waba_id);
     if (!only || *only == a.waba_id) chosen.push_back(&a);
   }
   if (configured.empty()) {
@@ -104,8 +106,8 @@ int run_templates_command(std::span<const std::string_view> args, const env_look
         "--config FILE");
   }
   if (chosen.empty()) {
-    return usage_error(
-        fmt::format("account {} is not configured; configured: {}", *only, configured));
+    return usage_error(fmt::format("account {} is not configured; configured: {}", *only,
+                                   fmt::join(configured, ", ")));
   }
 
   auto db = store::database::open(db_path);
