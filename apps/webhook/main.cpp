@@ -235,7 +235,10 @@ int main(int argc, char** argv) {
     pons::mcp_http::transport_options to;
     to.body_limit = o.mcp_body_limit;
     to.sessions.max_sessions = o.mcp_max_sessions;
-    to.sessions.max_per_principal = o.mcp_max_sessions_per_key;
+    // Without keys every client is the one principal "conformance": a cap per principal would
+    // only be a second, smaller global cap.
+    to.sessions.max_per_principal =
+        o.mcp_conformance ? o.mcp_max_sessions : o.mcp_max_sessions_per_key;
     to.sessions.idle_timeout = o.mcp_session_idle;
     to.max_open_per_session = o.mcp_max_open;
     to.allowed_origins = o.mcp_allowed_origins;
