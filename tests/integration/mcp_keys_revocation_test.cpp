@@ -89,7 +89,8 @@ bool stream_ended(http_connection& c) {
 
 }  // namespace
 
-TEST_CASE("a key revoked by the CLI ends its open streams; its next request is 401", "[mcp_keys]") {
+TEST_CASE("a key revoked by the CLI ends its open streams, and its next request is 401",
+          "[mcp_keys]") {
   webhook_process svc(default_webhook_env(), {"--mcp", "--no-template-sync", "--no-media"});
   REQUIRE(svc.started());
   const auto doomed = create_key(svc, "doomed");

@@ -98,7 +98,7 @@ TEST_CASE("a read key's send_text is 403 insufficient_scope with the request id,
   CHECK(log.find("mcp_refused=scope") != std::string::npos);
 }
 
-TEST_CASE("--mcp-max-sessions-per-key: a key whose sessions are all busy gets 429, another key not",
+TEST_CASE("a key whose sessions are all busy (--mcp-max-sessions-per-key) gets 429, another not",
           "[mcp_keys]") {
   webhook_process svc(default_webhook_env(), {"--mcp", "--no-template-sync", "--no-media",
                                               "--mcp-max-sessions-per-key", "1"});
