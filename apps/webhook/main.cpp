@@ -34,6 +34,7 @@
 #include "pons/mcp/worker_pool.hpp"
 #include "pons/mcp_http/transport.hpp"
 #include "pons/mcp_keys/key_authenticator.hpp"
+#include "pons/mcp_keys/key_validity.hpp"
 #include "pons/mcp_keys/metadata_routes.hpp"
 #include "pons/meta/account_config.hpp"
 #include "pons/store/db_location.hpp"
@@ -234,6 +235,10 @@ int main(int argc, char** argv) {
     pons::mcp_http::transport_options to;
     to.body_limit = o.mcp_body_limit;
     to.sessions.max_sessions = o.mcp_max_sessions;
+    // Without keys every client is the one principal "conformance": a cap per principal would
+    // only be a second, smaller global cap.
+    to.sessions.max_per_principal =
+        o.mcp_conformance ? o.mcp_max_sessions : o.mcp_max_sessions_per_key;
     to.sessions.idle_timeout = o.mcp_session_idle;
     to.max_open_per_session = o.mcp_max_open;
     to.allowed_origins = o.mcp_allowed_origins;
@@ -255,6 +260,16 @@ int main(int argc, char** argv) {
         return 1;
       }
       to.authenticate = std::move(*keys);
+      // A key revoked or expired while its streams are open ends them, not only its next request.
+      auto validity = pons::mcp_keys::key_validity(o.db_path);
+      if (!validity) {
+        write_log_line(log_level::error, "database_error",
+                       fmt::format("db={} detail={}", log_value(o.db_path),
+                                   log_quoted(validity.error().message())));
+        service.close();
+        return 1;
+      }
+      to.still_valid = std::move(*validity);
       pons::mcp_keys::add_metadata_routes(routes, o.mcp_public_url, to.path);
     }
     to.engine.instructions = std::string(pons::mcp::toolset_instructions());

@@ -182,6 +182,43 @@ test('a revoked key is refused with 401 at its next request', async () => {
   assert.match(raw.headers.get('www-authenticate'), /^Bearer error="invalid_token", error_description="this API key was revoked/);
 });
 
+test('a key revoked while its GET stream is open: the stream ends, the next request is 401',
+  { timeout: 60_000 }, async () => {
+    const made = await keys(t.dir, webhook.db, 'create', '--name', 'revoked-mid-stream', '--scopes', 'read');
+    const auth = { Authorization: `Bearer ${made.secret}` };
+    const init = await rawPost(webhook.url, auth, { jsonrpc: '2.0', id: 1, method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'e2e', version: '1' } } });
+    assert.equal(init.status, 200);
+    await init.text();
+    const session = { ...auth, 'Mcp-Session-Id': init.headers.get('mcp-session-id'),
+      'MCP-Protocol-Version': '2025-11-25' };
+    const ready = await rawPost(webhook.url, session, { jsonrpc: '2.0', method: 'notifications/initialized' });
+    assert.equal(ready.status, 202);
+
+    const stream = await fetch(webhook.url, { headers: { ...session, Accept: 'text/event-stream' } });
+    assert.equal(stream.status, 200);
+    const reader = stream.body.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (!seen.includes('id: 1-0')) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, 'the stream starts with its priming event');
+      seen += decoder.decode(value);
+    }
+
+    const revoked = await keys(t.dir, webhook.db, 'revoke', String(made.key.id));
+    assert.equal(revoked.state, 'revoked');
+    // The stream ends on its own (the test's timeout only guards against a hang).
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
+    const next = await rawPost(webhook.url, session);
+    assert.equal(next.status, 401);
+    assert.match(next.headers.get('www-authenticate'), /revoked/);
+    assert.match(webhook.log(), new RegExp(`reason=key_revoked principal=key:${made.key.id} `));
+  });
+
 test('a read-only key lists no send tool, and calling one is refused naming the scope', async () => {
   const reader = await client('reader-a');
   const sender = await client('sender-a');

@@ -97,3 +97,43 @@ TEST_CASE("a read key's send_text is 403 insufficient_scope with the request id,
   CHECK(log.find(sender) == std::string::npos);
   CHECK(log.find("mcp_refused=scope") != std::string::npos);
 }
+
+TEST_CASE("a key whose sessions are all busy (--mcp-max-sessions-per-key) gets 429, another not",
+          "[mcp_keys]") {
+  webhook_process svc(default_webhook_env(), {"--mcp", "--no-template-sync", "--no-media",
+                                              "--mcp-max-sessions-per-key", "1"});
+  REQUIRE(svc.started());
+  const auto busy = make_key(svc, {"read"});
+  const auto other = make_key(svc, {"read"});
+  const std::string initialize =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+      R"("capabilities":{},"clientInfo":{"name":"integration","version":"1"}}})";
+  auto headers = [](const std::string& key) {
+    return header_list{{"Content-Type", "application/json"},
+                       {"Accept", "application/json, text/event-stream"},
+                       {"Authorization", "Bearer " + key}};
+  };
+  auto init = http_request(svc.port(), "POST", "/mcp", initialize, headers(busy));
+  REQUIRE(init);
+  REQUIRE(init->status == 200);
+  // Its one session busy: a GET stream open on it.
+  http_connection stream(svc.port());
+  auto get = headers(busy);
+  get.erase(get.begin(), get.begin() + 2);
+  get.emplace_back("Accept", "text/event-stream");
+  get.emplace_back("Mcp-Session-Id", init->header("Mcp-Session-Id"));
+  get.emplace_back("MCP-Protocol-Version", "2025-11-25");
+  REQUIRE(stream.send_request("GET", "/mcp", {}, get));
+  REQUIRE(stream.read_until("id: 1-0\n", std::chrono::seconds(30)));
+
+  auto refused = http_request(svc.port(), "POST", "/mcp", initialize, headers(busy));
+  REQUIRE(refused);
+  CHECK(refused->status == 429);
+  CHECK(refused->header("Retry-After") == "5");
+  auto allowed = http_request(svc.port(), "POST", "/mcp", initialize, headers(other));
+  REQUIRE(allowed);
+  CHECK(allowed->status == 200);
+  auto metrics = svc.get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("pons_mcp_http_sessions_refused_per_key_total 1") != std::string::npos);
+}

@@ -125,16 +125,18 @@ TEST_CASE("/mcp is off by default, conformance mode only on loopback", "[webhook
   CHECK_FALSE(d.options.mcp);
   CHECK_FALSE(d.options.mcp_conformance);
 
-  auto p =
-      parse_webhook_options({"--mcp", "--mcp-allowed-origin", "https://a.example",
-                             "--mcp-max-sessions=3", "--mcp-session-idle-s", "60",
-                             "--mcp-body-limit", "2048", "--mcp-max-open", "2", "--mcp-read-only"},
-                            env, "/");
+  auto p = parse_webhook_options(
+      {"--mcp", "--mcp-allowed-origin", "https://a.example", "--mcp-max-sessions=3",
+       "--mcp-max-sessions-per-key", "2", "--mcp-session-idle-s", "60", "--mcp-body-limit", "2048",
+       "--mcp-max-open", "2", "--mcp-read-only"},
+      env, "/");
   REQUIRE(p.error.empty());
   CHECK(p.options.mcp);
   CHECK_FALSE(p.options.mcp_conformance);
   CHECK(p.options.mcp_allowed_origins == std::vector<std::string>{"https://a.example"});
   CHECK(p.options.mcp_max_sessions == 3);
+  CHECK(p.options.mcp_max_sessions_per_key == 2);
+  CHECK(d.options.mcp_max_sessions_per_key == 16);
   CHECK(p.options.mcp_session_idle == std::chrono::seconds(60));
   CHECK(p.options.mcp_body_limit == 2048);
   CHECK(p.options.mcp_max_open == 2);
@@ -147,6 +149,9 @@ TEST_CASE("/mcp is off by default, conformance mode only on loopback", "[webhook
   auto wide = parse_webhook_options({"--mcp-conformance", "--bind", "0.0.0.0"}, env, "/");
   CHECK(wide.error.find("loopback") != std::string::npos);
   CHECK_FALSE(parse_webhook_options({"--mcp-max-sessions", "0"}, env, "/").error.empty());
+  CHECK(parse_webhook_options({"--mcp-max-sessions-per-key", "0"}, env, "/").error ==
+        "--mcp-max-sessions-per-key needs a number between 1 and 10000");
+  CHECK_FALSE(parse_webhook_options({"--mcp-max-sessions-per-key"}, env, "/").error.empty());
   CHECK_FALSE(parse_webhook_options({"--mcp-allowed-origin", "a, b"}, env, "/").error.empty());
   CHECK(is_loopback_address("127.0.0.1"));
   CHECK(is_loopback_address("::1"));

@@ -2,8 +2,13 @@
 // session, and what a refusal carries.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "pons/http/server.hpp"
@@ -60,9 +65,10 @@ struct running_transport {
   std::uint16_t port = 0;
   std::thread thread;
 
-  running_transport() {
+  explicit running_transport(std::function<void(mcp_http::transport_options&)> tune = {}) {
     mcp_http::transport_options o;
     o.authenticate = test_authenticator;
+    if (tune) tune(o);
     mcp = std::make_unique<mcp_http::transport>(io, tools, pool, std::move(o));
     http::router r;
     mcp->add_routes(r);
@@ -303,27 +309,28 @@ TEST_CASE("a 2026-07-28 tools/call refused before it runs is JSON with status 40
 
 namespace {
 
-// A GET stream of `session` for principal "a", `last_event` as Last-Event-ID when given.
+// A GET stream of `session` for `principal`, `last_event` as Last-Event-ID when given.
 std::unique_ptr<pons::test::http_connection> open_stream(std::uint16_t port,
                                                          const std::string& session,
-                                                         const std::string& last_event = {}) {
+                                                         const std::string& last_event = {},
+                                                         const std::string& principal = "a") {
   auto c = std::make_unique<pons::test::http_connection>(port);
   std::string req =
       "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-      "Authorization: Bearer a\r\nMcp-Session-Id: " +
-      session + "\r\nMCP-Protocol-Version: 2025-11-25\r\n";
+      "Authorization: Bearer " +
+      principal + "\r\nMcp-Session-Id: " + session + "\r\nMCP-Protocol-Version: 2025-11-25\r\n";
   if (!last_event.empty()) req += "Last-Event-ID: " + last_event + "\r\n";
   c->send_raw(req + "\r\n");
   return c;
 }
 
-// An initialized 2025-11-25 session of principal "a".
-std::string initialized_session(std::uint16_t port) {
-  auto init = http_request(port, "POST", "/mcp", initialize, headers("a"));
+// An initialized 2025-11-25 session of `principal`.
+std::string initialized_session(std::uint16_t port, const std::string& principal = "a") {
+  auto init = http_request(port, "POST", "/mcp", initialize, headers(principal));
   REQUIRE(init);
   REQUIRE(init->status == 200);
   auto session = init->header("Mcp-Session-Id");
-  auto h = headers("a", session);
+  auto h = headers(principal, session);
   h.emplace_back("MCP-Protocol-Version", "2025-11-25");
   auto ready = http_request(port, "POST", "/mcp",
                             R"({"jsonrpc":"2.0","method":"notifications/initialized"})", h);
@@ -436,4 +443,115 @@ TEST_CASE("a principal's engine sees its account and scopes, and its check refus
   auto all = post("a", everyone, list);
   CHECK(all.body.find("\"act\"") != std::string::npos);
   CHECK(post("a", everyone, whose).body.find("every account") != std::string::npos);
+}
+
+namespace {
+
+// True once the SSE answer on `c` has ended: its last chunk, or the connection closed.
+bool stream_ended(pons::test::http_connection& c) {
+  return c.read_until("\r\n0\r\n\r\n", 30s) || c.closed_by_peer(1s);
+}
+
+// Runs `what` on the transport's io thread and returns its result.
+template <typename F>
+auto on_io(running_transport& t, F what) {
+  std::packaged_task<decltype(what())()> task(std::move(what));
+  auto result = task.get_future();
+  boost::asio::post(t.io, [&task] { task(); });
+  return result.get();
+}
+
+int ping_status(std::uint16_t port, const std::string& principal, const std::string& session) {
+  auto h = headers(principal, session);
+  h.emplace_back("MCP-Protocol-Version", "2025-11-25");
+  auto r = http_request(port, "POST", "/mcp", ping, h);
+  return r ? r->status : 0;
+}
+
+}  // namespace
+
+TEST_CASE("a principal at its session limit gives up its own idle session, else gets 429",
+          "[mcp_http]") {
+  running_transport t([](mcp_http::transport_options& o) { o.sessions.max_per_principal = 2; });
+  auto b = initialized_session(t.port, "b");
+  auto first = initialized_session(t.port);
+  auto second = initialized_session(t.port);
+  CHECK(on_io(t, [&] { return t.mcp->sessions(); }) == 3);
+
+  // A third of a's closes a's idle-longest, not b's (older still).
+  auto third = initialized_session(t.port);
+  CHECK(on_io(t, [&] { return t.mcp->sessions(); }) == 3);
+  CHECK(ping_status(t.port, "a", first) == 404);
+  CHECK(ping_status(t.port, "b", b) == 200);
+
+  // Both of a's sessions busy (a stream open on each): a's initialize is refused, b's is not.
+  auto s2 = open_stream(t.port, second);
+  auto s3 = open_stream(t.port, third);
+  REQUIRE(s2->read_until("id: 1-0\n", 30s));
+  REQUIRE(s3->read_until("id: 1-0\n", 30s));
+  auto refused = http_request(t.port, "POST", "/mcp", initialize, headers("a"));
+  REQUIRE(refused);
+  CHECK(refused->status == 429);
+  CHECK(refused->header("Retry-After") == "5");
+  CHECK(refused->body.find("this API key has 2 MCP sessions, all busy") != std::string::npos);
+  CHECK(ping_status(t.port, "a", second) == 200);
+  CHECK(ping_status(t.port, "a", third) == 200);
+  auto other = http_request(t.port, "POST", "/mcp", initialize, headers("b"));
+  REQUIRE(other);
+  CHECK(other->status == 200);
+  auto metrics = on_io(t, [&] { return t.mcp->metrics_text(); });
+  CHECK(metrics.find("pons_mcp_http_sessions_refused_per_key_total 1") != std::string::npos);
+}
+
+TEST_CASE("a principal no longer valid has its open streams ended and its sessions closed",
+          "[mcp_http]") {
+  std::atomic<bool> a_valid{true};
+  std::atomic<int> asked_about_b{0};
+  std::vector<std::string> log;
+  std::mutex log_mutex;
+  running_transport t([&](mcp_http::transport_options& o) {
+    o.recheck_interval = 20ms;
+    o.still_valid = [&](std::string_view principal) {
+      if (principal == "b") ++asked_about_b;
+      return principal != "a" || a_valid.load();
+    };
+    o.log = [&](std::string_view event, std::string_view fields) {
+      std::lock_guard lock(log_mutex);
+      log.push_back(fmt::format("{} {}", event, fields));
+    };
+  });
+  auto a_session = initialized_session(t.port);
+  auto a_idle = initialized_session(t.port);
+  auto b_session = initialized_session(t.port, "b");
+  auto a_stream = open_stream(t.port, a_session);
+  auto b_stream = open_stream(t.port, b_session, {}, "b");
+  REQUIRE(a_stream->read_until("id: 1-0\n", 30s));
+  REQUIRE(b_stream->read_until("id: 1-0\n", 30s));
+  // A 2026-07-28 subscription of a's: a POST stream that stays open with no session.
+  pons::test::http_connection listen(t.port);
+  auto h = modern_headers("subscriptions/listen");
+  listen.send_request("POST", "/mcp",
+                      modern_request(5, "subscriptions/listen", modern_meta,
+                                     R"("notifications":{"toolsListChanged":true},)"),
+                      h);
+  REQUIRE(listen.read_until("notifications/subscriptions/acknowledged", 30s));
+  // Principals in use are asked about while nothing changes.
+  while (asked_about_b.load() < 2) std::this_thread::sleep_for(10ms);
+  CHECK(ping_status(t.port, "a", a_session) == 200);
+
+  a_valid = false;
+  CHECK(stream_ended(*a_stream));
+  CHECK(stream_ended(listen));
+  CHECK(ping_status(t.port, "a", a_session) == 404);
+  CHECK(ping_status(t.port, "a", a_idle) == 404);  // idle, closed all the same
+  // b's stream and session go on.
+  CHECK(ping_status(t.port, "b", b_session) == 200);
+  t.mcp->notify([](mcp::engine& e) { e.notify_list_changed("tools"); });
+  CHECK(b_stream->read_until("id: 1-1\n", 30s));
+  std::lock_guard lock(log_mutex);
+  auto closed = std::find_if(log.begin(), log.end(), [](const std::string& line) {
+    return line.find("reason=key_revoked") != std::string::npos;
+  });
+  REQUIRE(closed != log.end());
+  CHECK(closed->find("principal=a closed=2 requests_ended=1") != std::string::npos);
 }

@@ -91,6 +91,9 @@ options:
                            of the port are accepted too; requests without Origin always are
   --mcp-max-sessions N     MCP sessions at once (default 64); when full, the one idle longest
                            is closed
+  --mcp-max-sessions-per-key N
+                           MCP sessions of one API key at once (default 16); at the limit, the
+                           key's own session idle longest is closed, else 429
   --mcp-session-idle-s N   close an MCP session unused for N seconds (default 1800)
   --mcp-body-limit N       largest POST body on /mcp in bytes (default 1048576)
   --mcp-max-open N         requests and streams open at once per MCP session (default 8)
@@ -253,6 +256,9 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     } else if (name == "--mcp-body-limit") {
       if (!take() || !parse_number<std::size_t>(value, o.mcp_body_limit, 1024, 4 * 1024 * 1024))
         return fail("--mcp-body-limit needs a number of bytes between 1024 and 4194304");
+    } else if (name == "--mcp-max-sessions-per-key") {
+      if (!take() || !parse_number<std::size_t>(value, o.mcp_max_sessions_per_key, 1, 10'000))
+        return fail("--mcp-max-sessions-per-key needs a number between 1 and 10000");
     } else if (name == "--mcp-max-open") {
       if (!take() || !parse_number<std::size_t>(value, o.mcp_max_open, 1, 1024))
         return fail("--mcp-max-open needs a number between 1 and 1024");

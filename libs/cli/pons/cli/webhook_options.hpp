@@ -46,6 +46,7 @@ struct webhook_options {
   bool mcp_conformance = false;                  // the suite's fixtures, no authentication
   std::vector<std::string> mcp_allowed_origins;  // besides the loopback origins on loopback
   std::size_t mcp_max_sessions = 64;
+  std::size_t mcp_max_sessions_per_key = 16;  // so that one key cannot take every session
   std::chrono::seconds mcp_session_idle{1800};
   std::size_t mcp_body_limit = 1024 * 1024;
   std::size_t mcp_max_open = 8;  // requests and streams open per session

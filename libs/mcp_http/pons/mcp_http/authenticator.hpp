@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pons/http/server.hpp"
@@ -41,6 +42,10 @@ struct auth_decision {
 
 /// Decides from a request's method, path and headers (the body is not read yet).
 using authenticator = std::function<auth_decision(const http::server_request&)>;
+
+/// Whether a principal the authenticator allowed may still use the endpoint (its key neither
+/// revoked nor expired since); false ends every session of the principal.
+using principal_check = std::function<bool(std::string_view principal)>;
 
 /// Refuses every request with 401: /mcp stays shut until an authenticator is configured.
 authenticator refuse_everything();

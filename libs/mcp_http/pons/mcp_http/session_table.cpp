@@ -2,22 +2,46 @@
 
 namespace pons::mcp_http {
 
-session_table::admission session_table::add(std::string id, time_point now) {
-  admission result;
-  if (entries_.size() >= limits_.max_sessions) {
-    // The idle session unused longest gives its place; a busy one never does.
-    auto oldest = entries_.end();
-    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->second.busy != 0) continue;
-      if (oldest == entries_.end() || it->second.last_used < oldest->second.last_used) oldest = it;
-    }
-    if (oldest == entries_.end()) return result;
-    result.evict = oldest->first;
-    entries_.erase(oldest);
+session_table::entries::iterator session_table::oldest_idle(const std::string_view* principal) {
+  // A busy session never gives its place: its client is using it right now.
+  auto oldest = entries_.end();
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->second.busy != 0) continue;
+    if (principal && it->second.principal != *principal) continue;
+    if (oldest == entries_.end() || it->second.last_used < oldest->second.last_used) oldest = it;
   }
-  entries_.insert_or_assign(std::move(id), entry{now, 0});
+  return oldest;
+}
+
+session_table::admission session_table::add(std::string id, std::string_view principal,
+                                            time_point now) {
+  admission result;
+  // A principal at its limit makes room among its own sessions, never among another's.
+  auto victim = entries_.end();
+  if (count_of(principal) >= limits_.max_per_principal) {
+    victim = oldest_idle(&principal);
+    if (victim == entries_.end()) {
+      result.principal_full = true;
+      return result;
+    }
+  } else if (entries_.size() >= limits_.max_sessions) {
+    victim = oldest_idle(nullptr);
+    if (victim == entries_.end()) return result;
+  }
+  if (victim != entries_.end()) {
+    result.evict = victim->first;
+    entries_.erase(victim);
+  }
+  entries_.insert_or_assign(std::move(id), entry{std::string(principal), now, 0});
   result.admitted = true;
   return result;
+}
+
+std::size_t session_table::count_of(std::string_view principal) const {
+  std::size_t n = 0;
+  for (const auto& [id, e] : entries_)
+    if (e.principal == principal) ++n;
+  return n;
 }
 
 bool session_table::contains(std::string_view id) const {

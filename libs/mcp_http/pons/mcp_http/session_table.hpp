@@ -1,7 +1,7 @@
 #pragma once
-// Which MCP sessions exist, when each was last used and whether one is busy (a request or a
-// stream open): the bounded bookkeeping of the Streamable HTTP transport. Pure: the caller
-// passes the time in, and closes what the table says to close.
+// Which MCP sessions exist, whose they are, when each was last used and whether one is busy (a
+// request or a stream open): the bounded bookkeeping of the Streamable HTTP transport. Pure: the
+// caller passes the time in, and closes what the table says to close.
 
 #include <chrono>
 #include <cstddef>
@@ -17,6 +17,8 @@ namespace pons::mcp_http {
 struct session_limits {
   std::size_t max_sessions = 64;
   std::chrono::milliseconds idle_timeout{30 * 60 * 1000};  // unused this long: closed
+  // Sessions of one principal (an API key) at once, so that one key cannot take every session.
+  std::size_t max_per_principal = 16;
 };
 
 /// Session ids with their last use and busy count.
@@ -30,11 +32,16 @@ class session_table {
   /// What add() decided.
   struct admission {
     bool admitted = false;
+    bool principal_full = false;       // refused: every session of the principal is busy
     std::optional<std::string> evict;  // close this idle session first (already removed)
   };
-  /// Adds `id` at `now`. When the table is full, the session idle longest (not busy) makes room;
-  /// when every session is busy, the new one is refused.
-  admission add(std::string id, time_point now);
+  /// Adds `id` of `principal` at `now`. A principal at its limit gives up its own session idle
+  /// longest (not busy), else is refused; a full table gives up the session idle longest of
+  /// anyone's, else refuses.
+  admission add(std::string id, std::string_view principal, time_point now);
+
+  /// Sessions of `principal`.
+  std::size_t count_of(std::string_view principal) const;
 
   /// True when `id` is in the table.
   bool contains(std::string_view id) const;
@@ -57,11 +64,16 @@ class session_table {
 
  private:
   struct entry {
+    std::string principal;
     time_point last_used;
     std::size_t busy = 0;
   };
+  using entries = std::map<std::string, entry, std::less<>>;
+  // The idle session unused longest, of `principal` only when given; end() when all are busy.
+  entries::iterator oldest_idle(const std::string_view* principal);
+
   session_limits limits_;
-  std::map<std::string, entry, std::less<>> entries_;
+  entries entries_;
 };
 
 }  // namespace pons::mcp_http

@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -395,7 +396,7 @@ class reaper {
 
 struct transport::impl : std::enable_shared_from_this<impl> {
   impl(net::io_context& c, const mcp::registry& r, mcp::worker_pool& p, transport_options o)
-      : io(c), tools(r), pool(p), opt(std::move(o)), table(opt.sessions), sweep(c) {}
+      : io(c), tools(r), pool(p), opt(std::move(o)), table(opt.sessions), sweep(c), recheck(c) {}
 
   net::io_context& io;
   const mcp::registry& tools;
@@ -403,8 +404,14 @@ struct transport::impl : std::enable_shared_from_this<impl> {
   transport_options opt;
   session_table table;
   std::map<std::string, std::shared_ptr<session>, std::less<>> sessions;
+  // 2026-07-28 requests in progress: sessions of one request each, in no table, whose streams
+  // (a subscription's) may stay open as long as a GET stream.
+  std::map<const session*, std::weak_ptr<session>> stateless;
   net::steady_timer sweep;
   bool sweeping = false;
+  net::steady_timer recheck;
+  bool rechecking = false;
+  std::string last_rechecked;  // principals are checked in turn, from the one after this
   bool closing = false;
   reaper reaper_;
 
@@ -412,7 +419,9 @@ struct transport::impl : std::enable_shared_from_this<impl> {
   std::uint64_t closed_deleted = 0;
   std::uint64_t closed_expired = 0;
   std::uint64_t closed_evicted = 0;
+  std::uint64_t closed_revoked = 0;
   std::uint64_t refused_full = 0;
+  std::uint64_t refused_principal_full = 0;
 
   void log(std::string_view event, std::string_view fields) const {
     if (opt.log) opt.log(event, fields);
@@ -441,12 +450,14 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     return s;
   }
 
-  // A new session for an initialize, or null when every session is busy.
-  std::shared_ptr<session> open_session(const admission& who) {
+  // A new session for an initialize, or null when every session is busy (`principal_full`: every
+  // session of its principal).
+  std::shared_ptr<session> open_session(const admission& who, bool& principal_full) {
     auto id = new_session_id();
-    auto admitted = table.add(id, steady_clock::now());
+    auto admitted = table.add(id, who.principal, steady_clock::now());
+    principal_full = admitted.principal_full;
     if (!admitted.admitted) {
-      ++refused_full;
+      ++(principal_full ? refused_principal_full : refused_full);
       return nullptr;
     }
     if (admitted.evict) {
@@ -457,10 +468,20 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     sessions.emplace(std::move(id), s);
     ++opened;
     start_sweep();
+    start_recheck();
+    return s;
+  }
+
+  // A session for one 2026-07-28 request, known to the principal check while it runs.
+  std::shared_ptr<session> open_stateless(const admission& who) {
+    auto s = make_session({}, who);
+    stateless.insert_or_assign(s.get(), s);
+    start_recheck();
     return s;
   }
 
   void end_session(const std::shared_ptr<session>& s) {
+    if (s->id.empty()) stateless.erase(s.get());
     s->end_all();
     reaper_.reap(std::move(s->core));
   }
@@ -473,6 +494,72 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     sessions.erase(it);
     end_session(s);
     log("mcp_session_closed", fmt::format("reason={} sessions={}", why, sessions.size()));
+  }
+
+  // Principals are checked again while their sessions are in use, so that a key revoked (or
+  // expired) while a stream is open does not keep it flowing: only the next request would see
+  // it otherwise.
+  void start_recheck() {
+    if (rechecking || closing || !opt.still_valid) return;
+    rechecking = true;
+    net::co_spawn(io, recheck_loop(shared_from_this()), net::detached);
+  }
+
+  net::awaitable<void> recheck_loop(std::shared_ptr<impl> self) {
+    while (!closing && (!sessions.empty() || !stateless.empty())) {
+      recheck.expires_after(opt.recheck_interval);
+      co_await recheck.async_wait(token);
+      if (closing) break;
+      recheck_principals();
+    }
+    rechecking = false;
+    (void)self;  // keeps the transport alive while the timer waits
+  }
+
+  // Asks about the distinct principals with a request or stream open, a bounded number per
+  // round, in turn; closes every session of a principal no longer valid.
+  void recheck_principals() {
+    std::set<std::string, std::less<>> in_use;
+    for (const auto& [id, s] : sessions)
+      if (s->open > 0 || s->listener) in_use.insert(s->principal);
+    // A request refused before it was held ends without end_session: forget it here.
+    std::erase_if(stateless, [](const auto& entry) { return entry.second.expired(); });
+    for (const auto& [key, w] : stateless)
+      if (auto s = w.lock()) in_use.insert(s->principal);
+    if (in_use.empty()) return;
+    auto from = in_use.upper_bound(last_rechecked);
+    if (from == in_use.end()) from = in_use.begin();
+    std::vector<std::string> invalid;
+    auto it = from;
+    for (std::size_t n = 0; n < opt.recheck_per_round && n < in_use.size(); ++n) {
+      last_rechecked = *it;
+      if (!opt.still_valid(*it)) invalid.push_back(*it);
+      if (++it == in_use.end()) it = in_use.begin();
+    }
+    for (const auto& principal : invalid) close_principal(principal);
+  }
+
+  // Ends every session of `principal`: its streams end, its next request meets the
+  // authenticator (401).
+  void close_principal(std::string_view principal) {
+    std::vector<std::string> ids;
+    for (const auto& [id, s] : sessions)
+      if (s->principal == principal) ids.push_back(id);
+    std::vector<std::shared_ptr<session>> requests;
+    for (const auto& [key, w] : stateless)
+      if (auto s = w.lock(); s && s->principal == principal) requests.push_back(std::move(s));
+    for (const auto& id : ids) {
+      table.remove(id);
+      auto it = sessions.find(id);
+      auto s = it->second;
+      sessions.erase(it);
+      end_session(s);
+      ++closed_revoked;
+    }
+    for (const auto& s : requests) end_session(s);
+    log("mcp_session_closed",
+        fmt::format("reason=key_revoked principal={} closed={} requests_ended={} sessions={}",
+                    logging::log_value(principal), ids.size(), requests.size(), sessions.size()));
   }
 
   // Idle sessions are closed by a timer that runs while there are sessions.
@@ -502,6 +589,7 @@ struct transport::impl : std::enable_shared_from_this<impl> {
   void close_all() {
     closing = true;
     sweep.cancel();
+    recheck.cancel();
     while (!sessions.empty()) close_session(sessions.begin()->first, "shutdown");
   }
 
@@ -660,7 +748,18 @@ struct transport::impl : std::enable_shared_from_this<impl> {
       if (closing) {
         co_return refusal(503, "the server is shutting down: try again later", "shutting_down");
       }
-      s = open_session(who);
+      bool principal_full = false;
+      s = open_session(who, principal_full);
+      if (!s && principal_full) {
+        // The client's own doing, like its rate: 429, where 503 says the server is full.
+        auto res = refusal(429,
+                           fmt::format("this API key has {} MCP sessions, all busy: end one "
+                                       "(DELETE) or try again later",
+                                       opt.sessions.max_per_principal),
+                           "principal_sessions_full");
+        res.headers.emplace_back("Retry-After", "5");
+        co_return res;
+      }
       if (!s) {
         auto res =
             refusal(503, "too many MCP sessions, all busy: try again later", "sessions_full");
@@ -675,7 +774,7 @@ struct transport::impl : std::enable_shared_from_this<impl> {
       if (body->is_object()) {
         if (auto refused = check_modern_request(req, *body)) co_return std::move(*refused);
       }
-      s = make_session({}, who);
+      s = open_stateless(who);
     } else {
       co_return refusal(400, "Mcp-Session-Id header required: send initialize first", "no_session");
     }
@@ -874,8 +973,13 @@ std::string transport::metrics_text() const {
                       i.closed_expired);
   prom::append_sample(out, "pons_mcp_http_sessions_closed_total", {{"reason", "evicted"}},
                       i.closed_evicted);
+  prom::append_sample(out, "pons_mcp_http_sessions_closed_total", {{"reason", "key_revoked"}},
+                      i.closed_revoked);
   prom::append_metric(out, "pons_mcp_http_sessions_refused_total", "counter",
                       "initialize refused because every session was busy.", i.refused_full);
+  prom::append_metric(out, "pons_mcp_http_sessions_refused_per_key_total", "counter",
+                      "initialize refused because every session of its principal was busy.",
+                      i.refused_principal_full);
   return out;
 }
 

@@ -37,6 +37,13 @@ struct transport_options {
   std::vector<std::string> allowed_origins;  // requests with another Origin are answered 403
   bool allow_loopback_origins = false;       // also http(s)://localhost, 127.0.0.1, [::1]
   authenticator authenticate = refuse_everything();
+  /// Asked again about the principals of sessions in use (a request or stream open); a principal
+  /// no longer valid has every session closed. Empty: a principal stays valid for its sessions.
+  principal_check still_valid;
+  // How often principals are asked again, and how many distinct ones at most each time (the
+  // others in the following rounds): a query per principal, never on a request's path.
+  std::chrono::milliseconds recheck_interval{1000};
+  std::size_t recheck_per_round = 16;
   mcp::engine_options engine;  // each session's engine
   /// Told of each session opened or closed (event name, key=value fields); may be empty.
   std::function<void(std::string_view, std::string_view)> log;

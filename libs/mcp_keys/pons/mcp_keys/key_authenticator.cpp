@@ -12,6 +12,7 @@
 #include "pons/auth/access.hpp"
 #include "pons/auth/bearer.hpp"
 #include "pons/auth/protected_resource.hpp"
+#include "pons/mcp_keys/key_validity.hpp"
 #include "pons/mcp_keys/public_endpoint.hpp"
 #include "pons/store/api_key_repository.hpp"
 #include "pons/store/database.hpp"
@@ -146,7 +147,7 @@ mcp_http::auth_decision decide(const std::shared_ptr<key_state>& state,
   auto grant = auth::grant_of(*key);
   mcp_http::auth_decision d;
   d.status = 0;
-  d.principal = fmt::format("key:{}", key->id);
+  d.principal = key_principal(key->id);
   d.account = grant.account;
   d.scopes = grant.scopes;
   d.check = scope_check(state, std::move(grant), metadata);
