@@ -251,24 +251,20 @@ int main(int argc, char** argv) {
       ko.public_url = o.mcp_public_url;
       ko.path = to.path;
       ko.rate = {o.mcp_key_burst, o.mcp_key_per_second};
-      auto keys = pons::mcp_keys::key_authenticator(o.db_path, mcp_tools->tools(), ko);
-      if (!keys) {
-        write_log_line(log_level::error, "database_error",
-                       fmt::format("db={} detail={}", log_value(o.db_path),
-                                   log_quoted(keys.error().message())));
+      // Both key readers open the database now: a failure stops the start, named.
+      auto database_failed = [&](const boost::system::error_code& ec) {
+        write_log_line(
+            log_level::error, "database_error",
+            fmt::format("db={} detail={}", log_value(o.db_path), log_quoted(ec.message())));
         service.close();
         return 1;
-      }
+      };
+      auto keys = pons::mcp_keys::key_authenticator(o.db_path, mcp_tools->tools(), ko);
+      if (!keys) return database_failed(keys.error());
       to.authenticate = std::move(*keys);
       // A key revoked or expired while its streams are open ends them, not only its next request.
       auto validity = pons::mcp_keys::key_validity(o.db_path);
-      if (!validity) {
-        write_log_line(log_level::error, "database_error",
-                       fmt::format("db={} detail={}", log_value(o.db_path),
-                                   log_quoted(validity.error().message())));
-        service.close();
-        return 1;
-      }
+      if (!validity) return database_failed(validity.error());
       to.still_valid = std::move(*validity);
       pons::mcp_keys::add_metadata_routes(routes, o.mcp_public_url, to.path);
     }

@@ -2,14 +2,13 @@
 // calls pons-webhook's tools over HTTP (/mcp) with an API key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { binary, tempDir } from './lib.mjs';
+import { binary, postSigned, startWebhook, tempDir, textPayload } from './lib.mjs';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -41,48 +40,9 @@ function inspector(args) {
   });
 }
 
-const appSecret = 'e2e-inspector-secret';
-
-async function startWebhook(dir) {
-  const db = path.join(dir, 'pons.db');
-  const portFile = path.join(dir, 'port');
-  const child = spawn(process.env.PONS_WEBHOOK_BIN,
-    ['serve', '--bind', '127.0.0.1', '--port', '0', '--port-file', portFile, '--db', db, '--mcp',
-      '--no-template-sync', '--no-media'], {
-      env: {
-        PATH: process.env.PATH ?? '', HOME: dir, WA_APP_SECRET: appSecret,
-        WA_WEBHOOK_VERIFY_TOKEN: 'e2e-verify', WA_PHONE_NUMBER_ID: '106540352242922',
-        WA_ACCESS_TOKEN: 'e2e-token', WA_WABA_ID: '419561257915477',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d.toString(); });
-  for (let i = 0; i < 100; i++) {
-    if (existsSync(portFile)) {
-      const port = Number(readFileSync(portFile, 'utf8').trim());
-      if (port > 0) return { child, port, db, log: () => log };
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill();
-  throw new Error(`pons-webhook did not start: ${log}`);
-}
-
 // A customer's text, signed as Meta signs it, so that get_messages has something to return.
 async function customerWrites(port, wamid, text) {
-  const fixture = JSON.parse(readFileSync(
-    path.join(process.env.PONS_FIXTURES_DIR, 'meta', 'webhooks', 'messages', 'text.json'), 'utf8'));
-  const value = fixture.entry[0].changes[0].value;
-  value.messages[0].id = wamid;
-  value.messages[0].timestamp = String(Math.floor(Date.now() / 1000));
-  value.messages[0].text.body = text;
-  const body = JSON.stringify(fixture);
-  const signature = 'sha256=' + createHmac('sha256', appSecret).update(body).digest('hex');
-  const res = await fetch(`http://127.0.0.1:${port}/webhook/meta`, {
-    method: 'POST', body, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signature },
-  });
-  assert.equal(res.status, 200);
+  assert.equal(await postSigned(port, textPayload(wamid, text)), 200);
 }
 
 // A loopback reverse proxy that adds the key to every request, as a proxy in front of
@@ -106,7 +66,7 @@ function keyProxy(targetPort, secret) {
 
 test('inspector --cli over HTTP lists the tools and calls get_messages with a key', async () => {
   const { dir, cleanup } = tempDir();
-  const webhook = await startWebhook(dir);
+  const webhook = await startWebhook(dir, ['--mcp', '--no-template-sync', '--no-media']);
   let proxy;
   try {
     await customerWrites(webhook.port, 'wamid.INSPECTOR.1', 'Is the red one back in stock?');
