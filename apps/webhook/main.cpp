@@ -22,6 +22,7 @@
 #include "pons/cli/forward_admin.hpp"
 #include "pons/cli/key_admin.hpp"
 #include "pons/cli/template_admin.hpp"
+#include "pons/cli/user_admin.hpp"
 #include "pons/cli/webhook_options.hpp"
 #include "pons/forward/deliverer.hpp"
 #include "pons/http/descriptor_limit.hpp"
@@ -95,6 +96,10 @@ int main(int argc, char** argv) {
   // API keys of the MCP endpoint: `pons-webhook keys create|list|revoke`.
   if (!args.empty() && cli::is_keys_command(args.front())) {
     return cli::run_key_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
+  }
+  // Dashboard users: `pons-webhook users add|list|remove|passwd`.
+  if (!args.empty() && cli::is_users_command(args.front())) {
+    return cli::run_user_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
   }
   // Template sync by hand: `pons-webhook templates sync [--account WABA_ID]`.
   if (!args.empty() && cli::is_templates_command(args.front())) {
