@@ -102,6 +102,9 @@ options:
                            http://<Host header>/mcp
   --mcp-key-burst N        calls one API key may make at once (default 120)
   --mcp-key-rate N         then calls a second per API key (default 2; 0.01 to 1000)
+  --dashboard              serve the dashboard's sign-in: /login, /logout, /api/v1/session
+                           (users: `pons-webhook users --help`; docs/dashboard.md); off by
+                           default
   --help                   show this text
   --version                show the version
 
@@ -149,6 +152,10 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     }
     if (arg == "--mcp-conformance") {
       o.mcp = o.mcp_conformance = true;
+      continue;
+    }
+    if (arg == "--dashboard") {
+      o.dashboard = true;
       continue;
     }
     if (arg == "--mcp-read-only") {
