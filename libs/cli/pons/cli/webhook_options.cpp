@@ -40,6 +40,7 @@ std::string_view webhook_usage() {
        pons-webhook deliveries COMMAND [options]
        pons-webhook templates sync [options]
        pons-webhook keys COMMAND [options]
+       pons-webhook users COMMAND [options]
 
 Receives Meta's WhatsApp webhooks, verifies them and stores them durably in the Pons database,
 and forwards the events to your own endpoints.
@@ -54,6 +55,8 @@ commands:
                            (see pons-webhook templates --help)
   keys                     API keys of the MCP endpoint: create, list, revoke
                            (see pons-webhook keys --help)
+  users                    people who sign in to the dashboard: add, list, remove, passwd
+                           (see pons-webhook users --help)
 
 options:
   --bind ADDR              address to listen on (default 127.0.0.1)
