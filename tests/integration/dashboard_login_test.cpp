@@ -168,10 +168,18 @@ TEST_CASE("dashboard: a login sets a fresh HttpOnly, SameSite=Strict session coo
   CHECK(doc.at("role") == "admin");
   CHECK(doc.at("csrfToken") == csrf_of(*r));
 
-  auto again = d.login("ana@example.com", "ana's long password");
+  // Signing in again from the same browser gives a new id and ends the old one.
+  auto again =
+      d.login("ana@example.com", "ana's long password", {{"Cookie", cookie_pair(set_cookie)}});
   REQUIRE(again);
   REQUIRE(again->status == 200);
   CHECK(cookie_pair(again->header("Set-Cookie")) != cookie_pair(set_cookie));
+  auto old_one = d.request("GET", "/api/v1/session", cookie_pair(set_cookie));
+  REQUIRE(old_one);
+  CHECK(old_one->status == 401);
+  auto new_one = d.request("GET", "/api/v1/session", cookie_pair(again->header("Set-Cookie")));
+  REQUIRE(new_one);
+  CHECK(new_one->status == 200);
   CHECK(d.svc.log().find("ana's long password") == std::string::npos);
 
   auto none = d.request("GET", "/api/v1/session", {});

@@ -220,6 +220,11 @@ struct login_service::impl : std::enable_shared_from_this<impl> {
       r.log_note = "login=disabled";
       co_return r;
     }
+    // The session the browser had, if any, ends: one browser, one session.
+    if (auto previous = cookie_value(req, session_cookie_name)) {
+      std::lock_guard lock(db->mutex);
+      (void)store::end_session(db->db, *previous);
+    }
     const auto& s = outcome->session.session;
     const auto role = std::string(store::to_string(s.who.role));
     auto r = kind == body_kind::form
