@@ -3,6 +3,7 @@
 // algorithm, its cost and the salt travel with the hash, so the cost can be raised later
 // without breaking stored hashes). Passwords are never logged, stored or returned.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
