@@ -238,7 +238,7 @@ TEST_CASE("dashboard: login attempts beyond the burst are answered 429 with Retr
   CHECK(other->status == 200);
 }
 
-TEST_CASE("dashboard: logout ends the session; the old cookie no longer works",
+TEST_CASE("dashboard: logout ends the session and the old cookie no longer works",
           "[dashboard][session]") {
   dashboard d;
   d.add_user("ana@example.com", "owner", "ana's long password");

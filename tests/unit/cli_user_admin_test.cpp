@@ -99,7 +99,7 @@ TEST_CASE("users cli: an empty password from a pipe is refused, at a terminal on
   CHECK(pons::store::verify_password(f.hash_of("ana@example.com"), generated));
 }
 
-TEST_CASE("users cli: list never shows a hash; passwd and remove", "[cli][users]") {
+TEST_CASE("users cli: list never shows a hash, passwd and remove", "[cli][users]") {
   fixture f;
   REQUIRE(
       run(f.db,
