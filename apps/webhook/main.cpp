@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   if (!args.empty() && cli::is_keys_command(args.front())) {
     return cli::run_key_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
   }
-  // Dashboard users: `pons-webhook users add|list|remove|passwd`.
+  // Dashboard users: `pons-webhook users add|list|remove|passwd|disable|enable`.
   if (!args.empty() && cli::is_users_command(args.front())) {
     return cli::run_user_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
   }

@@ -339,3 +339,29 @@ TEST_CASE("dashboard: the login page is escaped HTML under a strict policy, and 
   REQUIRE(off);
   CHECK(off->status == 404);
 }
+
+TEST_CASE("dashboard: a disabled user is signed out and refused, and enabled again",
+          "[dashboard][login][users]") {
+  dashboard d;
+  d.add_user("ana@example.com", "member", "ana's long password");
+  auto r = d.login("ana@example.com", "ana's long password");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  const auto cookie = cookie_pair(r->header("Set-Cookie"));
+  REQUIRE(users(d.svc.dir(), d.svc.db_path(), {"disable", "ana@example.com"}).code == 0);
+  auto me = d.request("GET", "/api/v1/session", cookie);
+  REQUIRE(me);
+  CHECK(me->status == 401);
+  auto refused = d.login("ana@example.com", "ana's long password");
+  REQUIRE(refused);
+  CHECK(refused->status == 403);
+  CHECK(refused->header("Set-Cookie").empty());
+  // A wrong password still gets the answer everyone gets.
+  auto wrong = d.login("ana@example.com", "not her password");
+  REQUIRE(wrong);
+  CHECK(wrong->status == 401);
+  REQUIRE(users(d.svc.dir(), d.svc.db_path(), {"enable", "ana@example.com"}).code == 0);
+  auto back = d.login("ana@example.com", "ana's long password");
+  REQUIRE(back);
+  CHECK(back->status == 200);
+}

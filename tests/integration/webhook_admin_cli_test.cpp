@@ -55,6 +55,8 @@ TEST_CASE("every pons-webhook command has its own help page", "[cli][admin]") {
       {"users", "list", "--help"},
       {"users", "remove", "--help"},
       {"users", "passwd", "--help"},
+      {"users", "disable", "--help"},
+      {"users", "enable", "--help"},
   };
   std::set<std::string> seen;
   for (const auto& args : pages) {

@@ -8,6 +8,7 @@
 #include "pons/store/account_repository.hpp"
 #include "pons/store/database.hpp"
 #include "pons/store/password_hash.hpp"
+#include "pons/store/session_repository.hpp"
 #include "pons/store/user_repository.hpp"
 #include "unit/store_test_util.hpp"
 
@@ -135,4 +136,21 @@ TEST_CASE("users cli: an existing email is refused before a password is read", "
   auto again = run(f.db, {"users", "add", "Ana@Example.com", "--role", "member"}, "");
   CHECK(again.code == 1);
   CHECK_THAT(again.err, Catch::Contains("exists"));
+}
+
+TEST_CASE("users cli: disable ends the sessions, enable lets the user back", "[cli][users]") {
+  fixture f;
+  REQUIRE(run(f.db, {"users", "add", "ana@example.com", "--role", "member"}, "a long password\n")
+              .code == 0);
+  auto ana = pons::store::find_user(f.db, "ana@example.com");
+  REQUIRE(ana.has_value());
+  auto s = pons::store::create_session(f.db, ana->id, now);
+  REQUIRE(s.has_value());
+  REQUIRE(run(f.db, {"users", "disable", "ana@example.com"}).code == 0);
+  CHECK_FALSE(pons::store::find_session(f.db, s->secret, now).has_value());
+  CHECK_FALSE(pons::store::find_user(f.db, "ana@example.com")->disabled_at.empty());
+  CHECK_THAT(run(f.db, {"users", "list"}).out, Catch::Contains("disabled"));
+  REQUIRE(run(f.db, {"users", "enable", "ana@example.com"}).code == 0);
+  CHECK(pons::store::find_user(f.db, "ana@example.com")->disabled_at.empty());
+  CHECK(run(f.db, {"users", "disable", "nobody@example.com"}).code == 1);
 }

@@ -43,6 +43,8 @@ commands:
   list                                                      list the users (never a password)
   remove EMAIL                                              remove a user, ending their sessions
   passwd EMAIL                                              set a new password, ending sessions
+  disable EMAIL                                             stop a user signing in, ending sessions
+  enable EMAIL                                              let a disabled user sign in again
 
 Every command takes --db PATH. A command's own options: pons-webhook users COMMAND --help
 )";
@@ -88,6 +90,23 @@ a generated one, printed once). Every session of the user ends.
 options:
 )";
 
+constexpr std::string_view disable_help =
+    R"(usage: pons-webhook users disable EMAIL [options]
+
+Stops a user from signing in, and ends their sessions at once. They stay listed as disabled;
+`pons-webhook users enable EMAIL` lets them sign in again with the same password.
+
+options:
+)";
+
+constexpr std::string_view enable_help =
+    R"(usage: pons-webhook users enable EMAIL [options]
+
+Lets a disabled user sign in again, with the password they had.
+
+options:
+)";
+
 struct command {
   std::string_view verb;
   std::string_view help;
@@ -101,6 +120,8 @@ const std::vector<command>& commands() {
       {"list", list_help, {}, true},
       {"remove", remove_help, {}},
       {"passwd", passwd_help, {}},
+      {"disable", disable_help, {}},
+      {"enable", enable_help, {}},
   };
   return all;
 }
@@ -126,7 +147,7 @@ invocation prepare(std::span<const std::string_view> args) {
     if (wants_help || (args.size() >= 2 && args[1] == "help")) {
       inv.help = group_help;
     } else {
-      inv.error = "users needs a command: add, list, remove, passwd";
+      inv.error = "users needs a command: add, list, remove, passwd, disable, enable";
     }
     return inv;
   }
@@ -135,7 +156,8 @@ invocation prepare(std::span<const std::string_view> args) {
   }
   if (!inv.cmd) {
     inv.error = fmt::format(
-        "unknown command 'users {}'; the commands are add, list, remove, passwd", args[1]);
+        "unknown command 'users {}'; the commands are add, list, remove, passwd, disable, enable",
+        args[1]);
     return inv;
   }
   inv.topic = fmt::format("users {}", inv.cmd->verb);
@@ -248,7 +270,8 @@ class runner {
     if (inv_.cmd->verb == "add") return add();
     if (inv_.cmd->verb == "list") return list();
     if (inv_.cmd->verb == "remove") return remove();
-    return passwd();
+    if (inv_.cmd->verb == "passwd") return passwd();
+    return set_disabled(inv_.cmd->verb == "disable");
   }
 
  private:
@@ -383,6 +406,19 @@ class runner {
     if (!u) return fail(err_, fmt::format("cannot set the password of {}", *email), u.error());
     out_ << fmt::format("Password of {} changed; their sessions have ended.\n", u->email);
     announce_generated(pw);
+    return 0;
+  }
+
+  int set_disabled(bool disabled) {
+    int code = 0;
+    auto email = email_argument(code);
+    if (!email) return code;
+    auto u = store::set_user_disabled(db_, *email, disabled, now_);
+    if (!u) {
+      return fail(err_, fmt::format("cannot {} {}", inv_.cmd->verb, *email), u.error());
+    }
+    out_ << (disabled ? fmt::format("User {} is disabled; their sessions have ended.\n", u->email)
+                      : fmt::format("User {} may sign in again.\n", u->email));
     return 0;
   }
 

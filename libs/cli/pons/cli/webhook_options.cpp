@@ -55,7 +55,8 @@ commands:
                            (see pons-webhook templates --help)
   keys                     API keys of the MCP endpoint: create, list, revoke
                            (see pons-webhook keys --help)
-  users                    people who sign in to the dashboard: add, list, remove, passwd
+  users                    people who sign in to the dashboard: add, list, remove, passwd,
+                           disable, enable
                            (see pons-webhook users --help)
 
 options:
