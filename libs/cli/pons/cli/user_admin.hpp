@@ -1,7 +1,7 @@
 #pragma once
-// `pons-webhook users add|list|remove|passwd|disable|enable`: the people who sign in to the dashboard. A
-// password is read from stdin, never from the command line; on a terminal an empty answer gets
-// a generated password, printed once. Only an Argon2id hash is stored.
+// `pons-webhook users add|list|remove|passwd|disable|enable`: the people who sign in to the
+// dashboard. A password is read from stdin, never from the command line; on a terminal an empty
+// answer gets a generated password, printed once. Only an Argon2id hash is stored.
 
 #include <istream>
 #include <ostream>
