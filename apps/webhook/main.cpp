@@ -22,7 +22,9 @@
 #include "pons/cli/forward_admin.hpp"
 #include "pons/cli/key_admin.hpp"
 #include "pons/cli/template_admin.hpp"
+#include "pons/cli/user_admin.hpp"
 #include "pons/cli/webhook_options.hpp"
+#include "pons/dashboard/login_service.hpp"
 #include "pons/forward/deliverer.hpp"
 #include "pons/http/descriptor_limit.hpp"
 #include "pons/http/server.hpp"
@@ -96,6 +98,10 @@ int main(int argc, char** argv) {
   // API keys of the MCP endpoint: `pons-webhook keys create|list|revoke`.
   if (!args.empty() && cli::is_keys_command(args.front())) {
     return cli::run_key_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
+  }
+  // Dashboard users: `pons-webhook users add|list|remove|passwd|disable|enable`.
+  if (!args.empty() && cli::is_users_command(args.front())) {
+    return cli::run_user_admin(args, getenv_lookup, cwd, std::cout, std::cerr);
   }
   // Template sync by hand: `pons-webhook templates sync [--account WABA_ID]`.
   if (!args.empty() && cli::is_templates_command(args.front())) {
@@ -290,6 +296,23 @@ int main(int argc, char** argv) {
       write_log_line(log_level::warn, "watcher_error", R"(detail="change notifications are off")");
   }
 
+  // The dashboard's sign-in, on this listener: users, sessions, the route guard.
+  std::unique_ptr<pons::dashboard::login_service> dashboard;
+  if (o.dashboard) {
+    pons::dashboard::login_options lo;
+    lo.db_path = o.db_path;
+    auto opened_dashboard = pons::dashboard::login_service::open(io, std::move(lo));
+    if (!opened_dashboard) {
+      write_log_line(log_level::error, "database_error",
+                     fmt::format("db={} detail={}", log_value(o.db_path),
+                                 log_quoted(opened_dashboard.error().message())));
+      service.close();
+      return 1;
+    }
+    dashboard = std::move(*opened_dashboard);
+    dashboard->add_routes(routes);
+  }
+
   http::server_options sopt;
   sopt.bind_address = o.bind_address;
   sopt.port = o.port;
@@ -348,6 +371,7 @@ int main(int argc, char** argv) {
   if (mcp_watcher) mcp_watcher->stop();
   mcp_transport.reset();
   if (mcp_pool) mcp_pool->stop();
+  if (dashboard) dashboard->stop();
   forwarder.stop();
   service.close();
   write_log_line(log_level::info, "stopped");

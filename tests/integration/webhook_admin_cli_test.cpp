@@ -50,6 +50,13 @@ TEST_CASE("every pons-webhook command has its own help page", "[cli][admin]") {
       {"deliveries", "list", "--help"},
       {"deliveries", "show", "--help"},
       {"deliveries", "retry", "--help"},
+      {"users", "--help"},
+      {"users", "add", "--help"},
+      {"users", "list", "--help"},
+      {"users", "remove", "--help"},
+      {"users", "passwd", "--help"},
+      {"users", "disable", "--help"},
+      {"users", "enable", "--help"},
   };
   std::set<std::string> seen;
   for (const auto& args : pages) {
@@ -72,6 +79,7 @@ TEST_CASE("every pons-webhook command has its own help page", "[cli][admin]") {
   auto top = run({"--help"}).out;
   CHECK(top.find("targets") != std::string::npos);
   CHECK(top.find("deliveries") != std::string::npos);
+  CHECK(top.find("users") != std::string::npos);
   auto add = run({"targets", "add", "--help"}).out;
   CHECK(add.find("--events") != std::string::npos);
   CHECK(add.find("--state") == std::string::npos);

@@ -184,3 +184,14 @@ TEST_CASE("/mcp's public URL and the rate per API key", "[webhook_options]") {
     CHECK(r.error.find(std::string(bad.front())) != std::string::npos);
   }
 }
+
+TEST_CASE("webhook options: the dashboard is off unless --dashboard", "[cli][dashboard]") {
+  auto off = parse_webhook_options({}, env_of({{"HOME", "/h"}}), "/");
+  REQUIRE(off.error.empty());
+  CHECK_FALSE(off.options.dashboard);
+  auto on = parse_webhook_options({"--dashboard"}, env_of({{"HOME", "/h"}}), "/");
+  REQUIRE(on.error.empty());
+  CHECK(on.options.dashboard);
+  CHECK(webhook_usage().find("--dashboard") != std::string_view::npos);
+  CHECK(webhook_usage().find("users") != std::string_view::npos);
+}

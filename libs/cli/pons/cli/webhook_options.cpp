@@ -40,6 +40,7 @@ std::string_view webhook_usage() {
        pons-webhook deliveries COMMAND [options]
        pons-webhook templates sync [options]
        pons-webhook keys COMMAND [options]
+       pons-webhook users COMMAND [options]
 
 Receives Meta's WhatsApp webhooks, verifies them and stores them durably in the Pons database,
 and forwards the events to your own endpoints.
@@ -54,6 +55,9 @@ commands:
                            (see pons-webhook templates --help)
   keys                     API keys of the MCP endpoint: create, list, revoke
                            (see pons-webhook keys --help)
+  users                    people who sign in to the dashboard: add, list, remove, passwd,
+                           disable, enable
+                           (see pons-webhook users --help)
 
 options:
   --bind ADDR              address to listen on (default 127.0.0.1)
@@ -105,6 +109,9 @@ options:
                            http://<Host header>/mcp
   --mcp-key-burst N        calls one API key may make at once (default 120)
   --mcp-key-rate N         then calls a second per API key (default 2; 0.01 to 1000)
+  --dashboard              serve the dashboard's sign-in: /login, /logout, /api/v1/session
+                           (users: `pons-webhook users --help`; docs/dashboard.md); off by
+                           default
   --help                   show this text
   --version                show the version
 
@@ -152,6 +159,10 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     }
     if (arg == "--mcp-conformance") {
       o.mcp = o.mcp_conformance = true;
+      continue;
+    }
+    if (arg == "--dashboard") {
+      o.dashboard = true;
       continue;
     }
     if (arg == "--mcp-read-only") {

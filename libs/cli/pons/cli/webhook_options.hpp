@@ -58,6 +58,9 @@ struct webhook_options {
   std::string mcp_public_url;
   double mcp_key_burst = 120;     // calls an API key may make at once
   double mcp_key_per_second = 2;  // then this many a second on average
+  // The dashboard's sign-in (docs/dashboard.md): /login, /logout, /api/v1/session. Off until
+  // its pages exist.
+  bool dashboard = false;
 };
 
 /// True for an IPv4 loopback address (127.0.0.0/8) or ::1.

@@ -119,6 +119,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
     explicit connection(tcp::socket s) : stream(std::move(s)) {}
     beast::tcp_stream stream;
     std::string remote = "-";
+    std::string peer_address;   // remote without the port, for handlers
     bool closed_early = false;  // closed by the server while it waited (room, stop, descriptors)
   };
 
@@ -442,6 +443,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
         req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
       req.body = std::move(msg.body());
       req.request_id = rid;
+      req.peer_address = c.peer_address;
       req.received = f.start;
       keep_alive = msg.keep_alive();
       f.method = req.method;
@@ -611,6 +613,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
       socket.set_option(tcp::no_delay(true), ignored);
       auto c = std::make_unique<connection>(std::move(socket));
       c->remote = std::move(remote);
+      c->peer_address = ep.address().to_string();
       // Registered now, not when the session first runs: the next accept must count it.
       table.add(*c, key);
       ++accepted;

@@ -31,7 +31,8 @@ struct server_request {
   std::string query;   // raw query string after '?', empty when none
   std::vector<header_field> headers;
   std::string body;
-  std::string request_id;  // validated client id or a generated one
+  std::string request_id;    // validated client id or a generated one
+  std::string peer_address;  // the connected peer's IP address, without the port
   std::chrono::steady_clock::time_point received{};
 
   /// Value of the first header named `name` (case-insensitive), empty when absent.
