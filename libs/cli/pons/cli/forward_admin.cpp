@@ -10,11 +10,11 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <chrono>
-#include <map>
 #include <optional>
 #include <set>
 #include <vector>
 
+#include "pons/cli/admin_command.hpp"
 #include "pons/cli/text_table.hpp"
 #include "pons/forward/deliverer.hpp"
 #include "pons/forward/delivery_repository.hpp"
@@ -152,14 +152,6 @@ const command_spec* find_command(std::string_view group, std::string_view verb) 
   return nullptr;
 }
 
-std::string verbs_of(std::string_view group) {
-  std::vector<std::string_view> verbs;
-  for (const auto& c : commands()) {
-    if (c.group == group) verbs.push_back(c.verb);
-  }
-  return fmt::format("{}", fmt::join(verbs, ", "));
-}
-
 // Aligned "  name  text" lines, wrapped at 100 columns.
 void help_rows(std::string& out, const std::vector<std::pair<std::string, std::string>>& rows) {
   std::size_t width = 0;
@@ -253,61 +245,26 @@ const std::set<std::string_view> value_flags{
 const std::set<std::string_view> switch_flags{"--json", "--enable", "--disable", "--disabled",
                                               "--dead"};
 
-struct parsed_args {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string, std::less<>> values;
-  std::set<std::string, std::less<>> switches;
-  std::string error;
-
-  bool has(std::string_view flag) const { return switches.count(flag) > 0; }
-  std::optional<std::string> value(std::string_view flag) const {
-    auto it = values.find(flag);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
+// The admin group `name` ("targets" or "deliveries"): each command takes its own flags, --json
+// and --db; another known flag is one it does not take, anything else an unknown option.
+admin_group make_group(std::string_view name) {
+  admin_group g{std::string(name), group_help(name), {}, {}};
+  for (const auto& c : commands()) {
+    if (c.group != name) continue;
+    flag_set takes{{"--db"}, {"--json"}};
+    for (const auto& f : c.flags) {
+      (f.value.empty() ? takes.switches : takes.values).emplace(f.name);
+    }
+    g.commands.push_back({std::string(c.verb), command_help(c), std::move(takes)});
   }
-};
-
-// Reads the flags of `c` (and --json, --db); anything else is an error naming the command.
-parsed_args parse(std::span<const std::string_view> args, const command_spec& c) {
-  parsed_args p;
-  auto takes = [&](std::string_view name) {
-    if (name == "--json" || name == "--db") return true;
-    return std::any_of(c.flags.begin(), c.flags.end(),
-                       [&](const flag_spec& f) { return f.name == name; });
+  g.refuse = [group = g.name](const admin_command& c, std::string_view flag, std::string_view arg) {
+    const bool taken = c.flags.values.count(flag) || c.flags.switches.count(flag);
+    if (!taken && (value_flags.count(flag) || switch_flags.count(flag))) {
+      return fmt::format("{} {} does not take {}", group, c.verb, flag);
+    }
+    return fmt::format("unknown option {}", arg);
   };
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a.rfind("--", 0) != 0) {
-      p.positional.emplace_back(a);
-      continue;
-    }
-    std::string_view name = a;
-    std::optional<std::string_view> inline_value;
-    if (auto eq = a.find('='); eq != std::string_view::npos) {
-      name = a.substr(0, eq);
-      inline_value = a.substr(eq + 1);
-    }
-    if (!takes(name) && (value_flags.count(name) || switch_flags.count(name))) {
-      p.error = fmt::format("{} {} does not take {}", c.group, c.verb, name);
-      return p;
-    }
-    if (value_flags.count(name)) {
-      if (inline_value) {
-        p.values[std::string(name)] = std::string(*inline_value);
-      } else if (i + 1 < args.size()) {
-        p.values[std::string(name)] = std::string(args[++i]);
-      } else {
-        p.error = fmt::format("{} needs a value", name);
-        return p;
-      }
-    } else if (switch_flags.count(name) && !inline_value) {
-      p.switches.emplace(name);
-    } else {
-      p.error = fmt::format("unknown option {}", a);
-      return p;
-    }
-  }
-  return p;
+  return g;
 }
 
 std::optional<std::int64_t> to_int(std::string_view s) {
@@ -389,30 +346,14 @@ void print_json(std::ostream& out, const json::value& v) {
   out << json::serialize(v) << '\n';
 }
 
-// What a failed operation prints: the error's own message says what to do next.
-int fail(std::ostream& err, std::string_view what, const boost::system::error_code& ec) {
-  err << "pons-webhook: " << what << ": " << ec.message() << '\n';
-  return 1;
-}
-
-// A usage error: one line that names the help page to read, exit status 2.
-int usage(std::ostream& err, std::string_view message, std::string_view command) {
-  err << "pons-webhook: " << message << " (see 'pons-webhook " << command << " --help')\n";
-  return 2;
-}
-
 // What an admin command line asks for: a help page, a usage error, or a command to run.
 struct invocation {
   const command_spec* spec = nullptr;
-  parsed_args args;
+  parsed_flags args;
   std::string help;        // a page to print (exit 0)
   std::string error;       // a usage error (exit 2)
   std::string help_topic;  // the command whose help the error points at ("targets add")
 };
-
-bool is_help(std::string_view a) {
-  return a == "--help" || a == "-h";
-}
 
 invocation prepare(std::span<const std::string_view> args) {
   invocation inv;
@@ -421,36 +362,20 @@ invocation prepare(std::span<const std::string_view> args) {
     inv.error = "expected targets or deliveries";
     return inv;
   }
-  const std::string_view group = args[0];
-  inv.help_topic = std::string(group);
-  const bool wants_help = std::any_of(args.begin(), args.end(), is_help);
-  if (args.size() < 2 || args[1] == "help" || is_help(args[1])) {
-    if (wants_help || (args.size() >= 2 && args[1] == "help")) {
-      inv.help = group_help(group);
-    } else {
-      inv.error = fmt::format("{} needs a command: {}", group, verbs_of(group));
-    }
-    return inv;
-  }
-  inv.spec = find_command(group, args[1]);
-  if (!inv.spec) {
-    inv.error = fmt::format("unknown command '{} {}'; the commands are {}", group, args[1],
-                            verbs_of(group));
-    return inv;
-  }
-  inv.help_topic = fmt::format("{} {}", group, args[1]);
-  if (wants_help) {
-    inv.help = command_help(*inv.spec);
-    return inv;
-  }
-  inv.args = parse(args.subspan(2), *inv.spec);
-  if (!inv.args.error.empty()) inv.error = inv.args.error;
+  static const admin_group targets = make_group("targets");
+  static const admin_group deliveries = make_group("deliveries");
+  auto admin = prepare_admin(args, args[0] == "targets" ? targets : deliveries);
+  if (admin.command) inv.spec = find_command(args[0], admin.command->verb);
+  inv.args = std::move(admin.flags);
+  inv.help = std::move(admin.help);
+  inv.error = std::move(admin.error);
+  inv.help_topic = std::move(admin.topic);
   return inv;
 }
 
 class runner {
  public:
-  runner(store::database& db, std::ostream& out, std::ostream& err, parsed_args args,
+  runner(store::database& db, std::ostream& out, std::ostream& err, parsed_flags args,
          std::string help_topic)
       : db_(db),
         out_(out),
@@ -478,7 +403,7 @@ class runner {
   }
 
  private:
-  int usage(std::string_view message) { return cli::usage(err_, message, topic_); }
+  int usage(std::string_view message) { return usage_error(err_, message, topic_); }
 
   template <class F>
   int no_arguments(F&& f) {
@@ -544,14 +469,15 @@ class runner {
     c.url = *url;
     const target_spec spec = apply(target_spec{}, c);
     auto added = add_target(db_, spec, clock::now());
-    if (!added) return fail(err_, fmt::format("cannot add target {}", spec.url), added.error());
+    if (!added)
+      return operation_failed(err_, fmt::format("cannot add target {}", spec.url), added.error());
     print_secret(*added, "added");
     return 0;
   }
 
   int targets_list() {
     auto list = list_targets(db_);
-    if (!list) return fail(err_, "cannot list targets", list.error());
+    if (!list) return operation_failed(err_, "cannot list targets", list.error());
     if (json_) {
       json::array a;
       for (const auto& t : *list) a.push_back(target_json(t));
@@ -579,7 +505,7 @@ class runner {
 
   int targets_show(std::int64_t id) {
     auto t = get_target(db_, id);
-    if (!t) return fail(err_, fmt::format("target {}", id), t.error());
+    if (!t) return operation_failed(err_, fmt::format("target {}", id), t.error());
     if (json_) {
       print_json(out_, target_json(*t));
     } else {
@@ -593,7 +519,7 @@ class runner {
     int code = 0;
     if (!read_changes(c, code)) return code;
     auto t = update_target(db_, id, c, clock::now());
-    if (!t) return fail(err_, fmt::format("cannot update target {}", id), t.error());
+    if (!t) return operation_failed(err_, fmt::format("cannot update target {}", id), t.error());
     if (json_) {
       print_json(out_, target_json(*t));
     } else {
@@ -605,7 +531,7 @@ class runner {
 
   int targets_remove(std::int64_t id) {
     if (auto r = remove_target(db_, id); !r) {
-      return fail(err_, fmt::format("cannot remove target {}", id), r.error());
+      return operation_failed(err_, fmt::format("cannot remove target {}", id), r.error());
     }
     if (json_) {
       json::object o;
@@ -619,19 +545,22 @@ class runner {
 
   int targets_rotate(std::int64_t id) {
     auto t = rotate_secret(db_, id, clock::now());
-    if (!t) return fail(err_, fmt::format("cannot rotate the secret of target {}", id), t.error());
+    if (!t)
+      return operation_failed(err_, fmt::format("cannot rotate the secret of target {}", id),
+                              t.error());
     print_secret(*t, "has a new signing secret");
     return 0;
   }
 
   int targets_test(std::int64_t id) {
     auto t = get_target(db_, id);
-    if (!t) return fail(err_, fmt::format("target {}", id), t.error());
+    if (!t) return operation_failed(err_, fmt::format("target {}", id), t.error());
     auto secret_st = db_.prepare("SELECT secret FROM webhook_targets WHERE id = ?1");
-    if (!secret_st) return fail(err_, "cannot read the target", secret_st.error());
+    if (!secret_st) return operation_failed(err_, "cannot read the target", secret_st.error());
     secret_st->bind(1, id);
     auto row = secret_st->step();
-    if (!row || !*row) return fail(err_, "cannot read the target", forward_errc::not_found);
+    if (!row || !*row)
+      return operation_failed(err_, "cannot read the target", forward_errc::not_found);
     delivery_job job;
     job.secret = secret_st->column_text(0);
     job.target_id = id;
@@ -643,7 +572,7 @@ class runner {
     const auto now = clock::now();
     // The same id form as every forwarded event (evt_ + 32 hex), so receivers need no exception.
     auto event_id = random_event_id();
-    if (!event_id) return fail(err_, "cannot make an event id", event_id.error());
+    if (!event_id) return operation_failed(err_, "cannot make an event id", event_id.error());
     job.event_id = std::move(*event_id);
     json::object envelope;
     envelope["id"] = job.event_id;
@@ -701,7 +630,7 @@ class runner {
       f.limit = static_cast<int>(*n);
     }
     auto list = list_deliveries(db_, f);
-    if (!list) return fail(err_, "cannot list deliveries", list.error());
+    if (!list) return operation_failed(err_, "cannot list deliveries", list.error());
     if (json_) {
       json::array a;
       for (const auto& d : *list) a.push_back(delivery_json(d));
@@ -727,7 +656,7 @@ class runner {
 
   int deliveries_show(std::int64_t id) {
     auto d = get_delivery(db_, id);
-    if (!d) return fail(err_, fmt::format("delivery {}", id), d.error());
+    if (!d) return operation_failed(err_, fmt::format("delivery {}", id), d.error());
     if (json_) {
       auto o = delivery_json(d->delivery);
       boost::system::error_code ec;
@@ -787,7 +716,7 @@ class runner {
         target = *n;
       }
       auto n = retry_dead(db_, target, clock::now());
-      if (!n) return fail(err_, "cannot retry dead deliveries", n.error());
+      if (!n) return operation_failed(err_, "cannot retry dead deliveries", n.error());
       if (json_) {
         json::object o;
         o["retried"] = *n;
@@ -805,7 +734,7 @@ class runner {
     if (a_.positional.empty()) return usage("deliveries retry needs a delivery ID or --dead");
     return with_id([&](std::int64_t id) {
       if (auto r = retry_delivery(db_, id, clock::now()); !r) {
-        return fail(err_, fmt::format("cannot retry delivery {}", id), r.error());
+        return operation_failed(err_, fmt::format("cannot retry delivery {}", id), r.error());
       }
       if (json_) {
         json::object o;
@@ -823,7 +752,7 @@ class runner {
   store::database& db_;
   std::ostream& out_;
   std::ostream& err_;
-  parsed_args a_;
+  parsed_flags a_;
   bool json_;
   std::string topic_;
 };
@@ -841,7 +770,7 @@ int run_forward_command(std::span<const std::string_view> args, store::database&
     out << inv.help;
     return 0;
   }
-  if (!inv.error.empty()) return usage(err, inv.error, inv.help_topic);
+  if (!inv.error.empty()) return usage_error(err, inv.error, inv.help_topic);
   runner r(db, out, err, std::move(inv.args), inv.help_topic);
   return r.run(*inv.spec);
 }
@@ -854,21 +783,12 @@ int run_forward_admin(std::span<const std::string_view> args, const store::env_l
     out << inv.help;
     return 0;
   }
-  if (!inv.error.empty()) return usage(err, inv.error, inv.help_topic);
-  auto location = store::resolve_db_location(inv.args.value("--db"), env, cwd);
-  if (!location) return usage(err, location.message, inv.help_topic);
-  if (auto failed = store::create_db_directory(location.path); !failed.empty()) {
-    err << "pons-webhook: " << failed << '\n';
-    return 1;
-  }
-  auto db = store::database::open(location.path);
-  if (!db) {
-    err << "pons-webhook: cannot open database " << location.path << ": " << db.error().message()
-        << '\n';
-    return 1;
-  }
-  runner r(*db, out, err, std::move(inv.args), inv.help_topic);
-  return r.run(*inv.spec);
+  if (!inv.error.empty()) return usage_error(err, inv.error, inv.help_topic);
+  const auto db_flag = inv.args.value("--db");
+  return with_admin_database(db_flag, inv.help_topic, env, cwd, err, [&](store::database& db) {
+    runner r(db, out, err, std::move(inv.args), inv.help_topic);
+    return r.run(*inv.spec);
+  });
 }
 
 }  // namespace pons::cli

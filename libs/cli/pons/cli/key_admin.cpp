@@ -9,12 +9,11 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <chrono>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
+#include "pons/cli/admin_command.hpp"
 #include "pons/cli/text_table.hpp"
 #include "pons/store/account_repository.hpp"
 #include "pons/store/api_key_repository.hpp"
@@ -91,101 +90,21 @@ options:
   --help               show this help
 )";
 
-struct command {
-  std::string_view verb;
-  std::string_view help;
-  std::set<std::string_view> value_flags;  // besides --db
-};
-
-const std::vector<command>& commands() {
-  static const std::vector<command> all{
-      {"create", create_help, {"--name", "--scopes", "--account", "--expires-days"}},
-      {"list", list_help, {}},
-      {"revoke", revoke_help, {}},
-  };
-  return all;
-}
-
-bool is_help(std::string_view a) {
-  return a == "--help" || a == "-h";
-}
-
-// What a command line asks for: a page to print, a usage error, or a command with its flags.
-struct invocation {
-  const command* cmd = nullptr;
-  std::string help;   // print and exit 0
-  std::string error;  // exit 2
-  std::string topic = "keys";
-  std::vector<std::string> positional;
-  std::map<std::string, std::string, std::less<>> values;
-  bool json = false;
-};
-
-invocation prepare(std::span<const std::string_view> args) {
-  invocation inv;
-  const bool wants_help = std::any_of(args.begin(), args.end(), is_help);
-  if (args.size() < 2 || is_help(args[1]) || args[1] == "help") {
-    if (wants_help || (args.size() >= 2 && args[1] == "help")) {
-      inv.help = group_help;
-    } else {
-      inv.error = "keys needs a command: create, list, revoke";
-    }
-    return inv;
-  }
-  for (const auto& c : commands()) {
-    if (c.verb == args[1]) inv.cmd = &c;
-  }
-  if (!inv.cmd) {
-    inv.error =
-        fmt::format("unknown command 'keys {}'; the commands are create, list, revoke", args[1]);
-    return inv;
-  }
-  inv.topic = fmt::format("keys {}", inv.cmd->verb);
-  if (wants_help) {
-    inv.help = inv.cmd->help;
-    return inv;
-  }
-  for (std::size_t i = 2; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a.rfind("--", 0) != 0) {
-      inv.positional.emplace_back(a);
-      continue;
-    }
-    std::string_view name = a;
-    std::optional<std::string_view> inline_value;
-    if (auto eq = a.find('='); eq != std::string_view::npos) {
-      name = a.substr(0, eq);
-      inline_value = a.substr(eq + 1);
-    }
-    if (name == "--json" && !inline_value) {
-      inv.json = true;
-    } else if (name == "--db" || inv.cmd->value_flags.count(name)) {
-      if (inline_value) {
-        inv.values[std::string(name)] = std::string(*inline_value);
-      } else if (i + 1 < args.size()) {
-        inv.values[std::string(name)] = std::string(args[++i]);
-      } else {
-        inv.error = fmt::format("{} needs a value", name);
-        return inv;
-      }
-    } else {
-      inv.error = fmt::format("keys {} does not take {}", inv.cmd->verb, name);
-      return inv;
-    }
-  }
-  return inv;
-}
-
-// A usage error: one line that names the help page to read, exit status 2.
-int usage(std::ostream& err, std::string_view message, std::string_view topic) {
-  err << "pons-webhook: " << message << " (see 'pons-webhook " << topic << " --help')\n";
-  return 2;
-}
-
-// A failed operation: the error's own message says what to do next.
-int fail(std::ostream& err, std::string_view what, const boost::system::error_code& ec) {
-  err << "pons-webhook: " << what << ": " << ec.message() << '\n';
-  return 1;
+const admin_group& keys_group() {
+  static const admin_group group{
+      "keys",
+      std::string(group_help),
+      {
+          {"create",
+           std::string(create_help),
+           {{"--db", "--name", "--scopes", "--account", "--expires-days"}, {"--json"}}},
+          {"list", std::string(list_help), {{"--db"}, {"--json"}}},
+          {"revoke", std::string(revoke_help), {{"--db"}, {"--json"}}},
+      },
+      [](const admin_command& c, std::string_view name, std::string_view) {
+        return fmt::format("keys {} does not take {}", c.verb, name);
+      }};
+  return group;
 }
 
 // "active", "expired" or "revoked" at `now`.
@@ -246,27 +165,24 @@ std::vector<std::string> split_scopes(std::string_view s) {
 class runner {
  public:
   runner(store::database& db, store::time_point now, std::ostream& out, std::ostream& err,
-         invocation inv)
-      : db_(db), now_(now), out_(out), err_(err), inv_(std::move(inv)) {}
+         const admin_invocation& inv)
+      : db_(db), now_(now), out_(out), err_(err), inv_(inv), json_(inv.flags.has("--json")) {}
 
   int run() {
-    if (inv_.cmd->verb == "create") return create();
-    if (inv_.cmd->verb == "list") return list();
+    if (inv_.command->verb == "create") return create();
+    if (inv_.command->verb == "list") return list();
     return revoke();
   }
 
  private:
-  int usage(std::string_view message) { return cli::usage(err_, message, inv_.topic); }
+  int usage(std::string_view message) { return usage_error(err_, message, inv_.topic); }
 
-  std::optional<std::string> value(std::string_view flag) const {
-    auto it = inv_.values.find(flag);
-    if (it == inv_.values.end()) return std::nullopt;
-    return it->second;
-  }
+  std::optional<std::string> value(std::string_view flag) const { return inv_.flags.value(flag); }
 
   int create() {
-    if (!inv_.positional.empty()) {
-      return usage(fmt::format("keys create takes no arguments, got '{}'", inv_.positional[0]));
+    if (!inv_.flags.positional.empty()) {
+      return usage(
+          fmt::format("keys create takes no arguments, got '{}'", inv_.flags.positional[0]));
     }
     auto name = value("--name");
     if (!name) return usage("keys create needs --name (who or what uses the key)");
@@ -298,10 +214,10 @@ class runner {
     auto made = store::create_api_key(db_, spec, now_);
     if (!made) {
       if (made.error() == store::api_key_errc::unknown_account) return unknown_account(spec);
-      return fail(err_, "cannot create the key", made.error());
+      return operation_failed(err_, "cannot create the key", made.error());
     }
     const store::api_key& k = made->key;
-    if (inv_.json) {
+    if (json_) {
       print_json(out_, json::object{{"key", key_json(k, now_)}, {"secret", made->secret}});
       return 0;
     }
@@ -345,12 +261,12 @@ class runner {
   }
 
   int list() {
-    if (!inv_.positional.empty()) {
-      return usage(fmt::format("keys list takes no arguments, got '{}'", inv_.positional[0]));
+    if (!inv_.flags.positional.empty()) {
+      return usage(fmt::format("keys list takes no arguments, got '{}'", inv_.flags.positional[0]));
     }
     auto keys = store::list_api_keys(db_);
-    if (!keys) return fail(err_, "cannot list the keys", keys.error());
-    if (inv_.json) {
+    if (!keys) return operation_failed(err_, "cannot list the keys", keys.error());
+    if (json_) {
       json::array a;
       for (const auto& k : *keys) a.push_back(key_json(k, now_));
       print_json(out_, a);
@@ -375,15 +291,16 @@ class runner {
   }
 
   int revoke() {
-    if (inv_.positional.size() != 1) return usage("keys revoke needs exactly one ID");
-    auto id = to_int(inv_.positional[0]);
-    if (!id || *id <= 0) return usage(fmt::format("'{}' is not an ID", inv_.positional[0]));
+    if (inv_.flags.positional.size() != 1) return usage("keys revoke needs exactly one ID");
+    auto id = to_int(inv_.flags.positional[0]);
+    if (!id || *id <= 0) return usage(fmt::format("'{}' is not an ID", inv_.flags.positional[0]));
     auto before = store::get_api_key(db_, *id);
-    if (!before) return fail(err_, fmt::format("cannot revoke key {}", *id), before.error());
+    if (!before)
+      return operation_failed(err_, fmt::format("cannot revoke key {}", *id), before.error());
     auto k = store::revoke_api_key(db_, *id, now_);
-    if (!k) return fail(err_, fmt::format("cannot revoke key {}", *id), k.error());
+    if (!k) return operation_failed(err_, fmt::format("cannot revoke key {}", *id), k.error());
     const bool already = !before->revoked_at.empty();
-    if (inv_.json) {
+    if (json_) {
       auto o = key_json(*k, now_);
       o["alreadyRevoked"] = already;
       print_json(out_, o);
@@ -401,7 +318,8 @@ class runner {
   store::time_point now_;
   std::ostream& out_;
   std::ostream& err_;
-  invocation inv_;
+  const admin_invocation& inv_;
+  bool json_;
 };
 
 }  // namespace
@@ -412,41 +330,20 @@ bool is_keys_command(std::string_view word) {
 
 int run_keys_command(std::span<const std::string_view> args, store::database& db,
                      store::time_point now, std::ostream& out, std::ostream& err) {
-  auto inv = prepare(args);
-  if (!inv.help.empty()) {
-    out << inv.help;
-    return 0;
-  }
-  if (!inv.error.empty()) return usage(err, inv.error, inv.topic);
-  runner r(db, now, out, err, std::move(inv));
-  return r.run();
+  auto inv = prepare_admin(args, keys_group());
+  if (auto answered = answer_without_running(inv, out, err)) return *answered;
+  return runner(db, now, out, err, inv).run();
 }
 
 int run_key_admin(std::span<const std::string_view> args, const store::env_lookup& env,
                   std::string_view cwd, std::ostream& out, std::ostream& err) {
   // Help and usage errors first: neither needs the database.
-  auto inv = prepare(args);
-  if (!inv.help.empty()) {
-    out << inv.help;
-    return 0;
-  }
-  if (!inv.error.empty()) return usage(err, inv.error, inv.topic);
-  std::optional<std::string_view> db_flag;
-  if (auto it = inv.values.find("--db"); it != inv.values.end()) db_flag = it->second;
-  auto location = store::resolve_db_location(db_flag, env, cwd);
-  if (!location) return usage(err, location.message, inv.topic);
-  if (auto failed = store::create_db_directory(location.path); !failed.empty()) {
-    err << "pons-webhook: " << failed << '\n';
-    return 1;
-  }
-  auto db = store::database::open(location.path);
-  if (!db) {
-    err << "pons-webhook: cannot open database " << location.path << ": " << db.error().message()
-        << '\n';
-    return 1;
-  }
-  runner r(*db, std::chrono::system_clock::now(), out, err, std::move(inv));
-  return r.run();
+  auto inv = prepare_admin(args, keys_group());
+  if (auto answered = answer_without_running(inv, out, err)) return *answered;
+  const auto db_flag = inv.flags.value("--db");
+  return with_admin_database(db_flag, inv.topic, env, cwd, err, [&](store::database& db) {
+    return runner(db, std::chrono::system_clock::now(), out, err, inv).run();
+  });
 }
 
 }  // namespace pons::cli

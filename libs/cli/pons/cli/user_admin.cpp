@@ -4,18 +4,17 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <iostream>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
+#include "pons/cli/admin_command.hpp"
+#include "pons/cli/text_table.hpp"
 #include "pons/store/database.hpp"
 #include "pons/store/password_hash.hpp"
 #include "pons/store/user_repository.hpp"
@@ -107,106 +106,29 @@ Lets a disabled user sign in again, with the password they had.
 options:
 )";
 
-struct command {
-  std::string_view verb;
-  std::string_view help;
-  std::set<std::string_view> value_flags;  // besides --db
-  bool takes_json = false;
-};
-
-const std::vector<command>& commands() {
-  static const std::vector<command> all{
-      {"add", add_help, {"--role", "--account"}},
-      {"list", list_help, {}, true},
-      {"remove", remove_help, {}},
-      {"passwd", passwd_help, {}},
-      {"disable", disable_help, {}},
-      {"enable", enable_help, {}},
-  };
-  return all;
+// A command's whole help page: its own text, then the options every command takes.
+std::string command_help(std::string_view own) {
+  return std::string(own) + std::string(db_option_help) + "  --help               show this help\n";
 }
 
-bool is_help(std::string_view a) {
-  return a == "--help" || a == "-h";
-}
-
-struct invocation {
-  const command* cmd = nullptr;
-  std::string help;
-  std::string error;
-  std::string topic = "users";
-  std::vector<std::string> positional;
-  std::map<std::string, std::string, std::less<>> values;
-  bool json = false;
-};
-
-invocation prepare(std::span<const std::string_view> args) {
-  invocation inv;
-  const bool wants_help = std::any_of(args.begin(), args.end(), is_help);
-  if (args.size() < 2 || is_help(args[1]) || args[1] == "help") {
-    if (wants_help || (args.size() >= 2 && args[1] == "help")) {
-      inv.help = group_help;
-    } else {
-      inv.error = "users needs a command: add, list, remove, passwd, disable, enable";
-    }
-    return inv;
-  }
-  for (const auto& c : commands()) {
-    if (c.verb == args[1]) inv.cmd = &c;
-  }
-  if (!inv.cmd) {
-    inv.error = fmt::format(
-        "unknown command 'users {}'; the commands are add, list, remove, passwd, disable, enable",
-        args[1]);
-    return inv;
-  }
-  inv.topic = fmt::format("users {}", inv.cmd->verb);
-  if (wants_help) {
-    inv.help = std::string(inv.cmd->help) + std::string(db_option_help) +
-               "  --help               show this help\n";
-    return inv;
-  }
-  for (std::size_t i = 2; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a.rfind("--", 0) != 0) {
-      inv.positional.emplace_back(a);
-      continue;
-    }
-    std::string_view name = a;
-    std::optional<std::string_view> inline_value;
-    if (auto eq = a.find('='); eq != std::string_view::npos) {
-      name = a.substr(0, eq);
-      inline_value = a.substr(eq + 1);
-    }
-    if (name == "--json" && !inline_value && inv.cmd->takes_json) {
-      inv.json = true;
-    } else if (name == "--db" || inv.cmd->value_flags.count(name)) {
-      if (inline_value) {
-        inv.values[std::string(name)] = std::string(*inline_value);
-      } else if (i + 1 < args.size()) {
-        inv.values[std::string(name)] = std::string(args[++i]);
-      } else {
-        inv.error = fmt::format("{} needs a value", name);
-        return inv;
-      }
-    } else {
-      // Never echo a value: someone may have tried --password SECRET.
-      inv.error = fmt::format("users {} does not take {}{}", inv.cmd->verb, name,
-                              name == "--password" ? " (passwords are read from stdin)" : "");
-      return inv;
-    }
-  }
-  return inv;
-}
-
-int usage(std::ostream& err, std::string_view message, std::string_view topic) {
-  err << "pons-webhook: " << message << " (see 'pons-webhook " << topic << " --help')\n";
-  return 2;
-}
-
-int fail(std::ostream& err, std::string_view what, const boost::system::error_code& ec) {
-  err << "pons-webhook: " << what << ": " << ec.message() << '\n';
-  return 1;
+const admin_group& users_group() {
+  static const admin_group group{
+      "users",
+      std::string(group_help),
+      {
+          {"add", command_help(add_help), {{"--db", "--role", "--account"}, {}}},
+          {"list", command_help(list_help), {{"--db"}, {"--json"}}},
+          {"remove", command_help(remove_help), {{"--db"}, {}}},
+          {"passwd", command_help(passwd_help), {{"--db"}, {}}},
+          {"disable", command_help(disable_help), {{"--db"}, {}}},
+          {"enable", command_help(enable_help), {{"--db"}, {}}},
+      },
+      [](const admin_command& c, std::string_view name, std::string_view) {
+        // Never echo a value: someone may have tried --password SECRET.
+        return fmt::format("users {} does not take {}{}", c.verb, name,
+                           name == "--password" ? " (passwords are read from stdin)" : "");
+      }};
+  return group;
 }
 
 json::value text_or_null(const std::string& s) {
@@ -263,37 +185,33 @@ read_password obtain_password(password_source& src, std::ostream& err) {
 class runner {
  public:
   runner(store::database& db, store::time_point now, password_source pw, std::ostream& out,
-         std::ostream& err, invocation inv)
-      : db_(db), now_(now), pw_(pw), out_(out), err_(err), inv_(std::move(inv)) {}
+         std::ostream& err, const admin_invocation& inv)
+      : db_(db), now_(now), pw_(pw), out_(out), err_(err), inv_(inv) {}
 
   int run() {
-    if (inv_.cmd->verb == "add") return add();
-    if (inv_.cmd->verb == "list") return list();
-    if (inv_.cmd->verb == "remove") return remove();
-    if (inv_.cmd->verb == "passwd") return passwd();
-    return set_disabled(inv_.cmd->verb == "disable");
+    if (inv_.command->verb == "add") return add();
+    if (inv_.command->verb == "list") return list();
+    if (inv_.command->verb == "remove") return remove();
+    if (inv_.command->verb == "passwd") return passwd();
+    return set_disabled(inv_.command->verb == "disable");
   }
 
  private:
-  int usage(std::string_view message) { return cli::usage(err_, message, inv_.topic); }
+  int usage(std::string_view message) { return usage_error(err_, message, inv_.topic); }
 
-  std::optional<std::string> value(std::string_view flag) const {
-    auto it = inv_.values.find(flag);
-    if (it == inv_.values.end()) return std::nullopt;
-    return it->second;
-  }
+  std::optional<std::string> value(std::string_view flag) const { return inv_.flags.value(flag); }
 
   // The one EMAIL argument, or a usage error.
   std::optional<std::string> email_argument(int& code) {
-    if (inv_.positional.size() != 1) {
-      code = usage(fmt::format("users {} needs exactly one EMAIL", inv_.cmd->verb));
+    if (inv_.flags.positional.size() != 1) {
+      code = usage(fmt::format("users {} needs exactly one EMAIL", inv_.command->verb));
       return std::nullopt;
     }
-    if (!store::acceptable_email(inv_.positional[0])) {
-      code = usage(fmt::format("'{}' is not an email address", inv_.positional[0]));
+    if (!store::acceptable_email(inv_.flags.positional[0])) {
+      code = usage(fmt::format("'{}' is not an email address", inv_.flags.positional[0]));
       return std::nullopt;
     }
-    return inv_.positional[0];
+    return inv_.flags.positional[0];
   }
 
   void announce_generated(const read_password& pw) {
@@ -323,12 +241,14 @@ class runner {
     }
     // Checked before a password is asked for: a typo should not cost a password.
     if (auto existing = store::find_user(db_, spec.email); existing) {
-      return fail(err_, fmt::format("cannot add {}", spec.email), store::user_errc::exists);
+      return operation_failed(err_, fmt::format("cannot add {}", spec.email),
+                              store::user_errc::exists);
     }
     auto pw = obtain_password(pw_, err_);
     if (!pw.error.empty()) return usage(pw.error);
     auto made = store::create_user(db_, spec, pw.text, now_);
-    if (!made) return fail(err_, fmt::format("cannot add {}", spec.email), made.error());
+    if (!made)
+      return operation_failed(err_, fmt::format("cannot add {}", spec.email), made.error());
     out_ << fmt::format("User {} added: {} ({}, {})\n", made->id, made->email,
                         store::to_string(made->role),
                         made->waba_id.empty() ? "every account" : "account " + made->waba_id);
@@ -337,12 +257,13 @@ class runner {
   }
 
   int list() {
-    if (!inv_.positional.empty()) {
-      return usage(fmt::format("users list takes no arguments, got '{}'", inv_.positional[0]));
+    if (!inv_.flags.positional.empty()) {
+      return usage(
+          fmt::format("users list takes no arguments, got '{}'", inv_.flags.positional[0]));
     }
     auto users = store::list_users(db_);
-    if (!users) return fail(err_, "cannot list the users", users.error());
-    if (inv_.json) {
+    if (!users) return operation_failed(err_, "cannot list the users", users.error());
+    if (inv_.flags.has("--json")) {
       json::array a;
       for (const auto& u : *users) {
         a.push_back(json::object{{"id", u.id},
@@ -360,25 +281,13 @@ class runner {
       out_ << "No users. Add one with: pons-webhook users add EMAIL --role owner\n";
       return 0;
     }
-    std::vector<std::vector<std::string>> rows{
-        {"ID", "EMAIL", "ROLE", "ACCOUNT", "CREATED", "LAST LOGIN", "STATE"}};
+    std::vector<std::vector<std::string>> rows;
     for (const auto& u : *users) {
       rows.push_back({std::to_string(u.id), u.email, std::string(store::to_string(u.role)),
-                      u.waba_id.empty() ? "all" : u.waba_id, u.created_at,
-                      u.last_login_at.empty() ? "-" : u.last_login_at,
+                      u.waba_id.empty() ? "all" : u.waba_id, u.created_at, or_dash(u.last_login_at),
                       u.disabled_at.empty() ? "active" : "disabled"});
     }
-    std::vector<std::size_t> width(rows[0].size(), 0);
-    for (const auto& r : rows) {
-      for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
-    }
-    for (const auto& r : rows) {
-      std::string line;
-      for (std::size_t c = 0; c < r.size(); ++c) {
-        line += c + 1 < r.size() ? fmt::format("{:<{}}  ", r[c], width[c]) : r[c];
-      }
-      out_ << line << '\n';
-    }
+    print_table(out_, {"ID", "EMAIL", "ROLE", "ACCOUNT", "CREATED", "LAST LOGIN", "STATE"}, rows);
     return 0;
   }
 
@@ -387,7 +296,7 @@ class runner {
     auto email = email_argument(code);
     if (!email) return code;
     auto gone = store::remove_user(db_, *email);
-    if (!gone) return fail(err_, fmt::format("cannot remove {}", *email), gone.error());
+    if (!gone) return operation_failed(err_, fmt::format("cannot remove {}", *email), gone.error());
     out_ << fmt::format("User {} ({}) removed; their sessions have ended.\n", gone->id,
                         gone->email);
     return 0;
@@ -398,12 +307,15 @@ class runner {
     auto email = email_argument(code);
     if (!email) return code;
     if (auto existing = store::find_user(db_, *email); !existing) {
-      return fail(err_, fmt::format("cannot set the password of {}", *email), existing.error());
+      return operation_failed(err_, fmt::format("cannot set the password of {}", *email),
+                              existing.error());
     }
     auto pw = obtain_password(pw_, err_);
     if (!pw.error.empty()) return usage(pw.error);
     auto u = store::set_user_password(db_, *email, pw.text);
-    if (!u) return fail(err_, fmt::format("cannot set the password of {}", *email), u.error());
+    if (!u)
+      return operation_failed(err_, fmt::format("cannot set the password of {}", *email),
+                              u.error());
     out_ << fmt::format("Password of {} changed; their sessions have ended.\n", u->email);
     announce_generated(pw);
     return 0;
@@ -415,7 +327,8 @@ class runner {
     if (!email) return code;
     auto u = store::set_user_disabled(db_, *email, disabled, now_);
     if (!u) {
-      return fail(err_, fmt::format("cannot {} {}", inv_.cmd->verb, *email), u.error());
+      return operation_failed(err_, fmt::format("cannot {} {}", inv_.command->verb, *email),
+                              u.error());
     }
     out_ << (disabled ? fmt::format("User {} is disabled; their sessions have ended.\n", u->email)
                       : fmt::format("User {} may sign in again.\n", u->email));
@@ -427,7 +340,7 @@ class runner {
   password_source pw_;
   std::ostream& out_;
   std::ostream& err_;
-  invocation inv_;
+  const admin_invocation& inv_;
 };
 
 // Turns terminal echo off while a password is typed, and back on however the read ends.
@@ -460,44 +373,25 @@ bool is_users_command(std::string_view word) {
 int run_users_command(std::span<const std::string_view> args, store::database& db,
                       store::time_point now, password_source password, std::ostream& out,
                       std::ostream& err) {
-  auto inv = prepare(args);
-  if (!inv.help.empty()) {
-    out << inv.help;
-    return 0;
-  }
-  if (!inv.error.empty()) return usage(err, inv.error, inv.topic);
-  runner r(db, now, password, out, err, std::move(inv));
-  return r.run();
+  auto inv = prepare_admin(args, users_group());
+  if (auto answered = answer_without_running(inv, out, err)) return *answered;
+  return runner(db, now, password, out, err, inv).run();
 }
 
 int run_user_admin(std::span<const std::string_view> args, const store::env_lookup& env,
                    std::string_view cwd, std::ostream& out, std::ostream& err) {
-  auto inv = prepare(args);
-  if (!inv.help.empty()) {
-    out << inv.help;
-    return 0;
-  }
-  if (!inv.error.empty()) return usage(err, inv.error, inv.topic);
-  std::optional<std::string_view> db_flag;
-  if (auto it = inv.values.find("--db"); it != inv.values.end()) db_flag = it->second;
-  auto location = store::resolve_db_location(db_flag, env, cwd);
-  if (!location) return usage(err, location.message, inv.topic);
-  if (auto failed = store::create_db_directory(location.path); !failed.empty()) {
-    err << "pons-webhook: " << failed << '\n';
-    return 1;
-  }
-  auto db = store::database::open(location.path);
-  if (!db) {
-    err << "pons-webhook: cannot open database " << location.path << ": " << db.error().message()
-        << '\n';
-    return 1;
-  }
-  const bool terminal = ::isatty(STDIN_FILENO) == 1;
-  std::optional<echo_off> quiet;
-  if (terminal) quiet.emplace(STDIN_FILENO);
-  runner r(*db, std::chrono::system_clock::now(), password_source{std::cin, terminal}, out, err,
-           std::move(inv));
-  return r.run();
+  // Help and usage errors first: neither needs the database.
+  auto inv = prepare_admin(args, users_group());
+  if (auto answered = answer_without_running(inv, out, err)) return *answered;
+  const auto db_flag = inv.flags.value("--db");
+  return with_admin_database(db_flag, inv.topic, env, cwd, err, [&](store::database& db) {
+    const bool terminal = ::isatty(STDIN_FILENO) == 1;
+    std::optional<echo_off> quiet;
+    if (terminal) quiet.emplace(STDIN_FILENO);
+    return runner(db, std::chrono::system_clock::now(), password_source{std::cin, terminal}, out,
+                  err, inv)
+        .run();
+  });
 }
 
 }  // namespace pons::cli
