@@ -1,10 +1,13 @@
 #include "pons/auth/bearer.hpp"
 
-#include <cctype>
+#include <boost/url/grammar/ci_string.hpp>
 
 namespace pons::auth {
 
 namespace {
+
+// ASCII case-insensitive equality (the scheme).
+using boost::urls::grammar::ci_is_equal;
 
 bool b64token_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -20,24 +23,13 @@ bool is_b64token(std::string_view t) {
   return i == t.size();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 bearer_credentials parse_bearer(std::string_view field) {
   // The scheme ends at the first space; a field that is only a scheme has no credentials.
   const std::size_t space = field.find(' ');
   const std::string_view scheme = field.substr(0, space);
-  if (!iequals(scheme, "Bearer")) {
+  if (!ci_is_equal(scheme, "Bearer")) {
     return {field.empty() ? bearer_status::missing : bearer_status::other_scheme, {}};
   }
   if (space == std::string_view::npos) return {bearer_status::malformed, {}};

@@ -2,22 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
+#include <boost/url/grammar/ci_string.hpp>
 
 namespace pons::dashboard {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+// ASCII case-insensitive equality (header names).
+using boost::urls::grammar::ci_is_equal;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -34,7 +26,7 @@ std::string attributes(bool secure) {
 
 std::optional<std::string> cookie_value(const http::server_request& req, std::string_view name) {
   for (const auto& [field, value] : req.headers) {
-    if (!iequals(field, "Cookie")) continue;
+    if (!ci_is_equal(field, "Cookie")) continue;
     std::string_view rest = value;
     while (!rest.empty()) {
       auto semi = rest.find(';');

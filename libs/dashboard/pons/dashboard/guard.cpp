@@ -2,8 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
+#include <boost/url/grammar/ci_string.hpp>
 #include <chrono>
 
 #include "pons/auth/bearer.hpp"
@@ -16,12 +15,8 @@ namespace pons::dashboard {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+// ASCII case-insensitive equality (header names, media types).
+using boost::urls::grammar::ci_is_equal;
 
 guard_verdict refused(int status, std::string message) {
   guard_verdict v;
@@ -36,7 +31,7 @@ bool is_form(const http::server_request& req) {
   auto type = req.header("Content-Type");
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  return iequals(type, "application/x-www-form-urlencoded");
+  return ci_is_equal(type, "application/x-www-form-urlencoded");
 }
 
 }  // namespace
@@ -61,7 +56,7 @@ guard::guard(std::shared_ptr<locked_database> db, store::session_limits limits)
 guard_verdict guard::check(const http::server_request& req) const {
   std::vector<std::string_view> authorization;
   for (const auto& [name, value] : req.headers) {
-    if (iequals(name, "Authorization")) authorization.push_back(value);
+    if (ci_is_equal(name, "Authorization")) authorization.push_back(value);
   }
   if (!authorization.empty()) {
     auto presented = auth::parse_authorization(authorization);
