@@ -11,20 +11,16 @@
 #include "pons/forward/target_metrics.hpp"
 #include "pons/forward/target_repository.hpp"
 #include "pons/store/database.hpp"
+#include "support/admin_cli.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::forward;
 using namespace pons::cli;
 using pons::store::database;
 using pons::store::test::temp_dir;
+using pons::test::cli_result;
 
 namespace {
-
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
 
 cli_result run(database& db, std::vector<std::string_view> args) {
   std::ostringstream out, err;

@@ -11,22 +11,17 @@
 #include "pons/store/account_repository.hpp"
 #include "pons/store/api_key_repository.hpp"
 #include "pons/store/database.hpp"
-#include "unit/store_test_util.hpp"
+#include "support/admin_cli.hpp"
 
 using namespace pons::cli;
 using pons::store::database;
 using pons::store::test::temp_dir;
+using pons::test::cli_result;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-const pons::store::time_point now = *pons::store::parse_timestamp("2026-11-25T14:00:00.000Z");
+const pons::store::time_point now = pons::test::admin_cli_now;
 
 cli_result run(database& db, std::vector<std::string_view> args, pons::store::time_point at = now) {
   std::ostringstream out, err;
@@ -34,16 +29,8 @@ cli_result run(database& db, std::vector<std::string_view> args, pons::store::ti
   return {code, out.str(), err.str()};
 }
 
-struct fixture {
-  temp_dir dir;
-  database db = std::move(database::open(dir.file("pons.db")).value());
-
-  fixture() {
-    pons::store::account_record a;
-    a.waba_id = "100000000000001";
-    a.name = "Pons Test";
-    REQUIRE(pons::store::upsert_account(db, a, now).has_value());
-  }
+struct fixture : pons::test::admin_db {
+  fixture() : admin_db("Pons Test") {}
 };
 
 // The key printed by `keys create`: the one word starting with pons_ and 61 characters long.

@@ -10,21 +10,15 @@
 #include "pons/store/password_hash.hpp"
 #include "pons/store/session_repository.hpp"
 #include "pons/store/user_repository.hpp"
-#include "unit/store_test_util.hpp"
+#include "support/admin_cli.hpp"
 
 using namespace pons::cli;
 using pons::store::database;
-using pons::store::test::temp_dir;
+using pons::test::cli_result;
 
 namespace {
 
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-const pons::store::time_point now = *pons::store::parse_timestamp("2026-11-25T14:00:00.000Z");
+const pons::store::time_point now = pons::test::admin_cli_now;
 
 cli_result run(database& db, std::vector<std::string_view> args, std::string stdin_text = {},
                bool terminal = false) {
@@ -34,16 +28,7 @@ cli_result run(database& db, std::vector<std::string_view> args, std::string std
   return {code, out.str(), err.str()};
 }
 
-struct fixture {
-  temp_dir dir;
-  database db = std::move(database::open(dir.file("pons.db")).value());
-
-  fixture() {
-    pons::store::account_record a;
-    a.waba_id = "100000000000001";
-    REQUIRE(pons::store::upsert_account(db, a, now).has_value());
-  }
-
+struct fixture : pons::test::admin_db {
   std::string hash_of(std::string_view email) {
     auto c = pons::store::find_credentials(db, email);
     REQUIRE(c.has_value());
