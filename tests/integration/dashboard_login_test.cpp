@@ -61,6 +61,17 @@ struct dashboard {
     return http_request(svc.port(), "POST", "/login", boost::json::serialize(o), extra);
   }
 
+  // Adds `email` with `role` and signs in: the login's answer, with the session cookie and the
+  // CSRF token.
+  http_response signed_in(const std::string& email, const std::string& role,
+                          const std::string& password) {
+    add_user(email, role, password);
+    auto r = login(email, password);
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    return *r;
+  }
+
   std::optional<http_response> request(const std::string& method, const std::string& target,
                                        const std::string& cookie, header_list extra = {},
                                        const std::string& body = {}) {
@@ -72,6 +83,12 @@ struct dashboard {
 // "pons_session=VALUE" from a Set-Cookie value.
 std::string cookie_pair(const std::string& set_cookie) {
   return set_cookie.substr(0, set_cookie.find(';'));
+}
+
+// The status of an answer that must have come.
+int status_of(const std::optional<http_response>& r) {
+  REQUIRE(r);
+  return r->status;
 }
 
 std::string csrf_of(const http_response& r) {
@@ -174,20 +191,14 @@ TEST_CASE("dashboard: a login sets a fresh HttpOnly, SameSite=Strict session coo
   REQUIRE(again);
   REQUIRE(again->status == 200);
   CHECK(cookie_pair(again->header("Set-Cookie")) != cookie_pair(set_cookie));
-  auto old_one = d.request("GET", "/api/v1/session", cookie_pair(set_cookie));
-  REQUIRE(old_one);
-  CHECK(old_one->status == 401);
-  auto new_one = d.request("GET", "/api/v1/session", cookie_pair(again->header("Set-Cookie")));
-  REQUIRE(new_one);
-  CHECK(new_one->status == 200);
+  CHECK(status_of(d.request("GET", "/api/v1/session", cookie_pair(set_cookie))) == 401);
+  CHECK(status_of(d.request("GET", "/api/v1/session", cookie_pair(again->header("Set-Cookie")))) ==
+        200);
   CHECK(d.svc.log().find("ana's long password") == std::string::npos);
 
-  auto none = d.request("GET", "/api/v1/session", {});
-  REQUIRE(none);
-  CHECK(none->status == 401);
-  auto forged = d.request("GET", "/api/v1/session", "pons_session=" + std::string(43, 'A'));
-  REQUIRE(forged);
-  CHECK(forged->status == 401);
+  CHECK(status_of(d.request("GET", "/api/v1/session", {})) == 401);
+  CHECK(status_of(d.request("GET", "/api/v1/session", "pons_session=" + std::string(43, 'A'))) ==
+        401);
 }
 
 TEST_CASE("dashboard: an unknown user and a wrong password get the same 401 and body",
@@ -233,57 +244,39 @@ TEST_CASE("dashboard: login attempts beyond the burst are answered 429 with Retr
   CHECK(limited->header("Set-Cookie").empty());
   // Another user from the same address still gets in.
   d.add_user("bo@example.com", "member", "bo's long password");
-  auto other = d.login("bo@example.com", "bo's long password");
-  REQUIRE(other);
-  CHECK(other->status == 200);
+  CHECK(status_of(d.login("bo@example.com", "bo's long password")) == 200);
 }
 
 TEST_CASE("dashboard: logout ends the session and the old cookie no longer works",
           "[dashboard][session]") {
   dashboard d;
-  d.add_user("ana@example.com", "owner", "ana's long password");
-  auto r = d.login("ana@example.com", "ana's long password");
-  REQUIRE(r);
-  REQUIRE(r->status == 200);
-  const auto cookie = cookie_pair(r->header("Set-Cookie"));
-  auto out = d.request("POST", "/logout", cookie, {{"X-CSRF-Token", csrf_of(*r)}});
+  const auto r = d.signed_in("ana@example.com", "owner", "ana's long password");
+  const auto cookie = cookie_pair(r.header("Set-Cookie"));
+  auto out = d.request("POST", "/logout", cookie, {{"X-CSRF-Token", csrf_of(r)}});
   REQUIRE(out);
   CHECK(out->status == 200);
   CHECK(out->header("Set-Cookie").find("Max-Age=0") != std::string::npos);
-  auto me = d.request("GET", "/api/v1/session", cookie);
-  REQUIRE(me);
-  CHECK(me->status == 401);
-  auto twice = d.request("POST", "/logout", cookie, {{"X-CSRF-Token", csrf_of(*r)}});
-  REQUIRE(twice);
-  CHECK(twice->status == 401);
+  CHECK(status_of(d.request("GET", "/api/v1/session", cookie)) == 401);
+  CHECK(status_of(d.request("POST", "/logout", cookie, {{"X-CSRF-Token", csrf_of(r)}})) == 401);
 }
 
 TEST_CASE("dashboard: a state-changing request without the session's CSRF token is 403",
           "[dashboard][session][csrf]") {
   dashboard d;
-  d.add_user("ana@example.com", "owner", "ana's long password");
-  auto r = d.login("ana@example.com", "ana's long password");
-  REQUIRE(r);
-  REQUIRE(r->status == 200);
-  const auto cookie = cookie_pair(r->header("Set-Cookie"));
-  auto without = d.request("POST", "/logout", cookie);
-  REQUIRE(without);
-  CHECK(without->status == 403);
-  auto wrong = d.request("POST", "/logout", cookie, {{"X-CSRF-Token", std::string(43, 'x')}});
-  REQUIRE(wrong);
-  CHECK(wrong->status == 403);
-  auto cross_site = d.request("POST", "/logout", cookie,
-                              {{"X-CSRF-Token", csrf_of(*r)}, {"Origin", "https://evil.example"}});
-  REQUIRE(cross_site);
-  CHECK(cross_site->status == 403);
+  const auto r = d.signed_in("ana@example.com", "owner", "ana's long password");
+  const auto cookie = cookie_pair(r.header("Set-Cookie"));
+  CHECK(status_of(d.request("POST", "/logout", cookie)) == 403);
+  CHECK(status_of(d.request("POST", "/logout", cookie, {{"X-CSRF-Token", std::string(43, 'x')}})) ==
+        403);
+  CHECK(status_of(d.request("POST", "/logout", cookie,
+                            {{"X-CSRF-Token", csrf_of(r)}, {"Origin", "https://evil.example"}})) ==
+        403);
   // None of them ended the session.
-  auto me = d.request("GET", "/api/v1/session", cookie);
-  REQUIRE(me);
-  CHECK(me->status == 200);
+  CHECK(status_of(d.request("GET", "/api/v1/session", cookie)) == 200);
   // The form field works as well as the header.
   auto form =
       d.request("POST", "/logout", cookie, {{"Content-Type", "application/x-www-form-urlencoded"}},
-                "csrf_token=" + csrf_of(*r));
+                "csrf_token=" + csrf_of(r));
   REQUIRE(form);
   CHECK(form->status == 303);
   CHECK(form->header("Location") == "/login");
@@ -335,33 +328,22 @@ TEST_CASE("dashboard: the login page is escaped HTML under a strict policy, and 
 
   webhook_process plain;
   REQUIRE(plain.started());
-  auto off = plain.get("/login");
-  REQUIRE(off);
-  CHECK(off->status == 404);
+  CHECK(status_of(plain.get("/login")) == 404);
 }
 
 TEST_CASE("dashboard: a disabled user is signed out and refused, and enabled again",
           "[dashboard][login][users]") {
   dashboard d;
-  d.add_user("ana@example.com", "member", "ana's long password");
-  auto r = d.login("ana@example.com", "ana's long password");
-  REQUIRE(r);
-  REQUIRE(r->status == 200);
-  const auto cookie = cookie_pair(r->header("Set-Cookie"));
+  const auto r = d.signed_in("ana@example.com", "member", "ana's long password");
+  const auto cookie = cookie_pair(r.header("Set-Cookie"));
   REQUIRE(users(d.svc.dir(), d.svc.db_path(), {"disable", "ana@example.com"}).code == 0);
-  auto me = d.request("GET", "/api/v1/session", cookie);
-  REQUIRE(me);
-  CHECK(me->status == 401);
+  CHECK(status_of(d.request("GET", "/api/v1/session", cookie)) == 401);
   auto refused = d.login("ana@example.com", "ana's long password");
   REQUIRE(refused);
   CHECK(refused->status == 403);
   CHECK(refused->header("Set-Cookie").empty());
   // A wrong password still gets the answer everyone gets.
-  auto wrong = d.login("ana@example.com", "not her password");
-  REQUIRE(wrong);
-  CHECK(wrong->status == 401);
+  CHECK(status_of(d.login("ana@example.com", "not her password")) == 401);
   REQUIRE(users(d.svc.dir(), d.svc.db_path(), {"enable", "ana@example.com"}).code == 0);
-  auto back = d.login("ana@example.com", "ana's long password");
-  REQUIRE(back);
-  CHECK(back->status == 200);
+  CHECK(status_of(d.login("ana@example.com", "ana's long password")) == 200);
 }
