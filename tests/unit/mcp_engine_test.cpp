@@ -113,15 +113,19 @@ tool_def ask_tool() {
   ask.name = "ask";
   ask.description = "Sends `method` to the client and says what came back.";
   ask.input_schema = json::parse(R"({"type":"object","properties":{"method":{"type":"string"},
-      "timeout_ms":{"type":"integer","minimum":0}},"required":["method"]})")
+      "timeout_ms":{"type":"integer","minimum":0},"maxTokens":{"type":"integer"}},
+      "required":["method"]})")
                          .as_object();
   ask.handler = [](const json::object& args, call_context& ctx) {
     std::optional<std::chrono::milliseconds> timeout;
     if (const auto* t = args.if_contains("timeout_ms")) {
       timeout = std::chrono::milliseconds(t->to_number<std::int64_t>());
     }
-    auto reply =
-        ctx.request_client(args.at("method").as_string(), json::object{{"maxTokens", 10}}, timeout);
+    // maxTokens tells apart the requests of calls running at once.
+    std::int64_t max_tokens = 10;
+    if (const auto* m = args.if_contains("maxTokens")) max_tokens = m->to_number<std::int64_t>();
+    auto reply = ctx.request_client(args.at("method").as_string(),
+                                    json::object{{"maxTokens", max_tokens}}, timeout);
     json::object out{{"ok", reply.ok()}, {"result", reply.result}, {"message", reply.message}};
     if (reply.failure) out["failure"] = to_string(*reply.failure);
     return tool_result::structured_result(out, reply.message);
@@ -1396,14 +1400,17 @@ json::object ask_outcome(const json::value& response) {
 TEST_CASE("a tool's request to the client is answered by the response with its id", "[mcp]") {
   ask_fixture f;
   f.init("2025-11-25", json::object{{"sampling", json::object{}}});
-  start_ask(f, 1, "sampling/createMessage");
-  start_ask(f, 2, "sampling/createMessage");
+  start_ask(f, 1, "sampling/createMessage", {{"maxTokens", 11}});
+  start_ask(f, 2, "sampling/createMessage", {{"maxTokens", 12}});
+  // The two calls run at once, so their requests may come in either order.
   auto first = server_request(f, "sampling/createMessage", 0);
   auto second = server_request(f, "sampling/createMessage", 1);
+  if (first.at("params").at("maxTokens") == 12) std::swap(first, second);
   REQUIRE(first.at("id").is_string());
   REQUIRE(second.at("id").is_string());
   CHECK(first.at("id") != second.at("id"));
-  CHECK(first.at("params").at("maxTokens") == 10);
+  CHECK(first.at("params").at("maxTokens") == 11);
+  CHECK(second.at("params").at("maxTokens") == 12);
   // Unknown ids, the id of the client's own request, and a response without a usable id are
   // ignored without an answer.
   client_answers(f, "pons-999999", json::object{{"text", "stray"}});
