@@ -11,6 +11,7 @@
 #include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/send_tools.hpp"
+#include "unit/mcp_tools_fixture.hpp"
 #include "unit/store_test_util.hpp"
 
 namespace json = boost::json;
@@ -31,28 +32,13 @@ std::string fixture_sql(const std::string& name) {
 // resources and the send tools (dry run: nothing reaches Meta).
 struct two_accounts {
   temp_dir dir;
-  std::string path = dir.file("pons.db");
-  std::unique_ptr<db_pool> pool;
-  std::unique_ptr<pull_recorder> pulls;
-  pons::meta::send_pacer pacer;
+  pons::mcp::test::seeded_tools db{
+      dir, {fixture_sql("seed.sql"), fixture_sql("seed_second_account.sql")}};
+  std::string path = db.path;
   registry reg;
 
   two_accounts() {
-    auto db = pons::store::database::open(path);
-    REQUIRE(db.has_value());
-    REQUIRE(db->exec(fixture_sql("seed.sql")).has_value());
-    REQUIRE(db->exec(fixture_sql("seed_second_account.sql")).has_value());
-    auto p = db_pool::open(path, 2);
-    REQUIRE(p.has_value());
-    pool = std::move(*p);
-    pulls = std::make_unique<pull_recorder>(path);
-    send_tools_deps deps;
-    deps.read.pool = pool.get();
-    deps.read.pulls = pulls.get();
-    deps.read.now = [] { return std::chrono::system_clock::now(); };
-    deps.read.media_dir = dir.file("");
-    deps.pacer = &pacer;
-    deps.dry_run = true;
+    send_tools_deps deps = db.deps(dir);
     register_read_tools(reg, deps.read);
     register_resources_and_prompts(reg, deps.read);
     register_send_tools(reg, deps);

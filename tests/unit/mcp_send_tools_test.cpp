@@ -8,6 +8,7 @@
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/send_tools.hpp"
 #include "unit/mcp_schema_bounds.hpp"
+#include "unit/mcp_tools_fixture.hpp"
 #include "unit/store_test_util.hpp"
 
 namespace json = boost::json;
@@ -31,28 +32,13 @@ void write(const std::string& path, std::string_view content) {
 // upload folder, outbox/ beside the database.
 struct send_fixture {
   temp_dir dir;
-  std::string path = dir.file("pons.db");
-  std::unique_ptr<db_pool> pool;
-  std::unique_ptr<pull_recorder> pulls;
-  pons::meta::send_pacer pacer;
+  pons::mcp::test::seeded_tools db{dir, {seed_sql()}};
+  std::string path = db.path;
   registry reg;
   std::shared_ptr<const upload_policy> uploads;
 
   explicit send_fixture(bool with_uploads = true) {
-    auto db = pons::store::database::open(path);
-    REQUIRE(db.has_value());
-    REQUIRE(db->exec(seed_sql()).has_value());
-    auto p = db_pool::open(path, 2);
-    REQUIRE(p.has_value());
-    pool = std::move(*p);
-    pulls = std::make_unique<pull_recorder>(path);
-    send_tools_deps deps;
-    deps.read.pool = pool.get();
-    deps.read.pulls = pulls.get();
-    deps.read.now = [] { return std::chrono::system_clock::now(); };
-    deps.read.media_dir = dir.file("");
-    deps.pacer = &pacer;
-    deps.dry_run = true;
+    send_tools_deps deps = db.deps(dir);
     if (with_uploads) {
       upload_settings s;
       s.folders = {dir.file("outbox")};

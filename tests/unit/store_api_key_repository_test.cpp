@@ -9,20 +9,13 @@
 #include "unit/store_test_util.hpp"
 
 using namespace pons::store;
+using pons::store::test::at;
 using pons::store::test::temp_dir;
 using namespace std::chrono_literals;
 
 namespace {
 
-time_point at(const char* iso) {
-  return *parse_timestamp(iso);
-}
-
-struct fixture {
-  temp_dir dir;
-  database db = std::move(database::open(dir.file("pons.db")).value());
-  time_point now = at("2026-11-25T14:00:00.000Z");
-
+struct fixture : pons::store::test::database_fixture {
   fixture() {
     account_record a;
     a.waba_id = "100000000000001";

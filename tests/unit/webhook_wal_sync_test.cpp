@@ -6,13 +6,14 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "pons/http/server.hpp"
-#include "pons/webhook/webhook_service.hpp"
 #include "pons/meta/signature.hpp"
 #include "pons/store/database.hpp"
+#include "pons/webhook/webhook_service.hpp"
 #include "support/process_http_client.hpp"
 #include "support/webhook_payloads.hpp"
 #include "unit/store_test_util.hpp"
@@ -46,6 +47,37 @@ std::optional<pons::test::http_response> post_message(std::uint16_t port,
                                    {"X-Hub-Signature-256", pons::meta::sign_body(body, secret)}});
 }
 
+// The service behind a loopback server, run by a thread of its own until stop().
+struct serving {
+  pons::webhook::webhook_service service;
+  std::unique_ptr<pons::http::server> srv;
+  std::uint16_t port = 0;
+  std::thread runner;
+
+  serving(boost::asio::io_context& io, pons::webhook::webhook_service_options so)
+      : service(io, std::move(so)) {
+    REQUIRE(service.open().has_value());
+    pons::http::server_options sopt;
+    sopt.port = 0;
+    sopt.log_sink = [](std::string_view) {};
+    srv = std::make_unique<pons::http::server>(io, sopt, service.routes());
+    auto listening = srv->listen();
+    REQUIRE(listening.has_value());
+    port = *listening;
+    runner = std::thread([&io] { io.run(); });
+  }
+  void stop() {
+    srv->stop();
+    runner.join();
+    service.close();
+  }
+  ~serving() {
+    if (runner.joinable()) stop();
+  }
+  serving(const serving&) = delete;
+  serving& operator=(const serving&) = delete;
+};
+
 }  // namespace
 
 TEST_CASE("webhook: a failed WAL sync is not acknowledged, and nothing is after it",
@@ -61,27 +93,17 @@ TEST_CASE("webhook: a failed WAL sync is not acknowledged, and nothing is after 
     if (++syncs == 2) return make_error_code(boost::system::errc::io_error);
     return {};
   };
-  pons::webhook::webhook_service service(io, std::move(so));
-  REQUIRE(service.open().has_value());
+  serving running(io, std::move(so));
+  const auto port = running.port;
 
-  pons::http::server_options sopt;
-  sopt.port = 0;
-  sopt.log_sink = [](std::string_view) {};
-  pons::http::server srv(io, sopt, service.routes());
-  auto port = srv.listen();
-  REQUIRE(port.has_value());
-  std::thread runner([&] { io.run(); });
-
-  auto post = [&](const std::string& wamid) { return post_message(*port, wamid); };
+  auto post = [&](const std::string& wamid) { return post_message(port, wamid); };
 
   auto first = post("wamid.sync.1");
   auto second = post("wamid.sync.2");
   auto third = post("wamid.sync.3");
   const int syncs_after_posts = syncs.load();
-  auto health = pons::test::http_request(*port, "GET", "/health");
-  srv.stop();
-  runner.join();
-  service.close();
+  auto health = pons::test::http_request(port, "GET", "/health");
+  running.stop();
 
   REQUIRE(first);
   CHECK(first->status == 200);  // its sync succeeded
@@ -116,24 +138,17 @@ TEST_CASE("webhook: a group committed while a sync fails is not acknowledged by 
   };
   std::atomic<int> failures{0};
   so.on_sync_failure = [&] { ++failures; };
-  pons::webhook::webhook_service service(io, std::move(so));
-  REQUIRE(service.open().has_value());
-  pons::http::server_options sopt;
-  sopt.port = 0;
-  sopt.log_sink = [](std::string_view) {};
-  pons::http::server srv(io, sopt, service.routes());
-  auto port = srv.listen();
-  REQUIRE(port.has_value());
-  std::thread runner([&] { io.run(); });
+  serving running(io, std::move(so));
+  const auto port = running.port;
 
-  auto first = std::async(std::launch::async, [&] { return post_message(*port, "wamid.held.1"); });
+  auto first = std::async(std::launch::async, [&] { return post_message(port, "wamid.held.1"); });
   {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return syncs == 1; });
   }
   // The writer does not wait for syncs: the second request is committed while the first sync
   // is still running, and queued for the next one.
-  auto second = std::async(std::launch::async, [&] { return post_message(*port, "wamid.held.2"); });
+  auto second = std::async(std::launch::async, [&] { return post_message(port, "wamid.held.2"); });
   auto reader = pons::store::database::open(dir.file("pons.db"));
   REQUIRE(reader.has_value());
   auto committed = [&] {
@@ -148,14 +163,12 @@ TEST_CASE("webhook: a group committed while a sync fails is not acknowledged by 
   cv.notify_all();
   auto r1 = first.get();
   auto r2 = second.get();
-  auto third = post_message(*port, "wamid.held.3");
+  auto third = post_message(port, "wamid.held.3");
   const int syncs_after = [&] {
     std::lock_guard lock(mu);
     return syncs;
   }();
-  srv.stop();
-  runner.join();
-  service.close();
+  running.stop();
 
   REQUIRE(r1);
   CHECK(r1->status == 500);
