@@ -317,6 +317,18 @@ TEST_CASE("server: out of descriptors, the oldest silent connection gives up its
   ::setrlimit(RLIMIT_NOFILE, &before);
   for (int fd : placeholders) ::close(fd);
   auto m = s.metrics();
+  // The counters that tell a failure apart come first: a long report may be cut short.
+  std::string summary = fmt::format("each accepted in turn: {}; served:", each_accepted);
+  for (bool b : served) summary += b ? " yes" : " no";
+  for (std::string_view counter :
+       {"pons_http_connections_accepted_total ", "pons_http_connections_evicted_total ",
+        "pons_http_accept_errors_total "}) {
+    auto at = m.find(fmt::format("\n{}", counter));
+    summary += "; ";
+    summary += at == std::string::npos ? std::string(counter) + "missing"
+                                       : m.substr(at + 1, m.find('\n', at + 1) - at - 1);
+  }
+  INFO(summary);
   INFO(m);
   REQUIRE(connected == clients);
   CHECK(each_accepted);

@@ -21,8 +21,8 @@
 #include <tuple>
 
 #include "pons/http/connection_table.hpp"
-#include "pons/http/listen_queue.hpp"
 #include "pons/http/request_framing.hpp"
+#include "pons/http/spare_descriptor.hpp"
 #include "pons/logging/log_field.hpp"
 #include "pons/prometheus/text.hpp"
 
@@ -132,6 +132,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   server_options opt;
   router routes;
   tcp::acceptor acceptor;
+  spare_descriptor spare;  // see accept_with_spare
   bool stopping = false;
   connection_table table;
   std::mt19937_64 rng;
@@ -559,66 +560,82 @@ struct server::impl : std::enable_shared_from_this<impl> {
   net::awaitable<void> accept_loop(std::shared_ptr<impl> self) {
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(token);
-      if (ec) {
-        if (stopping || !acceptor.is_open()) co_return;
-        ++accept_errors;
-        const bool out_of_descriptors = ec == net::error::no_descriptors ||
-                                        ec == boost::system::errc::too_many_files_open_in_system;
-        // Out of descriptors: the connection that has waited longest for a request gives its
-        // descriptor to the next accept (the client still waits in the backlog). accept()
-        // reports EMFILE before it looks at the backlog, and a readable listener may have
-        // nobody queued any more, so a connection is closed only while the kernel counts a
-        // client in the queue: never to make room for nobody.
-        if (out_of_descriptors && table.oldest_waiting()) {
-          const auto queued = queued_connections(acceptor.native_handle());
-          if (!queued || *queued == 0) {
-            auto [wec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, token);
-            if (stopping || !acceptor.is_open()) co_return;
-            // A known-empty queue is looked at again after the wait; an unknown one is trusted
-            // to hold the client that made the listener readable.
-            if (wec || queued) continue;
-          }
-          if (!table.oldest_waiting()) continue;
-          ++evicted;
-          close_waiting(table.oldest_waiting());
-          warn_now_and_then(last_accept_error_log,
-                            fmt::format("event=accept_failed error={} action=closed_oldest_waiting",
-                                        logging::log_quoted(ec.message())));
-          continue;
-        }
-        // Nothing to free, or a transient failure: wait a moment instead of spinning.
-        warn_now_and_then(last_accept_error_log,
-                          fmt::format("event=accept_failed error={} action=paused",
-                                      logging::log_quoted(ec.message())));
-        net::steady_timer pause(io, std::chrono::milliseconds(50));
-        co_await pause.async_wait(token);
-        continue;
-      }
       if (stopping) co_return;
-      beast::error_code ep_ec;
-      auto ep = socket.remote_endpoint(ep_ec);
-      if (ep_ec) continue;  // already gone
-      std::string remote = fmt::format("{}:{}", ep.address().to_string(), ep.port());
-      auto key = key_of(ep);
-      auto decision = table.admit(key);
-      if (decision.what == connection_table::admission::verdict::refuse) {
-        refuse(std::move(socket), remote, decision.address_full);
+      if (!ec) {
+        take_in(self, std::move(socket));
         continue;
       }
-      if (decision.what == connection_table::admission::verdict::admit_after_closing) {
-        ++evicted;
-        close_waiting(decision.close_first);
+      if (!acceptor.is_open()) co_return;
+      ++accept_errors;
+      const bool out_of_descriptors = ec == net::error::no_descriptors ||
+                                      ec == boost::system::errc::too_many_files_open_in_system;
+      if (out_of_descriptors && table.oldest_waiting()) {
+        if (co_await accept_with_spare(self, ec)) continue;
+        if (stopping || !acceptor.is_open()) co_return;
+        if (spare.held()) continue;  // nobody was queued, and the listener has become readable
       }
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      auto c = std::make_unique<connection>(std::move(socket));
-      c->remote = std::move(remote);
-      c->peer_address = ep.address().to_string();
-      // Registered now, not when the session first runs: the next accept must count it.
-      table.add(*c, key);
-      ++accepted;
-      net::co_spawn(io, session(self, std::move(c)), net::detached);
+      // Nothing to free, or a transient failure: wait a moment instead of spinning.
+      warn_now_and_then(last_accept_error_log,
+                        fmt::format("event=accept_failed error={} action=paused",
+                                    logging::log_quoted(ec.message())));
+      net::steady_timer pause(io, std::chrono::milliseconds(50));
+      co_await pause.async_wait(token);
+      spare.take();
     }
+  }
+
+  // Out of descriptors: the spare is given back so that one accept can see whether a client
+  // waits. Only with a client in hand does the connection that has waited longest for a request
+  // give up its descriptor (which becomes the spare again); with nobody queued, the spare is
+  // taken back and the listener watched. True when a client was taken in.
+  net::awaitable<bool> accept_with_spare(std::shared_ptr<impl> self, beast::error_code first) {
+    if (!spare.held()) co_return false;
+    spare.release();
+    beast::error_code ec;
+    tcp::socket socket = acceptor.accept(ec);  // the acceptor is non-blocking: never waits here
+    if (!ec) {
+      ++evicted;
+      close_waiting(table.oldest_waiting());
+      spare.take();
+      warn_now_and_then(last_accept_error_log,
+                        fmt::format("event=accept_failed error={} action=closed_oldest_waiting",
+                                    logging::log_quoted(first.message())));
+      take_in(self, std::move(socket));
+      co_return true;
+    }
+    // The number just freed went elsewhere when the spare cannot be had back; the caller pauses.
+    if (!spare.take()) co_return false;
+    if (ec == net::error::would_block || ec == net::error::try_again)
+      co_await acceptor.async_wait(tcp::acceptor::wait_read, token);
+    co_return false;
+  }
+
+  // A client just accepted: admitted (perhaps after closing a waiting connection to make room)
+  // and served by its own coroutine, or refused with a 503.
+  void take_in(std::shared_ptr<impl> self, tcp::socket socket) {
+    beast::error_code ep_ec;
+    auto ep = socket.remote_endpoint(ep_ec);
+    if (ep_ec) return;  // already gone
+    std::string remote = fmt::format("{}:{}", ep.address().to_string(), ep.port());
+    auto key = key_of(ep);
+    auto decision = table.admit(key);
+    if (decision.what == connection_table::admission::verdict::refuse) {
+      refuse(std::move(socket), remote, decision.address_full);
+      return;
+    }
+    if (decision.what == connection_table::admission::verdict::admit_after_closing) {
+      ++evicted;
+      close_waiting(decision.close_first);
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto c = std::make_unique<connection>(std::move(socket));
+    c->remote = std::move(remote);
+    c->peer_address = ep.address().to_string();
+    // Registered now, not when the session first runs: the next accept must count it.
+    table.add(*c, key);
+    ++accepted;
+    net::co_spawn(io, session(std::move(self), std::move(c)), net::detached);
   }
 
   void stop_now() {
@@ -684,6 +701,8 @@ boost::system::result<std::uint16_t> server::listen() {
   acc.bind(ep, ec);
   if (ec) return ec;
   acc.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  acc.non_blocking(true, ec);  // the accept that uses the spare descriptor must not wait
   if (ec) return ec;
   auto bound = acc.local_endpoint(ec);
   if (ec) return ec;
