@@ -25,6 +25,7 @@
 #include "pons/cli/user_admin.hpp"
 #include "pons/cli/webhook_options.hpp"
 #include "pons/dashboard/login_service.hpp"
+#include "pons/dashboard/tool_api.hpp"
 #include "pons/forward/deliverer.hpp"
 #include "pons/http/descriptor_limit.hpp"
 #include "pons/http/server.hpp"
@@ -206,12 +207,13 @@ int main(int argc, char** argv) {
   std::unique_ptr<pons::mcp::worker_pool> mcp_pool;
   std::unique_ptr<pons::mcp_http::transport> mcp_transport;
   std::unique_ptr<pons::mcp::db_watcher> mcp_watcher;
-  if (o.mcp) {
-    if (!o.mcp_public_url.empty() && !pons::auth::metadata_url(o.mcp_public_url)) {
-      return usage_error(
-          "--mcp-public-url needs an absolute http(s) URL with a host and no fragment, such as "
-          "https://example.com/mcp");
-    }
+  if (o.mcp && !o.mcp_public_url.empty() && !pons::auth::metadata_url(o.mcp_public_url)) {
+    return usage_error(
+        "--mcp-public-url needs an absolute http(s) URL with a host and no fragment, such as "
+        "https://example.com/mcp");
+  }
+  // The tools serve /mcp and the dashboard's API alike, on one pool of workers.
+  if (o.mcp || o.dashboard) {
     auto graph_accounts = meta::load_graph_accounts(getenv_lookup, o.config_path);
     if (!graph_accounts) return usage_error(graph_accounts.error().message());
     pons::mcp::toolset_settings ts;
@@ -238,6 +240,8 @@ int main(int argc, char** argv) {
     }
     mcp_tools = std::move(*opened_tools);
     mcp_pool = std::make_unique<pons::mcp::worker_pool>(o.mcp_workers, 256);
+  }
+  if (o.mcp) {
     pons::mcp_http::transport_options to;
     to.body_limit = o.mcp_body_limit;
     to.sessions.max_sessions = o.mcp_max_sessions;
@@ -311,6 +315,8 @@ int main(int argc, char** argv) {
     }
     dashboard = std::move(*opened_dashboard);
     dashboard->add_routes(routes);
+    pons::dashboard::tool_api(mcp_tools->tools(), *mcp_pool, dashboard->access())
+        .add_routes(routes);
   }
 
   http::server_options sopt;

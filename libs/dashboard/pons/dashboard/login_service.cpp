@@ -3,21 +3,17 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <cctype>
 #include <chrono>
 #include <optional>
 
+#include "pons/dashboard/answers.hpp"
 #include "pons/dashboard/cookie.hpp"
 #include "pons/dashboard/login_page.hpp"
-#include "pons/dashboard/page_headers.hpp"
 #include "pons/dashboard/request_origin.hpp"
+#include "pons/dashboard/worker_call.hpp"
 #include "pons/http/query.hpp"
 #include "pons/mcp/worker_pool.hpp"
 #include "pons/store/password_hash.hpp"
@@ -43,33 +39,10 @@ body_kind kind_of(const http::server_request& req) {
   return body_kind::other;
 }
 
-http::server_response answer(int status, std::string content_type, std::string body) {
-  http::server_response r;
-  r.status = status;
-  r.content_type = std::move(content_type);
-  r.body = std::move(body);
-  r.headers = page_headers();
-  return r;
-}
-
-http::server_response json_answer(int status, const json::object& o) {
-  return answer(status, "application/json", json::serialize(o) + "\n");
-}
-
-http::server_response html_answer(int status, std::string html) {
-  return answer(status, "text/html; charset=utf-8", std::move(html));
-}
-
 // An error in the form the request was sent in: the login page for a form, JSON otherwise.
 http::server_response refusal(body_kind kind, int status, std::string_view message) {
   if (kind == body_kind::form) return html_answer(status, login_page(message));
   return json_answer(status, json::object{{"error", message}});
-}
-
-http::server_response from_verdict(const guard_verdict& v) {
-  auto r = json_answer(v.status, json::object{{"error", v.message}});
-  for (const auto& h : v.headers) r.headers.push_back(h);
-  return r;
 }
 
 // What a password check on a worker found.
@@ -132,30 +105,17 @@ struct login_service::impl : std::enable_shared_from_this<impl> {
     return out;
   }
 
-  // Hands the check to a worker and waits for it without holding the listener; nullopt when
-  // every worker is busy and the queue is full.
+  // Hands the check to a worker; nullopt when every worker is busy and the queue is full.
   net::awaitable<std::optional<login_outcome>> check_on_worker(std::string email,
                                                                std::string password) {
-    struct waiter {
-      explicit waiter(net::any_io_executor ex)
-          : timer(std::move(ex), net::steady_timer::time_point::max()) {}
-      net::steady_timer timer;
-      std::optional<login_outcome> value;
+    // A named job, moved in: GCC 12 destroys a lambda written as a coroutine's argument twice.
+    auto job = [self = shared_from_this(), email = std::move(email),
+                password = std::move(password)]() mutable {
+      auto outcome = self->check(email, password);
+      sodium_memzero(password.data(), password.size());
+      return outcome;
     };
-    auto w = std::make_shared<waiter>(co_await net::this_coro::executor);
-    auto self = shared_from_this();
-    const bool queued =
-        workers.post([self, w, email = std::move(email), password = std::move(password)]() mutable {
-          auto outcome = self->check(email, password);
-          sodium_memzero(password.data(), password.size());
-          net::post(w->timer.get_executor(), [w, outcome = std::move(outcome)]() mutable {
-            w->value = std::move(outcome);
-            w->timer.cancel();
-          });
-        });
-    if (!queued) co_return std::nullopt;
-    while (!w->value) co_await w->timer.async_wait(net::as_tuple(net::use_awaitable));
-    co_return std::move(w->value);
+    co_return co_await on_worker(workers, std::move(job));
   }
 
   net::awaitable<http::server_response> get_login(http::server_request&) {

@@ -9,7 +9,7 @@ std::vector<http::header_field> page_headers() {
       {"Content-Security-Policy", std::string(content_security_policy)},
       {"X-Content-Type-Options", "nosniff"},
       {"X-Frame-Options", "DENY"},
-      {"Referrer-Policy", "no-referrer"},
+      {"Referrer-Policy", "same-origin"},
       // Pages and answers name a person and a CSRF token: no cache keeps them.
       {"Cache-Control", "no-store"},
   };

@@ -75,6 +75,9 @@ struct tool_def {
   /// The scope an API key needs to call it over an authorized transport. Set beside every
   /// tool's definition: a tool without one is refused to every key.
   std::optional<scope> required_scope;
+  /// Changes what every user of Pons sees (the stored templates), not only one conversation:
+  /// signed-in dashboard users need the admin role for it.
+  bool administrative = false;
 };
 
 /// Contents of a resource read, or the error to answer with.

@@ -715,6 +715,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
         "error":{"type":"string","description":"why this account was not synced"}}}}}})J");
     t.annotations = send_hints(true);
     t.required_scope = scope::send;
+    t.administrative = true;
     t.handler = [deps](const json::object& args, call_context& ctx) {
       return sync_templates(deps, args, ctx.account());
     };
