@@ -1,6 +1,7 @@
 // Shared helpers for the end-to-end tests: where the binary is, temporary databases, an SDK
 // client over stdio, a raw line-level session for protocol edge cases, and the servers the tests
-// start on loopback (pons-webhook, the fake Graph API) with signed Meta payloads for the first.
+// start on loopback (pons-webhook, the fake Graph API) with signed Meta payloads for the first and
+// dashboard users made by its `users add`.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -169,6 +170,24 @@ export async function startWebhook(dir, args = []) {
       },
     });
   return { ...server, db };
+}
+
+/**
+ * Adds a dashboard user with the real `pons-webhook users add`, the password piped on stdin as an
+ * operator's script would; rejects with the command's stderr when it fails.
+ */
+export async function addUser(dir, db, email, role, password) {
+  const child = spawn(process.env.PONS_WEBHOOK_BIN, ['users', 'add', email, '--role', role, '--db', db], {
+    env: { PATH: process.env.PATH ?? '', HOME: dir },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d.toString(); });
+  child.stderr.on('data', (d) => { output += d.toString(); });
+  child.stdin.end(password + '\n');
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`users add ${email} exited ${code}: ${output}`);
+  return output;
 }
 
 /** The golden text-message webhook (tests/fixtures) with this wamid and body, sent now. */
