@@ -24,6 +24,7 @@
 #include "pons/cli/template_admin.hpp"
 #include "pons/cli/user_admin.hpp"
 #include "pons/cli/webhook_options.hpp"
+#include "pons/dashboard/app_routes.hpp"
 #include "pons/dashboard/login_service.hpp"
 #include "pons/dashboard/tool_api.hpp"
 #include "pons/forward/deliverer.hpp"
@@ -317,6 +318,7 @@ int main(int argc, char** argv) {
     dashboard->add_routes(routes);
     pons::dashboard::tool_api(mcp_tools->tools(), *mcp_pool, dashboard->access())
         .add_routes(routes);
+    pons::dashboard::add_app_routes(routes, dashboard->access());
   }
 
   http::server_options sopt;

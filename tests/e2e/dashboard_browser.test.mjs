@@ -116,9 +116,11 @@ test('the login page carries its policy and runs no inline script', async () => 
 test('an owner signs in with the form and the session says who they are', async () => {
   await withPage(browser, 'sign-in', async (page) => {
     const answer = await signIn(page, owner.email, owner.password);
-    assert.equal(answer.status(), 200, await alertText(page));
-    assert.equal(await page.title(), 'Signed in - Pons');
-    await page.getByText(`Signed in as ${owner.email} (owner).`).waitFor();
+    // The form's answer sends the browser on to the inbox.
+    assert.equal(answer.status(), 303, await alertText(page));
+    assert.equal(new URL(page.url()).pathname, '/');
+    assert.equal(await page.title(), 'Inbox - Pons');
+    await page.getByText(`${owner.email} (owner)`).waitFor();
 
     const session = await sessionFromPage(page);
     assert.equal(session.status, 200);
@@ -149,7 +151,7 @@ test('a wrong password shows the error and opens no session', async () => {
 test('the sign-out button ends the session', async () => {
   await withPage(browser, 'sign-out', async (page, watcher) => {
     const signedIn = await signIn(page, owner.email, owner.password);
-    assert.equal(signedIn.status(), 200, await alertText(page));
+    assert.equal(signedIn.status(), 303, await alertText(page));
     const [cookie] = (await page.context().cookies()).filter((c) => c.name === 'pons_session');
 
     // The form's answer is a 303 back to the sign-in form.

@@ -143,11 +143,11 @@ export async function spawnOnFreePort(name, bin, args, portFile, options = {}) {
 }
 
 /** Starts the fake Graph API (tests/support/fake_graph) on a free port; `base` is its URL. */
-export async function startFakeGraph(dir) {
+export async function startFakeGraph(dir, args = []) {
   const portFile = path.join(dir, 'fake-port');
   const { child, port } = await spawnOnFreePort('pons-fake-graph', process.env.PONS_FAKE_GRAPH_BIN,
     ['--host', '127.0.0.1', '--port', '0', '--port-file', portFile, '--token', 'fake-token',
-      '--waba-id', '100000000000001'], portFile);
+      '--waba-id', '100000000000001', ...args], portFile);
   return { child, base: `http://127.0.0.1:${port}` };
 }
 
@@ -156,8 +156,11 @@ export const webhookAppSecret = 'e2e-app-secret';
 /** The phone number id of that account, the one textPayload's fixture is addressed to. */
 const webhookPhoneNumberId = '106540352242922';
 
-/** Starts `pons-webhook serve` on a free loopback port with dir/pons.db; args are added. */
-export async function startWebhook(dir, args = []) {
+/**
+ * Starts `pons-webhook serve` on a free loopback port with dir/pons.db; args are added, and env
+ * (WA_GRAPH_BASE_URL, say) to its environment.
+ */
+export async function startWebhook(dir, args = [], env = {}) {
   const db = path.join(dir, 'pons.db');
   const portFile = path.join(dir, 'port');
   const server = await spawnOnFreePort('pons-webhook', process.env.PONS_WEBHOOK_BIN,
@@ -166,7 +169,7 @@ export async function startWebhook(dir, args = []) {
       env: {
         PATH: process.env.PATH ?? '', HOME: dir, WA_APP_SECRET: webhookAppSecret,
         WA_WEBHOOK_VERIFY_TOKEN: 'e2e-verify', WA_PHONE_NUMBER_ID: webhookPhoneNumberId,
-        WA_ACCESS_TOKEN: 'e2e-token', WA_WABA_ID: '419561257915477',
+        WA_ACCESS_TOKEN: 'e2e-token', WA_WABA_ID: '419561257915477', ...env,
       },
     });
   return { ...server, db };
@@ -190,14 +193,22 @@ export async function addUser(dir, db, email, role, password) {
   return output;
 }
 
-/** The golden text-message webhook (tests/fixtures) with this wamid and body, sent now. */
-export function textPayload(wamid, body) {
+/**
+ * The golden text-message webhook (tests/fixtures) with this wamid and body, sent now; `from`
+ * gives another sender ({wa_id, name, secondsAgo}).
+ */
+export function textPayload(wamid, body, from = {}) {
   const fixture = JSON.parse(readFileSync(
     path.join(process.env.PONS_FIXTURES_DIR, 'meta', 'webhooks', 'messages', 'text.json'), 'utf8'));
   const value = fixture.entry[0].changes[0].value;
   value.messages[0].id = wamid;
-  value.messages[0].timestamp = String(Math.floor(Date.now() / 1000));
+  value.messages[0].timestamp = String(Math.floor(Date.now() / 1000) - (from.secondsAgo ?? 0));
   value.messages[0].text.body = body;
+  if (from.wa_id) {
+    value.messages[0].from = from.wa_id;
+    value.contacts[0].wa_id = from.wa_id;
+  }
+  if (from.name) value.contacts[0].profile.name = from.name;
   return JSON.stringify(fixture);
 }
 

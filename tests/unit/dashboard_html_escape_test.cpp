@@ -26,7 +26,12 @@ TEST_CASE("html escape: the pages escape what they show", "[dashboard][html]") {
   auto page = pons::dashboard::login_page("<script>x</script>");
   CHECK_THAT(page, Catch::Contains("&lt;script&gt;x&lt;/script&gt;"));
   CHECK_THAT(page, !Catch::Contains("<script"));
-  auto signed_in = pons::dashboard::signed_in_page("\"><script>@x", "owner", "tok'en");
-  CHECK_THAT(signed_in, !Catch::Contains("<script"));
-  CHECK_THAT(signed_in, Catch::Contains("value=\"tok&#39;en\""));
+  auto app = pons::dashboard::app_page("\"><script>@x", "owner", "tok'en", true);
+  CHECK_THAT(app, !Catch::Contains("\"><script>@x"));
+  CHECK_THAT(app, Catch::Contains("&quot;&gt;&lt;script&gt;@x"));
+  CHECK_THAT(app, Catch::Contains("value=\"tok&#39;en\""));
+  CHECK_THAT(app, Catch::Contains("data-csrf=\"tok&#39;en\""));
+  // The one script is the embedded file; nothing inline.
+  CHECK(app.find("<script") == app.rfind("<script"));
+  CHECK_THAT(app, Catch::Contains("<script src=\"/assets/app.js\" defer></script>"));
 }

@@ -3,21 +3,9 @@
 #include <fmt/format.h>
 
 #include "pons/dashboard/html_escape.hpp"
+#include "pons/dashboard/page_document.hpp"
 
 namespace pons::dashboard {
-
-namespace {
-
-std::string document(std::string_view title, std::string_view body) {
-  return fmt::format(
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>{} - Pons</title>\n</head>\n<body>\n<main>\n<h1>Pons</h1>\n{}</main>\n</body>\n"
-      "</html>\n",
-      escape_html(title), body);
-}
-
-}  // namespace
 
 std::string login_page(std::string_view error) {
   std::string body;
@@ -29,17 +17,28 @@ std::string login_page(std::string_view error) {
       "<p><label>Password <input type=\"password\" name=\"password\" "
       "autocomplete=\"current-password\" required></label></p>\n"
       "<p><button type=\"submit\">Sign in</button></p>\n</form>\n";
-  return document("Sign in", body);
+  return page_document("Sign in", "<main class=\"sign-in\">\n<h1>Pons</h1>\n" + body + "</main>\n");
 }
 
-std::string signed_in_page(std::string_view email, std::string_view role,
-                           std::string_view csrf_token) {
-  return document("Signed in",
-                  fmt::format("<p>Signed in as {} ({}).</p>\n"
-                              "<form method=\"post\" action=\"/logout\">\n"
-                              "<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\n"
-                              "<p><button type=\"submit\">Sign out</button></p>\n</form>\n",
-                              escape_html(email), escape_html(role), escape_html(csrf_token)));
+std::string app_page(std::string_view email, std::string_view role, std::string_view csrf_token,
+                     bool can_send) {
+  // The script reads who is signed in and the CSRF token from the body's data attributes: no
+  // inline script, and nothing the page shows is put there unescaped.
+  const std::string attributes = fmt::format(
+      " data-email=\"{}\" data-role=\"{}\" data-csrf=\"{}\" data-can-send=\"{}\"",
+      escape_html(email), escape_html(role), escape_html(csrf_token), can_send ? "true" : "false");
+  const std::string body = fmt::format(
+      "<header class=\"top\">\n<a class=\"brand\" href=\"#/\">Pons</a>\n"
+      "<span class=\"who\">{} ({})</span>\n"
+      "<form method=\"post\" action=\"/logout\">\n"
+      "<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\n"
+      "<button type=\"submit\">Sign out</button>\n</form>\n</header>\n"
+      "<main id=\"app\"><p class=\"loading\">Loading...</p></main>\n"
+      "<noscript><p>The inbox needs JavaScript; the API under /api/v1 works without it.</p>"
+      "</noscript>\n",
+      escape_html(email), escape_html(role), escape_html(csrf_token));
+  return page_document("Inbox", body, "<script src=\"/assets/app.js\" defer></script>\n",
+                       attributes);
 }
 
 }  // namespace pons::dashboard

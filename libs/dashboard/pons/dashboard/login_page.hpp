@@ -1,5 +1,5 @@
 #pragma once
-// The server-rendered pages of signing in and out: plain HTML forms, no script. Every dynamic
+// The server-rendered pages: the sign-in form (no script) and the app's frame. Every dynamic
 // string is escaped (html_escape.hpp). Pure.
 
 #include <string>
@@ -10,9 +10,9 @@ namespace pons::dashboard {
 /// The login form; `error` (may be empty) is shown above it.
 std::string login_page(std::string_view error);
 
-/// What a browser sees after signing in: who they are, and a logout form carrying the CSRF
-/// token in a hidden field.
-std::string signed_in_page(std::string_view email, std::string_view role,
-                           std::string_view csrf_token);
+/// The app: a header with who is signed in and a logout form (the CSRF token in a hidden
+/// field), and the place app.js draws the inbox and the threads in.
+std::string app_page(std::string_view email, std::string_view role, std::string_view csrf_token,
+                     bool can_send);
 
 }  // namespace pons::dashboard

@@ -187,14 +187,16 @@ struct login_service::impl : std::enable_shared_from_this<impl> {
     }
     const auto& s = outcome->session.session;
     const auto role = std::string(store::to_string(s.who.role));
+    // A form goes on to the inbox; JSON gets who signed in and the CSRF token.
     auto r = kind == body_kind::form
-                 ? html_answer(200, signed_in_page(s.who.email, role, s.csrf_token))
+                 ? html_answer(303, "<p><a href=\"/\">Continue to the inbox</a></p>\n")
                  : json_answer(200, json::object{{"email", s.who.email},
                                                  {"role", role},
                                                  {"account", s.who.waba_id.empty()
                                                                  ? json::value(nullptr)
                                                                  : json::value(s.who.waba_id)},
                                                  {"csrfToken", s.csrf_token}});
+    if (kind == body_kind::form) r.headers.emplace_back("Location", "/");
     r.headers.emplace_back(
         "Set-Cookie", session_cookie(outcome->session.secret, options.sessions.lifetime.count(),
                                      came_over_https(req)));

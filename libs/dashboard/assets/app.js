@@ -1,0 +1,339 @@
+'use strict';
+// The dashboard's script: draws the inbox and the threads from the tools' JSON API
+// (/api/v1/tools/NAME, the same tools an assistant calls over MCP) and keeps them current from
+// the events stream. Every string that comes from the server goes into the page as text
+// (textContent and text nodes), never as markup: a message can hold anything.
+(() => {
+  const who = document.body.dataset;
+  const canSend = who.canSend === 'true';
+  const app = document.getElementById('app');
+  let current = { render: () => {} };
+
+  class ApiError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function call(name, args = {}, method = 'GET') {
+    let url = `/api/v1/tools/${encodeURIComponent(name)}`;
+    const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+    if (method === 'GET') {
+      const query = new URLSearchParams();
+      for (const [key, value] of Object.entries(args)) {
+        if (value !== undefined && value !== '' && value !== false) query.set(key, String(value));
+      }
+      if (query.toString()) url += `?${query}`;
+    } else {
+      init.headers['Content-Type'] = 'application/json';
+      init.headers['X-CSRF-Token'] = who.csrf;
+      init.body = JSON.stringify(args);
+    }
+    const res = await fetch(url, init);
+    if (res.status === 401) {
+      location.assign('/login');
+      throw new ApiError(401, 'You are signed out.');
+    }
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new ApiError(res.status, data.error || `The server answered ${res.status}.`);
+    return data;
+  }
+
+  // An element with attributes, listeners (onclick: ...) and children (strings become text).
+  function el(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'text') node.textContent = value;
+      else if (key === 'class') node.className = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children) if (child !== null && child !== undefined) node.append(child);
+    return node;
+  }
+
+  function when(iso) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  }
+
+  function windowState(w) {
+    if (!w || !w.open) return el('span', { class: 'window-closed', text: 'Window closed: templates only' });
+    const hours = Math.floor(w.seconds_left / 3600);
+    const minutes = Math.floor((w.seconds_left % 3600) / 60);
+    const left = hours ? `${hours} h ${minutes} min` : `${minutes} min`;
+    return el('span', { class: 'window-open', text: `Window open, ${left} left` });
+  }
+
+  function show(...nodes) {
+    app.replaceChildren(...nodes);
+  }
+
+  function problem(error) {
+    return el('p', { class: 'error', role: 'alert', text: error.message });
+  }
+
+  // --- the inbox ----------------------------------------------------------------------------
+
+  function inboxLink(params) {
+    const query = new URLSearchParams(params);
+    for (const [key, value] of [...query]) if (!value) query.delete(key);
+    return `#/${query.toString() ? `?${query}` : ''}`;
+  }
+
+  function conversationRow(c) {
+    return el('li', {},
+      el('a', { href: `#/c/${c.id}` },
+        el('span', { class: 'name', text: c.contact.name }),
+        c.unread_count > 0 ? el('span', { class: 'badge', text: String(c.unread_count) }) : el('span'),
+        el('span', { class: 'preview', text: c.preview }),
+        el('span', { class: 'meta', text: when(c.last_message_at) }),
+        el('span', { class: 'meta' }, windowState(c.window), c.unanswered ? ' · waiting for an answer' : '')));
+  }
+
+  function hitRow(hit) {
+    const m = hit.message;
+    return el('li', {},
+      el('a', { href: `#/c/${m.conversation_id}` },
+        el('span', { class: 'name', text: m.contact.name }),
+        el('span', { class: 'meta', text: when(m.created_at) }),
+        el('span', { class: 'preview', text: hit.snippet })));
+  }
+
+  async function renderInbox(params) {
+    document.title = 'Inbox - Pons';
+    const q = params.get('q') || '';
+    const unanswered = params.get('unanswered') === '1';
+    const search = el('input', { type: 'search', name: 'q', value: q, placeholder: 'Search messages',
+      'aria-label': 'Search messages' });
+    const only = el('input', { type: 'checkbox', name: 'unanswered', checked: unanswered });
+    const go = () => { location.hash = inboxLink({ q: search.value.trim(), unanswered: only.checked ? '1' : '' }); };
+    only.addEventListener('change', go);
+    const toolbar = el('form', { class: 'toolbar', role: 'search', onsubmit: (e) => { e.preventDefault(); go(); } },
+      search, el('button', { type: 'submit', text: 'Search' }),
+      el('label', {}, only, ' Unanswered only'));
+    const list = el('ul', { class: 'conversations', 'aria-label': q ? 'Search results' : 'Conversations' });
+    try {
+      if (q) {
+        const { hits } = await call('search_messages', { query: q, limit: 30 });
+        list.append(...hits.map(hitRow));
+        show(toolbar, hits.length ? list : el('p', { class: 'empty', text: 'No message matches.' }));
+      } else {
+        const { conversations } = await call('list_conversations', { limit: 100, unanswered });
+        list.append(...conversations.map(conversationRow));
+        show(toolbar, conversations.length ? list
+          : el('p', { class: 'empty', text: unanswered ? 'Nobody is waiting for an answer.' : 'No conversations yet.' }));
+      }
+    } catch (error) {
+      show(toolbar, problem(error));
+    }
+  }
+
+  // --- a thread -----------------------------------------------------------------------------
+
+  const ticks = { sent: '✓', delivered: '✓✓', read: '✓✓', failed: '✗', pending: '🕓', dry_run: '·' };
+
+  function tick(m) {
+    if (m.direction !== 'outbound') return null;
+    const label = m.status || 'pending';
+    return el('span', { class: `tick tick-${label}`, title: label, 'aria-label': label, text: ticks[label] || label });
+  }
+
+  function messageItem(m, byWamid, onReply) {
+    // When the customer wrote, not when Pons stored it (a redelivery may come much later).
+    const quoted = m.reply_to && byWamid.get(m.reply_to);
+    const failure = m.error ? el('div', { class: 'error', text: [m.error.title, m.error.details].filter(Boolean).join(': ') }) : null;
+    return el('li', { class: `message ${m.direction}`, 'data-id': String(m.id) },
+      quoted ? el('div', { class: 'quote', text: quoted.summary }) : null,
+      el('div', { class: 'text', text: m.summary }),
+      failure,
+      el('div', { class: 'meta' },
+        el('span', { text: when(m.sent_at || m.created_at) }), tick(m),
+        onReply && m.wamid ? el('button', { type: 'button', text: 'Reply', onclick: () => onReply(m) }) : null));
+  }
+
+  function recipientOf(contact) {
+    if (contact.wa_id) return `+${contact.wa_id}`;
+    return contact.user_id || contact.name;
+  }
+
+  function textComposer(to, state, refresh) {
+    const text = el('textarea', { name: 'text', maxlength: '4096', required: true, 'aria-label': 'Message' });
+    const replying = el('div', { class: 'quote', hidden: true });
+    const status = el('p', { role: 'status' });
+    const send = el('button', { type: 'submit', class: 'primary', text: 'Send' });
+    const form = el('form', { class: 'composer', 'aria-label': 'Reply' }, replying, text,
+      el('div', { class: 'row' }, send, status));
+    state.replyTo = (m) => {
+      state.reply = m;
+      replying.hidden = false;
+      replying.textContent = `Replying to: ${m.summary}`;
+      text.focus();
+    };
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      send.disabled = true;
+      status.textContent = 'Sending...';
+      try {
+        const args = { to, text: text.value };
+        if (state.reply) args.reply_to = state.reply.wamid;
+        const sent = await call('send_text', args, 'POST');
+        text.value = '';
+        state.reply = null;
+        replying.hidden = true;
+        status.textContent = sent.state === 'dry_run' ? 'Recorded (dry run: not sent).' : 'Sent.';
+        await refresh();
+      } catch (error) {
+        status.textContent = error.message;
+        status.className = 'error';
+      } finally {
+        send.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  const isBody = (v) => v.component.toLowerCase() === 'body';
+
+  function fillTemplate(body, values) {
+    return body.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (all, name) => values[name] || all);
+  }
+
+  async function templateComposer(to, refresh) {
+    const status = el('p', { role: 'status' });
+    let templates = [];
+    try {
+      ({ templates } = await call('list_templates', {}));
+    } catch (error) {
+      return el('div', { class: 'composer' }, problem(error));
+    }
+    const intro = el('p', { text: 'The 24-hour window is closed: only an approved template can be sent.' });
+    if (!templates.length) {
+      return el('div', { class: 'composer' }, intro,
+        el('p', { class: 'empty', text: 'No approved template is stored. An admin can sync them from Meta (sync_templates).' }));
+    }
+    const pick = el('select', { name: 'template', 'aria-label': 'Template' },
+      ...templates.map((t, i) => el('option', { value: String(i), text: `${t.name} (${t.language}, ${t.category})` })));
+    const fields = el('div', { class: 'row' });
+    const preview = el('div', { class: 'preview-box', 'aria-label': 'Preview' });
+    const send = el('button', { type: 'submit', class: 'primary', text: 'Send template' });
+    const chosen = () => templates[Number(pick.value)];
+    const values = () => Object.fromEntries([...fields.querySelectorAll('input')].map((i) => [i.name, i.value]));
+    const update = () => { preview.textContent = fillTemplate(chosen().body, values()); };
+    const layout = () => {
+      const bodyVariables = chosen().variables.filter(isBody);
+      fields.replaceChildren(...bodyVariables.map((v) => el('label', { text: `{{${v.name}}}` },
+        el('input', { name: v.name, required: true, maxlength: '1024', oninput: update }))));
+      update();
+    };
+    pick.addEventListener('change', layout);
+    const form = el('form', { class: 'composer', 'aria-label': 'Template' }, intro, pick, fields, preview,
+      el('div', { class: 'row' }, send, status));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const t = chosen();
+      const filled = values();
+      const positional = t.variables.some((v) => isBody(v) && v.positional);
+      const parameters = positional
+        ? t.variables.filter(isBody).map((v) => filled[v.name])
+        : filled;
+      send.disabled = true;
+      status.textContent = 'Sending...';
+      try {
+        const args = { to, name: t.name, language: t.language };
+        if (t.variables.some(isBody)) args.parameters = parameters;
+        const sent = await call('send_template', args, 'POST');
+        status.textContent = sent.state === 'dry_run' ? 'Recorded (dry run: not sent).' : 'Sent.';
+        await refresh();
+      } catch (error) {
+        status.textContent = error.message;
+        status.className = 'error';
+      } finally {
+        send.disabled = false;
+      }
+    });
+    layout();
+    return form;
+  }
+
+  async function renderThread(id) {
+    const state = {};
+    let composer = null;
+    const draw = async () => {
+      const { messages } = await call('get_messages', { conversation_id: id, limit: 100 });
+      if (!messages.length) return show(el('p', { class: 'empty', text: 'No messages in this conversation.' }));
+      const contact = messages[0].contact;
+      document.title = `${contact.name} - Pons`;
+      const to = recipientOf(contact);
+      const status = await call('get_window_status', { contact: to });
+      const mine = status.windows.find((w) => w.conversation_id === id);
+      const windowOpen = Boolean(mine && mine.window.open);
+      const byWamid = new Map(messages.filter((m) => m.wamid).map((m) => [m.wamid, m]));
+      const list = el('ol', { class: 'messages', 'aria-label': 'Messages' },
+        ...messages.map((m) => messageItem(m, byWamid, canSend && windowOpen ? (r) => state.replyTo(r) : null)));
+      // The composer survives a redraw (a half-typed reply is not lost) unless the window changed.
+      if (canSend && (!composer || composer.windowOpen !== windowOpen)) {
+        composer = { windowOpen, node: windowOpen ? textComposer(to, state, draw) : await templateComposer(to, draw) };
+      }
+      show(el('div', { class: 'thread-head' },
+        el('a', { href: '#/', text: '← Inbox' }),
+        el('h2', { text: contact.name }),
+        el('span', { class: 'meta', text: contact.wa_id ? `+${contact.wa_id}` : contact.user_id }),
+        windowState(mine && mine.window)),
+      list, composer ? composer.node : null);
+      // Opening a thread reads it, as on a phone: the newest received message is marked read
+      // once (its own change must not mark it again).
+      const received = messages.filter((m) => m.direction === 'inbound');
+      const newest = received.length ? received[received.length - 1].id : 0;
+      if (canSend && newest > (state.marked || 0) && document.visibilityState === 'visible') {
+        state.marked = newest;
+        call('mark_read', { message_id: newest }, 'POST').catch(() => {});
+      }
+    };
+    try {
+      await draw();
+    } catch (error) {
+      show(el('a', { href: '#/', text: '← Inbox' }), problem(error));
+    }
+    return draw;
+  }
+
+  // --- routing and live updates -------------------------------------------------------------
+
+  async function route() {
+    const hash = location.hash || '#/';
+    const thread = /^#\/c\/(\d+)$/.exec(hash);
+    if (thread) {
+      const id = Number(thread[1]);
+      const draw = await renderThread(id);
+      current = { render: () => draw().catch(() => {}) };
+    } else {
+      const params = new URLSearchParams(hash.includes('?') ? hash.slice(hash.indexOf('?') + 1) : '');
+      await renderInbox(params);
+      current = { render: () => renderInbox(params) };
+    }
+  }
+
+  // Changes come as events; several in a burst cause one redraw.
+  let pending = null;
+  function changed() {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = null;
+      current.render();
+    }, 100);
+  }
+
+  function listen() {
+    if (!window.EventSource) return;
+    const events = new EventSource('/api/v1/events');
+    events.addEventListener('changed', changed);
+  }
+
+  window.addEventListener('hashchange', route);
+  route();
+  listen();
+})();

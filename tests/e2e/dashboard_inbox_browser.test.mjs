@@ -1,0 +1,154 @@
+// The inbox, a thread and the composer in a real browser: headless Chromium (browser.mjs)
+// against the real pons-webhook --dashboard, whose sends go to the fake Graph API, which answers
+// each with signed status webhooks back to pons-webhook as Meta does. Conversations come in as
+// signed webhooks. Checked: the inbox lists them; messages written as markup show as text and run
+// nothing; a reply reaches the Graph API and its tick moves on as the status webhooks arrive; a
+// new message appears in the open thread without a reload; a closed window turns the composer
+// into a template picker whose send works.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { addUser, postSigned, startFakeGraph, startWebhook, tempDir, textPayload, webhookAppSecret } from './lib.mjs';
+import { launchBrowser, saveScreenshot, withPage } from './browser.mjs';
+
+const owner = { email: 'ana@example.com', password: 'correct horse battery staple' };
+const markup = '<img src=x onerror=alert(1)><script>alert(2)</script>';
+const sheena = { wa_id: '16505551234', name: 'Sheena Nelson' };
+// Wrote two days ago: the 24-hour window with them is closed.
+const olaf = { wa_id: '4915112345678', name: 'Olaf <b>Bold</b>', secondsAgo: 2 * 24 * 3600 };
+
+let t;
+let fake;
+let webhook;
+let base;
+let browser;
+
+async function fakeRequests() {
+  const recorded = await (await fetch(`${fake.base}/_fake/requests`)).json();
+  return (Array.isArray(recorded) ? recorded : recorded.requests).map((r) => r.json).filter(Boolean);
+}
+
+before(async () => {
+  t = tempDir();
+  fake = await startFakeGraph(t.dir, ['--app-secret', webhookAppSecret]);
+  webhook = await startWebhook(t.dir, ['--dashboard', '--no-template-sync', '--no-media'],
+    { WA_GRAPH_BASE_URL: fake.base, WA_ACCESS_TOKEN: 'fake-token' });
+  base = `http://127.0.0.1:${webhook.port}`;
+  // Each send is answered by signed status webhooks (sent, delivered, read), as Meta sends them.
+  await fetch(`${fake.base}/_fake/config`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ webhook_url: `${base}/webhook/meta`, auto_status_ms: 300 }) });
+  await fetch(`${fake.base}/_fake/templates`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ data: [{ name: 'order_update', language: 'en_US', status: 'APPROVED',
+      category: 'UTILITY', id: '9001', components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} has shipped.' }] }] }) });
+  assert.equal(await postSigned(webhook.port, textPayload('wamid.IN1', 'Is my order ready?', sheena)), 200);
+  assert.equal(await postSigned(webhook.port, textPayload('wamid.XSS', markup, sheena)), 200);
+  assert.equal(await postSigned(webhook.port, textPayload('wamid.OLD', 'Any news?', olaf)), 200);
+  await addUser(t.dir, webhook.db, owner.email, 'owner', owner.password);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  webhook?.child.kill();
+  fake?.child.kill();
+  t?.cleanup();
+});
+
+async function signIn(page) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Email').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  await Promise.all([page.waitForURL(`${base}/`), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+function conversationLink(page, name) {
+  return page.getByRole('list', { name: 'Conversations' }).getByRole('link').filter({ hasText: name });
+}
+
+async function openThread(page, name) {
+  await conversationLink(page, name).click();
+  await page.getByRole('heading', { name }).waitFor();
+}
+
+test('the inbox lists the conversations and a thread shows markup as text', async () => {
+  await withPage(browser, 'inbox', async (page) => {
+    await signIn(page);
+    assert.equal(await page.title(), 'Inbox - Pons');
+    await page.getByText(`${owner.email} (owner)`).waitFor();
+    await conversationLink(page, 'Sheena Nelson').waitFor();
+    // A contact name written as markup is a name, not markup.
+    await conversationLink(page, olaf.name).waitFor();
+    assert.equal(await page.locator('.conversations b').count(), 0);
+    await saveScreenshot(page, 'dashboard-inbox');
+
+    await openThread(page, 'Sheena Nelson');
+    const messages = page.getByRole('list', { name: 'Messages' });
+    await messages.getByText('Is my order ready?').waitFor();
+    // The message that is all markup shows, character for character, as what was written.
+    await messages.getByText(markup, { exact: true }).waitFor();
+    assert.equal(await page.locator('.messages img, .messages script').count(), 0);
+    assert.equal(await page.evaluate(() => document.querySelectorAll('img').length), 0);
+    await page.getByText(/Window open/).waitFor();
+    await saveScreenshot(page, 'dashboard-thread');
+  });
+});
+
+test('a reply reaches the Graph API and its tick moves on with the status webhooks', async () => {
+  await withPage(browser, 'reply', async (page) => {
+    await signIn(page);
+    await openThread(page, 'Sheena Nelson');
+    await page.getByRole('textbox', { name: 'Message' }).fill('Yes, it ships today.');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Sent.' }).waitFor();
+
+    const sent = (await fakeRequests()).find((j) => j.type === 'text' && j.text?.body === 'Yes, it ships today.');
+    assert.ok(sent, 'the fake Graph API received the reply');
+    assert.equal(sent.to, sheena.wa_id);
+    // The fake reports sent, delivered and read as signed webhooks; the open thread follows
+    // them without a reload, up to the read tick.
+    const mine = page.locator('.message.outbound').filter({ hasText: 'Yes, it ships today.' });
+    await mine.locator('.tick[aria-label="read"]').waitFor();
+  });
+});
+
+test('a new message appears in the open thread without a reload', async () => {
+  await withPage(browser, 'live', async (page) => {
+    await signIn(page);
+    await openThread(page, 'Sheena Nelson');
+    let reloaded = false;
+    page.on('framenavigated', () => { reloaded = true; });
+    assert.equal(await postSigned(webhook.port, textPayload('wamid.LIVE', 'One more question', sheena)), 200);
+    await page.getByRole('list', { name: 'Messages' }).getByText('One more question').waitFor();
+    assert.equal(reloaded, false);
+  });
+});
+
+test('a closed window turns the composer into a template picker whose send works', async () => {
+  await withPage(browser, 'template', async (page) => {
+    await signIn(page);
+    // An owner may sync the templates from Meta (here the fake) through the API.
+    const synced = await page.evaluate(async (csrf) => {
+      const res = await fetch('/api/v1/tools/sync_templates', { method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: '{}' });
+      return { status: res.status, body: await res.json() };
+    }, await page.evaluate(() => document.body.dataset.csrf));
+    assert.equal(synced.status, 200, JSON.stringify(synced.body));
+
+    await openThread(page, olaf.name);
+    await page.getByText(/Window closed/).first().waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'Message' }).count(), 0, 'no free text outside the window');
+    const picker = page.getByRole('form', { name: 'Template' });
+    await picker.getByLabel('Template').selectOption({ label: 'order_update (en_US, UTILITY)' });
+    await picker.getByLabel('{{1}}').fill('Olaf');
+    await picker.getByLabel('{{2}}').fill('#1042');
+    assert.equal(await picker.getByLabel('Preview').textContent(), 'Hi Olaf, your order #1042 has shipped.');
+    await saveScreenshot(page, 'dashboard-template');
+    await picker.getByRole('button', { name: 'Send template' }).click();
+    await picker.getByRole('status').filter({ hasText: 'Sent.' }).waitFor();
+
+    const sent = (await fakeRequests()).find((j) => j.type === 'template');
+    assert.ok(sent, 'the fake Graph API received the template');
+    assert.equal(sent.to, olaf.wa_id);
+    assert.equal(sent.template.name, 'order_update');
+    assert.deepEqual(sent.template.components[0].parameters.map((p) => p.text), ['Olaf', '#1042']);
+  });
+});
