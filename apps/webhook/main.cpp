@@ -321,6 +321,10 @@ int main(int argc, char** argv) {
     pons::dashboard::add_app_routes(routes, dashboard->access());
   }
 
+  // What this listener answers, once and whole (our own text, so not cut like a value from
+  // outside): which routes a configuration exposes is worth knowing.
+  const std::string route_list = fmt::format("{}", fmt::join(routes.describe(), ", "));
+  write_log_line(log_level::info, "routes", "list=" + log_quoted(route_list, route_list.size()));
   http::server_options sopt;
   sopt.bind_address = o.bind_address;
   sopt.port = o.port;

@@ -86,6 +86,13 @@ void router::add(std::string method, std::string path, handler h) {
   entries_.push_back(entry{std::move(method), std::move(path), std::move(h)});
 }
 
+std::vector<std::string> router::describe() const {
+  std::vector<std::string> out;
+  out.reserve(entries_.size());
+  for (const auto& e : entries_) out.push_back(fmt::format("{} {}", e.method, e.path));
+  return out;
+}
+
 router::match router::find(std::string_view method, std::string_view path) const {
   match m;
   m.route = "other";

@@ -83,6 +83,9 @@ class router {
   /// Find the handler for a method and path.
   match find(std::string_view method, std::string_view path) const;
 
+  /// Every registered route as "METHOD /path", in registration order.
+  std::vector<std::string> describe() const;
+
  private:
   struct entry {
     std::string method;
