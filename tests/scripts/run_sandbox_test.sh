@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/run's offline sandbox, run as a user would, in a throw-away copy of the repository whose
 # "release build" is the binaries under test (setup and cmake are stubs): the banner explains
-# texts, photos, status updates and a closed window and prints what pons-mcp --print-config
-# prints; the fake Graph API reports statuses by itself; a second run finds the first and changes
+# texts, photos, status updates and a closed window, prints what pons-mcp --print-config
+# prints and a first dashboard owner's login, which signs in; the fake Graph API reports statuses by itself; a second run finds the first and changes
 # nothing; --reset refuses while the sandbox runs and deletes it afterwards. Loopback, port 0.
 #
 #   run_sandbox_test.sh SOURCE_DIR PONS_WEBHOOK PONS_MCP PONS_FAKE_GRAPH
@@ -89,9 +89,23 @@ inbound=$(curl -sf -X POST "$base/_fake/inbound" -H 'content-type: application/j
 [ ! -e "$tmp/real" ] || fail "the sandbox wrote to the database PONS_DB names"
 [[ "$banner" == *"database:        $sandbox/pons.db"* ]] || fail "the banner names another database"
 
+# 3b. The dashboard: a first owner whose printed login signs in (the file keeps it, private).
+login_file=$sandbox/dashboard-login
+[ "$(stat -c %a "$login_file")" = 600 ] || fail "the dashboard login is readable by others"
+email=$(sed -n 1p "$login_file")
+password=$(sed -n 2p "$login_file")
+[[ "$banner" == *"sign in as $email"* ]] || fail "the banner does not name the first owner"
+[[ "$banner" == *"with the password $password"* ]] || fail "the banner does not give the password"
+[[ "$banner" == *"http://127.0.0.1:$webhook_port/"* ]] || fail "the banner does not link the dashboard"
+body=$(printf '{"email":"%s","password":"%s"}' "$email" "$password")
+signed_in=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d "$body" \
+  "http://127.0.0.1:$webhook_port/login")
+[ "$signed_in" = 200 ] || fail "the printed login does not sign in ($signed_in)"
+
 # 4. A second run while the first runs: says so, exits 1, touches nothing.
 log_before=$(cat "$sandbox/fake-graph.log")
 secrets_before=$(cat "$sandbox/secrets.env")
+login_before=$(cat "$sandbox/dashboard-login")
 set +e
 run_bounded >"$tmp/second.out" 2>"$tmp/second.err"
 code=$?
@@ -104,6 +118,7 @@ grep -q "Nothing was changed" "$tmp/second.err" || fail "the second run does not
 [ "$reset_busy" = 1 ] || fail "scripts/run --reset exited $reset_busy while the sandbox runs"
 [ "$(cat "$sandbox/graph.port" 2>/dev/null)" = "$graph_port" ] || fail "graph.port was changed"
 [ "$(cat "$sandbox/secrets.env")" = "$secrets_before" ] || fail "secrets.env was changed"
+[ "$(cat "$sandbox/dashboard-login")" = "$login_before" ] || fail "the dashboard login was changed"
 log_after=$(cat "$sandbox/fake-graph.log")
 [[ "$log_after" == "$log_before"* ]] || fail "fake-graph.log was truncated"
 curl -sf "$base/_fake/health" >/dev/null || fail "the first sandbox's fake Graph API is gone"
