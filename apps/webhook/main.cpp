@@ -26,6 +26,7 @@
 #include "pons/cli/webhook_options.hpp"
 #include "pons/dashboard/app_routes.hpp"
 #include "pons/dashboard/login_service.hpp"
+#include "pons/dashboard/media_route.hpp"
 #include "pons/dashboard/tool_api.hpp"
 #include "pons/forward/deliverer.hpp"
 #include "pons/http/descriptor_limit.hpp"
@@ -173,7 +174,8 @@ int main(int argc, char** argv) {
   };
   so.accounts = std::move(*accounts);
   so.db_path = o.db_path;
-  so.media_dir = (std::filesystem::path(o.db_path).parent_path() / "media").string();
+  const std::string media_dir = (std::filesystem::path(o.db_path).parent_path() / "media").string();
+  so.media_dir = media_dir;
   so.queue_limit = o.queue_limit;
   so.max_group = o.max_group;
   so.media = o.media;
@@ -319,6 +321,8 @@ int main(int argc, char** argv) {
     pons::dashboard::tool_api(mcp_tools->tools(), *mcp_pool, dashboard->access())
         .add_routes(routes);
     pons::dashboard::add_app_routes(routes, dashboard->access());
+    pons::dashboard::add_media_route(routes, dashboard->access(), dashboard->database(), media_dir,
+                                     *mcp_pool);
   }
 
   // What this listener answers, once and whole (our own text, so not cut like a value from

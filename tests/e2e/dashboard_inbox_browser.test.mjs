@@ -4,7 +4,7 @@
 // signed webhooks. Checked: the inbox lists them; messages written as markup show as text and run
 // nothing; a reply reaches the Graph API and its tick moves on as the status webhooks arrive; a
 // new message appears in the open thread without a reload; a closed window turns the composer
-// into a template picker whose send works.
+// into a template picker whose send works; a photo the customer sent shows in the thread.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { addUser, postSigned, startFakeGraph, startWebhook, tempDir, textPayload, webhookAppSecret } from './lib.mjs';
@@ -29,8 +29,8 @@ async function fakeRequests() {
 
 before(async () => {
   t = tempDir();
-  fake = await startFakeGraph(t.dir, ['--app-secret', webhookAppSecret]);
-  webhook = await startWebhook(t.dir, ['--dashboard', '--no-template-sync', '--no-media'],
+  fake = await startFakeGraph(t.dir, ['--app-secret', webhookAppSecret, '--waba-id', '419561257915477']);
+  webhook = await startWebhook(t.dir, ['--dashboard', '--no-template-sync'],
     { WA_GRAPH_BASE_URL: fake.base, WA_ACCESS_TOKEN: 'fake-token' });
   base = `http://127.0.0.1:${webhook.port}`;
   // Each send is answered by signed status webhooks (sent, delivered, read), as Meta sends them.
@@ -150,5 +150,35 @@ test('a closed window turns the composer into a template picker whose send works
     assert.equal(sent.to, olaf.wa_id);
     assert.equal(sent.template.name, 'order_update');
     assert.deepEqual(sent.template.components[0].parameters.map((p) => p.text), ['Olaf', '#1042']);
+  });
+});
+
+// A 2x2 PNG (red, green / blue, white).
+const photo = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==';
+
+test('a photo the customer sent shows in the thread, from the stored file', async () => {
+  await withPage(browser, 'photo', async (page) => {
+    const sent = await fetch(`${fake.base}/_fake/inbound`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ from: '447700900123', name: 'Ada Photo', phone_number_id: '106540352242922',
+        image: { mime_type: 'image/png', caption: 'My order <b>arrived</b>', data_base64: photo } }) });
+    assert.equal(sent.status, 200, await sent.text());
+    await signIn(page);
+    await openThread(page, 'Ada Photo');
+    // pons-webhook fetches the file from the Graph API in the background; the thread shows it
+    // once stored (a download's end is no conversation change, so the page is opened again).
+    const image = page.locator('img.media');
+    for (let i = 0; i < 200 && (await image.count()) === 0; i++) {
+      await page.waitForTimeout(100);
+      await page.reload();
+      await page.getByRole('heading', { name: 'Ada Photo' }).waitFor();
+    }
+    await image.waitFor();
+    assert.equal(await image.getAttribute('alt'), 'My order <b>arrived</b>');
+    const size = await image.evaluate(async (img) => {
+      await img.decode();
+      return [img.naturalWidth, img.naturalHeight];
+    });
+    assert.deepEqual(size, [2, 2]);
+    await page.getByText('My order <b>arrived</b>', { exact: false }).first().waitFor();
   });
 });

@@ -142,12 +142,32 @@
     return el('span', { class: `tick tick-${label}`, title: label, 'aria-label': label, text: ticks[label] || label });
   }
 
+  // The stored file of a message's media: shown, played, or offered as a download (the server
+  // serves anything that is not a plain image, sound or video as bytes to save).
+  function mediaOf(m) {
+    if (!m.media || m.media.state !== 'done') return null;
+    const src = `/api/v1/media?message_id=${m.id}`;
+    const mime = (m.media.mime_type || '').split(';')[0];
+    const label = m.media.caption || m.media.filename || m.type;
+    if (/^image\/(jpeg|png|webp|gif)$/.test(mime)) {
+      return el('img', { class: 'media', src, alt: label, loading: 'lazy' });
+    }
+    if (/^audio\/(ogg|mpeg|aac|mp4|amr|opus|wav)$/.test(mime)) {
+      return el('audio', { class: 'media', src, controls: true, preload: 'none', 'aria-label': label });
+    }
+    if (/^video\/(mp4|3gpp)$/.test(mime)) {
+      return el('video', { class: 'media', src, controls: true, preload: 'none', 'aria-label': label });
+    }
+    return el('a', { class: 'media', href: src, download: m.media.filename || '', text: `Download ${m.media.filename || m.type}` });
+  }
+
   function messageItem(m, byWamid, onReply) {
     // When the customer wrote, not when Pons stored it (a redelivery may come much later).
     const quoted = m.reply_to && byWamid.get(m.reply_to);
     const failure = m.error ? el('div', { class: 'error', text: [m.error.title, m.error.details].filter(Boolean).join(': ') }) : null;
     return el('li', { class: `message ${m.direction}`, 'data-id': String(m.id) },
       quoted ? el('div', { class: 'quote', text: quoted.summary }) : null,
+      mediaOf(m),
       el('div', { class: 'text', text: m.summary }),
       failure,
       el('div', { class: 'meta' },

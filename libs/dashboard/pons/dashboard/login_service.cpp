@@ -278,6 +278,10 @@ const dashboard::guard& login_service::access() const {
   return impl_->access;
 }
 
+std::shared_ptr<locked_database> login_service::database() const {
+  return impl_->db;
+}
+
 void login_service::stop() {
   impl_->workers.stop();
 }

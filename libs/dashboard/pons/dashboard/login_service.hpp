@@ -51,6 +51,9 @@ class login_service {
   /// The guard other routes use.
   const dashboard::guard& access() const;
 
+  /// The connection the routes share (sessions, users, media lookups).
+  std::shared_ptr<locked_database> database() const;
+
   /// Finishes the checks under way and stops the workers. Idempotent.
   void stop();
 
