@@ -154,7 +154,7 @@ test('a closed window turns the composer into a template picker whose send works
 });
 
 // A 2x2 PNG (red, green / blue, white).
-const photo = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==';
+const photo = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGP4z8DAAMIM/4EAAB/uBfsL2WiLAAAAAElFTkSuQmCC';
 
 test('a photo the customer sent shows in the thread, from the stored file', async () => {
   await withPage(browser, 'photo', async (page) => {
