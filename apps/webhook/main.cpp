@@ -25,6 +25,7 @@
 #include "pons/cli/user_admin.hpp"
 #include "pons/cli/webhook_options.hpp"
 #include "pons/dashboard/app_routes.hpp"
+#include "pons/dashboard/keys_api.hpp"
 #include "pons/dashboard/login_service.hpp"
 #include "pons/dashboard/media_route.hpp"
 #include "pons/dashboard/tool_api.hpp"
@@ -321,6 +322,7 @@ int main(int argc, char** argv) {
     pons::dashboard::tool_api(mcp_tools->tools(), *mcp_pool, dashboard->access())
         .add_routes(routes);
     pons::dashboard::add_app_routes(routes, dashboard->access());
+    pons::dashboard::add_keys_routes(routes, dashboard->access(), dashboard->database());
     pons::dashboard::add_media_route(routes, dashboard->access(), dashboard->database(), media_dir,
                                      *mcp_pool);
   }

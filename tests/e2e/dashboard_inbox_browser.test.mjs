@@ -8,9 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { addUser, postSigned, startFakeGraph, startWebhook, tempDir, textPayload, webhookAppSecret } from './lib.mjs';
-import { launchBrowser, saveScreenshot, withPage } from './browser.mjs';
+import { failedLoad, launchBrowser, saveScreenshot, withPage } from './browser.mjs';
 
 const owner = { email: 'ana@example.com', password: 'correct horse battery staple' };
+const member = { email: 'mo@example.com', password: 'another long password' };
 const markup = '<img src=x onerror=alert(1)><script>alert(2)</script>';
 const sheena = { wa_id: '16505551234', name: 'Sheena Nelson' };
 // Wrote two days ago: the 24-hour window with them is closed.
@@ -43,6 +44,7 @@ before(async () => {
   assert.equal(await postSigned(webhook.port, textPayload('wamid.XSS', markup, sheena)), 200);
   assert.equal(await postSigned(webhook.port, textPayload('wamid.OLD', 'Any news?', olaf)), 200);
   await addUser(t.dir, webhook.db, owner.email, 'owner', owner.password);
+  await addUser(t.dir, webhook.db, member.email, 'member', member.password);
   browser = await launchBrowser();
 });
 
@@ -53,10 +55,10 @@ after(async () => {
   t?.cleanup();
 });
 
-async function signIn(page) {
+async function signIn(page, user = owner) {
   await page.goto(`${base}/login`);
-  await page.getByLabel('Email').fill(owner.email);
-  await page.getByLabel('Password').fill(owner.password);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
   await Promise.all([page.waitForURL(`${base}/`), page.getByRole('button', { name: 'Sign in' }).click()]);
 }
 
@@ -180,5 +182,36 @@ test('a photo the customer sent shows in the thread, from the stored file', asyn
     });
     assert.deepEqual(size, [2, 2]);
     await page.getByText('My order <b>arrived</b>', { exact: false }).first().waitFor();
+  });
+});
+
+test('an owner makes an API key and sees its secret once; a member is refused the keys page', async () => {
+  await withPage(browser, 'keys', async (page) => {
+    await signIn(page);
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByLabel('Key name').fill('laptop <i>claude</i>');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.locator('code.secret').textContent();
+    assert.match(secret, /^pons_[A-Za-z0-9_-]+$/);
+    const row = page.getByRole('table', { name: 'API keys' }).getByRole('row').filter({ hasText: 'laptop <i>claude</i>' });
+    await row.waitFor();
+    // The secret works, as a key: the tools answer it.
+    const res = await fetch(`${base}/api/v1/tools/list_conversations`, { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal(res.status, 200);
+    await saveScreenshot(page, 'dashboard-keys');
+    // Revoking takes two clicks, and then the key no longer works.
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByRole('button', { name: 'Confirm revoke' }).click();
+    await row.getByText('revoked').waitFor();
+    const after = await fetch(`${base}/api/v1/tools/list_conversations`, { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal(after.status, 401);
+  });
+  await withPage(browser, 'keys-member', async (page, watcher) => {
+    await signIn(page, member);
+    assert.equal(await page.getByRole('link', { name: 'API keys' }).count(), 0);
+    await page.goto(`${base}/#/keys`);
+    await page.getByRole('alert').filter({ hasText: 'admin role' }).waitFor();
+    await watcher.expect(failedLoad(403, '/api/v1/keys'));
   });
 });

@@ -321,12 +321,92 @@
     return draw;
   }
 
+  // --- API keys (admins and owners) ---------------------------------------------------------
+
+  async function keysApi(path, body) {
+    const init = { headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+    if (body) {
+      init.method = 'POST';
+      init.headers['Content-Type'] = 'application/json';
+      init.headers['X-CSRF-Token'] = who.csrf;
+      init.body = JSON.stringify(body);
+    }
+    const res = await fetch(`/api/v1/keys${path}`, init);
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new ApiError(res.status, data.error || `The server answered ${res.status}.`);
+    return data;
+  }
+
+  function keyRow(k, redraw) {
+    // Revoking takes two clicks: a key in use stops working at once.
+    const revoke = el('button', { type: 'button', text: 'Revoke' });
+    revoke.addEventListener('click', async () => {
+      if (revoke.dataset.armed !== 'yes') {
+        revoke.dataset.armed = 'yes';
+        revoke.textContent = 'Confirm revoke';
+        return;
+      }
+      revoke.disabled = true;
+      await keysApi('/revoke', { id: k.id }).catch(() => {});
+      await redraw();
+    });
+    return el('tr', {},
+      el('td', { text: k.name }), el('td', { text: k.prefix }), el('td', { text: k.scopes.join(', ') }),
+      el('td', { text: k.account || 'every account' }), el('td', { text: when(k.createdAt) }),
+      el('td', { text: k.lastUsedAt ? when(k.lastUsedAt) : 'never' }),
+      el('td', { text: k.expiresAt ? when(k.expiresAt) : 'never' }), el('td', { text: k.state }),
+      el('td', {}, k.state === 'active' ? revoke : null));
+  }
+
+  async function renderKeys() {
+    document.title = 'API keys - Pons';
+    const created = el('div', { role: 'status' });
+    const draw = async () => {
+      let keys;
+      try {
+        ({ keys } = await keysApi(''));
+      } catch (error) {
+        return show(el('h2', { text: 'API keys' }), problem(error));
+      }
+      const name = el('input', { name: 'name', required: true, maxlength: '100', 'aria-label': 'Key name' });
+      const send = el('input', { type: 'checkbox', name: 'send' });
+      const days = el('input', { type: 'number', name: 'expires_days', min: '1', max: '3650', 'aria-label': 'Expires in days' });
+      const form = el('form', { class: 'composer', 'aria-label': 'New key' },
+        el('div', { class: 'row' }, name, el('label', {}, send, ' may send'), days,
+          el('button', { type: 'submit', class: 'primary', text: 'Create key' })));
+      form.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const body = { name: name.value, scopes: send.checked ? ['read', 'send'] : ['read'] };
+        if (days.value) body.expires_days = Number(days.value);
+        try {
+          const made = await keysApi('', body);
+          created.replaceChildren(
+            el('p', { text: `Key "${made.key.name}" created. Copy it now: it is not shown again.` }),
+            el('code', { class: 'secret', text: made.secret }));
+          await draw();
+        } catch (error) {
+          created.replaceChildren(problem(error));
+        }
+      });
+      const table = el('table', { class: 'keys', 'aria-label': 'API keys' },
+        el('thead', {}, el('tr', {}, ...['Name', 'Prefix', 'Scopes', 'Account', 'Created', 'Last used', 'Expires', 'State', '']
+          .map((h) => el('th', { text: h })))),
+        el('tbody', {}, ...keys.map((k) => keyRow(k, draw))));
+      show(el('h2', { text: 'API keys' }), created, form, keys.length ? table : el('p', { class: 'empty', text: 'No keys yet.' }));
+    };
+    await draw();
+    return draw;
+  }
+
   // --- routing and live updates -------------------------------------------------------------
 
   async function route() {
     const hash = location.hash || '#/';
     const thread = /^#\/c\/(\d+)$/.exec(hash);
-    if (thread) {
+    if (hash === '#/keys') {
+      await renderKeys();
+      current = { render: () => {} };
+    } else if (thread) {
       const id = Number(thread[1]);
       const draw = await renderThread(id);
       current = { render: () => draw().catch(() => {}) };

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "pons/auth/key_view.hpp"
 #include "pons/cli/admin_command.hpp"
 #include "pons/cli/text_table.hpp"
 #include "pons/store/account_repository.hpp"
@@ -107,36 +108,6 @@ const admin_group& keys_group() {
   return group;
 }
 
-// "active", "expired" or "revoked" at `now`.
-std::string state_of(const store::api_key& k, store::time_point now) {
-  if (!k.revoked_at.empty()) return "revoked";
-  if (!k.expires_at.empty()) {
-    auto expires = store::parse_timestamp(k.expires_at);
-    if (!expires || *expires <= now) return "expired";
-  }
-  return "active";
-}
-
-json::value text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return json::value(s);
-}
-
-json::object key_json(const store::api_key& k, store::time_point now) {
-  json::array scopes;
-  for (const auto& s : k.scopes) scopes.emplace_back(s);
-  return json::object{{"id", k.id},
-                      {"name", k.name},
-                      {"prefix", k.prefix},
-                      {"scopes", std::move(scopes)},
-                      {"account", text_or_null(k.waba_id)},
-                      {"createdAt", k.created_at},
-                      {"lastUsedAt", text_or_null(k.last_used_at)},
-                      {"expiresAt", text_or_null(k.expires_at)},
-                      {"revokedAt", text_or_null(k.revoked_at)},
-                      {"state", state_of(k, now)}};
-}
-
 void print_json(std::ostream& out, const json::value& v) {
   out << json::serialize(v) << '\n';
 }
@@ -218,7 +189,7 @@ class runner {
     }
     const store::api_key& k = made->key;
     if (json_) {
-      print_json(out_, json::object{{"key", key_json(k, now_)}, {"secret", made->secret}});
+      print_json(out_, json::object{{"key", auth::key_json(k, now_)}, {"secret", made->secret}});
       return 0;
     }
     out_ << fmt::format("Key {} created: {}\n", k.id, k.name);
@@ -268,7 +239,7 @@ class runner {
     if (!keys) return operation_failed(err_, "cannot list the keys", keys.error());
     if (json_) {
       json::array a;
-      for (const auto& k : *keys) a.push_back(key_json(k, now_));
+      for (const auto& k : *keys) a.push_back(auth::key_json(k, now_));
       print_json(out_, a);
       return 0;
     }
@@ -278,10 +249,10 @@ class runner {
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& k : *keys) {
-      rows.push_back({std::to_string(k.id), k.name, k.prefix,
-                      fmt::format("{}", fmt::join(k.scopes, ",")),
-                      k.waba_id.empty() ? "all" : k.waba_id, k.created_at, or_dash(k.last_used_at),
-                      k.expires_at.empty() ? "never" : k.expires_at, state_of(k, now_)});
+      rows.push_back(
+          {std::to_string(k.id), k.name, k.prefix, fmt::format("{}", fmt::join(k.scopes, ",")),
+           k.waba_id.empty() ? "all" : k.waba_id, k.created_at, or_dash(k.last_used_at),
+           k.expires_at.empty() ? "never" : k.expires_at, std::string(auth::key_state(k, now_))});
     }
     print_table(
         out_,
@@ -301,7 +272,7 @@ class runner {
     if (!k) return operation_failed(err_, fmt::format("cannot revoke key {}", *id), k.error());
     const bool already = !before->revoked_at.empty();
     if (json_) {
-      auto o = key_json(*k, now_);
+      auto o = auth::key_json(*k, now_);
       o["alreadyRevoked"] = already;
       print_json(out_, o);
     } else if (already) {

@@ -29,6 +29,7 @@ std::string app_page(std::string_view email, std::string_view role, std::string_
       escape_html(email), escape_html(role), escape_html(csrf_token), can_send ? "true" : "false");
   const std::string body = fmt::format(
       "<header class=\"top\">\n<a class=\"brand\" href=\"#/\">Pons</a>\n"
+      "<nav aria-label=\"Pages\"><a href=\"#/\">Inbox</a>{}</nav>\n"
       "<span class=\"who\">{} ({})</span>\n"
       "<form method=\"post\" action=\"/logout\">\n"
       "<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\n"
@@ -36,7 +37,9 @@ std::string app_page(std::string_view email, std::string_view role, std::string_
       "<main id=\"app\"><p class=\"loading\">Loading...</p></main>\n"
       "<noscript><p>The inbox needs JavaScript; the API under /api/v1 works without it.</p>"
       "</noscript>\n",
-      escape_html(email), escape_html(role), escape_html(csrf_token));
+      // Keys are an admin's and an owner's; a member's page does not offer them.
+      role == "member" ? "" : " <a href=\"#/keys\">API keys</a>", escape_html(email),
+      escape_html(role), escape_html(csrf_token));
   return page_document("Inbox", body, "<script src=\"/assets/app.js\" defer></script>\n",
                        attributes);
 }
