@@ -127,14 +127,14 @@ test('a new message appears in the open thread without a reload', async () => {
 test('a closed window turns the composer into a template picker whose send works', async () => {
   await withPage(browser, 'template', async (page) => {
     await signIn(page);
-    // An owner may sync the templates from Meta (here the fake) through the API.
-    const synced = await page.evaluate(async (csrf) => {
-      const res = await fetch('/api/v1/tools/sync_templates', { method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: '{}' });
-      return { status: res.status, body: await res.json() };
-    }, await page.evaluate(() => document.body.dataset.csrf));
-    assert.equal(synced.status, 200, JSON.stringify(synced.body));
-
+    // An owner syncs the templates from Meta (here the fake) on the templates page.
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Templates' }).click();
+    await page.getByRole('heading', { name: 'Templates' }).waitFor();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.getByRole('status').filter({ hasText: '1 templates (1 added' }).waitFor();
+    await page.getByRole('table', { name: 'Templates' }).getByRole('row').filter({ hasText: 'order_update' })
+      .getByText('APPROVED').waitFor();
+    await page.goto(`${base}/#/`);
     await openThread(page, olaf.name);
     await page.getByText(/Window closed/).first().waitFor();
     assert.equal(await page.getByRole('textbox', { name: 'Message' }).count(), 0, 'no free text outside the window');

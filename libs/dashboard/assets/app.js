@@ -321,6 +321,48 @@
     return draw;
   }
 
+  // --- templates ----------------------------------------------------------------------------
+
+  async function renderTemplates() {
+    document.title = 'Templates - Pons';
+    const status = el('p', { role: 'status' });
+    const draw = async () => {
+      let data;
+      try {
+        data = await call('list_templates', { status: 'all' });
+      } catch (error) {
+        return show(el('h2', { text: 'Templates' }), problem(error));
+      }
+      const synced = (data.synced || []).map((s) => el('p', { class: 'meta',
+        text: `${s.waba_id}: ${s.synced_at ? `synced ${when(s.synced_at)}` : 'never synced'}${s.error ? ` (last attempt failed: ${s.error})` : ''}` }));
+      const sync = el('button', { type: 'button', class: 'primary', text: 'Sync now' });
+      sync.addEventListener('click', async () => {
+        sync.disabled = true;
+        status.textContent = 'Syncing with Meta...';
+        try {
+          const result = await call('sync_templates', {}, 'POST');
+          status.textContent = result.accounts.map((a) => a.error ? `${a.waba_id}: ${a.error}`
+            : `${a.waba_id}: ${a.templates} templates (${a.added} added, ${a.updated} updated, ${a.removed} removed)`).join('; ');
+          await draw();
+        } catch (error) {
+          status.textContent = error.message;
+        } finally {
+          sync.disabled = false;
+        }
+      });
+      const table = el('table', { class: 'keys', 'aria-label': 'Templates' },
+        el('thead', {}, el('tr', {}, ...['Name', 'Language', 'Category', 'Status', 'Body'].map((h) => el('th', { text: h })))),
+        el('tbody', {}, ...data.templates.map((t) => el('tr', {},
+          el('td', { text: t.name }), el('td', { text: t.language }), el('td', { text: t.category }),
+          el('td', { text: t.rejected_reason ? `${t.status}: ${t.rejected_reason}` : t.status }),
+          el('td', { text: t.body }))));
+      show(el('h2', { text: 'Templates' }), ...synced,
+        who.role === 'member' ? null : el('div', { class: 'row' }, sync, status),
+        data.templates.length ? table : el('p', { class: 'empty', text: 'No templates stored yet.' }));
+    };
+    await draw();
+  }
+
   // --- API keys (admins and owners) ---------------------------------------------------------
 
   async function keysApi(path, body) {
@@ -406,6 +448,9 @@
     if (hash === '#/keys') {
       await renderKeys();
       current = { render: () => {} };
+    } else if (hash === '#/templates') {
+      await renderTemplates();
+      current = { render: () => renderTemplates() };
     } else if (thread) {
       const id = Number(thread[1]);
       const draw = await renderThread(id);

@@ -29,7 +29,8 @@ std::string app_page(std::string_view email, std::string_view role, std::string_
       escape_html(email), escape_html(role), escape_html(csrf_token), can_send ? "true" : "false");
   const std::string body = fmt::format(
       "<header class=\"top\">\n<a class=\"brand\" href=\"#/\">Pons</a>\n"
-      "<nav aria-label=\"Pages\"><a href=\"#/\">Inbox</a>{}</nav>\n"
+      "<nav aria-label=\"Pages\"><a href=\"#/\">Inbox</a> <a href=\"#/templates\">Templates</a>{}"
+      "</nav>\n"
       "<span class=\"who\">{} ({})</span>\n"
       "<form method=\"post\" action=\"/logout\">\n"
       "<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\n"
