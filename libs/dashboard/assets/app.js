@@ -440,6 +440,87 @@
     return draw;
   }
 
+  // --- users (owners) -----------------------------------------------------------------------
+
+  async function usersApi(path, body) {
+    const init = { headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+    if (body) {
+      init.method = 'POST';
+      init.headers['Content-Type'] = 'application/json';
+      init.headers['X-CSRF-Token'] = who.csrf;
+      init.body = JSON.stringify(body);
+    }
+    const res = await fetch(`/api/v1/users${path}`, init);
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new ApiError(res.status, data.error || `The server answered ${res.status}.`);
+    return data;
+  }
+
+  function twoClick(label, action) {
+    const button = el('button', { type: 'button', text: label });
+    button.addEventListener('click', async () => {
+      if (button.dataset.armed !== 'yes') {
+        button.dataset.armed = 'yes';
+        button.textContent = `Confirm ${label.toLowerCase()}`;
+        return;
+      }
+      button.disabled = true;
+      await action();
+    });
+    return button;
+  }
+
+  async function renderUsers() {
+    document.title = 'Users - Pons';
+    const status = el('p', { role: 'status' });
+    const draw = async () => {
+      let users;
+      try {
+        ({ users } = await usersApi(''));
+      } catch (error) {
+        return show(el('h2', { text: 'Users' }), problem(error));
+      }
+      const act = (path, body) => async () => {
+        try {
+          await usersApi(path, body);
+          status.textContent = '';
+        } catch (error) {
+          status.textContent = error.message;
+        }
+        await draw();
+      };
+      const rows = users.map((u) => el('tr', {},
+        el('td', { text: u.email }), el('td', { text: u.role }), el('td', { text: u.account || 'every account' }),
+        el('td', { text: u.lastLoginAt ? when(u.lastLoginAt) : 'never' }),
+        el('td', { text: u.disabled ? 'disabled' : 'active' }),
+        el('td', {}, u.email === who.email ? null : twoClick(u.disabled ? 'Enable' : 'Disable',
+          act('/disable', { email: u.email, disabled: !u.disabled })),
+        u.email === who.email ? null : twoClick('Remove', act('/remove', { email: u.email })))));
+      const email = el('input', { type: 'email', name: 'email', required: true, 'aria-label': 'Email' });
+      const role = el('select', { name: 'role', 'aria-label': 'Role' },
+        ...['member', 'admin', 'owner'].map((r) => el('option', { value: r, text: r })));
+      const password = el('input', { type: 'password', name: 'password', required: true, minlength: '12',
+        autocomplete: 'new-password', 'aria-label': 'Password' });
+      const form = el('form', { class: 'composer', 'aria-label': 'New user' },
+        el('div', { class: 'row' }, email, role, password, el('button', { type: 'submit', class: 'primary', text: 'Add user' })));
+      form.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        try {
+          await usersApi('', { email: email.value, role: role.value, password: password.value });
+          status.textContent = `${email.value} can now sign in.`;
+          await draw();
+        } catch (error) {
+          status.textContent = error.message;
+        }
+      });
+      show(el('h2', { text: 'Users' }), status, form,
+        el('table', { class: 'keys', 'aria-label': 'Users' },
+          el('thead', {}, el('tr', {}, ...['Email', 'Role', 'Account', 'Last sign-in', 'State', ''].map((h) => el('th', { text: h })))),
+          el('tbody', {}, ...rows)));
+    };
+    await draw();
+  }
+
   // --- routing and live updates -------------------------------------------------------------
 
   async function route() {
@@ -447,6 +528,9 @@
     const thread = /^#\/c\/(\d+)$/.exec(hash);
     if (hash === '#/keys') {
       await renderKeys();
+      current = { render: () => {} };
+    } else if (hash === '#/users') {
+      await renderUsers();
       current = { render: () => {} };
     } else if (hash === '#/templates') {
       await renderTemplates();

@@ -117,6 +117,14 @@ result<user> create_user(database& db, const user_spec& spec, std::string_view p
                          time_point now) {
   if (!acceptable_email(spec.email)) return user_errc::invalid_email;
   if (!acceptable_password(password)) return user_errc::unacceptable_password;
+  auto hash = hash_password(password);
+  if (!hash) return user_errc::hash_failed;
+  return create_user_with_hash(db, spec, *hash, now);
+}
+
+result<user> create_user_with_hash(database& db, const user_spec& spec,
+                                   std::string_view password_hash, time_point now) {
+  if (!acceptable_email(spec.email)) return user_errc::invalid_email;
   std::optional<std::int64_t> account_id;
   if (!spec.waba_id.empty()) {
     PONS_STORE_TRY(st, db.prepare("SELECT id FROM accounts WHERE waba_id = ?1"));
@@ -126,12 +134,10 @@ result<user> create_user(database& db, const user_spec& spec, std::string_view p
     account_id = st.column_int64(0);
   }
   if (auto existing = find_user(db, spec.email); existing) return user_errc::exists;
-  auto hash = hash_password(password);
-  if (!hash) return user_errc::hash_failed;
   {
     PONS_STORE_TRY(st, db.prepare("INSERT INTO users(email, email_key, role, account_id, "
                                   "password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-    st.bind_all(spec.email, email_key(spec.email), to_string(spec.role), account_id, *hash,
+    st.bind_all(spec.email, email_key(spec.email), to_string(spec.role), account_id, password_hash,
                 format_timestamp(now));
     auto ran = st.run();
     // Another process made the same user between the check and the insert.

@@ -92,6 +92,11 @@ bool acceptable_email(std::string_view email);
 result<user> create_user(database& db, const user_spec& spec, std::string_view password,
                          time_point now);
 
+/// create_user with the password already hashed (hash_password), so that a caller can hash
+/// (tens of milliseconds) without holding what guards the database.
+result<user> create_user_with_hash(database& db, const user_spec& spec,
+                                   std::string_view password_hash, time_point now);
+
 /// Every user, by id.
 result<std::vector<user>> list_users(database& db);
 
