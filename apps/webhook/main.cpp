@@ -30,6 +30,7 @@
 #include "pons/dashboard/media_route.hpp"
 #include "pons/dashboard/tool_api.hpp"
 #include "pons/dashboard/users_api.hpp"
+#include "pons/dashboard/webhook_log_api.hpp"
 #include "pons/forward/deliverer.hpp"
 #include "pons/http/descriptor_limit.hpp"
 #include "pons/http/server.hpp"
@@ -324,6 +325,7 @@ int main(int argc, char** argv) {
         .add_routes(routes);
     pons::dashboard::add_app_routes(routes, dashboard->access());
     pons::dashboard::add_keys_routes(routes, dashboard->access(), dashboard->database());
+    pons::dashboard::add_webhook_log_route(routes, dashboard->access(), dashboard->database());
     pons::dashboard::add_users_routes(routes, dashboard->access(), dashboard->database(),
                                       *mcp_pool);
     pons::dashboard::add_media_route(routes, dashboard->access(), dashboard->database(), media_dir,

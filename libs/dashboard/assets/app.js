@@ -440,6 +440,40 @@
     return draw;
   }
 
+  // --- the webhook log (admins and owners) ----------------------------------------------------
+
+  async function renderWebhookLog(params) {
+    document.title = 'Webhook log - Pons';
+    const signature = el('select', { name: 'signature', 'aria-label': 'Signature' },
+      ...[['', 'any signature'], ['valid', 'valid'], ['invalid', 'invalid'], ['missing', 'missing']]
+        .map(([value, text]) => el('option', { value, text, selected: params.get('signature') === value })));
+    const status = el('input', { type: 'number', name: 'status', min: '100', max: '599', placeholder: 'status',
+      value: params.get('status') || '', 'aria-label': 'HTTP status' });
+    const go = () => {
+      const query = new URLSearchParams({ signature: signature.value, status: status.value });
+      for (const [key, value] of [...query]) if (!value) query.delete(key);
+      location.hash = `#/webhooks${query.toString() ? `?${query}` : ''}`;
+    };
+    signature.addEventListener('change', go);
+    const filters = el('form', { class: 'toolbar', onsubmit: (e) => { e.preventDefault(); go(); } },
+      signature, status, el('button', { type: 'submit', text: 'Filter' }));
+    const query = new URLSearchParams();
+    for (const key of ['signature', 'status']) if (params.get(key)) query.set(key, params.get(key));
+    const res = await fetch(`/api/v1/webhook-log?${query}`, { headers: { Accept: 'application/json' } });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) return show(el('h2', { text: 'Webhook log' }), filters, problem(new ApiError(res.status, data.error || `The server answered ${res.status}.`)));
+    const rows = data.requests.map((r) => el('li', {},
+      el('details', {},
+        el('summary', { text: `${when(r.receivedAt)} · ${r.status} · signature ${r.signature || 'n/a'} · ` +
+          `${r.messages} messages, ${r.statuses} statuses${r.duplicates ? `, ${r.duplicates} duplicates` : ''}` +
+          `${r.phoneNumberId ? ` · number ${r.phoneNumberId}` : ''}` }),
+        r.notes ? el('p', { class: 'error', text: r.notes }) : null,
+        el('pre', { class: 'preview-box', text: r.body }))));
+    show(el('h2', { text: 'Webhook log' }), filters,
+      rows.length ? el('ul', { class: 'conversations', 'aria-label': 'Webhook requests' }, ...rows)
+        : el('p', { class: 'empty', text: 'No webhook request matches.' }));
+  }
+
   // --- users (owners) -----------------------------------------------------------------------
 
   async function usersApi(path, body) {
@@ -529,6 +563,10 @@
     if (hash === '#/keys') {
       await renderKeys();
       current = { render: () => {} };
+    } else if (hash === '#/webhooks' || hash.startsWith('#/webhooks?')) {
+      const params = new URLSearchParams(hash.includes('?') ? hash.slice(hash.indexOf('?') + 1) : '');
+      await renderWebhookLog(params);
+      current = { render: () => renderWebhookLog(params) };
     } else if (hash === '#/users') {
       await renderUsers();
       current = { render: () => {} };

@@ -41,8 +41,9 @@ std::string app_page(std::string_view email, std::string_view role, std::string_
       // Keys are an admin's and an owner's, users an owner's: a page offers only what its
       // reader may use.
       role == "member"  ? ""
-      : role == "admin" ? " <a href=\"#/keys\">API keys</a>"
-                        : " <a href=\"#/keys\">API keys</a> <a href=\"#/users\">Users</a>",
+      : role == "admin" ? " <a href=\"#/webhooks\">Webhook log</a> <a href=\"#/keys\">API keys</a>"
+                        : " <a href=\"#/webhooks\">Webhook log</a> <a href=\"#/keys\">API keys</a> "
+                          "<a href=\"#/users\">Users</a>",
       escape_html(email), escape_html(role), escape_html(csrf_token));
   return page_document("Inbox", body, "<script src=\"/assets/app.js\" defer></script>\n",
                        attributes);

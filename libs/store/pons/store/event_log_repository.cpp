@@ -35,10 +35,27 @@ result<std::int64_t> insert_webhook_log(database& db, const webhook_log_entry& e
 }
 
 result<std::vector<webhook_log_entry>> recent_webhook_log(database& db, int limit) {
-  PONS_STORE_TRY(st, db.prepare("SELECT id, received_at, request_id, phone_number_id, signature, "
-                                "http_status, messages, statuses, duplicates, body, notes "
-                                "FROM webhook_log ORDER BY id DESC LIMIT ?1"));
+  return recent_webhook_log(db, webhook_log_filter{}, limit);
+}
+
+result<std::vector<webhook_log_entry>> recent_webhook_log(database& db,
+                                                          const webhook_log_filter& filter,
+                                                          int limit) {
+  // Each condition holds when its parameter is empty (or 0): one plain statement for every
+  // combination of filters.
+  PONS_STORE_TRY(st,
+                 db.prepare("SELECT id, received_at, request_id, phone_number_id, signature, "
+                            "http_status, messages, statuses, duplicates, body, notes "
+                            "FROM webhook_log "
+                            "WHERE (?2 = '' OR signature = ?2) AND (?3 = 0 OR http_status = ?3) "
+                            "AND (?4 = '' OR phone_number_id IN (SELECT p.phone_number_id "
+                            "FROM phone_numbers p JOIN accounts a ON a.id = p.account_id "
+                            "WHERE a.waba_id = ?4)) "
+                            "ORDER BY id DESC LIMIT ?1"));
   st.bind(1, limit);
+  st.bind(2, filter.signature);
+  st.bind(3, filter.http_status);
+  st.bind(4, filter.waba_id);
   std::vector<webhook_log_entry> out;
   for (;;) {
     PONS_STORE_TRY(row, st.step());

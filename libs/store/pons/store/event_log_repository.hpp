@@ -42,6 +42,18 @@ result<std::int64_t> insert_webhook_log(database& db, const webhook_log_entry& e
 /// The newest `limit` rows of webhook_log, newest first.
 result<std::vector<webhook_log_entry>> recent_webhook_log(database& db, int limit = 50);
 
+/// Which webhook_log rows to show; an empty field (0) does not filter.
+struct webhook_log_filter {
+  std::string signature;  // valid | invalid | missing
+  int http_status = 0;
+  std::string waba_id;  // rows of this account's numbers only
+};
+
+/// The newest `limit` rows of webhook_log that pass `filter`, newest first.
+result<std::vector<webhook_log_entry>> recent_webhook_log(database& db,
+                                                          const webhook_log_filter& filter,
+                                                          int limit);
+
 /// Deletes webhook_log rows and processed_events older than `before` (ISO time); returns the rows
 /// deleted. Meta retries for up to 7 days, so keep at least that long.
 result<int> prune_event_log(database& db, std::string_view before);
