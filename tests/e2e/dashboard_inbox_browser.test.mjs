@@ -215,3 +215,33 @@ test('an owner makes an API key and sees its secret once; a member is refused th
     await watcher.expect(failedLoad(403, '/api/v1/keys'));
   });
 });
+
+test('the webhook log shows what Meta sent; an owner adds a user who can then sign in', async () => {
+  await withPage(browser, 'settings', async (page) => {
+    await signIn(page);
+    const nav = page.getByRole('navigation', { name: 'Pages' });
+    await nav.getByRole('link', { name: 'Webhook log' }).click();
+    const log = page.getByRole('list', { name: 'Webhook requests' });
+    await log.getByText(/200 · signature valid · 1 messages/).first().waitFor();
+    await log.locator('summary').first().click();
+    await log.locator('pre').first().waitFor();
+    await saveScreenshot(page, 'dashboard-webhook-log');
+
+    await nav.getByRole('link', { name: 'Users' }).click();
+    const form = page.getByRole('form', { name: 'New user' });
+    await form.getByLabel('Email').fill('cy@example.com');
+    await form.getByLabel('Role').selectOption('admin');
+    await form.getByLabel('Password').fill('cy has a long password');
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('status').filter({ hasText: 'cy@example.com can now sign in.' }).waitFor();
+    await page.getByRole('table', { name: 'Users' }).getByRole('row').filter({ hasText: 'cy@example.com' }).waitFor();
+  });
+  await withPage(browser, 'settings-new-user', async (page) => {
+    await signIn(page, { email: 'cy@example.com', password: 'cy has a long password' });
+    await page.getByText('cy@example.com (admin)').waitFor();
+    // An admin manages keys and reads the webhook log, but not users.
+    const nav = page.getByRole('navigation', { name: 'Pages' });
+    assert.equal(await nav.getByRole('link', { name: 'API keys' }).count(), 1);
+    assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 0);
+  });
+});
