@@ -178,7 +178,7 @@ TEST_CASE("dashboard events: a key of another account hears nothing of this one'
   for (const auto& event : changed_events(*only_b)) CHECK_FALSE(names(event, a));
 }
 
-TEST_CASE("dashboard events: one principal may hold 8 streams; the ninth is 429",
+TEST_CASE("dashboard events: one principal may hold 8 streams, and the ninth is 429",
           "[dashboard][events]") {
   dashboard d;
   const auto cookie = session_cookie(d, "mo@example.com", "member");
