@@ -26,6 +26,7 @@
 #include "pons/cli/webhook_options.hpp"
 #include "pons/dashboard/app_routes.hpp"
 #include "pons/dashboard/keys_api.hpp"
+#include "pons/dashboard/change_feed.hpp"
 #include "pons/dashboard/login_service.hpp"
 #include "pons/dashboard/media_route.hpp"
 #include "pons/dashboard/tool_api.hpp"
@@ -77,6 +78,20 @@ bool write_port_file(const std::string& path, std::uint16_t port) {
     if (!out.flush()) return false;
   }
   return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// The watcher's changes in the dashboard feed's terms (the dashboard knows nothing of MCP).
+pons::dashboard::feed_change feed_change_of(const pons::mcp::db_changes& c) {
+  pons::dashboard::feed_change f;
+  for (std::size_t i = 0; i < c.conversation_ids.size(); ++i) {
+    f.conversations.emplace_back(c.conversation_ids[i], i < c.conversation_accounts.size()
+                                                            ? c.conversation_accounts[i]
+                                                            : std::string());
+  }
+  f.new_conversations = c.new_conversations;
+  f.templates = c.templates_changed;
+  f.template_accounts = c.template_accounts;
+  return f;
 }
 
 }  // namespace
@@ -212,7 +227,6 @@ int main(int argc, char** argv) {
   std::unique_ptr<pons::mcp::toolset> mcp_tools;
   std::unique_ptr<pons::mcp::worker_pool> mcp_pool;
   std::unique_ptr<pons::mcp_http::transport> mcp_transport;
-  std::unique_ptr<pons::mcp::db_watcher> mcp_watcher;
   if (o.mcp && !o.mcp_public_url.empty() && !pons::auth::metadata_url(o.mcp_public_url)) {
     return usage_error(
         "--mcp-public-url needs an absolute http(s) URL with a host and no fragment, such as "
@@ -296,18 +310,12 @@ int main(int argc, char** argv) {
                                                                 std::move(to));
     mcp_transport->add_routes(routes);
     transport_for_metrics = mcp_transport.get();
-    // Push: tell subscribed sessions when the webhook stores something.
-    mcp_watcher = std::make_unique<pons::mcp::db_watcher>(
-        o.db_path, std::chrono::milliseconds(200),
-        [t = mcp_transport.get()](const pons::mcp::db_changes& changes) {
-          t->notify([changes](pons::mcp::engine& e) { pons::mcp::notify_changes(e, changes); });
-        });
-    if (!mcp_watcher->start())
-      write_log_line(log_level::warn, "watcher_error", R"(detail="change notifications are off")");
   }
 
   // The dashboard's sign-in, on this listener: users, sessions, the route guard.
   std::unique_ptr<pons::dashboard::login_service> dashboard;
+  std::unique_ptr<pons::dashboard::change_feed> feed;
+  std::unique_ptr<pons::mcp::db_watcher> watcher;
   if (o.dashboard) {
     pons::dashboard::login_options lo;
     lo.db_path = o.db_path;
@@ -330,6 +338,22 @@ int main(int argc, char** argv) {
                                       *mcp_pool);
     pons::dashboard::add_media_route(routes, dashboard->access(), dashboard->database(), media_dir,
                                      *mcp_pool);
+    feed = std::make_unique<pons::dashboard::change_feed>(io, dashboard->access());
+    feed->add_routes(routes);
+  }
+
+  // Push: tell subscribed MCP sessions and the dashboard's open pages when the webhook (or
+  // anyone else) stores something.
+  if (mcp_transport || feed) {
+    watcher = std::make_unique<pons::mcp::db_watcher>(
+        o.db_path, std::chrono::milliseconds(200),
+        [t = mcp_transport.get(), f = feed.get()](const pons::mcp::db_changes& changes) {
+          if (t)
+            t->notify([changes](pons::mcp::engine& e) { pons::mcp::notify_changes(e, changes); });
+          if (f) f->publish(feed_change_of(changes));
+        });
+    if (!watcher->start())
+      write_log_line(log_level::warn, "watcher_error", R"(detail="change notifications are off")");
   }
 
   // What this listener answers, once and whole (our own text, so not cut like a value from
@@ -355,13 +379,15 @@ int main(int argc, char** argv) {
     if (ec) return;
     write_log_line(log_level::info, "shutting_down", fmt::format("signal={}", sig));
     srv.stop();
-    // Open MCP streams end, so their connections can close.
+    // Open MCP and dashboard streams end, so their connections can close.
     if (mcp_transport) mcp_transport->close();
+    if (feed) feed->close();
   });
   stop_serving = [&] {
     signals.cancel();
     srv.stop();
     if (mcp_transport) mcp_transport->close();
+    if (feed) feed->close();
   };
   auto port = srv.listen();
   if (!port) {
@@ -391,7 +417,7 @@ int main(int argc, char** argv) {
                    "reason=wal_sync_failed exit_code=75 action=\"restart pons-webhook\"");
     std::_Exit(75);
   }
-  if (mcp_watcher) mcp_watcher->stop();
+  if (watcher) watcher->stop();
   mcp_transport.reset();
   if (mcp_pool) mcp_pool->stop();
   if (dashboard) dashboard->stop();

@@ -598,6 +598,12 @@
     if (!window.EventSource) return;
     const events = new EventSource('/api/v1/events');
     events.addEventListener('changed', changed);
+    // Changes while the stream was down are not replayed: after a reconnection, draw afresh.
+    let opened = false;
+    events.addEventListener('ready', () => {
+      if (opened) changed();
+      opened = true;
+    });
   }
 
   window.addEventListener('hashchange', route);
