@@ -78,7 +78,7 @@ TEST_CASE("dashboard keys: an owner makes, lists and revokes a key, and it works
   CHECK(status_of(post(d, owner, "/api/v1/keys/revoke", R"({"id":999})")) == 404);
 }
 
-TEST_CASE("dashboard keys: members and keys manage none; an account's admin only its own",
+TEST_CASE("dashboard keys: members and keys manage none, an account's admin only its own",
           "[dashboard][keys]") {
   dashboard d;
   const auto member = sign_in(d, "mo@example.com", "member");

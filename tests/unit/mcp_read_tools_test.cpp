@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <stb_image.h>
 #include <stb_image_write.h>
 
@@ -191,6 +192,31 @@ TEST_CASE("the watcher reports conversations another connection changed", "[mcp]
   CHECK(changes.conversation_accounts == std::vector<std::string>{"100000000000001"});
   CHECK_FALSE(changes.new_conversations);
   CHECK_FALSE(changes.templates_changed);
+  CHECK(watcher.poll_once().conversation_ids.empty());
+
+  // A delivery status applied to a message, and a file downloaded for one, change its
+  // conversation though they leave the conversation's row alone; a status not applied does not.
+  const auto message_of_2 =
+      writer->query_int64("SELECT id FROM messages WHERE conversation_id = 2 LIMIT 1");
+  REQUIRE(message_of_2.has_value());
+  REQUIRE(writer->exec(fmt::format(
+      "INSERT INTO message_status_events (wamid, message_id, status, applied, created_at) VALUES "
+      "('w', {0}, 'delivered', 0, '2099-01-01T00:00:00.000Z')",
+      *message_of_2)));
+  CHECK(watcher.poll_once().conversation_ids.empty());
+  REQUIRE(writer->exec(fmt::format(
+      "INSERT INTO message_status_events (wamid, message_id, status, applied, created_at) VALUES "
+      "('w', {0}, 'read', 1, '2099-01-01T00:00:00.000Z')",
+      *message_of_2)));
+  CHECK(watcher.poll_once().conversation_ids == std::vector<std::int64_t>{2});
+  REQUIRE(writer->exec(fmt::format(
+      "INSERT INTO media (message_id, media_id, mime, state, next_attempt_at, created_at, "
+      "updated_at) VALUES ({0}, 'watched-media', 'image/png', 'done', '2099-01-01T00:00:00.000Z', "
+      "'2099-01-01T00:00:00.000Z', '2099-01-02T00:00:00.000Z')",
+      *message_of_2)));
+  auto downloaded = watcher.poll_once();
+  CHECK(downloaded.conversation_ids == std::vector<std::int64_t>{2});
+  CHECK(downloaded.conversation_accounts == std::vector<std::string>{"100000000000001"});
   CHECK(watcher.poll_once().conversation_ids.empty());
 
   // Templates are told apart by account, a deletion too.

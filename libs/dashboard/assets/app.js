@@ -355,7 +355,7 @@
         el('tbody', {}, ...data.templates.map((t) => el('tr', {},
           el('td', { text: t.name }), el('td', { text: t.language }), el('td', { text: t.category }),
           el('td', { text: t.rejected_reason ? `${t.status}: ${t.rejected_reason}` : t.status }),
-          el('td', { text: t.body }))));
+          el('td', { text: t.body })))));
       show(el('h2', { text: 'Templates' }), ...synced,
         who.role === 'member' ? null : el('div', { class: 'row' }, sync, status),
         data.templates.length ? table : el('p', { class: 'empty', text: 'No templates stored yet.' }));

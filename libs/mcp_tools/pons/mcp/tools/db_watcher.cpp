@@ -52,6 +52,15 @@ store::result<db_watcher::snapshot> db_watcher::read_snapshot() {
   s.conversations_updated = q->column_text(0);
   s.conversation_count = q->column_int64(1);
   q->reset();
+  auto e = db_->prepare(
+      "SELECT coalesce(max(id), 0), (SELECT coalesce(max(updated_at), '') FROM media) "
+      "FROM message_status_events");
+  if (!e) return e.error();
+  auto erow = e->step();
+  if (!erow) return erow.error();
+  s.last_status_event = e->column_int64(0);
+  s.media_updated = e->column_text(1);
+  e->reset();
   auto t = db_->prepare(
       "SELECT waba_id, max(updated_at) || ' ' || count(*) FROM templates GROUP BY waba_id");
   if (!t) return t.error();
@@ -110,6 +119,30 @@ db_changes db_watcher::poll_once() {
         auto row = q->step();
         if (!row || !*row) break;
         changes.conversation_ids.push_back(q->column_int64(0));
+        changes.conversation_accounts.push_back(q->column_text(1));
+      }
+    }
+  }
+  // Statuses applied and files downloaded since the last poll: their messages' conversations.
+  if (snap->last_status_event != last_.last_status_event ||
+      snap->media_updated != last_.media_updated) {
+    auto q = db_->prepare(
+        "SELECT DISTINCT m.conversation_id, coalesce(a.waba_id, '') FROM messages m "
+        "LEFT JOIN phone_numbers p ON p.phone_number_id = m.phone_number_id "
+        "LEFT JOIN accounts a ON a.id = p.account_id "
+        "WHERE m.id IN (SELECT message_id FROM message_status_events WHERE id > ?1 AND applied = 1 "
+        "UNION SELECT message_id FROM media WHERE updated_at > ?2 AND state = 'done') "
+        "ORDER BY m.conversation_id");
+    if (q) {
+      q->bind(1, last_.last_status_event).bind(2, last_.media_updated);
+      for (;;) {
+        auto row = q->step();
+        if (!row || !*row) break;
+        const auto id = q->column_int64(0);
+        if (std::find(changes.conversation_ids.begin(), changes.conversation_ids.end(), id) !=
+            changes.conversation_ids.end())
+          continue;
+        changes.conversation_ids.push_back(id);
         changes.conversation_accounts.push_back(q->column_text(1));
       }
     }

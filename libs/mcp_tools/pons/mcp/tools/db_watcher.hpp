@@ -17,7 +17,9 @@ namespace pons::mcp {
 
 /// What changed since the previous poll.
 struct db_changes {
-  std::vector<std::int64_t> conversation_ids;  // conversations whose row was updated
+  // Conversations that changed: their row was updated, a status of one of their messages was
+  // applied, or a media file of one of them was downloaded.
+  std::vector<std::int64_t> conversation_ids;
   // The WABA id of the account of each of conversation_ids, in the same order ("" when unknown).
   std::vector<std::string> conversation_accounts;
   bool new_conversations = false;  // the list of conversations grew
@@ -56,6 +58,9 @@ class db_watcher {
   struct snapshot {
     std::string conversations_updated;
     std::int64_t conversation_count = 0;
+    // A delivery status or a downloaded file changes a conversation without touching its row.
+    std::int64_t last_status_event = 0;
+    std::string media_updated;
     // Per account (WABA id): its templates' newest update and count, so a change (a deletion
     // too) is known by account.
     std::map<std::string, std::string> templates;
