@@ -237,7 +237,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     mcp_tools = std::move(*opened_tools);
-    mcp_pool = std::make_unique<pons::mcp::worker_pool>(o.mcp_workers, 256);
+    mcp_pool = std::make_unique<pons::mcp::worker_pool>(o.mcp_workers, 256, o.mcp_worker_nice);
     pons::mcp_http::transport_options to;
     to.body_limit = o.mcp_body_limit;
     to.sessions.max_sessions = o.mcp_max_sessions;
