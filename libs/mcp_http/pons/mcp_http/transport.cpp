@@ -712,10 +712,19 @@ struct transport::impl : std::enable_shared_from_this<impl> {
         // Taken off the queue only once written: a message in flight when the connection
         // breaks stays for a resumption.
         const auto seq = x->queue.front_seq();
-        gone = !co_await w.write(sse_event(*x, x->queue.front()));
+        // A POST's answer with nothing queued after it: the body ends in the same write, one
+        // send for the client to read instead of two.
+        const bool last = x->answered && !x->listener && x->queue.size() == 1;
+        const std::string event = sse_event(*x, x->queue.front());
+        if (last) {
+          gone = !co_await w.write_last(event);
+        } else {
+          gone = !co_await w.write(event);
+        }
         if (!gone && x->writer == writer && !x->queue.empty() && x->queue.front_seq() == seq) {
           x->queue.pop_written();
         }
+        if (last) break;
         continue;
       }
       if (x->ended || (x->answered && !x->listener)) break;
