@@ -25,8 +25,8 @@
 #include "pons/cli/user_admin.hpp"
 #include "pons/cli/webhook_options.hpp"
 #include "pons/dashboard/app_routes.hpp"
-#include "pons/dashboard/keys_api.hpp"
 #include "pons/dashboard/change_feed.hpp"
+#include "pons/dashboard/keys_api.hpp"
 #include "pons/dashboard/login_service.hpp"
 #include "pons/dashboard/media_route.hpp"
 #include "pons/dashboard/tool_api.hpp"
@@ -259,7 +259,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     mcp_tools = std::move(*opened_tools);
-    mcp_pool = std::make_unique<pons::mcp::worker_pool>(o.mcp_workers, 256);
+    // Tool calls, from /mcp and the dashboard alike, yield the CPU to webhooks.
+    mcp_pool = std::make_unique<pons::mcp::worker_pool>(o.mcp_workers, 256, o.mcp_worker_nice);
   }
   if (o.mcp) {
     pons::mcp_http::transport_options to;

@@ -192,6 +192,19 @@ struct running_server {
       };
       co_return res;
     });
+    r.add("GET", "/stream-last", [](server_request&) -> boost::asio::awaitable<server_response> {
+      server_response res;
+      res.content_type = "text/event-stream";
+      res.stream = [](body_writer& w) -> boost::asio::awaitable<void> {
+        co_await w.write("hello");
+        bool sent = co_await w.write_last(" world");
+        // The body has ended: nothing more goes out.
+        bool after = co_await w.write(" again");
+        bool last_again = co_await w.write_last(" and again");
+        if (!sent || after || last_again) co_await w.write("unexpected");
+      };
+      co_return res;
+    });
     srv = std::make_unique<server>(io, std::move(opt), std::move(r));
     port = srv->listen().value();
     thread = std::thread([this] { io.run(); });
@@ -358,5 +371,24 @@ TEST_CASE("server: a streamed answer goes out in chunks, raw on HTTP/1.0", "[htt
   REQUIRE(r10);
   CHECK(r10->status == 200);
   CHECK(r10->header("transfer-encoding").empty());
+  CHECK(r10->body == "hello world");
+}
+
+TEST_CASE("server: a streamed answer's last piece carries the end of the body", "[http]") {
+  running_server s(server_options{});
+  pons::test::http_connection c(s.port);
+  REQUIRE(c.send_request("GET", "/stream-last", {}, {}, true));
+  REQUIRE(c.read_until("0\r\n\r\n", 30s));
+  // The connection stays usable, and nothing came between the end of the body and the next
+  // answer: the end was sent once, and no write after it went out.
+  REQUIRE(c.send_request("GET", "/health", {}, {}, false));
+  REQUIRE(c.read_until("ok\n", 30s));
+  CHECK_THAT(c.received(),
+             Catch::Contains("\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\nHTTP/1.1 200"));
+
+  pons::test::http_connection old(s.port);
+  REQUIRE(old.send_raw("GET /stream-last HTTP/1.0\r\nHost: x\r\n\r\n"));
+  auto r10 = old.read_response(30s);
+  REQUIRE(r10);
   CHECK(r10->body == "hello world");
 }

@@ -102,6 +102,8 @@ options:
   --mcp-body-limit N       largest POST body on /mcp in bytes (default 1048576)
   --mcp-max-open N         requests and streams open at once per MCP session (default 8)
   --mcp-workers N          threads running MCP tool calls (default 4)
+  --mcp-worker-nice N      how much lower those threads' CPU priority is than the webhook
+                           path's, 0-19 (default 10; 0: the same)
   --mcp-read-only          no send tools on /mcp
   --mcp-dry-run            /mcp's send tools validate and record, never send
   --mcp-public-url URL     the URL clients dial for /mcp (https://host/mcp behind a proxy or
@@ -276,6 +278,9 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     } else if (name == "--mcp-workers") {
       if (!take() || !parse_number<std::size_t>(value, o.mcp_workers, 1, 64))
         return fail("--mcp-workers needs a number between 1 and 64");
+    } else if (name == "--mcp-worker-nice") {
+      if (!take() || !parse_number<int>(value, o.mcp_worker_nice, 0, 19))
+        return fail("--mcp-worker-nice needs a number between 0 and 19");
     } else if (name == "--mcp-public-url") {
       if (!take() || !(value.starts_with("https://") || value.starts_with("http://")))
         return fail("--mcp-public-url needs the URL clients dial, such as https://example.com/mcp");

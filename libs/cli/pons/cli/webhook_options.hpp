@@ -51,8 +51,11 @@ struct webhook_options {
   std::size_t mcp_body_limit = 1024 * 1024;
   std::size_t mcp_max_open = 8;  // requests and streams open per session
   std::size_t mcp_workers = 4;   // threads running tool calls, for every session
-  bool mcp_read_only = false;    // no send tools on /mcp
-  bool mcp_dry_run = false;      // send tools validate and record, never send
+  // How much lower the tool threads' CPU priority is (their nice value above the process's):
+  // webhooks, acknowledged only once durably stored, get the CPU first when both loads want it.
+  int mcp_worker_nice = 10;
+  bool mcp_read_only = false;  // no send tools on /mcp
+  bool mcp_dry_run = false;    // send tools validate and record, never send
   // The URL clients dial for /mcp (behind a proxy or tunnel): named in 401 challenges and the
   // protected-resource metadata; empty: http://<Host of the request>/mcp.
   std::string mcp_public_url;

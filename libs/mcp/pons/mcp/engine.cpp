@@ -299,12 +299,12 @@ void engine::reply(const batch_ptr& batch, std::optional<std::string> message) {
   sink_.send(std::move(out));
 }
 
-void engine::answer(const incoming& in, const batch_ptr& batch, const outcome& result) {
-  if (const auto* err = std::get_if<rpc_error>(&result)) {
-    reply(batch, make_error_response(in.id, *err));
-  } else {
-    reply(batch, make_response(in.id, std::get<json::value>(result)));
-  }
+void engine::answer(const incoming& in, const batch_ptr& batch, outcome result) {
+  std::string message = std::holds_alternative<rpc_error>(result)
+                            ? make_error_response(in.id, std::get<rpc_error>(result))
+                            : make_response(in.id, std::move(std::get<json::value>(result)));
+  if (batch || !valid_id(in.id)) return reply(batch, std::move(message));
+  sink_.send_answer(std::move(message), in.id);
 }
 
 void engine::answer(const incoming& in, const batch_ptr& batch, outcome result,

@@ -63,6 +63,13 @@ class message_sink {
     (void)related_id;
     send(std::move(message));
   }
+  /// Delivers the answer (result or error) to the client's request `id`, outside any batch: a
+  /// transport that routes answers by id takes it from here instead of parsing the message. By
+  /// default, as send().
+  virtual void send_answer(std::string message, const json::value& id) {
+    (void)id;
+    send(std::move(message));
+  }
 };
 
 /// How long a client may reuse a modern list or read result (ttlMs), and who may keep it
@@ -223,8 +230,8 @@ class engine {
   void dispatch_modern(const incoming& in, const batch_ptr& batch);
   void on_notification(const incoming& in);
   void reply(const batch_ptr& batch, std::optional<std::string> message);
-  // Sends `result` as it is.
-  void answer(const incoming& in, const batch_ptr& batch, const outcome& result);
+  // Sends `result` as it is, moved into the message (a tool's result can be large).
+  void answer(const incoming& in, const batch_ptr& batch, outcome result);
   // Sends `result` as `scope`'s era wants it (finish()).
   void answer(const incoming& in, const batch_ptr& batch, outcome result,
               const request_scope& scope);

@@ -1,8 +1,31 @@
 #include "pons/mcp/worker_pool.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 namespace pons::mcp {
 
-worker_pool::worker_pool(std::size_t threads, std::size_t max_queue) : max_queue_(max_queue) {
+namespace {
+
+// Lowers the calling thread's priority by `niceness` (Linux keeps a nice value per thread).
+// Lowering needs no privilege; should it fail anyway, the thread runs at the usual priority,
+// which only costs the other threads their precedence.
+void lower_priority(int niceness) {
+  if (niceness <= 0) return;
+  const id_t self = static_cast<id_t>(gettid());
+  errno = 0;
+  const int now = getpriority(PRIO_PROCESS, self);
+  if (errno != 0) return;
+  (void)setpriority(PRIO_PROCESS, self, std::min(now + niceness, 19));
+}
+
+}  // namespace
+
+worker_pool::worker_pool(std::size_t threads, std::size_t max_queue, int niceness)
+    : max_queue_(max_queue), niceness_(niceness) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
@@ -34,6 +57,7 @@ void worker_pool::stop() {
 }
 
 void worker_pool::run() {
+  lower_priority(niceness_);
   for (;;) {
     std::function<void()> job;
     {

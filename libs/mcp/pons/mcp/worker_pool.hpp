@@ -14,8 +14,10 @@ namespace pons::mcp {
 /// Runs jobs on `threads` threads; at most `max_queue` jobs wait.
 class worker_pool {
  public:
-  /// Starts the threads.
-  worker_pool(std::size_t threads, std::size_t max_queue);
+  /// Starts the threads. `niceness` above 0 lowers their scheduling priority by that much
+  /// (Linux: each thread's own nice value, at most 19): work that can wait yields the CPU to the
+  /// process's other threads when both want it, and takes all of it when they do not.
+  worker_pool(std::size_t threads, std::size_t max_queue, int niceness = 0);
   /// Runs the jobs already queued, then joins the threads.
   ~worker_pool();
   worker_pool(const worker_pool&) = delete;
@@ -34,6 +36,7 @@ class worker_pool {
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
   std::size_t max_queue_;
+  int niceness_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -236,6 +236,7 @@ struct session_core {
     routing_sink(net::io_context& c, std::weak_ptr<session> s) : io(c), target(std::move(s)) {}
     void send(std::string message) override;
     void send_related(std::string message, const json::value& related_id) override;
+    void send_answer(std::string message, const json::value& id) override;
     net::io_context& io;
     std::weak_ptr<session> target;
   };
@@ -314,6 +315,13 @@ struct session {
     if (!streams.empty()) streams.back().lock()->push(std::move(message));
   }
 
+  // Delivers the engine's answer to the request with serialised id `key` (io thread): the
+  // engine said whose it is, so the message, a tool's whole result, is not parsed to find out.
+  void route_answer(std::string message, const std::string& key) {
+    if (closed) return;
+    if (auto it = waiting.find(key); it != waiting.end()) answer(it->second, std::move(message));
+  }
+
   void answer(const std::shared_ptr<exchange>& x, std::string message) {
     for (const auto& key : x->ids) waiting.erase(key);
     x->answered = true;
@@ -336,6 +344,13 @@ void session_core::routing_sink::send(std::string message) {
   net::post(io, [target = target, message = std::move(message)]() mutable {
     if (auto s = target.lock()) s->route(std::move(message));
   });
+}
+
+void session_core::routing_sink::send_answer(std::string message, const json::value& id) {
+  net::post(io,
+            [target = target, message = std::move(message), key = json::serialize(id)]() mutable {
+              if (auto s = target.lock()) s->route_answer(std::move(message), key);
+            });
 }
 
 void session_core::routing_sink::send_related(std::string message, const json::value& related_id) {
@@ -697,10 +712,19 @@ struct transport::impl : std::enable_shared_from_this<impl> {
         // Taken off the queue only once written: a message in flight when the connection
         // breaks stays for a resumption.
         const auto seq = x->queue.front_seq();
-        gone = !co_await w.write(sse_event(*x, x->queue.front()));
+        // A POST's answer with nothing queued after it: the body ends in the same write, one
+        // send for the client to read instead of two.
+        const bool last = x->answered && !x->listener && x->queue.size() == 1;
+        const std::string event = sse_event(*x, x->queue.front());
+        if (last) {
+          gone = !co_await w.write_last(event);
+        } else {
+          gone = !co_await w.write(event);
+        }
         if (!gone && x->writer == writer && !x->queue.empty() && x->queue.front_seq() == seq) {
           x->queue.pop_written();
         }
+        if (last) break;
         continue;
       }
       if (x->ended || (x->answered && !x->listener)) break;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -531,10 +532,11 @@ struct server::impl : std::enable_shared_from_this<impl> {
       bool chunked;
       beast::error_code ec;
       std::size_t bytes = 0;
+      bool ended = false;  // write_last() sent the end of the body
       writer(beast::tcp_stream& s, std::chrono::milliseconds t, bool c)
           : stream(s), timeout(t), chunked(c) {}
       net::awaitable<bool> write(std::string_view data) override {
-        if (ec) co_return false;
+        if (ec || ended) co_return false;
         if (data.empty()) co_return true;  // an empty chunk would end the body
         stream.expires_after(timeout);
         std::size_t wn = 0;
@@ -547,11 +549,33 @@ struct server::impl : std::enable_shared_from_this<impl> {
         bytes += wn;
         co_return !ec;
       }
+      net::awaitable<bool> write_last(std::string_view data) override {
+        if (ec || ended) co_return false;
+        ended = true;
+        stream.expires_after(timeout);
+        std::size_t wn = 0;
+        if (!chunked) {
+          if (!data.empty()) {
+            std::tie(ec, wn) = co_await net::async_write(stream, net::buffer(data), token);
+          }
+        } else if (data.empty()) {
+          std::tie(ec, wn) = co_await net::async_write(stream, bhttp::make_chunk_last(), token);
+        } else {
+          // The chunk and the last chunk (RFC 9112 7.1), gathered into one send.
+          const std::string size = fmt::format("{:x}\r\n", data.size());
+          static constexpr std::string_view end = "\r\n0\r\n\r\n";
+          const std::array<net::const_buffer, 3> pieces{net::buffer(size), net::buffer(data),
+                                                        net::buffer(end.data(), end.size())};
+          std::tie(ec, wn) = co_await net::async_write(stream, pieces, token);
+        }
+        bytes += wn;
+        co_return !ec;
+      }
     } w{stream, opt.write_timeout, chunked};
     co_await res.stream(w);
     std::size_t total = n + w.bytes;
     if (w.ec) co_return std::pair{w.ec, total};
-    if (chunked) {
+    if (chunked && !w.ended) {
       stream.expires_after(opt.write_timeout);
       auto [lec, ln] = co_await net::async_write(stream, bhttp::make_chunk_last(), token);
       co_return std::pair{lec, total + ln};

@@ -47,6 +47,9 @@ class body_writer {
   virtual ~body_writer() = default;
   /// Sends `data` now, within the write timeout; false once the client is gone or too slow.
   virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
+  /// Sends `data` as the body's last piece with the body's end in the same write (one send
+  /// instead of two); false once the client is gone. Nothing can be written after it.
+  virtual boost::asio::awaitable<bool> write_last(std::string_view data) = 0;
 };
 
 /// Produces a streamed body (Server-Sent Events, say); the answer ends when it returns.

@@ -77,6 +77,9 @@ class statement {
   int column_int(int col) const { return static_cast<int>(column_int64(col)); }
   double column_double(int col) const;
   std::string column_text(int col) const;
+  /// The text of a column without copying it: valid until the statement steps, resets or
+  /// reads that column as another type (SQLite's own buffer).
+  std::string_view column_view(int col) const;
   bool column_is_null(int col) const;
   std::optional<std::int64_t> column_optional_int64(int col) const;
 

@@ -105,10 +105,13 @@ store::result<std::vector<json::object>> run_messages(store::database& db, const
   return rows;
 }
 
-std::string render_messages(const std::vector<json::object>& rows, std::string_view empty) {
+std::string render_messages(const json::array& rows, std::string_view empty) {
   if (rows.empty()) return std::string(empty);
   std::string text;
-  for (const auto& m : rows) text += message_line(m) + "\n";
+  for (const auto& m : rows) {
+    append_message_line(text, m.get_object());
+    text += '\n';
+  }
   return text;
 }
 
@@ -359,14 +362,9 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
     deps.pulls->record(ctx.client_name(), number, pulled_at, max_id);
   }
   json::array list;
+  list.reserve(rows->size());
   for (auto& m : *rows) list.push_back(std::move(m));
-  std::string text = render_messages(
-      [&] {
-        std::vector<json::object> v;
-        for (const auto& m : list) v.push_back(m.as_object());
-        return v;
-      }(),
-      position ? "No newer messages." : "No messages match.");
+  std::string text = render_messages(list, position ? "No newer messages." : "No messages match.");
   text += fmt::format("cursor for newer messages: \"{}\"{}\n", next,
                       more ? " (more are waiting: call again with it)" : "");
   json::object out{{"messages", std::move(list)},
@@ -435,9 +433,14 @@ tool_result search_messages(const read_tools_deps& deps, const json::object& arg
       for (auto it = b->rbegin(); it != b->rend(); ++it) before.push_back(std::move(*it));
       for (auto& m : *a) after.push_back(std::move(m));
     }
-    for (const auto& m : before) text += "   " + message_line(m.as_object()) + "\n";
-    text += " > " + message_line(message) + "\n";
-    for (const auto& m : after) text += "   " + message_line(m.as_object()) + "\n";
+    auto line = [&text](std::string_view mark, const json::object& m) {
+      text += mark;
+      append_message_line(text, m);
+      text += '\n';
+    };
+    for (const auto& m : before) line("   ", m.as_object());
+    line(" > ", message);
+    for (const auto& m : after) line("   ", m.as_object());
     text += "\n";
     out_hits.push_back(json::object{{"message", std::move(message)},
                                     {"snippet", snippet},
@@ -500,7 +503,8 @@ tool_result wait_for_messages(const read_tools_deps& deps, const json::object& a
         std::string text;
         for (auto& m : *rows) {
           last = std::max(last, m.at("id").as_int64());
-          text += message_line(m) + "\n";
+          append_message_line(text, m);
+          text += '\n';
           list.push_back(std::move(m));
         }
         text += fmt::format("To wait for the next ones, call again with after_id {}.", last);

@@ -49,46 +49,101 @@ const char* const message_columns =
     "CASE WHEN m.reaction_to <> '' THEN (SELECT r.id FROM messages r WHERE r.wamid = "
     "m.reaction_to) END";
 
+namespace {
+
+// display_name() on the columns of a row, without copying them into a contact_row first.
+json::string contact_name(std::string_view wa_id, std::string_view user_id,
+                          std::string_view username, std::string_view profile_name,
+                          const json::storage_ptr& sp) {
+  if (!profile_name.empty()) return json::string(profile_name, sp);
+  json::string name(sp);
+  if (!username.empty()) {
+    name.reserve(username.size() + 1);
+    name.push_back('@');
+    name.append(username);
+  } else if (!wa_id.empty()) {
+    name.reserve(wa_id.size() + 1);
+    name.push_back('+');
+    name.append(wa_id);
+  } else {
+    name = user_id;
+  }
+  return name;
+}
+
+}  // namespace
+
 json::object message_json(const store::statement& s) {
-  // Room for every field a message can have, so the object is not rehashed as it grows.
-  json::object m(20);
-  m["id"] = s.column_int64(0);
-  m["direction"] = s.column_text(1);
-  m["wamid"] = s.column_is_null(2) ? std::string() : s.column_text(2);
-  m["phone_number_id"] = s.column_text(3);
-  m["conversation_id"] = s.column_int64(5);
-  m["type"] = s.column_text(6);
-  m["text"] = s.column_text(7);
-  m["status"] = s.column_text(20);
-  m["created_at"] = s.column_text(25);
-  if (std::int64_t ts = s.column_int64(24); ts > 0) m["sent_at"] = store::format_unix_seconds(ts);
-  contact_row c{s.column_int64(4), s.column_text(26), s.column_text(27),
-                s.column_text(29), s.column_text(28), {}};
-  m["contact"] = contact_json(c);
-  if (!s.column_text(8).empty() || !s.column_text(9).empty() || !s.column_is_null(30)) {
-    m["media"] = json::object{{"media_id", s.column_text(8)},
-                              {"mime_type", s.column_text(9)},
-                              {"caption", s.column_text(10)},
-                              {"filename", s.column_text(11)},
-                              {"state", s.column_text(30)}};
+  // Read as views: SQLite's buffers go straight into the JSON strings, with no std::string
+  // between them.
+  auto text = [&](int col) { return s.column_view(col); };
+  const bool has_media = !text(8).empty() || !text(9).empty() || !s.column_is_null(30);
+  const bool has_location = !s.column_is_null(12) && !s.column_is_null(13);
+  const bool has_reaction = !text(16).empty();
+  const bool has_reply = !text(18).empty();
+  const bool forwarded = s.column_int64(19) != 0;
+  const auto error_code = s.column_optional_int64(21);
+  const std::int64_t ts = s.column_int64(24);
+  // Sized once for the members this row has. A message has at most 18, which keeps the object
+  // in Boost.JSON's small form: members in order without a hash table to build.
+  const std::size_t members = 11 + (ts > 0) + has_media + has_location + has_reaction + has_reply +
+                              forwarded + error_code.has_value();
+  json::object m(members);
+  const json::storage_ptr& sp = m.storage();
+  m.emplace("id", s.column_int64(0));
+  m.emplace("direction", text(1));
+  m.emplace("wamid", text(2));
+  m.emplace("phone_number_id", text(3));
+  m.emplace("conversation_id", s.column_int64(5));
+  m.emplace("type", text(6));
+  m.emplace("text", text(7));
+  m.emplace("status", text(20));
+  m.emplace("created_at", text(25));
+  if (ts > 0) m.emplace("sent_at", store::format_unix_seconds(ts));
+  {
+    json::object c(5, sp);
+    c.emplace("id", s.column_int64(4));
+    c.emplace("wa_id", text(26));
+    c.emplace("user_id", text(27));
+    c.emplace("username", text(29));
+    c.emplace("name", contact_name(text(26), text(27), text(29), text(28), sp));
+    m.emplace("contact", std::move(c));
   }
-  if (!s.column_is_null(12) && !s.column_is_null(13)) {
-    m["location"] = json::object{{"latitude", s.column_double(12)},
-                                 {"longitude", s.column_double(13)},
-                                 {"name", s.column_text(14)},
-                                 {"address", s.column_text(15)}};
+  if (has_media) {
+    json::object media(5, sp);
+    media.emplace("media_id", text(8));
+    media.emplace("mime_type", text(9));
+    media.emplace("caption", text(10));
+    media.emplace("filename", text(11));
+    media.emplace("state", text(30));
+    m.emplace("media", std::move(media));
   }
-  if (!s.column_text(16).empty()) {
-    m["reaction"] = json::object{{"to", s.column_text(16)}, {"emoji", s.column_text(17)}};
-    if (!s.column_is_null(31)) m["reaction"].as_object()["message_id"] = s.column_int64(31);
+  if (has_location) {
+    json::object location(4, sp);
+    location.emplace("latitude", s.column_double(12));
+    location.emplace("longitude", s.column_double(13));
+    location.emplace("name", text(14));
+    location.emplace("address", text(15));
+    m.emplace("location", std::move(location));
   }
-  if (!s.column_text(18).empty()) m["reply_to"] = s.column_text(18);
-  if (s.column_int64(19) != 0) m["forwarded"] = true;
-  if (auto code = s.column_optional_int64(21)) {
-    m["error"] =
-        json::object{{"code", *code}, {"title", s.column_text(22)}, {"details", s.column_text(23)}};
+  if (has_reaction) {
+    const bool stored = !s.column_is_null(31);
+    json::object reaction(2 + stored, sp);
+    reaction.emplace("to", text(16));
+    reaction.emplace("emoji", text(17));
+    if (stored) reaction.emplace("message_id", s.column_int64(31));
+    m.emplace("reaction", std::move(reaction));
   }
-  m["summary"] = message_summary(m);
+  if (has_reply) m.emplace("reply_to", text(18));
+  if (forwarded) m.emplace("forwarded", true);
+  if (error_code) {
+    json::object error(3, sp);
+    error.emplace("code", *error_code);
+    error.emplace("title", text(22));
+    error.emplace("details", text(23));
+    m.emplace("error", std::move(error));
+  }
+  m.emplace("summary", message_summary(m));
   return m;
 }
 
@@ -112,13 +167,13 @@ std::string words_after(std::string_view text, std::string_view marker_prefix) {
 }  // namespace
 
 std::string message_summary(const json::object& m) {
-  const std::string type(text_field(m, "type"));
-  const std::string text(text_field(m, "text"));
+  const std::string_view type = text_field(m, "type");
+  const std::string_view text = text_field(m, "text");
   const std::int64_t id = m.contains("id") ? m.at("id").to_number<std::int64_t>() : 0;
   auto join = [](std::string marker, std::string_view words) {
     return words.empty() ? marker : marker + " " + std::string(words);
   };
-  if (type == "text" || type.empty()) return text.empty() ? "[text]" : text;
+  if (type == "text" || type.empty()) return text.empty() ? "[text]" : std::string(text);
 
   if (type == "image" || type == "video" || type == "audio" || type == "document" ||
       type == "sticker") {
@@ -126,14 +181,15 @@ std::string message_summary(const json::object& m) {
     const json::object* mo = media ? media->if_object() : nullptr;
     const std::string filename(mo ? text_field(*mo, "filename") : "");
     const std::string caption(mo ? text_field(*mo, "caption") : "");
-    std::string kind = text == "[voice message]" ? "voice message" : type;
+    std::string kind(text == "[voice message]" ? "voice message" : type);
     if (!filename.empty()) kind += " " + filename;
     // A media row means get_media can answer (with the file, or with why it is not there yet).
     const bool stored = mo && mo->contains("state") && !text_field(*mo, "state").empty();
     std::string marker = stored ? fmt::format("[{}: call get_media with message_id {}]", kind, id)
                                 : fmt::format("[{}: no copy is stored here]", kind);
-    std::string words = text;
-    if (words == "[" + type + "]" || words == "[voice message]" || words == filename) words.clear();
+    std::string words(text);
+    if (words == fmt::format("[{}]", type) || words == "[voice message]" || words == filename)
+      words.clear();
     if (words.empty()) words = caption;
     return join(std::move(marker), words);
   }
@@ -162,20 +218,34 @@ std::string message_summary(const json::object& m) {
   }
   // Contacts, orders, system notices and unsupported types: the normaliser's own "[kind] ..."
   // rendering already leads with the kind.
-  if (!text.empty() && text.front() == '[') return text;
+  if (!text.empty() && text.front() == '[') return std::string(text);
   if (type == "template") return join("[template]", words_after(text, "template"));
   return join(fmt::format("[{}]", type), text);
 }
 
-std::string message_line(const json::object& m) {
+void append_message_line(std::string& out, const json::object& m) {
   const auto& contact = m.at("contact").as_object();
-  std::string who(contact.at("name").as_string());
-  bool inbound = m.at("direction") == "inbound";
-  std::string body = message_summary(m);
-  return fmt::format(
-      "#{} {} {} {}: {}{}", m.at("id").as_int64(), std::string_view(m.at("created_at").as_string()),
-      inbound ? "from" : "to", who, body,
-      inbound ? std::string() : fmt::format(" ({})", std::string_view(m.at("status").as_string())));
+  const bool inbound = m.at("direction") == "inbound";
+  // message_json stored the summary already; a message from elsewhere gets it made here.
+  std::string made;
+  std::string_view body;
+  if (const json::value* stored = m.if_contains("summary"); stored && stored->is_string()) {
+    body = stored->get_string();
+  } else {
+    made = message_summary(m);
+    body = made;
+  }
+  auto to = std::back_inserter(out);
+  fmt::format_to(to, "#{} {} {} {}: {}", m.at("id").as_int64(),
+                 std::string_view(m.at("created_at").as_string()), inbound ? "from" : "to",
+                 std::string_view(contact.at("name").as_string()), body);
+  if (!inbound) fmt::format_to(to, " ({})", std::string_view(m.at("status").as_string()));
+}
+
+std::string message_line(const json::object& m) {
+  std::string line;
+  append_message_line(line, m);
+  return line;
 }
 
 json::object contact_json(const contact_row& c) {

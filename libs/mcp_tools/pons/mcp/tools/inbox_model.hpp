@@ -72,8 +72,12 @@ json::object message_json(const store::statement& row);
 /// 42] Is this the broken part?", "[reaction 👍 to #2]", "[location 51.5,-0.12] Pons Shop".
 std::string message_summary(const json::object& message);
 
-/// A one-line human rendering of a message JSON (for the text content of results).
+/// A one-line human rendering of a message JSON (for the text content of results). The
+/// message's "summary" says what it says when it has one (message_json() stores it).
 std::string message_line(const json::object& message);
+
+/// Appends message_line(message) to `out`, without a line break.
+void append_message_line(std::string& out, const json::object& message);
 
 /// The window state {open, expires_at, seconds_left} for a conversation's window_expires_at.
 json::object window_json(const std::string& expires_at, store::time_point now);

@@ -1,0 +1,62 @@
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <future>
+
+#include "pons/mcp/worker_pool.hpp"
+
+using pons::mcp::worker_pool;
+
+namespace {
+
+int own_niceness() {
+  return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+}
+
+}  // namespace
+
+TEST_CASE("mcp worker_pool runs every queued job before it stops", "[mcp][worker_pool]") {
+  std::atomic<int> ran{0};
+  {
+    worker_pool pool(2, 64);
+    for (int i = 0; i < 50; ++i) REQUIRE(pool.post([&] { ++ran; }));
+  }
+  CHECK(ran == 50);
+}
+
+TEST_CASE("mcp worker_pool refuses a job beyond its queue and after stop", "[mcp][worker_pool]") {
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::promise<void> started;
+  worker_pool pool(1, 1);
+  REQUIRE(pool.post([&, released] {
+    started.set_value();
+    released.wait();
+  }));
+  started.get_future().wait();  // the one thread is busy: the queue holds one job
+  CHECK(pool.post([] {}));
+  CHECK_FALSE(pool.post([] {}));
+  release.set_value();
+  pool.stop();
+  CHECK_FALSE(pool.post([] {}));
+}
+
+TEST_CASE("mcp worker_pool threads run at the asked niceness above their creator's, capped at 19",
+          "[mcp][worker_pool]") {
+  const int creator = own_niceness();
+  for (int niceness : {0, 3, 10, 40}) {
+    CAPTURE(niceness);
+    std::promise<int> seen;
+    auto got = seen.get_future();
+    {
+      worker_pool pool(1, 4, niceness);
+      REQUIRE(pool.post([&] { seen.set_value(own_niceness()); }));
+    }
+    CHECK(got.get() == std::min(creator + niceness, 19));
+    // Only the pool's threads: the creating thread keeps its priority.
+    CHECK(own_niceness() == creator);
+  }
+}
