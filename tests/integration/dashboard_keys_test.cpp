@@ -18,22 +18,6 @@ using pons::test::status_of;
 
 namespace {
 
-struct signed_in_user {
-  std::string cookie;
-  std::string csrf;
-};
-
-signed_in_user sign_in(dashboard& d, const std::string& email, const std::string& role) {
-  auto r = d.signed_in(email, role, "a long enough password");
-  return {cookie_pair(r.header("set-cookie")), csrf_of(r)};
-}
-
-std::optional<http_response> post(dashboard& d, const signed_in_user& u, const std::string& path,
-                                  const std::string& body) {
-  return d.request("POST", path, u.cookie,
-                   {{"Content-Type", "application/json"}, {"X-CSRF-Token", u.csrf}}, body);
-}
-
 int tools_with(dashboard& d, const std::string& key) {
   return status_of(http_request(d.svc.port(), "GET", "/api/v1/tools/list_conversations", "",
                                 {{"Authorization", "Bearer " + key}}));
@@ -44,8 +28,8 @@ int tools_with(dashboard& d, const std::string& key) {
 TEST_CASE("dashboard keys: an owner makes, lists and revokes a key, and it works until revoked",
           "[dashboard][keys]") {
   dashboard d;
-  const auto owner = sign_in(d, "ana@example.com", "owner");
-  auto made = post(d, owner, "/api/v1/keys", R"({"name":"reports","scopes":["read"]})");
+  const auto owner = d.sign_in("ana@example.com", "owner");
+  auto made = d.post_json(owner, "/api/v1/keys", R"({"name":"reports","scopes":["read"]})");
   REQUIRE(status_of(made) == 201);
   auto answer = json::parse(made->body).as_object();
   const std::string secret(answer.at("secret").as_string());
@@ -68,25 +52,25 @@ TEST_CASE("dashboard keys: an owner makes, lists and revokes a key, and it works
                             {{"Content-Type", "application/json"}},
                             "{\"id\":" + std::to_string(id) + "}")) == 403);
   CHECK(tools_with(d, secret) == 200);
-  auto revoked = post(d, owner, "/api/v1/keys/revoke", "{\"id\":" + std::to_string(id) + "}");
+  auto revoked = d.post_json(owner, "/api/v1/keys/revoke", "{\"id\":" + std::to_string(id) + "}");
   CHECK(status_of(revoked) == 200);
   CHECK(json::parse(revoked->body).at("key").at("state") == "revoked");
   CHECK(tools_with(d, secret) == 401);
 
-  CHECK(status_of(post(d, owner, "/api/v1/keys", R"({"name":"","scopes":["read"]})")) == 400);
-  CHECK(status_of(post(d, owner, "/api/v1/keys", R"({"name":"x","scopes":["write"]})")) == 400);
-  CHECK(status_of(post(d, owner, "/api/v1/keys/revoke", R"({"id":999})")) == 404);
+  CHECK(status_of(d.post_json(owner, "/api/v1/keys", R"({"name":"","scopes":["read"]})")) == 400);
+  CHECK(status_of(d.post_json(owner, "/api/v1/keys", R"({"name":"x","scopes":["write"]})")) == 400);
+  CHECK(status_of(d.post_json(owner, "/api/v1/keys/revoke", R"({"id":999})")) == 404);
 }
 
 TEST_CASE("dashboard keys: members and keys manage none, an account's admin only its own",
           "[dashboard][keys]") {
   dashboard d;
-  const auto member = sign_in(d, "mo@example.com", "member");
+  const auto member = d.sign_in("mo@example.com", "member");
   CHECK(status_of(d.request("GET", "/api/v1/keys", member.cookie)) == 403);
-  CHECK(status_of(post(d, member, "/api/v1/keys", R"({"name":"x","scopes":["read"]})")) == 403);
+  CHECK(status_of(d.post_json(member, "/api/v1/keys", R"({"name":"x","scopes":["read"]})")) == 403);
 
-  const auto owner = sign_in(d, "ana@example.com", "owner");
-  auto made = post(d, owner, "/api/v1/keys", R"({"name":"all","scopes":["read","send"]})");
+  const auto owner = d.sign_in("ana@example.com", "owner");
+  auto made = d.post_json(owner, "/api/v1/keys", R"({"name":"all","scopes":["read","send"]})");
   REQUIRE(status_of(made) == 201);
   const std::string secret(json::parse(made->body).at("secret").as_string());
   CHECK(status_of(http_request(d.svc.port(), "GET", "/api/v1/keys", "",
@@ -100,8 +84,8 @@ TEST_CASE("dashboard keys: members and keys manage none, an account's admin only
   REQUIRE(added.code == 0);
   auto login = d.login("al@example.com", "a long enough password");
   REQUIRE(status_of(login) == 200);
-  const signed_in_user admin{cookie_pair(login->header("set-cookie")), csrf_of(*login)};
-  auto own = post(d, admin, "/api/v1/keys", R"({"name":"mine","scopes":["read"]})");
+  const dashboard::session admin{cookie_pair(login->header("set-cookie")), csrf_of(*login)};
+  auto own = d.post_json(admin, "/api/v1/keys", R"({"name":"mine","scopes":["read"]})");
   REQUIRE(status_of(own) == 201);
   CHECK(json::parse(own->body).at("key").at("account") == "102290129340398");
   auto listed = d.request("GET", "/api/v1/keys", admin.cookie);
@@ -110,7 +94,7 @@ TEST_CASE("dashboard keys: members and keys manage none, an account's admin only
   REQUIRE(keys.size() == 1);  // not the owner's key for every account
   CHECK(keys[0].at("name") == "mine");
   const auto owners_key = json::parse(made->body).at("key").at("id").as_int64();
-  CHECK(status_of(post(d, admin, "/api/v1/keys/revoke",
-                       "{\"id\":" + std::to_string(owners_key) + "}")) == 404);
+  CHECK(status_of(d.post_json(admin, "/api/v1/keys/revoke",
+                              "{\"id\":" + std::to_string(owners_key) + "}")) == 404);
   CHECK(tools_with(d, secret) == 200);
 }

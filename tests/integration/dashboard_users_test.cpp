@@ -14,29 +14,14 @@ using pons::test::dashboard;
 using pons::test::http_response;
 using pons::test::status_of;
 
-namespace {
-
-struct session {
-  std::string cookie;
-  std::string csrf;
-};
-
-std::optional<http_response> post(dashboard& d, const session& s, const std::string& path,
-                                  const std::string& body) {
-  return d.request("POST", path, s.cookie,
-                   {{"Content-Type", "application/json"}, {"X-CSRF-Token", s.csrf}}, body);
-}
-
-}  // namespace
-
 TEST_CASE("dashboard users: an owner adds, disables, enables and removes a user",
           "[dashboard][users]") {
   dashboard d;
-  auto r = d.signed_in("ana@example.com", "owner", "ana's long password");
-  const session owner{cookie_pair(r.header("set-cookie")), csrf_of(r)};
+  const auto owner = d.sign_in("ana@example.com", "owner", "ana's long password");
 
-  auto added = post(d, owner, "/api/v1/users",
-                    R"({"email":"bo@example.com","role":"member","password":"bo's new password"})");
+  auto added =
+      d.post_json(owner, "/api/v1/users",
+                  R"({"email":"bo@example.com","role":"member","password":"bo's new password"})");
   REQUIRE(status_of(added) == 201);
   CHECK(added->body.find("password") == std::string::npos);
   CHECK(status_of(d.login("bo@example.com", "bo's new password")) == 200);
@@ -46,38 +31,40 @@ TEST_CASE("dashboard users: an owner adds, disables, enables and removes a user"
   CHECK(listed->body.find("argon2") == std::string::npos);
   CHECK(json::parse(listed->body).at("users").as_array().size() == 2);
 
-  CHECK(status_of(post(d, owner, "/api/v1/users/disable",
-                       R"({"email":"bo@example.com","disabled":true})")) == 200);
+  CHECK(status_of(d.post_json(owner, "/api/v1/users/disable",
+                              R"({"email":"bo@example.com","disabled":true})")) == 200);
   CHECK(status_of(d.login("bo@example.com", "bo's new password")) == 403);
-  CHECK(status_of(post(d, owner, "/api/v1/users/disable",
-                       R"({"email":"bo@example.com","disabled":false})")) == 200);
+  CHECK(status_of(d.post_json(owner, "/api/v1/users/disable",
+                              R"({"email":"bo@example.com","disabled":false})")) == 200);
   CHECK(status_of(d.login("bo@example.com", "bo's new password")) == 200);
-  CHECK(status_of(post(d, owner, "/api/v1/users/remove", R"({"email":"bo@example.com"})")) == 200);
+  CHECK(status_of(d.post_json(owner, "/api/v1/users/remove", R"({"email":"bo@example.com"})")) ==
+        200);
   CHECK(status_of(d.login("bo@example.com", "bo's new password")) == 401);
 
   // Bad input, each named; and no way to lock oneself out.
-  CHECK(status_of(post(d, owner, "/api/v1/users",
-                       R"({"email":"x@example.com","role":"king","password":"long enough pw"})")) ==
+  CHECK(status_of(d.post_json(
+            owner, "/api/v1/users",
+            R"({"email":"x@example.com","role":"king","password":"long enough pw"})")) == 400);
+  CHECK(status_of(d.post_json(owner, "/api/v1/users",
+                              R"({"email":"x@example.com","role":"member","password":"short"})")) ==
         400);
-  CHECK(status_of(post(d, owner, "/api/v1/users",
-                       R"({"email":"x@example.com","role":"member","password":"short"})")) == 400);
-  CHECK(status_of(post(
-            d, owner, "/api/v1/users",
+  CHECK(status_of(d.post_json(
+            owner, "/api/v1/users",
             R"({"email":"ANA@example.com","role":"member","password":"long enough pw"})")) == 409);
-  CHECK(status_of(post(d, owner, "/api/v1/users/remove", R"({"email":"ana@example.com"})")) == 400);
-  CHECK(status_of(post(d, owner, "/api/v1/users/disable",
-                       R"({"email":"Ana@Example.com","disabled":true})")) == 400);
+  CHECK(status_of(d.post_json(owner, "/api/v1/users/remove", R"({"email":"ana@example.com"})")) ==
+        400);
+  CHECK(status_of(d.post_json(owner, "/api/v1/users/disable",
+                              R"({"email":"Ana@Example.com","disabled":true})")) == 400);
   CHECK(d.svc.log().find("long enough pw") == std::string::npos);
 }
 
 TEST_CASE("dashboard users: admins, members and keys manage no users", "[dashboard][users]") {
   dashboard d;
   for (const char* role : {"admin", "member"}) {
-    auto r = d.signed_in(std::string(role) + "@example.com", role, "a long enough password");
-    const session s{cookie_pair(r.header("set-cookie")), csrf_of(r)};
+    const auto s = d.sign_in(std::string(role) + "@example.com", role);
     CHECK(status_of(d.request("GET", "/api/v1/users", s.cookie)) == 403);
-    CHECK(status_of(post(
-              d, s, "/api/v1/users",
+    CHECK(status_of(d.post_json(
+              s, "/api/v1/users",
               R"({"email":"z@example.com","role":"owner","password":"long enough pw"})")) == 403);
   }
   CHECK(status_of(d.login("z@example.com", "long enough pw")) == 401);

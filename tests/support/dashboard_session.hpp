@@ -76,6 +76,27 @@ struct dashboard {
     return *r;
   }
 
+  /// A signed-in user's cookie and CSRF token.
+  struct session {
+    std::string cookie;
+    std::string csrf;
+  };
+
+  /// Adds `email` with `role` and signs in.
+  session sign_in(const std::string& email, const std::string& role,
+                  const std::string& password = "a long enough password") {
+    auto r = signed_in(email, role, password);
+    return {r.header("set-cookie").substr(0, r.header("set-cookie").find(';')),
+            std::string(boost::json::parse(r.body).at("csrfToken").as_string())};
+  }
+
+  /// POST of a JSON body as `s`, with its CSRF token.
+  std::optional<http_response> post_json(const session& s, const std::string& target,
+                                         const std::string& body) {
+    return request("POST", target, s.cookie,
+                   {{"Content-Type", "application/json"}, {"X-CSRF-Token", s.csrf}}, body);
+  }
+
   std::optional<http_response> request(const std::string& method, const std::string& target,
                                        const std::string& cookie, header_list extra = {},
                                        const std::string& body = {}) {

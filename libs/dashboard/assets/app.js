@@ -16,19 +16,15 @@
     }
   }
 
-  async function call(name, args = {}, method = 'GET') {
-    let url = `/api/v1/tools/${encodeURIComponent(name)}`;
-    const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
-    if (method === 'GET') {
-      const query = new URLSearchParams();
-      for (const [key, value] of Object.entries(args)) {
-        if (value !== undefined && value !== '' && value !== false) query.set(key, String(value));
-      }
-      if (query.toString()) url += `?${query}`;
-    } else {
+  // A JSON route of Pons: a GET without `body`, else a POST of it with the CSRF token. A
+  // refusal becomes an ApiError with the server's words; a lost session goes to the sign-in.
+  async function api(url, body) {
+    const init = { headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+    if (body !== undefined) {
+      init.method = 'POST';
       init.headers['Content-Type'] = 'application/json';
       init.headers['X-CSRF-Token'] = who.csrf;
-      init.body = JSON.stringify(args);
+      init.body = JSON.stringify(body);
     }
     const res = await fetch(url, init);
     if (res.status === 401) {
@@ -38,6 +34,17 @@
     const data = await res.json().catch(() => ({}));
     if (!res.ok) throw new ApiError(res.status, data.error || `The server answered ${res.status}.`);
     return data;
+  }
+
+  // A tool, as an assistant calls it: reads as a GET with its arguments in the query.
+  function call(name, args = {}, method = 'GET') {
+    const url = `/api/v1/tools/${encodeURIComponent(name)}`;
+    if (method !== 'GET') return api(url, args);
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(args)) {
+      if (value !== undefined && value !== '' && value !== false) query.set(key, String(value));
+    }
+    return api(query.toString() ? `${url}?${query}` : url);
   }
 
   // An element with attributes, listeners (onclick: ...) and children (strings become text).
@@ -365,30 +372,26 @@
 
   // --- API keys (admins and owners) ---------------------------------------------------------
 
-  async function keysApi(path, body) {
-    const init = { headers: { Accept: 'application/json' }, credentials: 'same-origin' };
-    if (body) {
-      init.method = 'POST';
-      init.headers['Content-Type'] = 'application/json';
-      init.headers['X-CSRF-Token'] = who.csrf;
-      init.body = JSON.stringify(body);
-    }
-    const res = await fetch(`/api/v1/keys${path}`, init);
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new ApiError(res.status, data.error || `The server answered ${res.status}.`);
-    return data;
+  const keysApi = (path, body) => api(`/api/v1/keys${path}`, body);
+
+  // A button that acts on its second click: what it does cannot be undone.
+  function twoClick(label, action) {
+    const button = el('button', { type: 'button', text: label });
+    button.addEventListener('click', async () => {
+      if (button.dataset.armed !== 'yes') {
+        button.dataset.armed = 'yes';
+        button.textContent = `Confirm ${label.toLowerCase()}`;
+        return;
+      }
+      button.disabled = true;
+      await action();
+    });
+    return button;
   }
 
   function keyRow(k, redraw) {
-    // Revoking takes two clicks: a key in use stops working at once.
-    const revoke = el('button', { type: 'button', text: 'Revoke' });
-    revoke.addEventListener('click', async () => {
-      if (revoke.dataset.armed !== 'yes') {
-        revoke.dataset.armed = 'yes';
-        revoke.textContent = 'Confirm revoke';
-        return;
-      }
-      revoke.disabled = true;
+    // A key in use stops working at once.
+    const revoke = twoClick('Revoke', async () => {
       await keysApi('/revoke', { id: k.id }).catch(() => {});
       await redraw();
     });
@@ -459,9 +462,12 @@
       signature, status, el('button', { type: 'submit', text: 'Filter' }));
     const query = new URLSearchParams();
     for (const key of ['signature', 'status']) if (params.get(key)) query.set(key, params.get(key));
-    const res = await fetch(`/api/v1/webhook-log?${query}`, { headers: { Accept: 'application/json' } });
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) return show(el('h2', { text: 'Webhook log' }), filters, problem(new ApiError(res.status, data.error || `The server answered ${res.status}.`)));
+    let data;
+    try {
+      data = await api(`/api/v1/webhook-log?${query}`);
+    } catch (error) {
+      return show(el('h2', { text: 'Webhook log' }), filters, problem(error));
+    }
     const rows = data.requests.map((r) => el('li', {},
       el('details', {},
         el('summary', { text: `${when(r.receivedAt)} · ${r.status} · signature ${r.signature || 'n/a'} · ` +
@@ -476,33 +482,7 @@
 
   // --- users (owners) -----------------------------------------------------------------------
 
-  async function usersApi(path, body) {
-    const init = { headers: { Accept: 'application/json' }, credentials: 'same-origin' };
-    if (body) {
-      init.method = 'POST';
-      init.headers['Content-Type'] = 'application/json';
-      init.headers['X-CSRF-Token'] = who.csrf;
-      init.body = JSON.stringify(body);
-    }
-    const res = await fetch(`/api/v1/users${path}`, init);
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new ApiError(res.status, data.error || `The server answered ${res.status}.`);
-    return data;
-  }
-
-  function twoClick(label, action) {
-    const button = el('button', { type: 'button', text: label });
-    button.addEventListener('click', async () => {
-      if (button.dataset.armed !== 'yes') {
-        button.dataset.armed = 'yes';
-        button.textContent = `Confirm ${label.toLowerCase()}`;
-        return;
-      }
-      button.disabled = true;
-      await action();
-    });
-    return button;
-  }
+  const usersApi = (path, body) => api(`/api/v1/users${path}`, body);
 
   async function renderUsers() {
     document.title = 'Users - Pons';

@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
 #include <chrono>
 #include <optional>
 
 #include "pons/auth/key_view.hpp"
 #include "pons/dashboard/answers.hpp"
+#include "pons/dashboard/json_body.hpp"
 #include "pons/store/api_key_repository.hpp"
 
 namespace pons::dashboard {
@@ -32,13 +32,6 @@ std::variant<principal, http::server_response> admin_of(const keys_context& c,
     return json_error(403, "API keys are managed by signed-in admins, not by keys");
   }
   return v.who;
-}
-
-std::optional<json::object> body_object(const http::server_request& req) {
-  boost::system::error_code ec;
-  auto v = json::parse(req.body, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.get_object());
 }
 
 // What a store refusal means to the person filling the form.
@@ -75,19 +68,17 @@ net::awaitable<http::server_response> create(keys_context& c, http::server_reque
   auto who = admin_of(c, req);
   if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
   const auto& admin = std::get<principal>(who);
-  auto body = body_object(req);
+  auto body = json_object_body(req);
   if (!body) co_return json_error(400, "send {\"name\", \"scopes\"} as a JSON object");
   store::api_key_spec spec;
-  if (const auto* n = body->if_contains("name"); n && n->is_string()) spec.name = n->get_string();
+  spec.name = text_field(*body, "name");
   if (const auto* s = body->if_contains("scopes"); s && s->is_array()) {
     for (const auto& scope : s->get_array()) {
       if (!scope.is_string()) co_return json_error(400, "scopes: a list of names");
       spec.scopes.emplace_back(scope.get_string());
     }
   }
-  if (const auto* a = body->if_contains("account"); a && a->is_string()) {
-    spec.waba_id = a->get_string();
-  }
+  spec.waba_id = text_field(*body, "account");
   // An admin of one account makes keys for that account only.
   if (!admin.waba_id.empty()) {
     if (!spec.waba_id.empty() && spec.waba_id != admin.waba_id)
@@ -113,7 +104,7 @@ net::awaitable<http::server_response> revoke(keys_context& c, http::server_reque
   auto who = admin_of(c, req);
   if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
   const auto& admin = std::get<principal>(who);
-  auto body = body_object(req);
+  auto body = json_object_body(req);
   const auto* id = body ? body->if_contains("id") : nullptr;
   if (!id || !id->is_int64()) co_return json_error(400, "send {\"id\": N}, the key's id");
   const auto now = std::chrono::system_clock::now();

@@ -4,11 +4,11 @@
 #include <sodium.h>
 
 #include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
 #include <chrono>
 #include <optional>
 
 #include "pons/dashboard/answers.hpp"
+#include "pons/dashboard/json_body.hpp"
 #include "pons/dashboard/worker_call.hpp"
 #include "pons/store/password_hash.hpp"
 #include "pons/store/user_repository.hpp"
@@ -25,11 +25,6 @@ struct users_context {
   std::shared_ptr<locked_database> db;
   mcp::worker_pool& workers;
 };
-
-json::value text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return json::value(s);
-}
 
 json::object user_json(const store::user& u) {
   return json::object{{"id", u.id},
@@ -48,18 +43,6 @@ std::variant<principal, http::server_response> owner_of(const users_context& c,
   if (v.who.how != principal::via::session)
     return json_error(403, "users are managed by signed-in owners, not by keys");
   return v.who;
-}
-
-std::optional<json::object> body_object(const http::server_request& req) {
-  boost::system::error_code ec;
-  auto v = json::parse(req.body, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.get_object());
-}
-
-std::string text_field(const json::object& o, std::string_view name) {
-  const auto* v = o.if_contains(name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
 http::server_response user_problem(const boost::system::error_code& ec) {
@@ -89,7 +72,7 @@ net::awaitable<http::server_response> list(users_context& c, http::server_reques
 net::awaitable<http::server_response> add(users_context& c, http::server_request& req) {
   auto who = owner_of(c, req);
   if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
-  auto body = body_object(req);
+  auto body = json_object_body(req);
   sodium_memzero(req.body.data(), req.body.size());
   if (!body) co_return json_error(400, "send {\"email\", \"role\", \"password\"} as JSON");
   store::user_spec spec;
@@ -131,7 +114,7 @@ bool is_self(const principal& who, const std::string& email) {
 net::awaitable<http::server_response> disable(users_context& c, http::server_request& req) {
   auto who = owner_of(c, req);
   if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
-  auto body = body_object(req);
+  auto body = json_object_body(req);
   const auto* flag = body ? body->if_contains("disabled") : nullptr;
   if (!flag || !flag->is_bool()) co_return json_error(400, "send {\"email\", \"disabled\": true}");
   const auto email = text_field(*body, "email");
@@ -147,7 +130,7 @@ net::awaitable<http::server_response> disable(users_context& c, http::server_req
 net::awaitable<http::server_response> remove(users_context& c, http::server_request& req) {
   auto who = owner_of(c, req);
   if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
-  auto body = body_object(req);
+  auto body = json_object_body(req);
   if (!body) co_return json_error(400, "send {\"email\"}");
   const auto email = text_field(*body, "email");
   if (is_self(std::get<principal>(who), email))
