@@ -75,8 +75,14 @@
     return el('span', { class: 'window-open', text: `Window open, ${left} left` });
   }
 
-  function show(...nodes) {
-    app.replaceChildren(...nodes);
+  // Each drawing takes a ticket; what an older one fetched never replaces a newer one's page
+  // (a slow answer after the reader moved on, or a live redraw racing a navigation).
+  let tickets = 0;
+  function begin() {
+    const mine = ++tickets;
+    return (...nodes) => {
+      if (mine === tickets) app.replaceChildren(...nodes);
+    };
   }
 
   function problem(error) {
@@ -111,6 +117,7 @@
   }
 
   async function renderInbox(params) {
+    const show = begin();
     document.title = 'Inbox - Pons';
     const q = params.get('q') || '';
     const unanswered = params.get('unanswered') === '1';
@@ -290,6 +297,7 @@
     const state = {};
     let composer = null;
     const draw = async () => {
+      const show = begin();
       const { messages } = await call('get_messages', { conversation_id: id, limit: 100 });
       if (!messages.length) return show(el('p', { class: 'empty', text: 'No messages in this conversation.' }));
       const contact = messages[0].contact;
@@ -323,7 +331,7 @@
     try {
       await draw();
     } catch (error) {
-      show(el('a', { href: '#/', text: '← Inbox' }), problem(error));
+      begin()(el('a', { href: '#/', text: '← Inbox' }), problem(error));
     }
     return draw;
   }
@@ -334,6 +342,7 @@
     document.title = 'Templates - Pons';
     const status = el('p', { role: 'status' });
     const draw = async () => {
+      const show = begin();
       let data;
       try {
         data = await call('list_templates', { status: 'all' });
@@ -407,6 +416,7 @@
     document.title = 'API keys - Pons';
     const created = el('div', { role: 'status' });
     const draw = async () => {
+      const show = begin();
       let keys;
       try {
         ({ keys } = await keysApi(''));
@@ -446,6 +456,7 @@
   // --- the webhook log (admins and owners) ----------------------------------------------------
 
   async function renderWebhookLog(params) {
+    const show = begin();
     document.title = 'Webhook log - Pons';
     const signature = el('select', { name: 'signature', 'aria-label': 'Signature' },
       ...[['', 'any signature'], ['valid', 'valid'], ['invalid', 'invalid'], ['missing', 'missing']]
@@ -488,6 +499,7 @@
     document.title = 'Users - Pons';
     const status = el('p', { role: 'status' });
     const draw = async () => {
+      const show = begin();
       let users;
       try {
         ({ users } = await usersApi(''));
@@ -540,27 +552,27 @@
   async function route() {
     const hash = location.hash || '#/';
     const thread = /^#\/c\/(\d+)$/.exec(hash);
+    const params = new URLSearchParams(hash.includes('?') ? hash.slice(hash.indexOf('?') + 1) : '');
+    // What a live change redraws is this page from now on, even while it is first drawn.
     if (hash === '#/keys') {
+      current = { render: () => {} };
       await renderKeys();
-      current = { render: () => {} };
     } else if (hash === '#/webhooks' || hash.startsWith('#/webhooks?')) {
-      const params = new URLSearchParams(hash.includes('?') ? hash.slice(hash.indexOf('?') + 1) : '');
-      await renderWebhookLog(params);
       current = { render: () => renderWebhookLog(params) };
+      await renderWebhookLog(params);
     } else if (hash === '#/users') {
-      await renderUsers();
       current = { render: () => {} };
+      await renderUsers();
     } else if (hash === '#/templates') {
-      await renderTemplates();
       current = { render: () => renderTemplates() };
+      await renderTemplates();
     } else if (thread) {
-      const id = Number(thread[1]);
-      const draw = await renderThread(id);
-      current = { render: () => draw().catch(() => {}) };
+      let draw = null;
+      current = { render: () => (draw ? draw().catch(() => {}) : undefined) };
+      draw = await renderThread(Number(thread[1]));
     } else {
-      const params = new URLSearchParams(hash.includes('?') ? hash.slice(hash.indexOf('?') + 1) : '');
-      await renderInbox(params);
       current = { render: () => renderInbox(params) };
+      await renderInbox(params);
     }
   }
 
