@@ -5,6 +5,7 @@
 #include <boost/json/array.hpp>
 #include <chrono>
 #include <optional>
+#include <variant>
 
 #include "pons/auth/key_view.hpp"
 #include "pons/dashboard/answers.hpp"

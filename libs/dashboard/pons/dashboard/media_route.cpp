@@ -9,6 +9,7 @@
 #include <charconv>
 #include <filesystem>
 #include <optional>
+#include <variant>
 
 #include "pons/dashboard/answers.hpp"
 #include "pons/dashboard/worker_call.hpp"

@@ -6,6 +6,7 @@
 #include <boost/json/array.hpp>
 #include <chrono>
 #include <optional>
+#include <variant>
 
 #include "pons/dashboard/answers.hpp"
 #include "pons/dashboard/json_body.hpp"
