@@ -1,6 +1,6 @@
 // Dashboard users from the dashboard on the real pons-webhook: an owner adds a user (who can
-// then sign in), disables and enables them, removes them; nobody else manages users; an owner
-// cannot lock themselves out; no password or hash ever comes back.
+// then sign in), disables and enables them, changes their role, removes them; nobody else manages
+// users; an owner cannot lock themselves out; no password or hash ever comes back.
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 #include <string>
@@ -37,6 +37,20 @@ TEST_CASE("dashboard users: an owner adds, disables, enables and removes a user"
   CHECK(status_of(d.post_json(owner, "/api/v1/users/disable",
                               R"({"email":"bo@example.com","disabled":false})")) == 200);
   CHECK(status_of(d.login("bo@example.com", "bo's new password")) == 200);
+  // A new role applies from the next request, without signing in again.
+  auto bo = d.login("bo@example.com", "bo's new password");
+  REQUIRE(status_of(bo) == 200);
+  const auto bo_cookie = cookie_pair(bo->header("set-cookie"));
+  CHECK(status_of(d.request("GET", "/api/v1/keys", bo_cookie)) == 403);
+  auto promoted =
+      d.post_json(owner, "/api/v1/users/role", R"({"email":"bo@example.com","role":"admin"})");
+  REQUIRE(status_of(promoted) == 200);
+  CHECK(json::parse(promoted->body).at("user").at("role") == "admin");
+  CHECK(status_of(d.request("GET", "/api/v1/keys", bo_cookie)) == 200);
+  CHECK(status_of(d.post_json(owner, "/api/v1/users/role",
+                              R"({"email":"bo@example.com","role":"king"})")) == 400);
+  CHECK(status_of(d.post_json(owner, "/api/v1/users/role",
+                              R"({"email":"ana@example.com","role":"member"})")) == 400);
   CHECK(status_of(d.post_json(owner, "/api/v1/users/remove", R"({"email":"bo@example.com"})")) ==
         200);
   CHECK(status_of(d.login("bo@example.com", "bo's new password")) == 401);

@@ -495,6 +495,15 @@
 
   const usersApi = (path, body) => api(`/api/v1/users${path}`, body);
 
+  // A user's role, changeable by an owner for anyone but themselves.
+  function roleOf(u, act) {
+    if (u.email === who.email) return u.role;
+    const pick = el('select', { 'aria-label': `Role of ${u.email}` },
+      ...['member', 'admin', 'owner'].map((r) => el('option', { value: r, text: r, selected: r === u.role })));
+    pick.addEventListener('change', () => act('/role', { email: u.email, role: pick.value })());
+    return pick;
+  }
+
   async function renderUsers() {
     document.title = 'Users - Pons';
     const status = el('p', { role: 'status' });
@@ -516,7 +525,7 @@
         await draw();
       };
       const rows = users.map((u) => el('tr', {},
-        el('td', { text: u.email }), el('td', { text: u.role }), el('td', { text: u.account || 'every account' }),
+        el('td', { text: u.email }), el('td', {}, roleOf(u, act)), el('td', { text: u.account || 'every account' }),
         el('td', { text: u.lastLoginAt ? when(u.lastLoginAt) : 'never' }),
         el('td', { text: u.disabled ? 'disabled' : 'active' }),
         el('td', {}, u.email === who.email ? null : twoClick(u.disabled ? 'Enable' : 'Disable',

@@ -128,6 +128,23 @@ net::awaitable<http::server_response> disable(users_context& c, http::server_req
   co_return json_answer(200, json::object{{"user", user_json(*changed)}});
 }
 
+net::awaitable<http::server_response> change_role(users_context& c, http::server_request& req) {
+  auto who = owner_of(c, req);
+  if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
+  auto body = json_object_body(req);
+  if (!body) co_return json_error(400, "send {\"email\", \"role\"}");
+  const auto email = text_field(*body, "email");
+  auto role = store::parse_user_role(text_field(*body, "role"));
+  if (!role) co_return user_problem(store::user_errc::invalid_role);
+  // Stepping down is for another owner to do: a Pons keeps an owner.
+  if (is_self(std::get<principal>(who), email))
+    co_return json_error(400, "you cannot change your own role: another owner can");
+  std::lock_guard lock(c.db->mutex);
+  auto changed = store::set_user_role(c.db->db, email, *role);
+  if (!changed) co_return user_problem(changed.error());
+  co_return json_answer(200, json::object{{"user", user_json(*changed)}});
+}
+
 net::awaitable<http::server_response> remove(users_context& c, http::server_request& req) {
   auto who = owner_of(c, req);
   if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
@@ -151,6 +168,8 @@ void add_users_routes(http::router& routes, const guard& access,
   routes.add("POST", "/api/v1/users", [c](http::server_request& r) { return add(*c, r); });
   routes.add("POST", "/api/v1/users/disable",
              [c](http::server_request& r) { return disable(*c, r); });
+  routes.add("POST", "/api/v1/users/role",
+             [c](http::server_request& r) { return change_role(*c, r); });
   routes.add("POST", "/api/v1/users/remove",
              [c](http::server_request& r) { return remove(*c, r); });
 }

@@ -4,8 +4,9 @@
 //   POST /api/v1/users           {email, role, account?, password}: a new user
 //   POST /api/v1/users/disable   {email, disabled}: signs them out and keeps them out, or lets
 //                                them in again
+//   POST /api/v1/users/role      {email, role}: from their next request on
 //   POST /api/v1/users/remove    {email}: the user and their sessions are gone
-// An owner cannot disable or remove themselves: a Pons must keep one way in. Passwords are
+// An owner cannot disable, demote or remove themselves: a Pons must keep one way in. Passwords are
 // hashed (Argon2id, 64 MiB each) on the given workers, never on the listener.
 
 #include <memory>

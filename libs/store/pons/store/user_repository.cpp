@@ -226,4 +226,17 @@ result<user> set_user_disabled(database& db, std::string_view email, bool disabl
   return find_user(db, email);
 }
 
+result<user> set_user_role(database& db, std::string_view email, user_role role) {
+  PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  PONS_STORE_TRY(u, find_user(db, email));
+  {
+    PONS_STORE_TRY(st, db.prepare("UPDATE users SET role = ?2 WHERE id = ?1"));
+    st.bind_all(u.id, to_string(role));
+    PONS_STORE_CHECK(st.run());
+  }
+  // What a session may do is read from the user at each request: no session needs to end.
+  PONS_STORE_CHECK(scope.commit());
+  return find_user(db, email);
+}
+
 }  // namespace pons::store

@@ -118,6 +118,9 @@ result<void> note_user_login(database& db, std::int64_t user_id, time_point now)
 /// Disables (true) or enables (false) a user; a disabled user's sessions end.
 result<user> set_user_disabled(database& db, std::string_view email, bool disabled, time_point now);
 
+/// Gives a user another role; it applies from their next request.
+result<user> set_user_role(database& db, std::string_view email, user_role role);
+
 }  // namespace pons::store
 
 namespace boost::system {
