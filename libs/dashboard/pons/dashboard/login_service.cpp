@@ -5,7 +5,6 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
-#include <cctype>
 #include <chrono>
 #include <optional>
 
@@ -14,6 +13,7 @@
 #include "pons/dashboard/login_page.hpp"
 #include "pons/dashboard/request_origin.hpp"
 #include "pons/dashboard/worker_call.hpp"
+#include "pons/http/media_type.hpp"
 #include "pons/http/query.hpp"
 #include "pons/mcp/worker_pool.hpp"
 #include "pons/store/password_hash.hpp"
@@ -31,11 +31,9 @@ constexpr std::string_view wrong_credentials = "Wrong email or password.";
 enum class body_kind { form, json, other };
 
 body_kind kind_of(const http::server_request& req) {
-  std::string type(req.header("Content-Type").substr(0, req.header("Content-Type").find(';')));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (type == "application/x-www-form-urlencoded") return body_kind::form;
-  if (type == "application/json") return body_kind::json;
+  const auto type = req.header("Content-Type");
+  if (http::has_media_type(type, "application/x-www-form-urlencoded")) return body_kind::form;
+  if (http::has_media_type(type, "application/json")) return body_kind::json;
   return body_kind::other;
 }
 

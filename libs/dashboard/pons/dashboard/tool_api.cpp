@@ -4,7 +4,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
-#include <cctype>
 #include <exception>
 #include <optional>
 #include <variant>
@@ -12,6 +11,7 @@
 #include "pons/dashboard/answers.hpp"
 #include "pons/dashboard/query_arguments.hpp"
 #include "pons/dashboard/worker_call.hpp"
+#include "pons/http/media_type.hpp"
 #include "pons/mcp/call_context.hpp"
 #include "pons/mcp/schema_check.hpp"
 
@@ -27,17 +27,11 @@ constexpr std::string_view route_prefix = "/api/v1/tools/";
 // mistake or an attack, and is refused before it is parsed.
 constexpr std::size_t arguments_limit = 256 * 1024;
 
-bool is_json(std::string_view content_type) {
-  std::string type(content_type.substr(0, content_type.find(';')));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return type == "application/json";
-}
-
 // The arguments of a POST: a JSON object, or nothing for a tool without arguments.
 std::variant<json::object, std::string> body_arguments(const http::server_request& req) {
   if (req.body.empty()) return json::object{};
-  if (!is_json(req.header("Content-Type"))) return "send the arguments as application/json";
+  if (!http::has_media_type(req.header("Content-Type"), "application/json"))
+    return "send the arguments as application/json";
   json::parse_options options;
   options.max_depth = 32;
   boost::system::error_code ec;

@@ -5,6 +5,7 @@
 #include <boost/url/grammar/ci_string.hpp>
 #include <cstdlib>
 
+#include "pons/http/media_type.hpp"
 #include "pons/mcp/base64.hpp"
 
 namespace pons::mcp_http {
@@ -56,8 +57,7 @@ bool accepts(std::string_view accept, std::string_view media_type) {
 }
 
 bool is_json_content_type(std::string_view content_type) {
-  auto semi = content_type.find(';');
-  return iequals(trim(content_type.substr(0, semi)), "application/json");
+  return http::has_media_type(content_type, "application/json");
 }
 
 bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed) {
