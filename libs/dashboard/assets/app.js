@@ -85,6 +85,16 @@
     };
   }
 
+  // What `request` answers; null once `show` has drawn `head` and why it failed.
+  async function loaded(show, head, request) {
+    try {
+      return await request;
+    } catch (error) {
+      show(...head, problem(error));
+      return null;
+    }
+  }
+
   function problem(error) {
     return el('p', { class: 'error', role: 'alert', text: error.message });
   }
@@ -343,12 +353,8 @@
     const status = el('p', { role: 'status' });
     const draw = async () => {
       const show = begin();
-      let data;
-      try {
-        data = await call('list_templates', { status: 'all' });
-      } catch (error) {
-        return show(el('h2', { text: 'Templates' }), problem(error));
-      }
+      const data = await loaded(show, [el('h2', { text: 'Templates' })], call('list_templates', { status: 'all' }));
+      if (!data) return;
       const synced = (data.synced || []).map((s) => el('p', { class: 'meta',
         text: `${s.waba_id}: ${s.synced_at ? `synced ${when(s.synced_at)}` : 'never synced'}${s.error ? ` (last attempt failed: ${s.error})` : ''}` }));
       const sync = el('button', { type: 'button', class: 'primary', text: 'Sync now' });
@@ -417,12 +423,9 @@
     const created = el('div', { role: 'status' });
     const draw = async () => {
       const show = begin();
-      let keys;
-      try {
-        ({ keys } = await keysApi(''));
-      } catch (error) {
-        return show(el('h2', { text: 'API keys' }), problem(error));
-      }
+      const data = await loaded(show, [el('h2', { text: 'API keys' })], keysApi(''));
+      if (!data) return;
+      const { keys } = data;
       const name = el('input', { name: 'name', required: true, maxlength: '100', 'aria-label': 'Key name' });
       const send = el('input', { type: 'checkbox', name: 'send' });
       const days = el('input', { type: 'number', name: 'expires_days', min: '1', max: '3650', 'aria-label': 'Expires in days' });
@@ -473,12 +476,8 @@
       signature, status, el('button', { type: 'submit', text: 'Filter' }));
     const query = new URLSearchParams();
     for (const key of ['signature', 'status']) if (params.get(key)) query.set(key, params.get(key));
-    let data;
-    try {
-      data = await api(`/api/v1/webhook-log?${query}`);
-    } catch (error) {
-      return show(el('h2', { text: 'Webhook log' }), filters, problem(error));
-    }
+    const data = await loaded(show, [el('h2', { text: 'Webhook log' }), filters], api(`/api/v1/webhook-log?${query}`));
+    if (!data) return;
     const rows = data.requests.map((r) => el('li', {},
       el('details', {},
         el('summary', { text: `${when(r.receivedAt)} · ${r.status} · signature ${r.signature || 'n/a'} · ` +
@@ -509,12 +508,9 @@
     const status = el('p', { role: 'status' });
     const draw = async () => {
       const show = begin();
-      let users;
-      try {
-        ({ users } = await usersApi(''));
-      } catch (error) {
-        return show(el('h2', { text: 'Users' }), problem(error));
-      }
+      const data = await loaded(show, [el('h2', { text: 'Users' })], usersApi(''));
+      if (!data) return;
+      const { users } = data;
       const act = (path, body) => async () => {
         try {
           await usersApi(path, body);

@@ -15,12 +15,6 @@ bool public_asset(std::string_view name) {
   return name == "app.css" || name == "icon.svg";
 }
 
-const asset* find_asset(std::string_view name) {
-  for (const auto& a : embedded_assets())
-    if (a.name == name) return &a;
-  return nullptr;
-}
-
 namespace {
 
 net::awaitable<http::server_response> app(const guard& access, http::server_request& req) {

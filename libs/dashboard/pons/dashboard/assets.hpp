@@ -17,7 +17,4 @@ struct asset {
 /// Every embedded file, by name.
 std::span<const asset> embedded_assets();
 
-/// The file called `name`, or nullptr.
-const asset* find_asset(std::string_view name);
-
 }  // namespace pons::dashboard

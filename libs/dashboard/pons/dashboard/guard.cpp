@@ -77,6 +77,12 @@ guard_verdict guard::require(const http::server_request& req, store::user_role n
                                   store::to_string(needed)));
 }
 
+guard_verdict guard::require_user(const http::server_request& req, store::user_role needed) const {
+  auto v = require(req, needed);
+  if (v.status != 0 || v.who.how == principal::via::session) return v;
+  return refused(403, "only a signed-in user may do this, not an API key");
+}
+
 guard_verdict guard::by_key(std::string_view token) const {
   const auto now = std::chrono::system_clock::now();
   std::unique_lock lock(db_->mutex);

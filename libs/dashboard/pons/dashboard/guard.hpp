@@ -62,6 +62,10 @@ class guard {
   /// As check(), then 403 unless the principal's role has at least `needed`.
   guard_verdict require(const http::server_request& req, store::user_role needed) const;
 
+  /// As require(), then 403 for an API key: what people manage (keys, users, the webhook log)
+  /// is managed by a signed-in user.
+  guard_verdict require_user(const http::server_request& req, store::user_role needed) const;
+
  private:
   guard_verdict by_key(std::string_view token) const;
   guard_verdict by_session(const http::server_request& req, std::string_view secret) const;

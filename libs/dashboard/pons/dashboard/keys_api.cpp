@@ -5,7 +5,6 @@
 #include <boost/json/array.hpp>
 #include <chrono>
 #include <optional>
-#include <variant>
 
 #include "pons/auth/key_view.hpp"
 #include "pons/dashboard/answers.hpp"
@@ -24,17 +23,6 @@ struct keys_context {
   std::shared_ptr<locked_database> db;
 };
 
-// The principal when an admin or owner signed in; the refusal otherwise.
-std::variant<principal, http::server_response> admin_of(const keys_context& c,
-                                                        const http::server_request& req) {
-  auto v = c.access.require(req, store::user_role::admin);
-  if (v.status != 0) return from_verdict(v);
-  if (v.who.how != principal::via::session) {
-    return json_error(403, "API keys are managed by signed-in admins, not by keys");
-  }
-  return v.who;
-}
-
 // What a store refusal means to the person filling the form.
 http::server_response key_problem(const boost::system::error_code& ec) {
   using store::api_key_errc;
@@ -50,9 +38,9 @@ http::server_response key_problem(const boost::system::error_code& ec) {
 }
 
 net::awaitable<http::server_response> list(keys_context& c, http::server_request& req) {
-  auto who = admin_of(c, req);
-  if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
-  const auto& admin = std::get<principal>(who);
+  auto verdict = c.access.require_user(req, store::user_role::admin);
+  if (verdict.status != 0) co_return from_verdict(verdict);
+  const auto& admin = verdict.who;
   const auto now = std::chrono::system_clock::now();
   std::lock_guard lock(c.db->mutex);
   auto keys = store::list_api_keys(c.db->db);
@@ -66,9 +54,9 @@ net::awaitable<http::server_response> list(keys_context& c, http::server_request
 }
 
 net::awaitable<http::server_response> create(keys_context& c, http::server_request& req) {
-  auto who = admin_of(c, req);
-  if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
-  const auto& admin = std::get<principal>(who);
+  auto verdict = c.access.require_user(req, store::user_role::admin);
+  if (verdict.status != 0) co_return from_verdict(verdict);
+  const auto& admin = verdict.who;
   auto body = json_object_body(req);
   if (!body) co_return json_error(400, "send {\"name\", \"scopes\"} as a JSON object");
   store::api_key_spec spec;
@@ -102,9 +90,9 @@ net::awaitable<http::server_response> create(keys_context& c, http::server_reque
 }
 
 net::awaitable<http::server_response> revoke(keys_context& c, http::server_request& req) {
-  auto who = admin_of(c, req);
-  if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
-  const auto& admin = std::get<principal>(who);
+  auto verdict = c.access.require_user(req, store::user_role::admin);
+  if (verdict.status != 0) co_return from_verdict(verdict);
+  const auto& admin = verdict.who;
   auto body = json_object_body(req);
   const auto* id = body ? body->if_contains("id") : nullptr;
   if (!id || !id->is_int64()) co_return json_error(400, "send {\"id\": N}, the key's id");

@@ -36,14 +36,13 @@ struct read_outcome {
   std::string bytes;
 };
 
-// The file at `stored` (relative to `media_dir` unless absolute), which must resolve inside
-// `media_dir` and be a regular file no larger than the limit. Runs on a worker.
-read_outcome read_media_file(const std::string& media_dir, const std::string& stored) {
+// The file at `stored` (relative to `root`, the media folder resolved, unless absolute), which
+// must resolve inside `root` and be a regular file no larger than the limit. Runs on a worker.
+read_outcome read_media_file(const fs::path& root, const std::string& stored) {
   std::error_code ec;
   fs::path file(stored);
-  if (file.is_relative()) file = fs::path(media_dir) / file;
-  const fs::path root = fs::weakly_canonical(media_dir, ec);
-  const fs::path real = ec ? fs::path() : fs::weakly_canonical(file, ec);
+  if (file.is_relative()) file = root / file;
+  const fs::path real = fs::weakly_canonical(file, ec);
   const auto inside = std::mismatch(root.begin(), root.end(), real.begin(), real.end());
   if (ec || root.empty() || inside.first != root.end()) {
     return {
@@ -81,7 +80,7 @@ std::optional<std::int64_t> positive_id(std::string_view text) {
 struct media_context {
   const guard& access;
   std::shared_ptr<locked_database> db;
-  std::string media_dir;
+  fs::path media_root;  // the media folder with its symlinks resolved, once
   mcp::worker_pool& workers;
 };
 
@@ -119,7 +118,7 @@ net::awaitable<http::server_response> serve(media_context& c, http::server_reque
   if (auto* refusal = std::get_if<http::server_response>(&found)) co_return std::move(*refusal);
   auto row = std::get<store::media_record>(std::move(found));
 
-  auto job = [dir = c.media_dir, path = row.path] { return read_media_file(dir, path); };
+  auto job = [root = c.media_root, path = row.path] { return read_media_file(root, path); };
   auto read = co_await on_worker(c.workers, std::move(job));
   if (!read) {
     auto r = json_error(503, "Pons is busy: try again in a moment");
@@ -168,8 +167,11 @@ std::string download_name(std::string_view name, std::string_view fallback) {
 
 void add_media_route(http::router& routes, const guard& access, std::shared_ptr<locked_database> db,
                      std::string media_dir, mcp::worker_pool& workers) {
+  std::error_code ec;
+  fs::path root = fs::weakly_canonical(media_dir, ec);
+  if (ec) root.clear();  // nothing is served rather than files from an unknown place
   auto c = std::make_shared<media_context>(
-      media_context{access, std::move(db), std::move(media_dir), workers});
+      media_context{access, std::move(db), std::move(root), workers});
   routes.add("GET", "/api/v1/media", [c](http::server_request& r) { return serve(*c, r); });
 }
 

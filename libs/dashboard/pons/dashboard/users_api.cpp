@@ -6,7 +6,6 @@
 #include <boost/json/array.hpp>
 #include <chrono>
 #include <optional>
-#include <variant>
 
 #include "pons/dashboard/answers.hpp"
 #include "pons/dashboard/json_body.hpp"
@@ -37,15 +36,6 @@ json::object user_json(const store::user& u) {
                       {"disabled", !u.disabled_at.empty()}};
 }
 
-std::variant<principal, http::server_response> owner_of(const users_context& c,
-                                                        const http::server_request& req) {
-  auto v = c.access.require(req, store::user_role::owner);
-  if (v.status != 0) return from_verdict(v);
-  if (v.who.how != principal::via::session)
-    return json_error(403, "users are managed by signed-in owners, not by keys");
-  return v.who;
-}
-
 http::server_response user_problem(const boost::system::error_code& ec) {
   using store::user_errc;
   if (ec == user_errc::invalid_email) return json_error(400, "email: not an address Pons accepts");
@@ -60,8 +50,8 @@ http::server_response user_problem(const boost::system::error_code& ec) {
 }
 
 net::awaitable<http::server_response> list(users_context& c, http::server_request& req) {
-  auto who = owner_of(c, req);
-  if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
+  auto verdict = c.access.require_user(req, store::user_role::owner);
+  if (verdict.status != 0) co_return from_verdict(verdict);
   std::lock_guard lock(c.db->mutex);
   auto users = store::list_users(c.db->db);
   if (!users) co_return user_problem(users.error());
@@ -71,8 +61,8 @@ net::awaitable<http::server_response> list(users_context& c, http::server_reques
 }
 
 net::awaitable<http::server_response> add(users_context& c, http::server_request& req) {
-  auto who = owner_of(c, req);
-  if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
+  auto verdict = c.access.require_user(req, store::user_role::owner);
+  if (verdict.status != 0) co_return from_verdict(verdict);
   auto body = json_object_body(req);
   sodium_memzero(req.body.data(), req.body.size());
   if (!body) co_return json_error(400, "send {\"email\", \"role\", \"password\"} as JSON");
@@ -102,8 +92,7 @@ net::awaitable<http::server_response> add(users_context& c, http::server_request
   lock.unlock();
   if (!made) co_return user_problem(made.error());
   auto r = json_answer(201, json::object{{"user", user_json(*made)}});
-  r.log_note =
-      fmt::format("user_added=user:{} principal={}", made->id, std::get<principal>(who).label());
+  r.log_note = fmt::format("user_added=user:{} principal={}", made->id, verdict.who.label());
   co_return r;
 }
 
@@ -113,13 +102,13 @@ bool is_self(const principal& who, const std::string& email) {
 }
 
 net::awaitable<http::server_response> disable(users_context& c, http::server_request& req) {
-  auto who = owner_of(c, req);
-  if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
+  auto verdict = c.access.require_user(req, store::user_role::owner);
+  if (verdict.status != 0) co_return from_verdict(verdict);
   auto body = json_object_body(req);
   const auto* flag = body ? body->if_contains("disabled") : nullptr;
   if (!flag || !flag->is_bool()) co_return json_error(400, "send {\"email\", \"disabled\": true}");
   const auto email = text_field(*body, "email");
-  if (is_self(std::get<principal>(who), email))
+  if (is_self(verdict.who, email))
     co_return json_error(400, "you cannot disable yourself: another owner can");
   std::lock_guard lock(c.db->mutex);
   auto changed =
@@ -129,15 +118,15 @@ net::awaitable<http::server_response> disable(users_context& c, http::server_req
 }
 
 net::awaitable<http::server_response> change_role(users_context& c, http::server_request& req) {
-  auto who = owner_of(c, req);
-  if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
+  auto verdict = c.access.require_user(req, store::user_role::owner);
+  if (verdict.status != 0) co_return from_verdict(verdict);
   auto body = json_object_body(req);
   if (!body) co_return json_error(400, "send {\"email\", \"role\"}");
   const auto email = text_field(*body, "email");
   auto role = store::parse_user_role(text_field(*body, "role"));
   if (!role) co_return user_problem(store::user_errc::invalid_role);
   // Stepping down is for another owner to do: a Pons keeps an owner.
-  if (is_self(std::get<principal>(who), email))
+  if (is_self(verdict.who, email))
     co_return json_error(400, "you cannot change your own role: another owner can");
   std::lock_guard lock(c.db->mutex);
   auto changed = store::set_user_role(c.db->db, email, *role);
@@ -146,12 +135,12 @@ net::awaitable<http::server_response> change_role(users_context& c, http::server
 }
 
 net::awaitable<http::server_response> remove(users_context& c, http::server_request& req) {
-  auto who = owner_of(c, req);
-  if (auto* refusal = std::get_if<http::server_response>(&who)) co_return std::move(*refusal);
+  auto verdict = c.access.require_user(req, store::user_role::owner);
+  if (verdict.status != 0) co_return from_verdict(verdict);
   auto body = json_object_body(req);
   if (!body) co_return json_error(400, "send {\"email\"}");
   const auto email = text_field(*body, "email");
-  if (is_self(std::get<principal>(who), email))
+  if (is_self(verdict.who, email))
     co_return json_error(400, "you cannot remove yourself: another owner can");
   std::lock_guard lock(c.db->mutex);
   auto removed = store::remove_user(c.db->db, email);

@@ -42,7 +42,7 @@ json::object entry_json(const store::webhook_log_entry& e) {
 }
 
 net::awaitable<http::server_response> recent(log_context& c, http::server_request& req) {
-  auto v = c.access.require(req, store::user_role::admin);
+  auto v = c.access.require_user(req, store::user_role::admin);
   if (v.status != 0) co_return from_verdict(v);
   store::webhook_log_filter filter;
   filter.waba_id = v.who.waba_id;
