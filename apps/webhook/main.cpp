@@ -24,8 +24,10 @@
 #include "pons/cli/template_admin.hpp"
 #include "pons/cli/user_admin.hpp"
 #include "pons/cli/webhook_options.hpp"
+#include "pons/dashboard/accounts_api.hpp"
 #include "pons/dashboard/app_routes.hpp"
 #include "pons/dashboard/change_feed.hpp"
+#include "pons/dashboard/forwarding_api.hpp"
 #include "pons/dashboard/keys_api.hpp"
 #include "pons/dashboard/login_service.hpp"
 #include "pons/dashboard/media_route.hpp"
@@ -177,8 +179,12 @@ int main(int argc, char** argv) {
   // Forwarding deliverer: sends outbox rows to their targets in the background. Made
   // before the service so the ingest writer can wake it after each commit that queued
   // deliveries, and it outlives the service's writer thread.
-  pons::forward::deliverer forwarder(pons::forward::deliverer_options_from_env(
-      o.db_path, [](const char* n) { return std::getenv(n); }));
+  auto forward_options = pons::forward::deliverer_options_from_env(
+      o.db_path, [](const char* n) { return std::getenv(n); });
+  // The dashboard's test events go out under the deliverer's own rules.
+  const pons::dashboard::test_event_rules test_rules{forward_options.allow_link_local,
+                                                     forward_options.ca_file};
+  pons::forward::deliverer forwarder(std::move(forward_options));
 
   boost::asio::io_context io{1};
   // The server's connection gauges join /metrics; the server is made after the service.
@@ -335,6 +341,9 @@ int main(int argc, char** argv) {
     pons::dashboard::add_app_routes(routes, dashboard->access());
     pons::dashboard::add_keys_routes(routes, dashboard->access(), dashboard->database());
     pons::dashboard::add_webhook_log_route(routes, dashboard->access(), dashboard->database());
+    pons::dashboard::add_accounts_route(routes, dashboard->access(), dashboard->database());
+    pons::dashboard::add_forwarding_routes(routes, dashboard->access(), dashboard->database(),
+                                           *mcp_pool, test_rules);
     pons::dashboard::add_users_routes(routes, dashboard->access(), dashboard->database(),
                                       *mcp_pool);
     pons::dashboard::add_media_route(routes, dashboard->access(), dashboard->database(), media_dir,

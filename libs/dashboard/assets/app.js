@@ -490,6 +490,198 @@
         : el('p', { class: 'empty', text: 'No webhook request matches.' }));
   }
 
+  // --- forwarding targets and deliveries (admins and owners) ---------------------------------
+
+  function health(t) {
+    if (!t.enabled) return el('span', { class: 'window-closed', text: 'disabled' });
+    if (t.consecutiveFailures > 0) {
+      return el('span', { class: 'error', text: `failing: ${t.consecutiveFailures} in a row, last ${when(t.lastFailureAt)}` });
+    }
+    if (t.lastSuccessAt) return el('span', { class: 'window-open', text: `healthy, last ${when(t.lastSuccessAt)}` });
+    return el('span', { class: 'empty', text: 'nothing delivered yet' });
+  }
+
+  // The settings a target form holds, as the API takes them.
+  function targetFields(t, eventTypes) {
+    const url = el('input', { type: 'url', name: 'url', required: true, value: t.url || '', placeholder: 'https://...', 'aria-label': 'URL' });
+    const description = el('input', { name: 'description', value: t.description || '', placeholder: 'description', 'aria-label': 'Description' });
+    const number = el('input', { name: 'phoneNumberId', value: t.phoneNumberId || '', placeholder: 'every number', 'aria-label': 'Phone number ID' });
+    const chosen = new Set(t.eventTypes || eventTypes);
+    const boxes = eventTypes.map((type) => el('input', { type: 'checkbox', value: type, checked: chosen.has(type), 'aria-label': type }));
+    const attempts = el('input', { type: 'number', name: 'maxAttempts', min: '1', max: '50', value: t.maxAttempts || 8, 'aria-label': 'Attempts' });
+    const timeout = el('input', { type: 'number', name: 'timeoutMs', min: '100', max: '300000', value: t.timeoutMs || 10000, 'aria-label': 'Timeout (ms)' });
+    const nodes = [
+      el('div', { class: 'row' }, url, description, number),
+      el('div', { class: 'row' }, ...boxes.map((b) => el('label', { class: 'inline' }, b, b.value))),
+      el('div', { class: 'row' }, el('label', { class: 'inline' }, 'attempts ', attempts), el('label', { class: 'inline' }, 'timeout ms ', timeout)),
+    ];
+    const value = () => ({
+      url: url.value, description: description.value, phoneNumberId: number.value,
+      eventTypes: boxes.filter((b) => b.checked).map((b) => b.value),
+      maxAttempts: Number(attempts.value), timeoutMs: Number(timeout.value),
+    });
+    return { nodes, value };
+  }
+
+  function secretShown(status, text, secret) {
+    status.replaceChildren(el('p', { text }), el('code', { class: 'secret', text: secret }));
+  }
+
+  function targetRow(t, eventTypes, status, redraw) {
+    const act = (path, body, then) => async () => {
+      try {
+        const data = await targetsApi(path, body);
+        if (then) then(data);
+        else status.replaceChildren();
+      } catch (error) {
+        status.replaceChildren(problem(error));
+      }
+      await redraw();
+    };
+    const test = el('button', { type: 'button', text: 'Send test event' });
+    test.addEventListener('click', async () => {
+      test.disabled = true;
+      try {
+        const r = await targetsApi('/test', { id: t.id });
+        status.replaceChildren(el('p', { class: r.ok ? 'window-open' : 'error',
+          text: r.ok ? `Target ${t.id} answered 200 in ${r.durationMs} ms: delivery works.`
+            : `Target ${t.id} failed after ${r.durationMs} ms: ${r.error || `HTTP ${r.statusCode}`}` }));
+      } catch (error) {
+        status.replaceChildren(problem(error));
+      }
+      test.disabled = false;
+    });
+    const edit = targetFields(t, eventTypes);
+    const editForm = el('form', { class: 'composer', 'aria-label': `Edit target ${t.id}` }, ...edit.nodes,
+      el('div', { class: 'row' }, el('button', { type: 'submit', class: 'primary', text: 'Save' })));
+    editForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      act('/update', { id: t.id, ...edit.value() })();
+    });
+    return el('tr', {},
+      el('td', {}, el('div', { text: t.url }), el('div', { class: 'meta', text: t.description })),
+      el('td', { text: t.phoneNumberId || 'every number' }),
+      el('td', { text: t.eventTypes.length === eventTypes.length ? 'all' : t.eventTypes.join(', ') }),
+      el('td', {}, health(t)),
+      el('td', {}, el('a', { href: `#/forwarding/${t.id}`, text: `${t.queued} queued, ${t.dead} dead, ${t.succeeded} delivered` })),
+      el('td', { class: 'actions' }, test,
+        el('button', { type: 'button', text: t.enabled ? 'Disable' : 'Enable', onclick: act('/update', { id: t.id, enabled: !t.enabled }) }),
+        twoClick('Rotate secret', act('/rotate', { id: t.id }, (made) =>
+          secretShown(status, `Target ${t.id} has a new signing secret. Copy it now: it is not shown again.`, made.secret))),
+        twoClick('Remove', act('/remove', { id: t.id })),
+        el('details', {}, el('summary', { text: 'Edit' }), editForm)));
+  }
+
+  const targetsApi = (path, body) => api(`/api/v1/targets${path}`, body);
+
+  async function renderForwarding() {
+    document.title = 'Forwarding - Pons';
+    const status = el('div', { role: 'status' });
+    const draw = async () => {
+      const show = begin();
+      const data = await loaded(show, [el('h2', { text: 'Forwarding' })], targetsApi(''));
+      if (!data) return;
+      const { targets, eventTypes } = data;
+      const fields = targetFields({}, eventTypes);
+      const form = el('form', { class: 'composer', 'aria-label': 'New target' }, ...fields.nodes,
+        el('div', { class: 'row' }, el('button', { type: 'submit', class: 'primary', text: 'Add target' })));
+      form.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        try {
+          const made = await targetsApi('', fields.value());
+          secretShown(status, `Target ${made.target.id} added. Its signing secret, shown this once:`, made.secret);
+          await draw();
+        } catch (error) {
+          status.replaceChildren(problem(error));
+        }
+      });
+      const table = el('table', { class: 'keys', 'aria-label': 'Forwarding targets' },
+        el('thead', {}, el('tr', {}, ...['Target', 'Number', 'Events', 'Health', 'Deliveries', ''].map((h) => el('th', { text: h })))),
+        el('tbody', {}, ...targets.map((t) => targetRow(t, eventTypes, status, draw))));
+      show(el('h2', { text: 'Forwarding' }), status, form,
+        targets.length ? table : el('p', { class: 'empty', text: 'No forwarding targets yet: events stay in Pons.' }));
+    };
+    await draw();
+    return draw;
+  }
+
+  function attemptList(d) {
+    if (!d.attemptLog.length) return el('p', { class: 'empty', text: 'No attempts yet.' });
+    return el('ol', { class: 'attempts' }, ...d.attemptLog.map((a) => el('li', {
+      text: `${when(a.startedAt)}: ${a.statusCode === null ? 'no answer' : `HTTP ${a.statusCode}`}` +
+        ` in ${a.durationMs} ms${a.error ? `, ${a.error}` : ''}` })));
+  }
+
+  async function renderDeliveries(targetId) {
+    document.title = 'Deliveries - Pons';
+    const status = el('p', { role: 'status' });
+    const draw = async () => {
+      const show = begin();
+      const head = [el('h2', { text: `Deliveries to target ${targetId}` }), el('p', {}, el('a', { href: '#/forwarding', text: 'All targets' }))];
+      const data = await loaded(show, head, api(`/api/v1/deliveries?target=${targetId}&limit=100`));
+      if (!data) return;
+      const rows = data.deliveries.map((d) => {
+        const more = el('details', {}, el('summary', { text: 'Attempts and body' }));
+        more.addEventListener('toggle', async () => {
+          if (!more.open || more.dataset.loaded) return;
+          more.dataset.loaded = 'yes';
+          try {
+            const { delivery } = await api(`/api/v1/deliveries/detail?id=${d.id}`);
+            more.append(attemptList(delivery),
+              el('pre', { class: 'preview-box', text: JSON.stringify(delivery.body, null, 2) }));
+          } catch (error) {
+            more.append(problem(error));
+          }
+        });
+        const retry = d.state === 'dead' || d.state === 'pending'
+          ? el('button', { type: 'button', text: 'Retry now', onclick: async () => {
+            try {
+              await api('/api/v1/deliveries/retry', { id: d.id });
+              status.textContent = `Delivery ${d.id} is due again now.`;
+            } catch (error) {
+              status.textContent = error.message;
+            }
+            await draw();
+          } }) : null;
+        return el('tr', {},
+          el('td', { text: String(d.id) }), el('td', { text: d.eventType }), el('td', { class: `state-${d.state}`, text: d.state }),
+          el('td', { text: String(d.attempts) }),
+          el('td', { text: d.lastStatusCode === null ? (d.lastError || '') : `HTTP ${d.lastStatusCode}${d.lastError ? `: ${d.lastError}` : ''}` }),
+          el('td', { text: when(d.createdAt) }), el('td', {}, retry, more));
+      });
+      show(...head, status, rows.length
+        ? el('table', { class: 'keys', 'aria-label': 'Deliveries' },
+          el('thead', {}, el('tr', {}, ...['Id', 'Event', 'State', 'Attempts', 'Last answer', 'Created', ''].map((h) => el('th', { text: h })))),
+          el('tbody', {}, ...rows))
+        : el('p', { class: 'empty', text: 'No deliveries to this target yet.' }));
+    };
+    await draw();
+    return draw;
+  }
+
+  // --- accounts and numbers -------------------------------------------------------------------
+
+  async function renderAccounts() {
+    const show = begin();
+    document.title = 'Accounts - Pons';
+    const head = [el('h2', { text: 'Accounts and numbers' })];
+    const data = await loaded(show, head, api('/api/v1/accounts'));
+    if (!data) return;
+    const yesNo = (v) => (v ? 'configured' : 'missing');
+    const sections = data.accounts.map((a) => el('section', { class: 'composer', 'aria-label': `Account ${a.wabaId}` },
+      el('h3', { text: a.name ? `${a.name} (${a.wabaId})` : `Account ${a.wabaId}` }),
+      el('p', { class: 'meta', text: `App secret ${yesNo(a.credentials.appSecret)} · access token ${yesNo(a.credentials.accessToken)}` +
+        ` · verify token ${yesNo(a.credentials.verifyToken)}` }),
+      a.phoneNumbers.length
+        ? el('table', { class: 'keys', 'aria-label': `Numbers of ${a.wabaId}` },
+          el('thead', {}, el('tr', {}, ...['Number', 'Name', 'Phone number ID', ''].map((h) => el('th', { text: h })))),
+          el('tbody', {}, ...a.phoneNumbers.map((p) => el('tr', {},
+            el('td', { text: p.displayPhoneNumber || 'not known yet' }), el('td', { text: p.verifiedName }),
+            el('td', { text: p.phoneNumberId }), el('td', { text: p.default ? 'default' : '' })))))
+        : el('p', { class: 'empty', text: 'No numbers recorded yet.' })));
+    show(...head, ...(sections.length ? sections : [el('p', { class: 'empty', text: 'No account is recorded yet: configure one and start pons-webhook, or wait for its first webhook.' })]));
+  }
+
   // --- users (owners) -----------------------------------------------------------------------
 
   const usersApi = (path, body) => api(`/api/v1/users${path}`, body);
@@ -565,6 +757,16 @@
     } else if (hash === '#/webhooks' || hash.startsWith('#/webhooks?')) {
       current = { render: () => renderWebhookLog(params) };
       await renderWebhookLog(params);
+    } else if (hash === '#/forwarding') {
+      // Forms and open details would be lost to a live redraw: these pages redraw on a click.
+      current = { render: () => {} };
+      await renderForwarding();
+    } else if (/^#\/forwarding\/\d+$/.test(hash)) {
+      current = { render: () => {} };
+      await renderDeliveries(Number(hash.slice('#/forwarding/'.length)));
+    } else if (hash === '#/accounts') {
+      current = { render: () => renderAccounts() };
+      await renderAccounts();
     } else if (hash === '#/users') {
       current = { render: () => {} };
       await renderUsers();

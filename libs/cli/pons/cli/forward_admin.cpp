@@ -19,7 +19,9 @@
 #include "pons/forward/deliverer.hpp"
 #include "pons/forward/delivery_repository.hpp"
 #include "pons/forward/outbox.hpp"
+#include "pons/forward/records_json.hpp"
 #include "pons/forward/target_repository.hpp"
+#include "pons/forward/test_event.hpp"
 #include "pons/store/database.hpp"
 #include "pons/store/db_location.hpp"
 
@@ -288,46 +290,6 @@ std::vector<std::string> split_events(std::string_view s) {
   return out;
 }
 
-json::object target_json(const target& t) {
-  json::object o;
-  o["id"] = t.id;
-  o["url"] = t.url;
-  o["description"] = t.description;
-  o["phoneNumberId"] = t.phone_number_id;
-  json::array types;
-  for (const auto& e : t.event_types) types.emplace_back(e);
-  o["eventTypes"] = std::move(types);
-  o["enabled"] = t.enabled;
-  o["maxAttempts"] = t.max_attempts;
-  o["timeoutMs"] = t.timeout.count();
-  o["lastSuccessAt"] = t.last_success_at;
-  o["lastFailureAt"] = t.last_failure_at;
-  o["consecutiveFailures"] = t.consecutive_failures;
-  o["createdAt"] = t.created_at;
-  o["updatedAt"] = t.updated_at;
-  return o;
-}
-
-json::object delivery_json(const delivery_row& d) {
-  json::object o;
-  o["id"] = d.id;
-  o["eventId"] = d.event_id;
-  o["eventType"] = d.event_type;
-  o["targetId"] = d.target_id;
-  o["state"] = d.state;
-  o["attempts"] = d.attempts;
-  o["nextAttemptAt"] = d.next_attempt_at;
-  if (d.last_status_code) {
-    o["lastStatusCode"] = *d.last_status_code;
-  } else {
-    o["lastStatusCode"] = nullptr;
-  }
-  o["lastError"] = d.last_error;
-  o["createdAt"] = d.created_at;
-  o["updatedAt"] = d.updated_at;
-  return o;
-}
-
 void print_target(std::ostream& out, const target& t) {
   out << "id:                   " << t.id << '\n'
       << "url:                  " << t.url << '\n'
@@ -553,40 +515,11 @@ class runner {
   }
 
   int targets_test(std::int64_t id) {
-    auto t = get_target(db_, id);
-    if (!t) return operation_failed(err_, fmt::format("target {}", id), t.error());
-    auto secret_st = db_.prepare("SELECT secret FROM webhook_targets WHERE id = ?1");
-    if (!secret_st) return operation_failed(err_, "cannot read the target", secret_st.error());
-    secret_st->bind(1, id);
-    auto row = secret_st->step();
-    if (!row || !*row)
-      return operation_failed(err_, "cannot read the target", forward_errc::not_found);
-    delivery_job job;
-    job.secret = secret_st->column_text(0);
-    job.target_id = id;
-    job.url = t->url;
-    job.timeout = t->timeout;
-    job.attempt = 1;
-    job.max_attempts = 1;
-    job.event_type = "pons.test";
-    const auto now = clock::now();
-    // The same id form as every forwarded event (evt_ + 32 hex), so receivers need no exception.
-    auto event_id = random_event_id();
-    if (!event_id) return operation_failed(err_, "cannot make an event id", event_id.error());
-    job.event_id = std::move(*event_id);
-    json::object envelope;
-    envelope["id"] = job.event_id;
-    envelope["type"] = "pons.test";
-    envelope["source"] = "pons-webhook targets test";
-    envelope["occurredAt"] = store::format_timestamp(now);
-    envelope["accountId"] = "";
-    json::object payload;
-    payload["message"] = "A test event from Pons: answer 200 when the signature verifies.";
-    envelope["payload"] = std::move(payload);
-    job.body = json::serialize(envelope);
+    auto job = make_test_job(db_, id, "pons-webhook targets test", clock::now());
+    if (!job) return operation_failed(err_, fmt::format("target {}", id), job.error());
     const char* allow = std::getenv("PONS_FORWARD_ALLOW_LINK_LOCAL");
     const char* ca = std::getenv("PONS_FORWARD_CA_FILE");
-    auto outcome = send_once(job, allow && std::string_view(allow) == "1", ca ? ca : "");
+    auto outcome = send_once(*job, allow && std::string_view(allow) == "1", ca ? ca : "");
     const bool ok = is_success(outcome);
     if (json_) {
       json::object o;
@@ -658,30 +591,7 @@ class runner {
     auto d = get_delivery(db_, id);
     if (!d) return operation_failed(err_, fmt::format("delivery {}", id), d.error());
     if (json_) {
-      auto o = delivery_json(d->delivery);
-      boost::system::error_code ec;
-      auto body = json::parse(d->body, ec);
-      if (ec) {
-        o["body"] = d->body;
-      } else {
-        o["body"] = std::move(body);
-      }
-      json::array attempts;
-      for (const auto& a : d->attempts) {
-        json::object x;
-        x["attempt"] = a.attempt;
-        x["startedAt"] = a.started_at;
-        x["durationMs"] = a.duration_ms;
-        if (a.status_code) {
-          x["statusCode"] = *a.status_code;
-        } else {
-          x["statusCode"] = nullptr;
-        }
-        x["error"] = a.error;
-        attempts.push_back(std::move(x));
-      }
-      o["attemptLog"] = std::move(attempts);
-      print_json(out_, o);
+      print_json(out_, delivery_detail_json(*d));
       return 0;
     }
     const auto& r = d->delivery;

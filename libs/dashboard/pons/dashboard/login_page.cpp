@@ -38,12 +38,15 @@ std::string app_page(std::string_view email, std::string_view role, std::string_
       "<main id=\"app\"><p class=\"loading\">Loading...</p></main>\n"
       "<noscript><p>The inbox needs JavaScript; the API under /api/v1 works without it.</p>"
       "</noscript>\n",
-      // Keys are an admin's and an owner's, users an owner's: a page offers only what its
-      // reader may use.
-      role == "member"  ? ""
-      : role == "admin" ? " <a href=\"#/webhooks\">Webhook log</a> <a href=\"#/keys\">API keys</a>"
-                        : " <a href=\"#/webhooks\">Webhook log</a> <a href=\"#/keys\">API keys</a> "
-                          "<a href=\"#/users\">Users</a>",
+      // Forwarding and keys are an admin's and an owner's, users an owner's: a page offers only
+      // what its reader may use.
+      role == "member" ? " <a href=\"#/accounts\">Accounts</a>"
+      : role == "admin"
+          ? " <a href=\"#/accounts\">Accounts</a> <a href=\"#/forwarding\">Forwarding</a> "
+            "<a href=\"#/webhooks\">Webhook log</a> <a href=\"#/keys\">API keys</a>"
+          : " <a href=\"#/accounts\">Accounts</a> <a href=\"#/forwarding\">Forwarding</a> "
+            "<a href=\"#/webhooks\">Webhook log</a> <a href=\"#/keys\">API keys</a> "
+            "<a href=\"#/users\">Users</a>",
       escape_html(email), escape_html(role), escape_html(csrf_token));
   return page_document("Inbox", body, "<script src=\"/assets/app.js\" defer></script>\n",
                        attributes);

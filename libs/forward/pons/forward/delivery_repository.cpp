@@ -298,6 +298,25 @@ result<int> retry_dead(store::database& db, std::optional<std::int64_t> target_i
   return st->run();
 }
 
+result<std::vector<target_backlog>> backlog_by_target(store::database& db) {
+  auto st = db.prepare(
+      "SELECT target_id, "
+      "SUM(CASE WHEN state IN ('pending', 'delivering') THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN state = 'succeeded' THEN 1 ELSE 0 END) "
+      "FROM webhook_deliveries GROUP BY target_id ORDER BY target_id");
+  if (!st) return st.error();
+  std::vector<target_backlog> out;
+  for (;;) {
+    auto step = st->step();
+    if (!step) return step.error();
+    if (!*step) break;
+    out.push_back(
+        {st->column_int64(0), st->column_int64(1), st->column_int64(2), st->column_int64(3)});
+  }
+  return out;
+}
+
 #undef PONS_TOTAL_ATTEMPTS
 
 }  // namespace pons::forward

@@ -139,6 +139,17 @@ result<delivery_detail> get_delivery(store::database& db, std::int64_t id);
 /// one that succeeded or is being sent.
 result<void> retry_delivery(store::database& db, std::int64_t id, store::time_point now);
 
+/// How many deliveries of one target are queued (pending or being sent), dead or succeeded.
+struct target_backlog {
+  std::int64_t target_id = 0;
+  std::int64_t queued = 0;
+  std::int64_t dead = 0;
+  std::int64_t succeeded = 0;
+};
+
+/// The backlog of every target that has deliveries, by target id.
+result<std::vector<target_backlog>> backlog_by_target(store::database& db);
+
 /// Retries every dead delivery (of one target when given); returns how many.
 result<int> retry_dead(store::database& db, std::optional<std::int64_t> target_id,
                        store::time_point now);
