@@ -48,6 +48,7 @@
 #include "pons/mcp_keys/key_validity.hpp"
 #include "pons/mcp_keys/metadata_routes.hpp"
 #include "pons/meta/account_config.hpp"
+#include "pons/oauth/authorization_server.hpp"
 #include "pons/store/db_location.hpp"
 #include "pons/webhook/webhook_service.hpp"
 
@@ -288,6 +289,7 @@ int main(int argc, char** argv) {
       ko.public_url = o.mcp_public_url;
       ko.path = to.path;
       ko.rate = {o.mcp_key_burst, o.mcp_key_per_second};
+      ko.oauth = o.dashboard;
       // Both key readers open the database now: a failure stops the start, named.
       auto database_failed = [&](const boost::system::error_code& ec) {
         write_log_line(
@@ -303,7 +305,8 @@ int main(int argc, char** argv) {
       auto validity = pons::mcp_keys::key_validity(o.db_path);
       if (!validity) return database_failed(validity.error());
       to.still_valid = std::move(*validity);
-      pons::mcp_keys::add_metadata_routes(routes, o.mcp_public_url, to.path);
+      // With the dashboard's sign-in, remote clients may also sign in with OAuth.
+      pons::mcp_keys::add_metadata_routes(routes, o.mcp_public_url, to.path, o.dashboard);
     }
     to.engine.instructions = std::string(pons::mcp::toolset_instructions());
     to.engine.max_waits = 2;
@@ -342,6 +345,11 @@ int main(int argc, char** argv) {
     pons::dashboard::add_keys_routes(routes, dashboard->access(), dashboard->database());
     pons::dashboard::add_webhook_log_route(routes, dashboard->access(), dashboard->database());
     pons::dashboard::add_accounts_route(routes, dashboard->access(), dashboard->database());
+    pons::oauth::add_grant_routes(routes, dashboard->access(), dashboard->database());
+    if (o.mcp && !o.mcp_conformance) {
+      pons::oauth::add_authorization_routes(routes, dashboard->access(), dashboard->database(),
+                                            {o.mcp_public_url, "/mcp"});
+    }
     pons::dashboard::add_forwarding_routes(routes, dashboard->access(), dashboard->database(),
                                            *mcp_pool, test_rules);
     pons::dashboard::add_users_routes(routes, dashboard->access(), dashboard->database(),

@@ -44,6 +44,13 @@ TEST_CASE("protected resource: the metadata names the resource, scopes and heade
   about.documentation = "https://example.com/docs/mcp-http";
   auto documented = protected_resource_metadata("https://example.com/mcp", about);
   CHECK(documented.at("resource_documentation") == "https://example.com/docs/mcp-http");
+  CHECK(!documented.contains("authorization_servers"));
+  about.authorization_servers = {"https://example.com"};
+  auto with_oauth = protected_resource_metadata("https://example.com/mcp", about);
+  CHECK(boost::json::serialize(with_oauth.at("authorization_servers")) ==
+        R"(["https://example.com"])");
+  CHECK(origin_of("https://example.com:8443/mcp?x=1") == "https://example.com:8443");
+  CHECK(origin_of("ftp://example.com/mcp") == std::nullopt);
 }
 
 TEST_CASE("protected resource: challenges for a missing, an invalid and a weak key",
@@ -52,6 +59,8 @@ TEST_CASE("protected resource: challenges for a missing, an invalid and a weak k
   CHECK(challenge_without_token(url) ==
         "Bearer resource_metadata=\"https://example.com/.well-known/oauth-protected-resource/mcp\""
         ", scope=\"read\"");
+  CHECK(challenge_without_token_any_scope(url) ==
+        "Bearer resource_metadata=\"https://example.com/.well-known/oauth-protected-resource/mcp\"");
   CHECK(challenge_invalid_token(url, "this API key was revoked") ==
         "Bearer error=\"invalid_token\", error_description=\"this API key was revoked\", "
         "resource_metadata=\"" +

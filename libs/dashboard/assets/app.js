@@ -418,6 +418,25 @@
       el('td', {}, k.state === 'active' ? revoke : null));
   }
 
+  // Assistants a person signed in with OAuth: who allowed which application, and a way to end it.
+  function grantsSection(grants, redraw) {
+    const head = el('h2', { text: 'Signed-in applications (OAuth)' });
+    if (!grants.length) return [head, el('p', { class: 'empty', text: 'No application has been allowed yet.' })];
+    const rows = grants.map((g) => el('tr', {},
+      el('td', { text: g.client }), el('td', { text: g.redirectHost }), el('td', { text: g.user }),
+      el('td', { text: g.scopes.split(' ').join(', ') }), el('td', { text: g.account || 'every account' }),
+      el('td', { text: when(g.createdAt) }), el('td', { text: g.lastUsedAt ? when(g.lastUsedAt) : 'never' }),
+      el('td', { text: g.state }),
+      el('td', {}, g.state === 'active' ? twoClick('Revoke', async () => {
+        await api('/api/v1/oauth-grants/revoke', { id: g.id }).catch(() => {});
+        await redraw();
+      }) : null)));
+    return [head, el('table', { class: 'keys', 'aria-label': 'Signed-in applications' },
+      el('thead', {}, el('tr', {}, ...['Application', 'Returns to', 'User', 'Scopes', 'Account', 'Allowed', 'Last used', 'State', '']
+        .map((h) => el('th', { text: h })))),
+      el('tbody', {}, ...rows))];
+  }
+
   async function renderKeys() {
     document.title = 'API keys - Pons';
     const created = el('div', { role: 'status' });
@@ -450,7 +469,9 @@
         el('thead', {}, el('tr', {}, ...['Name', 'Prefix', 'Scopes', 'Account', 'Created', 'Last used', 'Expires', 'State', '']
           .map((h) => el('th', { text: h })))),
         el('tbody', {}, ...keys.map((k) => keyRow(k, draw))));
-      show(el('h2', { text: 'API keys' }), created, form, keys.length ? table : el('p', { class: 'empty', text: 'No keys yet.' }));
+      const grants = await api('/api/v1/oauth-grants').then((g) => g.grants).catch(() => null);
+      show(el('h2', { text: 'API keys' }), created, form, keys.length ? table : el('p', { class: 'empty', text: 'No keys yet.' }),
+        ...(grants ? grantsSection(grants, draw) : []));
     };
     await draw();
     return draw;

@@ -57,6 +57,12 @@ std::optional<std::string> metadata_url(std::string_view resource) {
   return out;
 }
 
+std::optional<std::string> origin_of(std::string_view resource) {
+  if (!metadata_url(resource)) return std::nullopt;
+  auto parsed = boost::urls::parse_absolute_uri(resource);
+  return std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_host_and_port());
+}
+
 std::string metadata_path(std::string_view resource_path) {
   // A terminating slash after the host goes (RFC 9728 section 3.1): "/" is no path at all.
   if (resource_path == "/") resource_path = {};
@@ -72,6 +78,11 @@ boost::json::object protected_resource_metadata(std::string_view resource,
   o["bearer_methods_supported"] = boost::json::array{"header"};
   if (!about.name.empty()) o["resource_name"] = about.name;
   if (!about.documentation.empty()) o["resource_documentation"] = about.documentation;
+  if (!about.authorization_servers.empty()) {
+    boost::json::array servers;
+    for (const auto& s : about.authorization_servers) servers.emplace_back(s);
+    o["authorization_servers"] = std::move(servers);
+  }
   return o;
 }
 
@@ -79,6 +90,10 @@ std::string challenge_without_token(std::string_view metadata) {
   const mcp::scope every_call[] = {mcp::scope::read};
   return fmt::format("Bearer resource_metadata={}, scope={}", quoted_string(metadata),
                      quoted_string(scope_list(every_call)));
+}
+
+std::string challenge_without_token_any_scope(std::string_view metadata) {
+  return fmt::format("Bearer resource_metadata={}", quoted_string(metadata));
 }
 
 std::string challenge_invalid_token(std::string_view metadata, std::string_view description) {

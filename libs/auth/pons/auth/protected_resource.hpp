@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pons/mcp/scope.hpp"
 
@@ -22,6 +23,10 @@ inline constexpr std::string_view well_known_prefix = "/.well-known/oauth-protec
 /// not an absolute http(s) URL with a host and without a fragment.
 std::optional<std::string> metadata_url(std::string_view resource);
 
+/// The origin of `resource` (scheme://host[:port]), the issuer of Pons's own OAuth
+/// authorization server; nullopt when metadata_url would refuse it.
+std::optional<std::string> origin_of(std::string_view resource);
+
 /// The path of that URL alone, for the server's routes ("/mcp" -> the prefix + "/mcp", "" or
 /// "/" -> the prefix).
 std::string metadata_path(std::string_view resource_path);
@@ -30,12 +35,14 @@ std::string metadata_path(std::string_view resource_path);
 struct resource_description {
   std::string name = "Pons";  // resource_name
   std::string documentation;  // resource_documentation, an URL; "" leaves it out
+  /// authorization_servers: the issuers whose access tokens the resource takes; empty leaves it
+  /// out (API keys only: they are made by `pons-webhook keys create`, not by OAuth).
+  std::vector<std::string> authorization_servers;
 };
 
 /// The metadata document of `resource` (the MCP endpoint's URL, exactly as clients dial it):
-/// resource, scopes_supported ["read", "send"], bearer_methods_supported ["header"], the name
-/// and documentation. It names no authorization_servers: Pons's keys are made by
-/// `pons-webhook keys create`, not by an OAuth authorization server.
+/// resource, scopes_supported ["read", "send"], bearer_methods_supported ["header"], the name,
+/// documentation and authorization servers.
 boost::json::object protected_resource_metadata(std::string_view resource,
                                                 const resource_description& about = {});
 
@@ -43,6 +50,11 @@ boost::json::object protected_resource_metadata(std::string_view resource,
 /// needs, no error code (RFC 6750 section 3.1), e.g.
 /// `Bearer resource_metadata="https://example.com/.well-known/...", scope="read"`.
 std::string challenge_without_token(std::string_view metadata);
+
+/// The same challenge without the scope: where OAuth sign-in is offered, a client then asks for
+/// every scope the metadata lists (MCP's scope selection), and the person chooses on the
+/// consent page.
+std::string challenge_without_token_any_scope(std::string_view metadata);
 
 /// The 401 challenge for a token that is malformed, unknown, revoked or expired:
 /// error="invalid_token" with `description` (reduced to the characters RFC 6750 allows).

@@ -7,11 +7,23 @@
 
 namespace pons::dashboard {
 
-std::string login_page(std::string_view error) {
+std::string return_path(std::string_view next) {
+  constexpr std::string_view consent = "/oauth/authorize?";
+  if (!next.starts_with(consent) || next.size() > 4096) return {};
+  for (unsigned char c : next) {
+    if (c < 0x21 || c == 0x7F || c == '\\') return {};
+  }
+  return std::string(next);
+}
+
+std::string login_page(std::string_view error, std::string_view next) {
   std::string body;
   if (!error.empty()) body += fmt::format("<p role=\"alert\">{}</p>\n", escape_html(error));
+  body += "<form method=\"post\" action=\"/login\">\n";
+  if (!next.empty()) {
+    body += fmt::format("<input type=\"hidden\" name=\"next\" value=\"{}\">\n", escape_html(next));
+  }
   body +=
-      "<form method=\"post\" action=\"/login\">\n"
       "<p><label>Email <input type=\"email\" name=\"email\" autocomplete=\"username\" required "
       "autofocus></label></p>\n"
       "<p><label>Password <input type=\"password\" name=\"password\" "

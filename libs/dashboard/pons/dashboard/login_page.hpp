@@ -7,8 +7,14 @@
 
 namespace pons::dashboard {
 
-/// The login form; `error` (may be empty) is shown above it.
-std::string login_page(std::string_view error);
+/// The login form; `error` (may be empty) is shown above it, and `next` (may be empty) is where
+/// a successful sign-in goes on to.
+std::string login_page(std::string_view error, std::string_view next = {});
+
+/// `next` when a sign-in may go on to it: a path of this site's OAuth consent page
+/// (/oauth/authorize?...) without control characters; "" for anything else, so the form can
+/// never send a visitor to another site.
+std::string return_path(std::string_view next);
 
 /// The app: a header with who is signed in and a logout form (the CSRF token in a hidden
 /// field), and the place app.js draws the inbox and the threads in.

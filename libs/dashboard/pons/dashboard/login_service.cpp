@@ -38,8 +38,9 @@ body_kind kind_of(const http::server_request& req) {
 }
 
 // An error in the form the request was sent in: the login page for a form, JSON otherwise.
-http::server_response refusal(body_kind kind, int status, std::string_view message) {
-  if (kind == body_kind::form) return html_answer(status, login_page(message));
+http::server_response refusal(body_kind kind, int status, std::string_view message,
+                              std::string_view next = {}) {
+  if (kind == body_kind::form) return html_answer(status, login_page(message, next));
   return json_answer(status, json::object{{"error", message}});
 }
 
@@ -116,8 +117,9 @@ struct login_service::impl : std::enable_shared_from_this<impl> {
     co_return co_await on_worker(workers, std::move(job));
   }
 
-  net::awaitable<http::server_response> get_login(http::server_request&) {
-    co_return html_answer(200, login_page({}));
+  net::awaitable<http::server_response> get_login(http::server_request& req) {
+    co_return html_answer(
+        200, login_page({}, return_path(http::query_param(req.query, "next").value_or(""))));
   }
 
   net::awaitable<http::server_response> post_login(http::server_request& req) {
@@ -135,7 +137,11 @@ struct login_service::impl : std::enable_shared_from_this<impl> {
     }
     std::string email;
     std::string password;
+    // Where a form sign-in goes on to: the page that sent the visitor here (an OAuth consent
+    // page), else the inbox.
+    std::string next;
     if (kind == body_kind::form) {
+      next = return_path(http::query_param(req.body, "next").value_or(""));
       email = http::query_param(req.body, "email").value_or(std::string());
       password = http::query_param(req.body, "password").value_or(std::string());
     } else {
@@ -150,7 +156,7 @@ struct login_service::impl : std::enable_shared_from_this<impl> {
     sodium_memzero(req.body.data(), req.body.size());
     if (email.empty() || password.empty() || email.size() > 254 ||
         password.size() > store::max_password_size) {
-      co_return refusal(kind, 400, "Enter your email and password.");
+      co_return refusal(kind, 400, "Enter your email and password.", next);
     }
     auto rate = throttle.take(store::email_key(email), throttle_address(req.peer_address),
                               auth::bucket_clock::now());
@@ -164,17 +170,17 @@ struct login_service::impl : std::enable_shared_from_this<impl> {
     }
     auto outcome = co_await check_on_worker(std::move(email), std::move(password));
     if (!outcome || outcome->what == login_outcome::verdict::store_failed) {
-      auto r = refusal(kind, 503, "Signing in is not possible just now: try again shortly.");
+      auto r = refusal(kind, 503, "Signing in is not possible just now: try again shortly.", next);
       r.headers.emplace_back("Retry-After", "1");
       co_return r;
     }
     if (outcome->what == login_outcome::verdict::wrong) {
-      auto r = refusal(kind, 401, wrong_credentials);
+      auto r = refusal(kind, 401, wrong_credentials, next);
       r.log_note = "login=refused";
       co_return r;
     }
     if (outcome->what == login_outcome::verdict::disabled) {
-      auto r = refusal(kind, 403, "This user is disabled: ask an owner of this Pons.");
+      auto r = refusal(kind, 403, "This user is disabled: ask an owner of this Pons.", next);
       r.log_note = "login=disabled";
       co_return r;
     }
@@ -187,14 +193,14 @@ struct login_service::impl : std::enable_shared_from_this<impl> {
     const auto role = std::string(store::to_string(s.who.role));
     // A form goes on to the inbox; JSON gets who signed in and the CSRF token.
     auto r = kind == body_kind::form
-                 ? html_answer(303, "<p><a href=\"/\">Continue to the inbox</a></p>\n")
+                 ? html_answer(303, "<p><a href=\"/\">Continue</a></p>\n")
                  : json_answer(200, json::object{{"email", s.who.email},
                                                  {"role", role},
                                                  {"account", s.who.waba_id.empty()
                                                                  ? json::value(nullptr)
                                                                  : json::value(s.who.waba_id)},
                                                  {"csrfToken", s.csrf_token}});
-    if (kind == body_kind::form) r.headers.emplace_back("Location", "/");
+    if (kind == body_kind::form) r.headers.emplace_back("Location", next.empty() ? "/" : next);
     r.headers.emplace_back(
         "Set-Cookie", session_cookie(outcome->session.secret, options.sessions.lifetime.count(),
                                      came_over_https(req)));

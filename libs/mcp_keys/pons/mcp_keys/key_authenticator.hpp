@@ -25,6 +25,9 @@ struct key_auth_options {
   /// How long a check waits for a lock on the database. It runs on the listener's thread, so it
   /// must never wait long; a read in WAL mode waits for nobody, only noting a use can.
   int busy_timeout_ms = 250;
+  /// OAuth sign-in is offered too: the 401 without a token names no scope, so that a client asks
+  /// for every scope and the person chooses on the consent page.
+  bool oauth = false;
 };
 
 /// The authenticator, with its own connection to the database at `db_path` (used under a mutex).

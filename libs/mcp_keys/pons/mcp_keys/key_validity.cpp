@@ -9,6 +9,7 @@
 
 #include "pons/store/api_key_repository.hpp"
 #include "pons/store/database.hpp"
+#include "pons/store/oauth_repository.hpp"
 #include "pons/store/timestamp.hpp"
 
 namespace pons::mcp_keys {
@@ -16,6 +17,18 @@ namespace pons::mcp_keys {
 namespace {
 
 constexpr std::string_view key_prefix = "key:";
+constexpr std::string_view grant_prefix = "oauth:";
+
+std::optional<std::int64_t> id_after(std::string_view principal, std::string_view prefix) {
+  if (!principal.starts_with(prefix)) return std::nullopt;
+  principal.remove_prefix(prefix.size());
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(principal.data(), principal.data() + principal.size(), id);
+  if (ec != std::errc{} || end != principal.data() + principal.size() || principal.empty()) {
+    return std::nullopt;
+  }
+  return id;
+}
 
 struct validity_state {
   explicit validity_state(store::database d) : db(std::move(d)) {}
@@ -24,6 +37,11 @@ struct validity_state {
 };
 
 bool still_valid(validity_state& state, std::string_view principal) {
+  if (auto grant = grant_id_of(principal)) {
+    std::lock_guard lock(state.mutex);
+    auto in_force = store::grant_in_force(state.db, *grant);
+    return !in_force || *in_force;
+  }
   auto id = key_id_of(principal);
   if (!id) return true;
   const auto now = std::chrono::system_clock::now();
@@ -43,14 +61,15 @@ std::string key_principal(std::int64_t id) {
 }
 
 std::optional<std::int64_t> key_id_of(std::string_view principal) {
-  if (!principal.starts_with(key_prefix)) return std::nullopt;
-  principal.remove_prefix(key_prefix.size());
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(principal.data(), principal.data() + principal.size(), id);
-  if (ec != std::errc{} || end != principal.data() + principal.size() || principal.empty()) {
-    return std::nullopt;
-  }
-  return id;
+  return id_after(principal, key_prefix);
+}
+
+std::string grant_principal(std::int64_t id) {
+  return fmt::format("{}{}", grant_prefix, id);
+}
+
+std::optional<std::int64_t> grant_id_of(std::string_view principal) {
+  return id_after(principal, grant_prefix);
 }
 
 store::result<mcp_http::principal_check> key_validity(const std::string& db_path,

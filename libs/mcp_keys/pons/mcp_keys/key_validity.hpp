@@ -19,10 +19,16 @@ std::string key_principal(std::int64_t id);
 /// The key id of a principal key_principal made; nullopt for any other principal.
 std::optional<std::int64_t> key_id_of(std::string_view principal);
 
+/// The principal named for OAuth grant `id` ("oauth:3"): logged, never secret.
+std::string grant_principal(std::int64_t id);
+
+/// The grant id of a principal grant_principal made; nullopt for any other principal.
+std::optional<std::int64_t> grant_id_of(std::string_view principal);
+
 /// The transport's principal check, with its own connection to the database at `db_path`: false
-/// when the principal's key is revoked, expired or gone. One read by primary key per call. A
-/// principal that is not a key, or a store that cannot be read just now, counts as valid: the
-/// next round asks again, and every request meets the authenticator anyway.
+/// when the principal's key is revoked, expired or gone, or its OAuth grant revoked. One read by
+/// primary key per call. A principal that is not a key, or a store that cannot be read just now,
+/// counts as valid: the next round asks again, and every request meets the authenticator anyway.
 store::result<mcp_http::principal_check> key_validity(const std::string& db_path,
                                                       int busy_timeout_ms = 250);
 

@@ -16,12 +16,16 @@ boost::asio::awaitable<http::server_response> answer(http::server_response res) 
 
 }  // namespace
 
-void add_metadata_routes(http::router& routes, std::string public_url, std::string path) {
-  auto serve = [public_url, path](http::server_request& req) {
+void add_metadata_routes(http::router& routes, std::string public_url, std::string path,
+                         bool oauth) {
+  auto serve = [public_url, path, oauth](http::server_request& req) {
     http::server_response res;
     res.content_type = "application/json";
-    res.body = boost::json::serialize(
-        auth::protected_resource_metadata(resource_url(public_url, req, path)));
+    const auto resource = resource_url(public_url, req, path);
+    auth::resource_description about;
+    if (auto issuer = oauth ? auth::origin_of(resource) : std::nullopt)
+      about.authorization_servers.push_back(*issuer);
+    res.body = boost::json::serialize(auth::protected_resource_metadata(resource, about));
     return answer(std::move(res));
   };
   routes.add("GET", auth::metadata_path(path), serve);

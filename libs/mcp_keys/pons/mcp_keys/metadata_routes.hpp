@@ -11,6 +11,8 @@ namespace pons::mcp_keys {
 /// Registers GET on the well-known path of the endpoint (`path` "/mcp":
 /// /.well-known/oauth-protected-resource/mcp) and on the bare well-known path, for clients that
 /// try the root first. `public_url` as in key_auth_options.
-void add_metadata_routes(http::router& routes, std::string public_url, std::string path = "/mcp");
+/// With `oauth`, the document names this listener's origin as its authorization server.
+void add_metadata_routes(http::router& routes, std::string public_url, std::string path = "/mcp",
+                         bool oauth = false);
 
 }  // namespace pons::mcp_keys

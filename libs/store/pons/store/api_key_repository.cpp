@@ -8,6 +8,7 @@
 #include <array>
 
 #include "pons/store/database.hpp"
+#include "pons/store/secret_hash.hpp"
 #include "pons/store/sql_support.hpp"
 
 namespace pons::store {
@@ -77,23 +78,6 @@ result<std::string> random_base62(std::size_t n) {
     for (unsigned char b : bytes) {
       if (b < 248 && out.size() < n) out += base62[b % 62];
     }
-  }
-  return out;
-}
-
-// A fast hash is the right one here: the secret is 256 random bits, so no guessing, online or
-// from a stolen database, can find it, and the slow password hashes (bcrypt, scrypt, Argon2)
-// only protect secrets people choose. SHA-256 keeps each verification to about a microsecond
-// instead of tens of milliseconds that every request (and every attacker) would make us spend.
-std::string sha256_hex(std::string_view text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  constexpr std::string_view hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xF];
   }
   return out;
 }
