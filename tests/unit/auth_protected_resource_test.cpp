@@ -59,8 +59,9 @@ TEST_CASE("protected resource: challenges for a missing, an invalid and a weak k
   CHECK(challenge_without_token(url) ==
         "Bearer resource_metadata=\"https://example.com/.well-known/oauth-protected-resource/mcp\""
         ", scope=\"read\"");
-  CHECK(challenge_without_token_any_scope(url) ==
-        "Bearer resource_metadata=\"https://example.com/.well-known/oauth-protected-resource/mcp\"");
+  CHECK(
+      challenge_without_token_any_scope(url) ==
+      "Bearer resource_metadata=\"https://example.com/.well-known/oauth-protected-resource/mcp\"");
   CHECK(challenge_invalid_token(url, "this API key was revoked") ==
         "Bearer error=\"invalid_token\", error_description=\"this API key was revoked\", "
         "resource_metadata=\"" +
