@@ -156,9 +156,9 @@ TEST_CASE("oauth: the metadata names this listener as /mcp's authorization serve
   REQUIRE(prm.at("authorization_servers").as_array().size() == 1);
   CHECK(prm.at("authorization_servers").at(0).as_string() == o.origin());
   // The 401 names no scope: a client asks for every scope listed, and the person chooses.
-  auto challenge = http_request(o.d.svc.port(), "POST", "/mcp", "{}",
-                                {{"Content-Type", "application/json"},
-                                 {"Accept", "application/json, text/event-stream"}});
+  auto challenge = http_request(
+      o.d.svc.port(), "POST", "/mcp", "{}",
+      {{"Content-Type", "application/json"}, {"Accept", "application/json, text/event-stream"}});
   REQUIRE(status_of(challenge) == 401);
   CHECK(challenge->header("www-authenticate").find("resource_metadata=") != std::string::npos);
   CHECK(challenge->header("www-authenticate").find("scope=") == std::string::npos);
@@ -188,7 +188,7 @@ TEST_CASE("oauth: the metadata names this listener as /mcp's authorization serve
 }
 
 TEST_CASE(
-    "oauth: a signed-in user allows a client; its token works on /mcp with the scopes "
+    "oauth: a signed-in user allows a client, whose token works on /mcp with the scopes "
     "chosen, and refresh tokens rotate",
     "[oauth]") {
   oauth_service o;

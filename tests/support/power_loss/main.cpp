@@ -31,10 +31,10 @@
 #include <thread>
 #include <vector>
 
-#include "pons/forward/target_repository.hpp"
-#include "pons/store/database.hpp"
 #include "integration/hardening_support.hpp"
 #include "mcp_sends.hpp"
+#include "pons/forward/target_repository.hpp"
+#include "pons/store/database.hpp"
 #include "support/forward_receiver.hpp"
 #include "support/power_cut_mount.hpp"
 #include "verdict.hpp"
