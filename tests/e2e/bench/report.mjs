@@ -40,6 +40,22 @@ const checks = {
     if (!(r.peak_rss_kb > 0)) problems.push('no peak RSS');
     return problems;
   },
+  dashboard(r) {
+    const problems = [];
+    for (const page of ['inbox_first_load', 'thread_first_load']) {
+      const x = r[page];
+      if (!x || !(x.runs > 0)) problems.push(`${page}: no runs`);
+      else if (!(x.items_shown > 0)) problems.push(`${page}: nothing shown`);
+    }
+    const live = r.webhook_to_visible;
+    if (!live || !(live.posted > 0)) problems.push('webhook_to_visible: nothing posted');
+    else {
+      if (live.accepted !== live.posted) problems.push(`webhook_to_visible: ${live.accepted}/${live.posted} answered 200`);
+      if (live.seen !== live.posted) problems.push(`webhook_to_visible: ${live.seen}/${live.posted} shown`);
+    }
+    if (!(r.assets_bytes?.total > 0)) problems.push('no asset sizes');
+    return problems;
+  },
   'mcp-http'(r) {
     const problems = [];
     const s = r.sse;
@@ -164,6 +180,16 @@ function table(report) {
       rows.push(['forward', `backlog of ${int(backlog.events)} events`,
         `${int(backlog.deliveries_per_s)} deliveries/s (${int(backlog.drained_after_release)} drained in ${f(backlog.drain_seconds, 2)} s)`]);
     }
+  }
+  if (b.dashboard) {
+    const d = b.dashboard;
+    rows.push(['dashboard', `inbox first load, ${int(d.conversations)} conversations`,
+      `median ${f(d.inbox_first_load.median_ms)} ms, p95 ${f(d.inbox_first_load.p95_ms)} ms`]);
+    rows.push(['dashboard', `thread of 1,000 messages, first load`,
+      `median ${f(d.thread_first_load.median_ms)} ms, p95 ${f(d.thread_first_load.p95_ms)} ms`]);
+    rows.push(['dashboard', 'webhook to visible in the open thread',
+      `median ${f(d.webhook_to_visible.median_ms)} ms, p99 ${f(d.webhook_to_visible.p99_ms)} ms`]);
+    rows.push(['dashboard', 'JavaScript and CSS shipped', `${int(d.assets_bytes.total)} bytes`]);
   }
   if (b.crash) {
     rows.push(['crash', `${b.crash.cycles} SIGKILL/restart cycles`,
