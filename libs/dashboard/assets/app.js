@@ -333,9 +333,12 @@
       // once (its own change must not mark it again).
       const received = messages.filter((m) => m.direction === 'inbound');
       const newest = received.length ? received[received.length - 1].id : 0;
-      if (canSend && newest > (state.marked || 0) && document.visibilityState === 'visible') {
+      // One at a time: while Meta is slow to answer one, the next waits rather than holding
+      // another of the workers every reader shares.
+      if (canSend && newest > (state.marked || 0) && !state.marking && document.visibilityState === 'visible') {
         state.marked = newest;
-        call('mark_read', { message_id: newest }, 'POST').catch(() => {});
+        state.marking = true;
+        call('mark_read', { message_id: newest }, 'POST').catch(() => {}).finally(() => { state.marking = false; });
       }
     };
     try {

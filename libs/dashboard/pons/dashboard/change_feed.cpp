@@ -117,6 +117,14 @@ struct change_feed::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  // Ends the oldest stream of `principal` that is still going.
+  void end_oldest_of(std::string_view principal) {
+    for (const auto& w : open) {
+      auto s = w.lock();
+      if (s && s->principal == principal && !s->ended) return s->end();
+    }
+  }
+
   net::awaitable<http::server_response> get(http::server_request& req) {
     auto self = shared_from_this();
     auto verdict = access.check(req);
@@ -128,19 +136,20 @@ struct change_feed::impl : std::enable_shared_from_this<impl> {
     }
     const auto who = verdict.who.label();
     std::erase_if(open, [](const auto& w) { return w.expired(); });
-    auto& mine = per_principal[who];
-    if (mine >= opt.max_per_principal || open.size() >= opt.max_streams) {
-      if (mine == 0) per_principal.erase(who);
-      auto r = json_error(429, mine >= opt.max_per_principal
-                                   ? fmt::format("{} live update streams are already open for you: "
-                                                 "close a dashboard tab and try again",
-                                                 opt.max_per_principal)
-                                   : std::string("too many live update streams are open on this "
-                                                 "Pons: try again in a minute"));
+    if (open.size() >= opt.max_streams) {
+      auto r = json_error(429,
+                          "too many live update streams are open on this Pons: try again in a "
+                          "minute");
       r.headers.emplace_back("Retry-After", "10");
       r.log_note = "feed=full";
       co_return r;
     }
+    // A page reloaded or a tab closed leaves its stream open until a keep-alive finds the client
+    // gone: past the limit, the principal's oldest stream makes way for the newest, the page
+    // being looked at.
+    auto& mine = per_principal[who];
+    const bool replacing = mine >= opt.max_per_principal;
+    if (replacing) end_oldest_of(who);
     ++mine;
     auto s = std::make_shared<feed_stream>(self, who, verdict.who.waba_id);
     open.push_back(s);
@@ -148,7 +157,8 @@ struct change_feed::impl : std::enable_shared_from_this<impl> {
     auto res = answer(200, "text/event-stream", {});
     // A proxy that buffers answers (nginx does) would hold the events back.
     res.headers.emplace_back("X-Accel-Buffering", "no");
-    res.log_note = fmt::format("feed_principal={}", who);
+    res.log_note =
+        fmt::format("feed_principal={}{}", who, replacing ? " feed=replaced_oldest" : "");
     res.stream = [self, s](http::body_writer& w) { return pump(self, s, w); };
     co_return res;
   }

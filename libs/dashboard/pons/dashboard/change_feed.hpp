@@ -23,7 +23,8 @@ namespace pons::dashboard {
 struct feed_options {
   std::string path = "/api/v1/events";
   std::size_t max_streams = 256;      // open streams in all; one more is answered 429
-  std::size_t max_per_principal = 8;  // open streams of one user or key; one more is 429
+  std::size_t max_per_principal = 8;  // open streams of one user or key; one more ends the
+                                      // oldest of them
   std::size_t backlog = 64;           // events waiting for a slow client; one more closes it
   std::chrono::milliseconds keepalive_interval{15'000};
   std::chrono::milliseconds retry{2000};  // the reconnection delay a browser is told

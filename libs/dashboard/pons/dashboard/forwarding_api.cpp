@@ -260,34 +260,39 @@ net::awaitable<http::server_response> update(forwarding_context& c, http::server
   co_return r;
 }
 
-net::awaitable<http::server_response> remove(forwarding_context& c, http::server_request& req) {
+// The target a request's {"id"} names, handed to `act` (who, target) under the database lock
+// when this admin manages it; the refusal otherwise.
+template <class Act>
+http::server_response with_named_target(forwarding_context& c, http::server_request& req,
+                                        Act&& act) {
   auto v = c.access.require_user(req, store::user_role::admin);
-  if (v.status != 0) co_return from_verdict(v);
+  if (v.status != 0) return from_verdict(v);
   auto body = json_object_body(req);
-  if (!body) co_return json_error(400, "send {\"id\": N}, the target's id");
+  if (!body) return json_error(400, "send {\"id\": N}, the target's id");
   std::lock_guard lock(c.db->mutex);
   auto named = target_named(c, v.who, *body);
-  if (!named.found) co_return named.refusal;
-  if (auto gone = forward::remove_target(c.db->db, named.found->id); !gone)
-    co_return forward_problem(gone.error());
-  auto r = json_answer(200, json::object{{"removed", named.found->id}});
-  r.log_note = fmt::format("target_removed=target:{} principal={}", named.found->id, v.who.label());
-  co_return r;
+  if (!named.found) return named.refusal;
+  return act(v.who, *named.found);
+}
+
+net::awaitable<http::server_response> remove(forwarding_context& c, http::server_request& req) {
+  co_return with_named_target(c, req, [&c](const principal& who, const forward::target& t) {
+    if (auto gone = forward::remove_target(c.db->db, t.id); !gone)
+      return forward_problem(gone.error());
+    auto r = json_answer(200, json::object{{"removed", t.id}});
+    r.log_note = fmt::format("target_removed=target:{} principal={}", t.id, who.label());
+    return r;
+  });
 }
 
 net::awaitable<http::server_response> rotate(forwarding_context& c, http::server_request& req) {
-  auto v = c.access.require_user(req, store::user_role::admin);
-  if (v.status != 0) co_return from_verdict(v);
-  auto body = json_object_body(req);
-  if (!body) co_return json_error(400, "send {\"id\": N}, the target's id");
-  std::lock_guard lock(c.db->mutex);
-  auto named = target_named(c, v.who, *body);
-  if (!named.found) co_return named.refusal;
-  auto made = forward::rotate_secret(c.db->db, named.found->id, std::chrono::system_clock::now());
-  if (!made) co_return forward_problem(made.error());
-  auto r = with_secret(200, *made);
-  r.log_note = fmt::format("target_rotated=target:{} principal={}", made->value.id, v.who.label());
-  co_return r;
+  co_return with_named_target(c, req, [&c](const principal& who, const forward::target& t) {
+    auto made = forward::rotate_secret(c.db->db, t.id, std::chrono::system_clock::now());
+    if (!made) return forward_problem(made.error());
+    auto r = with_secret(200, *made);
+    r.log_note = fmt::format("target_rotated=target:{} principal={}", t.id, who.label());
+    return r;
+  });
 }
 
 net::awaitable<http::server_response> test(forwarding_context& c, http::server_request& req) {
