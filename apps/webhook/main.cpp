@@ -26,6 +26,7 @@
 #include "pons/cli/webhook_options.hpp"
 #include "pons/dashboard/accounts_api.hpp"
 #include "pons/dashboard/app_routes.hpp"
+#include "pons/dashboard/attachment_route.hpp"
 #include "pons/dashboard/change_feed.hpp"
 #include "pons/dashboard/forwarding_api.hpp"
 #include "pons/dashboard/keys_api.hpp"
@@ -345,6 +346,10 @@ int main(int argc, char** argv) {
     pons::dashboard::add_keys_routes(routes, dashboard->access(), dashboard->database());
     pons::dashboard::add_webhook_log_route(routes, dashboard->access(), dashboard->database());
     pons::dashboard::add_accounts_route(routes, dashboard->access(), dashboard->database());
+    const auto& upload_folders = mcp_tools->uploads().folders();
+    pons::dashboard::add_attachment_route(
+        routes, dashboard->access(), *mcp_pool,
+        upload_folders.empty() ? std::string() : upload_folders.front());
     pons::oauth::add_grant_routes(routes, dashboard->access(), dashboard->database());
     if (o.mcp && !o.mcp_conformance) {
       pons::oauth::add_authorization_routes(routes, dashboard->access(), dashboard->database(),

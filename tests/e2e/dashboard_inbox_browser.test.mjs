@@ -121,6 +121,22 @@ test('a reply reaches the Graph API and its tick moves on with the status webhoo
   });
 });
 
+test('an attachment goes to the Graph API as an image with its caption', async () => {
+  await withPage(browser, 'attachment', async (page) => {
+    await signIn(page, await newOwner());
+    await openThread(page, 'Sheena Nelson');
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('a receipt')]);
+    await page.getByLabel('Attachment').setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: png });
+    await page.getByRole('textbox', { name: 'Message' }).fill('Your receipt');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Sent.' }).waitFor();
+    const sent = (await fakeRequests()).find((j) => j.type === 'image' && j.image?.caption === 'Your receipt');
+    assert.ok(sent, 'the fake Graph API received the image message');
+    assert.equal(sent.to, sheena.wa_id);
+    assert.ok(sent.image.id, 'sent by the id of the uploaded file');
+  });
+});
+
 test('a new message appears in the open thread without a reload', async () => {
   await withPage(browser, 'live', async (page) => {
     await signIn(page, await newOwner());

@@ -204,13 +204,41 @@
     return contact.user_id || contact.name;
   }
 
+  // A file for send_media: stored in the upload folder by Pons, then sent by its name there.
+  async function uploadAttachment(file) {
+    const res = await fetch(`/api/v1/uploads?filename=${encodeURIComponent(file.name)}`, {
+      method: 'POST', body: file, credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream', 'X-CSRF-Token': who.csrf },
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new ApiError(res.status, data.error || `The server answered ${res.status}.`);
+    return data;
+  }
+
+  function mediaKind(type) {
+    if (type.startsWith('image/')) return 'image';
+    if (type.startsWith('video/')) return 'video';
+    if (type.startsWith('audio/')) return 'audio';
+    return 'document';
+  }
+
+  async function sendAttachment(to, file, caption) {
+    const stored = await uploadAttachment(file);
+    const kind = mediaKind(file.type || '');
+    const args = { to, kind, path: stored.path };
+    if (caption && kind !== 'audio') args.caption = caption;
+    if (kind === 'document') args.filename = file.name;
+    return call('send_media', args, 'POST');
+  }
+
   function textComposer(to, state, refresh) {
-    const text = el('textarea', { name: 'text', maxlength: '4096', required: true, 'aria-label': 'Message' });
+    const text = el('textarea', { name: 'text', maxlength: '4096', 'aria-label': 'Message' });
     const replying = el('div', { class: 'quote', hidden: true });
     const status = el('p', { role: 'status' });
+    const attachment = el('input', { type: 'file', name: 'attachment', 'aria-label': 'Attachment' });
     const send = el('button', { type: 'submit', class: 'primary', text: 'Send' });
     const form = el('form', { class: 'composer', 'aria-label': 'Reply' }, replying, text,
-      el('div', { class: 'row' }, send, status));
+      el('div', { class: 'row' }, send, attachment, status));
     state.replyTo = (m) => {
       state.reply = m;
       replying.hidden = false;
@@ -222,9 +250,18 @@
       send.disabled = true;
       status.textContent = 'Sending...';
       try {
-        const args = { to, text: text.value };
-        if (state.reply) args.reply_to = state.reply.wamid;
-        const sent = await call('send_text', args, 'POST');
+        const file = attachment.files[0];
+        if (!file && !text.value.trim()) throw new ApiError(400, 'Write a message or choose a file.');
+        let sent;
+        if (file) {
+          // The text goes with the file as its caption.
+          sent = await sendAttachment(to, file, text.value);
+          attachment.value = '';
+        } else {
+          const args = { to, text: text.value };
+          if (state.reply) args.reply_to = state.reply.wamid;
+          sent = await call('send_text', args, 'POST');
+        }
         text.value = '';
         state.reply = null;
         replying.hidden = true;

@@ -59,6 +59,7 @@ boost::system::result<std::unique_ptr<toolset>> toolset::open(const toolset_sett
     if (a.access_token.size() >= 8) upload.secrets.push_back(a.access_token);
   }
   send.uploads = std::make_shared<const upload_policy>(upload);
+  set->uploads_ = send.uploads;
   if (settings.on_upload_dir_refused) {
     for (const auto& r : send.uploads->refused()) settings.on_upload_dir_refused(r.path, r.reason);
   }

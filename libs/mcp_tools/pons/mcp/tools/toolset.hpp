@@ -53,6 +53,8 @@ class toolset {
   const registry& tools() const { return registry_; }
   /// The database pool the tools read from.
   db_pool& database() { return *db_; }
+  /// Where files to send may come from (the dashboard's attachments are written there).
+  const upload_policy& uploads() const { return *uploads_; }
 
  private:
   toolset(std::unique_ptr<db_pool> db, std::string db_path);
@@ -61,6 +63,7 @@ class toolset {
   pull_recorder pulls_;
   meta::send_pacer pacer_;
   registry registry_;
+  std::shared_ptr<const upload_policy> uploads_;
 };
 
 }  // namespace pons::mcp
