@@ -20,8 +20,6 @@ using namespace std::chrono_literals;
 using pons::forward_test::received;
 using pons::forward_test::receiver;
 using pons::forward_test::reply;
-using pons::test::cookie_pair;
-using pons::test::csrf_of;
 using pons::test::dashboard;
 using pons::test::http_request;
 using pons::test::status_of;
@@ -222,14 +220,7 @@ TEST_CASE("dashboard forwarding: members and keys manage none, an account's admi
   CHECK(status_of(http_request(d.svc.port(), "GET", "/api/v1/targets", "",
                                {{"Authorization", "Bearer " + secret}})) == 403);
 
-  auto added = pons::test::users(
-      d.svc.dir(), d.svc.db_path(),
-      {"add", "al@example.com", "--role", "admin", "--account", "102290129340398"},
-      "a long enough password\n");
-  REQUIRE(added.code == 0);
-  auto login = d.login("al@example.com", "a long enough password");
-  REQUIRE(status_of(login) == 200);
-  const dashboard::session admin{cookie_pair(login->header("set-cookie")), csrf_of(*login)};
+  const auto admin = d.sign_in_to_account("al@example.com", "admin", "102290129340398");
   // A target of every number is not theirs to see or change.
   CHECK(
       body_of(d.request("GET", "/api/v1/targets", admin.cookie)).at("targets").as_array().empty());

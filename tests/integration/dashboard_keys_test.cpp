@@ -8,8 +8,6 @@
 #include "support/dashboard_session.hpp"
 
 namespace json = boost::json;
-using pons::test::cookie_pair;
-using pons::test::csrf_of;
 using pons::test::dashboard;
 using pons::test::header_list;
 using pons::test::http_request;
@@ -77,14 +75,7 @@ TEST_CASE("dashboard keys: members and keys manage none, an account's admin only
                                {{"Authorization", "Bearer " + secret}})) == 403);
 
   // An admin limited to the configured account.
-  auto added = pons::test::users(
-      d.svc.dir(), d.svc.db_path(),
-      {"add", "al@example.com", "--role", "admin", "--account", "102290129340398"},
-      "a long enough password\n");
-  REQUIRE(added.code == 0);
-  auto login = d.login("al@example.com", "a long enough password");
-  REQUIRE(status_of(login) == 200);
-  const dashboard::session admin{cookie_pair(login->header("set-cookie")), csrf_of(*login)};
+  const auto admin = d.sign_in_to_account("al@example.com", "admin", "102290129340398");
   auto own = d.post_json(admin, "/api/v1/keys", R"({"name":"mine","scopes":["read"]})");
   REQUIRE(status_of(own) == 201);
   CHECK(json::parse(own->body).at("key").at("account") == "102290129340398");

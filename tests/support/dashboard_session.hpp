@@ -90,6 +90,21 @@ struct dashboard {
             std::string(boost::json::parse(r.body).at("csrfToken").as_string())};
   }
 
+  /// Adds `email` with `role` limited to the account `waba_id` and signs in.
+  session sign_in_to_account(const std::string& email, const std::string& role,
+                             const std::string& waba_id,
+                             const std::string& password = "a long enough password") {
+    auto added = users(svc.dir(), svc.db_path(),
+                       {"add", email, "--role", role, "--account", waba_id}, password + "\n");
+    INFO(added.err);
+    REQUIRE(added.code == 0);
+    auto r = login(email, password);
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    return {r->header("set-cookie").substr(0, r->header("set-cookie").find(';')),
+            std::string(boost::json::parse(r->body).at("csrfToken").as_string())};
+  }
+
   /// POST of a JSON body as `s`, with its CSRF token.
   std::optional<http_response> post_json(const session& s, const std::string& target,
                                          const std::string& body) {
