@@ -56,7 +56,7 @@ test('pons-mcp records the number it is configured with, lists it and sends from
     assert.equal(sent.structuredContent.state, 'sent');
     const { requests } = await (await fetch(`${fake.base}/_fake/requests`)).json();
     const post = requests.find((r) => r.json?.type === 'text');
-    assert.equal(post.path, `/v25.0/${pnid}/messages`);
+    assert.equal(post.path, `/v26.0/${pnid}/messages`);
     assert.equal(post.auth, 'ok');
     assert.equal(post.json.to, '447700900001');
   } finally {

@@ -297,14 +297,14 @@ test('a key with send sends a text through the Graph API, from its own account o
   const { requests } = await (await fetch(`${fake.base}/_fake/requests`)).json();
   const post = requests.find((r) => r.json?.type === 'text' && r.json?.text?.body === 'Yes, in blue.');
   assert.ok(post, JSON.stringify(requests));
-  assert.equal(post.path, `/v25.0/${shopA.number}/messages`);
+  assert.equal(post.path, `/v26.0/${shopA.number}/messages`);
   assert.equal(post.auth, 'ok');
   assert.equal(post.json.to, shopA.customer);
 
   const fromB = await sender.callTool({ name: 'send_text', arguments: { to: shopB.customer, from: shopB.number, text: 'Hello' } });
   assert.equal(fromB.isError, true);
   const again = (await (await fetch(`${fake.base}/_fake/requests`)).json()).requests;
-  assert.ok(!again.some((r) => r.path === `/v25.0/${shopB.number}/messages`), 'nothing was sent from B');
+  assert.ok(!again.some((r) => r.path === `/v26.0/${shopB.number}/messages`), 'nothing was sent from B');
 
   // Sessions are logged with the key's id; the keys themselves appear nowhere in the log.
   assert.match(webhook.log(), /event=mcp_session_opened .*principal=key:\d+/);

@@ -64,7 +64,7 @@ TEST_CASE("graph client: a text send returns the fake's wamid", "[graph][client]
 
   auto requests = fake.requests();
   REQUIRE(requests.size() == 1);
-  CHECK(requests[0].at("path") == "/v25.0/106540352242922/messages");
+  CHECK(requests[0].at("path") == "/v26.0/106540352242922/messages");
   CHECK(requests[0].at("auth") == "ok");
   CHECK(requests[0].at("json").at("text").at("body") == "Hello from Pons");
   CHECK(requests[0].at("json").at("to") == "16505551234");
@@ -214,7 +214,7 @@ TEST_CASE("graph client: upload a local file, get its URL, download it", "[graph
   auto id = client->upload_media_file("106540352242922", dir.file("photo.png"), "image/png");
   REQUIRE(id.has_value());
   auto upload = fake.requests().back();
-  CHECK(upload.at("path") == "/v25.0/106540352242922/media");
+  CHECK(upload.at("path") == "/v26.0/106540352242922/media");
   CHECK(std::string(upload.at("content_type").as_string()).rfind("multipart/form-data", 0) == 0);
 
   auto info = client->get_media(*id);
@@ -441,6 +441,6 @@ TEST_CASE("graph client: ids that are not Meta ids are refused before any reques
   CHECK(client->send("106540352242922", text_to("16505551234", "hi")).has_value());
   (void)client->list_templates("102290129340398", "a+b/c=");  // the fake refuses the cursor
   auto last = fake.requests().back();
-  CHECK(last.at("path") == "/v25.0/102290129340398/message_templates");
+  CHECK(last.at("path") == "/v26.0/102290129340398/message_templates");
   CHECK(std::string(last.at("query").as_string()).find("after=a%2Bb") != std::string::npos);
 }

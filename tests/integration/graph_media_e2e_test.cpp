@@ -70,9 +70,9 @@ TEST_CASE("media: pons-webhook downloads an inbound image from the fake and stor
   std::size_t lookups = 0, downloads = 0;
   for (const auto& r : fake.requests()) {
     std::string path(r.at("path").as_string());
-    if (path == "/v25.0/" + media_id) ++lookups;
+    if (path == "/v26.0/" + media_id) ++lookups;
     if (path == "/whatsapp_business/attachments/") ++downloads;
-    if (path == "/v25.0/" + media_id || path == "/whatsapp_business/attachments/") {
+    if (path == "/v26.0/" + media_id || path == "/whatsapp_business/attachments/") {
       CHECK(r.at("auth") == "ok");
     }
   }

@@ -81,7 +81,7 @@ struct world {
   std::size_t message_posts() {
     std::size_t n = 0;
     for (const auto& r : fake.requests()) {
-      if (r.at("path").as_string() == std::string("/v25.0/") + pnid + "/messages" &&
+      if (r.at("path").as_string() == std::string("/v26.0/") + pnid + "/messages" &&
           !r.at("json").as_object().contains("status")) {
         ++n;
       }

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <cctype>
+#include <charconv>
+#include <optional>
 
 namespace pons::fake_graph {
 
@@ -73,6 +75,21 @@ http_response json_response(int status, const json::value& body) {
   r.status = status;
   r.body = json::serialize(body);
   return r;
+}
+
+constexpr int newest_version_major = 26;
+
+// The major number of a version segment ("v26.0" -> 26); nullopt when it is not vNN.N.
+std::optional<int> version_major(const std::string& segment) {
+  int major = 0;
+  int minor = 0;
+  const char* begin = segment.data() + 1;
+  const char* end = segment.data() + segment.size();
+  auto [dot, ec] = std::from_chars(begin, end, major);
+  if (ec != std::errc() || dot == end || *dot != '.') return std::nullopt;
+  auto [last, ec2] = std::from_chars(dot + 1, end, minor);
+  if (ec2 != std::errc() || last != end) return std::nullopt;
+  return major;
 }
 
 http_response meta_error(int code, const std::string& title, const std::string& details,
@@ -362,6 +379,12 @@ http_response fake_graph::api(const http_request& req, const std::vector<std::st
   const bool versioned = !segments.empty() && segments[0].size() > 1 && segments[0][0] == 'v';
   if (!versioned) {
     return meta_error(100, "Unknown path components", "Requests need a version: /vNN.N/...");
+  }
+  // The versions Meta serves at the end of 2026 are v23.0 to v26.0. A call to an older one is
+  // answered as by the oldest still usable (Meta's versioning guide); a newer one does not exist.
+  if (auto major = version_major(segments[0]); !major || *major > newest_version_major) {
+    return meta_error(100, "Unknown path components",
+                      "/" + segments[0] + " is not a Graph API version (the newest is v26.0)");
   }
   if (segments.size() == 3 && segments[2] == "messages" && req.method == "POST") {
     return send_message(segments[1], req, now);

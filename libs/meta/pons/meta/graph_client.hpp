@@ -29,7 +29,7 @@ class client;
 namespace pons::meta {
 
 /// Graph API version used when WA_GRAPH_VERSION is not set.
-inline constexpr std::string_view default_graph_version = "v25.0";
+inline constexpr std::string_view default_graph_version = "v26.0";
 /// Meta's Graph API host.
 inline constexpr std::string_view default_graph_base_url = "https://graph.facebook.com";
 
