@@ -2,11 +2,8 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <fmt/ranges.h>
-#include <openssl/rand.h>
 #include <unistd.h>
 
-#include <array>
 #include <boost/json/object.hpp>
 #include <cerrno>
 #include <cstring>
@@ -15,6 +12,7 @@
 #include "pons/dashboard/answers.hpp"
 #include "pons/dashboard/worker_call.hpp"
 #include "pons/http/query.hpp"
+#include "pons/store/secret_hash.hpp"
 
 namespace pons::dashboard {
 
@@ -28,13 +26,6 @@ struct attachment_context {
   mcp::worker_pool& workers;
   std::string folder;
 };
-
-std::optional<std::string> random_hex(std::size_t bytes) {
-  std::array<unsigned char, 32> raw{};
-  if (bytes > raw.size() || RAND_bytes(raw.data(), static_cast<int>(bytes)) != 1)
-    return std::nullopt;
-  return fmt::format("{:02x}", fmt::join(raw.begin(), raw.begin() + bytes, ""));
-}
 
 // Writes `bytes` to a new file `path` (never over an existing one, never through a symlink),
 // durably; "" on success, else why.
@@ -73,7 +64,7 @@ net::awaitable<http::server_response> upload(attachment_context& c, http::server
   }
   if (req.body.empty()) co_return json_error(400, "send the file as the request's body");
   const auto filename = http::query_param(req.query, "filename").value_or("");
-  auto random = random_hex(8);
+  auto random = store::random_base64url(8);
   if (!random) co_return json_error(503, "the random number generator failed: try again");
   const auto name = stored_attachment_name(filename, *random);
   const auto path = c.folder + "/" + name;

@@ -16,7 +16,7 @@
 
 namespace pons::dashboard {
 
-/// The name a file is stored under in the upload folder: "dashboard-" + `random` (hex) + "-" +
+/// The name a file is stored under in the upload folder: "dashboard-" + `random` + "-" +
 /// the letters, digits, dots, hyphens and underscores of `filename`'s last part (at most 80;
 /// "file" when none are left, never starting with a dot). Pure.
 std::string stored_attachment_name(std::string_view filename, std::string_view random);

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "pons/store/database.hpp"
+#include "pons/store/secret_hash.hpp"
 #include "pons/store/sql_support.hpp"
 
 namespace pons::store {
@@ -25,15 +26,6 @@ std::string random_token() {
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   sodium_memzero(bytes.data(), bytes.size());
   return std::string(text.data());
-}
-
-std::string sha256_hex(std::string_view text) {
-  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                     text.size());
-  std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex{};
-  sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-  return std::string(hex.data());
 }
 
 bool well_formed(std::string_view secret) {
