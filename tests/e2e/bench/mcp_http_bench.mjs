@@ -4,14 +4,18 @@
 //   1. SSE sessions: pons-webhook's resident memory before and with S sessions open, each with its
 //      GET /mcp stream;
 //   2. get_messages (latest 50) over HTTP: C clients, each with its own session, in a closed loop
-//      for N seconds after a warm-up, on pons and on the peer (alternating, R rounds);
-//   3. webhook ingest under MCP load: pons-webhook-loadgen's closed loop for N seconds alone, then
+//      for N seconds after a warm-up, on pons and on the peer (alternating, R rounds): throughput;
+//   3. the same calls in an open loop at a fixed rate both sustain: latency;
+//   4. webhook ingest under MCP load: pons-webhook-loadgen's closed loop for N seconds alone, then
 //      with the C MCP clients running against the same pons-webhook (R rounds).
+// The MCP clients of 2-4 are pons-mcp-loadgen (C++, Beast): the same client for both servers, and
+// a cheap one, so that the client's CPU does not set the ceiling on this machine.
 // Every tools/call answer must be a successful result with 50 messages, every stream must stay
 // open, every webhook be answered and stored: the counts are checked, the timings never.
 //   node mcp_http_bench.mjs --pons PORT:PID --peer PORT:PID --pons-db DB --loadgen BIN
-//     [--seconds N] [--warmup S] [--first-warmup S] [--clients C] [--rounds R] [--sse-sessions S]
-//     [--loadgen-connections C] [--messages N] [--quick] [--json FILE]
+//     --mcp-loadgen BIN [--seconds N] [--warmup S] [--first-warmup S] [--clients C] [--rounds R]
+//     [--sse-sessions S] [--mcp-rate R] [--loadgen-connections C] [--messages N] [--quick]
+//     [--json FILE]
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
@@ -31,6 +35,9 @@ const loadgenConnections = Number(option('--loadgen-connections', 64));
 const jsonPath = option('--json');
 const ponsDb = option('--pons-db');
 const loadgen = option('--loadgen');
+const mcpLoadgen = option('--mcp-loadgen');
+// The open-loop rate of the latency run: calls/s that both servers can sustain.
+const mcpRate = Number(option('--mcp-rate', quick ? 100 : 200));
 const endpoint = (spec) => {
   const [port, pid] = spec.split(':').map(Number);
   return { port, pid, url: `http://127.0.0.1:${port}/mcp` };
@@ -63,7 +70,6 @@ function cpuUs(pid) {
   // utime and stime are fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second).
   return (Number(fields[11]) + Number(fields[12])) * 1e4;
 }
-const clientCpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
 
 // pons-webhook's CPU time per thread, in microseconds: the main thread runs the io_context (HTTP,
 // JSON-RPC framing, webhook checks), pons-writer the SQLite writes, pons-walsync the fdatasyncs,
@@ -135,87 +141,83 @@ async function inBatches(n, size, fn) {
   return out;
 }
 
-let nextId = 1;
-const callBody = (id) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call',
-  params: { name: 'get_messages', arguments: { limit: expectedMessages } } });
-
-// '' when `message` is a successful tools/call result with 50 messages, else what is wrong.
-function problemOf(message, id) {
-  if (!message) return `no answer with id ${id}`;
-  if (message.error) return `error ${JSON.stringify(message.error)}`;
-  const r = message.result;
-  if (!r || r.isError) return `tool error ${JSON.stringify(r?.content)}`;
-  const text = r.content?.find((c) => c.type === 'text')?.text ?? '';
-  const lines = text.split('\n').filter((l) => /^#\d+ /.test(l)).length;
-  if (lines !== expectedMessages) return `${lines} messages in the text`;
-  const rows = r.structuredContent?.messages?.length;
-  if (rows !== undefined && rows !== expectedMessages) return `${rows} messages in structuredContent`;
-  return '';
+// pons-mcp-loadgen's result line: "key=value ..." with the first problem, if any, last.
+function parseMcpLoadgen(line) {
+  const out = {};
+  const at = line.indexOf(' problem=');
+  out.problem = at >= 0 ? line.slice(at + 9).trim() || undefined : 'no result line';
+  for (const token of (at >= 0 ? line.slice(0, at) : line).trim().split(/\s+/)) {
+    const eq = token.indexOf('=');
+    if (eq <= 0) continue;
+    const v = token.slice(eq + 1);
+    out[token.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  }
+  return out;
 }
 
-// C clients (one session each) calling get_messages in a closed loop until stop() is true.
-// Returns a counter that the caller can read while it runs, and `done`.
-function closedLoop(target, sids, stop) {
-  const c = { ok: 0, bad: 0, latencies: [], problem: undefined };
-  c.done = Promise.all(sids.map(async (sid) => {
-    while (!stop()) {
-      const id = nextId++;
-      const t = performance.now();
-      let problem;
-      try {
-        const res = await fetch(target.url, { method: 'POST', headers: headers(sid), body: callBody(id) });
-        const text = await res.text();
-        problem = res.status === 200 ? problemOf(answerOf(res, text, id), id) : `HTTP ${res.status}`;
-      } catch (e) {
-        problem = e.message;
+// The MCP load generator running now: stopped with this process.
+let mcpLoadgenChild;
+
+// pons-mcp-loadgen against `target`: `clients` sessions calling get_messages, a closed-loop warm-up
+// of `warmupS` seconds, then `seconds` measured (closed loop, or open loop at `rate` calls/s).
+// hooks.start and hooks.end run when it starts and ends the measured part.
+function runMcpLoadgen(target, { warmupS, seconds: measured, rate = 0 }, hooks = {}) {
+  return new Promise((resolve, reject) => {
+    const argv = ['--port', String(target.port), '--clients', String(clients), '--warmup', String(warmupS),
+      '--duration', String(measured), '--limit', String(expectedMessages)];
+    if (rate > 0) argv.push('--rate', String(rate));
+    const child = mcpLoadgenChild = spawn(mcpLoadgen, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buffered = '';
+    let result;
+    child.stdout.on('data', (d) => {
+      buffered += d;
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line === 'measure-start') hooks.start?.();
+        else if (line === 'measure-end') hooks.end?.();
+        else if (line.startsWith('mode=')) result = parseMcpLoadgen(line);
       }
-      if (problem) {
-        c.bad++;
-        c.problem ??= problem;
-      } else {
-        c.ok++;
-        c.latencies.push(performance.now() - t);
-      }
-    }
-  }));
-  return c;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      mcpLoadgenChild = undefined;
+      resolve({ ...(result ?? parseMcpLoadgen('')), exit_code: code });
+    });
+  });
 }
 
-// One measured closed loop: `warmup` seconds discarded, then `seconds` counted.
-async function measureCalls(target, first) {
-  const sids = await inBatches(clients, clients, () => openSession(target));
-  let stopAt = performance.now() + (warmup + (first ? firstWarmup : 0)) * 1000;
-  const warm = closedLoop(target, sids, () => performance.now() >= stopAt);
-  await warm.done;
-  const cpu0 = cpuUs(target.pid);
-  const threads0 = target === pons ? threadCpuUs(pons.pid) : undefined;
-  const client0 = clientCpuUs();
-  const machine0 = machineTicks();
-  const t0 = performance.now();
-  stopAt = t0 + seconds * 1000;
-  const run = closedLoop(target, sids, () => performance.now() >= stopAt);
-  await run.done;
-  const elapsed = (performance.now() - t0) / 1000;
-  const calls = run.ok + run.bad;
+// What a server used between two points of a run.
+function sample(target) {
+  return { cpu: cpuUs(target.pid), threads: target === pons ? threadCpuUs(pons.pid) : undefined,
+    machine: machineTicks() };
+}
+
+// One measured run on `target`: the load generator's figures, and the server's CPU per call.
+async function measureCalls(target, { warmupS, rate = 0 }) {
+  let s0;
+  let s1;
+  const l = await runMcpLoadgen(target, { warmupS, seconds, rate },
+    { start: () => { s0 = sample(target); }, end: () => { s1 = sample(target); } });
+  const calls = l.calls ?? 0;
   const result = {
-    calls, ok: run.ok, bad: run.bad, warmup_calls: warm.ok + warm.bad, warmup_bad: warm.bad,
-    problem: run.problem ?? warm.problem, seconds: round(elapsed),
-    calls_per_s: round(calls / elapsed, 1), p50_ms: round(median(run.latencies)), p99_ms: round(pct(run.latencies, 0.99)),
-    server_cpu_us_per_call: calls ? Math.round((cpuUs(target.pid) - cpu0) / calls) : null,
-    client_cpu_us_per_call: calls ? Math.round((clientCpuUs() - client0) / calls) : null,
-    machine_busy_pct: busyPct(machine0, machineTicks()),
+    calls, ok: l.ok, bad: l.bad, warmup_calls: l.warmup_calls, warmup_bad: l.warmup_bad, problem: l.problem,
+    seconds: l.seconds, calls_per_s: l.calls_per_s, p50_ms: l.p50_ms, p90_ms: l.p90_ms, p99_ms: l.p99_ms,
+    p999_ms: l.p999_ms, max_ms: l.max_ms,
+    server_cpu_us_per_call: calls && s0 && s1 ? Math.round((s1.cpu - s0.cpu) / calls) : null,
+    client_cpu_us_per_call: l.client_cpu_us_per_call,
+    machine_busy_pct: s0 && s1 ? busyPct(s0.machine, s1.machine) : null,
+    sessions: clients, sessions_opened: l.sessions, sessions_deleted: l.deleted,
   };
-  if (threads0) result.server_thread_cpu_us_per_call = perEvent(threadCpuUs(pons.pid), threads0, calls);
-  const deleted = await inBatches(sids.length, clients, (i) => closeSession(target, sids[i]));
-  result.sessions_deleted = deleted.filter((s) => s === 200 || s === 204).length;
-  result.sessions = sids.length;
+  if (rate > 0) result.rate = rate;
+  if (s0?.threads && s1?.threads) result.server_thread_cpu_us_per_call = perEvent(s1.threads, s0.threads, calls);
   return result;
 }
 
 function summary(runs) {
   const m = (k) => round(median(runs.map((r) => r[k]).filter((x) => typeof x === 'number')));
   return {
-    calls_per_s: m('calls_per_s'), p50_ms: m('p50_ms'), p99_ms: m('p99_ms'),
+    calls_per_s: m('calls_per_s'), p50_ms: m('p50_ms'), p90_ms: m('p90_ms'), p99_ms: m('p99_ms'), p999_ms: m('p999_ms'),
     server_cpu_us_per_call: m('server_cpu_us_per_call'), client_cpu_us_per_call: m('client_cpu_us_per_call'), runs,
   };
 }
@@ -284,7 +286,7 @@ async function calls() {
   const runs = { pons: [], peer: [] };
   for (let i = 0; i < rounds; i++) {
     for (const target of i % 2 === 0 ? [pons, peer] : [peer, pons]) {
-      const r = await measureCalls(target, i === 0);
+      const r = await measureCalls(target, { warmupS: warmup + (i === 0 ? firstWarmup : 0) });
       runs[target.name].push(r);
       log(`round ${i + 1} ${target.name}: ${r.calls_per_s} calls/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
         `server CPU ${r.server_cpu_us_per_call} us/call${r.server_thread_cpu_us_per_call ? ` ${JSON.stringify(r.server_thread_cpu_us_per_call)}` : ''}, ` +
@@ -296,6 +298,29 @@ async function calls() {
   out.ratio_calls_per_s = round(out.pons.calls_per_s / out.peer.calls_per_s, 2);
   out.ratio_server_cpu_per_call = round(out.pons.server_cpu_us_per_call / out.peer.server_cpu_us_per_call, 2);
   log(`medians: pons ${out.pons.calls_per_s} calls/s, peer ${out.peer.calls_per_s} calls/s: pons/peer ${out.ratio_calls_per_s}`);
+  return out;
+}
+
+// --- 2b. get_messages latency at a fixed rate, pons against the peer --------------------------
+// A closed loop measures throughput; its latency is the queue the clients themselves build (64
+// clients at N calls/s wait 64/N s on average). Latency is measured in an open loop instead: calls
+// due at a fixed rate that both servers sustain, each timed from when it was due.
+async function latency() {
+  log(`== get_messages (latest ${expectedMessages}) over HTTP, open loop at ${mcpRate} calls/s over ${clients} ` +
+    `sessions, ${warmup}s warm-up + ${seconds}s, ${rounds} round(s)`);
+  const runs = { pons: [], peer: [] };
+  for (let i = 0; i < rounds; i++) {
+    for (const target of i % 2 === 0 ? [pons, peer] : [peer, pons]) {
+      const r = await measureCalls(target, { warmupS: warmup, rate: mcpRate });
+      runs[target.name].push(r);
+      log(`round ${i + 1} ${target.name}: ${r.calls_per_s} calls/s, p50 ${r.p50_ms} ms, p90 ${r.p90_ms} ms, ` +
+        `p99 ${r.p99_ms} ms, p99.9 ${r.p999_ms} ms, server CPU ${r.server_cpu_us_per_call} us/call, ` +
+        `machine ${r.machine_busy_pct}% busy, ${r.ok}/${r.calls} ok${r.problem ? ` (first problem: ${r.problem})` : ''}`);
+    }
+  }
+  const out = { rate: mcpRate, pons: summary(runs.pons), peer: summary(runs.peer) };
+  out.ratio_p99 = round(out.pons.p99_ms / out.peer.p99_ms, 2);
+  log(`medians at ${mcpRate} calls/s: pons p99 ${out.pons.p99_ms} ms, peer p99 ${out.peer.p99_ms} ms`);
   return out;
 }
 
@@ -324,6 +349,7 @@ let loadgenChild;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     loadgenChild?.kill();
+    mcpLoadgenChild?.kill();
     process.exit(1);
   });
 }
@@ -344,35 +370,31 @@ function runLoadgen(runId) {
 }
 
 async function ingestRun(runId, withMcp) {
-  let mcp;
-  let sids = [];
-  let stop = false;
+  const measure = async () => {
+    const rows0 = webhookLogRows();
+    const threads0 = threadCpuUs(pons.pid);
+    const machine0 = machineTicks();
+    const t0 = performance.now();
+    const l = await runLoadgen(runId);
+    const elapsed = (performance.now() - t0) / 1000;
+    return { loadgen: l, stored: webhookLogRows() - rows0, machine_busy_pct: busyPct(machine0, machineTicks()),
+      // pons-webhook's threads: percent of one core each used during the run.
+      server_thread_cpu_pct: perEvent(threadCpuUs(pons.pid), threads0, elapsed * 1e4) };
+  };
+  let r;
   if (withMcp) {
-    sids = await inBatches(clients, clients, () => openSession(pons));
-    mcp = closedLoop(pons, sids, () => stop);
-    await sleep(warmup * 1000);
+    // The MCP clients warm up, then the webhook load runs inside their measured part (1 s longer).
+    let ingestRunning;
+    const mcp = await runMcpLoadgen(pons, { warmupS: warmup, seconds: seconds + 1 },
+      { start: () => { ingestRunning = measure(); } });
+    r = await ingestRunning;
+    r.mcp = { clients, calls: mcp.calls, ok: mcp.ok, bad: (mcp.bad ?? 0) + (mcp.warmup_bad ?? 0),
+      problem: mcp.problem, calls_per_s: mcp.calls_per_s, p50_ms: mcp.p50_ms, p99_ms: mcp.p99_ms,
+      sessions_deleted: mcp.deleted };
+  } else {
+    r = await measure();
   }
-  const rows0 = webhookLogRows();
-  const ok0 = mcp?.ok ?? 0;
-  const bad0 = mcp?.bad ?? 0;
-  const lat0 = mcp?.latencies.length ?? 0;
-  const threads0 = threadCpuUs(pons.pid);
-  const machine0 = machineTicks();
-  const t0 = performance.now();
-  const l = await runLoadgen(runId);
-  const elapsed = (performance.now() - t0) / 1000;
-  const r = { loadgen: l, stored: webhookLogRows() - rows0, machine_busy_pct: busyPct(machine0, machineTicks()),
-    // pons-webhook's threads: percent of one core each used during the run.
-    server_thread_cpu_pct: perEvent(threadCpuUs(pons.pid), threads0, elapsed * 1e4) };
-  if (withMcp) {
-    const calls = mcp.ok - ok0 + (mcp.bad - bad0);
-    const lat = mcp.latencies.slice(lat0);
-    stop = true;
-    await mcp.done;
-    r.mcp = { clients, calls, ok: mcp.ok, bad: mcp.bad, problem: mcp.problem, calls_per_s: round(calls / elapsed, 1),
-      p50_ms: round(median(lat)), p99_ms: round(pct(lat, 0.99)) };
-    await inBatches(sids.length, clients, (i) => closeSession(pons, sids[i]));
-  }
+  const l = r.loadgen;
   log(`${withMcp ? 'with MCP' : 'alone   '}: ${l.rps} webhooks/s, p50 ${l.p50_ms} ms, p99 ${l.p99_ms} ms, ` +
     `${l.requests} requests, ${l.errors} errors, ${r.stored} stored, pons threads (% of a core) ${JSON.stringify(r.server_thread_cpu_pct)}, ` +
     `machine ${r.machine_busy_pct}% busy` +
@@ -407,5 +429,6 @@ const report = { benchmark: 'mcp-http', quick, messages: Number(option('--messag
   first_warmup_seconds: firstWarmup, clients, rounds };
 report.sse = await sse();
 report.get_messages = await calls();
+report.latency = await latency();
 report.webhook = await ingest();
 if (jsonPath) writeFileSync(jsonPath, JSON.stringify(report) + '\n');

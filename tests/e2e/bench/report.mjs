@@ -73,11 +73,11 @@ const checks = {
         problems.push(`sse: ${s.open?.rss_kb} kB resident with ${s.sessions} sessions, over the ${s.rss_bar_kb} kB bar`);
       }
     }
-    for (const target of ['pons', 'peer']) {
-      const runs = r.get_messages?.[target]?.runs;
-      if (!Array.isArray(runs) || runs.length === 0) { problems.push(`get_messages ${target}: missing`); continue; }
+    for (const [part, target] of [['get_messages', 'pons'], ['get_messages', 'peer'], ['latency', 'pons'], ['latency', 'peer']]) {
+      const runs = r[part]?.[target]?.runs;
+      if (!Array.isArray(runs) || runs.length === 0) { problems.push(`${part} ${target}: missing`); continue; }
       runs.forEach((x, i) => {
-        const name = `get_messages ${target} round ${i + 1}`;
+        const name = `${part} ${target} round ${i + 1}`;
         if (!(x.calls > 0)) problems.push(`${name}: no calls`);
         if (x.bad !== 0 || x.ok !== x.calls || x.warmup_bad !== 0) {
           problems.push(`${name}: ${x.bad + x.warmup_bad} answers not a result with 50 messages (${x.problem})`);
@@ -98,6 +98,9 @@ const checks = {
         if ((l.statuses?.['200'] ?? 0) !== x.stored) problems.push(`${name}: ${l.statuses?.['200'] ?? 0} answered 200 but ${x.stored} in webhook_log`);
         if (run === 'with_mcp' && (!(x.mcp?.ok > 0) || x.mcp.bad !== 0)) {
           problems.push(`${name}: MCP ${x.mcp?.ok} ok, ${x.mcp?.bad} not a result with 50 messages (${x.mcp?.problem})`);
+        }
+        if (run === 'with_mcp' && x.mcp?.sessions_deleted !== x.mcp?.clients) {
+          problems.push(`${name}: MCP ${x.mcp?.sessions_deleted} of ${x.mcp?.clients} sessions deleted`);
         }
       });
     }
@@ -155,6 +158,13 @@ function table(report) {
     }
     if (g.pons && g.peer) {
       rows.push(['mcp-http', 'get_messages, pons / peer', `${f(g.ratio_calls_per_s, 2)}x calls/s, ${f(g.ratio_server_cpu_per_call, 2)}x CPU per call`]);
+    }
+    const lat = h.latency ?? {};
+    for (const [target, label] of [['pons', 'pons-webhook'], ['peer', 'TypeScript SDK peer']]) {
+      const x = lat[target];
+      if (!x) continue;
+      rows.push(['mcp-http', `get_messages at ${int(lat.rate)} calls/s (open loop), ${label}`,
+        `p50 ${f(x.p50_ms)} ms, p90 ${f(x.p90_ms)} ms, p99 ${f(x.p99_ms)} ms, server CPU ${int(x.server_cpu_us_per_call)} us/call`]);
     }
     const s = h.sse;
     if (s) {

@@ -1,0 +1,464 @@
+// pons-mcp-loadgen: MCP clients over Streamable HTTP (2025-11-25) calling one read tool, for
+// scripts/bench mcp-http. Each client opens its own session on its own keep-alive connection
+// (initialize, then notifications/initialized), calls tools/call get_messages {"limit":L} and
+// checks every answer (a successful result with L message lines in its text and L rows in
+// structuredContent), then deletes its session.
+//   closed loop (--rate 0): every client sends its next call as soon as it has an answer.
+//   open loop (--rate R): call k is due at start + k/R whatever happens, taken by the next free
+//   client; its latency counts from that due time (no coordinated omission).
+// A warm-up (--warmup S, closed loop) runs first; "measure-start" and "measure-end" lines on
+// stdout frame the measured part, so that a driver can sample the server's CPU around it. The
+// last line is the result: key=value pairs, the first problem (if any) last.
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using tcp = net::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+constexpr auto token = net::as_tuple(net::use_awaitable);
+
+namespace {
+
+struct options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string path = "/mcp";
+  int clients = 64;
+  double warmup = 2;
+  double duration = 10;
+  double rate = 0;  // calls per second; 0 = closed loop
+  int limit = 50;
+  std::string protocol = "2025-11-25";
+};
+
+enum class phase { opening, warmup, measuring, done };
+
+struct shared_state {
+  explicit shared_state(const options& o) : opt(o) {}
+
+  const options& opt;
+  phase now = phase::opening;
+  clock_type::time_point measure_start;
+  clock_type::time_point measure_end;
+  std::vector<double> latencies_us;
+  std::size_t ok = 0;
+  std::size_t bad = 0;
+  std::size_t warmup_calls = 0;
+  std::size_t warmup_bad = 0;
+  std::size_t opened = 0;
+  std::size_t deleted = 0;
+  std::size_t connection_errors = 0;
+  std::string problem;
+  std::int64_t next_id = 1;
+  // Open loop: due times not yet taken by a client, and the clients waiting for one.
+  std::deque<clock_type::time_point> due;
+  std::vector<net::steady_timer*> idle;
+  bool producing = true;
+  bool stop = false;  // closed loops end when it is set
+
+  void note_problem(std::string p) {
+    if (problem.empty()) problem = std::move(p);
+  }
+};
+
+http::request<http::string_body> post(const options& o, const std::string& session,
+                                      std::string body) {
+  http::request<http::string_body> req{http::verb::post, o.path, 11};
+  req.set(http::field::host, o.host);
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::accept, "application/json, text/event-stream");
+  req.set("MCP-Protocol-Version", o.protocol);
+  if (!session.empty()) req.set("Mcp-Session-Id", session);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  return req;
+}
+
+// The JSON-RPC message with `id` in an answer: one JSON body, or the data of an SSE event.
+std::string_view message_text(const http::response<http::string_body>& res, std::int64_t id) {
+  std::string_view body = res.body();
+  if (res[http::field::content_type].substr(0, 17) != "text/event-stream") return body;
+  const std::string needle = fmt::format("\"id\":{}", id);
+  std::size_t at = 0;
+  while ((at = body.find("data:", at)) != std::string_view::npos) {
+    at += 5;
+    if (at < body.size() && body[at] == ' ') ++at;
+    auto end = body.find('\n', at);
+    std::string_view data = body.substr(at, end == std::string_view::npos ? end : end - at);
+    if (!data.empty() && data.back() == '\r') data.remove_suffix(1);
+    if (data.find(needle) != std::string_view::npos) return data;
+    at = end == std::string_view::npos ? body.size() : end;
+  }
+  return {};
+}
+
+// "" when the answer is a successful tools/call result with `limit` messages, else what is wrong.
+std::string problem_of(const http::response<http::string_body>& res, std::int64_t id, int limit) {
+  if (res.result_int() != 200) return fmt::format("HTTP {}", res.result_int());
+  std::string_view text = message_text(res, id);
+  if (text.empty()) return fmt::format("no answer with id {}", id);
+  unsigned char scratch[65536];
+  json::monotonic_resource mr(scratch, sizeof scratch);
+  boost::system::error_code ec;
+  json::value message = json::parse(text, ec, &mr);
+  if (ec || !message.is_object()) return "an answer that is not a JSON object";
+  const auto& m = message.get_object();
+  if (m.contains("error")) return "error " + json::serialize(m.at("error"));
+  const json::value* result = m.if_contains("result");
+  if (!result || !result->is_object()) return "no result";
+  const auto& r = result->get_object();
+  if (const auto* e = r.if_contains("isError"); e && e->is_bool() && e->get_bool()) {
+    return "tool error " + json::serialize(r.at("content"));
+  }
+  int lines = 0;
+  if (const auto* content = r.if_contains("content"); content && content->is_array()) {
+    for (const auto& c : content->get_array()) {
+      const auto* t = c.is_object() ? c.get_object().if_contains("text") : nullptr;
+      if (!t || !t->is_string()) continue;
+      std::string_view s = t->get_string();
+      for (std::size_t at = 0; at < s.size();) {
+        auto end = s.find('\n', at);
+        if (end == std::string_view::npos) end = s.size();
+        std::string_view line = s.substr(at, end - at);
+        std::size_t digits = 1;
+        while (digits < line.size() && line[digits] >= '0' && line[digits] <= '9') ++digits;
+        if (line.size() > digits && line[0] == '#' && digits > 1 && line[digits] == ' ') ++lines;
+        at = end + 1;
+      }
+      break;
+    }
+  }
+  if (lines != limit) return fmt::format("{} messages in the text", lines);
+  if (const auto* sc = r.if_contains("structuredContent"); sc && sc->is_object()) {
+    const auto* rows = sc->get_object().if_contains("messages");
+    if (!rows || !rows->is_array() || rows->get_array().size() != static_cast<std::size_t>(limit)) {
+      return "not the messages in structuredContent";
+    }
+  }
+  return {};
+}
+
+struct client {
+  shared_state& st;
+  tcp::socket socket;
+  boost::beast::flat_buffer buffer;
+  std::string session;
+
+  net::awaitable<bool> exchange(http::request<http::string_body>& req,
+                                http::response<http::string_body>& res) {
+    auto [we, wn] = co_await http::async_write(socket, req, token);
+    if (we) co_return false;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    auto [re, rn] = co_await http::async_read(socket, buffer, parser, token);
+    if (re) co_return false;
+    res = parser.release();
+    co_return true;
+  }
+
+  net::awaitable<bool> open(tcp::endpoint ep) {
+    auto [ce] = co_await socket.async_connect(ep, token);
+    if (ce) co_return false;
+    socket.set_option(tcp::no_delay(true));
+    const options& o = st.opt;
+    auto init = post(o, {},
+                     fmt::format(R"({{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{)"
+                                 R"("protocolVersion":"{}","capabilities":{{}},)"
+                                 R"("clientInfo":{{"name":"pons-mcp-loadgen","version":"1"}}}}}})",
+                                 o.protocol));
+    http::response<http::string_body> res;
+    bool answered = co_await exchange(init, res);
+    if (!answered || res.result_int() != 200) co_return false;
+    session = std::string(res["Mcp-Session-Id"]);
+    if (session.empty()) co_return false;
+    auto ack = post(o, session, R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    answered = co_await exchange(ack, res);
+    if (!answered || res.result_int() != 202) co_return false;
+    co_return true;
+  }
+
+  // One call; false when the connection broke. (co_await results are named before they are
+  // tested throughout: GCC 12 miscompiles a co_await inside a condition with ! or &&.)
+  net::awaitable<bool> call(clock_type::time_point counted_from) {
+    const std::int64_t id = st.next_id++;
+    auto req = post(st.opt, session,
+                    fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{)"
+                                R"("name":"get_messages","arguments":{{"limit":{}}}}}}})",
+                                id, st.opt.limit));
+    http::response<http::string_body> res;
+    const bool measured = st.now == phase::measuring;
+    const bool answered = co_await exchange(req, res);
+    if (!answered) {
+      st.note_problem("the connection broke");
+      ++(measured ? st.bad : st.warmup_bad);
+      co_return false;
+    }
+    std::string problem = problem_of(res, id, st.opt.limit);
+    if (!measured) {
+      ++st.warmup_calls;
+      if (!problem.empty()) ++st.warmup_bad;
+    } else if (problem.empty()) {
+      ++st.ok;
+      st.latencies_us.push_back(
+          std::chrono::duration<double, std::micro>(clock_type::now() - counted_from).count());
+    } else {
+      ++st.bad;
+    }
+    if (!problem.empty()) st.note_problem(std::move(problem));
+    co_return true;
+  }
+
+  net::awaitable<void> close() {
+    http::request<http::string_body> req{http::verb::delete_, st.opt.path, 11};
+    req.set(http::field::host, st.opt.host);
+    req.set("MCP-Protocol-Version", st.opt.protocol);
+    req.set("Mcp-Session-Id", session);
+    req.prepare_payload();
+    http::response<http::string_body> res;
+    const bool answered = co_await exchange(req, res);
+    if (answered && (res.result_int() == 200 || res.result_int() == 204)) ++st.deleted;
+  }
+};
+
+net::awaitable<void> run_closed(client& c, const bool& stop) {
+  bool alive = true;
+  while (alive && !stop) alive = co_await c.call(clock_type::now());
+  co_return;
+}
+
+net::awaitable<void> run_open(client& c) {
+  shared_state& st = c.st;
+  net::steady_timer wake(co_await net::this_coro::executor);
+  for (;;) {
+    while (st.due.empty() && st.producing) {
+      wake.expires_at(clock_type::time_point::max());
+      st.idle.push_back(&wake);
+      co_await wake.async_wait(token);
+    }
+    if (st.due.empty()) co_return;
+    auto due_at = st.due.front();
+    st.due.pop_front();
+    const bool alive = co_await c.call(due_at);
+    if (!alive) co_return;
+  }
+}
+
+net::awaitable<void> produce(shared_state& st) {
+  net::steady_timer t(co_await net::this_coro::executor);
+  const auto interval = std::chrono::duration<double>(1.0 / st.opt.rate);
+  for (std::size_t k = 0;; ++k) {
+    auto due_at = st.measure_start + std::chrono::duration_cast<clock_type::duration>(interval * k);
+    if (due_at >= st.measure_end) break;
+    if (due_at > clock_type::now()) {
+      t.expires_at(due_at);
+      co_await t.async_wait(token);
+    }
+    st.due.push_back(due_at);
+    if (!st.idle.empty()) {
+      st.idle.back()->cancel();
+      st.idle.pop_back();
+    }
+  }
+  st.producing = false;
+  for (auto* w : st.idle) w->cancel();
+  st.idle.clear();
+}
+
+clock_type::duration seconds(double s) {
+  return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s));
+}
+
+void mark(const char* line) {
+  std::printf("%s\n", line);
+  std::fflush(stdout);
+}
+
+double cpu_us_now() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto us = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e6 + t.tv_usec; };
+  return us(ru.ru_utime) + us(ru.ru_stime);
+}
+
+// Counts down coroutines spawned together; the spawner waits for the last one.
+struct latch {
+  explicit latch(net::any_io_executor ex) : timer(ex, clock_type::time_point::max()) {}
+  net::steady_timer timer;
+  std::size_t pending = 0;
+
+  void arm(std::size_t n) {
+    pending = n;
+    timer.expires_at(clock_type::time_point::max());
+  }
+  void count_down() {
+    if (--pending == 0) timer.cancel();
+  }
+  net::awaitable<void> wait() {
+    if (pending > 0) co_await timer.async_wait(token);
+  }
+};
+
+enum class job { open, closed_loop, open_loop, close };
+
+net::awaitable<void> client_job(client* c, job what, latch* done) {
+  const tcp::endpoint ep(net::ip::make_address(c->st.opt.host), c->st.opt.port);
+  if (what == job::open) {
+    const bool opened = co_await c->open(ep);
+    if (opened) ++c->st.opened;
+  } else if (what == job::closed_loop) {
+    co_await run_closed(*c, c->st.stop);
+  } else if (what == job::open_loop) {
+    co_await run_open(*c);
+  } else {
+    co_await c->close();
+  }
+  done->count_down();
+}
+
+// Every client does `what`; returns when all have finished.
+net::awaitable<void> all_clients(std::vector<client>& clients, job what, latch& done) {
+  auto ex = co_await net::this_coro::executor;
+  done.arm(clients.size());
+  for (auto& c : clients) net::co_spawn(ex, client_job(&c, what, &done), net::detached);
+  co_await done.wait();
+}
+
+net::awaitable<void> stop_after(clock_type::duration d, bool& stop) {
+  net::steady_timer t(co_await net::this_coro::executor);
+  t.expires_after(d);
+  co_await t.async_wait(token);
+  stop = true;
+}
+
+// The whole run: open every session, warm up, measure, delete the sessions.
+net::awaitable<void> run(shared_state& st, std::vector<client>& clients, double& cpu_measured) {
+  auto ex = co_await net::this_coro::executor;
+  latch done(ex);
+  bool& stop = st.stop;
+  co_await all_clients(clients, job::open, done);
+  if (st.opened != clients.size()) {
+    st.note_problem(fmt::format("{} of {} sessions opened", st.opened, clients.size()));
+    co_return;
+  }
+  if (st.opt.warmup > 0) {
+    st.now = phase::warmup;
+    net::co_spawn(ex, stop_after(seconds(st.opt.warmup), stop), net::detached);
+    co_await all_clients(clients, job::closed_loop, done);
+  }
+
+  st.now = phase::measuring;
+  mark("measure-start");
+  const double cpu0 = cpu_us_now();
+  st.measure_start = clock_type::now();
+  st.measure_end = st.measure_start + seconds(st.opt.duration);
+  stop = false;
+  if (st.opt.rate > 0) {
+    net::co_spawn(ex, produce(st), net::detached);
+    co_await all_clients(clients, job::open_loop, done);
+  } else {
+    net::co_spawn(ex, stop_after(seconds(st.opt.duration), stop), net::detached);
+    co_await all_clients(clients, job::closed_loop, done);
+  }
+  st.measure_end = clock_type::now();
+  cpu_measured = cpu_us_now() - cpu0;
+  mark("measure-end");
+  st.now = phase::done;
+  co_await all_clients(clients, job::close, done);
+}
+
+double percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  auto idx = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(idx), v.end());
+  return v[idx];
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: pons-mcp-loadgen --port N [--clients C] [--warmup S] [--duration S] "
+               "[--rate R] [--limit L] [--host H] [--path P]\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) return usage();
+    std::string v = argv[++i];
+    if (a == "--port")
+      o.port = static_cast<std::uint16_t>(std::stoi(v));
+    else if (a == "--clients")
+      o.clients = std::stoi(v);
+    else if (a == "--warmup")
+      o.warmup = std::stod(v);
+    else if (a == "--duration")
+      o.duration = std::stod(v);
+    else if (a == "--rate")
+      o.rate = std::stod(v);
+    else if (a == "--limit")
+      o.limit = std::stoi(v);
+    else if (a == "--host")
+      o.host = v;
+    else if (a == "--path")
+      o.path = v;
+    else
+      return usage();
+  }
+  if (o.port == 0 || o.clients < 1 || o.duration <= 0 || o.limit < 1) return usage();
+
+  net::io_context io{1};
+  shared_state st{o};
+  std::vector<client> clients;
+  clients.reserve(static_cast<std::size_t>(o.clients));
+  for (int i = 0; i < o.clients; ++i) clients.push_back(client{st, tcp::socket(io), {}, {}});
+  double cpu_measured = 0;
+  net::co_spawn(io, run(st, clients, cpu_measured), net::detached);
+  io.run();
+
+  const auto calls = st.ok + st.bad;
+  const double elapsed = std::chrono::duration<double>(st.measure_end - st.measure_start).count();
+  auto p50 = percentile(st.latencies_us, 50);
+  auto p90 = percentile(st.latencies_us, 90);
+  auto p99 = percentile(st.latencies_us, 99);
+  auto p999 = percentile(st.latencies_us, 99.9);
+  auto max = st.latencies_us.empty()
+                 ? 0.0
+                 : *std::max_element(st.latencies_us.begin(), st.latencies_us.end());
+  std::printf(
+      "mode=%s clients=%d calls=%zu ok=%zu bad=%zu warmup_calls=%zu warmup_bad=%zu "
+      "seconds=%.3f calls_per_s=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f "
+      "max_ms=%.3f client_cpu_us_per_call=%.1f sessions=%zu deleted=%zu problem=%s\n",
+      o.rate > 0 ? fmt::format("open@{:.0f}/s", o.rate).c_str() : "closed", o.clients, calls, st.ok,
+      st.bad, st.warmup_calls, st.warmup_bad, elapsed,
+      elapsed > 0 ? static_cast<double>(calls) / elapsed : 0.0, p50 / 1000, p90 / 1000, p99 / 1000,
+      p999 / 1000, max / 1000, calls ? cpu_measured / static_cast<double>(calls) : 0.0, st.opened,
+      st.deleted, st.problem.c_str());
+  return st.problem.empty() && st.deleted == clients.size() ? 0 : 1;
+}
