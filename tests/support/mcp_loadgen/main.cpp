@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -76,7 +77,9 @@ struct shared_state {
   std::int64_t next_id = 1;
   // Open loop: due times not yet taken by a client, and the clients waiting for one.
   std::deque<clock_type::time_point> due;
-  std::vector<net::steady_timer*> idle;
+  // Waiting clients, woken oldest first: every connection stays in use (a server may close one
+  // left idle).
+  std::deque<net::steady_timer*> idle;
   bool producing = true;
   bool stop = false;  // closed loops end when it is set
 
@@ -167,6 +170,7 @@ struct client {
   tcp::socket socket;
   boost::beast::flat_buffer buffer;
   std::string session;
+  tcp::endpoint endpoint;
 
   net::awaitable<bool> exchange(http::request<http::string_body>& req,
                                 http::response<http::string_body>& res) {
@@ -181,6 +185,7 @@ struct client {
   }
 
   net::awaitable<bool> open(tcp::endpoint ep) {
+    endpoint = ep;
     auto [ce] = co_await socket.async_connect(ep, token);
     if (ce) co_return false;
     socket.set_option(tcp::no_delay(true));
@@ -211,7 +216,9 @@ struct client {
                                 id, st.opt.limit));
     http::response<http::string_body> res;
     const bool measured = st.now == phase::measuring;
-    const bool answered = co_await exchange(req, res);
+    const bool connected = co_await reopen_if_closed();
+    bool answered = false;
+    if (connected) answered = co_await exchange(req, res);
     if (!answered) {
       st.note_problem("the connection broke");
       ++(measured ? st.bad : st.warmup_bad);
@@ -232,7 +239,27 @@ struct client {
     co_return true;
   }
 
+  // A server may close a keep-alive connection left idle (the session outlives it): reconnects
+  // when the peer has closed this one, as HTTP clients do. False when that fails.
+  net::awaitable<bool> reopen_if_closed() {
+    boost::system::error_code ec;
+    std::array<char, 1> probe{};
+    socket.non_blocking(true, ec);
+    const auto n = socket.receive(net::buffer(probe), tcp::socket::message_peek, ec);
+    socket.non_blocking(false, ec);
+    if (n > 0 || ec == net::error::would_block) co_return true;
+    socket.close(ec);
+    buffer.clear();
+    socket = tcp::socket(co_await net::this_coro::executor);
+    auto [ce] = co_await socket.async_connect(endpoint, token);
+    if (ce) co_return false;
+    socket.set_option(tcp::no_delay(true));
+    co_return true;
+  }
+
   net::awaitable<void> close() {
+    const bool connected = co_await reopen_if_closed();
+    if (!connected) co_return;
     http::request<http::string_body> req{http::verb::delete_, st.opt.path, 11};
     req.set(http::field::host, st.opt.host);
     req.set("MCP-Protocol-Version", st.opt.protocol);
@@ -279,8 +306,8 @@ net::awaitable<void> produce(shared_state& st) {
     }
     st.due.push_back(due_at);
     if (!st.idle.empty()) {
-      st.idle.back()->cancel();
-      st.idle.pop_back();
+      st.idle.front()->cancel();
+      st.idle.pop_front();
     }
   }
   st.producing = false;
@@ -437,7 +464,7 @@ int main(int argc, char** argv) {
   shared_state st{o};
   std::vector<client> clients;
   clients.reserve(static_cast<std::size_t>(o.clients));
-  for (int i = 0; i < o.clients; ++i) clients.push_back(client{st, tcp::socket(io), {}, {}});
+  for (int i = 0; i < o.clients; ++i) clients.push_back(client{st, tcp::socket(io), {}, {}, {}});
   double cpu_measured = 0;
   net::co_spawn(io, run(st, clients, cpu_measured), net::detached);
   io.run();
