@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 #include <chrono>
 
@@ -138,12 +139,19 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
   std::vector<sql_param> params;
   std::string where = "1 = 1";
   restrict_numbers(scope, "cv.phone_number_id", where, params);
-  if (bool_arg(args, "unread")) where += " AND cv.unread_count > 0";
+  if (bool_arg(args, "unread")) where += " AND (cv.unread_count > 0 OR cv.marked_unread = 1)";
   if (bool_arg(args, "unanswered")) where += " AND cv.last_direction = 'inbound'";
   if (!bool_arg(args, "include_archived")) where += " AND cv.archived = 0";
   if (!sender->empty()) {
     params.emplace_back(*sender);
     where += fmt::format(" AND cv.phone_number_id = ?{}", params.size());
+  }
+  if (std::string label = str_arg(args, "label"); !label.empty()) {
+    params.emplace_back(label);
+    where += fmt::format(
+        " AND EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = cv.id AND "
+        "lower(l.label) = lower(?{}))",
+        params.size());
   }
   if (std::string cursor = str_arg(args, "cursor"); !cursor.empty()) {
     auto raw = base64_decode(cursor, base64_alphabet::url);
@@ -172,7 +180,8 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
   auto s = db->operator->()->prepare(fmt::format(
       "SELECT cv.id, cv.phone_number_id, coalesce(p.display_phone_number, ''), "
       "cv.last_message_at, cv.last_inbound_at, cv.last_direction, cv.preview, cv.unread_count, "
-      "cv.window_expires_at, cv.archived, c.id, c.wa_id, c.user_id, c.username, c.profile_name "
+      "cv.window_expires_at, cv.archived, c.id, c.wa_id, c.user_id, c.username, c.profile_name, "
+      "cv.marked_unread, cv.note "
       "FROM conversations cv JOIN contacts c ON c.id = cv.contact_id "
       "LEFT JOIN phone_numbers p ON p.phone_number_id = cv.phone_number_id "
       "WHERE {} ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ?{}",
@@ -194,6 +203,21 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
     json::object m = message_json(*last);
     if (m.at("type") == "text") return stored;
     return short_preview(m.at("summary").as_string());
+  };
+  auto labels = db->operator->()->prepare(
+      "SELECT label FROM conversation_labels WHERE conversation_id = ?1 ORDER BY created_at, "
+      "rowid");
+  if (!labels) return tool_result::error(database_problem(labels.error()));
+  auto labels_of = [&](std::int64_t conversation_id) -> store::result<json::array> {
+    labels->reset();
+    labels->bind(1, conversation_id);
+    json::array out;
+    for (;;) {
+      auto row = labels->step();
+      if (!row) return row.error();
+      if (!*row) return out;
+      out.emplace_back(labels->column_text(0));
+    }
   };
   auto now = deps.now();
   json::array list;
@@ -224,17 +248,27 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
     conv["unanswered"] = s->column_text(5) == "inbound";
     conv["window"] = window_json(s->column_text(8), now);
     conv["archived"] = s->column_int64(9) != 0;
+    conv["marked_unread"] = s->column_int64(15) != 0;
+    conv["note"] = s->column_text(16);
+    auto conv_labels = labels_of(s->column_int64(0));
+    if (!conv_labels) return tool_result::error(database_problem(conv_labels.error()));
+    std::string tags = conv_labels->empty()
+                           ? std::string()
+                           : fmt::format("; labels {}", json::serialize(*conv_labels));
+    conv["labels"] = std::move(*conv_labels);
     last_at = s->column_text(3);
     last_id = s->column_int64(0);
     const auto& w = conv["window"].as_object();
     text += fmt::format(
-        "#{} {} ({}): {} unread, last {} {}: \"{}\"; window {}\n", conv["id"].as_int64(),
+        "#{} {} ({}): {} unread{}, last {} {}: \"{}\"; window {}{}\n", conv["id"].as_int64(),
         std::string_view(conv["contact"].at("name").as_string()),
         c.wa_id.empty() ? c.user_id : "+" + c.wa_id, conv["unread_count"].as_int64(),
-        s->column_text(5), s->column_text(3), std::string_view(conv["preview"].as_string()),
+        conv["marked_unread"].as_bool() ? " (marked unread)" : "", s->column_text(5),
+        s->column_text(3), std::string_view(conv["preview"].as_string()),
         w.at("open").as_bool()
             ? fmt::format("open until {}", std::string_view(w.at("expires_at").as_string()))
-            : std::string("closed (templates only)"));
+            : std::string("closed (templates only)"),
+        tags);
     list.push_back(std::move(conv));
   }
   json::object out{{"conversations", std::move(list)}};
@@ -548,11 +582,13 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
         "Lists WhatsApp conversations, most recent first, with the contact, a preview of the "
         "last message, unread count, whether the customer is waiting for an answer, and the "
         "24-hour service window (open or closed, and when it closes: outside it only templates "
-        "can be sent). Filter with unread / unanswered; page with cursor.";
+        "can be sent), and what people noted here (labels, note, marked unread; see "
+        "update_conversation). Filter with unread / unanswered / label; page with cursor.";
     t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
-      "unread":{"type":"boolean","description":"only conversations with unread inbound messages"},
+      "unread":{"type":"boolean","description":"only conversations with unread inbound messages or marked unread"},
       "unanswered":{"type":"boolean","description":"only conversations whose last message is from the customer"},
       "include_archived":{"type":"boolean"},
+      "label":{"type":"string","minLength":1,"maxLength":40,"description":"only conversations with this label (any case)"},
       "limit":{"type":"integer","minimum":1,"maximum":100,"default":20},
       "cursor":{"type":"string","maxLength":512,"description":"next_cursor from the previous page"}}})J");
     t.input_schema["properties"].as_object()["from"] = from_filter;
@@ -562,7 +598,8 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
       "display_phone_number":{"type":"string"},"last_message_at":{"type":"string"},
       "last_inbound_at":{"type":"string"},"last_direction":{"type":"string"},
       "preview":{"type":"string"},"unread_count":{"type":"integer"},"unanswered":{"type":"boolean"},
-      "archived":{"type":"boolean"}}})J");
+      "archived":{"type":"boolean"},"marked_unread":{"type":"boolean"},"note":{"type":"string"},
+      "labels":{"type":"array","items":{"type":"string"}}}})J");
     conv["properties"].as_object()["contact"] = contact_schema();
     conv["properties"].as_object()["window"] = window_schema();
     t.output_schema = json::object{

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "pons/mcp/tools/conformance_fixtures.hpp"
+#include "pons/mcp/tools/inbox_tools.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/send_tools.hpp"
 
@@ -12,7 +13,9 @@ namespace pons::mcp {
 std::string_view toolset_instructions() {
   return "Pons connects you to the user's WhatsApp Business inbox. Read with list_conversations, "
          "get_messages (keep the returned cursor and pass it back to fetch only newer messages), "
-         "search_messages and get_contact. wait_for_messages blocks until a new inbound message "
+         "search_messages and get_contact; list_unanswered shows who is waiting for an answer, "
+         "longest first, and update_conversation archives, labels or notes a conversation. "
+         "wait_for_messages blocks until a new inbound message "
          "arrives. WhatsApp only allows free-form replies within 24 hours of the customer's last "
          "message: check get_window_status, and outside the window send an approved template "
          "(list_templates, send_template). Show the user what you are about to send and wait for "
@@ -37,10 +40,12 @@ boost::system::result<std::unique_ptr<toolset>> toolset::open(const toolset_sett
     deps.default_sender = numbers.front();
   }
   register_read_tools(set->registry_, deps);
+  register_list_unanswered(set->registry_, deps);
   register_resources_and_prompts(set->registry_, deps);
   if (settings.conformance_fixtures) register_conformance_fixtures(set->registry_);
-  // Send tools: not offered at all in read-only mode.
+  // Send tools, and update_conversation (it writes): not offered at all in read-only mode.
   if (settings.read_only) return set;
+  register_update_conversation(set->registry_, deps);
   send_tools_deps send;
   send.read = deps;
   send.graph = settings.graph;
