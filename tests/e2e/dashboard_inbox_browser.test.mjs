@@ -265,3 +265,44 @@ test('the webhook log shows what Meta sent; an owner adds a user who can then si
     assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 0);
   });
 });
+
+test('a conversation is labelled, noted and archived from its thread', async () => {
+  await withPage(browser, 'conversation-tools', async (page) => {
+    await signIn(page, await newOwner());
+    await openThread(page, olaf.name);
+    const tools = page.getByRole('region', { name: 'Conversation' });
+    await tools.getByRole('textbox', { name: 'New label' }).fill('vip');
+    await tools.getByRole('button', { name: 'Add label' }).click();
+    await page.getByRole('button', { name: 'Remove label vip' }).waitFor();
+    // A label written as markup is a label, not markup.
+    await page.getByRole('region', { name: 'Conversation' }).getByRole('textbox', { name: 'New label' }).fill('<b>x</b>');
+    await page.getByRole('region', { name: 'Conversation' }).getByRole('button', { name: 'Add label' }).click();
+    await page.getByRole('button', { name: 'Remove label <b>x</b>' }).waitFor();
+    assert.equal(await page.locator('.labels b').count(), 0);
+    await page.getByRole('button', { name: 'Remove label <b>x</b>' }).click();
+    await page.getByRole('button', { name: 'Remove label <b>x</b>' }).waitFor({ state: 'detached' });
+
+    await page.getByRole('textbox', { name: 'Note' }).fill('Call after 5 pm');
+    await page.getByRole('button', { name: 'Save note' }).click();
+    await page.waitForFunction(() => document.querySelector('textarea[name=note]')?.value === 'Call after 5 pm');
+
+    // The inbox row shows the label.
+    await page.getByRole('link', { name: '← Inbox' }).click();
+    await conversationLink(page, olaf.name).getByText('vip').waitFor();
+
+    await openThread(page, olaf.name);
+    await page.getByRole('button', { name: 'Archive', exact: true }).click();
+    await page.getByRole('button', { name: 'Unarchive' }).waitFor();
+    await page.getByRole('link', { name: '← Inbox' }).click();
+    await conversationLink(page, 'Sheena Nelson').waitFor();
+    assert.equal(await conversationLink(page, olaf.name).count(), 0);
+    // What the page did is what the tools keep.
+    const kept = await page.evaluate(async () => (await fetch('/api/v1/tools/list_conversations?include_archived=true&label=VIP',
+      { headers: { Accept: 'application/json' } })).json());
+    assert.equal(kept.conversations.length, 1);
+    assert.equal(kept.conversations[0].contact.wa_id, '4915112345678');
+    assert.equal(kept.conversations[0].archived, true);
+    assert.equal(kept.conversations[0].note, 'Call after 5 pm');
+    assert.deepEqual(kept.conversations[0].labels, ['vip']);
+  });
+});

@@ -107,14 +107,48 @@
     return `#/${query.toString() ? `?${query}` : ''}`;
   }
 
+  function labelList(labels, onRemove) {
+    if (!labels || !labels.length) return null;
+    return el('span', { class: 'labels', 'aria-label': 'Labels' }, ...labels.map((l) => el('span', { class: 'label' }, l,
+      onRemove ? el('button', { type: 'button', 'aria-label': `Remove label ${l}`, onclick: () => onRemove(l), text: '×' }) : null)));
+  }
+
   function conversationRow(c) {
     return el('li', {},
       el('a', { href: `#/c/${c.id}` },
         el('span', { class: 'name', text: c.contact.name }),
-        c.unread_count > 0 ? el('span', { class: 'badge', text: String(c.unread_count) }) : el('span'),
+        c.unread_count > 0 ? el('span', { class: 'badge', text: String(c.unread_count) })
+          : el('span', c.marked_unread ? { class: 'badge', text: '•', title: 'Marked unread' } : {}),
         el('span', { class: 'preview', text: c.preview }),
         el('span', { class: 'meta', text: when(c.last_message_at) }),
-        el('span', { class: 'meta' }, windowState(c.window), c.unanswered ? ' · waiting for an answer' : '')));
+        el('span', { class: 'meta' }, windowState(c.window), c.unanswered ? ' · waiting for an answer' : '',
+          labelList(c.labels))));
+  }
+
+  // What people keep on a conversation here (update_conversation): archived, marked unread,
+  // labels and a note. Each change redraws the thread from what the server kept.
+  function conversationTools(conv, redraw) {
+    const status = el('p', { class: 'status', 'aria-live': 'polite' });
+    const update = async (change) => {
+      try {
+        await call('update_conversation', { conversation_id: conv.id, ...change }, 'POST');
+        await redraw();
+      } catch (error) {
+        status.textContent = error.message;
+      }
+    };
+    const label = el('input', { name: 'label', maxlength: 40, placeholder: 'Add a label', 'aria-label': 'New label' });
+    const note = el('textarea', { name: 'note', rows: 2, maxlength: 2000, 'aria-label': 'Note' });
+    note.value = conv.note || '';
+    return el('section', { class: 'conversation-tools', 'aria-label': 'Conversation' },
+      el('button', { type: 'button', onclick: () => update({ archived: !conv.archived }), text: conv.archived ? 'Unarchive' : 'Archive' }),
+      el('button', { type: 'button', onclick: () => update({ unread: !conv.marked_unread }), text: conv.marked_unread ? 'Mark read' : 'Mark unread' }),
+      labelList(conv.labels, (l) => update({ remove_labels: [l] })),
+      el('form', { onsubmit: (e) => { e.preventDefault(); if (label.value.trim()) update({ add_labels: [label.value.trim()] }); } },
+        label, el('button', { type: 'submit', text: 'Add label' })),
+      el('form', { onsubmit: (e) => { e.preventDefault(); update({ note: note.value }); } },
+        note, el('button', { type: 'submit', text: 'Save note' })),
+      status);
   }
 
   function hitRow(hit) {
@@ -351,6 +385,7 @@
       document.title = `${contact.name} - Pons`;
       const to = recipientOf(contact);
       const status = await call('get_window_status', { contact: to });
+      const [conv] = (await call('list_conversations', { conversation_id: id, include_archived: true })).conversations;
       const mine = status.windows.find((w) => w.conversation_id === id);
       const windowOpen = Boolean(mine && mine.window.open);
       const byWamid = new Map(messages.filter((m) => m.wamid).map((m) => [m.wamid, m]));
@@ -364,7 +399,10 @@
         el('a', { href: '#/', text: '← Inbox' }),
         el('h2', { text: contact.name }),
         el('span', { class: 'meta', text: contact.wa_id ? `+${contact.wa_id}` : contact.user_id }),
-        windowState(mine && mine.window)),
+        windowState(mine && mine.window),
+        conv && conv.archived ? el('span', { class: 'meta', text: 'Archived' }) : null),
+      conv && canSend ? conversationTools(conv, draw) : (conv ? labelList(conv.labels) : null),
+      conv && !canSend && conv.note ? el('p', { class: 'meta', text: `Note: ${conv.note}` }) : null,
       list, composer ? composer.node : null);
       // Opening a thread reads it, as on a phone: the newest received message is marked read
       // once (its own change must not mark it again).

@@ -153,6 +153,10 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
         "lower(l.label) = lower(?{}))",
         params.size());
   }
+  if (const json::value* id = args.if_contains("conversation_id"); id && id->is_int64()) {
+    params.emplace_back(id->get_int64());
+    where += fmt::format(" AND cv.id = ?{}", params.size());
+  }
   if (std::string cursor = str_arg(args, "cursor"); !cursor.empty()) {
     auto raw = base64_decode(cursor, base64_alphabet::url);
     auto bar = raw ? raw->rfind('|') : std::string::npos;
@@ -589,6 +593,7 @@ void register_conversation_tools(registry& reg, const read_tools_deps& deps) {
       "unanswered":{"type":"boolean","description":"only conversations whose last message is from the customer"},
       "include_archived":{"type":"boolean"},
       "label":{"type":"string","minLength":1,"maxLength":40,"description":"only conversations with this label (any case)"},
+      "conversation_id":{"type":"integer","minimum":1,"description":"only this conversation"},
       "limit":{"type":"integer","minimum":1,"maximum":100,"default":20},
       "cursor":{"type":"string","maxLength":512,"description":"next_cursor from the previous page"}}})J");
     t.input_schema["properties"].as_object()["from"] = from_filter;
