@@ -110,7 +110,24 @@ result<status_outcome> apply_status(database& db, const domain::status_update& s
     PONS_STORE_CHECK(set_message_status(db, out.message_id, s.status, code, title, details, stamp));
     out.current_status = s.status;
   }
+  if (out.known_message && s.pricing && !pricing.pricing_category.empty()) {
+    PONS_STORE_CHECK(record_pricing(db, out.message_id, pricing, stamp));
+  }
   return out;
+}
+
+result<void> record_pricing(database& db, std::int64_t message_id,
+                            const domain::status_pricing& pricing, std::string_view at) {
+  PONS_STORE_TRY(st,
+                 db.prepare("INSERT INTO message_pricing(message_id, category, billable, "
+                            "model, type, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                            "ON CONFLICT(message_id) DO UPDATE SET category = excluded.category, "
+                            "billable = excluded.billable, model = excluded.model, "
+                            "type = excluded.type, updated_at = excluded.updated_at"));
+  st.bind_all(message_id, pricing.pricing_category, pricing.billable, pricing.pricing_model,
+              pricing.pricing_type, at);
+  PONS_STORE_CHECK(st.run());
+  return {};
 }
 
 result<int> adopt_early_statuses(database& db, std::int64_t message_id, std::string_view wamid) {
@@ -171,6 +188,20 @@ result<int> adopt_early_statuses(database& db, std::int64_t message_id, std::str
     PONS_STORE_CHECK(set_message_status(db, message_id, last_applied->status, last_applied->code,
                                         last_applied->title, last_applied->details, updated_at));
   }
+  // The pricing of the latest adopted status that carried one.
+  PONS_STORE_TRY(priced,
+                 db.prepare("INSERT INTO message_pricing(message_id, category, billable, "
+                            "model, type, updated_at) "
+                            "SELECT message_id, pricing_category, coalesce(pricing_billable, "
+                            "0), pricing_model, pricing_type, created_at "
+                            "FROM message_status_events WHERE message_id = ?1 AND "
+                            "pricing_category <> '' ORDER BY id DESC LIMIT 1 "
+                            "ON CONFLICT(message_id) DO UPDATE SET category = "
+                            "excluded.category, billable = excluded.billable, model = "
+                            "excluded.model, type = excluded.type, updated_at = "
+                            "excluded.updated_at"));
+  priced.bind(1, message_id);
+  PONS_STORE_CHECK(priced.run());
   return advanced;
 }
 

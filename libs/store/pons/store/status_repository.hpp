@@ -52,6 +52,11 @@ result<status_outcome> apply_status(database& db, const domain::status_update& s
 result<status_outcome> apply_status(database& db, const domain::status_update& s,
                                     const std::optional<status_target>& target, time_point now);
 
+/// Keeps what Meta says message `message_id` costs in kind (its status's pricing object): the
+/// latest one wins.
+result<void> record_pricing(database& db, std::int64_t message_id,
+                            const domain::status_pricing& pricing, std::string_view at);
+
 /// Applies, in arrival order, the statuses recorded for `wamid` under the message's own number
 /// before message `message_id` had it. Returns how many advanced the message. Called when a wamid
 /// is attached to a message; early statuses of other numbers stay unattached.

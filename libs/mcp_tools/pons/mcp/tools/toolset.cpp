@@ -7,6 +7,7 @@
 #include "pons/mcp/tools/inbox_tools.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/send_tools.hpp"
+#include "pons/mcp/tools/usage_tool.hpp"
 
 namespace pons::mcp {
 
@@ -41,6 +42,7 @@ boost::system::result<std::unique_ptr<toolset>> toolset::open(const toolset_sett
   }
   register_read_tools(set->registry_, deps);
   register_list_unanswered(set->registry_, deps);
+  register_usage_tool(set->registry_, deps);
   register_resources_and_prompts(set->registry_, deps);
   if (settings.conformance_fixtures) register_conformance_fixtures(set->registry_);
   // Send tools, and update_conversation (it writes): not offered at all in read-only mode.
