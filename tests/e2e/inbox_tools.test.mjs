@@ -1,9 +1,10 @@
-// list_unanswered and update_conversation end to end: signed webhooks into a real pons-webhook,
-// the tools through the official SDK client on a real pons-mcp reading the same database.
+// list_unanswered, update_conversation and get_usage end to end: signed webhooks into a real
+// pons-webhook, the tools through the official SDK client on a real pons-mcp reading the same
+// database; a reply sent through the fake Graph API, whose status webhooks carry Meta's pricing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Ajv from 'ajv';
-import { connect, postSigned, startWebhook, tempDir, textPayload } from './lib.mjs';
+import { connect, postSigned, startFakeGraph, startWebhook, tempDir, textPayload, webhookAppSecret } from './lib.mjs';
 
 let t;
 let webhook;
@@ -73,6 +74,39 @@ test('a customer who wrote waits in list_unanswered; archived, they leave it; wr
   assert.deepEqual(out.conversations[0].labels, ['orders']);
   const text = (await call('list_unanswered')).content[0].text;
   assert.match(text, /Dana Waits \(\+447700900123\): waiting \d+ (s|min) since .* \(2 messages\)/);
+});
+
+test('a reply leaves list_unanswered, and get_usage counts it by the pricing its statuses carry', async () => {
+  const fake = await startFakeGraph(t.dir, ['--app-secret', webhookAppSecret, '--waba-id', '419561257915477']);
+  const sender = await connect(['--db', webhook.db], {
+    WA_GRAPH_BASE_URL: fake.base, WA_ACCESS_TOKEN: 'fake-token', WA_PHONE_NUMBER_ID: '106540352242922',
+    WA_WABA_ID: '419561257915477',
+  });
+  try {
+    // The fake answers each send with signed status webhooks (sent, delivered, read) to pons-webhook.
+    await fetch(`${fake.base}/_fake/config`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ webhook_url: `http://127.0.0.1:${webhook.port}/webhook/meta`, auto_status_ms: 50 }) });
+    const sent = await sender.client.callTool({ name: 'send_text', arguments: { to: '+447700900123', text: 'It ships today.' } });
+    assert.equal(sent.isError, undefined, JSON.stringify(sent.content));
+    assert.equal((await call('list_unanswered')).structuredContent.conversations.length, 0);
+
+    // The delivered status (service, free inside the window) reaches the database as it would from Meta.
+    let usage;
+    for (let i = 0; i < 100; i++) {
+      usage = (await call('get_usage')).structuredContent;
+      if (usage.totals.priced === 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(usage.totals, { sent: 1, priced: 1, billable: 0, by_category: { service: 1 }, billable_by_category: {} });
+    assert.equal(usage.days.length, 1);
+    assert.equal(usage.days[0].phone_number_id, '106540352242922');
+    const text = (await call('get_usage')).content[0].text;
+    assert.match(text, /1 messages sent, 1 with Meta's pricing, 0 billable; service 1 \(0 billable\)/);
+    assert.match(text, /counts of messages in Meta's pricing categories, not amounts/);
+  } finally {
+    await sender.client.close();
+    fake.child.kill();
+  }
 });
 
 test('update_conversation explains what it cannot do', async () => {

@@ -694,10 +694,13 @@ webhook_post fake_graph::status_webhook(const sent_message& m, const std::string
         {"error_data", json::object{{"details", default_details(error_code)}}},
         {"href", "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}}};
   } else if (status != "read") {
-    st["pricing"] = json::object{{"billable", true},
+    // Per-message pricing: a template is billed (the fake calls every template utility); a
+    // free-form message can only be sent inside the customer service window, where it is free.
+    const bool template_message = m.type == "template";
+    st["pricing"] = json::object{{"billable", template_message},
                                  {"pricing_model", "PMP"},
-                                 {"type", "regular"},
-                                 {"category", m.type == "template" ? "utility" : "service"}};
+                                 {"type", template_message ? "regular" : "free_customer_service"},
+                                 {"category", template_message ? "utility" : "service"}};
   }
   json::object value{{"statuses", json::array{std::move(st)}}};
   return sign(webhook_envelope(m.phone_number_id, std::move(value)));
