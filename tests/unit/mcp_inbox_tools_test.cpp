@@ -137,8 +137,9 @@ TEST_CASE("list_unanswered pages with its cursor and refuses a forged one", "[mc
   CHECK(forged.protocol_error->message.find("cursor") != std::string::npos);
 }
 
-TEST_CASE("update_conversation archives, marks unread, notes and labels; list filters on them",
-          "[mcp][store]") {
+TEST_CASE(
+    "update_conversation archives, marks unread, notes and labels, and the lists filter on them",
+    "[mcp][store]") {
   inbox f;
   auto state =
       f.data("update_conversation",
