@@ -9,10 +9,12 @@
 
 #include "pons/domain/phone.hpp"
 #include "pons/forward/outbox.hpp"
+#include "pons/store/contact_preferences.hpp"
 #include "pons/store/contact_repository.hpp"
 #include "pons/store/conversation_repository.hpp"
 #include "pons/store/database.hpp"
 #include "pons/store/message_repository.hpp"
+#include "pons/store/status_repository.hpp"
 #include "pons/store/timestamp.hpp"
 
 namespace pons::outbound {
@@ -321,10 +323,41 @@ auto outbound_sender::check_template(const send_request& req) -> check_result {
   if (!synced) return synced.error();
   if (!*synced) return std::nullopt;
   auto problem = check_template_message(**synced, *tpl);
-  if (problem.empty()) return std::nullopt;
+  if (problem.empty()) return check_marketing_preference(req, **synced);
   auto meta = domain::meta_error_from_code(132000, 400);
   meta.details = problem;
   return refused({meta.error_code(), meta, 0}, "Not sent: " + problem);
+}
+
+// A marketing template to someone who stopped marketing messages from this number would be
+// refused by Meta (131050) and counts against the number's quality: refuse it here.
+auto outbound_sender::check_marketing_preference(const send_request& req,
+                                                 const store::template_record& tpl)
+    -> check_result {
+  if (tpl.category != "MARKETING") return std::nullopt;
+  auto contacts = store::find_contacts(db_, recipient_key(req.message.to));
+  if (!contacts) return contacts.error();
+  for (const auto& c : *contacts) {
+    auto pref =
+        store::find_contact_preference(db_, c.id, req.phone_number_id, store::marketing_messages);
+    if (!pref) return pref.error();
+    if (!*pref || (*pref)->value != "stop") continue;
+    auto meta = domain::meta_error_from_code(store::marketing_opted_out_code, 400);
+    meta.details = fmt::format("The contact stopped marketing messages from this number on {}",
+                               (*pref)->changed_at);
+    return refused(
+        {meta.error_code(), meta, 0},
+        fmt::format("Not sent: this contact stopped marketing messages from this number ({}, {}), "
+                    "and {} is a marketing template. Meta would refuse it (131050). Send a "
+                    "utility template or, inside the 24-hour window, a normal message; marketing "
+                    "templates reach them again only once they resume marketing messages in "
+                    "WhatsApp.",
+                    (*pref)->changed_at,
+                    (*pref)->source == "user_preferences" ? "they told WhatsApp"
+                                                          : "an earlier send failed with 131050",
+                    tpl.name));
+  }
+  return std::nullopt;
 }
 
 // The same idempotency key returns the first result instead of sending again.
@@ -444,6 +477,10 @@ store::result<send_outcome> outbound_sender::record_refusal(const send_request& 
                                                             const meta::graph_error& error,
                                                             std::chrono::milliseconds waited) {
   if (auto r = record_failed(req, row_id, failure_detail(error)); !r) return r.error();
+  // Meta says the user stopped marketing messages: the next marketing template is refused here.
+  if (error.meta && error.meta->meta_code == store::marketing_opted_out_code) {
+    if (auto r = store::record_opt_out(db_, row_id, 0, now_()); !r) return r.error();
+  }
   send_outcome out;
   out.state = send_state::failed;
   out.message_id = row_id;

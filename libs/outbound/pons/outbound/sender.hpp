@@ -102,6 +102,8 @@ class outbound_sender {
   };
 
   check_result check_template(const send_request& req);
+  check_result check_marketing_preference(const send_request& req,
+                                          const store::template_record& tpl);
   check_result find_replay(std::string_view idempotency_key);
   check_result check_window(const send_request& req, std::chrono::system_clock::time_point now);
   store::result<reservation> reserve_pending(const send_request& req,

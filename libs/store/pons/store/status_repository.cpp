@@ -1,6 +1,7 @@
 #include "pons/store/status_repository.hpp"
 
 #include "pons/domain/status_order.hpp"
+#include "pons/store/contact_preferences.hpp"
 #include "pons/store/database.hpp"
 #include "pons/store/sql_support.hpp"
 
@@ -113,7 +114,30 @@ result<status_outcome> apply_status(database& db, const domain::status_update& s
   if (out.known_message && s.pricing && !pricing.pricing_category.empty()) {
     PONS_STORE_CHECK(record_pricing(db, out.message_id, pricing, stamp));
   }
+  if (out.known_message && s.status == "failed" && code == marketing_opted_out_code) {
+    PONS_STORE_CHECK(record_opt_out(db, out.message_id, s.timestamp_unix, now));
+  }
   return out;
+}
+
+result<void> record_opt_out(database& db, std::int64_t message_id, std::int64_t meta_unix_seconds,
+                            time_point now) {
+  PONS_STORE_TRY(st, db.prepare("SELECT contact_id, phone_number_id FROM messages WHERE id = ?1"));
+  st.bind(1, message_id);
+  PONS_STORE_TRY(row, st.step());
+  if (!row) return {};
+  contact_preference p;
+  p.contact_id = st.column_int64(0);
+  p.phone_number_id = st.column_text(1);
+  p.value = "stop";
+  p.source = "error_131050";
+  p.detail =
+      "WhatsApp refused a marketing template with 131050: the user stopped marketing "
+      "messages from this number";
+  p.changed_at =
+      meta_unix_seconds > 0 ? format_unix_seconds(meta_unix_seconds) : format_timestamp(now);
+  PONS_STORE_CHECK(record_contact_preference(db, p, now));
+  return {};
 }
 
 result<void> record_pricing(database& db, std::int64_t message_id,

@@ -52,6 +52,14 @@ result<status_outcome> apply_status(database& db, const domain::status_update& s
 result<status_outcome> apply_status(database& db, const domain::status_update& s,
                                     const std::optional<status_target>& target, time_point now);
 
+/// Meta's code for a marketing template refused because the user stopped marketing messages.
+inline constexpr int marketing_opted_out_code = 131050;
+
+/// Records that the contact of message `message_id` stopped marketing messages from its number
+/// (the message failed with 131050 at `meta_unix_seconds`, 0 when unknown).
+result<void> record_opt_out(database& db, std::int64_t message_id, std::int64_t meta_unix_seconds,
+                            time_point now);
+
 /// Keeps what Meta says message `message_id` costs in kind (its status's pricing object): the
 /// latest one wins.
 result<void> record_pricing(database& db, std::int64_t message_id,

@@ -11,6 +11,7 @@
 #include "pons/domain/idempotency.hpp"
 #include "pons/forward/outbox.hpp"
 #include "pons/store/account_repository.hpp"
+#include "pons/store/contact_preferences.hpp"
 #include "pons/store/contact_repository.hpp"
 #include "pons/store/conversation_repository.hpp"
 #include "pons/store/database.hpp"
@@ -275,6 +276,49 @@ result<bool> apply_template_event(database& db, const domain::account_event& e, 
   return true;
 }
 
+// A user_preferences change: each user's marketing preference ("stop" or "resume") for the
+// change's number, kept per contact (the contact is stored as its contacts[] entry says).
+result<int> apply_preference_event(database& db, const domain::account_event& e,
+                                   ingest_cache& cache, time_point now) {
+  if (e.phone_number_id.empty()) return 0;
+  boost::system::error_code ec;
+  json::value v = json::parse(e.value_json, ec);
+  if (ec || !v.is_object()) return 0;
+  const json::value* list = v.as_object().if_contains("user_preferences");
+  if (!list || !list->is_array()) return 0;
+  int applied = 0;
+  for (const auto& item : list->as_array()) {
+    if (!item.is_object()) continue;
+    const auto& o = item.as_object();
+    domain::contact who;
+    who.wa_id = json_text(o, "wa_id");
+    who.user_id = json_text(o, "user_id");
+    const std::string value = json_text(o, "value");
+    if ((who.wa_id.empty() && who.user_id.empty()) || (value != "stop" && value != "resume")) {
+      continue;
+    }
+    PONS_STORE_TRY(num, cache.resolve(e.phone_number_id, e.waba_id, "", now));
+    PONS_STORE_TRY(contact, cache.contact(num.account_id, who, now));
+    contact_preference p;
+    p.contact_id = contact.id;
+    p.phone_number_id = e.phone_number_id;
+    p.category = json_text(o, "category");
+    if (p.category.empty()) p.category = std::string(marketing_messages);
+    p.value = value;
+    p.detail = json_text(o, "detail");
+    p.source = "user_preferences";
+    std::int64_t ts = 0;
+    if (const json::value* t = o.if_contains("timestamp")) {
+      if (t->is_int64()) ts = t->get_int64();
+      if (t->is_string()) ts = std::atoll(std::string(t->get_string()).c_str());
+    }
+    p.changed_at = ts > 0 ? format_unix_seconds(ts) : format_timestamp(now);
+    PONS_STORE_TRY(stored, record_contact_preference(db, p, now));
+    applied += stored ? 1 : 0;
+  }
+  return applied;
+}
+
 result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& batch,
                                   const ingest_context& ctx, ingest_cache& cache) {
   ingest_summary sum;
@@ -389,6 +433,10 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
   }
 
   for (const auto& e : batch.events) {
+    if (e.field == "user_preferences") {
+      PONS_STORE_CHECK(apply_preference_event(db, e, cache, now));
+      continue;
+    }
     if (e.field != "message_template_status_update") continue;
     PONS_STORE_TRY(applied, apply_template_event(db, e, now));
     if (applied) ++sum.templates;

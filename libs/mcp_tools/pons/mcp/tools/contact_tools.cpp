@@ -6,6 +6,7 @@
 #include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
+#include "pons/store/contact_preferences.hpp"
 #include "pons/store/like_pattern.hpp"
 
 namespace pons::mcp {
@@ -88,9 +89,36 @@ tool_result get_contact(const read_tools_deps& deps, const json::object& args,
                         std::string_view(cv.at("last_message_at").as_string()),
                         w.at("open").as_bool() ? "open" : "closed");
   }
+  // What the contact told WhatsApp about marketing messages, per number (within the scope).
+  auto prefs = store::list_contact_preferences(**db, c.id);
+  if (!prefs) return tool_result::error(database_problem(prefs.error()));
+  json::array marketing;
+  for (const auto& p : *prefs) {
+    if (p.category != store::marketing_messages) continue;
+    std::vector<sql_param> params{p.phone_number_id};
+    std::string where = "phone_number_id = ?1";
+    restrict_numbers(scope, "phone_number_id", where, params);
+    auto visible = db->operator->()->prepare("SELECT 1 FROM phone_numbers WHERE " + where);
+    if (!visible) return tool_result::error(database_problem(visible.error()));
+    bind_params(*visible, params);
+    auto row = visible->step();
+    if (!row) return tool_result::error(database_problem(row.error()));
+    if (!*row) continue;
+    const bool stopped = p.value == "stop";
+    marketing.push_back(json::object{{"phone_number_id", p.phone_number_id},
+                                     {"stopped", stopped},
+                                     {"since", p.changed_at},
+                                     {"source", p.source}});
+    text += fmt::format("\n- marketing messages from {}: {} since {}{}", p.phone_number_id,
+                        stopped ? "stopped" : "resumed", p.changed_at,
+                        stopped ? " (marketing templates are refused; utility and normal "
+                                  "messages still go)"
+                                : "");
+  }
   return tool_result::structured_result(json::object{{"contact", std::move(contact)},
                                                      {"conversations", std::move(*convs)},
-                                                     {"message_count", messages}},
+                                                     {"message_count", messages},
+                                                     {"marketing", std::move(marketing)}},
                                         text);
 }
 
@@ -201,7 +229,8 @@ void register_contact_tools(registry& reg, const read_tools_deps& deps) {
     t.description =
         "Looks a contact up by name, phone number (any format), @username, user id or #id and "
         "returns their details, conversations (per business number, with the 24-hour window) "
-        "and message count. An unknown contact returns the closest matches.";
+        "and message count, and whether they stopped marketing messages from a number. An "
+        "unknown contact returns the closest matches.";
     t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"required":["contact"],
       "properties":{"contact":{"type":"string","minLength":1,"maxLength":256,"description":"name, phone number, @username, user id or #id"}}})J");
     auto contact = contact_schema();
@@ -213,7 +242,12 @@ void register_contact_tools(registry& reg, const read_tools_deps& deps) {
          json::object{
              {"contact", contact},
              {"conversations", json::object{{"type", "array"}, {"items", conversation_schema()}}},
-             {"message_count", json::object{{"type", "integer"}}}}}};
+             {"message_count", json::object{{"type", "integer"}}},
+             {"marketing",
+              obj(R"J({"type":"array","description":"what the contact told WhatsApp about marketing messages, per number of ours (none: subscribed)",
+                "items":{"type":"object","required":["phone_number_id","stopped","since","source"],"properties":{
+                "phone_number_id":{"type":"string"},"stopped":{"type":"boolean"},"since":{"type":"string"},
+                "source":{"type":"string","enum":["user_preferences","error_131050"]}}}})J")}}}};
     t.annotations = read_only_hints();
     t.required_scope = scope::read;
     t.handler = [deps](const json::object& args, call_context& ctx) {
