@@ -142,3 +142,64 @@ TEST_CASE("store: a preference needs a documented value and source", "[store]") 
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error() == make_error_code(store_errc::invalid_argument));
 }
+
+TEST_CASE("store: preference and template status changes are forwarded once each",
+          "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  REQUIRE(db.exec("INSERT INTO webhook_targets(url, event_types, secret, created_at, updated_at) "
+                  "VALUES ('https://a.example/hook', '[\"contact.preferences.updated\", "
+                  "\"template.status.updated\"]', 's', 't', 't'),"
+                  " ('https://b.example/hook', '[\"message.inbound.received\"]', 's', 't', 't')")
+              .has_value());
+  auto types = [&] {
+    std::vector<std::string> out;
+    auto st = db.prepare("SELECT type FROM webhook_events ORDER BY id").value();
+    while (st.step().value()) out.push_back(st.column_text(0));
+    return out;
+  };
+
+  ingest(db, preference_webhook("stop", 1731705721), "stop");
+  ingest(db, preference_webhook("stop", 1731705721), "redelivered");
+  REQUIRE(types() == std::vector<std::string>{"contact.preferences.updated"});
+  CHECK(db.query_int64("SELECT count(*) FROM webhook_deliveries").value() == 1);
+  auto st = db.prepare("SELECT body FROM webhook_events").value();
+  REQUIRE(st.step().value());
+  auto body = json::parse(st.column_text(0)).as_object();
+  st.reset();
+  CHECK(body.at("payload").at("value") == "stop");
+  CHECK(body.at("payload").at("contact").at("waId") == "16505551234");
+  CHECK(body.at("payload").at("phoneNumberId") == "106540352242922");
+  CHECK(body.at("occurredAt").as_string() == format_unix_seconds(1731705721));
+
+  // A template approved (Meta's documented payload), the same webhook again, then rejected.
+  auto read = [](const std::string& name) {
+    std::ifstream in(std::filesystem::path(PONS_FIXTURES_DIR) / "meta" / "webhooks" /
+                     "other_fields" / name);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  const auto approved = read("message_template_status_update_approved.json");
+  ingest(db, approved, "approved");
+  ingest(db, approved, "approved again");
+  CHECK(types() ==
+        std::vector<std::string>{"contact.preferences.updated", "template.status.updated"});
+  auto rejected = json::parse(read("message_template_status_update_rejected.json"));
+  auto approved_value = json::parse(approved);
+  // The rejection of the same template as the approval above.
+  auto& rv = rejected.at("entry").at(0).at("changes").at(0).at("value").as_object();
+  const auto& av = approved_value.at("entry").at(0).at("changes").at(0).at("value").as_object();
+  rv["message_template_id"] = av.at("message_template_id");
+  rv["message_template_name"] = av.at("message_template_name");
+  rv["message_template_language"] = av.at("message_template_language");
+  rejected.at("entry").at(0).as_object()["id"] = approved_value.at("entry").at(0).at("id");
+  ingest(db, json::serialize(rejected), "rejected");
+  CHECK(types() == std::vector<std::string>{"contact.preferences.updated",
+                                            "template.status.updated", "template.status.updated"});
+  auto last = db.prepare("SELECT body FROM webhook_events ORDER BY id DESC LIMIT 1").value();
+  REQUIRE(last.step().value());
+  auto tpl = json::parse(last.column_text(0)).as_object();
+  CHECK(tpl.at("payload").at("status") == "REJECTED");
+  CHECK(tpl.at("payload").at("name") == av.at("message_template_name"));
+}

@@ -1,5 +1,7 @@
 #include "pons/webhook/ingest.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -270,10 +272,60 @@ result<bool> apply_template_event(database& db, const domain::account_event& e, 
   if (status.empty()) status = e.event;
   std::string reason = json_text(o, "reason");
   if (reason == "NONE") reason.clear();
-  auto r = update_template_status(db, e.waba_id, id, name,
-                                  json_text(o, "message_template_language"), status, reason, now);
+  const std::string language = json_text(o, "message_template_language");
+  auto r = update_template_status(db, e.waba_id, id, name, language, status, reason, now);
   if (!r) return detail::bool_error(r.error());
   return true;
+}
+
+// True when a template status update changes what is stored (an unknown template, or a stored
+// one in another status): a redelivered webhook is not forwarded again.
+result<bool> template_status_changes(database& db, const domain::account_event& e) {
+  boost::system::error_code ec;
+  json::value v = json::parse(e.value_json, ec);
+  if (ec || !v.is_object()) return false;
+  const auto& o = v.as_object();
+  std::string status = json_text(o, "event");
+  if (status.empty()) status = e.event;
+  auto st = db.prepare(
+      "SELECT count(*), coalesce(sum(status <> ?4), 0) FROM templates WHERE waba_id = ?1 AND "
+      "(name = ?2 OR (?3 <> '' AND meta_template_id = ?3))");
+  if (!st) return detail::bool_error(st.error());
+  st->bind_all(e.waba_id, json_text(o, "message_template_name"),
+               json_text(o, "message_template_id"), status);
+  auto row = st->step();
+  if (!row) return detail::bool_error(row.error());
+  if (!*row) return true;
+  return st->column_int64(0) == 0 || st->column_int64(1) > 0;
+}
+
+// A template whose status Meta changed, for the targets of every number (a template belongs to
+// the account, not to one number). Each change is its own event (a random id): the same
+// transition may legitimately happen twice.
+result<void> forward_template_event(database& db, const domain::account_event& e,
+                                    ingest_cache& cache, time_point now) {
+  PONS_STORE_TRY(wanted, cache.wants(forward::event_template_status_updated, ""));
+  if (!wanted) return {};
+  boost::system::error_code ec;
+  json::value v = json::parse(e.value_json, ec);
+  if (ec || !v.is_object()) return {};
+  const auto& o = v.as_object();
+  std::string status = json_text(o, "event");
+  if (status.empty()) status = e.event;
+  std::string reason = json_text(o, "reason");
+  if (reason == "NONE") reason.clear();
+  json::object payload{{"wabaId", e.waba_id},
+                       {"templateId", json_text(o, "message_template_id")},
+                       {"name", json_text(o, "message_template_name")},
+                       {"language", json_text(o, "message_template_language")},
+                       {"status", status},
+                       {"reason", reason}};
+  const auto ev =
+      forward::make_event(forward::event_template_status_updated, "",
+                          {.account_id = e.waba_id, .phone_number_id = "", .source = ""}, now,
+                          json::serialize(payload));
+  PONS_STORE_CHECK(enqueue(db, ev, now));
+  return {};
 }
 
 // A user_preferences change: each user's marketing preference ("stop" or "resume") for the
@@ -314,7 +366,26 @@ result<int> apply_preference_event(database& db, const domain::account_event& e,
     }
     p.changed_at = ts > 0 ? format_unix_seconds(ts) : format_timestamp(now);
     PONS_STORE_TRY(stored, record_contact_preference(db, p, now));
-    applied += stored ? 1 : 0;
+    if (stored == 0) continue;
+    ++applied;
+    PONS_STORE_TRY(wanted, cache.wants(forward::event_preferences_updated, e.phone_number_id));
+    if (!wanted) continue;
+    json::object payload{{"contact", json::object{{"id", contact.id},
+                                                  {"waId", contact.wa_id},
+                                                  {"userId", contact.user_id},
+                                                  {"name", contact.profile_name}}},
+                         {"phoneNumberId", p.phone_number_id},
+                         {"category", p.category},
+                         {"value", p.value},
+                         {"detail", p.detail},
+                         {"changedAt", p.changed_at}};
+    const auto ev = forward::make_event(
+        forward::event_preferences_updated,
+        fmt::format("pref:{}:{}:{}:{}:{}", contact.id, p.phone_number_id, p.category, p.changed_at,
+                    p.value),
+        {.account_id = e.waba_id, .phone_number_id = e.phone_number_id, .source = ""},
+        occurred_at(ts, now), json::serialize(payload));
+    PONS_STORE_CHECK(enqueue(db, ev, now));
   }
   return applied;
 }
@@ -438,8 +509,11 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
       continue;
     }
     if (e.field != "message_template_status_update") continue;
+    PONS_STORE_TRY(changes, template_status_changes(db, e));
     PONS_STORE_TRY(applied, apply_template_event(db, e, now));
-    if (applied) ++sum.templates;
+    if (!applied) continue;
+    ++sum.templates;
+    if (changes) PONS_STORE_CHECK(forward_template_event(db, e, cache, now));
   }
 
   webhook_log_entry log;
