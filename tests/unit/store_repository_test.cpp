@@ -423,9 +423,10 @@ TEST_CASE("store: media jobs are claimed, retried with backoff and finished", "[
 
 TEST_CASE("store: templates replace per WABA and take status updates", "[store]") {
   fixture f;
-  template_record hello{"",         "T1", "hello_world", "en_US", "UTILITY",
-                        "APPROVED", "[]", "POSITIONAL",  "",      ""};
-  template_record promo{"", "T2", "promo", "en_US", "MARKETING", "APPROVED", "[]", "NAMED", "", ""};
+  template_record hello{
+      "", "T1", "hello_world", "en_US", "UTILITY", "APPROVED", "[]", "POSITIONAL", "", "", ""};
+  template_record promo{"",   "T2",    "promo", "en_US", "MARKETING", "APPROVED",
+                        "[]", "NAMED", "",      "",      ""};
   REQUIRE(replace_templates(f.db, "WABA1", {hello, promo}, f.now).has_value());
   REQUIRE(replace_templates(f.db, "WABA2", {hello}, f.now).has_value());
   CHECK(list_templates(f.db).value().size() == 3);
@@ -444,9 +445,10 @@ TEST_CASE("store: templates replace per WABA and take status updates", "[store]"
 TEST_CASE("store: a template sync counts what it added, updated and removed, and when it ran",
           "[store]") {
   fixture f;
-  template_record hello{"",         "T1", "hello_world", "en_US", "UTILITY",
-                        "APPROVED", "[]", "POSITIONAL",  "",      ""};
-  template_record promo{"", "T2", "promo", "en_US", "MARKETING", "APPROVED", "[]", "NAMED", "", ""};
+  template_record hello{
+      "", "T1", "hello_world", "en_US", "UTILITY", "APPROVED", "[]", "POSITIONAL", "", "", ""};
+  template_record promo{"",   "T2",    "promo", "en_US", "MARKETING", "APPROVED",
+                        "[]", "NAMED", "",      "",      ""};
   // The fixture's account was never synced.
   REQUIRE(list_template_syncs(f.db).value().size() == 1);
   CHECK(list_template_syncs(f.db).value()[0].synced_at.empty());
@@ -465,7 +467,7 @@ TEST_CASE("store: a template sync counts what it added, updated and removed, and
   auto again = replace_templates(f.db, "WABA1", {hello, promo}, f.now);
   CHECK((again->added + again->updated + again->removed) == 0);
   hello.status = "PAUSED";
-  template_record fresh{"", "T3", "fresh", "de", "UTILITY", "APPROVED", "[]", "", "", ""};
+  template_record fresh{"", "T3", "fresh", "de", "UTILITY", "APPROVED", "[]", "", "", "", ""};
   auto changed = replace_templates(f.db, "WABA1", {hello, fresh}, f.now);
   CHECK(changed->added == 1);
   CHECK(changed->updated == 1);

@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::string_view template_columns =
     "SELECT waba_id, meta_template_id, name, language, category, status, components_json, "
-    "parameter_format, rejected_reason, updated_at FROM templates ";
+    "parameter_format, rejected_reason, updated_at, quality_score FROM templates ";
 
 template_record read_template(const statement& st) {
   template_record t;
@@ -26,6 +26,7 @@ template_record read_template(const statement& st) {
   t.parameter_format = st.column_text(7);
   t.rejected_reason = st.column_text(8);
   t.updated_at = st.column_text(9);
+  t.quality_score = st.column_text(10);
   return t;
 }
 
@@ -115,6 +116,33 @@ result<std::vector<template_sync_state>> list_template_syncs(database& db) {
     out.push_back({st.column_text(0), st.column_text(1), st.column_text(2)});
   }
   return out;
+}
+
+namespace {
+
+// The WHERE clause both updates share (parameters 1-4: waba, template id, name, language).
+constexpr std::string_view template_ref_where =
+    " WHERE waba_id = ?1 AND ((?2 <> '' AND meta_template_id = ?2) OR "
+    "(?2 = '' AND name = ?3 AND (?4 = '' OR language = ?4)))";
+
+}  // namespace
+
+result<int> update_template_quality(database& db, const template_ref& ref,
+                                    std::string_view quality_score, time_point now) {
+  PONS_STORE_TRY(up, db.prepare("UPDATE templates SET quality_score = ?5, updated_at = ?6" +
+                                std::string(template_ref_where)));
+  up.bind_all(ref.waba_id, ref.meta_template_id, ref.name, ref.language, quality_score,
+              format_timestamp(now));
+  return up.run();
+}
+
+result<int> update_template_category(database& db, const template_ref& ref,
+                                     std::string_view category, time_point now) {
+  PONS_STORE_TRY(up, db.prepare("UPDATE templates SET category = ?5, updated_at = ?6" +
+                                std::string(template_ref_where)));
+  up.bind_all(ref.waba_id, ref.meta_template_id, ref.name, ref.language, category,
+              format_timestamp(now));
+  return up.run();
 }
 
 result<void> update_template_status(database& db, std::string_view waba_id,

@@ -26,6 +26,7 @@ struct template_record {
   std::string parameter_format;  // NAMED | POSITIONAL | ""
   std::string rejected_reason;
   std::string updated_at;
+  std::string quality_score;  // GREEN, YELLOW, RED, UNKNOWN; "" until Meta rates it
 };
 
 /// What a full sync changed in the stored templates of one account.
@@ -55,6 +56,24 @@ struct template_sync_state {
 
 /// The sync state of every account, by WABA id.
 result<std::vector<template_sync_state>> list_template_syncs(database& db);
+
+/// Which stored templates a webhook is about: Meta's template id when it has one, else the name
+/// (and the language when given).
+struct template_ref {
+  std::string waba_id;
+  std::string meta_template_id;
+  std::string name;
+  std::string language;
+};
+
+/// Applies a quality rating (message_template_quality_update) to the stored templates `ref`
+/// names; an unknown template is left to the next sync. Returns how many were updated.
+result<int> update_template_quality(database& db, const template_ref& ref,
+                                    std::string_view quality_score, time_point now);
+
+/// Applies a category change (template_category_update) the same way.
+result<int> update_template_category(database& db, const template_ref& ref,
+                                     std::string_view category, time_point now);
 
 /// Applies a template status update (creating a row when the template is unknown). An empty
 /// language updates every language of that name.

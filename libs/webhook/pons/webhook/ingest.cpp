@@ -260,22 +260,63 @@ void add_note(std::string& notes, std::string_view note) {
   notes += note;
 }
 
-result<bool> apply_template_event(database& db, const domain::account_event& e, time_point now) {
-  boost::system::error_code ec;
-  json::value v = json::parse(e.value_json, ec);
-  if (ec || !v.is_object()) return false;
-  const auto& o = v.as_object();
-  const std::string name = json_text(o, "message_template_name");
-  const std::string id = json_text(o, "message_template_id");
-  if (name.empty() && id.empty()) return false;
-  std::string status = json_text(o, "event");
-  if (status.empty()) status = e.event;
+// The kinds of template webhook, told apart by what the value carries: Meta's own example of a
+// quality update is filed under message_template_status_update.
+enum class template_change { none, status, quality, category };
+
+template_change template_change_of(const domain::account_event& e, const json::object& o) {
+  if (!json_text(o, "new_quality_score").empty()) return template_change::quality;
+  if (e.field == "template_category_update" && !json_text(o, "new_category").empty()) {
+    return template_change::category;
+  }
+  if (e.field == "message_template_status_update" && !json_text(o, "event").empty()) {
+    return template_change::status;
+  }
+  return template_change::none;
+}
+
+// Meta's reason code with its words, when it sends them (rejection_info).
+std::string rejection_reason(const json::object& o) {
   std::string reason = json_text(o, "reason");
   if (reason == "NONE") reason.clear();
-  const std::string language = json_text(o, "message_template_language");
-  auto r = update_template_status(db, e.waba_id, id, name, language, status, reason, now);
-  if (!r) return detail::bool_error(r.error());
-  return true;
+  const json::value* info = o.if_contains("rejection_info");
+  if (info && info->is_object()) {
+    for (const char* key : {"reason", "recommendation"}) {
+      const std::string words = json_text(info->get_object(), key);
+      if (words.empty()) continue;
+      reason += reason.empty() ? words : (key == std::string_view("reason") ? ": " : " ") + words;
+    }
+  }
+  return reason;
+}
+
+result<template_change> apply_template_event(database& db, const domain::account_event& e,
+                                             time_point now) {
+  boost::system::error_code ec;
+  json::value v = json::parse(e.value_json, ec);
+  if (ec || !v.is_object()) return template_change::none;
+  const auto& o = v.as_object();
+  template_ref ref{e.waba_id, json_text(o, "message_template_id"),
+                   json_text(o, "message_template_name"),
+                   json_text(o, "message_template_language")};
+  if (ref.name.empty() && ref.meta_template_id.empty()) return template_change::none;
+  const template_change kind = template_change_of(e, o);
+  switch (kind) {
+    case template_change::quality:
+      PONS_STORE_CHECK(update_template_quality(db, ref, json_text(o, "new_quality_score"), now));
+      break;
+    case template_change::category:
+      PONS_STORE_CHECK(update_template_category(db, ref, json_text(o, "new_category"), now));
+      break;
+    case template_change::status:
+      PONS_STORE_CHECK(update_template_status(db, e.waba_id, ref.meta_template_id, ref.name,
+                                              ref.language, json_text(o, "event"),
+                                              rejection_reason(o), now));
+      break;
+    case template_change::none:
+      break;
+  }
+  return kind;
 }
 
 // True when a template status update changes what is stored (an unknown template, or a stored
@@ -312,8 +353,7 @@ result<void> forward_template_event(database& db, const domain::account_event& e
   const auto& o = v.as_object();
   std::string status = json_text(o, "event");
   if (status.empty()) status = e.event;
-  std::string reason = json_text(o, "reason");
-  if (reason == "NONE") reason.clear();
+  const std::string reason = rejection_reason(o);
   json::object payload{{"wabaId", e.waba_id},
                        {"templateId", json_text(o, "message_template_id")},
                        {"name", json_text(o, "message_template_name")},
@@ -508,12 +548,16 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
       PONS_STORE_CHECK(apply_preference_event(db, e, cache, now));
       continue;
     }
-    if (e.field != "message_template_status_update") continue;
+    if (e.field != "message_template_status_update" && e.field != "template_category_update") {
+      continue;
+    }
     PONS_STORE_TRY(changes, template_status_changes(db, e));
-    PONS_STORE_TRY(applied, apply_template_event(db, e, now));
-    if (!applied) continue;
+    PONS_STORE_TRY(kind, apply_template_event(db, e, now));
+    if (kind == template_change::none) continue;
     ++sum.templates;
-    if (changes) PONS_STORE_CHECK(forward_template_event(db, e, cache, now));
+    if (kind == template_change::status && changes) {
+      PONS_STORE_CHECK(forward_template_event(db, e, cache, now));
+    }
   }
 
   webhook_log_entry log;

@@ -161,7 +161,8 @@ tool_result list_templates(const read_tools_deps& deps, const json::object& args
   if (status == "all") status.clear();
   auto s = db->operator->()->prepare(fmt::format(
       "SELECT name, language, category, status, components_json, parameter_format, "
-      "rejected_reason, waba_id FROM templates WHERE (?1 = '' OR name LIKE '%' || ?1 || '%' {}) "
+      "rejected_reason, waba_id, quality_score FROM templates WHERE (?1 = '' OR name LIKE '%' || "
+      "?1 || '%' {}) "
       "AND (?2 = '' OR language = ?2) AND (?3 = '' OR upper(status) = upper(?3)){} "
       "ORDER BY name, language",
       store::like_escape_clause, scope_waba(scope, "waba_id", 4)));
@@ -205,15 +206,20 @@ tool_result list_templates(const read_tools_deps& deps, const json::object& args
       for (const auto& v : variables) named = named || !v.at("positional").as_bool();
       format = variables.empty() ? "" : (named ? "NAMED" : "POSITIONAL");
     }
-    text += fmt::format("- {} [{}] {} {}, {} variable(s){}: {}\n", s->column_text(0),
-                        s->column_text(1), s->column_text(2), s->column_text(3), variables.size(),
-                        format.empty() ? "" : " " + format, body);
+    const std::string reason = s->column_text(6);
+    const std::string quality = s->column_text(8);
+    text += fmt::format("- {} [{}] {} {}{}, {} variable(s){}: {}{}\n", s->column_text(0),
+                        s->column_text(1), s->column_text(2), s->column_text(3),
+                        quality.empty() ? "" : ", quality " + quality, variables.size(),
+                        format.empty() ? "" : " " + format, body,
+                        reason.empty() ? "" : " (Meta's reason: " + reason + ")");
     json::object t{{"name", s->column_text(0)},         {"language", s->column_text(1)},
                    {"category", s->column_text(2)},     {"status", s->column_text(3)},
                    {"parameter_format", format},        {"body", body},
                    {"variables", std::move(variables)}, {"waba_id", s->column_text(7)}};
     if (!header_format.empty()) t["header_format"] = header_format;
-    if (!s->column_text(6).empty()) t["rejected_reason"] = s->column_text(6);
+    if (!reason.empty()) t["rejected_reason"] = reason;
+    if (!quality.empty()) t["quality_score"] = quality;
     list.push_back(std::move(t));
   }
   if (list.empty()) {
@@ -387,7 +393,8 @@ void register_account_tools(registry& reg, const read_tools_deps& deps) {
         "required":["name","language","category","status","parameter_format","body","variables"],
         "properties":{"name":{"type":"string"},"language":{"type":"string"},"category":{"type":"string"},
         "status":{"type":"string"},"parameter_format":{"type":"string","description":"NAMED, POSITIONAL or empty when there are no variables"},
-        "body":{"type":"string"},"header_format":{"type":"string"},"rejected_reason":{"type":"string"},
+        "body":{"type":"string"},"header_format":{"type":"string"},"rejected_reason":{"type":"string","description":"why Meta rejected or paused it, in Meta's words"},
+        "quality_score":{"type":"string","description":"Meta's quality rating: GREEN, YELLOW, RED or UNKNOWN"},
         "waba_id":{"type":"string"},
         "variables":{"type":"array","items":{"type":"object","required":["component","name","positional"],
           "properties":{"component":{"type":"string"},"name":{"type":"string"},"positional":{"type":"boolean"}}}}}}},

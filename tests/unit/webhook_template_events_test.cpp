@@ -1,0 +1,102 @@
+// Template webhooks on Meta's documented payloads, through the real normaliser and ingest: a status
+// update (with Meta's rejection words), a quality rating (filed by Meta under
+// message_template_status_update: it must not become the status) and a category change, each
+// applied to the stored template at once.
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "pons/meta/json_reader.hpp"
+#include "pons/meta/webhook_normaliser.hpp"
+#include "pons/store/database.hpp"
+#include "pons/store/template_repository.hpp"
+#include "pons/webhook/ingest.hpp"
+#include "unit/store_test_util.hpp"
+
+namespace json = boost::json;
+using namespace pons::store;
+using pons::store::test::temp_dir;
+
+namespace {
+
+constexpr const char* template_id = "806312974732579";
+
+// A fixture of other_fields/, about the template `template_id` (welcome_template, en-US).
+std::string about_welcome_template(const std::string& fixture) {
+  std::ifstream in(std::filesystem::path(PONS_FIXTURES_DIR) / "meta" / "webhooks" / "other_fields" /
+                   fixture);
+  REQUIRE(in);
+  std::ostringstream s;
+  s << in.rdbuf();
+  json::value v = json::parse(s.str());
+  v.at("entry").at(0).as_object()["id"] = "102290129340398";
+  auto& value = v.at("entry").at(0).at("changes").at(0).at("value").as_object();
+  value["message_template_id"] = std::stoll(template_id);
+  value["message_template_name"] = "welcome_template";
+  value["message_template_language"] = "en-US";
+  return json::serialize(v);
+}
+
+void ingest(database& db, const std::string& body) {
+  auto value = pons::meta::read_json(body);
+  REQUIRE(value.has_value());
+  auto batch = pons::meta::normalise_webhook(*value);
+  REQUIRE(batch.has_value());
+  pons::webhook::ingest_context ctx;
+  ctx.request_id = "r";
+  ctx.received_at = *parse_timestamp("2026-11-25T14:00:00.000Z");
+  ctx.redacted_body = body;
+  REQUIRE(pons::webhook::ingest_batch(db, *batch, ctx).has_value());
+}
+
+template_record stored(database& db) {
+  auto t = find_template(db, "102290129340398", "welcome_template", "en-US");
+  REQUIRE(t.has_value());
+  REQUIRE(t->has_value());
+  return **t;
+}
+
+}  // namespace
+
+TEST_CASE("store: template status, quality and category webhooks update the stored template",
+          "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+
+  ingest(db, about_welcome_template("message_template_status_update_approved.json"));
+  CHECK(stored(db).status == "APPROVED");
+  CHECK(stored(db).quality_score.empty());
+
+  // Quality: the status stays APPROVED (sends are still allowed), the rating is kept.
+  ingest(db, about_welcome_template("message_template_quality_update_1.json"));
+  CHECK(stored(db).status == "APPROVED");
+  CHECK(stored(db).quality_score == "YELLOW");
+
+  // Category: Meta moved it from UTILITY to MARKETING.
+  ingest(db, about_welcome_template("template_category_update_2.json"));
+  CHECK(stored(db).category == "MARKETING");
+  CHECK(stored(db).status == "APPROVED");
+
+  // Rejected: Meta's reason code with its words.
+  ingest(db, about_welcome_template("message_template_status_update_rejected.json"));
+  CHECK(stored(db).status == "REJECTED");
+  CHECK(stored(db).rejected_reason ==
+        "INVALID_FORMAT: Your template has parameters placed next to each other (like {{1}}{{2}}) "
+        "without text or punctuation between them. Separate parameters with descriptive text and "
+        "ensure each parameter is clearly contextualized.");
+  CHECK(stored(db).quality_score == "YELLOW");
+}
+
+TEST_CASE("store: a quality or category webhook about an unknown template stores nothing",
+          "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  ingest(db, about_welcome_template("message_template_quality_update_1.json"));
+  ingest(db, about_welcome_template("template_category_update_1.json"));
+  CHECK(db.query_int64("SELECT count(*) FROM templates").value() == 0);
+  // Both are still in the webhook log, as Meta sent them.
+  CHECK(db.query_int64("SELECT count(*) FROM webhook_log").value() == 2);
+}
