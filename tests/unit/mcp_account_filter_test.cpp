@@ -23,10 +23,7 @@ namespace {
 constexpr const char* first_waba = "100000000000001";
 constexpr const char* second_waba = "100000000000002";
 
-std::string fixture_sql(const std::string& name) {
-  std::ifstream in(std::string(PONS_FIXTURES_DIR) + "/mcp/" + name);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using pons::mcp::test::fixture_sql;
 
 // The seeded inbox of the first account plus a second account, with the read tools, the
 // resources and the send tools (dry run: nothing reaches Meta).

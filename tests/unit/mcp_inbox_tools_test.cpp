@@ -21,10 +21,7 @@ using pons::store::test::temp_dir;
 
 namespace {
 
-std::string fixture_sql(const std::string& name) {
-  std::ifstream in(std::string(PONS_FIXTURES_DIR) + "/mcp/" + name);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using pons::mcp::test::fixture_sql;
 
 const account_scope first = account_scope::only("100000000000001");
 const account_scope second = account_scope::only("100000000000002");

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +15,12 @@
 #include "unit/store_test_util.hpp"
 
 namespace pons::mcp::test {
+
+/// The text of tests/fixtures/mcp/`name` (seed SQL).
+inline std::string fixture_sql(const std::string& name) {
+  std::ifstream in(std::string(PONS_FIXTURES_DIR) + "/mcp/" + name);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 /// A database in `dir` seeded with each of `seed_sql`, with what the tools read and send through.
 struct seeded_tools {

@@ -21,10 +21,7 @@ using pons::store::test::temp_dir;
 
 namespace {
 
-std::string fixture_sql(const std::string& name) {
-  std::ifstream in(std::string(PONS_FIXTURES_DIR) + "/mcp/" + name);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using pons::mcp::test::fixture_sql;
 
 pons::domain::status_update priced_status(std::string wamid, std::string status,
                                           std::string category, bool billable) {

@@ -35,6 +35,8 @@
 #include <string>
 #include <vector>
 
+#include "support/latency_stats.hpp"
+
 namespace net = boost::asio;
 namespace http = boost::beast::http;
 namespace json = boost::json;
@@ -417,13 +419,6 @@ net::awaitable<void> run(shared_state& st, std::vector<client>& clients, double&
   co_await all_clients(clients, job::close, done);
 }
 
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  auto idx = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(idx), v.end());
-  return v[idx];
-}
-
 int usage() {
   std::fprintf(stderr,
                "usage: pons-mcp-loadgen --port N [--clients C] [--warmup S] [--duration S] "
@@ -471,6 +466,7 @@ int main(int argc, char** argv) {
 
   const auto calls = st.ok + st.bad;
   const double elapsed = std::chrono::duration<double>(st.measure_end - st.measure_start).count();
+  using pons::test::percentile;
   auto p50 = percentile(st.latencies_us, 50);
   auto p90 = percentile(st.latencies_us, 90);
   auto p99 = percentile(st.latencies_us, 99);

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "pons/meta/signature.hpp"
+#include "support/latency_stats.hpp"
 #include "support/webhook_payloads.hpp"
 
 namespace net = boost::asio;
@@ -208,13 +209,6 @@ net::awaitable<void> producer(shared_state& st) {
   st.idle.clear();
 }
 
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  auto idx = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(idx), v.end());
-  return v[idx];
-}
-
 int usage() {
   std::fprintf(stderr,
                "usage: pons-webhook-loadgen --port N [--rate R] [--duration S] "
@@ -285,6 +279,7 @@ int main(int argc, char** argv) {
   auto n = st.latencies_us.size();
   std::string codes;
   for (auto [code, k] : st.statuses) codes += fmt::format(" {}:{}", code, k);
+  using pons::test::percentile;
   auto p50 = percentile(st.latencies_us, 50);
   auto p90 = percentile(st.latencies_us, 90);
   auto p99 = percentile(st.latencies_us, 99);

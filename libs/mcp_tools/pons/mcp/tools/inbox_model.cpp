@@ -487,6 +487,25 @@ void bind_params(store::statement& s, const std::vector<sql_param>& params) {
   }
 }
 
+void restrict_label(std::string_view label, std::string_view conversation_id_column,
+                    std::string& where, std::vector<sql_param>& params) {
+  if (label.empty()) return;
+  params.emplace_back(std::string(label));
+  where += fmt::format(
+      " AND EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = {} AND "
+      "lower(l.label) = lower(?{}))",
+      conversation_id_column, params.size());
+}
+
+json::object paged_list_schema(std::string_view key, json::object item) {
+  json::object properties;
+  properties[key] = json::object{{"type", "array"}, {"items", std::move(item)}};
+  properties["next_cursor"] = json::object{{"type", "string"}};
+  return json::object{{"type", "object"},
+                      {"required", json::array{json::string(key)}},
+                      {"properties", std::move(properties)}};
+}
+
 json::object contact_schema() {
   return json::parse(R"J({"type":"object","required":["id","wa_id","name"],"properties":{
     "id":{"type":"integer"},"wa_id":{"type":"string","description":"WhatsApp id (phone digits); empty for username users"},

@@ -99,6 +99,12 @@ using sql_param = std::variant<std::int64_t, std::string>;
 
 /// Binds `params` to parameters 1..n.
 void bind_params(store::statement& s, const std::vector<sql_param>& params);
+/// Appends " AND the conversation `conversation_id_column` has label `label` (any ASCII case)"
+/// to `where`, its parameter to `params`; nothing when `label` is empty.
+void restrict_label(std::string_view label, std::string_view conversation_id_column,
+                    std::string& where, std::vector<sql_param>& params);
+/// The output schema of a paged list: {`key`: [item...], next_cursor}.
+json::object paged_list_schema(std::string_view key, json::object item);
 
 /// Schema fragments shared by the output schemas.
 json::object message_schema();

@@ -94,13 +94,7 @@ tool_result list_unanswered(const read_tools_deps& deps, const json::object& arg
     params.emplace_back(*sender);
     where += fmt::format(" AND cv.phone_number_id = ?{}", params.size());
   }
-  if (std::string label = str_arg(args, "label"); !label.empty()) {
-    params.emplace_back(label);
-    where += fmt::format(
-        " AND EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = cv.id AND "
-        "lower(l.label) = lower(?{}))",
-        params.size());
-  }
+  restrict_label(str_arg(args, "label"), "cv.id", where, params);
   std::string outer = "1 = 1";
   if (std::string cursor = str_arg(args, "cursor"); !cursor.empty()) {
     auto position = decode_wait_cursor(cursor);
@@ -360,12 +354,7 @@ void register_list_unanswered(registry& reg, const read_tools_deps& deps) {
       "labels":{"type":"array","items":{"type":"string"}}}})J");
   conv["properties"].as_object()["contact"] = contact_schema();
   conv["properties"].as_object()["window"] = window_schema();
-  t.output_schema = json::object{
-      {"type", "object"},
-      {"required", json::array{"conversations"}},
-      {"properties",
-       json::object{{"conversations", json::object{{"type", "array"}, {"items", conv}}},
-                    {"next_cursor", json::object{{"type", "string"}}}}}};
+  t.output_schema = paged_list_schema("conversations", std::move(conv));
   t.annotations = read_only_hints();
   t.required_scope = scope::read;
   t.handler = [deps](const json::object& args, call_context& ctx) {
