@@ -209,7 +209,7 @@ struct client {
   }
 
   // One call; false when the connection broke. (co_await results are named before they are
-  // tested throughout: GCC 12 miscompiles a co_await inside a condition with ! or &&.)
+  // tested throughout: GCC 12 miscompiled a co_await inside a short-circuit condition here.)
   net::awaitable<bool> call(clock_type::time_point counted_from) {
     const std::int64_t id = st.next_id++;
     auto req = post(st.opt, session,
