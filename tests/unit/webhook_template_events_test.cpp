@@ -1,7 +1,8 @@
-// Template webhooks on Meta's documented payloads, through the real normaliser and ingest: a status
-// update (with Meta's rejection words), a quality rating (filed by Meta under
-// message_template_status_update: it must not become the status) and a category change, each
-// applied to the stored template at once.
+// Template and number-quality webhooks on Meta's documented payloads, through the real
+// normaliser and ingest: a template status update (with Meta's rejection words), a quality rating
+// (filed by Meta under message_template_status_update: it must not become the status) and a
+// category change, each applied to the stored template at once; a phone_number_quality_update
+// kept on the number it names and forwarded.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
@@ -12,6 +13,7 @@
 #include "pons/meta/json_reader.hpp"
 #include "pons/meta/webhook_normaliser.hpp"
 #include "pons/store/database.hpp"
+#include "pons/store/number_health.hpp"
 #include "pons/store/template_repository.hpp"
 #include "pons/webhook/ingest.hpp"
 #include "unit/store_test_util.hpp"
@@ -99,4 +101,62 @@ TEST_CASE("store: a quality or category webhook about an unknown template stores
   CHECK(db.query_int64("SELECT count(*) FROM templates").value() == 0);
   // Both are still in the webhook log, as Meta sent them.
   CHECK(db.query_int64("SELECT count(*) FROM webhook_log").value() == 2);
+}
+
+TEST_CASE("store: a phone_number_quality_update is kept on the number it names and forwarded",
+          "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  // Our number, stored with its display number formatted as Meta shows it in WhatsApp Manager.
+  REQUIRE(db.exec("INSERT INTO accounts (id, waba_id, name, created_at, updated_at) VALUES "
+                  "(1, '102290129340398', 'A', 'x', 'x');"
+                  "INSERT INTO phone_numbers (id, phone_number_id, account_id, "
+                  "display_phone_number, verified_name, is_default, created_at, updated_at) "
+                  "VALUES (1, '106540352242922', 1, '+1 555-078-3881', 'S', 1, 'x', 'x');"
+                  "INSERT INTO webhook_targets(url, event_types, secret, created_at, updated_at) "
+                  "VALUES ('https://a.example/hook', '[\"number.quality.updated\"]', 's', 't', "
+                  "'t')")
+              .has_value());
+  std::ifstream in(std::filesystem::path(PONS_FIXTURES_DIR) / "meta" / "webhooks" / "other_fields" /
+                   "phone_number_quality_update_1.json");
+  std::ostringstream text;
+  text << in.rdbuf();
+  ingest(db, text.str());
+
+  auto health = find_number_health(db, "106540352242922");
+  REQUIRE(health.has_value());
+  REQUIRE(health->has_value());
+  CHECK((*health)->quality_event == "THROUGHPUT_UPGRADE");
+  CHECK((*health)->messaging_limit_tier == "TIER_UNLIMITED");
+  CHECK((*health)->updated_at == "2026-11-25T14:00:00.000Z");
+
+  auto st = db.prepare("SELECT type, body FROM webhook_events").value();
+  REQUIRE(st.step().value());
+  CHECK(st.column_text(0) == "number.quality.updated");
+  auto body = json::parse(st.column_text(1)).as_object();
+  CHECK(body.at("payload").at("phoneNumberId") == "106540352242922");
+  CHECK(body.at("payload").at("currentLimit") == "TIER_UNLIMITED");
+  CHECK_FALSE(st.step().value());
+}
+
+TEST_CASE("store: a quality update naming a number that is not ours changes nothing",
+          "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  REQUIRE(db.exec("INSERT INTO accounts (id, waba_id, name, created_at, updated_at) VALUES "
+                  "(1, '102290129340398', 'A', 'x', 'x');"
+                  "INSERT INTO phone_numbers (id, phone_number_id, account_id, "
+                  "display_phone_number, verified_name, is_default, created_at, updated_at) "
+                  "VALUES (1, '106540352242922', 1, '+1 555-000-0000', 'S', 1, 'x', 'x');")
+              .has_value());
+  std::ifstream in(std::filesystem::path(PONS_FIXTURES_DIR) / "meta" / "webhooks" / "other_fields" /
+                   "phone_number_quality_update_1.json");
+  std::ostringstream text;
+  text << in.rdbuf();
+  ingest(db, text.str());
+  auto health = find_number_health(db, "106540352242922");
+  REQUIRE(health.has_value());
+  REQUIRE(health->has_value());
+  CHECK((*health)->quality_event.empty());
+  CHECK((*health)->messaging_limit_tier.empty());
 }

@@ -56,7 +56,7 @@ struct command_spec {
 constexpr std::string_view events_text =
     "event types to forward, comma-separated (default: all): message.inbound.received, "
     "message.outbound.sent, message.outbound.failed, message.status.updated, "
-    "contact.preferences.updated, template.status.updated";
+    "contact.preferences.updated, template.status.updated, number.quality.updated";
 constexpr std::string_view url_text =
     "where events are POSTed: https, or http to localhost/loopback only";
 

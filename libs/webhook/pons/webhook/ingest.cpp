@@ -20,6 +20,7 @@
 #include "pons/store/event_log_repository.hpp"
 #include "pons/store/media_repository.hpp"
 #include "pons/store/message_repository.hpp"
+#include "pons/store/number_health.hpp"
 #include "pons/store/sql_support.hpp"
 #include "pons/store/status_repository.hpp"
 #include "pons/store/template_repository.hpp"
@@ -368,6 +369,33 @@ result<void> forward_template_event(database& db, const domain::account_event& e
   return {};
 }
 
+// A phone_number_quality_update: kept on the number it names (by its display number), and
+// forwarded to the targets of that number. Meta sends no time in it: each one is its own event.
+result<void> apply_quality_event(database& db, const domain::account_event& e, ingest_cache& cache,
+                                 time_point now) {
+  boost::system::error_code ec;
+  json::value v = json::parse(e.value_json, ec);
+  if (ec || !v.is_object()) return {};
+  const auto& o = v.as_object();
+  const std::string display = json_text(o, "display_phone_number");
+  const std::string event = json_text(o, "event");
+  const std::string limit = json_text(o, "current_limit");
+  PONS_STORE_TRY(pnid, record_quality_update(db, e.waba_id, display, event, limit, now));
+  if (pnid.empty()) return {};
+  PONS_STORE_TRY(wanted, cache.wants(forward::event_number_quality_updated, pnid));
+  if (!wanted) return {};
+  json::object payload{{"phoneNumberId", pnid},
+                       {"displayPhoneNumber", display},
+                       {"event", event},
+                       {"currentLimit", limit}};
+  const auto ev =
+      forward::make_event(forward::event_number_quality_updated, "",
+                          {.account_id = e.waba_id, .phone_number_id = pnid, .source = ""}, now,
+                          json::serialize(payload));
+  PONS_STORE_CHECK(enqueue(db, ev, now));
+  return {};
+}
+
 // A user_preferences change: each user's marketing preference ("stop" or "resume") for the
 // change's number, kept per contact (the contact is stored as its contacts[] entry says).
 result<int> apply_preference_event(database& db, const domain::account_event& e,
@@ -546,6 +574,10 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
   for (const auto& e : batch.events) {
     if (e.field == "user_preferences") {
       PONS_STORE_CHECK(apply_preference_event(db, e, cache, now));
+      continue;
+    }
+    if (e.field == "phone_number_quality_update") {
+      PONS_STORE_CHECK(apply_quality_event(db, e, cache, now));
       continue;
     }
     if (e.field != "message_template_status_update" && e.field != "template_category_update") {
