@@ -60,7 +60,8 @@ export function rawSession(args = [], env = {}) {
       for (const w of [...waiters]) w();
     }
   });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': it comes once stderr is read to the end, so a test sees all of it.
+  const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   return {
     child,
     messages,
