@@ -395,6 +395,12 @@ http_response fake_graph::api(const http_request& req, const std::vector<std::st
   if (segments.size() == 3 && segments[2] == "message_templates" && req.method == "GET") {
     return list_templates(segments[0], segments[1], query);
   }
+  // GET /{id}: a media object when the fake stored one under that id, else (asked for fields)
+  // the phone number, as Meta answers both on the same path.
+  if (segments.size() == 2 && req.method == "GET" && !media_.count(segments[1]) &&
+      query.count("fields")) {
+    return get_phone_number(segments[1], query);
+  }
   if (segments.size() == 2 && req.method == "GET") return get_media(segments[1], now);
   if (segments.size() == 2 && req.method == "DELETE") {
     if (media_.erase(segments[1]) == 0) {
@@ -524,6 +530,29 @@ http_response fake_graph::upload_media(const http_request& req) {
   auto id = item.id;
   media_[id] = std::move(item);
   return json_response(200, json::object{{"id", id}});
+}
+
+http_response fake_graph::get_phone_number(const std::string& phone_number_id,
+                                           const std::map<std::string, std::string>& query) const {
+  if (phone_number_id.empty() ||
+      phone_number_id.find_first_not_of("0123456789") != std::string::npos) {
+    return meta_error(100, "Invalid parameter",
+                      fmt::format("Unsupported get request. Object with ID '{}' does not exist.",
+                                  phone_number_id));
+  }
+  // Only the fields asked for, plus the id, as Meta answers a fields query.
+  json::object all = number_health_;
+  all["display_phone_number"] = opts_.display_phone_number;
+  all["verified_name"] = "Pons Test";
+  json::object out{{"id", phone_number_id}};
+  std::string_view fields = query.at("fields");
+  while (!fields.empty()) {
+    auto comma = fields.find(',');
+    std::string field(fields.substr(0, comma));
+    if (auto it = all.find(field); it != all.end()) out[field] = it->value();
+    fields = comma == std::string_view::npos ? std::string_view() : fields.substr(comma + 1);
+  }
+  return json_response(200, std::move(out));
 }
 
 http_response fake_graph::get_media(const std::string& media_id, clock::time_point now) {
@@ -756,6 +785,12 @@ http_response fake_graph::control(const http_request& req, const std::string& pa
     return json_response(200, json::object{{"webhook_url", opts_.webhook_url},
                                            {"time_scale", opts_.time_scale},
                                            {"auto_status_ms", opts_.auto_status_delay.count()}});
+  }
+  if (path == "/_fake/number") {
+    if (req.method == "POST") {
+      for (const auto& [key, value] : in) number_health_[key] = value;
+    }
+    return json_response(200, number_health_);
   }
   if (path == "/_fake/templates") {
     if (req.method == "POST") {

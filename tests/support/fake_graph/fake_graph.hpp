@@ -105,6 +105,8 @@ class fake_graph {
                              std::chrono::system_clock::time_point now);
   http_response upload_media(const http_request& req);
   http_response get_media(const std::string& media_id, std::chrono::system_clock::time_point now);
+  http_response get_phone_number(const std::string& phone_number_id,
+                                 const std::map<std::string, std::string>& query) const;
   http_response download_media(const http_request& req,
                                const std::map<std::string, std::string>& query,
                                std::chrono::system_clock::time_point now);
@@ -135,6 +137,12 @@ class fake_graph {
   std::map<std::string, sent_message> sent_;
   std::vector<std::string> read_marks_;
   boost::json::array templates_;
+  // What GET /{phone-number-id} answers about a number's standing (POST /_fake/number sets it).
+  boost::json::object number_health_{{"quality_rating", "GREEN"},
+                                     {"messaging_limit_tier", "TIER_1K"},
+                                     {"name_status", "APPROVED"},
+                                     {"status", "CONNECTED"},
+                                     {"throughput", boost::json::object{{"level", "STANDARD"}}}};
   // POST /_fake/tokens: numbers that accept only their own account's token (any token listed
   // here is valid for the requests that name no such number).
   std::map<std::string, std::string> number_tokens_;

@@ -415,6 +415,32 @@ graph_result<std::string> graph_client::download_media(const media_info& info) {
   return res;
 }
 
+graph_result<phone_number_info> graph_client::get_phone_number(std::string_view phone_number_id) {
+  if (!is_graph_id(phone_number_id)) return refuse_id(graph_errc::invalid_phone_number_id);
+  auto res =
+      call("GET",
+           api_url({phone_number_id}, {{"fields",
+                                        "display_phone_number,verified_name,quality_rating,"
+                                        "messaging_limit_tier,name_status,throughput,status"}}),
+           "", "");
+  if (!res) return res.error();
+  error_code ec;
+  auto parsed = json::parse(*res, ec);
+  const auto* o = !ec ? parsed.if_object() : nullptr;
+  if (!o) return make_graph_error(make_error_code(graph_errc::unexpected_response), 1);
+  phone_number_info info;
+  info.display_phone_number = str(*o, "display_phone_number");
+  info.verified_name = str(*o, "verified_name");
+  info.quality_rating = str(*o, "quality_rating");
+  info.messaging_limit_tier = str(*o, "messaging_limit_tier");
+  info.name_status = str(*o, "name_status");
+  info.status = str(*o, "status");
+  if (const auto* t = o->if_contains("throughput"); t && t->is_object()) {
+    info.throughput_level = str(t->get_object(), "level");
+  }
+  return info;
+}
+
 graph_result<template_page> graph_client::list_templates(std::string_view waba_id,
                                                          std::string_view after) {
   if (!is_graph_id(waba_id)) return refuse_id(graph_errc::invalid_waba_id);

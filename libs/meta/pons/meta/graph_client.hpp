@@ -115,6 +115,17 @@ struct media_info {
   std::uint64_t file_size = 0;
 };
 
+/// A phone number's standing as GET /{phone-number-id}?fields=... answers it.
+struct phone_number_info {
+  std::string display_phone_number;
+  std::string verified_name;
+  std::string quality_rating;        // GREEN, YELLOW, RED, UNKNOWN
+  std::string messaging_limit_tier;  // TIER_250 ... TIER_UNLIMITED
+  std::string name_status;           // APPROVED, PENDING_REVIEW, DECLINED, ...
+  std::string throughput_level;      // throughput.level: STANDARD, HIGH, ...
+  std::string status;                // CONNECTED, FLAGGED, RESTRICTED, ...
+};
+
 /// One message template as listed by GET /{waba-id}/message_templates.
 struct template_info {
   std::string id;
@@ -168,6 +179,8 @@ class graph_client {
   graph_result<std::string> download_media(const media_info& info);
   /// One page of the WABA's templates, starting after `after` ("" = first page).
   graph_result<template_page> list_templates(std::string_view waba_id, std::string_view after = "");
+  /// The number's quality rating, messaging limit tier, name status, throughput and status.
+  graph_result<phone_number_info> get_phone_number(std::string_view phone_number_id);
   /// Every template of the WABA, following cursors (at most `max_pages` pages).
   graph_result<std::vector<template_info>> list_all_templates(std::string_view waba_id,
                                                               std::size_t max_pages = 100);

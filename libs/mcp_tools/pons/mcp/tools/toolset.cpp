@@ -4,7 +4,9 @@
 #include <filesystem>
 
 #include "pons/mcp/tools/conformance_fixtures.hpp"
+#include "pons/mcp/tools/graph_pool.hpp"
 #include "pons/mcp/tools/inbox_tools.hpp"
+#include "pons/mcp/tools/number_health_tool.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/send_tools.hpp"
 #include "pons/mcp/tools/usage_tool.hpp"
@@ -70,7 +72,10 @@ boost::system::result<std::unique_ptr<toolset>> toolset::open(const toolset_sett
   if (settings.on_upload_dir_refused) {
     for (const auto& r : send.uploads->refused()) settings.on_upload_dir_refused(r.path, r.reason);
   }
+  // One pool of Graph clients for the send tools and get_number_health.
+  send.graphs = std::make_shared<graph_pool>(send.graph, send.accounts);
   register_send_tools(set->registry_, send);
+  register_number_health_tool(set->registry_, send);
   return set;
 }
 
