@@ -103,32 +103,52 @@ TEST_CASE("store: a quality or category webhook about an unknown template stores
   CHECK(db.query_int64("SELECT count(*) FROM webhook_log").value() == 2);
 }
 
-TEST_CASE("store: a phone_number_quality_update is kept on the number it names and forwarded",
-          "[store][ingest]") {
-  temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
-  // Our number, stored with its display number formatted as Meta shows it in WhatsApp Manager.
+namespace {
+
+// Our number of account 102290129340398, stored with `display` as its display number.
+void store_our_number(database& db, const std::string& display) {
   REQUIRE(db.exec("INSERT INTO accounts (id, waba_id, name, created_at, updated_at) VALUES "
                   "(1, '102290129340398', 'A', 'x', 'x');"
                   "INSERT INTO phone_numbers (id, phone_number_id, account_id, "
                   "display_phone_number, verified_name, is_default, created_at, updated_at) "
-                  "VALUES (1, '106540352242922', 1, '+1 555-078-3881', 'S', 1, 'x', 'x');"
-                  "INSERT INTO webhook_targets(url, event_types, secret, created_at, updated_at) "
-                  "VALUES ('https://a.example/hook', '[\"number.quality.updated\"]', 's', 't', "
-                  "'t')")
+                  "VALUES (1, '106540352242922', 1, '" +
+                  display + "', 'S', 1, 'x', 'x');")
               .has_value());
+}
+
+number_health health_of_our_number(database& db) {
+  auto health = find_number_health(db, "106540352242922");
+  REQUIRE(health.has_value());
+  REQUIRE(health->has_value());
+  return **health;
+}
+
+std::string quality_fixture() {
   std::ifstream in(std::filesystem::path(PONS_FIXTURES_DIR) / "meta" / "webhooks" / "other_fields" /
                    "phone_number_quality_update_1.json");
   std::ostringstream text;
   text << in.rdbuf();
-  ingest(db, text.str());
+  return text.str();
+}
 
-  auto health = find_number_health(db, "106540352242922");
-  REQUIRE(health.has_value());
-  REQUIRE(health->has_value());
-  CHECK((*health)->quality_event == "THROUGHPUT_UPGRADE");
-  CHECK((*health)->messaging_limit_tier == "TIER_UNLIMITED");
-  CHECK((*health)->updated_at == "2026-11-25T14:00:00.000Z");
+}  // namespace
+
+TEST_CASE("store: a phone_number_quality_update is kept on the number it names and forwarded",
+          "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  // Stored with its display number formatted as WhatsApp Manager shows it.
+  store_our_number(db, "+1 555-078-3881");
+  REQUIRE(db.exec("INSERT INTO webhook_targets(url, event_types, secret, created_at, updated_at) "
+                  "VALUES ('https://a.example/hook', '[\"number.quality.updated\"]', 's', 't', "
+                  "'t')")
+              .has_value());
+  ingest(db, quality_fixture());
+
+  const auto health = health_of_our_number(db);
+  CHECK(health.quality_event == "THROUGHPUT_UPGRADE");
+  CHECK(health.messaging_limit_tier == "TIER_UNLIMITED");
+  CHECK(health.updated_at == "2026-11-25T14:00:00.000Z");
 
   auto st = db.prepare("SELECT type, body FROM webhook_events").value();
   REQUIRE(st.step().value());
@@ -143,20 +163,9 @@ TEST_CASE("store: a quality update naming a number that is not ours changes noth
           "[store][ingest]") {
   temp_dir dir;
   auto db = database::open(dir.file("pons.db")).value();
-  REQUIRE(db.exec("INSERT INTO accounts (id, waba_id, name, created_at, updated_at) VALUES "
-                  "(1, '102290129340398', 'A', 'x', 'x');"
-                  "INSERT INTO phone_numbers (id, phone_number_id, account_id, "
-                  "display_phone_number, verified_name, is_default, created_at, updated_at) "
-                  "VALUES (1, '106540352242922', 1, '+1 555-000-0000', 'S', 1, 'x', 'x');")
-              .has_value());
-  std::ifstream in(std::filesystem::path(PONS_FIXTURES_DIR) / "meta" / "webhooks" / "other_fields" /
-                   "phone_number_quality_update_1.json");
-  std::ostringstream text;
-  text << in.rdbuf();
-  ingest(db, text.str());
-  auto health = find_number_health(db, "106540352242922");
-  REQUIRE(health.has_value());
-  REQUIRE(health->has_value());
-  CHECK((*health)->quality_event.empty());
-  CHECK((*health)->messaging_limit_tier.empty());
+  store_our_number(db, "+1 555-000-0000");
+  ingest(db, quality_fixture());
+  const auto health = health_of_our_number(db);
+  CHECK(health.quality_event.empty());
+  CHECK(health.messaging_limit_tier.empty());
 }
