@@ -113,18 +113,18 @@ TEST_CASE("store: configured accounts are recorded with their numbers, never the
 TEST_CASE("store: contacts by wa_id or user_id merge and are searchable", "[store]") {
   fixture f;
   const auto acct = f.account();
-  auto alice = upsert_contact(f.db, acct, {"447700900123", "", "", "Alice"}, f.now).value();
+  auto alice = upsert_contact(f.db, acct, {"447700900123", "", "", "Alice", ""}, f.now).value();
   // A later payload adds the business-scoped user id and a username to the same person.
-  auto again = upsert_contact(f.db, acct, {"447700900123", "US.123", "alice_w", ""}, f.now).value();
+  auto again = upsert_contact(f.db, acct, {"447700900123", "US.123", "alice_w", "", ""}, f.now).value();
   CHECK(again.id == alice.id);
   CHECK(again.user_id == "US.123");
   CHECK(again.profile_name == "Alice");  // not erased by an empty name
   // A username user without a phone number.
-  auto bob = upsert_contact(f.db, acct, {"", "US.456", "bobby", "Bob"}, f.now).value();
+  auto bob = upsert_contact(f.db, acct, {"", "US.456", "bobby", "Bob", ""}, f.now).value();
   CHECK(bob.id != alice.id);
-  CHECK(upsert_contact(f.db, acct, {"", "US.456", "", "Bob B"}, f.now).value().id == bob.id);
+  CHECK(upsert_contact(f.db, acct, {"", "US.456", "", "Bob B", ""}, f.now).value().id == bob.id);
   // Neither id: refused.
-  auto none = upsert_contact(f.db, acct, {"", "", "x", "y"}, f.now);
+  auto none = upsert_contact(f.db, acct, {"", "", "x", "y", ""}, f.now);
   REQUIRE_FALSE(none.has_value());
   CHECK(none.error() == store_errc::invalid_argument);
 
@@ -142,7 +142,7 @@ TEST_CASE("store: contacts by wa_id or user_id merge and are searchable", "[stor
 
 TEST_CASE("store: conversations track window, unread count and answers", "[store]") {
   fixture f;
-  auto c = upsert_contact(f.db, f.account(), {"447700900123", "", "", "Alice"}, f.now).value();
+  auto c = upsert_contact(f.db, f.account(), {"447700900123", "", "", "Alice", ""}, f.now).value();
   auto id = upsert_conversation(f.db, "PN1", c.id, f.now).value();
   CHECK(upsert_conversation(f.db, "PN1", c.id, f.now).value() == id);
 
@@ -271,8 +271,8 @@ TEST_CASE("store: a status arriving before its message applies when the wamid ap
 TEST_CASE("store: paging by (created_at, id) is stable and filterable", "[store]") {
   fixture f;
   auto acct = f.account();
-  auto alice = upsert_contact(f.db, acct, {"447700900123", "", "", "Alice"}, f.now).value();
-  auto bob = upsert_contact(f.db, acct, {"447700900456", "", "", "Bob"}, f.now).value();
+  auto alice = upsert_contact(f.db, acct, {"447700900123", "", "", "Alice", ""}, f.now).value();
+  auto bob = upsert_contact(f.db, acct, {"447700900456", "", "", "Bob", ""}, f.now).value();
   auto conv_a = upsert_conversation(f.db, "PN1", alice.id, f.now).value();
   auto conv_b = upsert_conversation(f.db, "PN1", bob.id, f.now).value();
   std::set<std::int64_t> inserted;
@@ -331,7 +331,7 @@ TEST_CASE("store: paging by (created_at, id) is stable and filterable", "[store]
 
 TEST_CASE("store: full-text search finds text, captions and file names with context", "[store]") {
   fixture f;
-  auto alice = upsert_contact(f.db, f.account(), {"447700900123", "", "", "Alice"}, f.now).value();
+  auto alice = upsert_contact(f.db, f.account(), {"447700900123", "", "", "Alice", ""}, f.now).value();
   auto conv = upsert_conversation(f.db, "PN1", alice.id, f.now).value();
   const char* texts[] = {"good morning", "where is my parcel?", "it left the depot", "thanks a lot",
                          "Café opening hours"};

@@ -36,7 +36,7 @@ domain::inbound_message text_message(const std::string& wamid, const std::string
   m.waba_id = "WABA1";
   m.wamid = wamid;
   m.from = from;
-  m.sender = {from, "", "", "Alice"};
+  m.sender = {from, "", "", "Alice", ""};
   m.timestamp = std::to_string(ts);
   m.timestamp_unix = ts;
   m.type = "text";
@@ -122,7 +122,7 @@ TEST_CASE("store: ingest writes a batch in one transaction and a replay adds not
   temp_dir dir;
   auto db = database::open(dir.file("pons.db")).value();
   auto batch = batch_from_pn1();
-  batch.contacts = {{"447700900123", "", "", "Alice"}};
+  batch.contacts = {{"447700900123", "", "", "Alice", ""}};
   batch.contact_phone_number_ids = {"PN1"};
   batch.messages.push_back(text_message("wamid.1", "447700900123", "hello there", 1700000000));
   auto img = text_message("wamid.2", "447700900123", "look", 1700000005);

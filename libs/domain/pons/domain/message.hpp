@@ -22,8 +22,9 @@ enum class message_status { pending, sent, delivered, read, played, failed, rece
 struct contact {
   std::string wa_id;
   std::string user_id;
-  std::string username;
+  std::string username;  // without a leading '@'
   std::string profile_name;
+  std::string parent_user_id;  // Meta's parent BSUID, when the business enrolled for one
 };
 
 /// One error object from Meta (`errors[]` in messages, statuses and value-level errors).
@@ -81,16 +82,29 @@ struct interactive_reply {
   std::string response_json;  // nfm_reply.response_json, kept verbatim
 };
 
+/// What a message says about its sender's own ids: a system message for a changed phone number
+/// (Meta then regenerates the BSUID) or a changed BSUID, or the user's own phone number shared
+/// through a request-contact-info button (a contacts message with origin "contact_request").
+struct identity_notice {
+  enum class what { number_changed, user_id_changed, phone_shared };
+  what change = what::number_changed;
+  std::string wa_id;  // the new (or shared) phone-based id
+  std::string user_id;
+  std::string parent_user_id;
+  std::string previous_user_id;
+};
+
 /// A message Meta delivered to us, normalised.
 struct inbound_message {
   std::string phone_number_id;  // our number that received it
   std::string display_phone_number;
   std::string waba_id;  // entry[].id
   std::string wamid;
-  std::string from;          // wa_id of the sender; may be empty (username users)
-  std::string from_user_id;  // business-scoped user id, when present
-  contact sender;            // from contacts[] of the same change
-  std::string timestamp;     // as Meta sent it (seconds, string)
+  std::string from;                 // wa_id of the sender; may be empty (username users)
+  std::string from_user_id;         // business-scoped user id, when present
+  std::string from_parent_user_id;  // parent BSUID, when Meta sends one
+  contact sender;                   // from contacts[] of the same change
+  std::string timestamp;            // as Meta sent it (seconds, string)
   std::int64_t timestamp_unix = 0;
   std::string type;  // Meta's type string, kept even when unknown to us
   std::string text;  // body, caption or a short rendering for search and previews
@@ -99,12 +113,13 @@ struct inbound_message {
   std::optional<reaction> reacted;
   std::optional<interactive_reply> reply;
   std::optional<message_context> context;
-  std::string contacts_json;              // shared contacts[] (type "contacts"), verbatim JSON
-  std::string order_json;                 // order object, verbatim JSON
-  std::string referral_json;              // click-to-WhatsApp referral, verbatim JSON
-  std::string system_json;                // system message body, verbatim JSON
-  std::vector<meta_error_detail> errors;  // unsupported/unknown messages carry these
-  std::string raw_json;                   // the message object, redacted, compact
+  std::string contacts_json;                // shared contacts[] (type "contacts"), verbatim JSON
+  std::string order_json;                   // order object, verbatim JSON
+  std::string referral_json;                // click-to-WhatsApp referral, verbatim JSON
+  std::string system_json;                  // system message body, verbatim JSON
+  std::optional<identity_notice> identity;  // the sender's ids changed or were shared
+  std::vector<meta_error_detail> errors;    // unsupported/unknown messages carry these
+  std::string raw_json;                     // the message object, redacted, compact
 };
 
 /// Pricing/conversation data a status may carry (all optional in Meta's payloads).

@@ -157,7 +157,10 @@ contact parse_contact(const json::value& c) {
   out.user_id = str(&c, "user_id");
   out.username = text_of(at_path(&c, {"profile", "username"}));
   if (out.username.empty()) out.username = str(&c, "username");
+  // Meta's examples write a username both with and without its '@': keep it without.
+  if (!out.username.empty() && out.username.front() == '@') out.username.erase(0, 1);
   out.profile_name = text_of(at_path(&c, {"profile", "name"}));
+  out.parent_user_id = str(&c, "parent_user_id");
   return out;
 }
 
@@ -167,6 +170,48 @@ struct change_scope {
   std::string phone_number_id;
   std::string display_phone_number;
 };
+
+// A system message saying the sender's ids changed. Meta names the new phone number `wa_id`
+// (older payloads: `new_wa_id`) and gives the new BSUID with the one it replaces.
+std::optional<domain::identity_notice> identity_change(const json::value* system) {
+  const std::string kind = str(system, "type");
+  domain::identity_notice n;
+  if (kind == "user_changed_number") {
+    n.change = domain::identity_notice::what::number_changed;
+  } else if (kind == "user_changed_user_id") {
+    n.change = domain::identity_notice::what::user_id_changed;
+  } else {
+    return std::nullopt;
+  }
+  n.wa_id = str(system, "wa_id");
+  if (n.wa_id.empty()) n.wa_id = str(system, "new_wa_id");
+  n.user_id = str(system, "user_id");
+  n.parent_user_id = str(system, "parent_user_id");
+  n.previous_user_id = str(system, "previous_user_id");
+  if (n.wa_id.empty() && n.user_id.empty()) return std::nullopt;
+  return n;
+}
+
+// The sender's own phone number, shared through a request-contact-info button: a shared contact
+// with origin "contact_request" and one WhatsApp number.
+std::optional<domain::identity_notice> shared_phone(const json::value* msg) {
+  std::optional<domain::identity_notice> found;
+  int numbers = 0;
+  for_each_object(msg, "contacts", [&](const json::value& c) {
+    if (str(&c, "origin") != "contact_request") return;
+    for_each_object(&c, "phones", [&](const json::value& p) {
+      const std::string wa_id = str(&p, "wa_id");
+      if (wa_id.empty()) return;
+      ++numbers;
+      domain::identity_notice n;
+      n.change = domain::identity_notice::what::phone_shared;
+      n.wa_id = wa_id;
+      found = std::move(n);
+    });
+  });
+  if (numbers != 1) return std::nullopt;
+  return found;
+}
 
 contact find_sender(const std::vector<contact>& contacts, const std::string& from,
                     const std::string& from_user_id) {
@@ -244,6 +289,7 @@ void fill_content(inbound_message& m, const json::value& msg) {
       names += name;
     });
     m.text = names.empty() ? "[contact]" : "[contact] " + names;
+    m.identity = shared_phone(&msg);
   } else if (type == "reaction") {
     domain::reaction r;
     r.message_id = str(body, "message_id");
@@ -287,6 +333,7 @@ void fill_content(inbound_message& m, const json::value& msg) {
     if (body) m.system_json = compact(*body);
     m.text = str(body, "body");
     if (m.text.empty()) m.text = "[system " + str(body, "type") + "]";
+    m.identity = identity_change(body);
   } else if (type == "unsupported") {
     const std::string sub = str(body, "type");
     m.text = sub.empty() ? "[unsupported]" : "[unsupported " + sub + "]";
@@ -308,6 +355,8 @@ inbound_message parse_message(const json::value& msg, const change_scope& scope,
   m.sender = find_sender(contacts, m.from, m.from_user_id);
   // Keep username users addressable even when the message itself omits from_user_id.
   if (m.from_user_id.empty()) m.from_user_id = m.sender.user_id;
+  m.from_parent_user_id = str(&msg, "from_parent_user_id");
+  if (m.sender.parent_user_id.empty()) m.sender.parent_user_id = m.from_parent_user_id;
   m.timestamp = str(&msg, "timestamp");
   m.timestamp_unix = unix_seconds(member(&msg, "timestamp"));
   m.type = str(&msg, "type");

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "pons/store/contact_merge.hpp"
 #include "pons/store/database.hpp"
 #include "pons/store/like_pattern.hpp"
 #include "pons/store/sql_support.hpp"
@@ -11,8 +12,8 @@ namespace pons::store {
 namespace {
 
 constexpr std::string_view contact_columns =
-    "SELECT id, account_id, wa_id, user_id, username, profile_name, created_at, updated_at "
-    "FROM contacts ";
+    "SELECT id, account_id, wa_id, user_id, username, profile_name, created_at, updated_at, "
+    "parent_user_id FROM contacts ";
 
 contact_record read_contact(const statement& st) {
   contact_record c;
@@ -24,6 +25,7 @@ contact_record read_contact(const statement& st) {
   c.profile_name = st.column_text(5);
   c.created_at = st.column_text(6);
   c.updated_at = st.column_text(7);
+  c.parent_user_id = st.column_text(8);
   return c;
 }
 
@@ -49,26 +51,38 @@ result<std::optional<contact_record>> find_one(database& db, std::string_view wh
 }  // namespace
 
 result<contact_record> upsert_contact(database& db, std::int64_t account_id,
-                                      const domain::contact& c, time_point now) {
+                                      const domain::contact& c, time_point now, bool* merged) {
+  if (merged) *merged = false;
   if (c.wa_id.empty() && c.user_id.empty()) return store_errc::invalid_argument;
-  std::optional<contact_record> found;
+  // The "<> ''" terms let SQLite use the partial unique indexes instead of scanning contacts.
+  std::optional<contact_record> by_wa, by_user;
   if (!c.wa_id.empty()) {
-    // The "<> ''" terms let SQLite use the partial unique indexes instead of scanning contacts.
-    PONS_STORE_TRY(by_wa, find_one(db, "WHERE account_id = ?1 AND wa_id = ?2 AND wa_id <> ''",
+    PONS_STORE_TRY(found, find_one(db, "WHERE account_id = ?1 AND wa_id = ?2 AND wa_id <> ''",
                                    account_id, c.wa_id));
-    found = by_wa;
+    by_wa = std::move(found);
   }
-  if (!found && !c.user_id.empty()) {
-    PONS_STORE_TRY(by_user, find_one(db, "WHERE account_id = ?1 AND user_id = ?2 AND user_id <> ''",
-                                     account_id, c.user_id));
-    found = by_user;
+  if (!c.user_id.empty() && (!by_wa || by_wa->user_id != c.user_id)) {
+    PONS_STORE_TRY(found, find_one(db, "WHERE account_id = ?1 AND user_id = ?2 AND user_id <> ''",
+                                   account_id, c.user_id));
+    by_user = std::move(found);
   }
+  // Meta linked a phone-only contact and a BSUID-only contact: they are one person.
+  if (by_wa && by_user && by_wa->user_id.empty() && by_user->wa_id.empty()) {
+    PONS_STORE_CHECK(merge_contacts(db, by_wa->id, by_user->id, now));
+    if (merged) *merged = true;
+    PONS_STORE_TRY(both, get_contact(db, by_wa->id));
+    if (!both) return store_errc::not_found;
+    by_wa = std::move(both);
+    by_user.reset();
+  }
+  std::optional<contact_record> found = by_wa ? by_wa : by_user;
   const std::string stamp = format_timestamp(now);
   if (!found) {
     PONS_STORE_TRY(st, db.prepare("INSERT INTO contacts(account_id, wa_id, user_id, username, "
-                                  "profile_name, created_at, updated_at) "
-                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id"));
-    st.bind_all(account_id, c.wa_id, c.user_id, c.username, c.profile_name, stamp);
+                                  "profile_name, parent_user_id, created_at, updated_at) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id"));
+    st.bind_all(account_id, c.wa_id, c.user_id, c.username, c.profile_name, c.parent_user_id,
+                stamp);
     PONS_STORE_TRY(row, st.step());
     if (!row) return store_errc::not_found;
     contact_record r;
@@ -78,6 +92,7 @@ result<contact_record> upsert_contact(database& db, std::int64_t account_id,
     r.user_id = c.user_id;
     r.username = c.username;
     r.profile_name = c.profile_name;
+    r.parent_user_id = c.parent_user_id;
     r.created_at = r.updated_at = stamp;
     return r;
   }
@@ -93,19 +108,24 @@ result<contact_record> upsert_contact(database& db, std::int64_t account_id,
   fill(r.wa_id, c.wa_id, false);  // never "correct" a wa_id Meta gave us
   fill(r.username, c.username, true);
   fill(r.profile_name, c.profile_name, true);
-  if (!c.user_id.empty() && r.user_id.empty()) {
-    // Only adopt the user id when no other contact of the account already owns it.
-    PONS_STORE_TRY(owner, find_one(db, "WHERE account_id = ?1 AND user_id = ?2 AND user_id <> ''",
-                                   account_id, c.user_id));
-    if (!owner) fill(r.user_id, c.user_id, false);
-  }
+  fill(r.parent_user_id, c.parent_user_id, true);
+  // Only adopt the user id when no other contact of the account already owns it.
+  if (!c.user_id.empty() && r.user_id.empty() && !by_user) fill(r.user_id, c.user_id, false);
   if (!changed) return r;
   PONS_STORE_TRY(st, db.prepare("UPDATE contacts SET wa_id = ?2, user_id = ?3, username = ?4, "
-                                "profile_name = ?5, updated_at = ?6 WHERE id = ?1"));
-  st.bind_all(r.id, r.wa_id, r.user_id, r.username, r.profile_name, stamp);
+                                "profile_name = ?5, parent_user_id = ?6, updated_at = ?7 "
+                                "WHERE id = ?1"));
+  st.bind_all(r.id, r.wa_id, r.user_id, r.username, r.profile_name, r.parent_user_id, stamp);
   PONS_STORE_CHECK(st.run());
   r.updated_at = stamp;
   return r;
+}
+
+result<std::optional<contact_record>> find_contact_by_user_id(database& db, std::int64_t account_id,
+                                                              std::string_view user_id) {
+  if (user_id.empty()) return std::optional<contact_record>();
+  return find_one(db, "WHERE account_id = ?1 AND user_id = ?2 AND user_id <> ''", account_id,
+                  user_id);
 }
 
 result<std::optional<contact_record>> get_contact(database& db, std::int64_t id) {

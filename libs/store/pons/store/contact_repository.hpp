@@ -24,15 +24,24 @@ struct contact_record {
   std::string user_id;
   std::string username;
   std::string profile_name;
+  std::string parent_user_id;
   std::string created_at;
   std::string updated_at;
 };
 
 /// Finds the contact by wa_id, then by user_id, within the account, and creates or updates it:
-/// empty fields never overwrite known ones, and a missing wa_id/user_id is filled in.
-/// Fails with invalid_argument when both wa_id and user_id are empty.
+/// empty fields never overwrite known ones, and a missing wa_id/user_id is filled in. When Meta
+/// names both ids and they belong to two contacts (one known only by phone, the other only by
+/// BSUID), the two are merged into the phone's contact (see merge_contacts).
+/// Fails with invalid_argument when both wa_id and user_id are empty. `merged`, when given, is set
+/// to whether a merge happened (callers that remember contact ids must forget them).
 result<contact_record> upsert_contact(database& db, std::int64_t account_id,
-                                      const domain::contact& c, time_point now);
+                                      const domain::contact& c, time_point now,
+                                      bool* merged = nullptr);
+
+/// The contact of the account with this business-scoped user id, or nullopt.
+result<std::optional<contact_record>> find_contact_by_user_id(database& db, std::int64_t account_id,
+                                                              std::string_view user_id);
 
 /// The contact with this row id, or nullopt.
 result<std::optional<contact_record>> get_contact(database& db, std::int64_t id);

@@ -24,6 +24,7 @@
 #include "pons/store/sql_support.hpp"
 #include "pons/store/status_repository.hpp"
 #include "pons/store/template_repository.hpp"
+#include "pons/webhook/identity_events.hpp"
 
 namespace pons::webhook {
 
@@ -136,7 +137,9 @@ class ingest_cache {
     const std::string key = std::to_string(account_id) + '\x1f' + who.wa_id + '\x1f' + who.user_id;
     auto it = s_.contacts.find(key);
     if (it != s_.contacts.end() && covers(it->second, who)) return it->second;
-    PONS_STORE_TRY(c, upsert_contact(db_, account_id, who, now));
+    bool merged = false;
+    PONS_STORE_TRY(c, upsert_contact(db_, account_id, who, now, &merged));
+    if (merged) forget_people();  // a contact id remembered here may be gone
     s_.contacts.insert_or_assign(key, c);
     return c;
   }
@@ -150,6 +153,12 @@ class ingest_cache {
     PONS_STORE_TRY(id, upsert_conversation(db_, phone_number_id, contact_id, now));
     s_.conversations.emplace(key, id);
     return id;
+  }
+
+  // Forgets the contacts and conversations remembered: Meta linked or changed someone's ids.
+  void forget_people() {
+    s_.contacts.clear();
+    s_.conversations.clear();
   }
 
   // The newest message created_at of this transaction, kept for the inserts (never across
@@ -518,6 +527,10 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     PONS_STORE_CHECK(
         record_inbound(db, conversation_id, pos.created_at, window,
                        message_preview(m.type, m.text, m.reacted ? m.reacted->emoji : "")));
+    if (m.identity) {
+      PONS_STORE_CHECK(apply_identity_notice(db, num.account_id, contact.id, *m.identity, now));
+      cache.forget_people();
+    }
     if (m.media && !m.media->media_id.empty()) {
       PONS_STORE_CHECK(enqueue_media(db, pos.id, m.phone_number_id, *m.media, now));
       ++sum.media_jobs;
