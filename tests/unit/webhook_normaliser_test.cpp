@@ -421,7 +421,7 @@ TEST_CASE("username users without a phone number stay addressable", "[normaliser
   CHECK(m.from_user_id == "user.93737...");
   CHECK(m.sender.wa_id.empty());
   CHECK(m.sender.user_id == "user.93737...");
-  CHECK(m.sender.username == "@realsheenanelson");
+  CHECK(m.sender.username == "realsheenanelson");  // Meta writes it with and without the @
   CHECK(m.sender.profile_name == "Sheena Nelson");
   REQUIRE(b.contacts.size() == 1);
   CHECK(b.contacts[0].user_id == "user.93737...");
@@ -436,9 +436,62 @@ TEST_CASE("username users without a phone number stay addressable", "[normaliser
   REQUIRE(b2.messages.size() == 3);
   CHECK(b2.messages[0].from_user_id == "U1");
   CHECK(b2.messages[0].sender.profile_name == "A");
-  CHECK(b2.messages[1].sender.username == "@b");
+  CHECK(b2.messages[1].sender.username == "b");
   CHECK(b2.messages[2].sender.wa_id == "99");  // no contact for it: built from `from`
   CHECK(b2.messages[2].sender.profile_name.empty());
+}
+
+TEST_CASE("system messages and shared numbers say how the sender's ids changed", "[normaliser]") {
+  using what = pons::domain::identity_notice::what;
+  const auto changed = fixture("messages/system_user_changed_number.json");
+  REQUIRE(changed.messages.size() == 1);
+  REQUIRE(changed.messages[0].identity.has_value());
+  CHECK(changed.messages[0].identity->change == what::number_changed);
+  CHECK(changed.messages[0].identity->wa_id == "12195555358");
+  CHECK(changed.messages[0].from == "16505551234");
+  // Meta's older payloads name the new number new_wa_id.
+  const auto legacy = from_fragment("legacy_system_customer_changed_number_fragment.json");
+  REQUIRE(legacy.messages.size() == 1);
+  REQUIRE(legacy.messages[0].identity.has_value());
+  CHECK(legacy.messages[0].identity->wa_id == "NEW_PHONE_NUMBER");
+
+  const auto bsuid = from_text(R"({"object":"whatsapp_business_account","entry":[{"changes":[
+    {"field":"messages","value":{"metadata":{"phone_number_id":"1"},
+     "messages":[{"from_user_id":"US.2","id":"s","timestamp":"1","type":"system",
+       "system":{"type":"user_changed_user_id","user_id":"US.2","parent_user_id":"US.ENT.2",
+                 "previous_user_id":"US.1","body":"changed"}},
+       {"from_user_id":"US.2","id":"t","timestamp":"1","type":"contacts",
+        "contacts":[{"origin":"contact_request","phones":[{"phone":"+44 7700 900123","wa_id":"447700900123"}]}]},
+       {"from_user_id":"US.2","id":"u","timestamp":"1","type":"contacts",
+        "contacts":[{"origin":"other","phones":[{"wa_id":"447700900999"}]}]},
+       {"from":"44","id":"v","timestamp":"1","type":"system","system":{"type":"customer_identity_changed"}}]}}]}]})");
+  REQUIRE(bsuid.messages.size() == 4);
+  REQUIRE(bsuid.messages[0].identity.has_value());
+  CHECK(bsuid.messages[0].identity->change == what::user_id_changed);
+  CHECK(bsuid.messages[0].identity->user_id == "US.2");
+  CHECK(bsuid.messages[0].identity->parent_user_id == "US.ENT.2");
+  CHECK(bsuid.messages[0].identity->previous_user_id == "US.1");
+  REQUIRE(bsuid.messages[1].identity.has_value());
+  CHECK(bsuid.messages[1].identity->change == what::phone_shared);
+  CHECK(bsuid.messages[1].identity->wa_id == "447700900123");
+  CHECK_FALSE(bsuid.messages[2].identity.has_value());  // someone else's card
+  CHECK_FALSE(bsuid.messages[3].identity.has_value());
+}
+
+TEST_CASE("parent BSUIDs are read from contacts and messages", "[normaliser]") {
+  const auto b = from_text(R"({"object":"whatsapp_business_account","entry":[{"changes":[
+    {"field":"messages","value":{"metadata":{"phone_number_id":"1"},
+     "contacts":[{"profile":{"name":"Sheena Nelson","username":"realsheenanelson"},
+       "user_id":"US.13491208655302741918","parent_user_id":"US.ENT.11815799212886844830"}],
+     "messages":[{"from_user_id":"US.13491208655302741918",
+       "from_parent_user_id":"US.ENT.11815799212886844830","id":"w","timestamp":"1",
+       "type":"text","text":{"body":"Does it come in another color?"}}]}}]}]})");
+  REQUIRE(b.contacts.size() == 1);
+  CHECK(b.contacts[0].parent_user_id == "US.ENT.11815799212886844830");
+  CHECK(b.contacts[0].username == "realsheenanelson");
+  REQUIRE(b.messages.size() == 1);
+  CHECK(b.messages[0].from_parent_user_id == "US.ENT.11815799212886844830");
+  CHECK(b.messages[0].sender.parent_user_id == "US.ENT.11815799212886844830");
 }
 
 TEST_CASE("statuses with pricing, conversation and errors", "[normaliser]") {
