@@ -16,3 +16,6 @@ CREATE TABLE contact_identity_changes (
 CREATE INDEX contact_identity_changes_contact ON contact_identity_changes(contact_id, id);
 CREATE INDEX contact_identity_changes_wa_id ON contact_identity_changes(previous_wa_id)
   WHERE previous_wa_id <> '';
+
+-- Usernames are kept without the '@' Meta's examples sometimes write before them.
+UPDATE contacts SET username = substr(username, 2) WHERE username LIKE '@%';

@@ -543,7 +543,7 @@ TEST_CASE("statuses with pricing, conversation and errors", "[normaliser]") {
     CHECK(s.recipient_user_id.rfind("user.9373795779eb", 0) == 0);
     REQUIRE(b.contacts.size() == 1);
     CHECK(b.contacts[0].user_id == s.recipient_user_id);
-    CHECK(b.contacts[0].username == "@pablomorales");
+    CHECK(b.contacts[0].username == "pablomorales");
     CHECK(b.contacts[0].wa_id.empty());
   }
   SECTION("to a username user reached by phone") {

@@ -458,14 +458,21 @@ http_response fake_graph::send_message(const std::string& phone_number_id, const
     const auto& t = body.at("template").get_object();
     auto name = str(t, "name");
     auto language = str(t.at("language").get_object(), "code");
-    bool found = std::any_of(templates_.begin(), templates_.end(), [&](const json::value& v) {
+    auto found = std::find_if(templates_.begin(), templates_.end(), [&](const json::value& v) {
       const auto& o = v.get_object();
       return str(o, "name") == name && str(o, "language") == language &&
              str(o, "status") == "APPROVED";
     });
-    if (!found) {
+    if (found == templates_.end()) {
       return meta_error(132001, default_title(132001),
                         fmt::format("template name ({}) does not exist in {}", name, language));
+    }
+    // Authentication templates go only to phone numbers (Meta's BSUID rules).
+    if (str(found->get_object(), "category") == "AUTHENTICATION" && str(body, "to").empty()) {
+      return meta_error(131062,
+                        "Business-scoped User ID (BSUID) recipients are not supported for this "
+                        "message.",
+                        "Authentication templates require the user's phone number.");
     }
   }
 

@@ -15,7 +15,7 @@ using E = meta_errc;
 
 // Titles follow Meta's error-code reference (Cloud API "Error codes" page, Nov 2025); hints are
 // ours, written for an assistant that has to decide what to do next.
-constexpr std::array<meta_code_info, 61> catalogue{{
+constexpr std::array<meta_code_info, 62> catalogue{{
     {E::unknown, -1, -1, "unknown", "Unknown Meta error", 0, false,
      "Meta returned an error code Pons does not know; read Meta's message and details, and "
      "retry only if the HTTP status was 5xx."},
@@ -135,6 +135,11 @@ constexpr std::array<meta_code_info, 61> catalogue{{
      "Account in maintenance mode", 500, true,
      "The business account is in maintenance mode (for example a throughput upgrade); retry in "
      "a few minutes."},
+    {E::bsuid_recipient_not_supported, 131062, 131062, "bsuid_recipient_not_supported",
+     "Business-scoped User ID (BSUID) recipients are not supported for this message.", 400, false,
+     "This message needs the user's phone number (authentication templates, templates with "
+     "dynamic pricing): send it to their phone number if it is known, or first ask them to share "
+     "it (a template with a request-contact-info button) and send other messages meanwhile."},
     {E::template_param_count_mismatch, 132000, 132000, "template_param_count_mismatch",
      "Template Param Count Mismatch", 400, false,
      "The number of template parameters does not match the template; send exactly the "

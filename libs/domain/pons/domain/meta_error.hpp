@@ -54,6 +54,7 @@ enum class meta_errc {
   media_upload_error,               ///< 131053
   pair_rate_limit,                  ///< 131056
   account_in_maintenance,           ///< 131057
+  bsuid_recipient_not_supported,    ///< 131062
   template_param_count_mismatch,    ///< 132000
   template_not_found,               ///< 132001
   template_text_too_long,           ///< 132005

@@ -323,10 +323,32 @@ auto outbound_sender::check_template(const send_request& req) -> check_result {
   if (!synced) return synced.error();
   if (!*synced) return std::nullopt;
   auto problem = check_template_message(**synced, *tpl);
-  if (problem.empty()) return check_marketing_preference(req, **synced);
+  if (problem.empty()) {
+    if (auto r = check_phone_needed(req, **synced); !r || *r) return r;
+    return check_marketing_preference(req, **synced);
+  }
   auto meta = domain::meta_error_from_code(132000, 400);
   meta.details = problem;
   return refused({meta.error_code(), meta, 0}, "Not sent: " + problem);
+}
+
+// Authentication templates (one-tap, zero-tap, copy code) need the user's phone number: Meta
+// refuses them to a business-scoped user id (131062).
+auto outbound_sender::check_phone_needed(const send_request& req, const store::template_record& tpl)
+    -> check_result {
+  if (tpl.category != "AUTHENTICATION" || !req.message.to.wa_id.empty()) return std::nullopt;
+  auto meta = domain::meta_error_from_code(131062, 400);
+  meta.details =
+      "Authentication templates need the user's phone number; only a business-scoped "
+      "user id is known";
+  return refused(
+      {meta.error_code(), meta, 0},
+      fmt::format("Not sent: {} is an authentication template, and Meta sends those only to a "
+                  "phone number, while this contact is known only by their business-scoped user "
+                  "id ({}; they use a WhatsApp username). Meta would refuse it (131062). Ask the "
+                  "user for their phone number (for example a template with a request-contact-info "
+                  "button), or verify them another way.",
+                  tpl.name, req.message.to.user_id));
 }
 
 // A marketing template to someone who stopped marketing messages from this number would be

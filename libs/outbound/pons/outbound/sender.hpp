@@ -102,6 +102,7 @@ class outbound_sender {
   };
 
   check_result check_template(const send_request& req);
+  check_result check_phone_needed(const send_request& req, const store::template_record& tpl);
   check_result check_marketing_preference(const send_request& req,
                                           const store::template_record& tpl);
   check_result find_replay(std::string_view idempotency_key);

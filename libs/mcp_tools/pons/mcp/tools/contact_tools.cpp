@@ -6,7 +6,9 @@
 #include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
+#include "pons/store/contact_identity.hpp"
 #include "pons/store/contact_preferences.hpp"
+#include "pons/store/contact_repository.hpp"
 #include "pons/store/like_pattern.hpp"
 
 namespace pons::mcp {
@@ -115,11 +117,44 @@ tool_result get_contact(const read_tools_deps& deps, const json::object& args,
                                   "messages still go)"
                                 : "");
   }
-  return tool_result::structured_result(json::object{{"contact", std::move(contact)},
-                                                     {"conversations", std::move(*convs)},
-                                                     {"message_count", messages},
-                                                     {"marketing", std::move(marketing)}},
-                                        text);
+  auto stored = store::get_contact(**db, c.id);
+  if (!stored) return tool_result::error(database_problem(stored.error()));
+  if (*stored && !(*stored)->parent_user_id.empty()) {
+    contact["parent_user_id"] = (*stored)->parent_user_id;
+    text += fmt::format("\n- parent BSUID {}", (*stored)->parent_user_id);
+  }
+  if (c.wa_id.empty()) {
+    text +=
+        "\n- known only by their business-scoped user id (a WhatsApp username user): "
+        "messages and most templates reach them, authentication templates do not";
+  }
+  // Earlier ids, as Meta reported the changes (a new number, a new BSUID, two records merged).
+  auto history = store::contact_identity_history(**db, c.id);
+  if (!history) return tool_result::error(database_problem(history.error()));
+  json::array identity_changes;
+  for (const auto& h : *history) {
+    identity_changes.push_back(json::object{{"kind", h.kind},
+                                            {"previous_wa_id", h.previous_wa_id},
+                                            {"previous_user_id", h.previous_user_id},
+                                            {"changed_at", h.changed_at}});
+    const std::string was = !h.previous_wa_id.empty() ? "+" + h.previous_wa_id : h.previous_user_id;
+    if (h.kind == "number_changed") {
+      text += fmt::format("\n- changed their number on {} (formerly {})", h.changed_at, was);
+    } else if (h.kind == "user_id_changed") {
+      text += fmt::format("\n- their business-scoped user id changed on {} (formerly {})",
+                          h.changed_at, was);
+    } else {
+      text += fmt::format("\n- merged on {} with the record of {} (Meta linked the two)",
+                          h.changed_at, was);
+    }
+  }
+  return tool_result::structured_result(
+      json::object{{"contact", std::move(contact)},
+                   {"conversations", std::move(*convs)},
+                   {"message_count", messages},
+                   {"marketing", std::move(marketing)},
+                   {"identity_changes", std::move(identity_changes)}},
+      text);
 }
 
 tool_result search_contacts(const read_tools_deps& deps, const json::object& args,
@@ -235,6 +270,9 @@ void register_contact_tools(registry& reg, const read_tools_deps& deps) {
       "properties":{"contact":{"type":"string","minLength":1,"maxLength":256,"description":"name, phone number, @username, user id or #id"}}})J");
     auto contact = contact_schema();
     contact["properties"].as_object()["created_at"] = json::object{{"type", "string"}};
+    contact["properties"].as_object()["parent_user_id"] =
+        json::object{{"type", "string"},
+                     {"description", "Meta's parent BSUID, shared by linked business portfolios"}};
     t.output_schema = json::object{
         {"type", "object"},
         {"required", json::array{"contact", "conversations", "message_count"}},
@@ -247,7 +285,12 @@ void register_contact_tools(registry& reg, const read_tools_deps& deps) {
               obj(R"J({"type":"array","description":"what the contact told WhatsApp about marketing messages, per number of ours (none: subscribed)",
                 "items":{"type":"object","required":["phone_number_id","stopped","since","source"],"properties":{
                 "phone_number_id":{"type":"string"},"stopped":{"type":"boolean"},"since":{"type":"string"},
-                "source":{"type":"string","enum":["user_preferences","error_131050"]}}}})J")}}}};
+                "source":{"type":"string","enum":["user_preferences","error_131050"]}}}})J")},
+             {"identity_changes",
+              obj(R"J({"type":"array","description":"earlier ids of this contact, newest first: a changed phone number, a changed business-scoped user id, or another record merged in when Meta linked the two",
+                "items":{"type":"object","required":["kind","previous_wa_id","previous_user_id","changed_at"],"properties":{
+                "kind":{"type":"string","enum":["number_changed","user_id_changed","merged"]},
+                "previous_wa_id":{"type":"string"},"previous_user_id":{"type":"string"},"changed_at":{"type":"string"}}}})J")}}}};
     t.annotations = read_only_hints();
     t.required_scope = scope::read;
     t.handler = [deps](const json::object& args, call_context& ctx) {

@@ -368,6 +368,18 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
       }
     }
   }
+  if (exact.empty() && domain::looks_like_phone(query)) {
+    // A number the contact had before Meta told us it changed.
+    if (auto digits = domain::to_meta_format(query)) {
+      if (auto r = collect(fmt::format("SELECT {} WHERE (id IN (SELECT contact_id FROM "
+                                       "contact_identity_changes WHERE previous_wa_id = ?1))",
+                                       contact_columns),
+                           *digits);
+          !r) {
+        return r.error();
+      }
+    }
+  }
   if (exact.empty() && query.rfind("#", 0) == 0) {
     if (auto r = collect(fmt::format("SELECT {} WHERE (id = CAST(?1 AS INTEGER))", contact_columns),
                          std::string_view(query).substr(1));

@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <filesystem>
 
+#include "pons/domain/bsuid.hpp"
 #include "pons/domain/phone.hpp"
 #include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/media_sniffer.hpp"
@@ -48,6 +49,10 @@ std::optional<tool_result> resolve_route(store::database& db, const send_tools_d
   if (match->found) {
     out.to = {match->found->wa_id, match->found->wa_id.empty() ? match->found->user_id : ""};
     out.label = match->found->profile_name.empty() ? to : match->found->profile_name;
+  } else if (domain::looks_like_bsuid(to)) {
+    // A username user nobody here has heard from: Meta accepts their BSUID as the recipient.
+    out.to = {"", to};
+    out.label = to;
   } else if (domain::looks_like_phone(to)) {
     // A number nobody wrote from yet: only a template will reach them (Meta's rule).
     auto digits = domain::to_meta_format(to);
