@@ -7,6 +7,8 @@
 // into a template picker whose send works; a photo the customer sent shows in the thread.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { addUser, postSigned, startFakeGraph, startWebhook, tempDir, textPayload, webhookAppSecret } from './lib.mjs';
 import { failedLoad, launchBrowser, saveScreenshot, withPage } from './browser.mjs';
 
@@ -305,4 +307,28 @@ test('a conversation is labelled, noted and archived from its thread', async () 
     assert.equal(kept.conversations[0].note, 'Call after 5 pm');
     assert.deepEqual(kept.conversations[0].labels, ['vip']);
   });
+});
+
+test('a username user without a phone number shows their @username and is answered by BSUID', async () => {
+  // Meta's documented message from a username user: no `from`, no wa_id, only their BSUID.
+  const fixture = JSON.parse(readFileSync(path.join(process.env.PONS_FIXTURES_DIR, 'meta', 'webhooks',
+    'messages', 'text_from_username_user_empty_from.json'), 'utf8'));
+  const value = fixture.entry[0].changes[0].value;
+  Object.assign(value.contacts[0], { user_id: 'US.13491208655302741918' });
+  Object.assign(value.contacts[0].profile, { name: 'Pablo M.', username: '@pablomorales' });
+  Object.assign(value.messages[0], { from_user_id: 'US.13491208655302741918', id: 'wamid.BSUID1',
+    timestamp: String(Math.floor(Date.now() / 1000)) });
+  assert.equal(await postSigned(webhook.port, JSON.stringify(fixture)), 200);
+
+  await withPage(browser, 'bsuid', async (page) => {
+    await signIn(page, await newOwner());
+    await openThread(page, 'Pablo M.');
+    await page.locator('.thread-head .meta').getByText('@pablomorales', { exact: true }).waitFor();
+    await page.getByRole('textbox', { name: 'Message' }).fill('Yes, it also comes in blue.');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('list', { name: 'Messages' }).getByText('Yes, it also comes in blue.').waitFor();
+  });
+  const sent = (await fakeRequests()).find((j) => j.text?.body === 'Yes, it also comes in blue.');
+  assert.equal(sent.recipient, 'US.13491208655302741918');
+  assert.equal(sent.to, undefined);
 });

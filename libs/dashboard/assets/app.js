@@ -233,6 +233,12 @@
         onReply && m.wamid ? el('button', { type: 'button', text: 'Reply', onclick: () => onReply(m) }) : null));
   }
 
+  // The ids a person can be told apart by: their number and their username, else their BSUID.
+  function contactIds(contact) {
+    const ids = [contact.wa_id ? `+${contact.wa_id}` : '', contact.username ? `@${contact.username}` : ''];
+    return ids.filter(Boolean).join(' · ') || contact.user_id;
+  }
+
   function recipientOf(contact) {
     if (contact.wa_id) return `+${contact.wa_id}`;
     return contact.user_id || contact.name;
@@ -398,7 +404,7 @@
       show(el('div', { class: 'thread-head' },
         el('a', { href: '#/', text: '← Inbox' }),
         el('h2', { text: contact.name }),
-        el('span', { class: 'meta', text: contact.wa_id ? `+${contact.wa_id}` : contact.user_id }),
+        el('span', { class: 'meta', text: contactIds(contact) }),
         windowState(mine && mine.window),
         conv && conv.archived ? el('span', { class: 'meta', text: 'Archived' }) : null),
       conv && canSend ? conversationTools(conv, draw) : (conv ? labelList(conv.labels) : null),
