@@ -1,6 +1,6 @@
 // get_number_health end to end: pons-mcp (official SDK client) asks the fake Graph API for the
-// number's standing, beside what Meta's signed phone_number_quality_update webhook told a real
-// pons-webhook; a token Meta refuses is explained.
+// number's standing, beside what Meta's signed phone_number_quality_update, phone_number_name_update
+// and account_update webhooks told a real pons-webhook; a token Meta refuses is explained.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,9 +14,10 @@ let t;
 let fake;
 let webhook;
 
-function qualityWebhook() {
+// One of Meta's documented webhooks about our account, as Meta signs it for this account.
+function accountWebhook(name) {
   const fixture = JSON.parse(readFileSync(path.join(process.env.PONS_FIXTURES_DIR, 'meta', 'webhooks',
-    'other_fields', 'phone_number_quality_update_1.json'), 'utf8'));
+    'other_fields', name), 'utf8'));
   fixture.entry[0].id = waba;
   return JSON.stringify(fixture);
 }
@@ -32,7 +33,10 @@ before(async () => {
   // A message first: its metadata tells pons-webhook the number's display number, which is all
   // Meta's quality webhook names the number by.
   assert.equal(await postSigned(webhook.port, textPayload('wamid.NH1', 'Hello', { wa_id: '447700900555', name: 'Nia' })), 200);
-  assert.equal(await postSigned(webhook.port, qualityWebhook()), 200);
+  for (const name of ['phone_number_quality_update_1.json', 'phone_number_name_update_1.json',
+    'account_update_ACCOUNT_VIOLATION.json']) {
+    assert.equal(await postSigned(webhook.port, accountWebhook(name)), 200);
+  }
   await fetch(`${fake.base}/_fake/number`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ quality_rating: 'YELLOW', messaging_limit_tier: 'TIER_10K' }) });
 });
@@ -64,6 +68,10 @@ test('get_number_health reports Meta\'s answer now and the last quality webhook'
     assert.equal(n.last_quality_event.event, 'THROUGHPUT_UPGRADE');
     assert.equal(n.last_quality_event.messaging_limit_tier, 'TIER_UNLIMITED');
     assert.match(result.content[0].text, /quality YELLOW, messaging limit TIER_10K/);
+    assert.deepEqual([n.last_name_decision.decision, n.last_name_decision.requested_name], ['APPROVED', 'Lucky Shrub']);
+    assert.equal(n.account_standing.event, 'ACCOUNT_VIOLATION');
+    assert.match(result.content[0].text, /display name "Lucky Shrub" APPROVED/);
+    assert.match(result.content[0].text, /account: Meta found a policy violation \(ADULT\)/);
   } finally {
     await session.client.close();
   }

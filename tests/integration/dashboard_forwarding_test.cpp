@@ -88,7 +88,7 @@ TEST_CASE("dashboard forwarding: an admin adds, tests, re-keys, edits and remove
   CHECK(targets[0].at("queued") == 0);
   CHECK(body_of(listed).at("eventTypes").as_array().size() ==
         pons::forward::all_event_types.size());
-  CHECK(body_of(listed).at("eventTypes").as_array().back() == "number.quality.updated");
+  CHECK(body_of(listed).at("eventTypes").as_array().back() == "account.standing.updated");
 
   // A test event, signed with the secret just shown: the receiver can verify it.
   auto tested = d.post_json(admin, "/api/v1/targets/test", with_id(id));

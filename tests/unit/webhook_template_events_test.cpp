@@ -169,3 +169,62 @@ TEST_CASE("store: a quality update naming a number that is not ours changes noth
   CHECK(health.quality_event.empty());
   CHECK(health.messaging_limit_tier.empty());
 }
+
+namespace {
+
+std::string other_field_fixture(const std::string& name) {
+  std::ifstream in(std::filesystem::path(PONS_FIXTURES_DIR) / "meta" / "webhooks" / "other_fields" /
+                   name);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("store: account_update webhooks about standing are kept on the account and forwarded",
+          "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  store_our_number(db, "+1 555-078-3881");
+  REQUIRE(db.exec("INSERT INTO webhook_targets(url, event_types, secret, created_at, updated_at) "
+                  "VALUES ('https://a.example/hook', '[\"account.standing.updated\"]', 's', 't', "
+                  "'t')")
+              .has_value());
+  // Partner and pricing events say nothing about standing.
+  ingest(db, other_field_fixture("account_update_VOLUME_BASED_PRICING_TIER_UPDATE.json"));
+  CHECK(health_of_our_number(db).standing_event.empty());
+
+  ingest(db, other_field_fixture("account_update_ACCOUNT_VIOLATION.json"));
+  auto health = health_of_our_number(db);
+  CHECK(health.standing_event == "ACCOUNT_VIOLATION");
+  CHECK(health.standing_detail.find("policy violation (ADULT)") != std::string::npos);
+  CHECK(health.standing_updated_at == "2026-11-25T14:00:00.000Z");
+
+  ingest(db, other_field_fixture("account_update_DISABLED_UPDATE.json"));
+  health = health_of_our_number(db);
+  CHECK(health.standing_event == "DISABLED_UPDATE");
+  CHECK(health.standing_detail.find("reinstated") != std::string::npos);
+  CHECK(health.standing_detail.find("April 17, 2025") != std::string::npos);
+
+  auto st = db.prepare("SELECT type, body FROM webhook_events ORDER BY id").value();
+  std::vector<std::string> events;
+  while (st.step().value()) {
+    CHECK(st.column_text(0) == "account.standing.updated");
+    events.push_back(
+        std::string(json::parse(st.column_text(1)).at("payload").at("event").as_string()));
+  }
+  CHECK(events == std::vector<std::string>{"ACCOUNT_VIOLATION", "DISABLED_UPDATE"});
+}
+
+TEST_CASE("store: a phone_number_name_update is kept on the number it names", "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  store_our_number(db, "15550783881");
+  ingest(db, other_field_fixture("phone_number_name_update_1.json"));
+  const auto health = health_of_our_number(db);
+  CHECK(health.name_decision == "APPROVED");
+  CHECK(health.requested_name == "Lucky Shrub");
+  CHECK(health.name_rejection_reason.empty());
+  CHECK(health.name_updated_at == "2026-11-25T14:00:00.000Z");
+}

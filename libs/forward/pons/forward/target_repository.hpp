@@ -28,12 +28,13 @@ inline constexpr std::string_view event_status_updated = "message.status.updated
 inline constexpr std::string_view event_preferences_updated = "contact.preferences.updated";
 inline constexpr std::string_view event_template_status_updated = "template.status.updated";
 inline constexpr std::string_view event_number_quality_updated = "number.quality.updated";
+inline constexpr std::string_view event_account_standing_updated = "account.standing.updated";
 
 /// The event types Pons emits, in documentation order.
-inline constexpr std::array<std::string_view, 7> all_event_types{
-    event_inbound_received,      event_outbound_sent,       event_outbound_failed,
-    event_status_updated,        event_preferences_updated, event_template_status_updated,
-    event_number_quality_updated};
+inline constexpr std::array<std::string_view, 8> all_event_types{
+    event_inbound_received,       event_outbound_sent,           event_outbound_failed,
+    event_status_updated,         event_preferences_updated,     event_template_status_updated,
+    event_number_quality_updated, event_account_standing_updated};
 
 /// True when `type` is one of all_event_types.
 bool is_known_event_type(std::string_view type);

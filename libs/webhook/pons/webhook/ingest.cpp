@@ -12,6 +12,7 @@
 
 #include "pons/domain/idempotency.hpp"
 #include "pons/forward/outbox.hpp"
+#include "pons/meta/account_standing.hpp"
 #include "pons/store/account_repository.hpp"
 #include "pons/store/contact_preferences.hpp"
 #include "pons/store/contact_repository.hpp"
@@ -378,6 +379,45 @@ result<void> forward_template_event(database& db, const domain::account_event& e
   return {};
 }
 
+// A phone_number_name_update: Meta's decision on a number's display name, kept on the number.
+result<void> apply_name_event(database& db, const domain::account_event& e, time_point now) {
+  boost::system::error_code ec;
+  json::value v = json::parse(e.value_json, ec);
+  if (ec || !v.is_object()) return {};
+  const auto& o = v.as_object();
+  PONS_STORE_CHECK(record_name_update(
+      db, e.waba_id, json_text(o, "display_phone_number"), json_text(o, "decision"),
+      json_text(o, "requested_verified_name"), json_text(o, "rejection_reason"), now));
+  return {};
+}
+
+// An account_update about the account's standing (a violation, a restriction, a ban, a
+// deletion): kept on the account and forwarded to targets for every number. Other
+// account_update events stay in the webhook log only.
+result<void> apply_account_update(database& db, const domain::account_event& e, ingest_cache& cache,
+                                  time_point now) {
+  boost::system::error_code ec;
+  json::value v = json::parse(e.value_json, ec);
+  if (ec || !v.is_object()) return {};
+  const auto standing = meta::describe_account_update(v.as_object());
+  if (!standing) return {};
+  PONS_STORE_TRY(known,
+                 record_account_standing(db, e.waba_id, standing->event, standing->detail, now));
+  if (known == 0) return {};
+  PONS_STORE_TRY(wanted, cache.wants(forward::event_account_standing_updated, ""));
+  if (!wanted) return {};
+  json::object payload{{"wabaId", e.waba_id},
+                       {"event", standing->event},
+                       {"canMessage", standing->can_message},
+                       {"detail", standing->detail}};
+  const auto ev =
+      forward::make_event(forward::event_account_standing_updated, "",
+                          {.account_id = e.waba_id, .phone_number_id = "", .source = ""}, now,
+                          json::serialize(payload));
+  PONS_STORE_CHECK(enqueue(db, ev, now));
+  return {};
+}
+
 // A phone_number_quality_update: kept on the number it names (by its display number), and
 // forwarded to the targets of that number. Meta sends no time in it: each one is its own event.
 result<void> apply_quality_event(database& db, const domain::account_event& e, ingest_cache& cache,
@@ -591,6 +631,14 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     }
     if (e.field == "phone_number_quality_update") {
       PONS_STORE_CHECK(apply_quality_event(db, e, cache, now));
+      continue;
+    }
+    if (e.field == "phone_number_name_update") {
+      PONS_STORE_CHECK(apply_name_event(db, e, now));
+      continue;
+    }
+    if (e.field == "account_update") {
+      PONS_STORE_CHECK(apply_account_update(db, e, cache, now));
       continue;
     }
     if (e.field != "message_template_status_update" && e.field != "template_category_update") {

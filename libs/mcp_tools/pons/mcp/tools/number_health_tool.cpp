@@ -1,6 +1,7 @@
 // get_number_health: each of our numbers' standing with Meta (quality rating, messaging limit
 // tier, name status, throughput, connection status), asked from the Graph API now, beside what
-// Meta's phone_number_quality_update webhooks last said.
+// Meta's webhooks last said (phone_number_quality_update, phone_number_name_update, and
+// account_update about the account's standing).
 #include "pons/mcp/tools/number_health_tool.hpp"
 
 #include <fmt/core.h>
@@ -63,6 +64,18 @@ tool_result get_number_health(const send_tools_deps& deps, const json::object& a
                        {"messaging_limit_tier", (*stored)->messaging_limit_tier},
                        {"at", (*stored)->updated_at}};
     }
+    if (*stored && !(*stored)->name_updated_at.empty()) {
+      one["last_name_decision"] =
+          json::object{{"decision", (*stored)->name_decision},
+                       {"requested_name", (*stored)->requested_name},
+                       {"rejection_reason", (*stored)->name_rejection_reason},
+                       {"at", (*stored)->name_updated_at}};
+    }
+    if (*stored && !(*stored)->standing_updated_at.empty()) {
+      one["account_standing"] = json::object{{"event", (*stored)->standing_event},
+                                             {"detail", (*stored)->standing_detail},
+                                             {"at", (*stored)->standing_updated_at}};
+    }
     std::string line;
     if (deps.graphs->token_for_number(n.phone_number_id).empty()) {
       ++failures;
@@ -103,6 +116,20 @@ tool_result get_number_health(const send_tools_deps& deps, const json::object& a
                           std::string_view(last->at("messaging_limit_tier").as_string()),
                           std::string_view(last->at("at").as_string()));
     }
+    if (const auto* name = one.if_contains("last_name_decision")) {
+      const std::string_view reason = name->at("rejection_reason").as_string();
+      line += fmt::format(" (display name \"{}\" {} at {}{})",
+                          std::string_view(name->at("requested_name").as_string()),
+                          std::string_view(name->at("decision").as_string()),
+                          std::string_view(name->at("at").as_string()),
+                          reason.empty() ? "" : fmt::format(": {}", reason));
+    }
+    if (const auto* standing = one.if_contains("account_standing")) {
+      line += fmt::format("\n  account: {} ({}, {})",
+                          std::string_view(standing->at("detail").as_string()),
+                          std::string_view(standing->at("event").as_string()),
+                          std::string_view(standing->at("at").as_string()));
+    }
     text += line + "\n";
     list.push_back(std::move(one));
   }
@@ -121,7 +148,8 @@ void register_number_health_tool(registry& reg, const send_tools_deps& deps) {
   t.description =
       "Asks Meta now for each of our numbers (or only `from`): quality rating (GREEN, YELLOW, "
       "RED), messaging limit tier, display name status, throughput level and connection "
-      "status, with what Meta's last quality webhook said and advice when quality is low. Use "
+      "status, with what Meta's last quality, display name and account standing webhooks said "
+      "(violations, restrictions, bans) and advice when quality is low. Use "
       "it before a campaign, or when sends start failing.";
   t.input_schema = obj(R"J({"type":"object","additionalProperties":false,"properties":{
       "from":{"type":"string","minLength":1,"maxLength":64,"description":"one of our numbers (phone_number_id or display number); default: all"}}})J");
@@ -133,6 +161,10 @@ void register_number_health_tool(registry& reg, const send_tools_deps& deps) {
         "throughput_level":{"type":"string"},"status":{"type":"string"},"advice":{"type":"string"},
         "last_quality_event":{"type":"object","properties":{"event":{"type":"string"},
           "messaging_limit_tier":{"type":"string"},"at":{"type":"string"}}},
+        "last_name_decision":{"type":"object","description":"Meta's last phone_number_name_update","properties":{
+          "decision":{"type":"string"},"requested_name":{"type":"string"},"rejection_reason":{"type":"string"},"at":{"type":"string"}}},
+        "account_standing":{"type":"object","description":"what Meta's last account_update about the account's standing said (violation, restriction, ban)","properties":{
+          "event":{"type":"string"},"detail":{"type":"string"},"at":{"type":"string"}}},
         "error":{"type":"string","description":"why this number was not checked"}}}}}})J");
   tool_annotations a;
   a.read_only = true;
