@@ -294,6 +294,52 @@ TEST_CASE("graph client: templates are listed page by page with cursors", "[grap
   CHECK(std::string(requests[1].at("query").as_string()).find("after=") != std::string::npos);
 }
 
+TEST_CASE("graph client: a template is created once and deleted by name", "[graph][client]") {
+  temp_dir dir;
+  fake_graph_process fake(dir, {});
+  recorder rec;
+  auto client = client_for(config_for(fake), rec);
+  auto body = json::parse(R"({"name":"order_shipped","language":"en_US","category":"UTILITY",
+    "components":[{"type":"BODY","text":"Your order {{1}} has shipped today.",
+                   "example":{"body_text":[["1042"]]}}]})")
+                  .as_object();
+  auto created = client->create_message_template("102290129340398", body);
+  REQUIRE(created.has_value());
+  CHECK_FALSE(created->id.empty());
+  CHECK(created->status == "PENDING");
+  CHECK(created->category == "UTILITY");
+
+  // A second creation is Meta's duplicate refusal, typed by its subcode.
+  auto again = client->create_message_template("102290129340398", body);
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().meta_code() == 100);
+  CHECK(again.error().code == domain::meta_errc::template_language_exists);
+  CHECK(again.error().explain().find("Content in This Language Already Exists") !=
+        std::string::npos);
+
+  // A creation is never retried: a lost answer would come back as that duplicate.
+  fake.control("DELETE", "/_fake/requests");
+  fake.control("POST", "/_fake/inject", R"({"http_status": 500, "times": 1})");
+  body["name"] = "order_delayed";
+  auto failed = client->create_message_template("102290129340398", body);
+  REQUIRE_FALSE(failed.has_value());
+  CHECK(fake.requests().size() == 1);
+
+  // The name travels percent-encoded as one query value: '&' cannot add a parameter.
+  fake.control("DELETE", "/_fake/requests");
+  auto odd = client->delete_message_template("102290129340398", "x&hsm_id=1");
+  REQUIRE_FALSE(odd.has_value());
+  CHECK(odd.error().code == domain::meta_errc::template_name_not_found);
+  auto requests = fake.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(std::string(requests[0].at("query").as_string()) == "name=x%26hsm_id%3D1");
+
+  auto deleted = client->delete_message_template("102290129340398", "order_shipped", created->id);
+  REQUIRE(deleted.has_value());
+  auto listed = fake.control("GET", "/_fake/templates").at("data").as_array();
+  for (const auto& t : listed) CHECK(t.at("name").as_string() != "order_shipped");
+}
+
 TEST_CASE("graph client: verified TLS with WA_GRAPH_CA_FILE", "[graph][client][tls]") {
   temp_dir dir;
   auto pki = make_pki(dir);

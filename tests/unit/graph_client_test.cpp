@@ -23,7 +23,7 @@ TEST_CASE("graph ids are digits only", "[graph]") {
 TEST_CASE("every graph error code has its own message", "[graph]") {
   std::vector<std::string> seen;
   for (int v = static_cast<int>(graph_errc::unexpected_response);
-       v <= static_cast<int>(graph_errc::invalid_waba_id); ++v) {
+       v <= static_cast<int>(graph_errc::invalid_template_id); ++v) {
     auto msg = make_error_code(static_cast<graph_errc>(v)).message();
     INFO("value " << v);
     CHECK(msg != "unknown graph client error");
@@ -52,4 +52,12 @@ TEST_CASE("a refused id is a typed, final error that says what to check", "[grap
   REQUIRE_FALSE(templates.has_value());
   CHECK(templates.error().code == graph_errc::invalid_waba_id);
   CHECK(templates.error().explain().find("WA_WABA_ID") != std::string::npos);
+  auto created = client.create_message_template("1/../2", boost::json::object{{"name", "x"}});
+  REQUIRE_FALSE(created.has_value());
+  CHECK(created.error().code == graph_errc::invalid_waba_id);
+  CHECK(created.error().attempts == 0);
+  auto deleted = client.delete_message_template("102290129340398", "x", "12?name=y");
+  REQUIRE_FALSE(deleted.has_value());
+  CHECK(deleted.error().code == graph_errc::invalid_template_id);
+  CHECK(deleted.error().attempts == 0);
 }

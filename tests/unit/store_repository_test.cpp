@@ -442,6 +442,32 @@ TEST_CASE("store: templates replace per WABA and take status updates", "[store]"
   CHECK(list_templates(f.db, "WABA1", "PENDING").value().at(0).name == "new_one");
 }
 
+TEST_CASE("store: a template created here is stored PENDING and deleted by name or language",
+          "[store]") {
+  fixture f;
+  template_record hello{
+      "", "T1", "hello_world", "en_US", "UTILITY", "APPROVED", "[]", "POSITIONAL", "", "", ""};
+  REQUIRE(replace_templates(f.db, "WABA1", {hello}, f.now).has_value());
+  template_record created{"WABA1", "T7",         "promo", "en_US", "MARKETING", "PENDING",
+                          "[{}]",  "POSITIONAL", "",      "",      ""};
+  REQUIRE(store_created_template(f.db, created, f.now).has_value());
+  created.language = "de";
+  created.meta_template_id = "T8";
+  REQUIRE(store_created_template(f.db, created, f.now).has_value());
+  auto stored = find_template(f.db, "WABA1", "promo", "en_US").value();
+  REQUIRE(stored.has_value());
+  CHECK(stored->status == "PENDING");
+  CHECK(stored->meta_template_id == "T7");
+  CHECK(stored->components_json == "[{}]");
+  CHECK(list_templates(f.db, "WABA1").value().size() == 3);
+
+  CHECK(delete_stored_templates(f.db, "WABA1", "promo", "de").value() == 1);
+  CHECK(find_template(f.db, "WABA1", "promo", "en_US").value().has_value());
+  CHECK(delete_stored_templates(f.db, "WABA2", "promo", "").value() == 0);
+  CHECK(delete_stored_templates(f.db, "WABA1", "promo", "").value() == 1);
+  CHECK(list_templates(f.db, "WABA1").value().size() == 1);
+}
+
 TEST_CASE("store: a template sync counts what it added, updated and removed, and when it ran",
           "[store]") {
   fixture f;

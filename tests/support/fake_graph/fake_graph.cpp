@@ -395,6 +395,12 @@ http_response fake_graph::api(const http_request& req, const std::vector<std::st
   if (segments.size() == 3 && segments[2] == "message_templates" && req.method == "GET") {
     return list_templates(segments[0], segments[1], query);
   }
+  if (segments.size() == 3 && segments[2] == "message_templates" && req.method == "POST") {
+    return create_template(req);
+  }
+  if (segments.size() == 3 && segments[2] == "message_templates" && req.method == "DELETE") {
+    return delete_template(query);
+  }
   // GET /{id}: a media object when the fake stored one under that id, else (asked for fields)
   // the phone number, as Meta answers both on the same path.
   if (segments.size() == 2 && req.method == "GET" && !media_.count(segments[1]) &&
@@ -825,6 +831,7 @@ http_response fake_graph::control(const http_request& req, const std::string& pa
     for (const auto& [number, token] : number_tokens_) numbers[number] = token;
     return json_response(200, json::object{{"numbers", std::move(numbers)}});
   }
+  if (path == "/_fake/template-review" && req.method == "POST") return review_template(in);
   if (path == "/_fake/read-marks") {
     json::array marks;
     for (const auto& m : read_marks_) marks.push_back(json::string(m));

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pons::fake_graph {
@@ -112,6 +114,10 @@ class fake_graph {
                                std::chrono::system_clock::time_point now);
   http_response list_templates(const std::string& version, const std::string& waba_id,
                                const std::map<std::string, std::string>& query);
+  // Template management (template_management.cpp).
+  http_response create_template(const http_request& req);
+  http_response delete_template(const std::map<std::string, std::string>& query);
+  http_response review_template(const boost::json::object& in);
   http_response inbound(const boost::json::object& in, std::chrono::system_clock::time_point now);
   http_response deliver_statuses(const boost::json::object& in,
                                  std::chrono::system_clock::time_point now);
@@ -137,6 +143,8 @@ class fake_graph {
   std::map<std::string, sent_message> sent_;
   std::vector<std::string> read_marks_;
   boost::json::array templates_;
+  // (name, language) of templates deleted: Meta keeps those names for 30 days.
+  std::set<std::pair<std::string, std::string>> deleted_templates_;
   // What GET /{phone-number-id} answers about a number's standing (POST /_fake/number sets it).
   boost::json::object number_health_{{"quality_rating", "GREEN"},
                                      {"messaging_limit_tier", "TIER_1K"},
@@ -162,6 +170,12 @@ std::optional<validation_error> validate_message(const boost::json::object& body
 /// The Meta error object for a code, the way the Graph API returns it.
 boost::json::object meta_error_body(int code, const std::string& title, const std::string& details,
                                     const std::string& trace_id);
+
+/// Meta's error object for a template management refusal: code 100 with `subcode` and the
+/// words Meta shows a person (error_user_title, error_user_msg).
+boost::json::object meta_template_error_body(int subcode, const std::string& user_title,
+                                             const std::string& user_msg,
+                                             const std::string& trace_id);
 
 /// HTTP status Meta uses for an error code.
 int http_status_for(int code);

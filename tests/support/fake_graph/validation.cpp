@@ -268,4 +268,18 @@ json::object meta_error_body(int code, const std::string& title, const std::stri
   return json::object{{"error", std::move(error)}};
 }
 
+json::object meta_template_error_body(int subcode, const std::string& user_title,
+                                      const std::string& user_msg, const std::string& trace_id) {
+  json::object error;
+  error["message"] = "Invalid parameter";
+  error["type"] = "OAuthException";
+  error["code"] = 100;
+  error["error_subcode"] = subcode;
+  error["is_transient"] = false;
+  error["error_user_title"] = user_title;
+  error["error_user_msg"] = user_msg;
+  error["fbtrace_id"] = trace_id;
+  return json::object{{"error", std::move(error)}};
+}
+
 }  // namespace pons::fake_graph

@@ -15,7 +15,7 @@ using E = meta_errc;
 
 // Titles follow Meta's error-code reference (Cloud API "Error codes" page, Nov 2025); hints are
 // ours, written for an assistant that has to decide what to do next.
-constexpr std::array<meta_code_info, 62> catalogue{{
+constexpr std::array<meta_code_info, 73> catalogue{{
     {E::unknown, -1, -1, "unknown", "Unknown Meta error", 0, false,
      "Meta returned an error code Pons does not know; read Meta's message and details, and "
      "retry only if the HTTP status was 5xx."},
@@ -48,7 +48,8 @@ constexpr std::array<meta_code_info, 62> catalogue{{
      "and update the configuration."},
     {E::api_permission, 200, 299, "api_permission", "API Permission", 403, false,
      "The permission is not granted or was removed; check the token's permissions in Meta's "
-     "access token debugger."},
+     "access token debugger (sending needs whatsapp_business_messaging, creating or deleting "
+     "templates whatsapp_business_management)."},
     {E::temporarily_blocked, 368, 368, "temporarily_blocked",
      "Temporarily blocked for policies violations", 403, false,
      "The WhatsApp Business Account is restricted for a policy violation; see Policy "
@@ -225,6 +226,51 @@ constexpr std::array<meta_code_info, 62> catalogue{{
      false,
      "The Graph API answered with an error Pons could not read; check the Graph base URL and "
      "network path (proxy, firewall), then retry."},
+    {E::template_limit_exceeded, 2388019, 2388019, "template_limit_exceeded",
+     "Message template count limit exceeded", 400, false,
+     "The WhatsApp Business Account has as many templates as Meta allows (250 until the business "
+     "is verified); delete templates no longer used (delete_template) and create it again."},
+    {E::template_language_deleting, 2388023, 2388023, "template_language_deleting",
+     "Message template language is being deleted", 400, false,
+     "A template of this name and language was deleted in the last 30 days and Meta keeps the "
+     "name until then; create the template under a new name."},
+    {E::template_language_exists, 2388024, 2388024, "template_language_exists",
+     "Content in This Language Already Exists", 400, false,
+     "A template with this name already exists in this language; choose another name (or "
+     "another language), or delete the existing one first (delete_template)."},
+    {E::template_character_limit, 2388040, 2388040, "template_character_limit",
+     "Character limit exceeded", 400, false,
+     "A component is longer than Meta allows (body 1024 characters, header and footer 60, "
+     "button text 25); shorten the one Meta's details name and create it again."},
+    {E::template_sample_missing, 2388043, 2388043, "template_sample_missing",
+     "Missing sample values", 400, false,
+     "A variable has no example value; add one per variable (example.body_text, "
+     "body_text_named_params, header_text or header_text_named_params) and create it again."},
+    {E::template_header_format, 2388047, 2388047, "template_header_format",
+     "Message header format is incorrect", 400, false,
+     "The header is not in a form Meta accepts (text at most 60 characters with at most one "
+     "variable, no newlines, emojis or formatting; media with an example header_handle); fix it "
+     "and create it again."},
+    {E::template_body_format, 2388072, 2388072, "template_body_format",
+     "Message body format is incorrect", 400, false,
+     "The body is not in a form Meta accepts (variables {{1}}, {{2}}... in order with an example "
+     "each, not next to each other); fix it and create it again."},
+    {E::template_footer_format, 2388073, 2388073, "template_footer_format",
+     "Message footer format is incorrect", 400, false,
+     "The footer is not in a form Meta accepts (plain text, at most 60 characters, no variables); "
+     "fix it and create it again."},
+    {E::template_too_many_variables, 2388293, 2388293, "template_too_many_variables",
+     "Parameters words ratio exceeds limit", 400, false,
+     "The template has too many variables for its length; add words around them or use fewer "
+     "variables, then create it again."},
+    {E::template_variable_at_edge, 2388299, 2388299, "template_variable_at_edge",
+     "Variables can't be at the start or end of the template", 400, false,
+     "The body starts or ends with a variable; put words before the first and after the last "
+     "one, then create it again."},
+    {E::template_name_not_found, 2593002, 2593002, "template_name_not_found",
+     "Message template not found", 400, false,
+     "Meta has no template of this name (or id) in this account; check the name with "
+     "sync_templates and list_templates (status all)."},
 }};
 
 static_assert(static_cast<int>(catalogue.back().code) == static_cast<int>(catalogue.size()),
@@ -340,6 +386,15 @@ meta_errc meta_errc_from_code(int meta_code) noexcept {
   return meta_errc::unknown;
 }
 
+meta_errc meta_errc_from_codes(int meta_code, int subcode) noexcept {
+  if (subcode >= first_meta_subcode) {
+    if (auto by_subcode = meta_errc_from_code(subcode); by_subcode != meta_errc::unknown) {
+      return by_subcode;
+    }
+  }
+  return meta_errc_from_code(meta_code);
+}
+
 const boost::system::error_category& meta_category() noexcept {
   static const meta_category_impl category;
   return category;
@@ -367,7 +422,9 @@ std::string_view meta_error::hint() const noexcept {
 
 std::string meta_error::explain() const {
   std::string out;
-  if (meta_code >= 0) {
+  if (meta_code >= 0 && subcode >= first_meta_subcode) {
+    out = fmt::format("Meta error {} (subcode {})", meta_code, subcode);
+  } else if (meta_code >= 0) {
     out = fmt::format("Meta error {}", meta_code);
   } else {
     out = "Graph API error";
@@ -375,6 +432,9 @@ std::string meta_error::explain() const {
   if (http_status > 0) out += fmt::format(" (HTTP {})", http_status);
   out += ": ";
   out += sentence_body(message.empty() ? meta_info(code).title : std::string_view(message));
+  if (!user_title.empty() && user_title != message) {
+    out += fmt::format(": {}", sentence_body(user_title));
+  }
   if (!details.empty() && details != message) out += fmt::format(" ({})", details);
   out += ". ";
   out += hint();
@@ -424,10 +484,11 @@ meta_error parse_graph_error(std::string_view body, int http_status) {
     }
   }
   if (e.details.empty()) e.details = as_string(find(*envelope, "error_user_msg"));
+  e.user_title = as_string(find(*envelope, "error_user_title"));
 
   if (auto code = as_int(find(*envelope, "code")); code && *code >= 0) {
     e.meta_code = clamp_int(*code);
-    e.code = meta_errc_from_code(e.meta_code);
+    e.code = meta_errc_from_codes(e.meta_code, e.subcode);
   } else {
     e.code = classify_without_code(http_status, true);
   }

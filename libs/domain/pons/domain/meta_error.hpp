@@ -80,7 +80,22 @@ enum class meta_errc {
   server_unavailable,               ///< synthetic: HTTP 5xx without a Meta error envelope
   too_many_requests,                ///< synthetic: HTTP 429 without a Meta error envelope
   unparseable_response,             ///< synthetic: any other response without an envelope
+  // Template management: Meta answers these as code 100 with this `error_subcode`.
+  template_limit_exceeded,      ///< 2388019
+  template_language_deleting,   ///< 2388023
+  template_language_exists,     ///< 2388024
+  template_character_limit,     ///< 2388040
+  template_sample_missing,      ///< 2388043
+  template_header_format,       ///< 2388047
+  template_body_format,         ///< 2388072
+  template_footer_format,       ///< 2388073
+  template_too_many_variables,  ///< 2388293
+  template_variable_at_edge,    ///< 2388299
+  template_name_not_found,      ///< 2593002
 };
+
+/// Catalogue rows from this number up are Meta `error_subcode`s (template management), not codes.
+inline constexpr int first_meta_subcode = 1000000;
 
 /// One catalogue row: which Meta codes map to an enumerator and what to tell the caller.
 struct meta_code_info {
@@ -103,6 +118,10 @@ const meta_code_info& meta_info(meta_errc code) noexcept;
 /// Maps a Meta error code to its enumerator; `unknown` when the catalogue lacks it.
 meta_errc meta_errc_from_code(int meta_code) noexcept;
 
+/// Maps Meta's code and subcode: a subcode the catalogue lists (template management) wins over
+/// the code it came with (100).
+meta_errc meta_errc_from_codes(int meta_code, int subcode) noexcept;
+
 /// The error category of meta_errc ("pons.meta"); messages are "<title>: <hint>".
 const boost::system::error_category& meta_category() noexcept;
 
@@ -112,12 +131,13 @@ boost::system::error_code make_error_code(meta_errc e) noexcept;
 /// A Meta error as received: the typed code plus everything Meta said about it.
 struct meta_error {
   meta_errc code = meta_errc::unknown;
-  int meta_code = -1;   ///< Meta's `code` as received; -1 when the response had none
-  int subcode = 0;      ///< `error_subcode` (deprecated by Meta, still sent sometimes)
-  int http_status = 0;  ///< HTTP status of the response; 0 for webhook errors
-  std::string type;     ///< e.g. "OAuthException"
-  std::string message;  ///< Meta's message, e.g. "(#130429) Rate limit hit"
-  std::string details;  ///< error_data.details: the most specific explanation Meta gives
+  int meta_code = -1;      ///< Meta's `code` as received; -1 when the response had none
+  int subcode = 0;         ///< `error_subcode` (deprecated by Meta, still sent sometimes)
+  int http_status = 0;     ///< HTTP status of the response; 0 for webhook errors
+  std::string type;        ///< e.g. "OAuthException"
+  std::string message;     ///< Meta's message, e.g. "(#130429) Rate limit hit"
+  std::string details;     ///< error_data.details: the most specific explanation Meta gives
+  std::string user_title;  ///< error_user_title: Meta's heading for a person (templates)
   std::string fbtrace_id;
 
   /// True when the same request may succeed later (rate limits, outages, HTTP 5xx/429).

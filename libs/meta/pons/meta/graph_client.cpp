@@ -47,6 +47,9 @@ class graph_category_impl final : public boost::system::error_category {
       case graph_errc::invalid_waba_id:
         return "the WhatsApp Business Account id is not a Meta id (Meta's ids are digits only), "
                "so nothing was asked; check WA_WABA_ID or the account configuration";
+      case graph_errc::invalid_template_id:
+        return "the template id is not a Meta id (Meta's ids are digits only), so nothing was "
+               "deleted; take the id from list_templates or sync_templates";
     }
     return "unknown graph client error";
   }
@@ -228,7 +231,8 @@ std::chrono::milliseconds graph_client::backoff(int retry) {
 }
 
 graph_result<std::string> graph_client::call(std::string_view method, const std::string& url,
-                                             std::string content_type, std::string body) {
+                                             std::string content_type, std::string body,
+                                             bool retry) {
   http::request req;
   req.method = std::string(method);
   req.url = url;
@@ -265,7 +269,7 @@ graph_result<std::string> graph_client::call(std::string_view method, const std:
       log(fmt::format("event=graph_call method={} url={} error={} attempt={} ms={}", method, path,
                       logging::log_quoted(res.error().message()), attempt, ms));
     }
-    if (!last.retryable() || attempt > config_.max_retries) break;
+    if (!retry || !last.retryable() || attempt > config_.max_retries) break;
     auto wait = backoff(attempt - 1);
     log(fmt::format("event=graph_retry url={} in_ms={}", path, wait.count()));
     sleeper_(wait);
@@ -483,6 +487,46 @@ graph_result<template_page> graph_client::list_templates(std::string_view waba_i
     }
   }
   return page;
+}
+
+graph_result<created_template> graph_client::create_message_template(std::string_view waba_id,
+                                                                     const json::object& body) {
+  if (!is_graph_id(waba_id)) return refuse_id(graph_errc::invalid_waba_id);
+  auto res = call("POST", api_url({waba_id, "message_templates"}), "application/json",
+                  json::serialize(body), false);
+  if (!res) return res.error();
+  error_code ec;
+  auto parsed = json::parse(*res, ec);
+  const auto* o = !ec ? parsed.if_object() : nullptr;
+  created_template out;
+  if (o) {
+    out.id = str(*o, "id");
+    out.status = str(*o, "status");
+    out.category = str(*o, "category");
+  }
+  if (out.id.empty()) return make_graph_error(make_error_code(graph_errc::unexpected_response), 1);
+  return out;
+}
+
+graph_result<void> graph_client::delete_message_template(std::string_view waba_id,
+                                                         std::string_view name,
+                                                         std::string_view hsm_id) {
+  if (!is_graph_id(waba_id)) return refuse_id(graph_errc::invalid_waba_id);
+  if (!hsm_id.empty() && !is_graph_id(hsm_id)) return refuse_id(graph_errc::invalid_template_id);
+  // The name is the caller's text: api_url percent-encodes it as one query value.
+  auto url = hsm_id.empty()
+                 ? api_url({waba_id, "message_templates"}, {{"name", name}})
+                 : api_url({waba_id, "message_templates"}, {{"name", name}, {"hsm_id", hsm_id}});
+  auto res = call("DELETE", url, "", "");
+  if (!res) return res.error();
+  error_code ec;
+  auto parsed = json::parse(*res, ec);
+  const auto* o = !ec ? parsed.if_object() : nullptr;
+  const auto* success = o ? o->if_contains("success") : nullptr;
+  if (!success || !success->is_bool() || !success->get_bool()) {
+    return make_graph_error(make_error_code(graph_errc::unexpected_response), 1);
+  }
+  return {};
 }
 
 graph_result<std::vector<template_info>> graph_client::list_all_templates(std::string_view waba_id,

@@ -60,6 +60,7 @@ enum class graph_errc {
   invalid_phone_number_id,  // not a Meta id: refused before it could become part of a URL
   invalid_media_id,         // idem
   invalid_waba_id,          // idem
+  invalid_template_id,      // idem
 };
 
 /// True for what Meta's ids (phone number, WhatsApp Business Account, media) look like: 1 to 32
@@ -138,6 +139,13 @@ struct template_info {
   std::string components_json;  // components[] verbatim
 };
 
+/// What Meta answers to a template it accepted for review.
+struct created_template {
+  std::string id;        // Meta's template id (the hsm_id of a later delete)
+  std::string status;    // PENDING, or APPROVED / REJECTED when Meta decided at once
+  std::string category;  // Meta's: it may differ from the category asked for
+};
+
 /// One page of templates and the cursor of the next one ("" on the last page).
 struct template_page {
   std::vector<template_info> templates;
@@ -181,6 +189,14 @@ class graph_client {
   graph_result<template_page> list_templates(std::string_view waba_id, std::string_view after = "");
   /// The number's quality rating, messaging limit tier, name status, throughput and status.
   graph_result<phone_number_info> get_phone_number(std::string_view phone_number_id);
+  /// POST /{waba-id}/message_templates: submits a template (Meta's body) for review. Not
+  /// retried: a retry after a lost answer would meet its own template as a duplicate.
+  graph_result<created_template> create_message_template(std::string_view waba_id,
+                                                         const boost::json::object& body);
+  /// DELETE /{waba-id}/message_templates?name=..: every language of the template, or only the
+  /// one whose template id is `hsm_id` (empty: all).
+  graph_result<void> delete_message_template(std::string_view waba_id, std::string_view name,
+                                             std::string_view hsm_id = {});
   /// Every template of the WABA, following cursors (at most `max_pages` pages).
   graph_result<std::vector<template_info>> list_all_templates(std::string_view waba_id,
                                                               std::size_t max_pages = 100);
@@ -191,7 +207,7 @@ class graph_client {
  private:
   struct call_result;
   graph_result<std::string> call(std::string_view method, const std::string& url,
-                                 std::string content_type, std::string body);
+                                 std::string content_type, std::string body, bool retry = true);
   std::string api_url(
       std::initializer_list<std::string_view> segments,
       std::initializer_list<std::pair<std::string_view, std::string_view>> params = {}) const;

@@ -168,6 +168,30 @@ result<void> update_template_status(database& db, std::string_view waba_id,
   return {};
 }
 
+result<void> store_created_template(database& db, const template_record& t, time_point now) {
+  PONS_STORE_TRY(st, db.prepare("INSERT INTO templates(waba_id, meta_template_id, name, language, "
+                                "category, status, components_json, parameter_format, "
+                                "rejected_reason, updated_at, quality_score) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, '', ?9, '') "
+                                "ON CONFLICT(waba_id, name, language) DO UPDATE SET "
+                                "meta_template_id = ?2, category = ?5, status = ?6, "
+                                "components_json = ?7, parameter_format = ?8, "
+                                "rejected_reason = '', updated_at = ?9, quality_score = ''"));
+  st.bind_all(t.waba_id, t.meta_template_id, t.name, t.language, t.category, t.status,
+              t.components_json.empty() ? std::string("[]") : t.components_json, t.parameter_format,
+              format_timestamp(now));
+  PONS_STORE_CHECK(st.run());
+  return {};
+}
+
+result<int> delete_stored_templates(database& db, std::string_view waba_id, std::string_view name,
+                                    std::string_view language) {
+  PONS_STORE_TRY(st, db.prepare("DELETE FROM templates WHERE waba_id = ?1 AND name = ?2 AND "
+                                "(?3 = '' OR language = ?3)"));
+  st.bind_all(waba_id, name, language);
+  return st.run();
+}
+
 result<std::vector<template_record>> list_templates(database& db, std::string_view waba_id,
                                                     std::string_view status) {
   PONS_STORE_TRY(st, db.prepare(std::string(template_columns) +

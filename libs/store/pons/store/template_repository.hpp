@@ -82,6 +82,15 @@ result<void> update_template_status(database& db, std::string_view waba_id,
                                     std::string_view language, std::string_view status,
                                     std::string_view reason, time_point now);
 
+/// Stores a template this side just created at Meta (PENDING until Meta's review), replacing a
+/// stored row of the same name and language: list_templates shows it before the next sync.
+result<void> store_created_template(database& db, const template_record& t, time_point now);
+
+/// Removes the stored templates of `name` in `waba_id`, only `language` when it is not empty
+/// (deleted at Meta). Returns how many rows went.
+result<int> delete_stored_templates(database& db, std::string_view waba_id, std::string_view name,
+                                    std::string_view language);
+
 /// Templates, optionally of one WABA ("" = all) and only those with `status` ("" = any),
 /// by name and language.
 result<std::vector<template_record>> list_templates(database& db, std::string_view waba_id = {},

@@ -9,6 +9,7 @@
 #include "pons/mcp/tools/number_health_tool.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/send_tools.hpp"
+#include "pons/mcp/tools/template_tools.hpp"
 #include "pons/mcp/tools/usage_tool.hpp"
 
 namespace pons::mcp {
@@ -72,10 +73,11 @@ boost::system::result<std::unique_ptr<toolset>> toolset::open(const toolset_sett
   if (settings.on_upload_dir_refused) {
     for (const auto& r : send.uploads->refused()) settings.on_upload_dir_refused(r.path, r.reason);
   }
-  // One pool of Graph clients for the send tools and get_number_health.
+  // One pool of Graph clients for the send tools, the template tools and get_number_health.
   send.graphs = std::make_shared<graph_pool>(send.graph, send.accounts);
   register_send_tools(set->registry_, send);
   register_number_health_tool(set->registry_, send);
+  register_template_tools(set->registry_, send);
   return set;
 }
 
