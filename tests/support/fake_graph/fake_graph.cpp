@@ -651,7 +651,10 @@ http_response fake_graph::list_templates(const std::string& version, const std::
 
 http_response fake_graph::inbound(const json::object& in, clock::time_point now) {
   auto from = str(in, "from");
-  if (from.empty()) return meta_error(100, "Invalid parameter", "inbound needs 'from'.");
+  const auto user_id = str(in, "user_id");
+  if (from.empty() && user_id.empty()) {
+    return meta_error(100, "Invalid parameter", "inbound needs 'from' or 'user_id'.");
+  }
   auto phone_number_id = str(in, "phone_number_id");
   if (phone_number_id.empty()) phone_number_id = last_phone_number_id_;
   auto name = str(in, "name");
@@ -680,15 +683,34 @@ http_response fake_graph::inbound(const json::object& in, clock::time_point now)
     result["sha256"] = item.sha256_hex;
     result["size"] = item.bytes.size();
     media_[item.id] = std::move(item);
+  } else if (auto sys = in.find("system"); sys != in.end() && sys->value().is_object()) {
+    // Meta's system message: the user changed their number (user_changed_number) or BSUID.
+    json::object system = sys->value().get_object();
+    if (!system.contains("body")) {
+      system["body"] =
+          fmt::format("User {} changed from {} to {}", name, from, str(system, "wa_id"));
+    }
+    message["type"] = "system";
+    message["system"] = std::move(system);
   } else {
     message["type"] = "text";
     message["text"] = json::object{{"body", str(in, "text")}};
   }
+  // A username user: Meta names them by BSUID, with `from` and `wa_id` empty when no phone
+  // number can be shared.
+  if (!user_id.empty()) message["from_user_id"] = user_id;
+  if (auto parent = str(in, "parent_user_id"); !parent.empty()) {
+    message["from_parent_user_id"] = parent;
+  }
   if (auto ctx = str(in, "context_message_id"); !ctx.empty()) {
     message["context"] = json::object{{"from", opts_.display_phone_number}, {"id", ctx}};
   }
-  json::object value{{"contacts", json::array{json::object{
-                                      {"profile", json::object{{"name", name}}}, {"wa_id", from}}}},
+  json::object profile{{"name", name}};
+  if (auto username = str(in, "username"); !username.empty()) profile["username"] = username;
+  json::object contact{{"profile", std::move(profile)}, {"wa_id", from}};
+  if (!user_id.empty()) contact["user_id"] = user_id;
+  if (auto parent = str(in, "parent_user_id"); !parent.empty()) contact["parent_user_id"] = parent;
+  json::object value{{"contacts", json::array{std::move(contact)}},
                      {"messages", json::array{std::move(message)}}};
   auto out = json_response(200, result);
   out.webhooks.push_back(sign(webhook_envelope(phone_number_id, std::move(value))));
@@ -800,11 +822,11 @@ http_response fake_graph::control(const http_request& req, const std::string& pa
                                            {"auto_status_ms", opts_.auto_status_delay.count()}});
   }
   if (path == "/_fake/number") {
-    if (req.method == "POST") {
-      for (const auto& [key, value] : in) number_health_[key] = value;
-    }
+    if (req.method == "POST") return change_number(in, now);
     return json_response(200, number_health_);
   }
+  if (path == "/_fake/preferences" && req.method == "POST") return preferences(in, now);
+  if (path == "/_fake/account-update" && req.method == "POST") return account_update(in, now);
   if (path == "/_fake/templates") {
     if (req.method == "POST") {
       auto it = in.find("data");

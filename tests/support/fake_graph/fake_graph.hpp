@@ -119,6 +119,14 @@ class fake_graph {
   http_response delete_template(const std::map<std::string, std::string>& query);
   http_response review_template(const boost::json::object& in);
   http_response inbound(const boost::json::object& in, std::chrono::system_clock::time_point now);
+  http_response preferences(const boost::json::object& in,
+                            std::chrono::system_clock::time_point now);
+  http_response change_number(const boost::json::object& in,
+                              std::chrono::system_clock::time_point now);
+  http_response account_update(const boost::json::object& in,
+                               std::chrono::system_clock::time_point now);
+  webhook_post account_webhook(const std::string& field, boost::json::object value,
+                               std::chrono::system_clock::time_point now) const;
   http_response deliver_statuses(const boost::json::object& in,
                                  std::chrono::system_clock::time_point now);
   std::optional<fault> take_fault(const std::string& path, const std::string& recipient);
