@@ -92,6 +92,33 @@ TEST_CASE("store: template status, quality and category webhooks update the stor
   CHECK(stored(db).quality_score == "YELLOW");
 }
 
+TEST_CASE("store: a paused or disabled template keeps Meta's words about why", "[store][ingest]") {
+  temp_dir dir;
+  auto db = database::open(dir.file("pons.db")).value();
+  ingest(db, about_welcome_template("message_template_status_update_approved.json"));
+  // Meta's reference: other_info (title, description) when a template is paused, disable_info
+  // (disable_date) when it is disabled.
+  auto with = [](const std::string& event, const char* extra_key, json::object extra) {
+    json::value v =
+        json::parse(about_welcome_template("message_template_status_update_approved.json"));
+    auto& value = v.at("entry").at(0).at("changes").at(0).at("value").as_object();
+    value["event"] = event;
+    value["reason"] = "NONE";
+    value[extra_key] = std::move(extra);
+    return json::serialize(v);
+  };
+  ingest(db,
+         with("PAUSED", "other_info",
+              {{"title", "FIRST_PAUSE"},
+               {"description", "Your template was paused for 3 hours because of low quality."}}));
+  CHECK(stored(db).status == "PAUSED");
+  CHECK(stored(db).rejected_reason ==
+        "FIRST_PAUSE: Your template was paused for 3 hours because of low quality.");
+  ingest(db, with("DISABLED", "disable_info", {{"disable_date", "1764770000"}}));
+  CHECK(stored(db).status == "DISABLED");
+  CHECK(stored(db).rejected_reason == "disabled on 1764770000");
+}
+
 TEST_CASE("store: a quality or category webhook about an unknown template stores nothing",
           "[store][ingest]") {
   temp_dir dir;

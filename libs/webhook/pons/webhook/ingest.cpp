@@ -298,6 +298,19 @@ std::string rejection_reason(const json::object& o) {
       reason += reason.empty() ? words : (key == std::string_view("reason") ? ": " : " ") + words;
     }
   }
+  // A paused (locked) template: Meta's title and description of why, and until when.
+  const json::value* other = o.if_contains("other_info");
+  if (other && other->is_object()) {
+    for (const char* key : {"title", "description"}) {
+      const std::string words = json_text(other->get_object(), key);
+      if (!words.empty()) reason += (reason.empty() ? "" : ": ") + words;
+    }
+  }
+  const json::value* disabled = o.if_contains("disable_info");
+  if (disabled && disabled->is_object()) {
+    const std::string date = json_text(disabled->get_object(), "disable_date");
+    if (!date.empty()) reason += (reason.empty() ? "disabled on " : "; disabled on ") + date;
+  }
   return reason;
 }
 
