@@ -5,13 +5,10 @@
 // an account restriction arrives as account_update.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, startFakeGraph, startWebhook, tempDir, webhookAppSecret } from './lib.mjs';
+import { startSendingInbox } from './lib.mjs';
 
-const waba = '419561257915477';
-const number = '106540352242922';
-let t;
+let inbox;
 let fake;
-let webhook;
 let session;
 
 async function fakeControl(path, body) {
@@ -25,9 +22,8 @@ async function fakeControl(path, body) {
   return answer;
 }
 
-async function graphRequests() {
-  const recorded = await (await fetch(`${fake.base}/_fake/requests`)).json();
-  return (Array.isArray(recorded) ? recorded : recorded.requests).map((r) => r.json).filter(Boolean);
+function graphRequests() {
+  return inbox.graphRequests();
 }
 
 function call(name, args) {
@@ -35,26 +31,14 @@ function call(name, args) {
 }
 
 before(async () => {
-  t = tempDir();
-  fake = await startFakeGraph(t.dir, ['--app-secret', webhookAppSecret, '--waba-id', waba]);
-  webhook = await startWebhook(t.dir, ['--no-template-sync']);
-  await fetch(`${fake.base}/_fake/config`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ webhook_url: `http://127.0.0.1:${webhook.port}/webhook/meta` }) });
-  await fetch(`${fake.base}/_fake/templates`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ data: [{ name: 'winter_sale', language: 'en_US', status: 'APPROVED', category: 'MARKETING',
-      id: '9301', components: [{ type: 'BODY', text: 'Winter sale: 30% off this weekend.' }] }] }) });
-  session = await connect(['--db', webhook.db], {
-    WA_GRAPH_BASE_URL: fake.base, WA_ACCESS_TOKEN: 'fake-token', WA_PHONE_NUMBER_ID: number, WA_WABA_ID: waba,
-  });
-  const synced = await call('sync_templates', {});
-  assert.equal(synced.isError, undefined, JSON.stringify(synced.content));
+  inbox = await startSendingInbox({ fakeWebhooks: true, templates: [{ name: 'winter_sale', language: 'en_US',
+    status: 'APPROVED', category: 'MARKETING', id: '9301',
+    components: [{ type: 'BODY', text: 'Winter sale: 30% off this weekend.' }] }] });
+  ({ fake, session } = inbox);
 });
 
 after(async () => {
-  await session?.client.close();
-  webhook?.child.kill();
-  fake?.child.kill();
-  t?.cleanup();
+  await inbox?.close();
 });
 
 test('a username user writes by BSUID and the reply goes to their BSUID', async () => {

@@ -8,12 +8,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect, postSigned, startFakeGraph, startWebhook, tempDir, webhookAppSecret } from './lib.mjs';
+import { inboxWaba as waba, postSigned, startSendingInbox } from './lib.mjs';
 
-const waba = '419561257915477';
 const bsuid = 'user.9373795779eb6441c8adb2eaee5b848e7dd174ddd302d7db62142f4722d574b6';
-let t;
-let fake;
+let inbox;
 let webhook;
 let session;
 
@@ -35,9 +33,7 @@ function textFrom(from, wamid) {
 }
 
 async function graphSends(name) {
-  const recorded = await (await fetch(`${fake.base}/_fake/requests`)).json();
-  return (Array.isArray(recorded) ? recorded : recorded.requests)
-    .map((r) => r.json).filter((j) => j?.type === 'template' && j.template?.name === name);
+  return (await inbox.graphRequests()).filter((j) => j.type === 'template' && j.template?.name === name);
 }
 
 function call(name, args) {
@@ -45,29 +41,18 @@ function call(name, args) {
 }
 
 before(async () => {
-  t = tempDir();
-  fake = await startFakeGraph(t.dir, ['--app-secret', webhookAppSecret, '--waba-id', waba]);
-  await fetch(`${fake.base}/_fake/templates`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ data: [
-      { name: 'login_code', language: 'en_US', status: 'APPROVED', category: 'AUTHENTICATION', id: '9201',
-        components: [{ type: 'BODY', text: '{{1}} is your verification code.' },
-          { type: 'BUTTONS', buttons: [{ type: 'URL', text: 'Copy code', url: 'https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp{{1}}' }] }] },
-      { name: 'order_ready', language: 'en_US', status: 'APPROVED', category: 'UTILITY', id: '9202',
-        components: [{ type: 'BODY', text: 'Your order is ready for pickup.' }] },
-    ] }) });
-  webhook = await startWebhook(t.dir, ['--no-template-sync']);
-  session = await connect(['--db', webhook.db], {
-    WA_GRAPH_BASE_URL: fake.base, WA_ACCESS_TOKEN: 'fake-token', WA_PHONE_NUMBER_ID: '106540352242922', WA_WABA_ID: waba,
-  });
-  const synced = await call('sync_templates', {});
-  assert.equal(synced.isError, undefined, JSON.stringify(synced.content));
+  inbox = await startSendingInbox({ templates: [
+    { name: 'login_code', language: 'en_US', status: 'APPROVED', category: 'AUTHENTICATION', id: '9201',
+      components: [{ type: 'BODY', text: '{{1}} is your verification code.' },
+        { type: 'BUTTONS', buttons: [{ type: 'URL', text: 'Copy code', url: 'https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp{{1}}' }] }] },
+    { name: 'order_ready', language: 'en_US', status: 'APPROVED', category: 'UTILITY', id: '9202',
+      components: [{ type: 'BODY', text: 'Your order is ready for pickup.' }] },
+  ] });
+  ({ webhook, session } = inbox);
 });
 
 after(async () => {
-  await session?.client.close();
-  webhook?.child.kill();
-  fake?.child.kill();
-  t?.cleanup();
+  await inbox?.close();
 });
 
 test('a BSUID-only user is reached by @username, refused authentication templates, then merged with their phone record', async () => {
@@ -134,9 +119,8 @@ test('a changed phone number moves the contact; the old number still finds them'
   // A message to the old number goes to the new one, in the same conversation.
   const sent = await call('send_text', { to: '+447700900555', text: 'Thanks, noted your new number.' });
   assert.equal(sent.isError, undefined, JSON.stringify(sent.content));
-  const recorded = await (await fetch(`${fake.base}/_fake/requests`)).json();
-  const texts = (Array.isArray(recorded) ? recorded : recorded.requests).map((r) => r.json)
-    .filter((j) => j?.type === 'text' && j.text?.body === 'Thanks, noted your new number.');
+  const texts = (await inbox.graphRequests())
+    .filter((j) => j.type === 'text' && j.text?.body === 'Thanks, noted your new number.');
   assert.deepEqual(texts.map((j) => j.to), ['447700900777']);
   const after = await call('get_contact', { contact: '+447700900777' });
   assert.equal(after.structuredContent.contact.id, contact.structuredContent.contact.id);

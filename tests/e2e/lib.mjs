@@ -221,3 +221,44 @@ export async function postSigned(port, body) {
   });
   return res.status;
 }
+
+/** The WhatsApp Business Account of the inbox startSendingInbox makes (startWebhook's WA_WABA_ID). */
+export const inboxWaba = '419561257915477';
+
+/**
+ * A sending inbox: the fake Graph API (signing with webhookAppSecret), a real pons-webhook on its
+ * own database, and pons-mcp connected through the official SDK with a token for the account.
+ * `templates` (Meta's shape) replace the fake's list and are synced; `fakeWebhooks` makes the fake
+ * POST its webhooks to pons-webhook. `close()` stops everything; `graphRequests()` lists the JSON
+ * bodies the fake received.
+ */
+export async function startSendingInbox({ templates, fakeWebhooks = false } = {}) {
+  const t = tempDir();
+  const fake = await startFakeGraph(t.dir, ['--app-secret', webhookAppSecret, '--waba-id', inboxWaba]);
+  const webhook = await startWebhook(t.dir, ['--no-template-sync']);
+  const post = (route, body) => fetch(`${fake.base}${route}`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  if (fakeWebhooks) await post('/_fake/config', { webhook_url: `http://127.0.0.1:${webhook.port}/webhook/meta` });
+  if (templates) await post('/_fake/templates', { data: templates });
+  const session = await connect(['--db', webhook.db], {
+    WA_GRAPH_BASE_URL: fake.base, WA_ACCESS_TOKEN: 'fake-token', WA_PHONE_NUMBER_ID: webhookPhoneNumberId,
+    WA_WABA_ID: inboxWaba,
+  });
+  if (templates) {
+    const synced = await session.client.callTool({ name: 'sync_templates', arguments: {} });
+    if (synced.isError) throw new Error(`sync_templates failed: ${JSON.stringify(synced.content)}`);
+  }
+  return {
+    t, fake, webhook, session,
+    async graphRequests() {
+      const recorded = await (await fetch(`${fake.base}/_fake/requests`)).json();
+      return (Array.isArray(recorded) ? recorded : recorded.requests).map((r) => r.json).filter(Boolean);
+    },
+    async close() {
+      await session.client.close();
+      webhook.child.kill();
+      fake.child.kill();
+      t.cleanup();
+    },
+  };
+}

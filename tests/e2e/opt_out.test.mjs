@@ -6,11 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect, postSigned, startFakeGraph, startWebhook, tempDir, webhookAppSecret } from './lib.mjs';
+import { inboxWaba as waba, postSigned, startSendingInbox } from './lib.mjs';
 
-const waba = '419561257915477';
 const customer = '16505551234';
-let t;
+let inbox;
 let fake;
 let webhook;
 let session;
@@ -27,9 +26,7 @@ function preferenceWebhook(value, timestamp) {
 }
 
 async function templateSends(name) {
-  const recorded = await (await fetch(`${fake.base}/_fake/requests`)).json();
-  return (Array.isArray(recorded) ? recorded : recorded.requests)
-    .map((r) => r.json).filter((j) => j?.type === 'template' && j.template?.name === name).length;
+  return (await inbox.graphRequests()).filter((j) => j.type === 'template' && j.template?.name === name).length;
 }
 
 async function sendTemplate(name) {
@@ -38,28 +35,17 @@ async function sendTemplate(name) {
 }
 
 before(async () => {
-  t = tempDir();
-  fake = await startFakeGraph(t.dir, ['--app-secret', webhookAppSecret, '--waba-id', waba]);
-  await fetch(`${fake.base}/_fake/templates`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ data: [
-      { name: 'spring_sale', language: 'en_US', status: 'APPROVED', category: 'MARKETING', id: '9101',
-        components: [{ type: 'BODY', text: 'Spring sale: 20% off everything this week.' }] },
-      { name: 'order_ready', language: 'en_US', status: 'APPROVED', category: 'UTILITY', id: '9102',
-        components: [{ type: 'BODY', text: 'Your order is ready for pickup.' }] },
-    ] }) });
-  webhook = await startWebhook(t.dir, ['--no-template-sync']);
-  session = await connect(['--db', webhook.db], {
-    WA_GRAPH_BASE_URL: fake.base, WA_ACCESS_TOKEN: 'fake-token', WA_PHONE_NUMBER_ID: '106540352242922', WA_WABA_ID: waba,
-  });
-  const synced = await session.client.callTool({ name: 'sync_templates', arguments: {} });
-  assert.equal(synced.isError, undefined, JSON.stringify(synced.content));
+  inbox = await startSendingInbox({ templates: [
+    { name: 'spring_sale', language: 'en_US', status: 'APPROVED', category: 'MARKETING', id: '9101',
+      components: [{ type: 'BODY', text: 'Spring sale: 20% off everything this week.' }] },
+    { name: 'order_ready', language: 'en_US', status: 'APPROVED', category: 'UTILITY', id: '9102',
+      components: [{ type: 'BODY', text: 'Your order is ready for pickup.' }] },
+  ] });
+  ({ fake, webhook, session } = inbox);
 });
 
 after(async () => {
-  await session?.client.close();
-  webhook?.child.kill();
-  fake?.child.kill();
-  t?.cleanup();
+  await inbox?.close();
 });
 
 test('a contact who stopped marketing messages gets no marketing template, until they resume', async () => {

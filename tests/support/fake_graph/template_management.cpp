@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "control_answer.hpp"
 #include "fake_graph.hpp"
 
 namespace pons::fake_graph {
@@ -17,20 +18,8 @@ namespace json = boost::json;
 
 namespace {
 
-std::string text_of(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
-}
-
-http_response answer(int status, const json::value& body) {
-  http_response r;
-  r.status = status;
-  r.body = json::serialize(body);
-  return r;
-}
-
 http_response invalid_parameter(const std::string& details) {
-  return answer(400, meta_error_body(100, "Invalid parameter", details, "AFakeTraceTemplates"));
+  return pons::fake_graph::invalid_parameter(details, "AFakeTraceTemplates");
 }
 
 http_response refuse(int subcode, const std::string& title, const std::string& message) {
