@@ -315,11 +315,7 @@ std::string rejection_reason(const json::object& o) {
 }
 
 result<template_change> apply_template_event(database& db, const domain::account_event& e,
-                                             time_point now) {
-  boost::system::error_code ec;
-  json::value v = json::parse(e.value_json, ec);
-  if (ec || !v.is_object()) return template_change::none;
-  const auto& o = v.as_object();
+                                             const json::object& o, time_point now) {
   template_ref ref{e.waba_id, json_text(o, "message_template_id"),
                    json_text(o, "message_template_name"),
                    json_text(o, "message_template_language")};
@@ -345,11 +341,8 @@ result<template_change> apply_template_event(database& db, const domain::account
 
 // True when a template status update changes what is stored (an unknown template, or a stored
 // one in another status): a redelivered webhook is not forwarded again.
-result<bool> template_status_changes(database& db, const domain::account_event& e) {
-  boost::system::error_code ec;
-  json::value v = json::parse(e.value_json, ec);
-  if (ec || !v.is_object()) return false;
-  const auto& o = v.as_object();
+result<bool> template_status_changes(database& db, const domain::account_event& e,
+                                     const json::object& o) {
   std::string status = json_text(o, "event");
   if (status.empty()) status = e.event;
   auto st = db.prepare(
@@ -368,13 +361,9 @@ result<bool> template_status_changes(database& db, const domain::account_event& 
 // the account, not to one number). Each change is its own event (a random id): the same
 // transition may legitimately happen twice.
 result<void> forward_template_event(database& db, const domain::account_event& e,
-                                    ingest_cache& cache, time_point now) {
+                                    const json::object& o, ingest_cache& cache, time_point now) {
   PONS_STORE_TRY(wanted, cache.wants(forward::event_template_status_updated, ""));
   if (!wanted) return {};
-  boost::system::error_code ec;
-  json::value v = json::parse(e.value_json, ec);
-  if (ec || !v.is_object()) return {};
-  const auto& o = v.as_object();
   std::string status = json_text(o, "event");
   if (status.empty()) status = e.event;
   const std::string reason = rejection_reason(o);
@@ -393,11 +382,8 @@ result<void> forward_template_event(database& db, const domain::account_event& e
 }
 
 // A phone_number_name_update: Meta's decision on a number's display name, kept on the number.
-result<void> apply_name_event(database& db, const domain::account_event& e, time_point now) {
-  boost::system::error_code ec;
-  json::value v = json::parse(e.value_json, ec);
-  if (ec || !v.is_object()) return {};
-  const auto& o = v.as_object();
+result<void> apply_name_event(database& db, const domain::account_event& e, const json::object& o,
+                              time_point now) {
   PONS_STORE_CHECK(record_name_update(
       db, e.waba_id, json_text(o, "display_phone_number"), json_text(o, "decision"),
       json_text(o, "requested_verified_name"), json_text(o, "rejection_reason"), now));
@@ -407,12 +393,9 @@ result<void> apply_name_event(database& db, const domain::account_event& e, time
 // An account_update about the account's standing (a violation, a restriction, a ban, a
 // deletion): kept on the account and forwarded to targets for every number. Other
 // account_update events stay in the webhook log only.
-result<void> apply_account_update(database& db, const domain::account_event& e, ingest_cache& cache,
-                                  time_point now) {
-  boost::system::error_code ec;
-  json::value v = json::parse(e.value_json, ec);
-  if (ec || !v.is_object()) return {};
-  const auto standing = meta::describe_account_update(v.as_object());
+result<void> apply_account_update(database& db, const domain::account_event& e,
+                                  const json::object& o, ingest_cache& cache, time_point now) {
+  const auto standing = meta::describe_account_update(o);
   if (!standing) return {};
   PONS_STORE_TRY(known,
                  record_account_standing(db, e.waba_id, standing->event, standing->detail, now));
@@ -433,12 +416,8 @@ result<void> apply_account_update(database& db, const domain::account_event& e, 
 
 // A phone_number_quality_update: kept on the number it names (by its display number), and
 // forwarded to the targets of that number. Meta sends no time in it: each one is its own event.
-result<void> apply_quality_event(database& db, const domain::account_event& e, ingest_cache& cache,
-                                 time_point now) {
-  boost::system::error_code ec;
-  json::value v = json::parse(e.value_json, ec);
-  if (ec || !v.is_object()) return {};
-  const auto& o = v.as_object();
+result<void> apply_quality_event(database& db, const domain::account_event& e,
+                                 const json::object& o, ingest_cache& cache, time_point now) {
   const std::string display = json_text(o, "display_phone_number");
   const std::string event = json_text(o, "event");
   const std::string limit = json_text(o, "current_limit");
@@ -461,12 +440,9 @@ result<void> apply_quality_event(database& db, const domain::account_event& e, i
 // A user_preferences change: each user's marketing preference ("stop" or "resume") for the
 // change's number, kept per contact (the contact is stored as its contacts[] entry says).
 result<int> apply_preference_event(database& db, const domain::account_event& e,
-                                   ingest_cache& cache, time_point now) {
+                                   const json::object& o, ingest_cache& cache, time_point now) {
   if (e.phone_number_id.empty()) return 0;
-  boost::system::error_code ec;
-  json::value v = json::parse(e.value_json, ec);
-  if (ec || !v.is_object()) return 0;
-  const json::value* list = v.as_object().if_contains("user_preferences");
+  const json::value* list = o.if_contains("user_preferences");
   if (!list || !list->is_array()) return 0;
   int applied = 0;
   for (const auto& item : list->as_array()) {
@@ -638,31 +614,34 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
   }
 
   for (const auto& e : batch.events) {
+    const bool about_templates =
+        e.field == "message_template_status_update" || e.field == "template_category_update";
+    if (!about_templates && e.field != "user_preferences" &&
+        e.field != "phone_number_quality_update" && e.field != "phone_number_name_update" &&
+        e.field != "account_update") {
+      continue;  // kept in the webhook log only
+    }
+    // Each value is parsed once, for whichever of the steps below use it.
+    boost::system::error_code ec;
+    const json::value v = json::parse(e.value_json, ec);
+    if (ec || !v.is_object()) continue;
+    const json::object& o = v.get_object();
     if (e.field == "user_preferences") {
-      PONS_STORE_CHECK(apply_preference_event(db, e, cache, now));
-      continue;
-    }
-    if (e.field == "phone_number_quality_update") {
-      PONS_STORE_CHECK(apply_quality_event(db, e, cache, now));
-      continue;
-    }
-    if (e.field == "phone_number_name_update") {
-      PONS_STORE_CHECK(apply_name_event(db, e, now));
-      continue;
-    }
-    if (e.field == "account_update") {
-      PONS_STORE_CHECK(apply_account_update(db, e, cache, now));
-      continue;
-    }
-    if (e.field != "message_template_status_update" && e.field != "template_category_update") {
-      continue;
-    }
-    PONS_STORE_TRY(changes, template_status_changes(db, e));
-    PONS_STORE_TRY(kind, apply_template_event(db, e, now));
-    if (kind == template_change::none) continue;
-    ++sum.templates;
-    if (kind == template_change::status && changes) {
-      PONS_STORE_CHECK(forward_template_event(db, e, cache, now));
+      PONS_STORE_CHECK(apply_preference_event(db, e, o, cache, now));
+    } else if (e.field == "phone_number_quality_update") {
+      PONS_STORE_CHECK(apply_quality_event(db, e, o, cache, now));
+    } else if (e.field == "phone_number_name_update") {
+      PONS_STORE_CHECK(apply_name_event(db, e, o, now));
+    } else if (e.field == "account_update") {
+      PONS_STORE_CHECK(apply_account_update(db, e, o, cache, now));
+    } else {
+      PONS_STORE_TRY(changes, template_status_changes(db, e, o));
+      PONS_STORE_TRY(kind, apply_template_event(db, e, o, now));
+      if (kind == template_change::none) continue;
+      ++sum.templates;
+      if (kind == template_change::status && changes) {
+        PONS_STORE_CHECK(forward_template_event(db, e, o, cache, now));
+      }
     }
   }
 
