@@ -250,7 +250,7 @@ TEST_CASE("store: opening a path that cannot be created fails cleanly", "[store]
 
 TEST_CASE("store: every store_errc has its own message", "[store]") {
   std::set<std::string> seen;
-  for (int e = static_cast<int>(store_errc::busy); e <= static_cast<int>(store_errc::sqlite_error);
+  for (int e = static_cast<int>(store_errc::busy); e <= static_cast<int>(store_errc::server_error);
        ++e) {
     const auto msg = make_error_code(static_cast<store_errc>(e)).message();
     CHECK(msg != "unknown storage error");

@@ -50,6 +50,11 @@ class store_category_impl final : public boost::system::error_category {
         return "invalid argument to a storage operation";
       case store_errc::sqlite_error:
         return "SQLite reported an error";
+      case store_errc::unavailable:
+        return "the PostgreSQL server could not be reached; check that it runs and the "
+               "connection string";
+      case store_errc::server_error:
+        return "PostgreSQL reported an error";
     }
     return "unknown storage error";
   }

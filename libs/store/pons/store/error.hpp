@@ -34,6 +34,10 @@ enum class store_errc {
   invalid_argument,
   /// Any other SQLite failure.
   sqlite_error,
+  /// The PostgreSQL server could not be reached, or the connection to it was lost.
+  unavailable,
+  /// Any other PostgreSQL failure.
+  server_error,
 };
 
 /// The category of store_errc ("pons.store").

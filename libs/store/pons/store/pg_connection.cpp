@@ -1,0 +1,134 @@
+#include "pons/store/pg_connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <memory>
+#include <utility>
+
+#include "pons/store/pg_dialect.hpp"
+
+namespace pons::store {
+
+namespace {
+
+using result_ptr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+bool is_secret(std::string_view keyword) {
+  return keyword == "password" || keyword == "sslpassword";
+}
+
+// libpq's messages end with a newline.
+std::string trimmed(const char* message) {
+  std::string s = message ? message : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+std::string redacted_conninfo(std::string_view conninfo) {
+  char* error = nullptr;
+  const std::string text(conninfo);
+  PQconninfoOption* options = PQconninfoParse(text.c_str(), &error);
+  if (error) PQfreemem(error);
+  if (!options) return "(unparseable connection string)";
+  std::string out;
+  for (const PQconninfoOption* o = options; o->keyword; ++o) {
+    if (!o->val || !*o->val) continue;
+    if (!out.empty()) out += ' ';
+    out += o->keyword;
+    out += '=';
+    out += is_secret(o->keyword) ? "****" : o->val;
+  }
+  PQconninfoFree(options);
+  return out;
+}
+
+result<pg_connection> pg_connection::open(const std::string& conninfo, int connect_timeout_s,
+                                          std::string* why) {
+  const std::string timeout = std::to_string(connect_timeout_s);
+  const char* keywords[] = {"dbname", "connect_timeout", nullptr};
+  const char* values[] = {conninfo.c_str(), timeout.c_str(), nullptr};
+  // expand_dbname: the connection string is parsed as the dbname's value, as libpq documents.
+  PGconn* conn = PQconnectdbParams(keywords, values, 1);
+  if (!conn) return store_errc::unavailable;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    if (why) *why = trimmed(PQerrorMessage(conn));
+    PQfinish(conn);
+    return store_errc::unavailable;
+  }
+  return pg_connection(conn, redacted_conninfo(conninfo));
+}
+
+pg_connection::pg_connection(pg_connection&& other) noexcept
+    : conn_(std::exchange(other.conn_, nullptr)),
+      description_(std::move(other.description_)),
+      last_error_(std::move(other.last_error_)) {}
+
+pg_connection& pg_connection::operator=(pg_connection&& other) noexcept {
+  if (this != &other) {
+    if (conn_) PQfinish(conn_);
+    conn_ = std::exchange(other.conn_, nullptr);
+    description_ = std::move(other.description_);
+    last_error_ = std::move(other.last_error_);
+  }
+  return *this;
+}
+
+pg_connection::~pg_connection() {
+  if (conn_) PQfinish(conn_);
+}
+
+boost::system::error_code pg_connection::fail_from_result(const void* raw) {
+  const auto* res = static_cast<const PGresult*>(raw);
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  last_error_ = trimmed(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_));
+  if (last_error_.empty()) last_error_ = trimmed(PQerrorMessage(conn_));
+  if (state) last_error_ += std::string(" (SQLSTATE ") + state + ")";
+  if (PQstatus(conn_) != CONNECTION_OK) return store_errc::unavailable;
+  return state ? store_errc_for_sqlstate(state) : store_errc::server_error;
+}
+
+result<pg_rows> pg_connection::query(std::string_view sql, const std::vector<pg_param>& params) {
+  const std::string text = to_pg_placeholders(sql);
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  result_ptr res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                              values.data(), nullptr, nullptr, 0),
+                 &PQclear);
+  const auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return fail_from_result(res.get());
+  pg_rows out;
+  const int columns = PQnfields(res.get());
+  for (int c = 0; c < columns; ++c) out.columns.emplace_back(PQfname(res.get(), c));
+  const int rows = PQntuples(res.get());
+  out.rows.reserve(static_cast<std::size_t>(rows));
+  for (int r = 0; r < rows; ++r) {
+    std::vector<std::optional<std::string>> row;
+    row.reserve(static_cast<std::size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      if (PQgetisnull(res.get(), r, c)) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(std::string(PQgetvalue(res.get(), r, c),
+                                     static_cast<std::size_t>(PQgetlength(res.get(), r, c))));
+      }
+    }
+    out.rows.push_back(std::move(row));
+  }
+  const char* affected = PQcmdTuples(res.get());
+  if (affected && *affected) out.affected = std::atoi(affected);
+  return out;
+}
+
+result<void> pg_connection::exec(std::string_view sql) {
+  const std::string text(sql);
+  result_ptr res(PQexec(conn_, text.c_str()), &PQclear);
+  const auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return fail_from_result(res.get());
+  return {};
+}
+
+}  // namespace pons::store

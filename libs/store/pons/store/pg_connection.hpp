@@ -1,0 +1,66 @@
+#pragma once
+// One connection to a PostgreSQL server (RAII over libpq), for the PostgreSQL backend of the
+// store. <libpq-fe.h> stays out of this header. Queries take SQLite-style numbered parameters
+// (?1, ?2...) so the store's SQL is written once; values travel as text.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pons/store/error.hpp"
+
+struct pg_conn;
+
+namespace pons::store {
+
+/// A query parameter: text, or NULL.
+using pg_param = std::optional<std::string>;
+
+/// What a statement returned: column names and rows as text (NULL as nullopt), and the rows an
+/// INSERT, UPDATE or DELETE changed.
+struct pg_rows {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  int affected = 0;
+};
+
+/// The connection string with every secret (password, sslpassword) written as "****", in
+/// libpq's keyword form: what logs, errors and /health may show. An unparseable string is shown
+/// only as "(unparseable connection string)".
+std::string redacted_conninfo(std::string_view conninfo);
+
+/// One connection. Use from one thread at a time. Moves, does not copy.
+class pg_connection {
+ public:
+  /// Connects (a URI or libpq's keyword form; at most `connect_timeout_s` seconds). On failure,
+  /// `why` (when given) receives libpq's reason, which never holds the password.
+  static result<pg_connection> open(const std::string& conninfo, int connect_timeout_s = 10,
+                                    std::string* why = nullptr);
+
+  pg_connection(pg_connection&& other) noexcept;
+  pg_connection& operator=(pg_connection&& other) noexcept;
+  pg_connection(const pg_connection&) = delete;
+  pg_connection& operator=(const pg_connection&) = delete;
+  ~pg_connection();
+
+  /// Runs one statement with `params` bound to ?1, ?2... (or $1, $2...).
+  result<pg_rows> query(std::string_view sql, const std::vector<pg_param>& params = {});
+  /// Runs one or more statements without parameters (schema, BEGIN/COMMIT).
+  result<void> exec(std::string_view sql);
+
+  /// The server's message for the last failure, with its SQLSTATE; never the connection string.
+  const std::string& last_error_message() const { return last_error_; }
+  /// Where this connection goes, without secrets (see redacted_conninfo).
+  const std::string& description() const { return description_; }
+
+ private:
+  pg_connection(pg_conn* conn, std::string description) noexcept
+      : conn_(conn), description_(std::move(description)) {}
+  boost::system::error_code fail_from_result(const void* res);
+  pg_conn* conn_ = nullptr;
+  std::string description_;
+  std::string last_error_;
+};
+
+}  // namespace pons::store

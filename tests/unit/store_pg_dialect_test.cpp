@@ -1,0 +1,39 @@
+#include <catch2/catch.hpp>
+
+#include "pons/store/pg_dialect.hpp"
+
+using namespace pons::store;
+
+TEST_CASE("store: SQLite's numbered parameters become PostgreSQL's outside quoted text",
+          "[store][pg]") {
+  CHECK(to_pg_placeholders("SELECT id FROM contacts WHERE account_id = ?1 AND wa_id = ?12") ==
+        "SELECT id FROM contacts WHERE account_id = $1 AND wa_id = $12");
+  // Quoted text and comments are data, whatever they hold.
+  CHECK(to_pg_placeholders("SELECT '?1', \"a?2\" -- ?3\nFROM t WHERE x = ?4") ==
+        "SELECT '?1', \"a?2\" -- ?3\nFROM t WHERE x = $4");
+  CHECK(to_pg_placeholders("SELECT 'it''s ?1' WHERE y = ?2") == "SELECT 'it''s ?1' WHERE y = $2");
+  // A lone '?' is not a parameter (and PostgreSQL's jsonb operator stays as written).
+  CHECK(to_pg_placeholders("SELECT data ? 'k' FROM t") == "SELECT data ? 'k' FROM t");
+}
+
+TEST_CASE("store: PostgreSQL's SQLSTATE codes map to store errors", "[store][pg]") {
+  CHECK(store_errc_for_sqlstate("23505") == store_errc::constraint);  // unique_violation
+  CHECK(store_errc_for_sqlstate("23503") == store_errc::constraint);  // foreign_key_violation
+  CHECK(store_errc_for_sqlstate("40001") == store_errc::busy);        // serialization_failure
+  CHECK(store_errc_for_sqlstate("40P01") == store_errc::busy);        // deadlock_detected
+  CHECK(store_errc_for_sqlstate("55P03") == store_errc::busy);        // lock_not_available
+  CHECK(store_errc_for_sqlstate("08006") == store_errc::unavailable);
+  CHECK(store_errc_for_sqlstate("57P01") == store_errc::unavailable);  // admin_shutdown
+  CHECK(store_errc_for_sqlstate("53100") == store_errc::full);
+  CHECK(store_errc_for_sqlstate("42P01") == store_errc::server_error);  // undefined_table
+  CHECK(store_errc_for_sqlstate("") == store_errc::server_error);
+  CHECK(is_retryable(make_error_code(store_errc_for_sqlstate("40001"))));
+}
+
+TEST_CASE("store: only postgresql:// and postgres:// name a PostgreSQL database", "[store][pg]") {
+  CHECK(is_postgresql_url("postgresql://pons@db.example/pons"));
+  CHECK(is_postgresql_url("postgres://localhost/pons"));
+  CHECK_FALSE(is_postgresql_url("/var/lib/pons/pons.db"));
+  CHECK_FALSE(is_postgresql_url("postgresql.db"));
+  CHECK_FALSE(is_postgresql_url("file:postgresql://x"));
+}
