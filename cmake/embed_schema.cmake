@@ -1,12 +1,15 @@
-# Embeds schema/NNNN_*.sql into a generated C++ source so both binaries carry their migrations.
+# Embeds NNNN_*.sql migrations into a generated C++ source so both binaries carry them:
+# schema/ (SQLite) as embedded_migrations(), schema/postgresql/ as embedded_pg_migrations().
 set(PONS_SCHEMA_DIR ${CMAKE_SOURCE_DIR}/schema)
 
-function(pons_embed_schema out_cpp)
-  file(GLOB schema_files CONFIGURE_DEPENDS ${PONS_SCHEMA_DIR}/[0-9][0-9][0-9][0-9]_*.sql)
+# pons_embed_schema(out_cpp schema_dir function_name)
+function(pons_embed_schema out_cpp schema_dir function_name)
+  file(GLOB schema_files CONFIGURE_DEPENDS ${schema_dir}/[0-9][0-9][0-9][0-9]_*.sql)
   list(SORT schema_files)
   add_custom_command(
     OUTPUT ${out_cpp}
-    COMMAND ${CMAKE_COMMAND} -DOUT=${out_cpp} -DSCHEMA_DIR=${PONS_SCHEMA_DIR}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out_cpp} -DSCHEMA_DIR=${schema_dir}
+            -DFUNCTION=${function_name}
             -P ${CMAKE_SOURCE_DIR}/cmake/write_schema_source.cmake
     DEPENDS ${schema_files} ${CMAKE_SOURCE_DIR}/cmake/write_schema_source.cmake
     COMMENT "Embedding SQL migrations"

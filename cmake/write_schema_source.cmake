@@ -1,4 +1,5 @@
-# Script mode: writes OUT, a C++ file defining pons::store::embedded_migrations().
+# Script mode: writes OUT, a C++ file defining pons::store::FUNCTION() from SCHEMA_DIR's
+# NNNN_*.sql files.
 file(GLOB schema_files ${SCHEMA_DIR}/[0-9][0-9][0-9][0-9]_*.sql)
 list(SORT schema_files)
 set(body "")
@@ -11,10 +12,10 @@ foreach(f IN LISTS schema_files)
   string(APPEND body "    {${version}, \"${name}\", R\"pons_sql(${sql})pons_sql\"},\n")
 endforeach()
 file(WRITE ${OUT}.tmp
-"// Generated from schema/*.sql at build time. Do not edit.\n"
+"// Generated from ${SCHEMA_DIR}/*.sql at build time. Do not edit.\n"
 "#include \"pons/store/migrations.hpp\"\n\n"
 "namespace pons::store {\n\n"
-"std::span<const migration> embedded_migrations() {\n"
+"std::span<const migration> ${FUNCTION}() {\n"
 "  static const migration all[] = {\n${body}  };\n"
 "  return all;\n"
 "}\n\n"

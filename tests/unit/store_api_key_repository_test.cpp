@@ -46,7 +46,7 @@ bool is_base62(char c) {
 }  // namespace
 
 TEST_CASE("api keys: the secret has a pons_ prefix and 256 random bits, only its hash is stored",
-          "[store][keys]") {
+          "[store][keys][backends]") {
   fixture f;
   auto made = f.create({"send", "read"}, "100000000000001");
   const std::string& secret = made.secret;
@@ -80,7 +80,7 @@ TEST_CASE("api keys: the secret has a pons_ prefix and 256 random bits, only its
   CHECK(other.key.prefix != made.key.prefix);
 }
 
-TEST_CASE("api keys: verify accepts the key and refuses every near miss", "[store][keys]") {
+TEST_CASE("api keys: verify accepts the key and refuses every near miss", "[store][keys][backends]") {
   fixture f;
   auto made = f.create();
   auto ok = verify_api_key(f.db, made.secret, f.now);
@@ -118,7 +118,7 @@ TEST_CASE("api keys: verify accepts the key and refuses every near miss", "[stor
   CHECK(code(quoted) == api_key_errc::malformed);
 }
 
-TEST_CASE("api keys: a revoked or expired key no longer verifies", "[store][keys]") {
+TEST_CASE("api keys: a revoked or expired key no longer verifies", "[store][keys][backends]") {
   fixture f;
   auto expiring = f.create({"read"}, {}, f.now + 24h * 30);
   CHECK(expiring.key.expires_at == "2026-12-25T14:00:00.000Z");
@@ -147,7 +147,7 @@ TEST_CASE("api keys: a revoked or expired key no longer verifies", "[store][keys
   CHECK_FALSE(all[1].revoked_at.empty());
 }
 
-TEST_CASE("api keys: the last use is written at most once a minute", "[store][keys]") {
+TEST_CASE("api keys: the last use is written at most once a minute", "[store][keys][backends]") {
   fixture f;
   auto made = f.create();
   auto key = verify_api_key(f.db, made.secret, f.now).value();
@@ -171,7 +171,7 @@ TEST_CASE("api keys: the last use is written at most once a minute", "[store][ke
 }
 
 TEST_CASE("api keys: bad names, scopes, accounts and expiries are refused by name",
-          "[store][keys]") {
+          "[store][keys][backends]") {
   fixture f;
   auto refused = [&](api_key_spec spec) {
     auto r = create_api_key(f.db, spec, f.now);
@@ -193,7 +193,7 @@ TEST_CASE("api keys: bad names, scopes, accounts and expiries are refused by nam
   CHECK(create_api_key(f.db, {accents, {"read"}, {}, {}}, f.now).has_value());
 }
 
-TEST_CASE("api keys: every error has a message saying what to do", "[store][keys]") {
+TEST_CASE("api keys: every error has a message saying what to do", "[store][keys][backends]") {
   std::set<std::string> seen;
   for (int e = static_cast<int>(api_key_errc::malformed);
        e <= static_cast<int>(api_key_errc::random_failed); ++e) {

@@ -6,14 +6,26 @@ using namespace pons::store;
 
 TEST_CASE("store: SQLite's numbered parameters become PostgreSQL's outside quoted text",
           "[store][pg]") {
-  CHECK(to_pg_placeholders("SELECT id FROM contacts WHERE account_id = ?1 AND wa_id = ?12") ==
-        "SELECT id FROM contacts WHERE account_id = $1 AND wa_id = $12");
+  CHECK(to_pg_placeholders("SELECT id FROM contacts WHERE account_id = ?1 AND wa_id = ?2") ==
+        "SELECT id FROM contacts WHERE account_id = $1 AND wa_id = $2");
   // Quoted text and comments are data, whatever they hold.
   CHECK(to_pg_placeholders("SELECT '?1', \"a?2\" -- ?3\nFROM t WHERE x = ?4") ==
         "SELECT '?1', \"a?2\" -- ?3\nFROM t WHERE x = $4");
   CHECK(to_pg_placeholders("SELECT 'it''s ?1' WHERE y = ?2") == "SELECT 'it''s ?1' WHERE y = $2");
   // A lone '?' is not a parameter (and PostgreSQL's jsonb operator stays as written).
   CHECK(to_pg_placeholders("SELECT data ? 'k' FROM t") == "SELECT data ? 'k' FROM t");
+}
+
+TEST_CASE("store: parameters a filter left out are numbered away for PostgreSQL", "[store][pg]") {
+  // ?2 and ?3 unused: PostgreSQL could not infer their types, so ?4 becomes $2.
+  const auto sql = to_pg_sql("SELECT * FROM m WHERE a = ?1 AND b = ?4 OR c = ?1 LIMIT ?12");
+  CHECK(sql.text == "SELECT * FROM m WHERE a = $1 AND b = $2 OR c = $1 LIMIT $3");
+  CHECK(sql.parameters == 3);
+  CHECK(sql.position == std::vector<int>{1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3});
+  // First use decides the order.
+  const auto reversed = to_pg_sql("UPDATE t SET x = ?2 WHERE id = ?1");
+  CHECK(reversed.text == "UPDATE t SET x = $1 WHERE id = $2");
+  CHECK(reversed.position == std::vector<int>{2, 1});
 }
 
 TEST_CASE("store: PostgreSQL's SQLSTATE codes map to store errors", "[store][pg]") {

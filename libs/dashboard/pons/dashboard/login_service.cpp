@@ -264,7 +264,7 @@ store::result<std::unique_ptr<login_service>> login_service::open(net::io_contex
   auto db = store::database::open(options.db_path, oo);
   if (!db) return db.error();
   // Its writes are sessions and last logins: a power cut that loses one signs someone out.
-  if (auto r = db->exec("PRAGMA synchronous=NORMAL"); !r) return r.error();
+  if (auto r = db->relax_durability(); !r) return r.error();
   auto shared = std::make_shared<locked_database>(std::move(*db));
   auto i = std::make_shared<impl>(io, std::move(options), std::move(shared));
   return std::unique_ptr<login_service>(new login_service(std::move(i)));

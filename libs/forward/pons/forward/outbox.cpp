@@ -101,19 +101,21 @@ result<enqueued> enqueue_event(store::database& db, const event& e, store::time_
     id = event_id_for_key(e.event_key);
   }
   const auto ts = store::format_timestamp(now);
+  std::int64_t event_row = 0;
   {
     auto st = db.prepare(
-        "INSERT OR IGNORE INTO webhook_events(event_id, type, source, occurred_at, account_id, "
-        "phone_number_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "INSERT INTO webhook_events(event_id, type, source, occurred_at, account_id, "
+        "phone_number_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "ON CONFLICT DO NOTHING RETURNING id");
     if (!st) return st.error();
     st->bind_all(id, e.type, e.source.empty() ? std::string("whatsapp") : e.source,
                  store::format_timestamp(e.occurred_at), e.account_id, e.phone_number_id,
                  make_envelope(id, e), ts);
-    auto inserted = st->run();
+    auto inserted = st->step();
     if (!inserted) return inserted.error();
-    if (*inserted == 0) return enqueued{};  // this key was enqueued before
+    if (!*inserted) return enqueued{};  // this key was enqueued before
+    event_row = st->column_int64(0);
   }
-  const auto event_row = db.last_insert_rowid();
   auto st = db.prepare(
       std::string("INSERT INTO webhook_deliveries(event_id, target_id, state, attempts, "
                   "next_attempt_at, created_at, updated_at) SELECT ?3, t.id, 'pending', 0, ?4, "

@@ -106,18 +106,22 @@ result<target_with_secret> add_target(store::database& db, const target_spec& sp
   auto secret = generate_secret();
   if (!secret) return secret.error();
   const auto ts = store::format_timestamp(now);
+  std::int64_t id = 0;
   {
     auto st = db.prepare(
         "INSERT INTO webhook_targets(url, description, phone_number_id, event_types, enabled, "
         "max_attempts, timeout_ms, secret, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING id");
     if (!st) return st.error();
     st->bind_all(spec.url, spec.description, spec.phone_number_id,
                  event_types_json(normalised_types(spec.event_types)), spec.enabled,
                  spec.max_attempts, static_cast<std::int64_t>(spec.timeout.count()), *secret, ts);
-    if (auto r = st->run(); !r) return r.error();
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return store::store_errc::not_found;
+    id = st->column_int64(0);
   }
-  auto stored = get_target(db, db.last_insert_rowid());
+  auto stored = get_target(db, id);
   if (!stored) return stored.error();
   return target_with_secret{std::move(*stored), std::move(*secret)};
 }

@@ -222,7 +222,7 @@ store::result<mcp_http::authenticator> key_authenticator(const std::string& db_p
   if (!db) return db.error();
   // Its only write is a key's last use, which a power cut may lose: no fsync on the listener's
   // thread for it.
-  if (auto r = db->exec("PRAGMA synchronous=NORMAL"); !r) return r.error();
+  if (auto r = db->relax_durability(); !r) return r.error();
   auto state = std::make_shared<key_state>(std::move(*db), tools, std::move(options));
   return mcp_http::authenticator(
       [state](const http::server_request& req) { return decide(state, req); });

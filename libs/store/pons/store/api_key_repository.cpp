@@ -161,16 +161,19 @@ result<created_api_key> create_api_key(database& db, const api_key_spec& spec, t
   PONS_STORE_TRY(secret, random_base62(secret_chars));
   created_api_key out;
   out.secret = std::string(key_start) + lookup + "_" + secret;
+  std::int64_t id = 0;
   {
     PONS_STORE_TRY(st, db.prepare("INSERT INTO api_keys(name, lookup, secret_hash, scopes, "
                                   "account_id, created_at, expires_at) "
-                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"));
     st.bind_all(spec.name, lookup, sha256_hex(out.secret), scopes, account_id,
                 format_timestamp(now),
                 spec.expires_at ? format_timestamp(*spec.expires_at) : std::string());
-    PONS_STORE_CHECK(st.run());
+    PONS_STORE_TRY(row, st.step());
+    if (!row) return store_errc::not_found;
+    id = st.column_int64(0);
   }
-  PONS_STORE_TRY(key, get_api_key(db, db.last_insert_rowid()));
+  PONS_STORE_TRY(key, get_api_key(db, id));
   out.key = std::move(key);
   return out;
 }

@@ -10,12 +10,16 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 
 #include "pons/store/migrator.hpp"
+#include "pons/store/pg_connection.hpp"
+#include "pons/store/pg_dialect.hpp"
+#include "pons/store/pg_statement.hpp"
 
 namespace pons::store {
 
@@ -120,6 +124,12 @@ struct string_hash {
 
 struct database::impl {
   sqlite3* db = nullptr;
+  // Set instead of `db` for a PostgreSQL server; its statements are cached by SQL text too.
+  std::optional<pg_connection> pg;
+  std::unordered_map<std::string, std::unique_ptr<pg_statement>, string_hash, std::equal_to<>>
+      pg_cache;
+  int pg_changes = 0;
+  std::int64_t pg_notifications = 0;
   std::string path;
   std::string last_error;
   int busy_timeout_ms = 0;
@@ -133,6 +143,15 @@ struct database::impl {
   }
 };
 
+namespace {
+// Per thread, so that concurrent opens do not mix their reasons up.
+thread_local std::string last_open_failure_text;
+}  // namespace
+
+std::string database::last_open_failure() {
+  return last_open_failure_text;
+}
+
 database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 database::database(database&& other) noexcept = default;
 database& database::operator=(database&& other) noexcept = default;
@@ -145,6 +164,7 @@ boost::system::error_code database::fail(int rc, std::string_view what) {
 }
 
 result<database> database::open(const std::string& path, const open_options& options) {
+  if (is_postgresql_url(path)) return open_postgresql(path, options);
   // SQLite counts every allocation under one process-wide mutex unless told not to, and nothing
   // here reads those counters. Only possible before SQLite initialises; later calls are no-ops.
   static std::once_flag configured;
@@ -212,7 +232,57 @@ result<database> database::open(const std::string& path, const open_options& opt
   return db;
 }
 
+boost::system::error_code database::fail_pg(boost::system::error_code ec, std::string_view what) {
+  impl_->last_error = fmt::format("{}: {}", what, impl_->pg->last_error_message());
+  return ec;
+}
+
+result<database> database::open_postgresql(const std::string& url, const open_options& options) {
+  last_open_failure_text.clear();
+  auto p = std::make_unique<impl>();
+  p->path = url;
+  const int timeout_s = std::max(1, options.busy_timeout_ms / 1000);
+  auto conn = pg_connection::open(url, timeout_s, &last_open_failure_text);
+  if (!conn) return conn.error();
+  p->pg.emplace(std::move(*conn));
+  database db(std::move(p));
+  // Notices (e.g. "relation already exists, skipping") would go to stderr through libpq.
+  if (auto r = db.exec("SET client_min_messages = warning"); !r) return r.error();
+  // The channel the schema's triggers notify (schema/postgresql/0020_baseline.sql).
+  std::string channel;
+  {
+    auto schema = db.prepare("SELECT quote_ident('pons_changes:' || current_schema())");
+    if (!schema) return schema.error();
+    auto named = schema->step();
+    if (!named) return named.error();
+    channel = schema->column_text(0);
+  }
+  if (auto r = db.exec("LISTEN " + channel); !r) return r.error();
+  db.set_busy_timeout(options.busy_timeout_ms);
+  if (options.migrate) {
+    auto after = apply_migrations(db, embedded_pg_migrations());
+    if (!after) return after.error();
+  }
+  return db;
+}
+
 result<statement> database::prepare(std::string_view sql) {
+  if (impl_->pg) {
+    auto it = impl_->pg_cache.find(sql);
+    if (it != impl_->pg_cache.end() && !it->second->in_use) {
+      it->second->in_use = true;
+      return statement(this, it->second.get());
+    }
+    if (it != impl_->pg_cache.end()) {  // nested use: a one-off, run without preparing
+      return statement(this, std::make_unique<pg_statement>(&*impl_->pg, "", sql));
+    }
+    auto fresh = std::make_unique<pg_statement>(
+        &*impl_->pg, fmt::format("pons_{}", impl_->pg_cache.size() + 1), sql);
+    fresh->in_use = true;
+    auto* raw = fresh.get();
+    impl_->pg_cache.emplace(std::string(sql), std::move(fresh));
+    return statement(this, raw);
+  }
   auto it = impl_->cache.find(sql);
   if (it != impl_->cache.end() && !it->second.in_use) {
     it->second.in_use = true;
@@ -239,6 +309,11 @@ void database::release(sqlite3_stmt* stmt, cached_statement* slot) noexcept {
 }
 
 result<void> database::exec(std::string_view sql) {
+  if (impl_->pg) {
+    auto r = impl_->pg->exec(sql);
+    if (!r) return fail_pg(r.error(), fmt::format("exec [{}]", sql.substr(0, 80)));
+    return {};
+  }
   const std::string text(sql);
   char* err = nullptr;
   const int rc = sqlite3_exec(impl_->db, text.c_str(), nullptr, nullptr, &err);
@@ -261,25 +336,42 @@ result<std::int64_t> database::query_int64(std::string_view sql) {
 }
 
 void database::set_busy_timeout(int ms) {
-  sqlite3_busy_timeout(impl_->db, ms);
   impl_->busy_timeout_ms = ms;
+  if (impl_->pg) {
+    // A lock held past this fails with 55P03, which the store reports as busy.
+    (void)exec(fmt::format("SET lock_timeout = {}", ms));
+    return;
+  }
+  sqlite3_busy_timeout(impl_->db, ms);
 }
 
 int database::busy_timeout() const {
   return impl_->busy_timeout_ms;
 }
 
+backend database::kind() const {
+  return impl_->pg ? backend::postgresql : backend::sqlite;
+}
+
+result<void> database::relax_durability() {
+  return exec(impl_->pg ? "SET synchronous_commit = off" : "PRAGMA synchronous=NORMAL");
+}
+
 std::int64_t database::last_insert_rowid() const {
-  return sqlite3_last_insert_rowid(impl_->db);
+  return impl_->pg ? 0 : sqlite3_last_insert_rowid(impl_->db);
 }
 int database::changes() const {
-  return sqlite3_changes(impl_->db);
+  return impl_->pg ? impl_->pg_changes : sqlite3_changes(impl_->db);
 }
 const std::string& database::last_error_message() const {
   return impl_->last_error;
 }
 bool database::in_transaction() const {
+  if (impl_->pg) return impl_->pg->in_transaction();
   return sqlite3_get_autocommit(impl_->db) == 0;
+}
+bool database::failed_transaction() const {
+  return impl_->pg && impl_->pg->transaction_failed();
 }
 const std::string& database::path() const {
   return impl_->path;
@@ -289,12 +381,37 @@ sqlite3* database::native_handle() const {
 }
 
 result<int> database::schema_version() {
-  auto v = query_int64("PRAGMA user_version");
+  if (impl_->pg) {
+    auto exists = query_int64("SELECT to_regclass('pons_schema_version') IS NOT NULL");
+    if (!exists) return exists.error();
+    if (*exists == 0) return 0;
+  }
+  auto v = query_int64(impl_->pg ? "SELECT max(version) FROM pons_schema_version"
+                                 : "PRAGMA user_version");
   if (!v) return v.error();
   return static_cast<int>(*v);
 }
 
+result<void> database::set_schema_version(int version) {
+  // Neither takes a bound parameter here; the version is an int we control.
+  if (!impl_->pg) return exec(fmt::format("PRAGMA user_version = {}", version));
+  return exec(fmt::format(
+      "CREATE TABLE IF NOT EXISTS pons_schema_version (version BIGINT NOT NULL); "
+      "DELETE FROM pons_schema_version; INSERT INTO pons_schema_version VALUES ({})",
+      version));
+}
+
+result<void> database::lock_for_migration() {
+  if (!impl_->pg) return {};
+  // Held until the transaction ends: instances starting together migrate one after another.
+  return exec("SELECT pg_advisory_xact_lock(hashtext('pons.migrations'))");
+}
+
 result<std::int64_t> database::data_version() {
+  if (impl_->pg) {
+    impl_->pg_notifications += impl_->pg->take_notifications();
+    return impl_->pg_notifications;
+  }
   return query_int64("PRAGMA data_version");
 }
 
@@ -303,36 +420,68 @@ result<std::int64_t> database::data_version() {
 statement::statement(database* db, sqlite3_stmt* stmt, cached_statement* slot) noexcept
     : db_(db), stmt_(stmt), slot_(slot) {}
 
+statement::statement(database* db, pg_statement* cached) noexcept : db_(db), pg_(cached) {}
+
+statement::statement(database* db, std::unique_ptr<pg_statement> one_off) noexcept
+    : db_(db), pg_(one_off.get()), pg_one_off_(std::move(one_off)) {}
+
 statement::statement(statement&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       stmt_(std::exchange(other.stmt_, nullptr)),
-      slot_(std::exchange(other.slot_, nullptr)) {}
+      slot_(std::exchange(other.slot_, nullptr)),
+      pg_(std::exchange(other.pg_, nullptr)),
+      pg_one_off_(std::move(other.pg_one_off_)) {}
 
 statement& statement::operator=(statement&& other) noexcept {
   if (this != &other) {
-    if (stmt_) db_->release(stmt_, slot_);
+    release();
     db_ = std::exchange(other.db_, nullptr);
     stmt_ = std::exchange(other.stmt_, nullptr);
     slot_ = std::exchange(other.slot_, nullptr);
+    pg_ = std::exchange(other.pg_, nullptr);
+    pg_one_off_ = std::move(other.pg_one_off_);
   }
   return *this;
 }
 
 statement::~statement() {
+  release();
+}
+
+void statement::release() noexcept {
   if (stmt_) db_->release(stmt_, slot_);
+  stmt_ = nullptr;
+  if (pg_) {
+    pg_->reset();
+    pg_->in_use = false;
+  }
+  pg_ = nullptr;
+  pg_one_off_.reset();
 }
 
 statement& statement::bind(int index, std::int64_t value) {
+  if (pg_) {
+    pg_->bind(index, std::to_string(value));
+    return *this;
+  }
   sqlite3_bind_int64(stmt_, index, value);
   return *this;
 }
 
 statement& statement::bind(int index, double value) {
+  if (pg_) {
+    pg_->bind(index, fmt::format("{}", value));  // the shortest text that reads back the same
+    return *this;
+  }
   sqlite3_bind_double(stmt_, index, value);
   return *this;
 }
 
 statement& statement::bind(int index, std::string_view value) {
+  if (pg_) {
+    pg_->bind(index, std::string(value));
+    return *this;
+  }
   // A default string_view has a null data(), which SQLite would store as NULL: bind "" instead.
   const char* data = value.data() ? value.data() : "";
   sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
@@ -340,12 +489,17 @@ statement& statement::bind(int index, std::string_view value) {
 }
 
 statement& statement::bind_static(int index, std::string_view value) {
+  if (pg_) return bind(index, value);
   const char* data = value.data() ? value.data() : "";
   sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8);
   return *this;
 }
 
 statement& statement::bind_null(int index) {
+  if (pg_) {
+    pg_->bind(index, std::nullopt);
+    return *this;
+  }
   sqlite3_bind_null(stmt_, index);
   return *this;
 }
@@ -355,6 +509,11 @@ statement& statement::bind_text_or_null(int index, std::string_view value) {
 }
 
 result<bool> statement::step() {
+  if (pg_) {
+    auto r = pg_->step();
+    if (!r) return db_->fail_pg(r.error(), fmt::format("step [{}]", pg_->sql().substr(0, 80)));
+    return r;
+  }
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -365,6 +524,12 @@ result<bool> statement::step() {
 }
 
 result<int> statement::run() {
+  if (pg_) {
+    auto r = pg_->run();
+    if (!r) return db_->fail_pg(r.error(), fmt::format("run [{}]", pg_->sql().substr(0, 80)));
+    db_->impl_->pg_changes = *r;
+    return r;
+  }
   for (;;) {
     auto r = step();
     if (!r) return r.error();
@@ -376,30 +541,39 @@ result<int> statement::run() {
 }
 
 void statement::reset() {
+  if (pg_) {
+    pg_->reset();
+    return;
+  }
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
 
 std::int64_t statement::column_int64(int col) const {
+  if (pg_) return pg_->column_int64(col);
   return sqlite3_column_int64(stmt_, col);
 }
 double statement::column_double(int col) const {
+  if (pg_) return pg_->column_double(col);
   return sqlite3_column_double(stmt_, col);
 }
 
 std::string statement::column_text(int col) const {
+  if (pg_) return std::string(pg_->column_view(col));
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   if (!p) return {};
   return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
 std::string_view statement::column_view(int col) const {
+  if (pg_) return pg_->column_view(col);
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   if (!p) return {};
   return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
 }
 
 bool statement::column_is_null(int col) const {
+  if (pg_) return pg_->column_is_null(col);
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
@@ -412,7 +586,10 @@ std::optional<std::int64_t> statement::column_optional_int64(int col) const {
 
 result<transaction> transaction::begin(database& db, transaction_mode mode) {
   transaction tx(db);
-  auto r = db.exec(mode == transaction_mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  // PostgreSQL: READ COMMITTED, its default; its writers lock rows, not the database.
+  auto r = db.kind() == backend::postgresql
+               ? db.exec("BEGIN")
+               : db.exec(mode == transaction_mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
   if (!r) return r.error();
   tx.open_ = true;
   return tx;
@@ -427,6 +604,12 @@ transaction::~transaction() {
 
 result<void> transaction::commit() {
   if (!open_) return store_errc::invalid_argument;
+  // PostgreSQL answers COMMIT in a transaction a failed statement aborted by rolling back,
+  // without an error: that must not read as committed.
+  if (db_->failed_transaction()) {
+    rollback();
+    return store_errc::server_error;
+  }
   auto r = db_->exec("COMMIT");
   if (!r) {
     // A failed COMMIT may leave the transaction open (e.g. BUSY); the destructor rolls it back.

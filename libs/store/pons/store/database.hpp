@@ -1,6 +1,8 @@
 #pragma once
-// One SQLite connection (RAII), its cached prepared statements and transactions.
-// <sqlite3.h> stays out of this header: the handles are forward-declared.
+// One connection to the Pons database (RAII): a SQLite file, or a PostgreSQL server when the
+// location is a postgresql:// URL. Its cached prepared statements and transactions. The SQL is
+// written once, with SQLite's ?N parameters; where the engines differ the repositories ask
+// kind(). <sqlite3.h> and <libpq-fe.h> stay out of this header.
 
 #include <cstdint>
 #include <memory>
@@ -16,7 +18,16 @@ struct sqlite3_stmt;
 namespace pons::store {
 
 class database;
+class pg_statement;
 struct cached_statement;
+
+/// The engine behind a connection.
+enum class backend {
+  /// One SQLite file (WAL mode): the default.
+  sqlite,
+  /// A PostgreSQL server, shared by several instances.
+  postgresql,
+};
 
 /// A prepared statement borrowed from a connection's cache. Bind (1-based), step, read columns;
 /// the destructor resets it and clears its bindings so the cache can hand it out again.
@@ -86,9 +97,14 @@ class statement {
  private:
   friend class database;
   statement(database* db, sqlite3_stmt* stmt, cached_statement* slot) noexcept;
+  statement(database* db, pg_statement* cached) noexcept;
+  statement(database* db, std::unique_ptr<pg_statement> one_off) noexcept;
+  void release() noexcept;
   database* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   cached_statement* slot_ = nullptr;  // null for a one-off statement
+  pg_statement* pg_ = nullptr;  // the PostgreSQL side, instead of stmt_
+  std::unique_ptr<pg_statement> pg_one_off_;  // pg_ when it is not from the cache
 };
 
 /// How a connection is opened.
@@ -104,13 +120,19 @@ struct open_options {
   std::int64_t cache_size_kib = 0;
 };
 
-/// One connection to the Pons database file. Use from one thread at a time; each thread or
-/// process opens its own. Moves, does not copy.
+/// One connection to the Pons database. Use from one thread at a time; each thread or process
+/// opens its own. Moves, does not copy.
 class database {
  public:
-  /// Creates the file (mode 0600) if needed, opens it, applies the pragmas (busy_timeout first,
-  /// WAL, synchronous=FULL, foreign_keys=ON, journal_size_limit) and the migrations.
+  /// A file path: creates the file (mode 0600) if needed, opens it, applies the pragmas
+  /// (busy_timeout first, WAL, synchronous=FULL, foreign_keys=ON, journal_size_limit) and the
+  /// migrations. A postgresql:// URL: connects (for at most busy_timeout, at least a second),
+  /// listens for other connections' changes and applies the PostgreSQL migrations under an
+  /// advisory lock. Why a server could not be reached is in last_open_failure().
   static result<database> open(const std::string& path, const open_options& options = {});
+  /// Why the last open() of a PostgreSQL URL on this thread failed (libpq's words, never the
+  /// password); empty after a success.
+  static std::string last_open_failure();
 
   database(database&& other) noexcept;
   database& operator=(database&& other) noexcept;
@@ -131,29 +153,46 @@ class database {
   /// The busy timeout in force, in milliseconds.
   int busy_timeout() const;
 
-  /// Rowid of the last successful INSERT on this connection.
+  /// The engine behind this connection.
+  backend kind() const;
+  /// Lets this connection's commits wait for the disk: a power cut may lose the last ones, a
+  /// crash of the process does not (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit
+  /// off). For writes that are redone anyway, such as a session's last use.
+  result<void> relax_durability();
+  /// Rowid of the last successful INSERT on this connection (SQLite only: use RETURNING id).
   std::int64_t last_insert_rowid() const;
   /// Rows changed by the last statement.
   int changes() const;
   /// SQLite's message for the last failure on this connection (empty when none).
   const std::string& last_error_message() const;
-  /// PRAGMA user_version: the schema version applied.
+  /// The schema version applied (SQLite: PRAGMA user_version).
   result<int> schema_version();
-  /// PRAGMA data_version: changes when another connection commits (cheap change detection).
+  /// Records the schema version, inside the migration's transaction.
+  result<void> set_schema_version(int version);
+  /// Waits until no other process migrates this database, for the rest of the transaction
+  /// (PostgreSQL: an advisory lock; SQLite's BEGIN IMMEDIATE already excludes them).
+  result<void> lock_for_migration();
+  /// Changes when another connection commits (cheap change detection: SQLite's PRAGMA
+  /// data_version; on PostgreSQL, the notifications on pons_changes received so far).
   result<std::int64_t> data_version();
   /// True while a transaction is open on this connection.
   bool in_transaction() const;
-  /// The file this connection opened.
+  /// True when a statement failed inside the open transaction and only a rollback is left
+  /// (PostgreSQL aborts the transaction; SQLite keeps it usable, so never there).
+  bool failed_transaction() const;
+  /// The file this connection opened, or the URL it connected to.
   const std::string& path() const;
 
-  /// The raw handle, for store internals only.
+  /// The raw SQLite handle, for store internals only (null on PostgreSQL).
   sqlite3* native_handle() const;
 
  private:
   friend class statement;
   struct impl;
   explicit database(std::unique_ptr<impl> p);
+  static result<database> open_postgresql(const std::string& url, const open_options& options);
   boost::system::error_code fail(int rc, std::string_view what);
+  boost::system::error_code fail_pg(boost::system::error_code ec, std::string_view what);
   void release(sqlite3_stmt* stmt, cached_statement* slot) noexcept;
   std::unique_ptr<impl> impl_;
 };

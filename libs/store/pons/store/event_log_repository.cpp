@@ -7,7 +7,8 @@ namespace pons::store {
 
 result<bool> mark_processed(database& db, std::string_view key, time_point now) {
   if (key.empty()) return detail::bool_error(store_errc::invalid_argument);
-  auto st = db.prepare("INSERT OR IGNORE INTO processed_events(key, created_at) VALUES (?1, ?2)");
+  auto st = db.prepare("INSERT INTO processed_events(key, created_at) VALUES (?1, ?2) "
+                       "ON CONFLICT DO NOTHING");
   if (!st) return detail::bool_error(st.error());
   st->bind_all(key, format_timestamp(now));
   auto n = st->run();
@@ -25,13 +26,15 @@ result<bool> is_processed(database& db, std::string_view key) {
 result<std::int64_t> insert_webhook_log(database& db, const webhook_log_entry& e) {
   PONS_STORE_TRY(st, db.prepare("INSERT INTO webhook_log(received_at, request_id, phone_number_id, "
                                 "signature, http_status, messages, statuses, duplicates, body, "
-                                "notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+                                "notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                                "RETURNING id"));
   st.bind_all(e.received_at, e.request_id, e.phone_number_id, e.signature, e.http_status,
               e.messages, e.statuses, e.duplicates);
   st.bind_static(9, e.body);  // the whole payload: not copied, `e` outlives the run below
   st.bind(10, e.notes);
-  PONS_STORE_CHECK(st.run());
-  return db.last_insert_rowid();
+  PONS_STORE_TRY(row, st.step());
+  if (!row) return store_errc::not_found;
+  return st.column_int64(0);
 }
 
 result<std::vector<webhook_log_entry>> recent_webhook_log(database& db, int limit) {
@@ -145,7 +148,8 @@ result<void> record_pull(database& db, const pull_cursor& c) {
   PONS_STORE_TRY(st, db.prepare("INSERT INTO mcp_pull_cursors(client_name, phone_number_id, "
                                 "last_pulled_at, last_message_id) VALUES (?1, ?2, ?3, ?4) "
                                 "ON CONFLICT(client_name, phone_number_id) DO UPDATE SET "
-                                "last_pulled_at = ?3, last_message_id = max(last_message_id, ?4)"));
+                                "last_pulled_at = ?3, "
+                                "last_message_id = CASE WHEN last_message_id > ?4 THEN last_message_id ELSE ?4 END"));
   st.bind_all(c.client_name, c.phone_number_id, c.last_pulled_at, c.last_message_id);
   PONS_STORE_CHECK(st.run());
   return {};

@@ -137,7 +137,7 @@ result<message_position> insert_row(database& db, const new_row& r, time_point n
                      "error_code, error_title, error_details, ts, created_at, updated_at, "
                      "idempotency_key, raw_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
                      "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-                     "?26, ?26, ?27, ?28)"));
+                     "?26, ?26, ?27, ?28) RETURNING id"));
   st.bind(1, r.direction).bind_text_or_null(2, r.wamid).bind(3, r.phone_number_id);
   st.bind(4, r.contact_id).bind(5, r.conversation_id).bind(6, r.type).bind(7, r.text);
   if (r.media) {
@@ -167,8 +167,9 @@ result<message_position> insert_row(database& db, const new_row& r, time_point n
   st.bind(25, r.ts).bind_static(26, stamp);
   // raw_json is the largest value: not copied, `r` outlives the run below.
   st.bind_text_or_null(27, r.idempotency_key).bind_static(28, r.raw_json);
-  PONS_STORE_CHECK(st.run());
-  return message_position{db.last_insert_rowid(), std::move(stamp)};
+  PONS_STORE_TRY(row, st.step());
+  if (!row) return store_errc::not_found;
+  return message_position{st.column_int64(0), std::move(stamp)};
 }
 
 // Quotes every word so FTS5 syntax in user text is taken literally; each word matches as prefix.
@@ -191,6 +192,69 @@ std::string fts_query(std::string_view text) {
     i = j;
   }
   return out;
+}
+
+// The same words for PostgreSQL's to_tsquery: each run of letters and digits (any byte past
+// ASCII counts as a letter) becomes a quoted prefix term, all of them required. Nothing else
+// survives, so no tsquery syntax in user text can take effect.
+std::string tsquery_text(std::string_view text) {
+  std::string out;
+  std::string word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty()) out += " & ";
+    out += '\'';
+    out += word;
+    out += "':*";
+    word.clear();
+  };
+  for (char ch : text) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u >= 0x80 || std::isalnum(u)) {
+      word += ch;
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+// search_messages' statement on SQLite: the FTS5 table, its snippet() for the hit's words.
+std::string sqlite_search_sql(const search_query& q) {
+  std::string sql(message_columns);
+  sql += ", snippet(messages_fts, -1, '[', ']', '…', 12) ";
+  sql +=
+      "FROM messages_fts f JOIN messages m ON m.id = f.rowid "
+      "JOIN contacts c ON c.id = m.contact_id "
+      "LEFT JOIN media md ON md.media_id = m.media_id AND m.media_id <> '' "
+      "WHERE messages_fts MATCH ?1";
+  if (!q.phone_number_id.empty()) sql += " AND m.phone_number_id = ?2";
+  if (q.contact_id) sql += " AND m.contact_id = ?3";
+  // Newest first walks the FTS index in rowid order and stops at the limit; ranking by bm25
+  // must score every match first (slow for common words on large databases).
+  sql +=
+      q.best_first ? " ORDER BY f.rank, f.rowid DESC LIMIT ?4" : " ORDER BY f.rowid DESC LIMIT ?4";
+  return sql;
+}
+
+// search_messages' statement on PostgreSQL: the tsvector column and its GIN index, the hit's
+// words marked as FTS5's snippet() marks them.
+std::string pg_search_sql(const search_query& q) {
+  std::string sql(message_columns);
+  sql +=
+      ", ts_headline('simple', m.text || ' ' || m.media_caption || ' ' || m.media_filename, "
+      "to_tsquery('simple', ?1), 'StartSel=[, StopSel=], MaxWords=12, MinWords=4, "
+      "ShortWord=0, MaxFragments=1, FragmentDelimiter=…') "
+      "FROM messages m JOIN contacts c ON c.id = m.contact_id "
+      "LEFT JOIN media md ON md.media_id = m.media_id AND m.media_id <> '' "
+      "WHERE m.search @@ to_tsquery('simple', ?1)";
+  if (!q.phone_number_id.empty()) sql += " AND m.phone_number_id = ?2";
+  if (q.contact_id) sql += " AND m.contact_id = ?3";
+  sql += q.best_first ? " ORDER BY ts_rank(m.search, to_tsquery('simple', ?1)) DESC, m.id DESC "
+                        "LIMIT ?4"
+                      : " ORDER BY m.id DESC LIMIT ?4";
+  return sql;
 }
 
 }  // namespace
@@ -385,21 +449,10 @@ result<message_page> page_messages(database& db, const message_query& q) {
 }
 
 result<std::vector<search_hit>> search_messages(database& db, const search_query& q) {
-  const std::string match = fts_query(q.text);
+  const bool pg = db.kind() == backend::postgresql;
+  const std::string match = pg ? tsquery_text(q.text) : fts_query(q.text);
   if (match.empty() || q.limit <= 0) return std::vector<search_hit>();
-  std::string sql(message_columns);
-  sql += ", snippet(messages_fts, -1, '[', ']', '…', 12) ";
-  sql +=
-      "FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-      "JOIN contacts c ON c.id = m.contact_id "
-      "LEFT JOIN media md ON md.media_id = m.media_id AND m.media_id <> '' "
-      "WHERE messages_fts MATCH ?1";
-  if (!q.phone_number_id.empty()) sql += " AND m.phone_number_id = ?2";
-  if (q.contact_id) sql += " AND m.contact_id = ?3";
-  // Newest first walks the FTS index in rowid order and stops at the limit; ranking by bm25
-  // must score every match first (slow for common words on large databases).
-  sql +=
-      q.best_first ? " ORDER BY f.rank, f.rowid DESC LIMIT ?4" : " ORDER BY f.rowid DESC LIMIT ?4";
+  const std::string sql = pg ? pg_search_sql(q) : sqlite_search_sql(q);
 
   std::vector<search_hit> hits;
   {

@@ -1,5 +1,6 @@
 #pragma once
-// Schema migrations embedded from schema/NNNN_name.sql at build time.
+// Schema migrations embedded from schema/NNNN_name.sql (SQLite) and
+// schema/postgresql/NNNN_name.sql at build time.
 
 #include <span>
 #include <string_view>
@@ -15,5 +16,8 @@ struct migration {
 
 /// Every migration in schema/, ordered by version (generated source).
 std::span<const migration> embedded_migrations();
+
+/// Every PostgreSQL migration in schema/postgresql/, ordered by version (generated source).
+std::span<const migration> embedded_pg_migrations();
 
 }  // namespace pons::store

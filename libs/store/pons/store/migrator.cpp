@@ -1,7 +1,5 @@
 #include "pons/store/migrator.hpp"
 
-#include <fmt/format.h>
-
 #include "pons/store/database.hpp"
 
 namespace pons::store {
@@ -17,6 +15,7 @@ result<int> apply_migrations(database& db, std::span<const migration> all) {
 
   auto tx = transaction::begin(db, transaction_mode::immediate);
   if (!tx) return tx.error();
+  if (auto locked = db.lock_for_migration(); !locked) return locked.error();
 
   // Another process may have migrated while we waited for the lock: look again.
   auto current = db.schema_version();
@@ -26,10 +25,7 @@ result<int> apply_migrations(database& db, std::span<const migration> all) {
   for (const auto& m : all) {
     if (m.version <= *current) continue;
     if (auto r = db.exec(m.sql); !r) return store_errc::migration_failed;
-    // PRAGMA cannot take a bound parameter; the version is an int we control.
-    if (auto r = db.exec(fmt::format("PRAGMA user_version = {}", m.version)); !r) {
-      return store_errc::migration_failed;
-    }
+    if (auto r = db.set_schema_version(m.version); !r) return store_errc::migration_failed;
   }
   if (auto r = tx->commit(); !r) return r.error();
   return latest;

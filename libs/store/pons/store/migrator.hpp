@@ -1,5 +1,6 @@
 #pragma once
-// Applies numbered schema migrations under BEGIN IMMEDIATE, tracked by PRAGMA user_version.
+// Applies numbered schema migrations in one transaction that excludes other migrators (SQLite's
+// BEGIN IMMEDIATE, PostgreSQL's advisory lock), tracked by the database's schema version.
 
 #include <span>
 
@@ -11,7 +12,7 @@ namespace pons::store {
 class database;
 
 /// Brings the schema to the newest version in `all` and returns that version. Safe when several
-/// processes open a fresh file at once: the version is re-read after the write lock is taken, so
+/// processes open a fresh database at once: the version is re-read after the lock is taken, so
 /// each migration runs exactly once. Fails with schema_too_new when the file is newer than `all`.
 result<int> apply_migrations(database& db, std::span<const migration> all);
 

@@ -181,10 +181,11 @@ result<oauth_client> register_client(database& db, std::string_view name,
   out.redirect_uris = redirect_uris;
   out.created_at = format_timestamp(now);
   PONS_STORE_TRY(st, db.prepare("INSERT INTO oauth_clients (client_id, name, redirect_uris, "
-                                "created_at) VALUES (?1, ?2, ?3, ?4)"));
+                                "created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id"));
   st.bind_all(out.client_id, out.name, joined_lines(out.redirect_uris), out.created_at);
-  PONS_STORE_CHECK(st.run());
-  out.id = db.last_insert_rowid();
+  PONS_STORE_TRY(row, st.step());
+  if (!row) return store_errc::not_found;
+  out.id = st.column_int64(0);
   return out;
 }
 
@@ -256,10 +257,11 @@ result<token_pair> redeem_code(database& db, std::string_view code, std::string_
     return oauth_errc::invalid_grant;
   PONS_STORE_TRY(grant, db.prepare("INSERT INTO oauth_grants (client_id, user_id, scopes, "
                                    "account_id, resource, created_at) VALUES (?1, ?2, ?3, ?4, "
-                                   "?5, ?6)"));
+                                   "?5, ?6) RETURNING id"));
   grant.bind_all(client, user_id, scopes, account, resource, format_timestamp(now));
-  PONS_STORE_CHECK(grant.run());
-  const auto grant_id = db.last_insert_rowid();
+  PONS_STORE_TRY(granted, grant.step());
+  if (!granted) return store_errc::not_found;
+  const auto grant_id = grant.column_int64(0);
   PONS_STORE_TRY(used, db.prepare("UPDATE oauth_codes SET grant_id = ?2 WHERE id = ?1"));
   used.bind_all(code_id, grant_id);
   PONS_STORE_CHECK(used.run());

@@ -27,6 +27,38 @@ std::string trimmed(const char* message) {
 
 }  // namespace
 
+pg_rowset::pg_rowset(pg_rowset&& other) noexcept : res_(std::exchange(other.res_, nullptr)) {}
+
+pg_rowset& pg_rowset::operator=(pg_rowset&& other) noexcept {
+  if (this != &other) {
+    if (res_) PQclear(res_);
+    res_ = std::exchange(other.res_, nullptr);
+  }
+  return *this;
+}
+
+pg_rowset::~pg_rowset() {
+  if (res_) PQclear(res_);
+}
+
+int pg_rowset::rows() const {
+  return res_ ? PQntuples(res_) : 0;
+}
+
+int pg_rowset::affected() const {
+  const char* n = res_ ? PQcmdTuples(res_) : nullptr;
+  return n && *n ? std::atoi(n) : 0;
+}
+
+bool pg_rowset::is_null(int row, int col) const {
+  return !res_ || PQgetisnull(res_, row, col) != 0;
+}
+
+std::string_view pg_rowset::value(int row, int col) const {
+  if (!res_) return {};
+  return {PQgetvalue(res_, row, col), static_cast<std::size_t>(PQgetlength(res_, row, col))};
+}
+
 std::string redacted_conninfo(std::string_view conninfo) {
   char* error = nullptr;
   const std::string text(conninfo);
@@ -91,10 +123,13 @@ boost::system::error_code pg_connection::fail_from_result(const void* raw) {
 }
 
 result<pg_rows> pg_connection::query(std::string_view sql, const std::vector<pg_param>& params) {
-  const std::string text = to_pg_placeholders(sql);
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  const pg_sql translated = to_pg_sql(sql);
+  std::vector<const char*> values(static_cast<std::size_t>(translated.parameters), nullptr);
+  for (std::size_t n = 0; n < params.size() && n < translated.position.size(); ++n) {
+    const int k = translated.position[n];
+    if (k > 0 && params[n]) values[static_cast<std::size_t>(k - 1)] = params[n]->c_str();
+  }
+  const std::string& text = translated.text;
   result_ptr res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
                               values.data(), nullptr, nullptr, 0),
                  &PQclear);
@@ -121,6 +156,54 @@ result<pg_rows> pg_connection::query(std::string_view sql, const std::vector<pg_
   const char* affected = PQcmdTuples(res.get());
   if (affected && *affected) out.affected = std::atoi(affected);
   return out;
+}
+
+result<void> pg_connection::prepare(const std::string& name, std::string_view sql) {
+  const std::string text(sql);
+  result_ptr res(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr), &PQclear);
+  if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) return fail_from_result(res.get());
+  return {};
+}
+
+result<pg_rowset> pg_connection::run_prepared(const std::string& name,
+                                              const std::vector<const char*>& values) {
+  pg_rowset res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()),
+                               values.data(), nullptr, nullptr, 0));
+  return checked(std::move(res));
+}
+
+result<pg_rowset> pg_connection::run_once(std::string_view sql,
+                                          const std::vector<const char*>& values) {
+  const std::string text(sql);
+  pg_rowset res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                             values.data(), nullptr, nullptr, 0));
+  return checked(std::move(res));
+}
+
+result<pg_rowset> pg_connection::checked(pg_rowset res) {
+  const ::pg_result* raw = res.native();
+  const auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return fail_from_result(raw);
+  return res;
+}
+
+int pg_connection::take_notifications() {
+  if (PQconsumeInput(conn_) == 0) return 0;
+  int count = 0;
+  while (PGnotify* n = PQnotifies(conn_)) {
+    PQfreemem(n);
+    ++count;
+  }
+  return count;
+}
+
+bool pg_connection::in_transaction() const {
+  const auto status = PQtransactionStatus(conn_);
+  return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+}
+
+bool pg_connection::transaction_failed() const {
+  return PQtransactionStatus(conn_) == PQTRANS_INERROR;
 }
 
 result<void> pg_connection::exec(std::string_view sql) {

@@ -11,6 +11,7 @@
 #include "pons/store/error.hpp"
 
 struct pg_conn;
+struct pg_result;
 
 namespace pons::store {
 
@@ -23,6 +24,32 @@ struct pg_rows {
   std::vector<std::string> columns;
   std::vector<std::vector<std::optional<std::string>>> rows;
   int affected = 0;
+};
+
+/// One statement's result, held as libpq returned it (RAII): every row arrives at once, and the
+/// values are text. Moves, does not copy.
+class pg_rowset {
+ public:
+  pg_rowset() = default;
+  explicit pg_rowset(::pg_result* res) noexcept : res_(res) {}
+  pg_rowset(pg_rowset&& other) noexcept;
+  pg_rowset& operator=(pg_rowset&& other) noexcept;
+  pg_rowset(const pg_rowset&) = delete;
+  pg_rowset& operator=(const pg_rowset&) = delete;
+  ~pg_rowset();
+
+  /// Rows returned (0 for a statement that returns none).
+  int rows() const;
+  /// Rows an INSERT, UPDATE or DELETE changed (also with RETURNING).
+  int affected() const;
+  bool is_null(int row, int col) const;
+  /// The value as text, valid while this object lives.
+  std::string_view value(int row, int col) const;
+  /// libpq's handle, for the connection that made it.
+  const ::pg_result* native() const { return res_; }
+
+ private:
+  ::pg_result* res_ = nullptr;
 };
 
 /// The connection string with every secret (password, sslpassword) written as "****", in
@@ -44,10 +71,25 @@ class pg_connection {
   pg_connection& operator=(const pg_connection&) = delete;
   ~pg_connection();
 
-  /// Runs one statement with `params` bound to ?1, ?2... (or $1, $2...).
+  /// Runs one statement with `params` bound to ?1, ?2... in order.
   result<pg_rows> query(std::string_view sql, const std::vector<pg_param>& params = {});
   /// Runs one or more statements without parameters (schema, BEGIN/COMMIT).
   result<void> exec(std::string_view sql);
+
+  /// Prepares `sql` ($N parameters, types inferred by the server) under `name`, for
+  /// run_prepared on this connection.
+  result<void> prepare(const std::string& name, std::string_view sql);
+  /// Runs the statement prepared as `name` with `values` (NULL pointers are SQL NULL).
+  result<pg_rowset> run_prepared(const std::string& name, const std::vector<const char*>& values);
+  /// Runs `sql` ($N parameters) once with `values`, without keeping it prepared.
+  result<pg_rowset> run_once(std::string_view sql, const std::vector<const char*>& values);
+
+  /// Reads what the server sent unasked and counts the notifications (LISTEN) among it.
+  int take_notifications();
+  /// True inside a transaction block (also a failed one awaiting ROLLBACK).
+  bool in_transaction() const;
+  /// True inside a transaction block a failed statement aborted.
+  bool transaction_failed() const;
 
   /// The server's message for the last failure, with its SQLSTATE; never the connection string.
   const std::string& last_error_message() const { return last_error_; }
@@ -58,6 +100,7 @@ class pg_connection {
   pg_connection(pg_conn* conn, std::string description) noexcept
       : conn_(conn), description_(std::move(description)) {}
   boost::system::error_code fail_from_result(const void* res);
+  result<pg_rowset> checked(pg_rowset res);
   pg_conn* conn_ = nullptr;
   std::string description_;
   std::string last_error_;

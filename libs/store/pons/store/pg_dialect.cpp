@@ -2,36 +2,53 @@
 
 namespace pons::store {
 
-std::string to_pg_placeholders(std::string_view sql) {
-  std::string out;
-  out.reserve(sql.size());
+pg_sql to_pg_sql(std::string_view sql) {
+  pg_sql out;
+  out.text.reserve(sql.size());
   char quote = 0;  // the quote character while inside quoted text
   for (std::size_t i = 0; i < sql.size(); ++i) {
     const char c = sql[i];
     if (quote != 0) {
-      out += c;
+      out.text += c;
       if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
       continue;
     }
     if (c == '\'' || c == '"') {
       quote = c;
-      out += c;
+      out.text += c;
       continue;
     }
     if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
       const std::size_t end = sql.find('\n', i);
       const std::size_t stop = end == std::string_view::npos ? sql.size() : end;
-      out.append(sql.substr(i, stop - i));
+      out.text.append(sql.substr(i, stop - i));
       i = stop - 1;
       continue;
     }
     if (c == '?' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
-      out += '$';
-      continue;
+      std::size_t j = i + 1;
+      int n = 0;
+      while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9' && n < 100000) {
+        n = n * 10 + (sql[j] - '0');
+        ++j;
+      }
+      if (n > 0) {
+        if (out.position.size() < static_cast<std::size_t>(n)) out.position.resize(n, 0);
+        int& k = out.position[static_cast<std::size_t>(n - 1)];
+        if (k == 0) k = ++out.parameters;
+        out.text += '$';
+        out.text += std::to_string(k);
+        i = j - 1;
+        continue;
+      }
     }
-    out += c;
+    out.text += c;
   }
   return out;
+}
+
+std::string to_pg_placeholders(std::string_view sql) {
+  return to_pg_sql(sql).text;
 }
 
 store_errc store_errc_for_sqlstate(std::string_view sqlstate) {

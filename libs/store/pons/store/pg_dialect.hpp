@@ -5,13 +5,28 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pons/store/error.hpp"
 
 namespace pons::store {
 
-/// The SQL with SQLite's numbered parameters (?1, ?2...) written as PostgreSQL's ($1, $2...).
-/// Quoted text ('...', "...") and comments are left as they are.
+/// SQL rewritten for PostgreSQL, and where each of SQLite's parameters went.
+struct pg_sql {
+  std::string text;
+  /// position[n - 1]: the $k that ?n became (1-based), 0 when the SQL never uses ?n.
+  std::vector<int> position;
+  /// How many $k parameters the text takes.
+  int parameters = 0;
+};
+
+/// The SQL with SQLite's numbered parameters (?1, ?2...) written as PostgreSQL's, numbered
+/// densely in order of first use ($1, $2...): PostgreSQL must infer a type for every $k up to
+/// the highest, and the store's SQL leaves numbers out when a filter is off. Quoted text
+/// ('...', "...") and comments are left as they are; a lone '?' is not a parameter.
+pg_sql to_pg_sql(std::string_view sql);
+
+/// to_pg_sql(sql).text.
 std::string to_pg_placeholders(std::string_view sql);
 
 /// The store error for a PostgreSQL SQLSTATE: connection failures (class 08) are `unavailable`,

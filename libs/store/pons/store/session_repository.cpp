@@ -49,6 +49,7 @@ result<created_session> create_session(database& db, std::int64_t user_id, time_
   const std::string created = format_timestamp(now);
   const std::string expires = format_timestamp(now + limits.lifetime);
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  std::int64_t id = 0;
   {
     PONS_STORE_TRY(st, db.prepare("DELETE FROM dashboard_sessions WHERE expires_at <= ?1"));
     st.bind(1, created);
@@ -57,11 +58,12 @@ result<created_session> create_session(database& db, std::int64_t user_id, time_
   {
     PONS_STORE_TRY(st, db.prepare("INSERT INTO dashboard_sessions(id_hash, user_id, csrf_token, "
                                   "created_at, last_seen_at, expires_at) "
-                                  "VALUES (?1, ?2, ?3, ?4, ?4, ?5)"));
+                                  "VALUES (?1, ?2, ?3, ?4, ?4, ?5) RETURNING id"));
     st.bind_all(sha256_hex(out.secret), user_id, csrf, created, expires);
-    PONS_STORE_CHECK(st.run());
+    PONS_STORE_TRY(row, st.step());
+    if (!row) return store_errc::not_found;
+    id = st.column_int64(0);
   }
-  const std::int64_t id = db.last_insert_rowid();
   PONS_STORE_CHECK(scope.commit());
   PONS_STORE_TRY(found, find_session(db, out.secret, now, limits));
   if (found.id != id) return store_errc::not_found;

@@ -22,6 +22,7 @@
 #include "pons/store/media_repository.hpp"
 #include "pons/store/message_repository.hpp"
 #include "pons/store/number_health.hpp"
+#include "pons/store/search_index_deferral.hpp"
 #include "pons/store/sql_support.hpp"
 #include "pons/store/status_repository.hpp"
 #include "pons/store/template_repository.hpp"
@@ -680,53 +681,6 @@ result<ingest_summary> ingest_batch(database& db, const domain::webhook_batch& b
 
 namespace {
 
-// Full-text indexing for a whole group in one statement (schema/0003): FTS5 writes a segment at
-// every statement savepoint, so indexing from the insert trigger cost one segment per message.
-// begin() and finish() run inside the group's transaction; other connections never see
-// `deferred` set, because finish() clears it before the commit (a rollback clears it too).
-class fts_deferral {
- public:
-  static result<fts_deferral> begin(database& db) {
-    PONS_STORE_TRY(last, db.query_int64("SELECT coalesce(max(id), 0) FROM messages"));
-    PONS_STORE_CHECK(set_deferred(db, true));
-    return fts_deferral(db, last);
-  }
-
-  fts_deferral(fts_deferral&& other) noexcept
-      : db_(std::exchange(other.db_, nullptr)), last_before_(other.last_before_) {}
-  fts_deferral& operator=(fts_deferral&&) = delete;
-
-  // A group that fails inside the caller's own transaction is not rolled back here: clear the
-  // flag anyway, or a caller committing regardless would stop FTS indexing for every connection.
-  ~fts_deferral() {
-    if (db_ && db_->in_transaction()) (void)set_deferred(*db_, false);
-  }
-
-  // Index every message the group inserted, then let the trigger index again.
-  result<void> finish() {
-    PONS_STORE_TRY(st, db_->prepare("INSERT INTO messages_fts(rowid, text, media_caption, "
-                                    "media_filename) SELECT id, text, media_caption, "
-                                    "media_filename FROM messages WHERE id > ?1"));
-    st.bind(1, last_before_);
-    PONS_STORE_CHECK(st.run());
-    PONS_STORE_CHECK(set_deferred(*db_, false));
-    db_ = nullptr;  // done: nothing left for the destructor
-    return {};
-  }
-
- private:
-  fts_deferral(database& db, std::int64_t last) : db_(&db), last_before_(last) {}
-  // A cached statement: this runs twice per group commit.
-  static result<void> set_deferred(database& db, bool on) {
-    PONS_STORE_TRY(st, db.prepare("UPDATE messages_fts_control SET deferred = ?1 WHERE id = 1"));
-    st.bind(1, on);
-    PONS_STORE_CHECK(st.run());
-    return {};
-  }
-  database* db_;
-  std::int64_t last_before_;
-};
-
 // Runs once the group holds the write lock (see ingest_batches: the memo's validity check).
 using after_begin_fn = std::function<result<void>()>;
 
@@ -744,7 +698,7 @@ result<std::optional<group_results>> write_group(database& db,
                                                  bool savepoints) {
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
   if (after_begin) PONS_STORE_CHECK(after_begin());
-  PONS_STORE_TRY(fts, fts_deferral::begin(db));
+  PONS_STORE_TRY(fts, search_index_deferral::begin(db));
   group_results out;
   out.reserve(requests.size());
   ingest_cache cache(db, state);

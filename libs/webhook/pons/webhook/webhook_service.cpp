@@ -156,6 +156,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // With both set, the writer commits without fsync (synchronous=NORMAL) and `gate` answers each
   // group after an fdatasync of the WAL that started after its commit; see open().
   std::optional<store::wal_file> wal;
+  bool file_database = true;  // SQLite (a WAL to checkpoint), not a PostgreSQL server
   std::unique_ptr<sync_gate> gate;
   // Numbers, contacts, conversations and targets the writer has seen, kept across groups while
   // no other connection writes (writer thread only).
@@ -761,21 +762,26 @@ boost::system::result<void> webhook_service::open() {
   auto db = store::database::open(impl_->opt.db_path, oo);
   if (!db) return db.error();
   impl_->db.emplace(std::move(*db));
-  // Checkpoints run on their own thread (start_checkpointer); the writer checkpoints itself only
-  // as a backstop when the WAL has grown far (that also bounds the WAL file).
-  if (auto r = impl_->db->exec(
-          fmt::format("PRAGMA wal_autocheckpoint={}", impl_->opt.checkpoint_backstop_pages));
-      !r)
-    return r.error();
   if (auto v = impl_->db->schema_version()) impl_->schema_version = *v;
-  // Commits without fsync, each group answered after a WAL fdatasync on the gate's thread (one
-  // sync covers every commit before it, and the writer need not wait for the disk). Without a
-  // WAL file to sync (an unusual file system), every commit syncs itself as before.
-  if (auto w = store::wal_file::open(impl_->opt.db_path)) {
-    if (impl_->db->exec("PRAGMA synchronous=NORMAL")) impl_->wal.emplace(std::move(*w));
-  } else {
-    impl_->log_line(fmt::format("level=warn event=wal_sync error={} fallback=synchronous_full",
-                                logging::log_quoted(w.error().message())));
+  // SQLite's WAL is checkpointed and synced here; a PostgreSQL server does both itself, and each
+  // commit there returns once it is durable.
+  impl_->file_database = impl_->db->kind() == store::backend::sqlite;
+  if (impl_->file_database) {
+    // Checkpoints run on their own thread (start_checkpointer); the writer checkpoints itself only
+    // as a backstop when the WAL has grown far (that also bounds the WAL file).
+    if (auto r = impl_->db->exec(
+            fmt::format("PRAGMA wal_autocheckpoint={}", impl_->opt.checkpoint_backstop_pages));
+        !r)
+      return r.error();
+    // Commits without fsync, each group answered after a WAL fdatasync on the gate's thread (one
+    // sync covers every commit before it, and the writer need not wait for the disk). Without a
+    // WAL file to sync (an unusual file system), every commit syncs itself as before.
+    if (auto w = store::wal_file::open(impl_->opt.db_path)) {
+      if (impl_->db->exec("PRAGMA synchronous=NORMAL")) impl_->wal.emplace(std::move(*w));
+    } else {
+      impl_->log_line(fmt::format("level=warn event=wal_sync error={} fallback=synchronous_full",
+                                  logging::log_quoted(w.error().message())));
+    }
   }
   if (auto synced = impl_->sync_accounts(); !synced) {
     impl_->db.reset();
@@ -811,7 +817,9 @@ boost::system::result<void> webhook_service::open() {
     impl_->gate = std::make_unique<sync_gate>(std::move(sync), "pons-walsync");
   }
   impl_->writer = std::thread([self = impl_] { self->writer_loop(); });
-  impl_->checkpointer = std::thread([self = impl_] { self->checkpoint_loop(); });
+  if (impl_->file_database) {
+    impl_->checkpointer = std::thread([self = impl_] { self->checkpoint_loop(); });
+  }
   return {};
 }
 

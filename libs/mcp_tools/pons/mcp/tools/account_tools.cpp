@@ -161,8 +161,8 @@ tool_result list_templates(const read_tools_deps& deps, const json::object& args
   if (status == "all") status.clear();
   auto s = db->operator->()->prepare(fmt::format(
       "SELECT name, language, category, status, components_json, parameter_format, "
-      "rejected_reason, waba_id, quality_score FROM templates WHERE (?1 = '' OR name LIKE '%' || "
-      "?1 || '%' {}) "
+      "rejected_reason, waba_id, quality_score FROM templates WHERE (?1 = '' OR lower(name) LIKE "
+      "'%' || lower(?1) || '%' {}) "
       "AND (?2 = '' OR language = ?2) AND (?3 = '' OR upper(status) = upper(?3)){} "
       "ORDER BY name, language",
       store::like_escape_clause, scope_waba(scope, "waba_id", 4)));

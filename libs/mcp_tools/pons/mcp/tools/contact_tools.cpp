@@ -170,9 +170,10 @@ tool_result search_contacts(const read_tools_deps& deps, const json::object& arg
   if (!db) return tool_result::error(database_problem(db.error()));
   auto s = db->operator->()->prepare(fmt::format(
       "SELECT id, wa_id, user_id, username, profile_name, created_at FROM contacts WHERE "
-      "(profile_name LIKE '%' || ?4 || '%' {0} OR username LIKE '%' || ?4 || '%' {0} OR "
+      "(lower(profile_name) LIKE '%' || lower(?4) || '%' {0} OR "
+      "lower(username) LIKE '%' || lower(?4) || '%' {0} OR "
       "user_id = ?1 OR (length(?2) >= 3 AND wa_id LIKE '%' || ?2 || '%')){1} "
-      "ORDER BY profile_name COLLATE NOCASE, id LIMIT ?3",
+      "ORDER BY lower(profile_name), id LIMIT ?3",
       store::like_escape_clause, scope_account_id(scope, "account_id", 5)));
   if (!s) return tool_result::error(database_problem(s.error()));
   s->bind(1, query).bind(2, digits).bind(3, limit).bind(4, store::escape_like(query));

@@ -380,9 +380,12 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
       }
     }
   }
-  if (exact.empty() && query.rfind("#", 0) == 0) {
-    if (auto r = collect(fmt::format("SELECT {} WHERE (id = CAST(?1 AS INTEGER))", contact_columns),
-                         std::string_view(query).substr(1));
+  // "#12": contact 12. Only digits are looked up: text is no id on any engine.
+  const std::string_view id_digits = std::string_view(query).substr(query.empty() ? 0 : 1);
+  if (exact.empty() && query.rfind("#", 0) == 0 && !id_digits.empty() && id_digits.size() <= 18 &&
+      id_digits.find_first_not_of("0123456789") == std::string_view::npos) {
+    if (auto r = collect(fmt::format("SELECT {} WHERE (id = CAST(?1 AS BIGINT))", contact_columns),
+                         id_digits);
         !r) {
       return r.error();
     }
@@ -390,7 +393,7 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
   if (exact.empty()) {
     std::string handle = query.rfind("@", 0) == 0 ? query.substr(1) : query;
     if (auto r = collect(fmt::format("SELECT {} WHERE (wa_id = ?1 OR user_id = ?1 OR "
-                                     "(username <> '' AND username = ?1 COLLATE NOCASE))",
+                                     "(username <> '' AND lower(username) = lower(?1)))",
                                      contact_columns),
                          handle);
         !r) {
@@ -399,7 +402,7 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
   }
   if (exact.empty()) {
     if (auto r = collect(
-            fmt::format("SELECT {} WHERE (profile_name = ?1 COLLATE NOCASE)", contact_columns),
+            fmt::format("SELECT {} WHERE (lower(profile_name) = lower(?1))", contact_columns),
             query);
         !r) {
       return r.error();
@@ -407,8 +410,9 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
   }
   if (exact.empty() && !query.empty()) {
     // A unique partial match ("Alice" for "Alice Smith") is what the user meant.
-    if (auto r = collect(fmt::format("SELECT {0} WHERE (profile_name LIKE '%' || ?1 || '%' {1} OR "
-                                     "username LIKE '%' || ?1 || '%' {1})",
+    if (auto r = collect(fmt::format("SELECT {0} WHERE (lower(profile_name) LIKE '%' || "
+                                     "lower(?1) || '%' {1} OR lower(username) LIKE '%' || "
+                                     "lower(?1) || '%' {1})",
                                      contact_columns, store::like_escape_clause),
                          store::escape_like(query), " LIMIT 10");
         !r) {

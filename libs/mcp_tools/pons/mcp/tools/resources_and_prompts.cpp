@@ -78,8 +78,9 @@ std::vector<std::string> contact_names(const read_tools_deps& deps, std::string_
   auto db = deps.pool->acquire();
   if (!db) return out;
   auto s = db->operator->()->prepare(
-      fmt::format("SELECT DISTINCT profile_name FROM contacts WHERE profile_name <> '' AND "
-                  "profile_name LIKE ?1 || '%' {}{} ORDER BY profile_name COLLATE NOCASE LIMIT 100",
+      fmt::format("SELECT profile_name FROM contacts WHERE profile_name <> '' AND "
+                  "lower(profile_name) LIKE lower(?1) || '%' {}{} GROUP BY profile_name "
+                  "ORDER BY lower(profile_name) LIMIT 100",
                   store::like_escape_clause, scope_account_id(scope, "account_id", 2)));
   if (!s) return out;
   s->bind(1, store::escape_like(prefix));

@@ -1,0 +1,95 @@
+#include "pons/store/pg_statement.hpp"
+
+#include <charconv>
+#include <cstdlib>
+
+namespace pons::store {
+
+void pg_statement::bind(int index, std::optional<std::string> value) {
+  if (rows_) {  // bound again after running: the next step runs with the new values
+    rows_.reset();
+    row_ = -1;
+  }
+  if (index < 1 || static_cast<std::size_t>(index) > pg_.position.size()) return;
+  const int k = pg_.position[static_cast<std::size_t>(index - 1)];
+  if (k == 0) return;
+  if (params_.size() < static_cast<std::size_t>(pg_.parameters)) params_.resize(pg_.parameters);
+  params_[static_cast<std::size_t>(k - 1)] = std::move(value);
+}
+
+result<void> pg_statement::execute() {
+  // Unbound parameters are NULL, as in SQLite.
+  if (params_.size() < static_cast<std::size_t>(pg_.parameters)) params_.resize(pg_.parameters);
+  std::vector<const char*> values;
+  values.reserve(params_.size());
+  for (const auto& p : params_) values.push_back(p ? p->c_str() : nullptr);
+  if (name_.empty()) {
+    auto r = conn_->run_once(pg_.text, values);
+    if (!r) return r.error();
+    rows_.emplace(std::move(*r));
+  } else {
+    if (!prepared_) {
+      if (auto p = conn_->prepare(name_, pg_.text); !p) return p.error();
+      prepared_ = true;
+    }
+    auto r = conn_->run_prepared(name_, values);
+    if (!r) return r.error();
+    rows_.emplace(std::move(*r));
+  }
+  row_ = -1;
+  return {};
+}
+
+result<bool> pg_statement::step() {
+  if (!rows_) {
+    if (auto r = execute(); !r) return r.error();
+  }
+  if (row_ < rows_->rows()) ++row_;
+  if (row_ < rows_->rows()) return true;
+  // Past the last row: like SQLite, the next step runs the statement again.
+  rows_.reset();
+  row_ = -1;
+  return false;
+}
+
+result<int> pg_statement::run() {
+  if (auto r = execute(); !r) return r.error();
+  const int changed = rows_->affected();
+  rows_.reset();
+  row_ = -1;
+  return changed;
+}
+
+void pg_statement::reset() {
+  rows_.reset();
+  row_ = -1;
+  params_.clear();
+}
+
+std::int64_t pg_statement::column_int64(int col) const {
+  const std::string_view v = column_view(col);
+  if (v == "t") return 1;  // a boolean expression (x = y, EXISTS): SQLite answers 1 or 0
+  if (v == "f") return 0;
+  std::int64_t out = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec == std::errc() && end == v.data() + v.size()) return out;
+  // numeric (sum, avg) or floating point: SQLite truncates toward zero.
+  return static_cast<std::int64_t>(column_double(col));
+}
+
+double pg_statement::column_double(int col) const {
+  const std::string text(column_view(col));
+  return std::strtod(text.c_str(), nullptr);
+}
+
+std::string_view pg_statement::column_view(int col) const {
+  if (!rows_ || row_ < 0 || row_ >= rows_->rows() || rows_->is_null(row_, col)) return {};
+  return rows_->value(row_, col);
+}
+
+bool pg_statement::column_is_null(int col) const {
+  if (!rows_ || row_ < 0 || row_ >= rows_->rows()) return true;
+  return rows_->is_null(row_, col);
+}
+
+}  // namespace pons::store

@@ -1,0 +1,57 @@
+#pragma once
+// The PostgreSQL side of store::statement: parameters collected as text, the statement run on
+// the first step (prepared on the server once per connection), and its rows read from the
+// result. Internal to the store; store::statement is the interface.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pons/store/error.hpp"
+#include "pons/store/pg_connection.hpp"
+#include "pons/store/pg_dialect.hpp"
+
+namespace pons::store {
+
+class pg_statement {
+ public:
+  /// `sql` as the store writes it (?N parameters); `name` empty: run as a one-off (not prepared
+  /// on the server).
+  pg_statement(pg_connection* conn, std::string name, std::string_view sql)
+      : conn_(conn), name_(std::move(name)), sql_(sql), pg_(to_pg_sql(sql)) {}
+
+  /// Sets parameter ?`index`; nullopt is NULL. A parameter the SQL does not use is ignored (as
+  /// SQLite would refuse it, the store never binds one). A new binding after a run starts over.
+  void bind(int index, std::optional<std::string> value);
+  /// Runs the statement if it has not run yet, then moves to the next row: true while one is
+  /// there.
+  result<bool> step();
+  /// Runs the statement to completion; the rows it changed.
+  result<int> run();
+  /// Forgets the result and the bindings.
+  void reset();
+
+  std::int64_t column_int64(int col) const;
+  double column_double(int col) const;
+  std::string_view column_view(int col) const;
+  bool column_is_null(int col) const;
+
+  const std::string& sql() const { return sql_; }
+  /// Whether a store::statement holds it now (cached statements are handed out one at a time).
+  bool in_use = false;
+
+ private:
+  result<void> execute();
+  pg_connection* conn_;
+  std::string name_;
+  std::string sql_;
+  pg_sql pg_;
+  bool prepared_ = false;
+  std::vector<std::optional<std::string>> params_;
+  std::optional<pg_rowset> rows_;
+  int row_ = -1;
+};
+
+}  // namespace pons::store
