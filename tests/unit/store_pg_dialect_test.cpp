@@ -12,8 +12,10 @@ TEST_CASE("store: SQLite's numbered parameters become PostgreSQL's outside quote
   CHECK(to_pg_placeholders("SELECT '?1', \"a?2\" -- ?3\nFROM t WHERE x = ?4") ==
         "SELECT '?1', \"a?2\" -- ?3\nFROM t WHERE x = $4");
   CHECK(to_pg_placeholders("SELECT 'it''s ?1' WHERE y = ?2") == "SELECT 'it''s ?1' WHERE y = $2");
-  // A lone '?' is not a parameter (and PostgreSQL's jsonb operator stays as written).
-  CHECK(to_pg_placeholders("SELECT data ? 'k' FROM t") == "SELECT data ? 'k' FROM t");
+  // A bare '?' is SQLite's next parameter.
+  CHECK(to_pg_placeholders("SELECT a FROM t WHERE b = ? AND c = ?") ==
+        "SELECT a FROM t WHERE b = $1 AND c = $2");
+  CHECK(to_pg_sql("SELECT ?3, ?").position == std::vector<int>{0, 0, 1, 2});
 }
 
 TEST_CASE("store: parameters a filter left out are numbered away for PostgreSQL", "[store][pg]") {

@@ -31,10 +31,10 @@ result<std::int64_t> upsert_account(database& db, const account_record& a, time_
       db.prepare("INSERT INTO accounts(waba_id, name, app_secret_ref, access_token_ref, "
                  "verify_token_ref, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
                  "ON CONFLICT(waba_id) DO UPDATE SET "
-                 "name = CASE WHEN ?2 <> '' THEN ?2 ELSE name END, "
-                 "app_secret_ref = CASE WHEN ?3 <> '' THEN ?3 ELSE app_secret_ref END, "
-                 "access_token_ref = CASE WHEN ?4 <> '' THEN ?4 ELSE access_token_ref END, "
-                 "verify_token_ref = CASE WHEN ?5 <> '' THEN ?5 ELSE verify_token_ref END, "
+                 "name = CASE WHEN ?2 <> '' THEN ?2 ELSE accounts.name END, "
+                 "app_secret_ref = CASE WHEN ?3 <> '' THEN ?3 ELSE accounts.app_secret_ref END, "
+                 "access_token_ref = CASE WHEN ?4 <> '' THEN ?4 ELSE accounts.access_token_ref END, "
+                 "verify_token_ref = CASE WHEN ?5 <> '' THEN ?5 ELSE accounts.verify_token_ref END, "
                  "updated_at = ?6 RETURNING id"));
   st.bind_all(a.waba_id, a.name, a.app_secret_ref, a.access_token_ref, a.verify_token_ref,
               format_timestamp(now));
@@ -54,8 +54,9 @@ result<std::int64_t> upsert_phone_number(database& db, std::string_view waba_id,
                  "verified_name, is_default, created_at, updated_at) "
                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
                  "ON CONFLICT(phone_number_id) DO UPDATE SET account_id = ?2, "
-                 "display_phone_number = CASE WHEN ?3 <> '' THEN ?3 ELSE display_phone_number END, "
-                 "verified_name = CASE WHEN ?4 <> '' THEN ?4 ELSE verified_name END, "
+                 "display_phone_number = CASE WHEN ?3 <> '' THEN ?3 "
+                 "ELSE phone_numbers.display_phone_number END, "
+                 "verified_name = CASE WHEN ?4 <> '' THEN ?4 ELSE phone_numbers.verified_name END, "
                  "is_default = ?5, updated_at = ?6 RETURNING id"));
   st.bind_all(p.phone_number_id, account_id, p.display_phone_number, p.verified_name, p.is_default,
               format_timestamp(now));

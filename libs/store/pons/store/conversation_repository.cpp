@@ -127,7 +127,7 @@ result<std::vector<conversation_record>> list_conversations(database& db,
   // Build only the conditions in use so the planner can pick an index; each combination is a
   // distinct SQL text and gets its own cached statement.
   std::string sql(conversation_columns);
-  sql += "WHERE 1";
+  sql += "WHERE true";
   if (!f.phone_number_id.empty()) sql += " AND v.phone_number_id = ?1";
   if (f.unread_only) sql += " AND v.unread_count > 0";
   if (f.unanswered_only) sql += " AND v.last_direction = 'inbound'";

@@ -511,7 +511,10 @@ statement& statement::bind_text_or_null(int index, std::string_view value) {
 result<bool> statement::step() {
   if (pg_) {
     auto r = pg_->step();
-    if (!r) return db_->fail_pg(r.error(), fmt::format("step [{}]", pg_->sql().substr(0, 80)));
+    if (!r) {
+      return result<bool>(boost::system::in_place_error,
+                          db_->fail_pg(r.error(), fmt::format("step [{}]", pg_->sql().substr(0, 80))));
+    }
     return r;
   }
   const int rc = sqlite3_step(stmt_);

@@ -125,7 +125,7 @@ result<prune_counts> prune_event_log_chunk(database& db, std::string_view log_be
   // little out of order only waits for the next pass), processed_events through its age index.
   PONS_STORE_TRY(logs, delete_chunk(db,
                                     "DELETE FROM webhook_log WHERE id IN (SELECT id FROM (SELECT "
-                                    "id, received_at FROM webhook_log ORDER BY id LIMIT ?2) "
+                                    "id, received_at FROM webhook_log ORDER BY id LIMIT ?2) AS oldest "
                                     "WHERE received_at < ?1)",
                                     log_before, limit));
   PONS_STORE_TRY(keys, delete_chunk(db,
@@ -149,7 +149,8 @@ result<void> record_pull(database& db, const pull_cursor& c) {
                                 "last_pulled_at, last_message_id) VALUES (?1, ?2, ?3, ?4) "
                                 "ON CONFLICT(client_name, phone_number_id) DO UPDATE SET "
                                 "last_pulled_at = ?3, "
-                                "last_message_id = CASE WHEN last_message_id > ?4 THEN last_message_id ELSE ?4 END"));
+                                "last_message_id = CASE WHEN mcp_pull_cursors.last_message_id > ?4 "
+                                "THEN mcp_pull_cursors.last_message_id ELSE ?4 END"));
   st.bind_all(c.client_name, c.phone_number_id, c.last_pulled_at, c.last_message_id);
   PONS_STORE_CHECK(st.run());
   return {};

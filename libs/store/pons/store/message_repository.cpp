@@ -244,14 +244,14 @@ std::string pg_search_sql(const search_query& q) {
   std::string sql(message_columns);
   sql +=
       ", ts_headline('simple', m.text || ' ' || m.media_caption || ' ' || m.media_filename, "
-      "to_tsquery('simple', ?1), 'StartSel=[, StopSel=], MaxWords=12, MinWords=4, "
+      "to_tsquery('simple', pons_fold(?1)), 'StartSel=[, StopSel=], MaxWords=12, MinWords=4, "
       "ShortWord=0, MaxFragments=1, FragmentDelimiter=…') "
       "FROM messages m JOIN contacts c ON c.id = m.contact_id "
       "LEFT JOIN media md ON md.media_id = m.media_id AND m.media_id <> '' "
-      "WHERE m.search @@ to_tsquery('simple', ?1)";
+      "WHERE m.search @@ to_tsquery('simple', pons_fold(?1))";
   if (!q.phone_number_id.empty()) sql += " AND m.phone_number_id = ?2";
   if (q.contact_id) sql += " AND m.contact_id = ?3";
-  sql += q.best_first ? " ORDER BY ts_rank(m.search, to_tsquery('simple', ?1)) DESC, m.id DESC "
+  sql += q.best_first ? " ORDER BY ts_rank(m.search, to_tsquery('simple', pons_fold(?1))) DESC, m.id DESC "
                         "LIMIT ?4"
                       : " ORDER BY m.id DESC LIMIT ?4";
   return sql;
@@ -421,7 +421,7 @@ result<message_page> page_messages(database& db, const message_query& q) {
   if (q.limit <= 0) return store_errc::invalid_argument;
   // Only the filters in use appear in the SQL, so each combination is planned (and cached) on
   // its own and can use the matching index.
-  std::string where = "WHERE 1";
+  std::string where = "WHERE true";
   const bool has_cursor = !q.after_created_at.empty();
   if (has_cursor)
     where += q.newest_first ? " AND (m.created_at, m.id) < (?1, ?2)"

@@ -25,13 +25,15 @@ pg_sql to_pg_sql(std::string_view sql) {
       i = stop - 1;
       continue;
     }
-    if (c == '?' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+    if (c == '?') {
       std::size_t j = i + 1;
       int n = 0;
       while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9' && n < 100000) {
         n = n * 10 + (sql[j] - '0');
         ++j;
       }
+      // A bare '?' is SQLite's next parameter: one past the highest number so far.
+      if (j == i + 1) n = static_cast<int>(out.position.size()) + 1;
       if (n > 0) {
         if (out.position.size() < static_cast<std::size_t>(n)) out.position.resize(n, 0);
         int& k = out.position[static_cast<std::size_t>(n - 1)];

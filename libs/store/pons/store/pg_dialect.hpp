@@ -23,7 +23,8 @@ struct pg_sql {
 /// The SQL with SQLite's numbered parameters (?1, ?2...) written as PostgreSQL's, numbered
 /// densely in order of first use ($1, $2...): PostgreSQL must infer a type for every $k up to
 /// the highest, and the store's SQL leaves numbers out when a filter is off. Quoted text
-/// ('...', "...") and comments are left as they are; a lone '?' is not a parameter.
+/// ('...', "...") and comments are left as they are; a bare '?' is the next parameter, as in
+/// SQLite (one past the highest number before it).
 pg_sql to_pg_sql(std::string_view sql);
 
 /// to_pg_sql(sql).text.

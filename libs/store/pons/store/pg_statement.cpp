@@ -42,7 +42,7 @@ result<void> pg_statement::execute() {
 
 result<bool> pg_statement::step() {
   if (!rows_) {
-    if (auto r = execute(); !r) return r.error();
+    if (auto r = execute(); !r) return result<bool>(boost::system::in_place_error, r.error());
   }
   if (row_ < rows_->rows()) ++row_;
   if (row_ < rows_->rows()) return true;

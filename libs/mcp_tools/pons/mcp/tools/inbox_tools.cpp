@@ -113,7 +113,7 @@ tool_result list_unanswered(const read_tools_deps& deps, const json::object& arg
   auto s = db->operator->()->prepare(fmt::format(
       "SELECT * FROM (SELECT cv.id AS id, cv.phone_number_id, "
       "coalesce(p.display_phone_number, ''), cv.preview, cv.window_expires_at, cv.archived, "
-      "cv.note, c.id, c.wa_id, c.user_id, c.username, c.profile_name, "
+      "cv.note, c.id AS contact_id, c.wa_id, c.user_id, c.username, c.profile_name, "
       "(SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = cv.id AND "
       "m.created_at > cv.last_outbound_at AND m.direction = 'inbound') AS since, "
       "(SELECT count(*) FROM messages m WHERE m.conversation_id = cv.id AND "

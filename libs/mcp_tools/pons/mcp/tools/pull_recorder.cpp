@@ -71,9 +71,12 @@ void pull_recorder::run() {
           auto s = db->prepare(
               "INSERT INTO mcp_pull_cursors (client_name, phone_number_id, last_pulled_at, "
               "last_message_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (client_name, "
-              "phone_number_id) DO UPDATE SET last_pulled_at = max(last_pulled_at, "
-              "excluded.last_pulled_at), last_message_id = max(last_message_id, "
-              "excluded.last_message_id)");
+              "phone_number_id) DO UPDATE SET last_pulled_at = CASE WHEN "
+              "mcp_pull_cursors.last_pulled_at > excluded.last_pulled_at THEN "
+              "mcp_pull_cursors.last_pulled_at ELSE excluded.last_pulled_at END, "
+              "last_message_id = CASE WHEN mcp_pull_cursors.last_message_id > "
+              "excluded.last_message_id THEN mcp_pull_cursors.last_message_id ELSE "
+              "excluded.last_message_id END");
           if (!s) break;
           s->bind_all(key.first, key.second, value.first, value.second);
           (void)s->run();
