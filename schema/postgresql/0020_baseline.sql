@@ -399,6 +399,9 @@ CREATE TABLE conversation_labels (
   conversation_id BIGINT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
   label TEXT NOT NULL,
   created_at TEXT NOT NULL,
+  -- Labels added together keep their order by SQLite's implicit rowid; PostgreSQL has none, so
+  -- the column is spelled out under the same name.
+  rowid BIGINT GENERATED ALWAYS AS IDENTITY,
   PRIMARY KEY (conversation_id, label)
 );
 CREATE INDEX conversation_labels_label ON conversation_labels(label, conversation_id);

@@ -31,8 +31,8 @@ constexpr std::string_view last_chunk = "\r\n0\r\n\r\n";
 // with; its own thread runs the server, stopped and joined on destruction.
 struct feed_fixture {
   pons::store::test::temp_dir dir;
-  std::shared_ptr<locked_database> db = std::make_shared<locked_database>(
-      std::move(pons::store::database::open(dir.file("pons.db")).value()));
+  std::shared_ptr<locked_database> db = std::make_shared<locked_database>(std::move(
+      pons::store::database::open(pons::store::test::test_database_location(dir)).value()));
   guard access{db, {}};
   std::string key;
   boost::asio::io_context io{1};
@@ -87,7 +87,7 @@ feed_change conversation(std::int64_t id, std::string waba) {
 }  // namespace
 
 TEST_CASE("change feed: a change published from another thread reaches the stream",
-          "[dashboard][feed]") {
+          "[dashboard][feed][backends]") {
   feed_fixture f({});
   auto stream = f.ready_stream();
   // Another account's change first: in order, so had it been sent it would come before.
@@ -98,7 +98,8 @@ TEST_CASE("change feed: a change published from another thread reaches the strea
   CHECK(stream->received().find("[41]") == std::string::npos);
 }
 
-TEST_CASE("change feed: an idle stream sends its keep-alive comment", "[dashboard][feed]") {
+TEST_CASE("change feed: an idle stream sends its keep-alive comment",
+          "[dashboard][feed][backends]") {
   feed_options o;
   o.keepalive_interval = 10ms;
   feed_fixture f(o);
@@ -107,7 +108,8 @@ TEST_CASE("change feed: an idle stream sends its keep-alive comment", "[dashboar
   CHECK(stream->read_until(": keep-alive\n\n", patience));
 }
 
-TEST_CASE("change feed: a client too far behind is closed, not buffered for", "[dashboard][feed]") {
+TEST_CASE("change feed: a client too far behind is closed, not buffered for",
+          "[dashboard][feed][backends]") {
   feed_options o;
   o.backlog = 4;
   o.max_per_principal = 1;
@@ -125,7 +127,8 @@ TEST_CASE("change feed: a client too far behind is closed, not buffered for", "[
   CHECK(f.ready_stream());
 }
 
-TEST_CASE("change feed: a stream ends when its age is up, and on close", "[dashboard][feed]") {
+TEST_CASE("change feed: a stream ends when its age is up, and on close",
+          "[dashboard][feed][backends]") {
   SECTION("age") {
     feed_options o;
     o.max_age = 10ms;
@@ -148,7 +151,7 @@ TEST_CASE("change feed: a stream ends when its age is up, and on close", "[dashb
   }
 }
 
-TEST_CASE("change feed: the limit in all counts every principal", "[dashboard][feed]") {
+TEST_CASE("change feed: the limit in all counts every principal", "[dashboard][feed][backends]") {
   feed_options o;
   o.max_streams = 2;
   feed_fixture f(o);

@@ -42,9 +42,10 @@ attempt_outcome outcome(std::optional<int> code) {
 
 }  // namespace
 
-TEST_CASE("forward: one claim transaction hands out a whole batch of a target", "[forward]") {
+TEST_CASE("forward: one claim transaction hands out a whole batch of a target",
+          "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
   add(*db, "https://a.example.com/", 3);
   enqueue(*db, 80);
@@ -62,9 +63,9 @@ TEST_CASE("forward: one claim transaction hands out a whole batch of a target", 
   CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());  // no delivery twice
 }
 
-TEST_CASE("forward: a batch with mixed results records each one correctly", "[forward]") {
+TEST_CASE("forward: a batch with mixed results records each one correctly", "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
   const auto target = add(*db, "https://a.example.com/", 1);  // one attempt: a failure is dead
   const auto other = add(*db, "https://b.example.com/", 3);
@@ -123,9 +124,9 @@ TEST_CASE("forward: a batch with mixed results records each one correctly", "[fo
 }
 
 TEST_CASE("forward: a crash between claim and record leads to redelivery after the lease",
-          "[forward]") {
+          "[forward][backends]") {
   temp_dir dir;
-  const auto path = dir.file("pons.db");
+  const auto path = pons::store::test::test_database_location(dir);
   std::vector<std::int64_t> claimed;
   {
     // The first process claims a batch, "sends" it and dies before recording anything.

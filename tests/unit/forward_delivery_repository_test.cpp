@@ -31,9 +31,10 @@ attempt_outcome failed(int code) {
 
 }  // namespace
 
-TEST_CASE("forward: claim hands out due work, at most per_target per target", "[forward]") {
+TEST_CASE("forward: claim hands out due work, at most per_target per target",
+          "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
   const auto a = add(*db, "https://a.example.com/");
   const auto b = add(*db, "https://b.example.com/");
@@ -64,9 +65,9 @@ TEST_CASE("forward: claim hands out due work, at most per_target per target", "[
   (void)b;
 }
 
-TEST_CASE("forward: attempts are recorded and move the delivery on", "[forward]") {
+TEST_CASE("forward: attempts are recorded and move the delivery on", "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
   const auto id = add(*db, "https://a.example.com/", 2);
   enqueue(*db, 1);
@@ -134,9 +135,10 @@ TEST_CASE("forward: attempts are recorded and move the delivery on", "[forward]"
   CHECK(retry_delivery(*db, 9999, t0).error() == forward_errc::not_found);
 }
 
-TEST_CASE("forward: disabled targets are not claimed: retry_dead revives dead work", "[forward]") {
+TEST_CASE("forward: disabled targets are not claimed: retry_dead revives dead work",
+          "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
   const auto id = add(*db, "https://a.example.com/", 1);
   enqueue(*db, 2);

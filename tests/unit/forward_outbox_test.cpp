@@ -36,9 +36,10 @@ std::int64_t count(database& db, const char* sql) {
 
 }  // namespace
 
-TEST_CASE("forward: the stored envelope has exactly the six fields in order", "[forward]") {
+TEST_CASE("forward: the stored envelope has exactly the six fields in order",
+          "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
   add(*db, "https://all.example.com/", {});
 
@@ -67,9 +68,9 @@ TEST_CASE("forward: the stored envelope has exactly the six fields in order", "[
   CHECK(enqueue_event(*db, e, t0).error() == forward_errc::invalid_value);
 }
 
-TEST_CASE("forward: a stable event key is enqueued once", "[forward]") {
+TEST_CASE("forward: a stable event key is enqueued once", "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
   add(*db, "https://all.example.com/", {});
   event e{"message.outbound.sent", "waba-1", "pn-1", "{}", t0, "pons-mcp", "sent:42"};
@@ -83,9 +84,9 @@ TEST_CASE("forward: a stable event key is enqueued once", "[forward]") {
   CHECK(boost::json::parse(get_delivery(*db, 1)->body).at("source") == "pons-mcp");
 }
 
-TEST_CASE("forward: enqueue writes one delivery per matching target", "[forward]") {
+TEST_CASE("forward: enqueue writes one delivery per matching target", "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
 
   const auto all = add(*db, "https://all.example.com/", {});
@@ -123,9 +124,9 @@ TEST_CASE("forward: enqueue writes one delivery per matching target", "[forward]
   CHECK(in->deliveries == 2);  // all + inbound_only
 }
 
-TEST_CASE("forward: nothing is written when no target subscribes", "[forward]") {
+TEST_CASE("forward: nothing is written when no target subscribes", "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
   add(*db, "https://in.example.com/", {"message.inbound.received"});
 
@@ -139,9 +140,9 @@ TEST_CASE("forward: nothing is written when no target subscribes", "[forward]") 
         forward_errc::unknown_event_type);
 }
 
-TEST_CASE("forward: a rolled back transaction leaves no outbox rows", "[forward]") {
+TEST_CASE("forward: a rolled back transaction leaves no outbox rows", "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
   add(*db, "https://all.example.com/", {});
   {

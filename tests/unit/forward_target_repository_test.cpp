@@ -17,7 +17,7 @@ const pons::store::time_point t0 = std::chrono::sys_days{std::chrono::year{2026}
 
 }  // namespace
 
-TEST_CASE("forward: generated secrets are 64 hex digits and differ", "[forward]") {
+TEST_CASE("forward: generated secrets are 64 hex digits and differ", "[forward][backends]") {
   std::set<std::string> seen;
   for (int i = 0; i < 20; ++i) {
     auto s = generate_secret();
@@ -29,9 +29,10 @@ TEST_CASE("forward: generated secrets are 64 hex digits and differ", "[forward]"
   CHECK(seen.size() == 20);
 }
 
-TEST_CASE("forward: add_target stores defaults and returns the secret once", "[forward]") {
+TEST_CASE("forward: add_target stores defaults and returns the secret once",
+          "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
 
   target_spec spec;
@@ -60,9 +61,9 @@ TEST_CASE("forward: add_target stores defaults and returns the secret once", "[f
   CHECK(listed->front().description == "CRM");
 }
 
-TEST_CASE("forward: invalid targets are refused before anything is stored", "[forward]") {
+TEST_CASE("forward: invalid targets are refused before anything is stored", "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
 
   target_spec spec;
@@ -85,9 +86,9 @@ TEST_CASE("forward: invalid targets are refused before anything is stored", "[fo
   CHECK(list_targets(*db)->empty());
 }
 
-TEST_CASE("forward: update, rotate-secret and remove", "[forward]") {
+TEST_CASE("forward: update, rotate-secret and remove", "[forward][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db"));
+  auto db = database::open(pons::store::test::test_database_location(dir));
   REQUIRE(db.has_value());
   target_spec spec;
   spec.url = "http://127.0.0.1:9000/in";

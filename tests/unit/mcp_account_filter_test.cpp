@@ -85,7 +85,7 @@ std::set<std::int64_t> message_ids(const json::object& result) {
 }  // namespace
 
 TEST_CASE("scoped calls: accounts and numbers of the other account are not listed",
-          "[mcp][keys][store]") {
+          "[mcp][keys][store][backends]") {
   two_accounts f;
   auto mine = f.data(first, "list_accounts", "{}");
   REQUIRE(mine.at("accounts").as_array().size() == 1);
@@ -110,7 +110,7 @@ TEST_CASE("scoped calls: accounts and numbers of the other account are not liste
 }
 
 TEST_CASE("scoped calls: conversations and messages of the other account stay hidden",
-          "[mcp][keys][store]") {
+          "[mcp][keys][store][backends]") {
   two_accounts f;
   CHECK(ids(f.data(first, "list_conversations", "{}").at("conversations").as_array()) ==
         std::set<std::int64_t>{1, 2, 3});
@@ -141,7 +141,7 @@ TEST_CASE("scoped calls: conversations and messages of the other account stay hi
 }
 
 TEST_CASE("scoped calls: contacts of the other account are neither found nor suggested",
-          "[mcp][keys][store]") {
+          "[mcp][keys][store][backends]") {
   two_accounts f;
   // Not found, and not offered as a close match either (447700900009 is Dave's number).
   auto text = f.problem(first, "get_contact", R"({"contact":"Dave Other"})");
@@ -170,7 +170,7 @@ TEST_CASE("scoped calls: contacts of the other account are neither found nor sug
 }
 
 TEST_CASE("scoped calls: templates and media of the other account stay hidden",
-          "[mcp][keys][store]") {
+          "[mcp][keys][store][backends]") {
   two_accounts f;
   auto mine = f.data(first, "list_templates", R"({"status":"all"})");
   std::set<std::string> names;
@@ -197,7 +197,7 @@ TEST_CASE("scoped calls: templates and media of the other account stay hidden",
 }
 
 TEST_CASE("scoped calls: resources, listings and completions stay within the account",
-          "[mcp][keys][store]") {
+          "[mcp][keys][store][backends]") {
   two_accounts f;
   std::set<std::string> uris;
   for (const auto& r : f.reg.list_resources(first)) uris.insert(r.uri);
@@ -236,7 +236,7 @@ TEST_CASE("scoped calls: resources, listings and completions stay within the acc
 }
 
 TEST_CASE("scoped calls: a wait is not woken by the other account's messages",
-          "[mcp][keys][store]") {
+          "[mcp][keys][store][backends]") {
   two_accounts f;
   auto theirs = f.data(second, "wait_for_messages", R"({"after_id":8,"timeout_seconds":1})");
   CHECK(message_ids(theirs) == std::set<std::int64_t>{9, 10});
@@ -246,7 +246,7 @@ TEST_CASE("scoped calls: a wait is not woken by the other account's messages",
 }
 
 TEST_CASE("scoped calls: the send tools send only from, to and about the caller's account",
-          "[mcp][keys][store]") {
+          "[mcp][keys][store][backends]") {
   two_accounts f;
   // The other account's contact is unknown here; its number is not ours to send from.
   CHECK_THAT(f.problem(first, "send_text", R"({"to":"Dave Other","text":"hi"})"),
@@ -294,7 +294,7 @@ TEST_CASE("scoped calls: the send tools send only from, to and about the caller'
   CHECK(synced.structured->at("accounts").at(0).at("waba_id") == first_waba);
 }
 
-TEST_CASE("scoped calls: the SQL conditions are empty without a scope", "[mcp][keys]") {
+TEST_CASE("scoped calls: the SQL conditions are empty without a scope", "[mcp][keys][backends]") {
   CHECK(scope_numbers(everyone, "m.phone_number_id", 3).empty());
   CHECK(scope_account_id(everyone, "account_id", 2).empty());
   CHECK(scope_waba(everyone, "waba_id", 1).empty());

@@ -84,7 +84,7 @@ struct inbox {
 }  // namespace
 
 TEST_CASE("list_unanswered: the customers waiting for an answer, the longest waiting first",
-          "[mcp][store]") {
+          "[mcp][store][backends]") {
   inbox f;
   auto out = f.data("list_unanswered", "{}");
   const auto& list = out.at("conversations").as_array();
@@ -113,7 +113,8 @@ TEST_CASE("list_unanswered: the customers waiting for an answer, the longest wai
   CHECK(f.ids("list_unanswered", R"({"from":"+1 555-010-0002"})") == std::vector<std::int64_t>{3});
 }
 
-TEST_CASE("list_unanswered pages with its cursor and refuses a forged one", "[mcp][store]") {
+TEST_CASE("list_unanswered pages with its cursor and refuses a forged one",
+          "[mcp][store][backends]") {
   inbox f;
   auto all = f.ids("list_unanswered", "{}");
   REQUIRE(all.size() >= 3);
@@ -198,7 +199,7 @@ TEST_CASE(
 }
 
 TEST_CASE("update_conversation refuses what it cannot keep and what the caller cannot see",
-          "[mcp][store]") {
+          "[mcp][store][backends]") {
   inbox f;
   auto nothing = f.call("update_conversation", R"({"conversation_id":1})");
   REQUIRE(nothing.protocol_error);
@@ -239,7 +240,7 @@ TEST_CASE("update_conversation refuses what it cannot keep and what the caller c
             .at("archived") == true);
 }
 
-TEST_CASE("conversation labels: replace, add and remove without ASCII case", "[store]") {
+TEST_CASE("conversation labels: replace, add and remove without ASCII case", "[store][backends]") {
   pons::store::conversation_change c;
   c.add_labels = {"Refund", "refund", "VIP"};
   CHECK(pons::store::labels_after({"vip"}, c) == std::vector<std::string>{"vip", "Refund"});

@@ -38,7 +38,7 @@ mcp::registry tools() {
 
 struct fixture {
   temp_dir dir;
-  std::string path = dir.file("pons.db");
+  std::string path = pons::store::test::test_database_location(dir);
   store::database db = std::move(store::database::open(path).value());
   mcp::registry reg = tools();
 
@@ -85,7 +85,7 @@ boost::json::value call(std::string_view tool) {
 }  // namespace
 
 TEST_CASE("key authenticator: no key, another scheme or a malformed header is 401",
-          "[mcp_keys][keys]") {
+          "[mcp_keys][keys][backends]") {
   fixture f;
   auto auth = f.authenticator();
   for (const auto& headers : std::vector<std::vector<http::header_field>>{
@@ -101,7 +101,7 @@ TEST_CASE("key authenticator: no key, another scheme or a malformed header is 40
 }
 
 TEST_CASE("key authenticator: unknown, wrong-secret and revoked keys are 401 invalid_token",
-          "[mcp_keys][keys]") {
+          "[mcp_keys][keys][backends]") {
   fixture f;
   auto auth = f.authenticator();
   auto made = f.key({"read"});
@@ -122,7 +122,7 @@ TEST_CASE("key authenticator: unknown, wrong-secret and revoked keys are 401 inv
 }
 
 TEST_CASE("key authenticator: a valid key names its principal, account and scopes, and its use",
-          "[mcp_keys][keys]") {
+          "[mcp_keys][keys][backends]") {
   fixture f;
   auto auth = f.authenticator();
   auto made = f.key({"read"}, "111");
@@ -154,7 +154,7 @@ TEST_CASE("key authenticator: a valid key names its principal, account and scope
 }
 
 TEST_CASE("key authenticator: a key beyond its rate is 429 with Retry-After, others are not",
-          "[mcp_keys][keys]") {
+          "[mcp_keys][keys][backends]") {
   fixture f;
   mcp_keys::key_auth_options o;
   o.rate = {2, 0.01};

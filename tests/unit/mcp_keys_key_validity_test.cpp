@@ -14,7 +14,8 @@ using namespace pons;
 using namespace std::chrono_literals;
 using pons::store::test::temp_dir;
 
-TEST_CASE("a key principal is named by its id, and only such a name is read back", "[mcp_keys]") {
+TEST_CASE("a key principal is named by its id, and only such a name is read back",
+          "[mcp_keys][backends]") {
   CHECK(mcp_keys::key_principal(7) == "key:7");
   CHECK(mcp_keys::key_id_of("key:7") == 7);
   CHECK(mcp_keys::key_id_of("key:123456789012") == 123456789012);
@@ -23,9 +24,9 @@ TEST_CASE("a key principal is named by its id, and only such a name is read back
   }
 }
 
-TEST_CASE("a key stays valid until it is revoked, expires or is gone", "[mcp_keys]") {
+TEST_CASE("a key stays valid until it is revoked, expires or is gone", "[mcp_keys][backends]") {
   temp_dir dir;
-  const auto path = dir.file("pons.db");
+  const auto path = pons::store::test::test_database_location(dir);
   auto db = std::move(store::database::open(path).value());
   const auto now = std::chrono::system_clock::now();
   auto in_force = store::create_api_key(db, {"in force", {"read"}, {}, {}}, now);

@@ -15,6 +15,7 @@
 #include "pons/mcp/tools/db_watcher.hpp"
 #include "pons/mcp/tools/image_scaler.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
+#include "pons/store/message_search.hpp"
 #include "unit/mcp_schema_bounds.hpp"
 #include "unit/store_test_util.hpp"
 
@@ -31,7 +32,7 @@ std::string seed_sql() {
 
 struct seeded {
   temp_dir dir;
-  std::string path = dir.file("pons.db");
+  std::string path = pons::store::test::test_database_location(dir);
   std::unique_ptr<db_pool> pool;
   std::unique_ptr<pull_recorder> pulls;
   registry reg;
@@ -40,7 +41,7 @@ struct seeded {
   seeded() {
     auto db = pons::store::database::open(path);
     REQUIRE(db.has_value());
-    REQUIRE(db->exec(seed_sql()).has_value());
+    REQUIRE(pons::store::test::run_seed_sql(*db, seed_sql()).has_value());
     auto p = db_pool::open(path, 2);
     REQUIRE(p.has_value());
     pool = std::move(*p);
@@ -63,7 +64,7 @@ struct seeded {
 
 }  // namespace
 
-TEST_CASE("close-match distance counts swaps as one edit", "[mcp]") {
+TEST_CASE("close-match distance counts swaps as one edit", "[mcp][backends]") {
   CHECK(edit_distance("alice", "alice") == 0);
   CHECK(edit_distance("alcie", "Alice") == 1);
   CHECK(edit_distance("bob", "rob") == 1);
@@ -71,14 +72,20 @@ TEST_CASE("close-match distance counts swaps as one edit", "[mcp]") {
   CHECK(edit_distance("kitten", "sitting") == 3);
 }
 
-TEST_CASE("FTS queries quote every word so user text never breaks the syntax", "[mcp]") {
-  CHECK(fts_query("invoice") == "\"invoice\"");
-  CHECK(fts_query("  blue   lamp ") == "\"blue\" \"lamp\"");
-  CHECK(fts_query("say \"hi\" OR NOT") == "\"say\" \"\"\"hi\"\"\" \"OR\" \"NOT\"");
-  CHECK(fts_query("   ").empty());
+TEST_CASE("search queries quote every word so user text never breaks the syntax", "[mcp]") {
+  CHECK(pons::store::fts5_query("invoice", false) == "\"invoice\"");
+  CHECK(pons::store::fts5_query("  blue   lamp ", false) == "\"blue\" \"lamp\"");
+  CHECK(pons::store::fts5_query("say \"hi\" OR NOT", false) ==
+        "\"say\" \"\"\"hi\"\"\" \"OR\" \"NOT\"");
+  CHECK(pons::store::fts5_query("inv", true) == "\"inv\"*");
+  CHECK(pons::store::fts5_query("   ", false).empty());
+  // PostgreSQL: only letters and digits survive, quoted; all words required.
+  CHECK(pons::store::tsquery_text("say 'hi' | !NOT", false) == "'say' & 'hi' & 'NOT'");
+  CHECK(pons::store::tsquery_text("café inv", true) == "'café':* & 'inv':*");
+  CHECK(pons::store::tsquery_text("&|!():*'", true).empty());
 }
 
-TEST_CASE("get_messages cursors round-trip and reject other tokens", "[mcp]") {
+TEST_CASE("get_messages cursors round-trip and reject other tokens", "[mcp][backends]") {
   auto c = encode_message_cursor("2026-11-25T14:00:00.123Z", 42);
   auto d = decode_message_cursor(c);
   REQUIRE(d);
@@ -88,7 +95,7 @@ TEST_CASE("get_messages cursors round-trip and reject other tokens", "[mcp]") {
   CHECK_FALSE(decode_message_cursor(encode_cursor(3)));
 }
 
-TEST_CASE("get_messages validates since, sinceId and cursor", "[mcp][store]") {
+TEST_CASE("get_messages validates since, sinceId and cursor", "[mcp][store][backends]") {
   seeded s;
   auto wamid = s.call("get_messages", R"({"since":"wamid.A4"})");
   REQUIRE(wamid.protocol_error);
@@ -112,7 +119,7 @@ TEST_CASE("get_messages validates since, sinceId and cursor", "[mcp][store]") {
   CHECK(from_first.structured->at("messages").as_array().size() == 2);
 }
 
-TEST_CASE("get_messages records what each client pulled per number", "[mcp][store]") {
+TEST_CASE("get_messages records what each client pulled per number", "[mcp][store][backends]") {
   seeded s;
   s.call("get_messages", R"({"contact":"Alice Smith"})");
   s.pulls->flush();
@@ -126,9 +133,9 @@ TEST_CASE("get_messages records what each client pulled per number", "[mcp][stor
 }
 
 TEST_CASE("a busy client's pulls coalesce into one write per interval, flush writes at once",
-          "[mcp][store]") {
+          "[mcp][store][backends]") {
   temp_dir dir;
-  auto path = dir.file("pons.db");
+  auto path = pons::store::test::test_database_location(dir);
   REQUIRE(pons::store::database::open(path).has_value());
   pull_recorder pulls(path, std::chrono::hours(1));
   pulls.record("busy", "200000000000001", "2026-12-02T10:00:00.000Z", 1);
@@ -148,7 +155,7 @@ TEST_CASE("a busy client's pulls coalesce into one write per interval, flush wri
   CHECK(*last == 101);
 }
 
-TEST_CASE("an unknown contact is a tool error naming close matches", "[mcp][store]") {
+TEST_CASE("an unknown contact is a tool error naming close matches", "[mcp][store][backends]") {
   seeded s;
   auto r = s.call("get_contact", R"({"contact":"Alcie"})");
   CHECK(r.is_error);
@@ -161,7 +168,8 @@ TEST_CASE("an unknown contact is a tool error naming close matches", "[mcp][stor
   CHECK(by_number.structured->at("contact").at("name") == "Bob Jones");
 }
 
-TEST_CASE("wait_for_messages times out, and stops at once when cancelled", "[mcp][store]") {
+TEST_CASE("wait_for_messages times out, and stops at once when cancelled",
+          "[mcp][store][backends]") {
   seeded s;
   auto r = s.call("wait_for_messages", R"({"timeout_seconds":1})");
   REQUIRE(r.structured);
@@ -178,7 +186,8 @@ TEST_CASE("wait_for_messages times out, and stops at once when cancelled", "[mcp
   CHECK(cancelled.content[0].at("text") == "cancelled");
 }
 
-TEST_CASE("the watcher reports conversations another connection changed", "[mcp][store]") {
+TEST_CASE("the watcher reports conversations another connection changed",
+          "[mcp][store][backends]") {
   seeded s;
   db_watcher watcher(s.path, std::chrono::milliseconds(200), [](const db_changes&) {});
   CHECK(watcher.poll_once().conversation_ids.empty());
@@ -233,7 +242,7 @@ TEST_CASE("the watcher reports conversations another connection changed", "[mcp]
 }
 
 TEST_CASE("get_media shows a large stored photo scaled down, and a corrupt one as an error",
-          "[mcp][store][image]") {
+          "[mcp][store][image][backends]") {
   seeded s;
   std::filesystem::create_directories(s.dir.file("media"));
   // Message 8's media row points at media/part.png (declared image/png); put a big JPEG there.
@@ -308,7 +317,7 @@ TEST_CASE("get_media shows a large stored photo scaled down, and a corrupt one a
 }
 
 TEST_CASE("a conversation id beyond 64 bits is an unknown resource, not an internal error",
-          "[mcp][store]") {
+          "[mcp][store][backends]") {
   seeded s;
   REQUIRE(s.reg.resource_templates().size() == 1);
   const auto& conversation = s.reg.resource_templates().front();
@@ -326,7 +335,7 @@ TEST_CASE("a conversation id beyond 64 bits is an unknown resource, not an inter
 }
 
 TEST_CASE("a forged list_conversations cursor with an id beyond 64 bits is refused",
-          "[mcp][store]") {
+          "[mcp][store][backends]") {
   seeded s;
   for (std::string forged : {"c1|2026-11-25T14:00:00.000Z|99999999999999999999",
                              "c1|2026-11-25T14:00:00.000Z|12x", "c1|2026-11-25T14:00:00.000Z|"}) {
@@ -339,7 +348,8 @@ TEST_CASE("a forged list_conversations cursor with an id beyond 64 bits is refus
   }
 }
 
-TEST_CASE("LIKE wildcards in contact and template lookups match themselves only", "[mcp][store]") {
+TEST_CASE("LIKE wildcards in contact and template lookups match themselves only",
+          "[mcp][store][backends]") {
   seeded s;
   {
     auto db = pons::store::database::open(s.path);
@@ -394,7 +404,8 @@ TEST_CASE("LIKE wildcards in contact and template lookups match themselves only"
   CHECK(draft->complete("contact", "100%", {}, ctx) == std::vector<std::string>{"100% Cotton"});
 }
 
-TEST_CASE("every string argument of every tool is bounded, and NUL is refused", "[mcp][store]") {
+TEST_CASE("every string argument of every tool is bounded, and NUL is refused",
+          "[mcp][store][backends]") {
   seeded s;
   pons::test::check_every_string_bounded(s.reg);
 
@@ -426,13 +437,14 @@ TEST_CASE("every string argument of every tool is bounded, and NUL is refused", 
 }
 
 TEST_CASE("a message that is not text shows its kind and how to fetch it wherever it is read",
-          "[mcp][store]") {
+          "[mcp][store][backends]") {
   seeded s;
   {
     // Alice reacts to our message #2, and we send her a photo by link (no copy kept here).
     auto writer = pons::store::database::open(s.path);
     REQUIRE(writer.has_value());
-    REQUIRE(writer->exec(
+    REQUIRE(pons::store::test::run_seed_sql(
+        *writer,
         "INSERT INTO messages (id, direction, wamid, phone_number_id, contact_id, "
         "conversation_id, type, text, reaction_to, reaction_emoji, status, created_at, "
         "updated_at) VALUES (9, 'inbound', 'wamid.A9', '200000000000001', 1, 1, 'reaction', "
@@ -506,7 +518,7 @@ TEST_CASE("a message that is not text shows its kind and how to fetch it whereve
              Catch::Contains("\"summary\":\"" + preview + "\""));
 }
 
-TEST_CASE("get_messages takes since_id and still the older sinceId", "[mcp][store]") {
+TEST_CASE("get_messages takes since_id and still the older sinceId", "[mcp][store][backends]") {
   seeded s;
   auto latest = s.call("get_messages", R"({"limit":3})");
   REQUIRE(latest.structured);

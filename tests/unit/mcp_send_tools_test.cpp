@@ -71,7 +71,7 @@ const std::string png = std::string("\x89PNG\r\n\x1A\n", 8) + std::string(24, '\
 
 }  // namespace
 
-TEST_CASE("PONS_ALLOWED_RECIPIENTS parses typed numbers into wa_ids", "[mcp]") {
+TEST_CASE("PONS_ALLOWED_RECIPIENTS parses typed numbers into wa_ids", "[mcp][backends]") {
   CHECK(parse_allowed_recipients("+44 7700 900001, 447700900002,,") ==
         std::vector<std::string>{"447700900001", "447700900002"});
   CHECK(parse_allowed_recipients("(+1) 650-555-1234") == std::vector<std::string>{"16505551234"});
@@ -79,7 +79,8 @@ TEST_CASE("PONS_ALLOWED_RECIPIENTS parses typed numbers into wa_ids", "[mcp]") {
   CHECK(parse_allowed_recipients(" , ").empty());
 }
 
-TEST_CASE("send_media sends local files only from the upload folder", "[mcp][store][upload]") {
+TEST_CASE("send_media sends local files only from the upload folder",
+          "[mcp][store][upload][backends]") {
   send_fixture f;
   auto db = pons::store::database::open(f.path);
   REQUIRE(db.has_value());
@@ -107,7 +108,8 @@ TEST_CASE("send_media sends local files only from the upload folder", "[mcp][sto
   CHECK(db->query_int64(count_sql).value() == before + 1);
 }
 
-TEST_CASE("send_media checks the file's real type against the kind", "[mcp][store][media]") {
+TEST_CASE("send_media checks the file's real type against the kind",
+          "[mcp][store][media][backends]") {
   send_fixture f;
   write(f.dir.file("outbox/photo.jpg"), png);  // a PNG under a .jpg name
   write(f.dir.file("outbox/contract.pdf"), png);
@@ -126,7 +128,8 @@ TEST_CASE("send_media checks the file's real type against the kind", "[mcp][stor
   CHECK_THAT(text_of(huge), Catch::Contains("5 MB"));
 }
 
-TEST_CASE("send_media without an upload folder sends no local file", "[mcp][store][upload]") {
+TEST_CASE("send_media without an upload folder sends no local file",
+          "[mcp][store][upload][backends]") {
   send_fixture f(false);
   write(f.dir.file("invoice.pdf"), "%PDF-1.4\n");
   auto r = f.send_media("document", f.dir.file("invoice.pdf"));
@@ -137,13 +140,13 @@ TEST_CASE("send_media without an upload folder sends no local file", "[mcp][stor
   CHECK_THAT(t->description, Catch::Contains("Local files are not sent"));
 }
 
-TEST_CASE("every string argument of the send tools is bounded", "[mcp][store]") {
+TEST_CASE("every string argument of the send tools is bounded", "[mcp][store][backends]") {
   send_fixture f;
   pons::test::check_every_string_bounded(f.reg);
 }
 
 TEST_CASE("message_id is the message's id here in mark_read and send_reaction too",
-          "[mcp][store]") {
+          "[mcp][store][backends]") {
   send_fixture f;
   // The id from get_messages (5 is Alice's wamid.A5), the wamid itself, or the older string form.
   for (const auto* args :

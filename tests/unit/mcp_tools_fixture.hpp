@@ -30,10 +30,14 @@ struct seeded_tools {
   meta::send_pacer pacer;
 
   seeded_tools(const store::test::temp_dir& dir, const std::vector<std::string>& seed_sql)
-      : path(dir.file("pons.db")) {
+      : path(pons::store::test::test_database_location(dir)) {
     auto db = store::database::open(path);
     REQUIRE(db.has_value());
-    for (const auto& sql : seed_sql) REQUIRE(db->exec(sql).has_value());
+    for (const auto& sql : seed_sql) {
+      auto seeded = store::test::run_seed_sql(*db, sql);
+      INFO(db->last_error_message());
+      REQUIRE(seeded.has_value());
+    }
     auto p = db_pool::open(path, 2);
     REQUIRE(p.has_value());
     pool = std::move(*p);

@@ -73,7 +73,7 @@ struct usage_inbox {
 }  // namespace
 
 TEST_CASE("get_usage counts sent messages by Meta's pricing category and billable",
-          "[mcp][store]") {
+          "[mcp][store][backends]") {
   usage_inbox f;
   {
     auto db = pons::store::database::open(f.db.path);
@@ -124,7 +124,8 @@ TEST_CASE("get_usage counts sent messages by Meta's pricing category and billabl
   CHECK(f.data(R"({"from":"+1 555-010-0002"})").at("totals").at("sent") == 0);
 }
 
-TEST_CASE("get_usage refuses dates it cannot read and ranges past a year", "[mcp][store]") {
+TEST_CASE("get_usage refuses dates it cannot read and ranges past a year",
+          "[mcp][store][backends]") {
   usage_inbox f;
   auto bad = f.call(R"({"from_date":"2026-02-30"})");
   REQUIRE(bad.protocol_error);
@@ -147,11 +148,13 @@ TEST_CASE(
   REQUIRE(pons::store::apply_status(
               *db, priced_status("wamid.LATE", "sent", "authentication", true), now)
               .has_value());
-  REQUIRE(db->exec("INSERT INTO messages (id, direction, wamid, phone_number_id, contact_id, "
-                   "conversation_id, type, text, status, ts, created_at, updated_at) VALUES (50, "
-                   "'outbound', 'wamid.LATE', '200000000000001', 1, 1, 'template', '', 'pending', "
-                   "0, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', "
-                   "'now'))")
+  REQUIRE(pons::store::test::run_seed_sql(
+              *db,
+              "INSERT INTO messages (id, direction, wamid, phone_number_id, contact_id, "
+              "conversation_id, type, text, status, ts, created_at, updated_at) VALUES (50, "
+              "'outbound', 'wamid.LATE', '200000000000001', 1, 1, 'template', '', 'pending', "
+              "0, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', "
+              "'now'))")
               .has_value());
   REQUIRE(pons::store::adopt_early_statuses(*db, 50, "wamid.LATE").has_value());
   auto st =

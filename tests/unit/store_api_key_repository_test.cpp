@@ -80,7 +80,8 @@ TEST_CASE("api keys: the secret has a pons_ prefix and 256 random bits, only its
   CHECK(other.key.prefix != made.key.prefix);
 }
 
-TEST_CASE("api keys: verify accepts the key and refuses every near miss", "[store][keys][backends]") {
+TEST_CASE("api keys: verify accepts the key and refuses every near miss",
+          "[store][keys][backends]") {
   fixture f;
   auto made = f.create();
   auto ok = verify_api_key(f.db, made.secret, f.now);

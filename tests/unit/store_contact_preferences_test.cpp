@@ -63,9 +63,9 @@ std::optional<contact_preference> preference_of(database& db, const std::string&
 }  // namespace
 
 TEST_CASE("store: a user_preferences webhook keeps the contact's marketing preference per number",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
 
   ingest(db, preference_webhook("stop", 1731705721), "stop");
   auto p = preference_of(db, "16505551234");
@@ -89,9 +89,9 @@ TEST_CASE("store: a user_preferences webhook keeps the contact's marketing prefe
 }
 
 TEST_CASE("store: a marketing template failing with 131050 records that the contact stopped",
-          "[store]") {
+          "[store][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   REQUIRE(db.exec("INSERT INTO accounts (id, waba_id, name, created_at, updated_at) VALUES "
                   "(1, 'W1', 'A', 'x', 'x');"
                   "INSERT INTO phone_numbers (id, phone_number_id, account_id, "
@@ -129,9 +129,9 @@ TEST_CASE("store: a marketing template failing with 131050 records that the cont
   CHECK(db.query_int64("SELECT count(*) FROM contact_preferences").value() == 0);
 }
 
-TEST_CASE("store: a preference needs a documented value and source", "[store]") {
+TEST_CASE("store: a preference needs a documented value and source", "[store][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   contact_preference p;
   p.contact_id = 1;
   p.phone_number_id = "PN1";
@@ -144,9 +144,9 @@ TEST_CASE("store: a preference needs a documented value and source", "[store]") 
 }
 
 TEST_CASE("store: preference and template status changes are forwarded once each",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   REQUIRE(db.exec("INSERT INTO webhook_targets(url, event_types, secret, created_at, updated_at) "
                   "VALUES ('https://a.example/hook', '[\"contact.preferences.updated\", "
                   "\"template.status.updated\"]', 's', 't', 't'),"

@@ -115,7 +115,8 @@ TEST_CASE("store: contacts by wa_id or user_id merge and are searchable", "[stor
   const auto acct = f.account();
   auto alice = upsert_contact(f.db, acct, {"447700900123", "", "", "Alice", ""}, f.now).value();
   // A later payload adds the business-scoped user id and a username to the same person.
-  auto again = upsert_contact(f.db, acct, {"447700900123", "US.123", "alice_w", "", ""}, f.now).value();
+  auto again =
+      upsert_contact(f.db, acct, {"447700900123", "US.123", "alice_w", "", ""}, f.now).value();
   CHECK(again.id == alice.id);
   CHECK(again.user_id == "US.123");
   CHECK(again.profile_name == "Alice");  // not erased by an empty name
@@ -174,7 +175,8 @@ TEST_CASE("store: conversations track window, unread count and answers", "[store
   CHECK(mark_conversation_read(f.db, 999).error() == store_errc::not_found);
 }
 
-TEST_CASE("store: outbound pending -> sent, idempotency key returns the first message", "[store][backends]") {
+TEST_CASE("store: outbound pending -> sent, idempotency key returns the first message",
+          "[store][backends]") {
   fixture f;
   outbound_message m;
   m.phone_number_id = "PN1";
@@ -247,7 +249,8 @@ TEST_CASE("store: statuses never move backwards and every one is recorded", "[st
   CHECK(list_status_events(f.db, "wamid.B").value().size() == 2);
 }
 
-TEST_CASE("store: a status arriving before its message applies when the wamid appears", "[store][backends]") {
+TEST_CASE("store: a status arriving before its message applies when the wamid appears",
+          "[store][backends]") {
   fixture f;
   // Meta's webhook beats the send API's response: delivered, then read, for an unknown wamid.
   auto d = apply_status(f.db, f.status("wamid.EARLY", "delivered"), f.now).value();
@@ -329,9 +332,11 @@ TEST_CASE("store: paging by (created_at, id) is stable and filterable", "[store]
   CHECK(top.has_more);
 }
 
-TEST_CASE("store: full-text search finds text, captions and file names with context", "[store][backends]") {
+TEST_CASE("store: full-text search finds text, captions and file names with context",
+          "[store][backends]") {
   fixture f;
-  auto alice = upsert_contact(f.db, f.account(), {"447700900123", "", "", "Alice", ""}, f.now).value();
+  auto alice =
+      upsert_contact(f.db, f.account(), {"447700900123", "", "", "Alice", ""}, f.now).value();
   auto conv = upsert_conversation(f.db, "PN1", alice.id, f.now).value();
   const char* texts[] = {"good morning", "where is my parcel?", "it left the depot", "thanks a lot",
                          "Café opening hours"};
@@ -562,7 +567,8 @@ TEST_CASE("store: pruning keeps each table for its own retention", "[store][back
   CHECK_FALSE(is_processed(f.db, "msg:recent").value());
 }
 
-TEST_CASE("store: pruning in chunks deletes the oldest rows, at most a chunk per call", "[store][backends]") {
+TEST_CASE("store: pruning in chunks deletes the oldest rows, at most a chunk per call",
+          "[store][backends]") {
   fixture f;
   for (int day = 1; day <= 5; ++day) {
     auto when = fmt::format("2026-10-{:02}T00:00:00.000Z", day);

@@ -6,9 +6,11 @@
 
 #include <unistd.h>
 
-#include <atomic>
+#include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -47,20 +49,91 @@ inline std::string test_postgresql_url() {
   return url ? std::string(url) : std::string();
 }
 
-/// Where a test's database lives: `name` in `dir`, or, on PostgreSQL, a schema created for it
-/// (its URL makes that schema the connection's search path).
-inline std::string test_database_location(const temp_dir& dir, const std::string& name = "pons.db") {
+/// Where a test's database lives: `name` in `dir`, or, on PostgreSQL, a schema of its own (the
+/// same one for the same `dir` and `name`, so a test can open it again; the URL makes it the
+/// connection's search path).
+inline std::string test_database_location(const temp_dir& dir,
+                                          const std::string& name = "pons.db") {
   const std::string server = test_postgresql_url();
   if (server.empty()) return dir.file(name);
-  static std::atomic<int> counter{0};
-  const std::string schema =
-      "test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  std::string schema = "t_";
+  for (unsigned char c : dir.file(name)) {
+    static constexpr char hex[] = "0123456789abcdef";
+    if (std::isalnum(c)) {
+      schema += hex[c >> 4];
+      schema += hex[c & 15];
+    }
+  }
+  // The folder's random part and the name are at the end; identifiers stop at 63 bytes.
+  if (schema.size() > 60) schema = "t_" + schema.substr(schema.size() - 58);
   auto admin = pg_connection::open(server);
-  if (!admin || !admin->exec("CREATE SCHEMA " + schema)) {
+  if (!admin || !admin->exec("CREATE SCHEMA IF NOT EXISTS " + schema)) {
     throw std::runtime_error("cannot create a schema on " + redacted_conninfo(server));
   }
-  return server + (server.find('?') == std::string::npos ? "?" : "&") +
-         "options=-csearch_path%3D" + schema;
+  return server + (server.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+         schema;
+}
+
+/// Makes every insert of a message whose text is "boom" fail (a fault the tests inject):
+/// a temporary trigger on SQLite, a trigger in the test's own schema on PostgreSQL.
+inline void refuse_boom_messages(database& db) {
+  const bool ok =
+      db.kind() == backend::sqlite
+          ? db.exec(
+                  "CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON messages "
+                  "WHEN new.text = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+                .has_value()
+          : db.exec(
+                  "CREATE OR REPLACE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql "
+                  "AS $$ BEGIN IF NEW.text = 'boom' THEN RAISE EXCEPTION 'refused' USING ERRCODE = "
+                  "'check_violation'; "
+                  "END IF; "
+                  "RETURN NEW; END $$; "
+                  "CREATE TRIGGER refuse_boom BEFORE INSERT ON messages FOR EACH ROW "
+                  "EXECUTE FUNCTION refuse_boom()")
+                .has_value();
+  if (!ok) throw std::runtime_error("cannot install the refuse_boom trigger");
+}
+
+/// Runs a test's seed SQL, written for SQLite, on either engine: SQLite's
+/// strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 days', ...) becomes the time it names, and on
+/// PostgreSQL the identity columns continue after the ids the seed wrote.
+inline result<void> run_seed_sql(database& db, std::string sql) {
+  static const std::regex call(
+      R"(strftime\('%Y-%m-%dT%H:%M:%fZ', 'now'((?:, '[+-]\d+ (?:days|hours|minutes|seconds)')*)\))");
+  static const std::regex offset(R"('([+-]\d+) (days|hours|minutes)')");
+  std::string out;
+  auto begin = std::sregex_iterator(sql.begin(), sql.end(), call);
+  std::size_t copied = 0;
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    auto when = now;
+    const std::string offsets = (*it)[1].str();
+    for (auto o = std::sregex_iterator(offsets.begin(), offsets.end(), offset);
+         o != std::sregex_iterator(); ++o) {
+      const int n = std::stoi((*o)[1].str());
+      const std::string unit = (*o)[2].str();
+      when += unit == "days"      ? std::chrono::seconds(86400 * n)
+              : unit == "hours"   ? std::chrono::seconds(3600 * n)
+              : unit == "minutes" ? std::chrono::seconds(60 * n)
+                                  : std::chrono::seconds(n);
+    }
+    out.append(sql, copied, static_cast<std::size_t>(it->position()) - copied);
+    out += "'" + format_timestamp(when) + "'";
+    copied = static_cast<std::size_t>(it->position() + it->length());
+  }
+  out.append(sql, copied);
+  if (auto r = db.exec(out); !r) return r;
+  if (db.kind() != backend::postgresql) return {};
+  return db.exec(
+      "DO $$ DECLARE r record; BEGIN "
+      "FOR r IN SELECT c.relname AS tbl, a.attname AS col FROM pg_attribute a "
+      "JOIN pg_class c ON c.oid = a.attrelid WHERE a.attidentity <> '' "
+      "AND c.relnamespace = current_schema()::regnamespace LOOP "
+      "EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), "
+      "coalesce((SELECT max(%I) FROM %I), 0) + 1, false)', r.tbl, r.col, r.col, r.tbl); "
+      "END LOOP; END $$");
 }
 
 /// The instant an ISO 8601 UTC text names (a valid one: tests write them).

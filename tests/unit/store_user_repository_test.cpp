@@ -17,7 +17,7 @@ namespace {
 
 struct fixture {
   temp_dir dir;
-  database db = std::move(database::open(dir.file("pons.db")).value());
+  database db = std::move(database::open(pons::store::test::test_database_location(dir)).value());
   time_point now = *parse_timestamp("2026-11-25T14:00:00.000Z");
 
   fixture() {
@@ -35,13 +35,13 @@ struct fixture {
 
 }  // namespace
 
-TEST_CASE("users: every user_errc has a message of its own", "[store][users]") {
+TEST_CASE("users: every user_errc has a message of its own", "[store][users][backends]") {
   for (int e = 1; e <= static_cast<int>(user_errc::hash_failed); ++e) {
     CHECK(make_error_code(static_cast<user_errc>(e)).message() != "unknown user error");
   }
 }
 
-TEST_CASE("users: roles are owner, admin and member, nothing else", "[store][users]") {
+TEST_CASE("users: roles are owner, admin and member, nothing else", "[store][users][backends]") {
   CHECK(parse_user_role("owner") == user_role::owner);
   CHECK(parse_user_role("admin") == user_role::admin);
   CHECK(parse_user_role("member") == user_role::member);
@@ -50,7 +50,7 @@ TEST_CASE("users: roles are owner, admin and member, nothing else", "[store][use
   CHECK_FALSE(parse_user_role("").has_value());
 }
 
-TEST_CASE("users: an email is unique whatever its case", "[store][users]") {
+TEST_CASE("users: an email is unique whatever its case", "[store][users][backends]") {
   fixture f;
   auto ana = f.add("Ana@Example.com", user_role::owner);
   CHECK(ana.email == "Ana@Example.com");
@@ -64,7 +64,8 @@ TEST_CASE("users: an email is unique whatever its case", "[store][users]") {
   CHECK(found->id == ana.id);
 }
 
-TEST_CASE("users: bad emails, short passwords and unknown accounts are refused", "[store][users]") {
+TEST_CASE("users: bad emails, short passwords and unknown accounts are refused",
+          "[store][users][backends]") {
   fixture f;
   CHECK(
       create_user(f.db, {"no-at-sign", user_role::member, {}}, "a long password", f.now).error() ==
@@ -83,7 +84,7 @@ TEST_CASE("users: bad emails, short passwords and unknown accounts are refused",
 }
 
 TEST_CASE("users: the stored hash is Argon2id of the password, never the password",
-          "[store][users]") {
+          "[store][users][backends]") {
   fixture f;
   f.add("ana@example.com");
   auto c = find_credentials(f.db, "ana@example.com");
@@ -97,7 +98,7 @@ TEST_CASE("users: the stored hash is Argon2id of the password, never the passwor
   CHECK(verify_password(c->password_hash, "a new long password"));
 }
 
-TEST_CASE("users: remove, list", "[store][users]") {
+TEST_CASE("users: remove, list", "[store][users][backends]") {
   fixture f;
   f.add("ana@example.com");
   f.add("bo@example.com");
@@ -111,7 +112,7 @@ TEST_CASE("users: remove, list", "[store][users]") {
   CHECK(remove_user(f.db, "ana@example.com").error() == user_errc::not_found);
 }
 
-TEST_CASE("sessions: found by their id only, and only while live", "[store][sessions]") {
+TEST_CASE("sessions: found by their id only, and only while live", "[store][sessions][backends]") {
   fixture f;
   auto ana = f.add("ana@example.com", user_role::admin);
   auto made = create_session(f.db, ana.id, f.now);
@@ -144,7 +145,8 @@ TEST_CASE("sessions: found by their id only, and only while live", "[store][sess
   CHECK_FALSE(find_session(f.db, fresh->secret, f.now + 12h).has_value());
 }
 
-TEST_CASE("sessions: end at logout, a new password, removal and disabling", "[store][sessions]") {
+TEST_CASE("sessions: end at logout, a new password, removal and disabling",
+          "[store][sessions][backends]") {
   fixture f;
   auto ana = f.add("ana@example.com");
   auto s1 = create_session(f.db, ana.id, f.now);
@@ -168,7 +170,7 @@ TEST_CASE("sessions: end at logout, a new password, removal and disabling", "[st
   CHECK(*count_sessions(f.db) == 0);
 }
 
-TEST_CASE("sessions: tokens compare only when equal", "[store][sessions]") {
+TEST_CASE("sessions: tokens compare only when equal", "[store][sessions][backends]") {
   CHECK(same_token("abc", "abc"));
   CHECK_FALSE(same_token("abc", "abd"));
   CHECK_FALSE(same_token("abc", "ab"));

@@ -35,7 +35,7 @@ std::string fixture_text(const std::string& name) {
 
 struct ingest_fixture {
   temp_dir dir;
-  database db = database::open(dir.file("pons.db")).value();
+  database db = database::open(pons::store::test::test_database_location(dir)).value();
   int deliveries = 0;
 
   void ingest(const std::string& payload) {
@@ -65,7 +65,7 @@ std::string text_from(const std::string& wa_id, const std::string& wamid_suffix)
 }  // namespace
 
 TEST_CASE("identity: a BSUID-only contact and a phone-only contact merge when a webhook links them",
-          "[identity][ingest]") {
+          "[identity][ingest][backends]") {
   ingest_fixture f;
   // A message sent to a username user (BSUID only), then one from a phone-only contact.
   f.ingest_fixture_file("statuses/delivered_sent_to_bsuid_empty_wa_id.json");
@@ -95,7 +95,7 @@ TEST_CASE("identity: a BSUID-only contact and a phone-only contact merge when a 
 }
 
 TEST_CASE("identity: a changed phone number moves the contact and joins its conversations",
-          "[identity][ingest]") {
+          "[identity][ingest][backends]") {
   ingest_fixture f;
   f.ingest_fixture_file("messages/text.json");  // from 16505551234
   const auto id = f.count("SELECT id FROM contacts WHERE wa_id = '16505551234'");
@@ -127,7 +127,8 @@ TEST_CASE("identity: a changed phone number moves the contact and joins its conv
   CHECK(contact_identity_history(f.db, id).value().size() == 2);
 }
 
-TEST_CASE("identity: a changed BSUID and a parent BSUID follow the contact", "[identity][ingest]") {
+TEST_CASE("identity: a changed BSUID and a parent BSUID follow the contact",
+          "[identity][ingest][backends]") {
   ingest_fixture f;
   // Meta's BSUID example: a username user with a parent BSUID.
   const std::string first =
@@ -169,7 +170,7 @@ TEST_CASE("identity: a changed BSUID and a parent BSUID follow the contact", "[i
 }
 
 TEST_CASE("identity: a phone number shared on request links a BSUID-only contact",
-          "[identity][ingest]") {
+          "[identity][ingest][backends]") {
   ingest_fixture f;
   f.ingest_fixture_file("messages/text.json");  // phone-only contact 16505551234
   const std::string shared =
@@ -198,7 +199,7 @@ TEST_CASE("identity: a phone number shared on request links a BSUID-only contact
 }
 
 TEST_CASE("identity: a merge keeps the later marketing preference of the two contacts",
-          "[identity][store]") {
+          "[identity][store][backends]") {
   ingest_fixture f;
   f.ingest_fixture_file("statuses/delivered_sent_to_bsuid_empty_wa_id.json");
   f.ingest_fixture_file("messages/text.json");

@@ -89,9 +89,9 @@ std::string read_file(const fs::path& p) {
 }  // namespace
 
 TEST_CASE("store: a message is a duplicate while its wamid is stored, whatever the key retention",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   auto batch = batch_from_pn1();
   batch.messages.push_back(text_message("wamid.kept", "447700900123", "hello", 1700000000));
   REQUIRE(ingest_batch(db, batch, context("req-1")).value().messages_new == 1);
@@ -118,9 +118,9 @@ TEST_CASE("store: a message is a duplicate while its wamid is stored, whatever t
 }
 
 TEST_CASE("store: ingest writes a batch in one transaction and a replay adds nothing",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   auto batch = batch_from_pn1();
   batch.contacts = {{"447700900123", "", "", "Alice", ""}};
   batch.contact_phone_number_ids = {"PN1"};
@@ -162,9 +162,10 @@ TEST_CASE("store: ingest writes a batch in one transaction and a replay adds not
   CHECK(recent_webhook_log(db, 1).value().at(0).duplicates == 2);
 }
 
-TEST_CASE("store: ingest of statuses is monotonic and keeps early statuses", "[store][ingest]") {
+TEST_CASE("store: ingest of statuses is monotonic and keeps early statuses",
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   const auto now = *parse_timestamp("2026-11-25T14:00:00.000Z");
   // An outbound message already sent through the API.
   outbound_message out;
@@ -197,9 +198,10 @@ TEST_CASE("store: ingest of statuses is monotonic and keeps early statuses", "[s
   CHECK(get_message(db, pending.position.id).value()->status == "delivered");
 }
 
-TEST_CASE("store: ingest_batches group-commits and isolates a failing batch", "[store][ingest]") {
+TEST_CASE("store: ingest_batches group-commits and isolates a failing batch",
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   std::vector<domain::webhook_batch> batches(4);
   std::vector<ingest_context> contexts;
   for (int i = 0; i < 4; ++i) {
@@ -210,9 +212,7 @@ TEST_CASE("store: ingest_batches group-commits and isolates a failing batch", "[
   batches[3].messages.push_back(batches[0].messages[0]);  // duplicate of batch 0, same group
   // Batch 2 cannot be stored: a test-only trigger refuses its message.
   batches[2].messages[0].text = "boom";
-  REQUIRE(db.exec("CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON messages "
-                  "WHEN new.text = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END")
-              .has_value());
+  pons::store::test::refuse_boom_messages(db);
 
   std::vector<ingest_request> reqs;
   for (int i = 0; i < 4; ++i) reqs.push_back({&batches[i], &contexts[i]});
@@ -234,9 +234,9 @@ TEST_CASE("store: ingest_batches group-commits and isolates a failing batch", "[
 }
 
 TEST_CASE("store: an ingest_memo forgets what another connection or a rollback changed",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  const auto path = dir.file("pons.db");
+  const auto path = pons::store::test::test_database_location(dir);
   auto db = database::open(path).value();
   ingest_memo memo;
   int n = 0;
@@ -281,9 +281,7 @@ TEST_CASE("store: an ingest_memo forgets what another connection or a rollback c
 
   // A group that fails is rolled back, and what it cached with it: Carol's new contact and
   // conversation rows are gone, so her next message must create them again, not reuse their ids.
-  REQUIRE(db.exec("CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON messages "
-                  "WHEN new.text = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END")
-              .has_value());
+  pons::store::test::refuse_boom_messages(db);
   CHECK_FALSE(group("Carol", "boom", "447700900999").has_value());
   CHECK(db.query_int64("SELECT count(*) FROM contacts WHERE wa_id = '447700900999'").value() == 0);
   auto after = group("Carol", "hello again", "447700900999");
@@ -292,9 +290,10 @@ TEST_CASE("store: an ingest_memo forgets what another connection or a rollback c
   CHECK(db.query_int64("SELECT count(*) FROM contacts WHERE wa_id = '447700900999'").value() == 1);
 }
 
-TEST_CASE("store: an ingest_memo stays bounded however many people write in", "[store][ingest]") {
+TEST_CASE("store: an ingest_memo stays bounded however many people write in",
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   ingest_memo memo(5);  // about 5 contacts and 5 conversations
   std::size_t largest = 0;
   for (int i = 0; i < 40; ++i) {
@@ -312,9 +311,9 @@ TEST_CASE("store: an ingest_memo stays bounded however many people write in", "[
 }
 
 TEST_CASE("store: a group's messages are searchable once committed, also after a failure",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   auto search = [&](const std::string& words) {
     search_query q;
     q.text = words;
@@ -342,9 +341,7 @@ TEST_CASE("store: a group's messages are searchable once committed, also after a
     contexts.push_back(context("rs-" + std::to_string(i)));
   }
   // The middle batch fails, so the group is written again request by request.
-  REQUIRE(db.exec("CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON messages "
-                  "WHEN new.text = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END")
-              .has_value());
+  pons::store::test::refuse_boom_messages(db);
   std::vector<ingest_request> reqs;
   for (int i = 0; i < 3; ++i) reqs.push_back({&batches[i], &contexts[i]});
   auto results = ingest_batches(db, reqs).value();
@@ -356,10 +353,12 @@ TEST_CASE("store: a group's messages are searchable once committed, also after a
   CHECK(search("alpaca") == 2);
   CHECK(search("zebra") == 1);
   CHECK(search("boom") == 0);
-  CHECK(db.query_int64("SELECT count(*) FROM messages_fts").value() ==
-        db.query_int64("SELECT count(*) FROM messages").value());
-  REQUIRE(db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
-              .has_value());
+  if (db.kind() == backend::sqlite) {  // FTS5's own table (PostgreSQL's index is a column)
+    CHECK(db.query_int64("SELECT count(*) FROM messages_fts").value() ==
+          db.query_int64("SELECT count(*) FROM messages").value());
+    REQUIRE(db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
+                .has_value());
+  }
   // Indexing by trigger is back on for everyone else.
   CHECK(db.query_int64("SELECT deferred FROM messages_fts_control").value() == 0);
 
@@ -370,13 +369,16 @@ TEST_CASE("store: a group's messages are searchable once committed, also after a
   std::vector<ingest_request> one{{&clean, &ctx}};
   REQUIRE(ingest_batches(db, one).value().at(0).has_value());
   CHECK(search("alpaca") == 3);
-  REQUIRE(db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
-              .has_value());
+  if (db.kind() == backend::sqlite) {
+    REQUIRE(db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
+                .has_value());
+  }
 }
 
-TEST_CASE("store: ingest writes forwarding outbox rows for subscribed targets", "[store][ingest]") {
+TEST_CASE("store: ingest writes forwarding outbox rows for subscribed targets",
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   REQUIRE(
       db.exec("INSERT INTO webhook_targets(url, event_types, secret, created_at, updated_at) "
               "VALUES ('https://a.example/hook', '[\"message.inbound.received\"]', 's', 't', 't'),"
@@ -416,9 +418,10 @@ TEST_CASE("store: ingest writes forwarding outbox rows for subscribed targets", 
   CHECK(count(db, "webhook_deliveries") == 4);
 }
 
-TEST_CASE("store: every Meta message fixture ingests, and twice is a no-op", "[store][ingest]") {
+TEST_CASE("store: every Meta message fixture ingests, and twice is a no-op",
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   const fs::path root = fs::path(PONS_FIXTURES_DIR) / "meta" / "webhooks";
   int files = 0;
   std::int64_t stored = 0;
@@ -457,7 +460,7 @@ TEST_CASE("store: every Meta message fixture ingests, and twice is a no-op", "[s
 TEST_CASE("store: a group failing inside the caller's transaction leaves FTS indexing on",
           "[store][ingest][fts]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   domain::webhook_batch b;
   b.messages.push_back(text_message("wamid.F1", "447700900111", "walrus one", 1700000001));
   ingest_context ctx = context("rf-1");
@@ -476,7 +479,7 @@ TEST_CASE("store: a group failing inside the caller's transaction leaves FTS ind
   CHECK(db.query_int64("SELECT deferred FROM messages_fts_control").value() == 0);
 
   // Another connection's insert is indexed by the trigger again.
-  auto other = database::open(dir.file("pons.db")).value();
+  auto other = database::open(pons::store::test::test_database_location(dir)).value();
   domain::webhook_batch b2;
   b2.messages.push_back(text_message("wamid.F2", "447700900112", "walrus two", 1700000002));
   ingest_context ctx2 = context("rf-2");
@@ -486,9 +489,9 @@ TEST_CASE("store: a group failing inside the caller's transaction leaves FTS ind
 }
 
 TEST_CASE("store: a status from another number is skipped without using up its key",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   const auto now = *parse_timestamp("2026-11-25T14:00:00.000Z");
   outbound_message out;
   out.phone_number_id = "PN1";

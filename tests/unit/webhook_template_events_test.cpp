@@ -64,9 +64,9 @@ template_record stored(database& db) {
 }  // namespace
 
 TEST_CASE("store: template status, quality and category webhooks update the stored template",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
 
   ingest(db, about_welcome_template("message_template_status_update_approved.json"));
   CHECK(stored(db).status == "APPROVED");
@@ -92,9 +92,10 @@ TEST_CASE("store: template status, quality and category webhooks update the stor
   CHECK(stored(db).quality_score == "YELLOW");
 }
 
-TEST_CASE("store: a paused or disabled template keeps Meta's words about why", "[store][ingest]") {
+TEST_CASE("store: a paused or disabled template keeps Meta's words about why",
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   ingest(db, about_welcome_template("message_template_status_update_approved.json"));
   // Meta's reference: other_info (title, description) when a template is paused, disable_info
   // (disable_date) when it is disabled.
@@ -120,9 +121,9 @@ TEST_CASE("store: a paused or disabled template keeps Meta's words about why", "
 }
 
 TEST_CASE("store: a quality or category webhook about an unknown template stores nothing",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   ingest(db, about_welcome_template("message_template_quality_update_1.json"));
   ingest(db, about_welcome_template("template_category_update_1.json"));
   CHECK(db.query_int64("SELECT count(*) FROM templates").value() == 0);
@@ -161,9 +162,9 @@ std::string quality_fixture() {
 }  // namespace
 
 TEST_CASE("store: a phone_number_quality_update is kept on the number it names and forwarded",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   // Stored with its display number formatted as WhatsApp Manager shows it.
   store_our_number(db, "+1 555-078-3881");
   REQUIRE(db.exec("INSERT INTO webhook_targets(url, event_types, secret, created_at, updated_at) "
@@ -187,9 +188,9 @@ TEST_CASE("store: a phone_number_quality_update is kept on the number it names a
 }
 
 TEST_CASE("store: a quality update naming a number that is not ours changes nothing",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   store_our_number(db, "+1 555-000-0000");
   ingest(db, quality_fixture());
   const auto health = health_of_our_number(db);
@@ -210,9 +211,9 @@ std::string other_field_fixture(const std::string& name) {
 }  // namespace
 
 TEST_CASE("store: account_update webhooks about standing are kept on the account and forwarded",
-          "[store][ingest]") {
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   store_our_number(db, "+1 555-078-3881");
   REQUIRE(db.exec("INSERT INTO webhook_targets(url, event_types, secret, created_at, updated_at) "
                   "VALUES ('https://a.example/hook', '[\"account.standing.updated\"]', 's', 't', "
@@ -244,9 +245,10 @@ TEST_CASE("store: account_update webhooks about standing are kept on the account
   CHECK(events == std::vector<std::string>{"ACCOUNT_VIOLATION", "DISABLED_UPDATE"});
 }
 
-TEST_CASE("store: a phone_number_name_update is kept on the number it names", "[store][ingest]") {
+TEST_CASE("store: a phone_number_name_update is kept on the number it names",
+          "[store][ingest][backends]") {
   temp_dir dir;
-  auto db = database::open(dir.file("pons.db")).value();
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
   store_our_number(db, "15550783881");
   ingest(db, other_field_fixture("phone_number_name_update_1.json"));
   const auto health = health_of_our_number(db);

@@ -23,10 +23,11 @@ delivery_row read_row(const store::statement& st) {
 }
 
 // webhook_deliveries.attempts counts the current round (a manual retry resets it); the total
-// is the highest attempt number recorded.
+// is the highest attempt number recorded, when it is higher (written without SQLite's two-argument
+// MAX, which PostgreSQL spells GREATEST).
 #define PONS_TOTAL_ATTEMPTS                                                                 \
-  "MAX(d.attempts, COALESCE((SELECT MAX(a.attempt) FROM webhook_delivery_attempts a WHERE " \
-  "a.delivery_id = d.id), 0))"
+  "COALESCE((SELECT MAX(a.attempt) FROM webhook_delivery_attempts a WHERE a.delivery_id = " \
+  "d.id AND a.attempt > d.attempts), d.attempts)"
 
 constexpr std::string_view row_columns =
     "SELECT d.id, e.event_id, e.type, d.target_id, d.state, " PONS_TOTAL_ATTEMPTS
@@ -218,7 +219,8 @@ result<void> record_attempts(store::database& db, const std::vector<finished_att
 result<std::vector<delivery_row>> list_deliveries(store::database& db,
                                                   const delivery_filter& filter) {
   auto st = db.prepare(std::string(row_columns) +
-                       "WHERE (?1 IS NULL OR d.target_id = ?1) AND (?2 IS NULL OR d.state = ?2) "
+                       "WHERE (CAST(?1 AS BIGINT) IS NULL OR d.target_id = ?1) AND "
+                       "(CAST(?2 AS TEXT) IS NULL OR d.state = ?2) "
                        "ORDER BY d.id DESC LIMIT ?3");
   if (!st) return st.error();
   st->bind(1, filter.target_id);
@@ -291,7 +293,7 @@ result<int> retry_dead(store::database& db, std::optional<std::int64_t> target_i
                        store::time_point now) {
   auto st = db.prepare(
       "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?2, "
-      "updated_at = ?2 WHERE state = 'dead' AND (?1 IS NULL OR target_id = ?1)");
+      "updated_at = ?2 WHERE state = 'dead' AND (CAST(?1 AS BIGINT) IS NULL OR target_id = ?1)");
   if (!st) return st.error();
   st->bind(1, target_id);
   st->bind(2, store::format_timestamp(now));

@@ -12,6 +12,7 @@
 
 #include "pons/forward/target_repository.hpp"
 #include "pons/store/database.hpp"
+#include "pons/store/like_pattern.hpp"
 
 namespace pons::forward {
 
@@ -79,15 +80,18 @@ result<enqueued> enqueue_event(store::database& db, const event& e, store::time_
   boost::json::parse(e.payload_json, ec);
   if (ec) return forward_errc::invalid_value;
 
+  // event_types is a JSON array of strings: the type, quoted, is one of its elements. A LIKE
+  // both engines run (the type is a known one, escaped all the same).
   constexpr std::string_view matching =
       "FROM webhook_targets t WHERE t.enabled = 1 "
       "AND (t.phone_number_id = '' OR t.phone_number_id = ?1) "
-      "AND EXISTS (SELECT 1 FROM json_each(t.event_types) WHERE json_each.value = ?2)";
+      "AND t.event_types LIKE ?2 ESCAPE '\\'";
+  const std::string listed = "%\"" + store::escape_like(e.type) + "\"%";
   {
     // Most installations forward nothing: then the outbox stays empty.
     auto st = db.prepare(std::string("SELECT EXISTS (SELECT 1 ") + std::string(matching) + ")");
     if (!st) return st.error();
-    st->bind_all(e.phone_number_id, e.type);
+    st->bind_all(e.phone_number_id, listed);
     auto row = st->step();
     if (!row) return row.error();
     if (!*row || st->column_int64(0) == 0) return enqueued{};
@@ -122,7 +126,7 @@ result<enqueued> enqueue_event(store::database& db, const event& e, store::time_
                   "?4, ?4 ") +
       std::string(matching));
   if (!st) return st.error();
-  st->bind_all(e.phone_number_id, e.type, event_row, ts);
+  st->bind_all(e.phone_number_id, listed, event_row, ts);
   auto inserted = st->run();
   if (!inserted) return inserted.error();
   return enqueued{std::move(id), *inserted};

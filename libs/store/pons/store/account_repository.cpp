@@ -27,15 +27,15 @@ phone_number_record read_phone(const statement& st) {
 
 result<std::int64_t> upsert_account(database& db, const account_record& a, time_point now) {
   PONS_STORE_TRY(
-      st,
-      db.prepare("INSERT INTO accounts(waba_id, name, app_secret_ref, access_token_ref, "
-                 "verify_token_ref, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
-                 "ON CONFLICT(waba_id) DO UPDATE SET "
-                 "name = CASE WHEN ?2 <> '' THEN ?2 ELSE accounts.name END, "
-                 "app_secret_ref = CASE WHEN ?3 <> '' THEN ?3 ELSE accounts.app_secret_ref END, "
-                 "access_token_ref = CASE WHEN ?4 <> '' THEN ?4 ELSE accounts.access_token_ref END, "
-                 "verify_token_ref = CASE WHEN ?5 <> '' THEN ?5 ELSE accounts.verify_token_ref END, "
-                 "updated_at = ?6 RETURNING id"));
+      st, db.prepare(
+              "INSERT INTO accounts(waba_id, name, app_secret_ref, access_token_ref, "
+              "verify_token_ref, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+              "ON CONFLICT(waba_id) DO UPDATE SET "
+              "name = CASE WHEN ?2 <> '' THEN ?2 ELSE accounts.name END, "
+              "app_secret_ref = CASE WHEN ?3 <> '' THEN ?3 ELSE accounts.app_secret_ref END, "
+              "access_token_ref = CASE WHEN ?4 <> '' THEN ?4 ELSE accounts.access_token_ref END, "
+              "verify_token_ref = CASE WHEN ?5 <> '' THEN ?5 ELSE accounts.verify_token_ref END, "
+              "updated_at = ?6 RETURNING id"));
   st.bind_all(a.waba_id, a.name, a.app_secret_ref, a.access_token_ref, a.verify_token_ref,
               format_timestamp(now));
   PONS_STORE_TRY(row, st.step());

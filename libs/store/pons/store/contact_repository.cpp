@@ -162,12 +162,13 @@ result<std::vector<contact_record>> search_contacts(database& db, std::string_vi
     }
   }
   const std::string escaped = escape_like(text);
-  PONS_STORE_TRY(st, db.prepare(std::string(contact_columns) +
-                                "WHERE lower(profile_name) LIKE '%' || lower(?1) || '%' ESCAPE '\\' "
-                                "OR lower(username) LIKE '%' || lower(?1) || '%' ESCAPE '\\' "
-                                "OR (?2 <> '' AND wa_id LIKE ?2 || '%') "
-                                "ORDER BY (lower(profile_name) LIKE lower(?1) || '%' ESCAPE '\\') DESC, "
-                                "lower(profile_name), id LIMIT ?3"));
+  PONS_STORE_TRY(
+      st, db.prepare(std::string(contact_columns) +
+                     "WHERE lower(profile_name) LIKE '%' || lower(?1) || '%' ESCAPE '\\' "
+                     "OR lower(username) LIKE '%' || lower(?1) || '%' ESCAPE '\\' "
+                     "OR (?2 <> '' AND wa_id LIKE ?2 || '%') "
+                     "ORDER BY (lower(profile_name) LIKE lower(?1) || '%' ESCAPE '\\') DESC, "
+                     "lower(profile_name), id LIMIT ?3"));
   // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
   st.bind_all(escaped, digits, limit);
   return read_all(st);

@@ -67,12 +67,14 @@ result<void> record_inbound(database& db, std::int64_t conversation_id,
                             std::string_view message_created_at, std::string_view window_expires_at,
                             std::string_view preview) {
   PONS_STORE_TRY(
-      st, db.prepare("UPDATE conversations SET unread_count = unread_count + 1, preview = ?3, "
-                     "last_message_at = CASE WHEN last_message_at > ?2 THEN last_message_at ELSE ?2 END, "
-                     "last_inbound_at = CASE WHEN last_inbound_at > ?2 THEN last_inbound_at ELSE ?2 END, "
-                     "last_direction = 'inbound', "
-                     "window_expires_at = CASE WHEN window_expires_at > ?4 THEN window_expires_at ELSE ?4 END, archived = 0, "
-                     "updated_at = ?2 WHERE id = ?1"));
+      st, db.prepare(
+              "UPDATE conversations SET unread_count = unread_count + 1, preview = ?3, "
+              "last_message_at = CASE WHEN last_message_at > ?2 THEN last_message_at ELSE ?2 END, "
+              "last_inbound_at = CASE WHEN last_inbound_at > ?2 THEN last_inbound_at ELSE ?2 END, "
+              "last_direction = 'inbound', "
+              "window_expires_at = CASE WHEN window_expires_at > ?4 THEN window_expires_at ELSE ?4 "
+              "END, archived = 0, "
+              "updated_at = ?2 WHERE id = ?1"));
   st.bind_all(conversation_id, message_created_at, preview, window_expires_at);
   PONS_STORE_TRY(n, st.run());
   if (n == 0) return store_errc::not_found;
@@ -81,10 +83,13 @@ result<void> record_inbound(database& db, std::int64_t conversation_id,
 
 result<void> record_outbound(database& db, std::int64_t conversation_id,
                              std::string_view message_created_at, std::string_view preview) {
-  PONS_STORE_TRY(st, db.prepare("UPDATE conversations SET preview = ?3, "
-                                "last_message_at = CASE WHEN last_message_at > ?2 THEN last_message_at ELSE ?2 END, "
-                                "last_outbound_at = CASE WHEN last_outbound_at > ?2 THEN last_outbound_at ELSE ?2 END, "
-                                "last_direction = 'outbound', updated_at = ?2 WHERE id = ?1"));
+  PONS_STORE_TRY(
+      st,
+      db.prepare(
+          "UPDATE conversations SET preview = ?3, "
+          "last_message_at = CASE WHEN last_message_at > ?2 THEN last_message_at ELSE ?2 END, "
+          "last_outbound_at = CASE WHEN last_outbound_at > ?2 THEN last_outbound_at ELSE ?2 END, "
+          "last_direction = 'outbound', updated_at = ?2 WHERE id = ?1"));
   st.bind_all(conversation_id, message_created_at, preview);
   PONS_STORE_TRY(n, st.run());
   if (n == 0) return store_errc::not_found;

@@ -395,10 +395,10 @@ result<int> database::schema_version() {
 result<void> database::set_schema_version(int version) {
   // Neither takes a bound parameter here; the version is an int we control.
   if (!impl_->pg) return exec(fmt::format("PRAGMA user_version = {}", version));
-  return exec(fmt::format(
-      "CREATE TABLE IF NOT EXISTS pons_schema_version (version BIGINT NOT NULL); "
-      "DELETE FROM pons_schema_version; INSERT INTO pons_schema_version VALUES ({})",
-      version));
+  return exec(
+      fmt::format("CREATE TABLE IF NOT EXISTS pons_schema_version (version BIGINT NOT NULL); "
+                  "DELETE FROM pons_schema_version; INSERT INTO pons_schema_version VALUES ({})",
+                  version));
 }
 
 result<void> database::lock_for_migration() {
@@ -409,6 +409,10 @@ result<void> database::lock_for_migration() {
 
 result<std::int64_t> database::data_version() {
   if (impl_->pg) {
+    // A round trip first: a commit that returned to its writer has signalled this connection's
+    // server process, which sends the notification before it answers. Without it, a commit just
+    // made elsewhere could still be on its way.
+    if (auto r = exec("SELECT 1"); !r) return r.error();
     impl_->pg_notifications += impl_->pg->take_notifications();
     return impl_->pg_notifications;
   }
@@ -512,8 +516,9 @@ result<bool> statement::step() {
   if (pg_) {
     auto r = pg_->step();
     if (!r) {
-      return result<bool>(boost::system::in_place_error,
-                          db_->fail_pg(r.error(), fmt::format("step [{}]", pg_->sql().substr(0, 80))));
+      return result<bool>(
+          boost::system::in_place_error,
+          db_->fail_pg(r.error(), fmt::format("step [{}]", pg_->sql().substr(0, 80))));
     }
     return r;
   }
@@ -590,9 +595,10 @@ std::optional<std::int64_t> statement::column_optional_int64(int col) const {
 result<transaction> transaction::begin(database& db, transaction_mode mode) {
   transaction tx(db);
   // PostgreSQL: READ COMMITTED, its default; its writers lock rows, not the database.
-  auto r = db.kind() == backend::postgresql
-               ? db.exec("BEGIN")
-               : db.exec(mode == transaction_mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  auto r =
+      db.kind() == backend::postgresql
+          ? db.exec("BEGIN")
+          : db.exec(mode == transaction_mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
   if (!r) return r.error();
   tx.open_ = true;
   return tx;

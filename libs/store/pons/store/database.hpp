@@ -102,8 +102,8 @@ class statement {
   void release() noexcept;
   database* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
-  cached_statement* slot_ = nullptr;  // null for a one-off statement
-  pg_statement* pg_ = nullptr;  // the PostgreSQL side, instead of stmt_
+  cached_statement* slot_ = nullptr;          // null for a one-off statement
+  pg_statement* pg_ = nullptr;                // the PostgreSQL side, instead of stmt_
   std::unique_ptr<pg_statement> pg_one_off_;  // pg_ when it is not from the cache
 };
 
@@ -173,7 +173,8 @@ class database {
   /// (PostgreSQL: an advisory lock; SQLite's BEGIN IMMEDIATE already excludes them).
   result<void> lock_for_migration();
   /// Changes when another connection commits (cheap change detection: SQLite's PRAGMA
-  /// data_version; on PostgreSQL, the notifications on pons_changes received so far).
+  /// data_version; on PostgreSQL, the count of other connections' notifications on this
+  /// schema's channel, after a round trip that lets every commit made so far arrive).
   result<std::int64_t> data_version();
   /// True while a transaction is open on this connection.
   bool in_transaction() const;

@@ -7,8 +7,9 @@ namespace pons::store {
 
 result<bool> mark_processed(database& db, std::string_view key, time_point now) {
   if (key.empty()) return detail::bool_error(store_errc::invalid_argument);
-  auto st = db.prepare("INSERT INTO processed_events(key, created_at) VALUES (?1, ?2) "
-                       "ON CONFLICT DO NOTHING");
+  auto st = db.prepare(
+      "INSERT INTO processed_events(key, created_at) VALUES (?1, ?2) "
+      "ON CONFLICT DO NOTHING");
   if (!st) return detail::bool_error(st.error());
   st->bind_all(key, format_timestamp(now));
   auto n = st->run();
@@ -123,11 +124,12 @@ result<prune_counts> prune_event_log_chunk(database& db, std::string_view log_be
   // A chunk costs the same however large the backlog is: webhook_log is read in id order (the
   // oldest `limit` rows, deleting those past the cutoff; ids follow arrival, and a row written a
   // little out of order only waits for the next pass), processed_events through its age index.
-  PONS_STORE_TRY(logs, delete_chunk(db,
-                                    "DELETE FROM webhook_log WHERE id IN (SELECT id FROM (SELECT "
-                                    "id, received_at FROM webhook_log ORDER BY id LIMIT ?2) AS oldest "
-                                    "WHERE received_at < ?1)",
-                                    log_before, limit));
+  PONS_STORE_TRY(logs,
+                 delete_chunk(db,
+                              "DELETE FROM webhook_log WHERE id IN (SELECT id FROM (SELECT "
+                              "id, received_at FROM webhook_log ORDER BY id LIMIT ?2) AS oldest "
+                              "WHERE received_at < ?1)",
+                              log_before, limit));
   PONS_STORE_TRY(keys, delete_chunk(db,
                                     "DELETE FROM processed_events WHERE key IN (SELECT key FROM "
                                     "processed_events WHERE created_at < ?1 ORDER BY created_at "

@@ -7,6 +7,7 @@
 #include "pons/store/contact_repository.hpp"
 #include "pons/store/conversation_repository.hpp"
 #include "pons/store/database.hpp"
+#include "pons/store/message_search.hpp"
 #include "pons/store/sql_support.hpp"
 #include "pons/store/status_repository.hpp"
 
@@ -172,88 +173,16 @@ result<message_position> insert_row(database& db, const new_row& r, time_point n
   return message_position{st.column_int64(0), std::move(stamp)};
 }
 
-// Quotes every word so FTS5 syntax in user text is taken literally; each word matches as prefix.
-std::string fts_query(std::string_view text) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    std::size_t j = i;
-    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
-    if (j > i) {
-      if (!out.empty()) out += ' ';
-      out += '"';
-      for (char ch : text.substr(i, j - i)) {
-        if (ch == '"') out += '"';
-        out += ch;
-      }
-      out += "\"*";
-    }
-    i = j;
-  }
-  return out;
-}
-
-// The same words for PostgreSQL's to_tsquery: each run of letters and digits (any byte past
-// ASCII counts as a letter) becomes a quoted prefix term, all of them required. Nothing else
-// survives, so no tsquery syntax in user text can take effect.
-std::string tsquery_text(std::string_view text) {
-  std::string out;
-  std::string word;
-  auto flush = [&] {
-    if (word.empty()) return;
-    if (!out.empty()) out += " & ";
-    out += '\'';
-    out += word;
-    out += "':*";
-    word.clear();
-  };
-  for (char ch : text) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (u >= 0x80 || std::isalnum(u)) {
-      word += ch;
-    } else {
-      flush();
-    }
-  }
-  flush();
-  return out;
-}
-
-// search_messages' statement on SQLite: the FTS5 table, its snippet() for the hit's words.
-std::string sqlite_search_sql(const search_query& q) {
+// search_messages' statement: the engine's search fragments around the store's columns.
+std::string search_sql(const text_search_sql& search, const search_query& q) {
   std::string sql(message_columns);
-  sql += ", snippet(messages_fts, -1, '[', ']', '…', 12) ";
-  sql +=
-      "FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-      "JOIN contacts c ON c.id = m.contact_id "
-      "LEFT JOIN media md ON md.media_id = m.media_id AND m.media_id <> '' "
-      "WHERE messages_fts MATCH ?1";
+  sql += ", " + search.snippet + " FROM " + search.from +
+         " JOIN contacts c ON c.id = m.contact_id "
+         "LEFT JOIN media md ON md.media_id = m.media_id AND m.media_id <> '' WHERE " +
+         search.where;
   if (!q.phone_number_id.empty()) sql += " AND m.phone_number_id = ?2";
   if (q.contact_id) sql += " AND m.contact_id = ?3";
-  // Newest first walks the FTS index in rowid order and stops at the limit; ranking by bm25
-  // must score every match first (slow for common words on large databases).
-  sql +=
-      q.best_first ? " ORDER BY f.rank, f.rowid DESC LIMIT ?4" : " ORDER BY f.rowid DESC LIMIT ?4";
-  return sql;
-}
-
-// search_messages' statement on PostgreSQL: the tsvector column and its GIN index, the hit's
-// words marked as FTS5's snippet() marks them.
-std::string pg_search_sql(const search_query& q) {
-  std::string sql(message_columns);
-  sql +=
-      ", ts_headline('simple', m.text || ' ' || m.media_caption || ' ' || m.media_filename, "
-      "to_tsquery('simple', pons_fold(?1)), 'StartSel=[, StopSel=], MaxWords=12, MinWords=4, "
-      "ShortWord=0, MaxFragments=1, FragmentDelimiter=…') "
-      "FROM messages m JOIN contacts c ON c.id = m.contact_id "
-      "LEFT JOIN media md ON md.media_id = m.media_id AND m.media_id <> '' "
-      "WHERE m.search @@ to_tsquery('simple', pons_fold(?1))";
-  if (!q.phone_number_id.empty()) sql += " AND m.phone_number_id = ?2";
-  if (q.contact_id) sql += " AND m.contact_id = ?3";
-  sql += q.best_first ? " ORDER BY ts_rank(m.search, to_tsquery('simple', pons_fold(?1))) DESC, m.id DESC "
-                        "LIMIT ?4"
-                      : " ORDER BY m.id DESC LIMIT ?4";
+  sql += " ORDER BY " + (q.best_first ? search.best_first : search.newest_first) + " LIMIT ?4";
   return sql;
 }
 
@@ -449,10 +378,10 @@ result<message_page> page_messages(database& db, const message_query& q) {
 }
 
 result<std::vector<search_hit>> search_messages(database& db, const search_query& q) {
-  const bool pg = db.kind() == backend::postgresql;
-  const std::string match = pg ? tsquery_text(q.text) : fts_query(q.text);
+  const text_search_sql search = text_search(db, q.text, 1);
+  const std::string& match = search.value;
   if (match.empty() || q.limit <= 0) return std::vector<search_hit>();
-  const std::string sql = pg ? pg_search_sql(q) : sqlite_search_sql(q);
+  const std::string sql = search_sql(search, q);
 
   std::vector<search_hit> hits;
   {

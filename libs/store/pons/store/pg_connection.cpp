@@ -167,8 +167,8 @@ result<void> pg_connection::prepare(const std::string& name, std::string_view sq
 
 result<pg_rowset> pg_connection::run_prepared(const std::string& name,
                                               const std::vector<const char*>& values) {
-  pg_rowset res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()),
-                               values.data(), nullptr, nullptr, 0));
+  pg_rowset res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
+                               nullptr, nullptr, 0));
   return checked(std::move(res));
 }
 
@@ -189,10 +189,11 @@ result<pg_rowset> pg_connection::checked(pg_rowset res) {
 
 int pg_connection::take_notifications() {
   if (PQconsumeInput(conn_) == 0) return 0;
+  const int self = PQbackendPID(conn_);
   int count = 0;
   while (PGnotify* n = PQnotifies(conn_)) {
+    if (n->be_pid != self) ++count;
     PQfreemem(n);
-    ++count;
   }
   return count;
 }

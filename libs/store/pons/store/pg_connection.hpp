@@ -84,7 +84,8 @@ class pg_connection {
   /// Runs `sql` ($N parameters) once with `values`, without keeping it prepared.
   result<pg_rowset> run_once(std::string_view sql, const std::vector<const char*>& values);
 
-  /// Reads what the server sent unasked and counts the notifications (LISTEN) among it.
+  /// Reads what the server sent unasked and counts the notifications (LISTEN) among it that
+  /// other connections sent.
   int take_notifications();
   /// True inside a transaction block (also a failed one awaiting ROLLBACK).
   bool in_transaction() const;

@@ -347,7 +347,8 @@ result<bool> template_status_changes(database& db, const domain::account_event& 
   std::string status = json_text(o, "event");
   if (status.empty()) status = e.event;
   auto st = db.prepare(
-      "SELECT count(*), coalesce(sum(status <> ?4), 0) FROM templates WHERE waba_id = ?1 AND "
+      "SELECT count(*), coalesce(sum(CASE WHEN status <> ?4 THEN 1 ELSE 0 END), 0) FROM templates "
+      "WHERE waba_id = ?1 AND "
       "(name = ?2 OR (?3 <> '' AND meta_template_id = ?3))");
   if (!st) return detail::bool_error(st.error());
   st->bind_all(e.waba_id, json_text(o, "message_template_name"),

@@ -11,6 +11,7 @@
 #include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
+#include "pons/store/message_search.hpp"
 
 namespace pons::mcp {
 
@@ -410,25 +411,27 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
 
 tool_result search_messages(const read_tools_deps& deps, const json::object& args,
                             const account_scope& scope) {
-  std::string query = fts_query(str_arg(args, "query"));
-  if (query.empty()) return tool_result::invalid_argument("query", "must contain a word to find");
+  const std::string words(str_arg(args, "query"));
   std::int64_t limit = int_arg(args, "limit", 10);
   std::int64_t context = int_arg(args, "context", 2);
   auto db = deps.pool->acquire();
   if (!db) return tool_result::error(database_problem(db.error()));
+  // Whole words, as assistants ask; the store writes the engine's search.
+  const store::text_search_sql search =
+      store::text_search(**db, words, 1, {.prefix = false, .ellipsis = "..."});
+  if (search.value.empty()) {
+    return tool_result::invalid_argument("query", "must contain a word to find");
+  }
   message_filter filter;
   if (auto problem = build_filter(**db, args, scope, filter)) return *problem;
-  std::vector<sql_param> params{query};
-  std::string where = "messages_fts MATCH ?1";
+  std::vector<sql_param> params{search.value};
+  std::string where = search.where;
   filter.apply(where, params);
   params.emplace_back(limit);
   auto s = db->operator->()->prepare(fmt::format(
-      "SELECT {}, snippet(messages_fts, -1, '[', ']', '...', 12) FROM messages_fts "
-      "JOIN messages m ON m.id = messages_fts.rowid JOIN contacts c ON c.id = m.contact_id "
-      // Ids follow created_at (the store assigns both in commit order), and FTS5 walks its
-      // matches in rowid order without sorting them all: newest first stays cheap on big inboxes.
-      "WHERE {} ORDER BY messages_fts.rowid DESC LIMIT ?{}",
-      message_columns, where, params.size()));
+      "SELECT {}, {} FROM {} JOIN contacts c ON c.id = m.contact_id "
+      "WHERE {} ORDER BY {} LIMIT ?{}",
+      message_columns, search.snippet, search.from, where, search.newest_first, params.size()));
   if (!s) return tool_result::error(database_problem(s.error()));
   bind_params(*s, params);
   std::vector<std::pair<json::object, std::string>> hits;

@@ -311,28 +311,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
-std::string fts_query(std::string_view text) {
-  std::string out;
-  std::string word;
-  auto flush = [&] {
-    if (word.empty()) return;
-    if (!out.empty()) out += ' ';
-    out += '"' + word + '"';
-    word.clear();
-  };
-  for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      flush();
-    } else if (c == '"') {
-      word += "\"\"";
-    } else {
-      word += c;
-    }
-  }
-  flush();
-  return out;
-}
-
 store::result<contact_match> resolve_contact(store::database& db, std::string_view raw,
                                              const account_scope& scope) {
   contact_match match;

@@ -91,9 +91,6 @@ std::optional<std::pair<std::string, std::int64_t>> decode_message_cursor(std::s
 /// Edit distance with adjacent swaps (bytes, case-folded ASCII) for close-match suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
-/// Escapes a user query for FTS5: each word becomes a quoted token (no FTS syntax errors).
-std::string fts_query(std::string_view text);
-
 /// A value bound to a dynamically built query.
 using sql_param = std::variant<std::int64_t, std::string>;
 
