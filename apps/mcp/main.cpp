@@ -111,8 +111,15 @@ int main(int argc, char** argv) {
     log_line(log_level::error, "database_error", fmt::format("detail={}", log_quoted(dir_error)));
     return 1;
   }
+  if (auto dir_error = pons::store::create_data_directory(options.data_dir); !dir_error.empty()) {
+    log_line(log_level::error, "database_error", fmt::format("detail={}", log_quoted(dir_error)));
+    return 1;
+  }
+  // What logs may show of the database: a server's URL without its password.
+  const std::string shown_db = pons::store::shown_location(options.db_path);
   mcp::toolset_settings settings;
   settings.db_path = options.db_path;
+  settings.data_dir = options.data_dir;
   settings.config_path = options.config_path;
   settings.accounts = *accounts;
   settings.graph = pons::meta::graph_config_from_env();
@@ -127,9 +134,9 @@ int main(int argc, char** argv) {
   };
   auto toolset = mcp::toolset::open(settings);
   if (!toolset) {
-    log_line(log_level::error, "database_error",
-             fmt::format("db={} detail={}", log_value(options.db_path),
-                         log_quoted(toolset.error().message())));
+    log_line(
+        log_level::error, "database_error",
+        fmt::format("db={} detail={}", log_value(shown_db), log_quoted(toolset.error().message())));
     return 1;
   }
 
@@ -165,8 +172,8 @@ int main(int argc, char** argv) {
   mcp::fd_reader in(STDIN_FILENO, options.max_line_bytes, session,
                     [] { ::kill(::getpid(), SIGUSR1); });
   log_line(log_level::info, "start",
-           fmt::format("db={} read_only={} dry_run={}", log_value(options.db_path),
-                       options.read_only, options.dry_run));
+           fmt::format("db={} read_only={} dry_run={}", log_value(shown_db), options.read_only,
+                       options.dry_run));
   in.start();
 
   int signal_number = 0;

@@ -177,6 +177,12 @@ int main(int argc, char** argv) {
     write_log_line(log_level::error, "database_error", "detail=" + log_quoted(dir_error));
     return 1;
   }
+  if (auto dir_error = pons::store::create_data_directory(o.data_dir); !dir_error.empty()) {
+    write_log_line(log_level::error, "database_error", "detail=" + log_quoted(dir_error));
+    return 1;
+  }
+  // What logs may show of the database: a server's URL without its password.
+  const std::string shown_db = pons::store::shown_location(o.db_path);
 
   // Forwarding deliverer: sends outbox rows to their targets in the background. Made
   // before the service so the ingest writer can wake it after each commit that queued
@@ -200,7 +206,7 @@ int main(int argc, char** argv) {
   };
   so.accounts = std::move(*accounts);
   so.db_path = o.db_path;
-  const std::string media_dir = (std::filesystem::path(o.db_path).parent_path() / "media").string();
+  const std::string media_dir = (std::filesystem::path(o.data_dir) / "media").string();
   so.media_dir = media_dir;
   so.queue_limit = o.queue_limit;
   so.max_group = o.max_group;
@@ -226,7 +232,7 @@ int main(int argc, char** argv) {
   if (auto opened = service.open(); !opened) {
     write_log_line(
         log_level::error, "database_error",
-        fmt::format("db={} detail={}", log_value(o.db_path), log_quoted(opened.error().message())));
+        fmt::format("db={} detail={}", log_value(shown_db), log_quoted(opened.error().message())));
     return 1;
   }
 
@@ -261,7 +267,7 @@ int main(int argc, char** argv) {
     auto opened_tools = pons::mcp::toolset::open(ts);
     if (!opened_tools) {
       write_log_line(log_level::error, "database_error",
-                     fmt::format("db={} detail={}", log_value(o.db_path),
+                     fmt::format("db={} detail={}", log_value(shown_db),
                                  log_quoted(opened_tools.error().message())));
       service.close();
       return 1;
@@ -295,7 +301,7 @@ int main(int argc, char** argv) {
       auto database_failed = [&](const boost::system::error_code& ec) {
         write_log_line(
             log_level::error, "database_error",
-            fmt::format("db={} detail={}", log_value(o.db_path), log_quoted(ec.message())));
+            fmt::format("db={} detail={}", log_value(shown_db), log_quoted(ec.message())));
         service.close();
         return 1;
       };
@@ -333,7 +339,7 @@ int main(int argc, char** argv) {
     auto opened_dashboard = pons::dashboard::login_service::open(io, std::move(lo));
     if (!opened_dashboard) {
       write_log_line(log_level::error, "database_error",
-                     fmt::format("db={} detail={}", log_value(o.db_path),
+                     fmt::format("db={} detail={}", log_value(shown_db),
                                  log_quoted(opened_dashboard.error().message())));
       service.close();
       return 1;

@@ -77,20 +77,22 @@ TEST_CASE("a placeholder left in PONS_DB or --db is refused and creates no file"
   CHECK(entries(s.cwd).empty());
 }
 
-TEST_CASE("a database URL is refused without creating a folder or echoing its password",
-          "[cli][db_location]") {
+TEST_CASE(
+    "a PostgreSQL server that is not there fails without creating a folder here or "
+    "echoing its password",
+    "[cli][db_location]") {
   sandbox s;
   const std::string home = "HOME=" + s.root.file("home");
-  const std::string url = "postgresql://pons:hunter2@db.example.com/pons";
+  // A unix socket folder that does not exist: refused at once, no network involved.
+  const std::string url = "postgresql://pons:hunter2@%2Fno-such-pons-socket-dir/pons";
 
   auto mcp = s.mcp({"--db", url}, {home});
   auto serve = s.webhook({"--port", "0", "--db", url}, webhook_env({home}));
   auto admin = s.webhook({"deliveries", "list"}, {home, "PONS_DB=" + url});
   for (const auto* r : {&mcp, &serve, &admin}) {
     INFO(r->err);
-    CHECK(r->code == 2);
-    CHECK(r->err.find("PostgreSQL support is not available yet") != std::string::npos);
-    CHECK(r->err.find("file path") != std::string::npos);
+    CHECK(r->code != 0);
+    CHECK(r->err.find("PostgreSQL") != std::string::npos);
     CHECK(r->err.find("hunter2") == std::string::npos);
   }
   auto other = s.mcp({"--db", "redis://cache/0"}, {home});

@@ -32,11 +32,13 @@ inline std::vector<std::string> default_webhook_env() {
 class webhook_process {
  public:
   /// Start with `env` (HOME and PONS_DB point into the temp dir) and extra arguments; waits until
-  /// it listens. started() is false when it did not. `open_files` sets its RLIMIT_NOFILE.
+  /// it listens. started() is false when it did not. `open_files` sets its RLIMIT_NOFILE; `db`
+  /// replaces the database file (a PostgreSQL URL, say).
   explicit webhook_process(std::vector<std::string> env = default_webhook_env(),
                            std::vector<std::string> extra_args = {},
-                           std::optional<rlimit> open_files = std::nullopt) {
-    db_path_ = dir_.file("data/pons.db");
+                           std::optional<rlimit> open_files = std::nullopt,
+                           std::optional<std::string> db = std::nullopt) {
+    db_path_ = db ? *db : dir_.file("data/pons.db");
     err_path_ = dir_.file("stderr.log");
     env.push_back("HOME=" + dir_.path());
     std::vector<std::string> args{"serve",       "--bind",          "127.0.0.1", "--port", "0",

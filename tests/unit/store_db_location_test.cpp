@@ -74,14 +74,25 @@ TEST_CASE("placeholders and database URLs are refused with what to do", "[db_loc
   CHECK(resolve_db_location("/home/<user>/pons.db", env, "/").error ==
         db_location_errc::placeholder);
 
+  // A PostgreSQL server: the URL as given, and a folder for the files beside the database.
   auto pg = resolve_db_location("postgresql://pons:hunter2@db/pons", env, "/");
-  CHECK(pg.error == db_location_errc::postgres_url);
-  CHECK(pg.message ==
-        "--db is a database URL (postgresql://...): PostgreSQL support is not available yet in "
-        "this build of Pons. --db takes a file path, the SQLite database file, for example "
-        "~/.local/share/pons/pons.db (the default)");
-  CHECK(resolve_db_location("Postgres://db/pons", env, "/").error ==
-        db_location_errc::postgres_url);
+  REQUIRE(pg);
+  CHECK(pg.path == "postgresql://pons:hunter2@db/pons");
+  CHECK(pg.data_dir == "/h/.local/share/pons");
+  auto shared = resolve_db_location(
+      std::nullopt, env_of({{"PONS_DB", "Postgres://db/pons"}, {"PONS_DATA_DIR", "/srv/pons/"}}),
+      "/");
+  REQUIRE(shared);
+  CHECK(shared.origin == "PONS_DB");
+  CHECK(shared.data_dir == "/srv/pons/");
+  auto nowhere = resolve_db_location("postgres://db/pons", env_of({}), "/");
+  CHECK(nowhere.error == db_location_errc::postgres_url);
+  CHECK(nowhere.message.find("PONS_DATA_DIR") != std::string::npos);
+  CHECK(nowhere.message.find("hunter2") == std::string::npos);
+  CHECK(shown_location("postgresql://pons:hunter2@db/pons").find("hunter2") == std::string::npos);
+  CHECK(shown_location("/srv/pons.db") == "/srv/pons.db");
+  // A file's folder holds its media.
+  CHECK(resolve_db_location("/srv/data/pons.db", env, "/").data_dir == "/srv/data");
   auto redis = resolve_db_location("redis://cache/0", env, "/");
   CHECK(redis.error == db_location_errc::url);
   CHECK(redis.message.find("redis://...") != std::string::npos);

@@ -133,8 +133,9 @@ int with_admin_database(std::optional<std::string_view> db_flag, std::string_vie
   }
   auto db = store::database::open(location.path);
   if (!db) {
-    err << "pons-webhook: cannot open database " << location.path << ": " << db.error().message()
-        << '\n';
+    const std::string why = store::database::last_open_failure();
+    err << "pons-webhook: cannot open database " << store::shown_location(location.path) << ": "
+        << db.error().message() << (why.empty() ? "" : " (" + why + ")") << '\n';
     return 1;
   }
   return run(*db);

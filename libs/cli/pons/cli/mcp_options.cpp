@@ -212,6 +212,7 @@ std::variant<mcp_options, std::string> parse_mcp_options(const std::vector<std::
     auto db = store::resolve_db_location(db_flag, env, cwd);
     if (!db) return db.message;
     o.db_path = std::move(db.path);
+    o.data_dir = std::move(db.data_dir);
   }
   return o;
 }

@@ -20,6 +20,7 @@ struct mcp_options {
   enum class action { serve, help, version, print_config };
   action what = action::serve;
   std::string db_path;
+  std::string data_dir;  // media and other files beside the database (db_location)
   bool read_only = false;
   bool dry_run = false;
   std::size_t max_line_bytes = 4 * 1024 * 1024;

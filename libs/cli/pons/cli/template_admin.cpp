@@ -112,8 +112,8 @@ int run_templates_command(std::span<const std::string_view> args, const env_look
 
   auto db = store::database::open(db_path);
   if (!db) {
-    err << fmt::format("pons-webhook templates: cannot open database {}: {}\n", db_path,
-                       db.error().message());
+    err << fmt::format("pons-webhook templates: cannot open database {}: {}\n",
+                       store::shown_location(db_path), db.error().message());
     return 1;
   }
   int code = 0;

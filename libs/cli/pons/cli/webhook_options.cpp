@@ -305,6 +305,7 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
   auto db = store::resolve_db_location(db_flag, env, cwd);
   if (!db) return fail(std::move(db.message));
   o.db_path = std::move(db.path);
+  o.data_dir = std::move(db.data_dir);
   return out;
 }
 

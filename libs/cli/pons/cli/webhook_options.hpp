@@ -21,7 +21,8 @@ struct webhook_options {
   webhook_command command = webhook_command::serve;
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 8080;
-  std::string db_path;      // absolute: --db, $PONS_DB, or the user's data directory
+  std::string db_path;      // absolute: --db, $PONS_DB, or the user's data directory; or a URL
+  std::string data_dir;     // media and other files beside the database (db_location)
   std::string config_path;  // optional --config
   std::string port_file;    // optional --port-file: the bound port is written there
   // From waiting for a request (accepted, or the last one answered) to the end of its headers;

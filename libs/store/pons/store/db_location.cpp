@@ -10,6 +10,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "pons/store/pg_connection.hpp"
+#include "pons/store/pg_dialect.hpp"
 #include "pons/store/private_directory.hpp"
 
 namespace pons::store {
@@ -27,8 +29,7 @@ class db_location_category_impl final : public boost::system::error_category {
         return "the database path is a placeholder from an example configuration: replace it "
                "with the path of the database file";
       case db_location_errc::postgres_url:
-        return "PostgreSQL support is not available yet in this build: give the path of a "
-               "SQLite database file";
+        return "a PostgreSQL database needs a folder for its media: set PONS_DATA_DIR (or HOME)";
       case db_location_errc::url:
         return "the database location is a URL: give the path of a SQLite database file";
       case db_location_errc::bad_file_url:
@@ -104,11 +105,24 @@ db_location from_value(db_location out, std::string value, const env_lookup& env
   }
   if (auto scheme = scheme_of(value); !scheme.empty()) {
     if (scheme == "postgres" || scheme == "postgresql") {
-      return fail(std::move(out), db_location_errc::postgres_url,
-                  fmt::format("{} is a database URL ({}://...): PostgreSQL support is not "
-                              "available yet in this build of Pons. {} takes a file path, the "
-                              "SQLite database file, for example {} (the default)",
-                              origin, scheme, origin, default_example));
+      // The files beside the database go to a folder every instance can reach.
+      std::string data;
+      if (auto d = env("PONS_DATA_DIR"); d && is_absolute(*d)) {
+        data = fs::path(*d).lexically_normal().string();
+      } else if (auto xdg = env("XDG_DATA_HOME"); xdg && is_absolute(*xdg)) {
+        data = (fs::path(*xdg) / "pons").lexically_normal().string();
+      } else if (auto home = env("HOME"); home && is_absolute(*home)) {
+        data = (fs::path(*home) / ".local/share/pons").lexically_normal().string();
+      } else {
+        return fail(std::move(out), db_location_errc::postgres_url,
+                    fmt::format("{} names a PostgreSQL database, and its media need a folder: "
+                                "set PONS_DATA_DIR to an absolute path (the same folder for "
+                                "every instance), or HOME",
+                                origin));
+      }
+      out.path = std::move(value);
+      out.data_dir = std::move(data);
+      return out;
     }
     if (scheme != "file") {
       return fail(std::move(out), db_location_errc::url,
@@ -139,6 +153,7 @@ db_location from_value(db_location out, std::string value, const env_lookup& env
   fs::path p(value);
   if (!p.is_absolute()) p = fs::path(cwd) / p;
   out.path = p.lexically_normal().string();
+  out.data_dir = fs::path(out.path).parent_path().string();
   return out;
 }
 
@@ -167,11 +182,13 @@ db_location resolve_db_location(std::optional<std::string_view> flag, const env_
   if (auto xdg = env("XDG_DATA_HOME"); xdg && is_absolute(*xdg)) {
     out.origin = "XDG_DATA_HOME";
     out.path = (fs::path(*xdg) / "pons" / "pons.db").lexically_normal().string();
+    out.data_dir = fs::path(out.path).parent_path().string();
     return out;
   }
   if (auto home = env("HOME"); home && is_absolute(*home)) {
     out.origin = "HOME";
     out.path = (fs::path(*home) / ".local/share/pons/pons.db").lexically_normal().string();
+    out.data_dir = fs::path(out.path).parent_path().string();
     return out;
   }
   return fail(std::move(out), db_location_errc::no_default,
@@ -181,12 +198,24 @@ db_location resolve_db_location(std::optional<std::string_view> flag, const env_
 }
 
 std::string create_db_directory(const std::string& db_path) {
+  if (is_postgresql_url(db_path)) return {};
   fs::path dir = fs::path(db_path).parent_path();
   if (dir.empty()) return {};
   if (auto made = create_private_directories(dir.string()); !made)
     return fmt::format("cannot create the database folder {}: {}", dir.string(),
                        made.error().message());
   return {};
+}
+
+std::string create_data_directory(const std::string& data_dir) {
+  if (data_dir.empty()) return {};
+  if (auto made = create_private_directories(data_dir); !made)
+    return fmt::format("cannot create the data folder {}: {}", data_dir, made.error().message());
+  return {};
+}
+
+std::string shown_location(std::string_view db_path) {
+  return is_postgresql_url(db_path) ? redacted_conninfo(db_path) : std::string(db_path);
 }
 
 }  // namespace pons::store

@@ -1,5 +1,7 @@
 #include "pons/store/pg_dialect.hpp"
 
+#include <cctype>
+
 namespace pons::store {
 
 pg_sql to_pg_sql(std::string_view sql) {
@@ -67,7 +69,14 @@ store_errc store_errc_for_sqlstate(std::string_view sqlstate) {
 }
 
 bool is_postgresql_url(std::string_view db) {
-  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+  auto starts = [db](std::string_view scheme) {
+    if (db.size() < scheme.size()) return false;
+    for (std::size_t i = 0; i < scheme.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(db[i])) != scheme[i]) return false;
+    }
+    return true;
+  };
+  return starts("postgresql://") || starts("postgres://");
 }
 
 }  // namespace pons::store

@@ -35,8 +35,8 @@ std::string to_pg_placeholders(std::string_view sql);
 /// (retry), disk full `full`, anything else `server_error`.
 store_errc store_errc_for_sqlstate(std::string_view sqlstate);
 
-/// True when `db` names a PostgreSQL database (a postgresql:// or postgres:// URI) rather than
-/// a SQLite file.
+/// True when `db` names a PostgreSQL database (a postgresql:// or postgres:// URI, the scheme in
+/// any case) rather than a SQLite file.
 bool is_postgresql_url(std::string_view db);
 
 }  // namespace pons::store

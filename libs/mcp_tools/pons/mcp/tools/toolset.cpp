@@ -34,7 +34,8 @@ boost::system::result<std::unique_ptr<toolset>> toolset::open(const toolset_sett
   if (!db) return db.error();
   std::unique_ptr<toolset> set(new toolset(std::move(*db), settings.db_path));
 
-  auto parent = std::filesystem::path(settings.db_path).parent_path();
+  auto parent = settings.data_dir.empty() ? std::filesystem::path(settings.db_path).parent_path()
+                                          : std::filesystem::path(settings.data_dir);
   read_tools_deps deps;
   deps.pulls = &set->pulls_;
   deps.pool = set->db_.get();
@@ -62,8 +63,9 @@ boost::system::result<std::unique_ptr<toolset>> toolset::open(const toolset_sett
       send.allowed_recipients = parse_allowed_recipients(*allowed);
     }
   }
-  auto upload = upload_settings_from({settings.upload_dirs, settings.db_path, settings.config_path},
-                                     settings.env);
+  auto upload = upload_settings_from(
+      {settings.upload_dirs, settings.db_path, settings.config_path, settings.data_dir},
+      settings.env);
   // The config file's tokens are credentials too: a file holding one is never sent.
   for (const auto& a : settings.accounts.accounts) {
     if (a.access_token.size() >= 8) upload.secrets.push_back(a.access_token);

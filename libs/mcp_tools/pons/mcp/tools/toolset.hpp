@@ -24,7 +24,8 @@ namespace pons::mcp {
 
 /// What the tools are built from: options of the binary and its configuration.
 struct toolset_settings {
-  std::string db_path;      // absolute; the folder must exist
+  std::string db_path;      // absolute, or a PostgreSQL URL
+  std::string data_dir;     // media and the default outbox folder; empty: the database's folder
   std::string config_path;  // --config (its tokens are never uploaded), empty without
   meta::account_config accounts;
   meta::graph_config graph;

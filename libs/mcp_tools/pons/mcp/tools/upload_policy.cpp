@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <optional>
 
+#include "pons/store/pg_dialect.hpp"
+
 namespace pons::mcp {
 
 namespace fs = std::filesystem;
@@ -120,11 +122,13 @@ upload_settings upload_settings_from(const upload_origin& options, const env_loo
     }
   }
   if (s.folders.empty()) {
-    fs::path parent = fs::path(options.db_path).parent_path();
+    fs::path parent = options.data_dir.empty() ? fs::path(options.db_path).parent_path()
+                                               : fs::path(options.data_dir);
     s.folders.push_back((parent.empty() ? fs::path("outbox") : parent / "outbox").string());
     s.create_missing = true;
   }
-  s.database_path = options.db_path;
+  // A database file (and its -wal, -shm) is never sent; a server's URL names no file.
+  if (!store::is_postgresql_url(options.db_path)) s.database_path = options.db_path;
   if (auto config = env("PONS_CONFIG"); config && !config->empty()) {
     s.protected_files.push_back(*config);
   }

@@ -53,8 +53,9 @@ struct upload_settings {
 /// What pons-mcp was started with that decides where uploads may come from.
 struct upload_origin {
   std::vector<std::string> upload_dirs;  // --upload-dir, in order
-  std::string db_path;                   // the database in use
+  std::string db_path;                   // the database in use (a file, or a server's URL)
   std::string config_path;               // --config, empty without
+  std::string data_dir;                  // where outbox/ goes; empty: the database file's folder
 };
 
 /// The upload folder settings of pons-mcp: --upload-dir, else PONS_UPLOAD_DIR, else outbox/

@@ -1,0 +1,86 @@
+// pons-webhook and pons-mcp on PostgreSQL: the real programs, a throwaway PostgreSQL 15 cluster
+// started by the test (a unix socket in a temporary folder), signed webhooks over loopback HTTP.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "support/pg_cluster.hpp"
+#include "support/webhook_payloads.hpp"
+#include "support/webhook_process.hpp"
+
+using namespace pons::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The cluster trusts local connections, so the password is never asked for: it is there to be
+// kept out of every log line and answer.
+const std::string password = "pg-Secret-7731";
+
+std::string url_with_password(const pg_cluster& cluster) {
+  std::string url = cluster.url();
+  return url.replace(url.find("pons@"), 5, "pons:" + password + "@");
+}
+
+}  // namespace
+
+TEST_CASE("pons-webhook on PostgreSQL stores a signed webhook once and never shows the password",
+          "[pg][webhook][process]") {
+  REQUIRE(pg_cluster_available());
+  pg_cluster cluster;
+  const std::string url = url_with_password(cluster);
+  webhook_process w(default_webhook_env(), {}, std::nullopt, url);
+  INFO("stderr: " << w.log());
+  REQUIRE(w.started());
+
+  const std::string body = simple_payload(
+      default_phone_number_id, {text_message_json("wamid.PG1", "447700900123", "hello postgres")});
+  auto first = w.post(body);
+  REQUIRE(first);
+  CHECK(first->status == 200);
+  // Meta retries: the same webhook again is acknowledged and stored once.
+  auto again = w.post(body);
+  REQUIRE(again);
+  CHECK(again->status == 200);
+  CHECK(w.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.PG1'") == 1);
+  CHECK(w.count("SELECT count(*) FROM messages WHERE text = 'hello postgres'") == 1);
+  // A forged signature is refused and stores nothing.
+  auto forged = w.post(simple_payload(default_phone_number_id,
+                                      {text_message_json("wamid.PG2", "447700900123", "x")}),
+                       std::string("wrong-secret"));
+  REQUIRE(forged);
+  CHECK(forged->status == 404);  // as on SQLite: nothing here for an unsigned caller
+  CHECK(w.count("SELECT count(*) FROM messages WHERE wamid = 'wamid.PG2'") == 0);
+
+  auto health = w.get("/health");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CHECK(health->body.find(password) == std::string::npos);
+  CHECK(w.log().find(password) == std::string::npos);
+  // Media go to the data folder ($HOME's here), not beside a database file.
+  CHECK(std::filesystem::is_directory(w.dir().file(".local/share/pons")));
+}
+
+TEST_CASE("pons-mcp starts and stops on PostgreSQL, and logs the URL without the password",
+          "[pg][mcp][process]") {
+  REQUIRE(pg_cluster_available());
+  pg_cluster cluster;
+  temp_dir dir;
+  const std::string err = dir.file("stderr.log");
+  // Standard input is /dev/null: end of input at once, so it starts and stops.
+  auto p = process::start(PONS_MCP_BIN, {"--db", url_with_password(cluster)},
+                          {"HOME=" + dir.path(), "WA_PHONE_NUMBER_ID=106540352242922",
+                           "WA_ACCESS_TOKEN=test-access-token", "WA_WABA_ID=102290129340398"},
+                          {}, err);
+  auto code = p.wait_exit(30s);
+  const std::string log = read_text_file(err);
+  INFO("stderr: " << log);
+  REQUIRE(code);
+  CHECK(*code == 0);
+  CHECK(log.find("password=****") != std::string::npos);
+  CHECK(log.find(password) == std::string::npos);
+  // It recorded its configured number in the shared database.
+  auto db = pons::store::database::open(cluster.url()).value();
+  CHECK(db.query_int64("SELECT count(*) FROM phone_numbers WHERE phone_number_id = "
+                       "'106540352242922'")
+            .value() == 1);
+}
