@@ -1,7 +1,10 @@
 // pons-webhook and pons-mcp on PostgreSQL: the real programs, a throwaway PostgreSQL 15 cluster
 // started by the test (a unix socket in a temporary folder), signed webhooks over loopback HTTP.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <future>
 #include <string>
+#include <vector>
 
 #include "support/pg_cluster.hpp"
 #include "support/webhook_payloads.hpp"
@@ -83,4 +86,48 @@ TEST_CASE("pons-mcp starts and stops on PostgreSQL, and logs the URL without the
   CHECK(db.query_int64("SELECT count(*) FROM phone_numbers WHERE phone_number_id = "
                        "'106540352242922'")
             .value() == 1);
+}
+
+TEST_CASE("two pons-webhook instances on one PostgreSQL store a webhook both received once",
+          "[pg][webhook][process]") {
+  REQUIRE(pg_cluster_available());
+  pg_cluster cluster;
+  webhook_process a(default_webhook_env(), {}, std::nullopt, cluster.url());
+  webhook_process b(default_webhook_env(), {}, std::nullopt, cluster.url());
+  INFO("a: " << a.log() << "\nb: " << b.log());
+  REQUIRE(a.started());
+  REQUIRE(b.started());
+  // Meta delivers again when an answer is late: each webhook reaches both instances at once.
+  constexpr int webhooks = 40;
+  std::vector<std::string> bodies;
+  for (int i = 0; i < webhooks; ++i) {
+    bodies.push_back(simple_payload(
+        default_phone_number_id,
+        {text_message_json("wamid.TWICE" + std::to_string(i), "4477009002" + std::to_string(i % 7),
+                           "message " + std::to_string(i))}));
+  }
+  auto post_all = [&bodies](webhook_process& w) {
+    int ok = 0;
+    for (const auto& body : bodies) {
+      auto r = w.post(body);
+      if (r && r->status == 200) ++ok;
+    }
+    return ok;
+  };
+  auto from_a = std::async(std::launch::async, [&] { return post_all(a); });
+  auto from_b = std::async(std::launch::async, [&] { return post_all(b); });
+  const int acknowledged_a = from_a.get();
+  const int acknowledged_b = from_b.get();
+  // Every delivery was acknowledged (the second of a pair as a duplicate), and each message,
+  // contact and conversation is there once.
+  CHECK(acknowledged_a == webhooks);
+  CHECK(acknowledged_b == webhooks);
+  CHECK(a.count("SELECT count(*) FROM messages") == webhooks);
+  CHECK(a.count("SELECT count(DISTINCT wamid) FROM messages") == webhooks);
+  // The 7 senders, once each, whichever instance saw them first (the payload's contacts[]
+  // names one more person).
+  CHECK(a.count("SELECT count(*) - count(DISTINCT wa_id) FROM contacts") == 0);
+  CHECK(a.count("SELECT count(*) FROM contacts WHERE wa_id LIKE '4477009002_'") == 7);
+  CHECK(a.count("SELECT count(*) FROM conversations c JOIN contacts p ON p.id = c.contact_id "
+                "WHERE p.wa_id LIKE '4477009002_'") == 7);
 }
