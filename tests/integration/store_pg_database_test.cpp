@@ -133,3 +133,25 @@ TEST_CASE("store pg: instances starting together on an empty database migrate it
   CHECK(db.query_int64("SELECT count(*) FROM pons_schema_version").value() == 1);
   CHECK(db.schema_version().value() == embedded_pg_migrations().back().version);
 }
+
+TEST_CASE("store pg: a restarted server fails one call, then the connection works again",
+          "[store][pg]") {
+  REQUIRE(pons::test::pg_cluster_available());
+  pons::test::pg_cluster cluster;
+  auto db = database::open(cluster.url()).value();
+  auto count = [&db] { return db.query_int64("SELECT count(*) FROM accounts"); };
+  REQUIRE(count().value() == 0);
+  const auto before = db.data_version().value();
+  cluster.restart();
+  // The call that finds the connection cut says so; it also connects again.
+  auto cut = count();
+  REQUIRE_FALSE(cut.has_value());
+  CHECK(cut.error() == make_error_code(store_errc::unavailable));
+  // Then the same cached statement runs on the new session, and changes are heard again.
+  CHECK(count().value() == 0);
+  auto writer = database::open(cluster.url()).value();
+  REQUIRE(writer.exec("INSERT INTO accounts(waba_id, created_at, updated_at) VALUES ('1', 'a', 'a')")
+              .has_value());
+  CHECK(count().value() == 1);
+  CHECK(db.data_version().value() != before);
+}

@@ -61,6 +61,16 @@ class pg_cluster {
     std::filesystem::remove_all(dir_ + "-out", ec);
   }
 
+  /// Stops the server at once (connections are cut, as in a crash) and starts it again.
+  void restart() {
+    run_checked(pg_bin_dir + "/pg_ctl", {"-D", data_dir(), "-m", "immediate", "-w", "stop"});
+    run_checked(pg_bin_dir + "/pg_ctl",
+                {"-D", data_dir(), "-l", dir_ + "/server.log", "-w", "-t", "60", "-o",
+                 "-c listen_addresses='' -c unix_socket_directories='" + dir_ +
+                     "' -c fsync=off -c full_page_writes=off",
+                 "start"});
+  }
+
   /// A libpq connection string for database `dbname` (the cluster has "postgres").
   std::string conninfo(const std::string& dbname = "postgres") const {
     return "host=" + dir_ + " user=pons dbname=" + dbname;

@@ -130,6 +130,7 @@ struct database::impl {
       pg_cache;
   int pg_changes = 0;
   std::int64_t pg_notifications = 0;
+  bool pg_restoring = false;  // a new session is being set up: no second reconnect inside it
   std::string path;
   std::string last_error;
   int busy_timeout_ms = 0;
@@ -234,7 +235,34 @@ result<database> database::open(const std::string& path, const open_options& opt
 
 boost::system::error_code database::fail_pg(boost::system::error_code ec, std::string_view what) {
   impl_->last_error = fmt::format("{}: {}", what, impl_->pg->last_error_message());
+  // A lost connection fails this call; the next one runs on a new session when the server is
+  // back (its statements prepared again, its settings and LISTEN restored), so a restarted
+  // server needs no restarted Pons.
+  const bool lost = impl_->pg->broken() || ec == store_errc::unavailable;
+  if (!impl_->pg_restoring && lost && impl_->pg->reconnect()) {
+    impl_->pg_restoring = true;
+    for (auto& [sql, st] : impl_->pg_cache) st->forget_prepared();
+    (void)restore_pg_session();
+    impl_->pg_restoring = false;
+  }
   return ec;
+}
+
+result<void> database::restore_pg_session() {
+  // Notices (e.g. "relation already exists, skipping") would go to stderr through libpq.
+  if (auto r = exec("SET client_min_messages = warning"); !r) return r.error();
+  // The channel the schema's triggers notify (schema/postgresql/0020_baseline.sql).
+  std::string channel;
+  {
+    auto schema = prepare("SELECT quote_ident('pons_changes:' || current_schema())");
+    if (!schema) return schema.error();
+    auto named = schema->step();
+    if (!named) return named.error();
+    channel = schema->column_text(0);
+  }
+  if (auto r = exec("LISTEN " + channel); !r) return r.error();
+  set_busy_timeout(impl_->busy_timeout_ms);
+  return {};
 }
 
 result<database> database::open_postgresql(const std::string& url, const open_options& options) {
@@ -246,19 +274,8 @@ result<database> database::open_postgresql(const std::string& url, const open_op
   if (!conn) return conn.error();
   p->pg.emplace(std::move(*conn));
   database db(std::move(p));
-  // Notices (e.g. "relation already exists, skipping") would go to stderr through libpq.
-  if (auto r = db.exec("SET client_min_messages = warning"); !r) return r.error();
-  // The channel the schema's triggers notify (schema/postgresql/0020_baseline.sql).
-  std::string channel;
-  {
-    auto schema = db.prepare("SELECT quote_ident('pons_changes:' || current_schema())");
-    if (!schema) return schema.error();
-    auto named = schema->step();
-    if (!named) return named.error();
-    channel = schema->column_text(0);
-  }
-  if (auto r = db.exec("LISTEN " + channel); !r) return r.error();
-  db.set_busy_timeout(options.busy_timeout_ms);
+  db.impl_->busy_timeout_ms = options.busy_timeout_ms;
+  if (auto r = db.restore_pg_session(); !r) return r.error();
   if (options.migrate) {
     auto after = apply_migrations(db, embedded_pg_migrations());
     if (!after) return after.error();

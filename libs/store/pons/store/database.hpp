@@ -194,6 +194,7 @@ class database {
   static result<database> open_postgresql(const std::string& url, const open_options& options);
   boost::system::error_code fail(int rc, std::string_view what);
   boost::system::error_code fail_pg(boost::system::error_code ec, std::string_view what);
+  result<void> restore_pg_session();
   void release(sqlite3_stmt* stmt, cached_statement* slot) noexcept;
   std::unique_ptr<impl> impl_;
 };

@@ -90,6 +90,10 @@ result<pg_connection> pg_connection::open(const std::string& conninfo, int conne
     PQfinish(conn);
     return store_errc::unavailable;
   }
+  // libpq prints the server's notices and warnings on stderr by default, as raw lines between
+  // Pons's structured ones (and a restart's "terminating connection" among them): the errors
+  // that matter reach the caller as values instead.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   return pg_connection(conn, redacted_conninfo(conninfo));
 }
 
@@ -118,8 +122,9 @@ boost::system::error_code pg_connection::fail_from_result(const void* raw) {
   last_error_ = trimmed(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_));
   if (last_error_.empty()) last_error_ = trimmed(PQerrorMessage(conn_));
   if (state) last_error_ += std::string(" (SQLSTATE ") + state + ")";
-  if (PQstatus(conn_) != CONNECTION_OK) return store_errc::unavailable;
-  return state ? store_errc_for_sqlstate(state) : store_errc::server_error;
+  // No SQLSTATE: libpq's own failure, which is the connection's (the server went away).
+  if (PQstatus(conn_) != CONNECTION_OK || !state) return store_errc::unavailable;
+  return store_errc_for_sqlstate(state);
 }
 
 result<pg_rows> pg_connection::query(std::string_view sql, const std::vector<pg_param>& params) {
@@ -201,6 +206,15 @@ int pg_connection::take_notifications() {
 bool pg_connection::in_transaction() const {
   const auto status = PQtransactionStatus(conn_);
   return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+}
+
+bool pg_connection::broken() const {
+  return PQstatus(conn_) != CONNECTION_OK;
+}
+
+bool pg_connection::reconnect() {
+  PQreset(conn_);
+  return PQstatus(conn_) == CONNECTION_OK;
 }
 
 bool pg_connection::transaction_failed() const {

@@ -91,6 +91,11 @@ class pg_connection {
   bool in_transaction() const;
   /// True inside a transaction block a failed statement aborted.
   bool transaction_failed() const;
+  /// True when the connection to the server is lost (a restart, a network cut).
+  bool broken() const;
+  /// Connects again with the same parameters; true when the server answers. Whatever the old
+  /// session held (prepared statements, LISTEN, settings) is gone.
+  bool reconnect();
 
   /// The server's message for the last failure, with its SQLSTATE; never the connection string.
   const std::string& last_error_message() const { return last_error_; }

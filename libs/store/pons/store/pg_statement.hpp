@@ -32,6 +32,8 @@ class pg_statement {
   result<int> run();
   /// Forgets the result and the bindings.
   void reset();
+  /// The server forgot the statement (a new session): prepare it again before the next run.
+  void forget_prepared() { prepared_ = false; }
 
   std::int64_t column_int64(int col) const;
   double column_double(int col) const;
