@@ -42,12 +42,7 @@ class pg_cluster {
     }
     run_checked(pg_bin_dir + "/initdb", {"-D", data_dir(), "-U", "pons", "-A", "trust", "-E",
                                          "UTF8", "--no-instructions", "--no-sync"});
-    // Only the unix socket in our folder: nothing listens on the network.
-    run_checked(pg_bin_dir + "/pg_ctl",
-                {"-D", data_dir(), "-l", dir_ + "/server.log", "-w", "-t", "60", "-o",
-                 "-c listen_addresses='' -c unix_socket_directories='" + dir_ +
-                     "' -c fsync=off -c full_page_writes=off",
-                 "start"});
+    start_server();
     started_ = true;
   }
 
@@ -64,11 +59,7 @@ class pg_cluster {
   /// Stops the server at once (connections are cut, as in a crash) and starts it again.
   void restart() {
     run_checked(pg_bin_dir + "/pg_ctl", {"-D", data_dir(), "-m", "immediate", "-w", "stop"});
-    run_checked(pg_bin_dir + "/pg_ctl",
-                {"-D", data_dir(), "-l", dir_ + "/server.log", "-w", "-t", "60", "-o",
-                 "-c listen_addresses='' -c unix_socket_directories='" + dir_ +
-                     "' -c fsync=off -c full_page_writes=off",
-                 "start"});
+    start_server();
   }
 
   /// A libpq connection string for database `dbname` (the cluster has "postgres").
@@ -86,6 +77,15 @@ class pg_cluster {
 
  private:
   std::string data_dir() const { return dir_ + "/data"; }
+
+  // Only the unix socket in our folder: nothing listens on the network.
+  void start_server() const {
+    run_checked(pg_bin_dir + "/pg_ctl",
+                {"-D", data_dir(), "-l", dir_ + "/server.log", "-w", "-t", "60", "-o",
+                 "-c listen_addresses='' -c unix_socket_directories='" + dir_ +
+                     "' -c fsync=off -c full_page_writes=off",
+                 "start"});
+  }
 
   command_result run(const std::string& exe, std::vector<std::string> args) const {
     std::vector<std::string> env{"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8"};
