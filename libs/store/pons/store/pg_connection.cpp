@@ -12,8 +12,6 @@ namespace pons::store {
 
 namespace {
 
-using result_ptr = std::unique_ptr<PGresult, decltype(&PQclear)>;
-
 bool is_secret(std::string_view keyword) {
   return keyword == "password" || keyword == "sslpassword";
 }
@@ -93,7 +91,8 @@ result<pg_connection> pg_connection::open(const std::string& conninfo, int conne
   // libpq prints the server's notices and warnings on stderr by default, as raw lines between
   // Pons's structured ones (and a restart's "terminating connection" among them): the errors
   // that matter reach the caller as values instead.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return pg_connection(conn, redacted_conninfo(conninfo));
 }
 
@@ -134,39 +133,30 @@ result<pg_rows> pg_connection::query(std::string_view sql, const std::vector<pg_
     const int k = translated.position[n];
     if (k > 0 && params[n]) values[static_cast<std::size_t>(k - 1)] = params[n]->c_str();
   }
-  const std::string& text = translated.text;
-  result_ptr res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                              values.data(), nullptr, nullptr, 0),
-                 &PQclear);
-  const auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return fail_from_result(res.get());
+  auto res = run_once(translated.text, values);
+  if (!res) return res.error();
+  const ::pg_result* raw = res->native();
   pg_rows out;
-  const int columns = PQnfields(res.get());
-  for (int c = 0; c < columns; ++c) out.columns.emplace_back(PQfname(res.get(), c));
-  const int rows = PQntuples(res.get());
-  out.rows.reserve(static_cast<std::size_t>(rows));
-  for (int r = 0; r < rows; ++r) {
+  const int columns = PQnfields(raw);
+  for (int c = 0; c < columns; ++c) out.columns.emplace_back(PQfname(raw, c));
+  out.rows.reserve(static_cast<std::size_t>(res->rows()));
+  for (int r = 0; r < res->rows(); ++r) {
     std::vector<std::optional<std::string>> row;
     row.reserve(static_cast<std::size_t>(columns));
     for (int c = 0; c < columns; ++c) {
-      if (PQgetisnull(res.get(), r, c)) {
-        row.emplace_back(std::nullopt);
-      } else {
-        row.emplace_back(std::string(PQgetvalue(res.get(), r, c),
-                                     static_cast<std::size_t>(PQgetlength(res.get(), r, c))));
-      }
+      row.emplace_back(res->is_null(r, c) ? std::nullopt
+                                          : std::optional<std::string>(res->value(r, c)));
     }
     out.rows.push_back(std::move(row));
   }
-  const char* affected = PQcmdTuples(res.get());
-  if (affected && *affected) out.affected = std::atoi(affected);
+  out.affected = res->affected();
   return out;
 }
 
 result<void> pg_connection::prepare(const std::string& name, std::string_view sql) {
   const std::string text(sql);
-  result_ptr res(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr), &PQclear);
-  if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) return fail_from_result(res.get());
+  auto r = checked(pg_rowset(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr)));
+  if (!r) return r.error();
   return {};
 }
 
@@ -223,9 +213,8 @@ bool pg_connection::transaction_failed() const {
 
 result<void> pg_connection::exec(std::string_view sql) {
   const std::string text(sql);
-  result_ptr res(PQexec(conn_, text.c_str()), &PQclear);
-  const auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return fail_from_result(res.get());
+  auto r = checked(pg_rowset(PQexec(conn_, text.c_str())));
+  if (!r) return r.error();
   return {};
 }
 

@@ -156,7 +156,6 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // With both set, the writer commits without fsync (synchronous=NORMAL) and `gate` answers each
   // group after an fdatasync of the WAL that started after its commit; see open().
   std::optional<store::wal_file> wal;
-  bool file_database = true;  // SQLite (a WAL to checkpoint), not a PostgreSQL server
   std::unique_ptr<sync_gate> gate;
   // Numbers, contacts, conversations and targets the writer has seen, kept across groups while
   // no other connection writes (writer thread only).
@@ -765,8 +764,8 @@ boost::system::result<void> webhook_service::open() {
   if (auto v = impl_->db->schema_version()) impl_->schema_version = *v;
   // SQLite's WAL is checkpointed and synced here; a PostgreSQL server does both itself, and each
   // commit there returns once it is durable.
-  impl_->file_database = impl_->db->kind() == store::backend::sqlite;
-  if (impl_->file_database) {
+  const bool file_database = impl_->db->kind() == store::backend::sqlite;
+  if (file_database) {
     // Checkpoints run on their own thread (start_checkpointer); the writer checkpoints itself only
     // as a backstop when the WAL has grown far (that also bounds the WAL file).
     if (auto r = impl_->db->exec(
@@ -817,7 +816,7 @@ boost::system::result<void> webhook_service::open() {
     impl_->gate = std::make_unique<sync_gate>(std::move(sync), "pons-walsync");
   }
   impl_->writer = std::thread([self = impl_] { self->writer_loop(); });
-  if (impl_->file_database) {
+  if (file_database) {
     impl_->checkpointer = std::thread([self = impl_] { self->checkpoint_loop(); });
   }
   return {};
