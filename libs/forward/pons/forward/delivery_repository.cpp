@@ -79,11 +79,14 @@ result<std::vector<delivery_job>> claim_due(store::database& db, store::time_poi
           "e.event_id, e.type, e.body, " PONS_TOTAL_ATTEMPTS
           " FROM webhook_deliveries d "
           "JOIN webhook_targets t ON t.id = d.target_id "
-          "JOIN webhook_events e ON e.id = d.event_id WHERE d.id = ?1");
+          "JOIN webhook_events e ON e.id = d.event_id WHERE d.id = ?1 "
+          "AND d.state IN ('pending', 'delivering') AND d.next_attempt_at <= ?2" +
+          db.claim_clause("d"));
       if (!st) return st.error();
-      st->bind(1, id);
+      st->bind(1, id).bind(2, ts);
       auto row = st->step();
       if (!row) return row.error();
+      // Another instance claimed it since the first query, or is claiming it now.
       if (!*row) continue;
       job.delivery_id = st->column_int64(0);
       job.target_id = st->column_int64(1);

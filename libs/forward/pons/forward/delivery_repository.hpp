@@ -45,7 +45,9 @@ struct claim_limits {
 /// Claims due deliveries (pending or with an expired lease, next_attempt_at <= now, target
 /// enabled), oldest first, at most limits.per_target leased per target, all in one transaction.
 /// Claimed rows become 'delivering' with next_attempt_at = now + timeout + lease_margin, so a crash
-/// mid-send only delays them. Opens its own write transaction.
+/// mid-send only delays them. Opens its own write transaction. Several instances sharing one
+/// PostgreSQL database claim side by side: a delivery another one is claiming is skipped, so each
+/// is leased to one instance at a time; per_target then holds per instance.
 result<std::vector<delivery_job>> claim_due(store::database& db, store::time_point now,
                                             const claim_limits& limits);
 

@@ -374,6 +374,13 @@ result<void> database::relax_durability() {
   return exec(impl_->pg ? "SET synchronous_commit = off" : "PRAGMA synchronous=NORMAL");
 }
 
+std::string database::claim_clause(std::string_view table) const {
+  if (!impl_->pg) return {};
+  std::string clause = " FOR UPDATE OF ";
+  clause.append(table).append(" SKIP LOCKED");
+  return clause;
+}
+
 std::int64_t database::last_insert_rowid() const {
   return impl_->pg ? 0 : sqlite3_last_insert_rowid(impl_->db);
 }

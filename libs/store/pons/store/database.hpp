@@ -159,6 +159,11 @@ class database {
   /// crash of the process does not (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit
   /// off). For writes that are redone anyway, such as a session's last use.
   result<void> relax_durability();
+  /// Ends a SELECT that picks rows to claim (a lease): on PostgreSQL " FOR UPDATE OF <table>
+  /// SKIP LOCKED", so rows another instance is claiming right now are passed over and the picked
+  /// ones stay locked until this transaction ends; empty on SQLite, whose write transaction
+  /// already keeps every other writer out.
+  std::string claim_clause(std::string_view table) const;
   /// Rowid of the last successful INSERT on this connection (SQLite only: use RETURNING id).
   std::int64_t last_insert_rowid() const;
   /// Rows changed by the last statement.

@@ -57,7 +57,8 @@ result<std::optional<media_record>> claim_next_media_job(database& db, time_poin
   PONS_STORE_TRY(st,
                  db.prepare(std::string(media_columns) +
                             "WHERE state IN ('queued', 'downloading') AND next_attempt_at <= ?1 "
-                            "ORDER BY next_attempt_at, id LIMIT 1"));
+                            "ORDER BY next_attempt_at, id LIMIT 1" +
+                            db.claim_clause("media")));
   st.bind(1, stamp);
   PONS_STORE_TRY(row, st.step());
   if (!row) return std::optional<media_record>();

@@ -41,6 +41,7 @@ result<std::int64_t> enqueue_media(database& db, std::optional<std::int64_t> mes
 
 /// Claims the oldest due job: queued jobs due by `now`, and downloading jobs whose lease ran out
 /// (a crashed worker). Marks it downloading, counts the attempt and leases it until now + lease.
+/// Instances sharing one PostgreSQL database pass over a job another one is claiming.
 result<std::optional<media_record>> claim_next_media_job(
     database& db, time_point now, std::chrono::seconds lease = std::chrono::seconds(120));
 
