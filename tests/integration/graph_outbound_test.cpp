@@ -306,6 +306,39 @@ TEST_CASE("outbound: the per-recipient pace queues, and refuses waits that are t
   CHECK(w.message_posts() == 2);
 }
 
+TEST_CASE("outbound: two processes sending from one number share its pace", "[graph][outbound]") {
+  meta::pacing_config pacing;
+  pacing.number_burst = 2;
+  pacing.number_rate = 1.0 / 60;  // two at once, then one a minute
+  world w(pacing);
+  for (const char* u : {"16505550101", "16505550102", "16505550103"}) w.user_writes(u, "hi");
+  outbound::outbound_config config;
+  config.max_queue_wait = std::chrono::minutes(2);
+  auto here = w.sender(config);
+  // The other process: its own connection, Graph client and recipient pacer.
+  auto other_db = store::database::open(w.webhook.db_path()).value();
+  meta::send_pacer other_pacer(pacing);
+  std::vector<std::chrono::milliseconds> other_waits;
+  outbound::outbound_sender there(other_db, *w.graph, other_pacer, config, nullptr,
+                                  [&](std::chrono::milliseconds d) { other_waits.push_back(d); });
+
+  auto first = here.send(text_request("16505550101", "one"));
+  auto second = there.send(text_request("16505550102", "two"));
+  auto third = here.send(text_request("16505550103", "three"));
+  REQUIRE(first.has_value());
+  REQUIRE(second.has_value());
+  REQUIRE(third.has_value());
+  CHECK(first->waited.count() == 0);
+  CHECK(second->waited.count() == 0);
+  // Three different recipients: only the number's pace, counted across both, holds the third.
+  CHECK(third->state == outbound::send_state::sent);
+  CHECK(third->waited > std::chrono::seconds(50));
+  CHECK(third->waited <= std::chrono::seconds(60));
+  CHECK(other_waits.empty());
+  REQUIRE(w.waits.size() == 1);
+  CHECK(w.message_posts() == 3);
+}
+
 TEST_CASE("outbound: an inbound image is downloadable with a matching sha256",
           "[graph][outbound][media]") {
   world w;

@@ -29,13 +29,6 @@ std::chrono::milliseconds send_pacer::reserve(std::string_view phone_number_id,
                                               std::string_view recipient,
                                               std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(mutex_);
-  auto number = numbers_.find(phone_number_id);
-  if (number == numbers_.end()) {
-    number = numbers_
-                 .emplace(std::string(phone_number_id),
-                          token_bucket(config_.number_rate, config_.number_burst, now))
-                 .first;
-  }
   auto key = std::string(phone_number_id) + "|" + std::string(recipient);
   auto pair = recipients_.find(key);
   if (pair == recipients_.end()) {
@@ -46,12 +39,11 @@ std::chrono::milliseconds send_pacer::reserve(std::string_view phone_number_id,
         recipients_.emplace(key, token_bucket(config_.recipient_rate, config_.recipient_burst, now))
             .first;
   }
-  return std::max(number->second.reserve(now), pair->second.reserve(now));
+  return pair->second.reserve(now);
 }
 
 void send_pacer::release(std::string_view phone_number_id, std::string_view recipient) {
   std::lock_guard lock(mutex_);
-  if (auto n = numbers_.find(phone_number_id); n != numbers_.end()) n->second.release();
   auto key = std::string(phone_number_id) + "|" + std::string(recipient);
   if (auto p = recipients_.find(key); p != recipients_.end()) p->second.release();
 }

@@ -2,8 +2,10 @@
 // Client-side pacing of sends, so Meta's throughput limits are met by waiting instead of by
 // errors: at most 80 messages/s per business number by default (130429), and Meta's pair rate
 // of one message per 6 s per recipient with bursts of up to 45 (131056). Token buckets that may
-// go negative: a negative balance is a queue, and reserve() says how long to wait. Pure apart
-// from a mutex (shared by the sending threads of one process); time is passed in.
+// go negative: a negative balance is a queue, and reserve() says how long to wait. This file
+// paces recipients within one process; the number's bucket is kept in the database by the
+// outbound sender, so that every process sending from one number shares it. Pure apart from a
+// mutex (shared by the sending threads of one process); time is passed in.
 
 #include <chrono>
 #include <cstddef>
@@ -16,8 +18,8 @@ namespace pons::meta {
 
 /// Pacing limits (Meta's defaults).
 struct pacing_config {
-  double number_rate = 80;            // messages per second per business number
-  double number_burst = 80;           // how many may go at once after idling
+  double number_rate = 80;            // messages per second per business number (shared)
+  double number_burst = 80;           // how many may go at once after idling (shared)
   double recipient_rate = 1.0 / 6.0;  // messages per second to one recipient from one number
   double recipient_burst = 45;
   std::size_t max_tracked_recipients = 10000;  // idle buckets beyond this are forgotten
@@ -44,7 +46,7 @@ class token_bucket {
   std::chrono::steady_clock::time_point last_;
 };
 
-/// Per-number and per-recipient pacing for one process. Thread-safe.
+/// Per-recipient pacing for one process. Thread-safe.
 class send_pacer {
  public:
   explicit send_pacer(pacing_config config = {}) : config_(config) {}
@@ -55,13 +57,12 @@ class send_pacer {
   /// Gives back a reservation that was not used (e.g. the caller would not wait that long).
   void release(std::string_view phone_number_id, std::string_view recipient);
 
-  /// The limits in use.
+  /// The limits in use (the number's are applied by the caller, through the database).
   const pacing_config& config() const { return config_; }
 
  private:
   pacing_config config_;
   std::mutex mutex_;
-  std::map<std::string, token_bucket, std::less<>> numbers_;
   std::map<std::string, token_bucket, std::less<>> recipients_;
 };
 

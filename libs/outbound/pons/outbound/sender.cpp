@@ -14,6 +14,7 @@
 #include "pons/store/conversation_repository.hpp"
 #include "pons/store/database.hpp"
 #include "pons/store/message_repository.hpp"
+#include "pons/store/send_pacing.hpp"
 #include "pons/store/status_repository.hpp"
 #include "pons/store/timestamp.hpp"
 
@@ -28,6 +29,14 @@ constexpr std::string_view dry_run_title = "dry run";
 // The recipient key used for pacing and window lookups.
 std::string recipient_key(const meta::recipient& r) {
   return !r.wa_id.empty() ? r.wa_id : r.user_id;
+}
+
+// The shared pacing bucket of a business number, and its limits.
+std::string number_bucket(std::string_view phone_number_id) {
+  return fmt::format("number:{}", phone_number_id);
+}
+store::bucket_limits number_limits(const meta::pacing_config& config) {
+  return {config.number_rate, config.number_burst};
 }
 
 // What the store keeps of an outgoing message (type, searchable text, media, place...).
@@ -297,15 +306,17 @@ store::result<send_outcome> outbound_sender::send(const send_request& input) {
   const auto now = now_();
   if (auto r = check_window(req, now); !r || *r) return ended(std::move(r));
 
-  auto reserved = reserve_pending(req, *body, now);
+  const bool dry_run = config_.dry_run || req.dry_run;
+  auto reserved = reserve_pending(req, *body, now, !dry_run);
   if (!reserved) return reserved.error();
   if (reserved->replay) return std::move(*reserved->replay);
   const auto row_id = reserved->row_id;
-  if (config_.dry_run || req.dry_run) return record_dry_run(req, row_id);
+  if (dry_run) return record_dry_run(req, row_id);
 
   // Wait for our turn rather than collect 130429/131056 from Meta.
-  const auto wait = pacer_.reserve(req.phone_number_id, recipient_key(req.message.to),
-                                   std::chrono::steady_clock::now());
+  const auto wait = std::max(reserved->number_wait,
+                             pacer_.reserve(req.phone_number_id, recipient_key(req.message.to),
+                                            std::chrono::steady_clock::now()));
   if (wait > config_.max_queue_wait) return give_up_turn(req, row_id, wait);
   if (wait.count() > 0) sleep_(wait);
 
@@ -414,17 +425,29 @@ auto outbound_sender::check_window(const send_request& req,
 }
 
 // The row is written before Meta is called, so that a crash or a second caller with the same key
-// finds the send instead of making it again.
+// finds the send instead of making it again. The number's turn is taken in the same commit: every
+// process sending from this database shares that pace, and a send that was never recorded holds
+// no turn.
 auto outbound_sender::reserve_pending(const send_request& req, const json::object& body,
-                                      std::chrono::system_clock::time_point now)
+                                      std::chrono::system_clock::time_point now, bool takes_turn)
     -> store::result<reservation> {
+  auto tx = store::transaction::begin(db_, store::transaction_mode::immediate);
+  if (!tx) return tx.error();
   auto inserted = store::insert_outbound_pending(db_, to_store_row(req, body), now);
   if (!inserted) return inserted.error();
   if (!inserted->created && inserted->existing) {
     // Another thread or process used the key between our lookup and the insert.
-    return reservation{0, replayed_outcome(*inserted->existing)};
+    return reservation{0, replayed_outcome(*inserted->existing), {}};
   }
-  return reservation{inserted->position.id, std::nullopt};
+  reservation out{inserted->position.id, std::nullopt, {}};
+  if (takes_turn) {
+    auto wait = store::reserve_shared_turn(db_, number_bucket(req.phone_number_id),
+                                           number_limits(pacer_.config()), now);
+    if (!wait) return wait.error();
+    out.number_wait = *wait;
+  }
+  if (auto committed = tx->commit(); !committed) return committed.error();
+  return out;
 }
 
 // A dry run keeps its row, failed under its own title (which a replay of its key recognises), so
@@ -448,6 +471,9 @@ store::result<send_outcome> outbound_sender::give_up_turn(const send_request& re
                                                           std::int64_t row_id,
                                                           std::chrono::milliseconds wait) {
   pacer_.release(req.phone_number_id, recipient_key(req.message.to));
+  // Not giving the number's turn back only delays the next send by one turn: the send still
+  // fails as it should.
+  (void)store::release_shared_turn(db_, number_bucket(req.phone_number_id));
   auto meta = domain::meta_error_from_code(131056, 400);
   meta.details = fmt::format(
       "Pons paced this send: the next slot for this recipient is in {} s, longer than the {} s "

@@ -3,7 +3,8 @@
 // 24-hour window pre-check -> insert a `pending` row -> pace -> call Meta -> `sent` with the
 // wamid, or `failed` with Meta's error. Also mark-read (updates the inbound rows) and template
 // sync. One outbound_sender per thread (it borrows that thread's database connection and Graph
-// client); the pacer is shared by all threads of the process.
+// client); the recipient pacer is shared by all threads of the process, the number's pace by
+// every process sending from the same database.
 
 #include <boost/json/object.hpp>
 #include <chrono>
@@ -95,10 +96,12 @@ class outbound_sender {
   // met, or returns nothing and lets it go on.
   using check_result = store::result<std::optional<send_outcome>>;
 
-  // The pending row a send reserved, or the first send's outcome when its key was taken.
+  // The pending row a send reserved and the wait for the number's turn, or the first send's
+  // outcome when its key was taken.
   struct reservation {
     std::int64_t row_id = 0;
     std::optional<send_outcome> replay;
+    std::chrono::milliseconds number_wait{0};
   };
 
   check_result check_template(const send_request& req);
@@ -109,7 +112,8 @@ class outbound_sender {
   check_result check_window(const send_request& req, std::chrono::system_clock::time_point now);
   store::result<reservation> reserve_pending(const send_request& req,
                                              const boost::json::object& body,
-                                             std::chrono::system_clock::time_point now);
+                                             std::chrono::system_clock::time_point now,
+                                             bool takes_turn);
   store::result<send_outcome> record_dry_run(const send_request& req, std::int64_t row_id);
   store::result<send_outcome> give_up_turn(const send_request& req, std::int64_t row_id,
                                            std::chrono::milliseconds wait);
