@@ -58,9 +58,15 @@ class pg_cluster {
 
   /// Stops the server at once (connections are cut, as in a crash) and starts it again.
   void restart() {
-    run_checked(pg_bin_dir + "/pg_ctl", {"-D", data_dir(), "-m", "immediate", "-w", "stop"});
-    start_server();
+    stop();
+    start();
   }
+  /// Stops the server at once: connections are cut, as in a crash.
+  void stop() {
+    run_checked(pg_bin_dir + "/pg_ctl", {"-D", data_dir(), "-m", "immediate", "-w", "stop"});
+  }
+  /// Starts the stopped server again (recovering what it had committed).
+  void start() { start_server(); }
 
   /// A libpq connection string for database `dbname` (the cluster has "postgres").
   std::string conninfo(const std::string& dbname = "postgres") const {

@@ -67,7 +67,21 @@ std::chrono::nanoseconds thread_cpu_time() {
 
 // Why a job was not done: callers choose their answer (503 or 500) from this, never from the
 // message text.
-enum class refusal { none, queue_full, sync_failed, shutting_down, timed_out, storage };
+enum class refusal {
+  none,
+  queue_full,
+  sync_failed,
+  shutting_down,
+  timed_out,
+  storage,
+  database_unreachable
+};
+
+// A store error as a refusal: a database server that cannot be reached (PostgreSQL down or
+// restarting) is worth retrying soon; anything else is a storage failure.
+refusal refusal_for(const boost::system::error_code& ec) {
+  return ec == store::store_errc::unavailable ? refusal::database_unreachable : refusal::storage;
+}
 
 // What the writer thread reports back for one job.
 struct job_outcome {
@@ -202,7 +216,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
         "INSERT INTO webhook_log (received_at, request_id, phone_number_id, signature, "
         "http_status, body) VALUES (?, ?, ?, ?, ?, ?)");
     if (!st) {
-      out.refused = refusal::storage;
+      out.refused = refusal_for(st.error());
       out.error = st.error().message();
       return out;
     }
@@ -210,7 +224,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
                           j.signature, j.http_status, j.body)
                  .run();
     if (!r) {
-      out.refused = refusal::storage;
+      out.refused = refusal_for(r.error());
       out.error = r.error().message();
       return out;
     }
@@ -258,7 +272,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     auto result = ingest_batches(*db, requests, &memo);
     if (!result) {
       for (auto i : slots) {
-        outcomes[i].refused = refusal::storage;
+        outcomes[i].refused = refusal_for(result.error());
         outcomes[i].error = result.error().message();
       }
       return;
@@ -269,7 +283,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       auto& out = outcomes[slots[k]];
       const auto& one = (*result)[k];
       if (!one) {
-        out.refused = refusal::storage;
+        out.refused = refusal_for(one.error());
         out.error = one.error().message();
         continue;
       }
@@ -676,12 +690,19 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     co_return text(status, std::move(body), std::move(note));
   }
 
-  // A write that did not happen: 503 when the writer is saturated (Meta retries), else 500.
+  // A write that did not happen: 503 when the writer is saturated or the database server cannot
+  // be reached (Meta retries), else 500.
   http::server_response storage_refusal(const job_outcome& out) {
     if (out.refused == refusal::queue_full) {
       stats.count_queue_full();
       http::server_response r = text(503, "busy, retry later\n", "error=queue_full");
       r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    if (out.refused == refusal::database_unreachable) {
+      http::server_response r =
+          text(503, "database unavailable, retry later\n", "error=database_unavailable");
+      r.headers.emplace_back("Retry-After", "5");
       return r;
     }
     return text(500, "storage failure\n", "error=storage");
