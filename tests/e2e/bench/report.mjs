@@ -31,6 +31,26 @@ const checks = {
     }
     return problems;
   },
+  postgresql(r) {
+    const problems = [];
+    const runs = [];
+    for (const kind of ['peer', 'one', 'two']) {
+      if (!Array.isArray(r[kind]?.runs) || r[kind].runs.length === 0) { problems.push(`${kind}: no runs`); continue; }
+      r[kind].runs.forEach((x, i) => runs.push([`${kind} round ${i + 1}`, x]));
+    }
+    if (!r.open) problems.push('open: missing');
+    else runs.push(['open', r.open]);
+    for (const [name, x] of runs) {
+      const statuses = x.loadgen?.statuses ?? {};
+      const answered = Object.values(statuses).reduce((a, b) => a + b, 0);
+      if (!(x.loadgen?.requests > 0)) problems.push(`${name}: no requests`);
+      if (x.loadgen?.errors !== 0) problems.push(`${name}: ${x.loadgen?.errors} connection errors`);
+      if (answered !== x.loadgen?.requests) problems.push(`${name}: ${x.loadgen?.requests} requests, ${answered} answers`);
+      // Every request answered 200 was logged in its committed transaction, and nothing else.
+      if ((statuses['200'] ?? 0) !== x.logged) problems.push(`${name}: ${statuses['200'] ?? 0} answered 200 but ${x.logged} logged`);
+    }
+    return problems;
+  },
   mcp(r) {
     const problems = [];
     const s = r.spawn_initialize_ms;
@@ -140,6 +160,16 @@ function table(report) {
       rows.push(['webhook', `${run.startsWith('closed') ? 'closed loop' : `open loop ${l.mode.slice(5)}`}, ${l.connections} conn`,
         `${int(l.rps)} req/s, p50 ${f(l.p50_ms)} ms, p99 ${f(l.p99_ms)} ms`]);
     }
+  }
+  if (b.postgresql) {
+    const p = b.postgresql;
+    rows.push(['postgresql', `closed loop, ${p.connections} conn, Express + pg peer`, `${int(p.peer?.median_rps)} req/s (median), p99 ${f(p.peer?.median_p99_ms)} ms`]);
+    rows.push(['postgresql', `closed loop, ${p.connections} conn, pons-webhook x1`,
+      `${int(p.one?.median_rps)} req/s (median), p99 ${f(p.one?.median_p99_ms)} ms, ${f(p.ratios?.one_vs_peer, 2)}x the peer`]);
+    rows.push(['postgresql', `closed loop, ${p.connections} conn, pons-webhook x2 + HAProxy`,
+      `${int(p.two?.median_rps)} req/s (median), p99 ${f(p.two?.median_p99_ms)} ms, ${f(p.ratios?.two_vs_peer, 2)}x the peer, ${f(p.ratios?.two_vs_one, 2)}x one`]);
+    const o = p.open?.loadgen;
+    if (o) rows.push(['postgresql', `open loop ${p.rate}/s, x2 + HAProxy`, `p50 ${f(o.p50_ms)} ms, p99 ${f(o.p99_ms)} ms`]);
   }
   if (b.mcp) {
     const s = b.mcp.spawn_initialize_ms;
