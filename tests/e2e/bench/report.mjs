@@ -49,6 +49,8 @@ const checks = {
       // Every request answered 200 was logged in its committed transaction, and nothing else.
       if ((statuses['200'] ?? 0) !== x.logged) problems.push(`${name}: ${statuses['200'] ?? 0} answered 200 but ${x.logged} logged`);
     }
+    if (!Array.isArray(r.mcp?.tools) || r.mcp.tools.length === 0) problems.push('mcp: no tool figures');
+    for (const t of r.mcp?.tools ?? []) if (t.ok !== t.calls) problems.push(`mcp ${t.label}: ${t.ok}/${t.calls} calls ok`);
     return problems;
   },
   mcp(r) {
@@ -170,6 +172,9 @@ function table(report) {
       `${int(p.two?.median_rps)} req/s (median), p99 ${f(p.two?.median_p99_ms)} ms, ${f(p.ratios?.two_vs_peer, 2)}x the peer, ${f(p.ratios?.two_vs_one, 2)}x one`]);
     const o = p.open?.loadgen;
     if (o) rows.push(['postgresql', `open loop ${p.rate}/s, x2 + HAProxy`, `p50 ${f(o.p50_ms)} ms, p99 ${f(o.p99_ms)} ms`]);
+    for (const t of p.mcp?.tools ?? []) {
+      rows.push(['postgresql', `pons-mcp ${t.label}, ${int(p.mcp.messages)} msgs`, `median ${f(t.median_ms, 2)} ms, p99 ${f(t.p99_ms, 2)} ms`]);
+    }
   }
   if (b.mcp) {
     const s = b.mcp.spawn_initialize_ms;
