@@ -8,7 +8,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { binary, postSigned, startWebhook, tempDir, textPayload } from './lib.mjs';
+import { binary, databaseIn, postSigned, startWebhook, tempDir, textPayload } from './lib.mjs';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -19,7 +19,7 @@ test('inspector --cli lists the tools', async () => {
     const pkg = path.dirname(require.resolve('@modelcontextprotocol/inspector/package.json'));
     const cli = path.join(pkg, 'cli', 'build', 'cli.js');
     const { stdout } = await run(process.execPath,
-      [cli, '--cli', binary, '--db', path.join(dir, 'pons.db'), '--method', 'tools/list'],
+      [cli, '--cli', binary, '--db', await databaseIn(dir), '--method', 'tools/list'],
       { timeout: 60000 });
     const listed = JSON.parse(stdout);
     const names = listed.tools.map((t) => t.name);

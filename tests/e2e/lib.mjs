@@ -19,6 +19,26 @@ export function tempDir() {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Where a test's database lives: dir/pons.db, or, when the test runs against PostgreSQL (ctest
+ * pg:e2e sets PONS_TEST_POSTGRESQL to a throwaway cluster's URL), a schema of its own on that
+ * server, named after the folder, in a URL that makes it the connection's search path.
+ */
+export async function databaseIn(dir) {
+  const server = process.env.PONS_TEST_POSTGRESQL;
+  if (!server) return path.join(dir, 'pons.db');
+  const schema = `e2e_${path.basename(dir).replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  return `${server}${server.includes('?') ? '&' : '?'}options=-csearch_path%3D${schema}`;
+}
+
 /** An SDK client connected to a spawned pons-mcp. */
 export async function connect(args = [], env = {}) {
   const transport = new StdioClientTransport({
@@ -158,11 +178,11 @@ export const webhookAppSecret = 'e2e-app-secret';
 const webhookPhoneNumberId = '106540352242922';
 
 /**
- * Starts `pons-webhook serve` on a free loopback port with dir/pons.db; args are added, and env
+ * Starts `pons-webhook serve` on a free loopback port with databaseIn(dir); args are added, and env
  * (WA_GRAPH_BASE_URL, say) to its environment.
  */
 export async function startWebhook(dir, args = [], env = {}) {
-  const db = path.join(dir, 'pons.db');
+  const db = await databaseIn(dir);
   const portFile = path.join(dir, 'port');
   const server = await spawnOnFreePort('pons-webhook', process.env.PONS_WEBHOOK_BIN,
     ['serve', '--bind', '127.0.0.1', '--port', '0', '--port-file', portFile, '--db', db, ...args],

@@ -1,12 +1,11 @@
 // pons-mcp driven by the official MCP TypeScript SDK client over stdio.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { connect, tempDir } from './lib.mjs';
+import { connect, databaseIn, tempDir } from './lib.mjs';
 
 test('the SDK client initializes, pings and lists', async () => {
   const { dir, cleanup } = tempDir();
-  const { client } = await connect(['--db', path.join(dir, 'pons.db')]);
+  const { client } = await connect(['--db', await databaseIn(dir)]);
   try {
     const info = client.getServerVersion();
     assert.equal(info.name, 'pons');

@@ -1,9 +1,12 @@
 // pons-webhook and pons-mcp on PostgreSQL: the real programs, a throwaway PostgreSQL 15 cluster
 // started by the test (a unix socket in a temporary folder), signed webhooks over loopback HTTP.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/pg_cluster.hpp"
@@ -130,4 +133,46 @@ TEST_CASE("two pons-webhook instances on one PostgreSQL store a webhook both rec
   CHECK(a.count("SELECT count(*) FROM contacts WHERE wa_id LIKE '4477009002_'") == 7);
   CHECK(a.count("SELECT count(*) FROM conversations c JOIN contacts p ON p.id = c.contact_id "
                 "WHERE p.wa_id LIKE '4477009002_'") == 7);
+}
+
+TEST_CASE("two pons-webhook instances racing over new contacts in groups answer every delivery 200",
+          "[pg][webhook][process]") {
+  REQUIRE(pg_cluster_available());
+  pg_cluster cluster;
+  webhook_process a(default_webhook_env(), {}, std::nullopt, cluster.url());
+  webhook_process b(default_webhook_env(), {}, std::nullopt, cluster.url());
+  INFO("a: " << a.log() << "\nb: " << b.log());
+  REQUIRE(a.started());
+  REQUIRE(b.started());
+  // Every webhook comes from a sender nobody has seen, and reaches both instances, each from
+  // four senders at once: their writers commit groups of several requests that insert the same
+  // new contacts and messages at the same moment.
+  constexpr int webhooks = 160;
+  constexpr int posters = 4;
+  std::vector<std::string> bodies;
+  for (int i = 0; i < webhooks; ++i) {
+    bodies.push_back(simple_payload(
+        default_phone_number_id,
+        {text_message_json("wamid.RACE" + std::to_string(i), "4477009004" + std::to_string(i),
+                           "message " + std::to_string(i))}));
+  }
+  std::atomic<int> refused{0};
+  auto poster = [&](webhook_process& w, int first) {
+    for (int i = first; i < webhooks; i += posters) {
+      auto r = w.post(bodies[static_cast<std::size_t>(i)]);
+      if (!r || r->status != 200) ++refused;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int p = 0; p < posters; ++p) {
+    threads.emplace_back(poster, std::ref(a), p);
+    threads.emplace_back(poster, std::ref(b), p);
+  }
+  for (auto& t : threads) t.join();
+  INFO("server log: " << cluster.log() << "\na now: " << a.log() << "\nb now: " << b.log());
+  CHECK(refused == 0);
+  CHECK(a.count("SELECT count(*) FROM messages WHERE wamid LIKE 'wamid.RACE%'") == webhooks);
+  CHECK(a.count("SELECT count(*) FROM contacts WHERE wa_id LIKE '4477009004%'") == webhooks);
+  CHECK(a.count("SELECT count(*) FROM conversations c JOIN contacts p ON p.id = c.contact_id "
+                "WHERE p.wa_id LIKE '4477009004%'") == webhooks);
 }

@@ -682,6 +682,12 @@ result<ingest_summary> ingest_batch(database& db, const domain::webhook_batch& b
 
 namespace {
 
+// How often a request, or a whole group, is written again after losing a race to another
+// writer: on PostgreSQL shared by several instances, a unique index that another instance's
+// commit filled meanwhile, or a deadlock between two groups. SQLite has one writer at a time;
+// there such an error is the request's own and comes back the same.
+constexpr int max_lost_races = 3;
+
 // Runs once the group holds the write lock (see ingest_batches: the memo's validity check).
 using after_begin_fn = std::function<result<void>()>;
 
@@ -711,9 +717,23 @@ result<std::optional<group_results>> write_group(database& db,
     }
     if (savepoints) PONS_STORE_CHECK(db.exec("SAVEPOINT ingest_one"));
     auto sum = ingest_one(db, *req.batch, *req.context, cache);
+    // Another instance on the same PostgreSQL database may have been writing the same message
+    // or contact: the unique index made this write wait for that one's commit and then refused
+    // it. Written again, the request finds the row and stores nothing twice.
+    for (int lost = 0;
+         savepoints && !sum && sum.error() == store_errc::constraint && lost < max_lost_races;
+         ++lost) {
+      cache.clear();
+      PONS_STORE_CHECK(db.exec("ROLLBACK TO ingest_one"));
+      sum = ingest_one(db, *req.batch, *req.context, cache);
+    }
     if (!sum) {
       cache.clear();  // what it cached may have been rolled back with it
       if (!savepoints) return std::optional<group_results>();  // the scope rolls back
+      // A deadlock with another instance's group: rolling this request back does not release
+      // the rows the requests before it hold, so the whole group gives way (the scope rolls
+      // back) and is written again.
+      if (sum.error() == store_errc::busy) return sum.error();
       PONS_STORE_CHECK(db.exec("ROLLBACK TO ingest_one; RELEASE ingest_one"));
     } else if (savepoints) {
       PONS_STORE_CHECK(db.exec("RELEASE ingest_one"));
@@ -758,6 +778,11 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
   auto written = clean ? write_group(db, requests, state, check_memo, false)
                        : result<std::optional<group_results>>(std::optional<group_results>());
   if (written && !*written) written = write_group(db, requests, state, check_memo, true);
+  for (int lost = 0; !written && written.error() == store_errc::busy && lost < max_lost_races;
+       ++lost) {
+    state.clear();
+    written = write_group(db, requests, state, check_memo, true);
+  }
   if (!written) {
     state.clear();  // what a rolled-back write cached may not exist any more
     return written.error();
