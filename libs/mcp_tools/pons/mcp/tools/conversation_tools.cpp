@@ -171,9 +171,8 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
     }
     params.emplace_back(raw->substr(3, bar - 3));
     params.emplace_back(after_id);
-    where += fmt::format(
-        " AND (cv.last_message_at < ?{0} OR (cv.last_message_at = ?{0} AND cv.id < ?{1}))",
-        params.size() - 1, params.size());
+    where += fmt::format(" AND (cv.last_message_at, cv.id) < (?{0}, ?{1})", params.size() - 1,
+                         params.size());
   }
   params.emplace_back(limit + 1);
   auto s = db->operator->()->prepare(fmt::format(
@@ -342,8 +341,8 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
   if (position) {
     params.emplace_back(position->first);
     params.emplace_back(position->second);
-    where += fmt::format(" AND (m.created_at > ?{0} OR (m.created_at = ?{0} AND m.id > ?{1}))",
-                         params.size() - 1, params.size());
+    where +=
+        fmt::format(" AND (m.created_at, m.id) > (?{0}, ?{1})", params.size() - 1, params.size());
     params.emplace_back(limit + 1);
     sql = fmt::format(
         "SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE {} "
@@ -453,15 +452,15 @@ tool_result search_messages(const read_tools_deps& deps, const json::object& arg
       auto b = run_messages(
           **db,
           fmt::format("SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE "
-                      "m.conversation_id = ?1 AND (m.created_at < ?2 OR (m.created_at = ?2 AND "
-                      "m.id < ?3)) ORDER BY m.created_at DESC, m.id DESC LIMIT ?4",
+                      "m.conversation_id = ?1 AND (m.created_at, m.id) < (?2, ?3) "
+                      "ORDER BY m.created_at DESC, m.id DESC LIMIT ?4",
                       message_columns),
           p);
       auto a = run_messages(
           **db,
           fmt::format("SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE "
-                      "m.conversation_id = ?1 AND (m.created_at > ?2 OR (m.created_at = ?2 AND "
-                      "m.id > ?3)) ORDER BY m.created_at, m.id LIMIT ?4",
+                      "m.conversation_id = ?1 AND (m.created_at, m.id) > (?2, ?3) "
+                      "ORDER BY m.created_at, m.id LIMIT ?4",
                       message_columns),
           p);
       if (!b || !a) return tool_result::error(database_problem(!b ? b.error() : a.error()));

@@ -104,8 +104,7 @@ tool_result list_unanswered(const read_tools_deps& deps, const json::object& arg
     }
     params.emplace_back(position->first);
     params.emplace_back(position->second);
-    outer = fmt::format("(since > ?{0} OR (since = ?{0} AND id > ?{1}))", params.size() - 1,
-                        params.size());
+    outer = fmt::format("(since, id) > (?{0}, ?{1})", params.size() - 1, params.size());
   }
   params.emplace_back(limit + 1);
   // Messages after the last answer are all inbound: the first of them is when the customer
