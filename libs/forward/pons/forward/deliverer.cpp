@@ -17,6 +17,7 @@
 #include "pons/forward/dispatch_queue.hpp"
 #include "pons/forward/url_policy.hpp"
 #include "pons/http/client.hpp"
+#include "pons/logging/failure_streak.hpp"
 #include "pons/logging/log_field.hpp"
 #include "pons/logging/log_line.hpp"
 #include "pons/meta/signature.hpp"
@@ -193,6 +194,7 @@ struct deliverer::impl {
 
   void run_dispatcher() {
     auto& db = *dispatcher_db;
+    logging::failure_streak claim_failures;
     std::optional<std::int64_t> seen_version;
     std::unique_lock lock(mu);
     while (!stopping) {
@@ -207,9 +209,15 @@ struct deliverer::impl {
         auto jobs = claim_due(db, clock::now(), limits);
         lock.lock();
         if (!jobs) {
-          log(fmt::format("level=warn event=forward_claim_failed error={}",
-                          logging::log_quoted(jobs.error().message())));
+          // Every poll fails the same way while the database is away: a line for the first,
+          // then one a minute.
+          if (claim_failures.failed(std::chrono::steady_clock::now())) {
+            log(fmt::format("level=warn event=forward_claim_failed error={} failures={} skipped={}",
+                            logging::log_quoted(jobs.error().message()), claim_failures.failures(),
+                            claim_failures.skipped()));
+          }
         } else {
+          if (claim_failures.succeeded()) log("level=info event=forward_claim_recovered");
           claimed = jobs->size();
           // A row whose lease ran out while it waited here is claimed again (its lease renewed)
           // but not queued twice.

@@ -435,8 +435,12 @@ result<std::int64_t> database::data_version() {
   if (impl_->pg) {
     // A round trip first: a commit that returned to its writer has signalled this connection's
     // server process, which sends the notification before it answers. Without it, a commit just
-    // made elsewhere could still be on its way.
-    if (auto r = exec("SELECT 1"); !r) return r.error();
+    // made elsewhere could still be on its way. Inside a transaction the server holds
+    // notifications back until it ends, so there a round trip would bring nothing: what BEGIN's
+    // answer brought is all there is.
+    if (!in_transaction()) {
+      if (auto r = exec("SELECT 1"); !r) return r.error();
+    }
     impl_->pg_notifications += impl_->pg->take_notifications();
     return impl_->pg_notifications;
   }

@@ -179,7 +179,8 @@ class database {
   result<void> lock_for_migration();
   /// Changes when another connection commits (cheap change detection: SQLite's PRAGMA
   /// data_version; on PostgreSQL, the count of other connections' notifications on this
-  /// schema's channel, after a round trip that lets every commit made so far arrive).
+  /// schema's channel, after a round trip that lets every commit made so far arrive; inside a
+  /// transaction, those that arrived before it began).
   result<std::int64_t> data_version();
   /// True while a transaction is open on this connection.
   bool in_transaction() const;
