@@ -27,6 +27,25 @@ void need(bool ok, const char* what) {
   if (!ok) throw std::runtime_error(what);
 }
 
+// Runs `work` on two threads at once (two instances) and returns what each claimed.
+template <class Work>
+auto side_by_side(Work& work) {
+  auto a = std::async(std::launch::async, work);
+  auto b = std::async(std::launch::async, work);
+  auto from_a = a.get();
+  auto from_b = b.get();
+  return std::pair{std::move(from_a), std::move(from_b)};
+}
+
+// How many times each item was claimed, by either.
+template <class T>
+std::map<T, int> times_claimed(const std::vector<T>& from_a, const std::vector<T>& from_b) {
+  std::map<T, int> claims;
+  for (const auto& x : from_a) ++claims[x];
+  for (const auto& x : from_b) ++claims[x];
+  return claims;
+}
+
 std::vector<std::int64_t> add_deliveries(store::database& db, int events, store::time_point now) {
   forward::target_spec spec;
   spec.url = "https://receiver.example/hook";
@@ -118,14 +137,8 @@ TEST_CASE("pg leases: two instances claiming side by side deliver every event on
     }
     return mine;
   };
-  auto a = std::async(std::launch::async, instance);
-  auto b = std::async(std::launch::async, instance);
-  auto from_a = a.get();
-  auto from_b = b.get();
-
-  std::map<std::int64_t, int> claims;
-  for (auto id : from_a) ++claims[id];
-  for (auto id : from_b) ++claims[id];
+  auto [from_a, from_b] = side_by_side(instance);
+  const auto claims = times_claimed(from_a, from_b);
   CHECK(claims.size() == ids.size());
   for (const auto& [id, n] : claims) {
     INFO("delivery " << id);
@@ -167,13 +180,8 @@ TEST_CASE("pg leases: two media workers never download the same file twice", "[m
     }
     return mine;
   };
-  auto a = std::async(std::launch::async, worker);
-  auto b = std::async(std::launch::async, worker);
-  auto from_a = a.get();
-  auto from_b = b.get();
-  std::map<std::string, int> claims;
-  for (const auto& m : from_a) ++claims[m];
-  for (const auto& m : from_b) ++claims[m];
+  auto [from_a, from_b] = side_by_side(worker);
+  const auto claims = times_claimed(from_a, from_b);
   CHECK(claims.size() == 120);
   for (const auto& [media, n] : claims) {
     INFO(media);

@@ -27,6 +27,19 @@ std::string url_with_password(const pg_cluster& cluster) {
   return url.replace(url.find("pons@"), 5, "pons:" + password + "@");
 }
 
+// Two pons-webhook instances on one throwaway cluster, both listening.
+struct two_instances {
+  pg_cluster cluster;
+  webhook_process a{default_webhook_env(), {}, std::nullopt, cluster.url()};
+  webhook_process b{default_webhook_env(), {}, std::nullopt, cluster.url()};
+
+  two_instances() {
+    INFO("a: " << a.log() << "\nb: " << b.log());
+    REQUIRE(a.started());
+    REQUIRE(b.started());
+  }
+};
+
 }  // namespace
 
 TEST_CASE("pons-webhook on PostgreSQL stores a signed webhook once and never shows the password",
@@ -94,12 +107,8 @@ TEST_CASE("pons-mcp starts and stops on PostgreSQL, and logs the URL without the
 TEST_CASE("two pons-webhook instances on one PostgreSQL store a webhook both received once",
           "[pg][webhook][process]") {
   REQUIRE(pg_cluster_available());
-  pg_cluster cluster;
-  webhook_process a(default_webhook_env(), {}, std::nullopt, cluster.url());
-  webhook_process b(default_webhook_env(), {}, std::nullopt, cluster.url());
-  INFO("a: " << a.log() << "\nb: " << b.log());
-  REQUIRE(a.started());
-  REQUIRE(b.started());
+  two_instances both;
+  auto& [cluster, a, b] = both;
   // Meta delivers again when an answer is late: each webhook reaches both instances at once.
   constexpr int webhooks = 40;
   std::vector<std::string> bodies;
@@ -138,12 +147,8 @@ TEST_CASE("two pons-webhook instances on one PostgreSQL store a webhook both rec
 TEST_CASE("two pons-webhook instances racing over new contacts in groups answer every delivery 200",
           "[pg][webhook][process]") {
   REQUIRE(pg_cluster_available());
-  pg_cluster cluster;
-  webhook_process a(default_webhook_env(), {}, std::nullopt, cluster.url());
-  webhook_process b(default_webhook_env(), {}, std::nullopt, cluster.url());
-  INFO("a: " << a.log() << "\nb: " << b.log());
-  REQUIRE(a.started());
-  REQUIRE(b.started());
+  two_instances both;
+  auto& [cluster, a, b] = both;
   // Every webhook comes from a sender nobody has seen, and reaches both instances, each from
   // four senders at once: their writers commit groups of several requests that insert the same
   // new contacts and messages at the same moment.
