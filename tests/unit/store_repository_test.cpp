@@ -1,9 +1,11 @@
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "pons/store/account_repository.hpp"
 #include "pons/store/contact_repository.hpp"
@@ -706,4 +708,31 @@ TEST_CASE("store: a status from another number neither moves nor joins the messa
   CHECK_FALSE(apply_status(f.db, early, f.now).value().applied);
   const auto later = f.send("447700900123", "later", "wamid.LATER");
   CHECK(get_message(f.db, later).value()->status == "sent");
+}
+
+TEST_CASE("store: finding a contact by number, user id or username reads no table through",
+          "[store]") {
+  fixture f;
+  const auto acct = f.account();
+  for (int i = 0; i < 300; ++i) {
+    const auto n = std::to_string(i);
+    REQUIRE(
+        upsert_contact(f.db, acct, {"4477009005" + n, "US." + n, "user" + n, "P" + n, ""}, f.now)
+            .has_value());
+  }
+  CHECK(find_contacts(f.db, "4477009005123").value().size() == 1);
+  CHECK(find_contacts(f.db, "US.77").value().size() == 1);
+  CHECK(find_contacts(f.db, "user250").value().size() == 1);
+  // SQLite counts the rows each statement stepped through in a full scan; the cached lookup
+  // statement keeps its counts.
+  int scanned = 0;
+  for (sqlite3_stmt* st = sqlite3_next_stmt(f.db.native_handle(), nullptr); st != nullptr;
+       st = sqlite3_next_stmt(f.db.native_handle(), st)) {
+    if (std::string_view(sqlite3_sql(st)).find("FROM contacts") != std::string_view::npos) {
+      INFO(sqlite3_sql(st));
+      CHECK(sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0) == 0);
+      ++scanned;
+    }
+  }
+  CHECK(scanned > 0);  // the lookups' statements were there to look at
 }
