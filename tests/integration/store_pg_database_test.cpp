@@ -116,6 +116,56 @@ TEST_CASE("store pg: another connection's commit changes data_version", "[store]
   CHECK(watcher.data_version().value() == after);
 }
 
+TEST_CASE("store pg: a change is announced once its transaction commits, and only then",
+          "[store][pg]") {
+  REQUIRE(pons::test::pg_cluster_available());
+  pons::test::pg_cluster cluster;
+  auto watcher = database::open(cluster.url()).value();
+  auto writer = database::open(cluster.url()).value();
+  auto version = watcher.data_version().value();
+  const auto changed = [&] {
+    const auto now = watcher.data_version().value();
+    const bool moved = now != version;
+    version = now;
+    return moved;
+  };
+  {  // reads only: nothing to announce
+    auto tx = transaction::begin(writer).value();
+    REQUIRE(writer.query_int64("SELECT count(*) FROM accounts").has_value());
+    REQUIRE(tx.commit().has_value());
+  }
+  CHECK_FALSE(changed());
+  {  // a write rolled back never happened
+    auto tx = transaction::begin(writer).value();
+    auto st = writer.prepare(
+        "INSERT INTO accounts(waba_id, created_at, updated_at) VALUES (?1, 'a', 'a')");
+    REQUIRE(st.has_value());
+    st->bind(1, std::string_view("7"));
+    REQUIRE(st->run().has_value());
+  }
+  CHECK_FALSE(changed());
+  {  // a prepared write in a transaction: announced by its commit
+    auto tx = transaction::begin(writer).value();
+    auto st = writer.prepare(
+        "INSERT INTO accounts(waba_id, created_at, updated_at) VALUES (?1, 'a', 'a') RETURNING id");
+    REQUIRE(st.has_value());
+    st->bind(1, std::string_view("8"));
+    REQUIRE(st->step().value());
+    CHECK_FALSE(changed());
+    REQUIRE(tx.commit().has_value());
+  }
+  CHECK(changed());
+  // A prepared write outside a transaction is committed, so announced, at once.
+  {
+    auto st = writer.prepare("UPDATE accounts SET name = 'n' WHERE waba_id = ?1");
+    REQUIRE(st.has_value());
+    st->bind(1, std::string_view("8"));
+    REQUIRE(st->run().has_value());
+  }
+  CHECK(changed());
+  CHECK_FALSE(changed());
+}
+
 TEST_CASE("store pg: instances starting together on an empty database migrate it once",
           "[store][pg]") {
   REQUIRE(pons::test::pg_cluster_available());
@@ -150,8 +200,9 @@ TEST_CASE("store pg: a restarted server fails one call, then the connection work
   // Then the same cached statement runs on the new session, and changes are heard again.
   CHECK(count().value() == 0);
   auto writer = database::open(cluster.url()).value();
-  REQUIRE(writer.exec("INSERT INTO accounts(waba_id, created_at, updated_at) VALUES ('1', 'a', 'a')")
-              .has_value());
+  REQUIRE(
+      writer.exec("INSERT INTO accounts(waba_id, created_at, updated_at) VALUES ('1', 'a', 'a')")
+          .has_value());
   CHECK(count().value() == 1);
   CHECK(db.data_version().value() != before);
 }

@@ -51,3 +51,26 @@ TEST_CASE("store: only postgresql:// and postgres:// name a PostgreSQL database"
   CHECK_FALSE(is_postgresql_url("postgresql.db"));
   CHECK_FALSE(is_postgresql_url("file:postgresql://x"));
 }
+
+TEST_CASE("store: statements that may change a table are told from those that cannot",
+          "[store][pg]") {
+  CHECK(pg_may_write("INSERT INTO accounts(waba_id) VALUES (?1)"));
+  CHECK(pg_may_write("  update contacts SET username = ?1"));
+  CHECK(pg_may_write("DELETE FROM sessions"));
+  CHECK(pg_may_write("WITH due AS (SELECT id FROM t) UPDATE t SET x = 1 FROM due"));
+  CHECK(pg_may_write("-- a comment first\nINSERT INTO t VALUES (1)"));
+  CHECK(pg_may_write("CREATE TABLE t (x BIGINT)"));
+  // Any one of several statements that writes makes the whole text a write.
+  CHECK(pg_may_write("SELECT 1; DELETE FROM t"));
+  // Unknown beginnings count as writes: an unannounced change is the costly mistake.
+  CHECK(pg_may_write("(SELECT 1)"));
+
+  CHECK_FALSE(pg_may_write("SELECT id FROM contacts WHERE wa_id = ?1"));
+  CHECK_FALSE(pg_may_write("select 1 FOR UPDATE SKIP LOCKED"));
+  CHECK_FALSE(pg_may_write("BEGIN"));
+  CHECK_FALSE(pg_may_write("ROLLBACK TO ingest_one; RELEASE ingest_one"));
+  CHECK_FALSE(pg_may_write("NOTIFY \"pons_changes:public\"; COMMIT"));
+  CHECK_FALSE(pg_may_write("SET lock_timeout = 5000"));
+  CHECK_FALSE(pg_may_write("LISTEN \"pons_changes:public\""));
+  CHECK_FALSE(pg_may_write(""));
+}

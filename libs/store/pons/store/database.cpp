@@ -131,6 +131,8 @@ struct database::impl {
   int pg_changes = 0;
   std::int64_t pg_notifications = 0;
   bool pg_restoring = false;  // a new session is being set up: no second reconnect inside it
+  std::string pg_channel;     // quoted: what LISTEN and NOTIFY name
+  bool pg_wrote = false;      // the open transaction may have changed a table
   std::string path;
   std::string last_error;
   int busy_timeout_ms = 0;
@@ -251,7 +253,8 @@ boost::system::error_code database::fail_pg(boost::system::error_code ec, std::s
 result<void> database::restore_pg_session() {
   // Notices (e.g. "relation already exists, skipping") would go to stderr through libpq.
   if (auto r = exec("SET client_min_messages = warning"); !r) return r.error();
-  // The channel the schema's triggers notify (schema/postgresql/0020_baseline.sql).
+  // Every connection to the schema announces its changes there (note_write); the name keeps
+  // deployments that share a database in schemas of their own from waking each other.
   std::string channel;
   {
     auto schema = prepare("SELECT quote_ident('pons_changes:' || current_schema())");
@@ -261,6 +264,7 @@ result<void> database::restore_pg_session() {
     channel = schema->column_text(0);
   }
   if (auto r = exec("LISTEN " + channel); !r) return r.error();
+  impl_->pg_channel = std::move(channel);
   set_busy_timeout(impl_->busy_timeout_ms);
   return {};
 }
@@ -329,6 +333,7 @@ result<void> database::exec(std::string_view sql) {
   if (impl_->pg) {
     auto r = impl_->pg->exec(sql);
     if (!r) return fail_pg(r.error(), fmt::format("exec [{}]", sql.substr(0, 80)));
+    if (pg_may_write(sql)) note_write();
     return {};
   }
   const std::string text(sql);
@@ -447,6 +452,30 @@ result<std::int64_t> database::data_version() {
   return query_int64("PRAGMA data_version");
 }
 
+void database::note_write() {
+  if (!impl_->pg || impl_->pg_channel.empty()) return;
+  if (impl_->pg->in_transaction()) {
+    impl_->pg_wrote = true;
+    return;
+  }
+  // Already committed: a failed announcement cannot undo the write, and the caller must not
+  // read it as failed. Readers that miss it catch up at the next change.
+  (void)impl_->pg->exec("NOTIFY " + impl_->pg_channel);
+}
+
+result<void> database::commit_transaction() {
+  if (!impl_->pg || !impl_->pg_wrote) return exec("COMMIT");
+  // In the same round trip as the COMMIT; the server delivers it only if the commit succeeds,
+  // and folds it with any others of the transaction.
+  impl_->pg_wrote = false;
+  return exec("NOTIFY " + impl_->pg_channel + "; COMMIT");
+}
+
+void database::rollback_transaction() noexcept {
+  impl_->pg_wrote = false;
+  if (in_transaction()) (void)exec("ROLLBACK");
+}
+
 // --- statement --------------------------------------------------------------------------------
 
 statement::statement(database* db, sqlite3_stmt* stmt, cached_statement* slot) noexcept
@@ -542,12 +571,14 @@ statement& statement::bind_text_or_null(int index, std::string_view value) {
 
 result<bool> statement::step() {
   if (pg_) {
+    const auto runs = pg_->runs();
     auto r = pg_->step();
     if (!r) {
       return result<bool>(
           boost::system::in_place_error,
           db_->fail_pg(r.error(), fmt::format("step [{}]", pg_->sql().substr(0, 80))));
     }
+    if (pg_->runs() != runs && pg_->may_write()) db_->note_write();
     return r;
   }
   const int rc = sqlite3_step(stmt_);
@@ -564,6 +595,7 @@ result<int> statement::run() {
     auto r = pg_->run();
     if (!r) return db_->fail_pg(r.error(), fmt::format("run [{}]", pg_->sql().substr(0, 80)));
     db_->impl_->pg_changes = *r;
+    if (pg_->may_write()) db_->note_write();
     return r;
   }
   for (;;) {
@@ -628,6 +660,7 @@ result<transaction> transaction::begin(database& db, transaction_mode mode) {
           ? db.exec("BEGIN")
           : db.exec(mode == transaction_mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
   if (!r) return r.error();
+  if (db.impl_->pg) db.impl_->pg_wrote = false;
   tx.open_ = true;
   return tx;
 }
@@ -647,7 +680,7 @@ result<void> transaction::commit() {
     rollback();
     return store_errc::server_error;
   }
-  auto r = db_->exec("COMMIT");
+  auto r = db_->commit_transaction();
   if (!r) {
     // A failed COMMIT may leave the transaction open (e.g. BUSY); the destructor rolls it back.
     if (!db_->in_transaction()) open_ = false;
@@ -660,7 +693,7 @@ result<void> transaction::commit() {
 void transaction::rollback() noexcept {
   if (!open_) return;
   open_ = false;
-  if (db_->in_transaction()) (void)db_->exec("ROLLBACK");
+  db_->rollback_transaction();
 }
 
 }  // namespace pons::store

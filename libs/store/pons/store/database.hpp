@@ -195,12 +195,18 @@ class database {
 
  private:
   friend class statement;
+  friend class transaction;
   struct impl;
   explicit database(std::unique_ptr<impl> p);
   static result<database> open_postgresql(const std::string& url, const open_options& options);
   boost::system::error_code fail(int rc, std::string_view what);
   boost::system::error_code fail_pg(boost::system::error_code ec, std::string_view what);
   result<void> restore_pg_session();
+  // PostgreSQL: other connections learn of a change from a notification on the schema's
+  // channel, one per writing transaction (sent with its COMMIT) or per write outside one.
+  void note_write();
+  result<void> commit_transaction();
+  void rollback_transaction() noexcept;
   void release(sqlite3_stmt* stmt, cached_statement* slot) noexcept;
   std::unique_ptr<impl> impl_;
 };

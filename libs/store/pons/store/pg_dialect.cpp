@@ -68,6 +68,53 @@ store_errc store_errc_for_sqlstate(std::string_view sqlstate) {
   return store_errc::server_error;
 }
 
+namespace {
+
+// The first word of a statement, upper-cased, after blanks and -- comments.
+std::string first_keyword(std::string_view sql) {
+  std::size_t i = 0;
+  for (;;) {
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+    if (sql.substr(i, 2) != "--") break;
+    const std::size_t end = sql.find('\n', i);
+    i = end == std::string_view::npos ? sql.size() : end;
+  }
+  std::string word;
+  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) {
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i])));
+    ++i;
+  }
+  return word;
+}
+
+bool leaves_tables_alone(const std::string& keyword) {
+  static constexpr std::string_view keywords[] = {
+      "SELECT", "SHOW",     "SET",       "RESET",   "BEGIN",  "START",    "COMMIT", "END",
+      "ABORT",  "ROLLBACK", "SAVEPOINT", "RELEASE", "LISTEN", "UNLISTEN", "NOTIFY"};
+  for (const auto k : keywords) {
+    if (keyword == k) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool pg_may_write(std::string_view sql) {
+  // Split naively at every ';': one inside quoted text only makes a piece that reads as a
+  // write, which is the safe side.
+  for (;;) {
+    const std::size_t end = sql.find(';');
+    const std::string_view piece = sql.substr(0, end);
+    const std::string keyword = first_keyword(piece);
+    if (!keyword.empty() && !leaves_tables_alone(keyword)) return true;
+    if (keyword.empty() && piece.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+      return true;  // something that is not a word first: unknown, so counted
+    }
+    if (end == std::string_view::npos) return false;
+    sql.remove_prefix(end + 1);
+  }
+}
+
 bool is_postgresql_url(std::string_view db) {
   auto starts = [db](std::string_view scheme) {
     if (db.size() < scheme.size()) return false;

@@ -35,6 +35,13 @@ std::string to_pg_placeholders(std::string_view sql);
 /// (retry), disk full `full`, anything else `server_error`.
 store_errc store_errc_for_sqlstate(std::string_view sqlstate);
 
+/// True when `sql` may change a table: any statement other than a query (SELECT, SHOW) or a
+/// session or transaction command (SET, BEGIN, COMMIT, SAVEPOINT, LISTEN...). Each of several
+/// statements separated by ';' counts; when in doubt, the answer is true, since a change that
+/// goes unannounced leaves other connections with stale data, and one announced too many only
+/// wakes them for nothing.
+bool pg_may_write(std::string_view sql);
+
 /// True when `db` names a PostgreSQL database (a postgresql:// or postgres:// URI, the scheme in
 /// any case) rather than a SQLite file.
 bool is_postgresql_url(std::string_view db);

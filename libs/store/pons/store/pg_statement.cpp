@@ -37,6 +37,7 @@ result<void> pg_statement::execute() {
     rows_.emplace(std::move(*r));
   }
   row_ = -1;
+  ++runs_;
   return {};
 }
 

@@ -20,7 +20,11 @@ class pg_statement {
   /// `sql` as the store writes it (?N parameters); `name` empty: run as a one-off (not prepared
   /// on the server).
   pg_statement(pg_connection* conn, std::string name, std::string_view sql)
-      : conn_(conn), name_(std::move(name)), sql_(sql), pg_(to_pg_sql(sql)) {}
+      : conn_(conn),
+        name_(std::move(name)),
+        sql_(sql),
+        pg_(to_pg_sql(sql)),
+        may_write_(pg_may_write(sql)) {}
 
   /// Sets parameter ?`index`; nullopt is NULL. A parameter the SQL does not use is ignored (as
   /// SQLite would refuse it, the store never binds one). A new binding after a run starts over.
@@ -41,6 +45,10 @@ class pg_statement {
   bool column_is_null(int col) const;
 
   const std::string& sql() const { return sql_; }
+  /// Whether running it may change a table (see pg_may_write).
+  bool may_write() const { return may_write_; }
+  /// How many times it has run on the server: a step that runs it counts one more.
+  std::uint64_t runs() const { return runs_; }
   /// Whether a store::statement holds it now (cached statements are handed out one at a time).
   bool in_use = false;
 
@@ -50,6 +58,8 @@ class pg_statement {
   std::string name_;
   std::string sql_;
   pg_sql pg_;
+  bool may_write_ = true;
+  std::uint64_t runs_ = 0;
   bool prepared_ = false;
   std::vector<std::optional<std::string>> params_;
   std::optional<pg_rowset> rows_;
