@@ -166,6 +166,63 @@ TEST_CASE("store pg: a change is announced once its transaction commits, and onl
   CHECK_FALSE(changed());
 }
 
+TEST_CASE("store pg: deferred writes travel with the next statement, and their failure is its own",
+          "[store][pg]") {
+  REQUIRE(pons::test::pg_cluster_available());
+  pons::test::pg_cluster cluster;
+  auto db = database::open(cluster.url()).value();
+  const auto insert = [&](std::string_view waba) {
+    auto st =
+        db.prepare("INSERT INTO accounts(waba_id, created_at, updated_at) VALUES (?1, 'a', 'a')");
+    REQUIRE(st.has_value());
+    st->bind(1, waba);
+    return st->run_later();
+  };
+  {  // without a deferral, run_later runs at once and counts
+    auto tx = transaction::begin(db).value();
+    auto n = insert("1");
+    REQUIRE(n.has_value());
+    CHECK(*n == std::optional<int>(1));
+    REQUIRE(tx.commit().has_value());
+  }
+  {  // queued: not counted, seen by the next statement of the transaction, kept by the commit
+    auto tx = transaction::begin(db).value();
+    write_deferral deferral(db);
+    for (const char* waba : {"2", "3", "4"}) {
+      auto n = insert(waba);
+      REQUIRE(n.has_value());
+      CHECK_FALSE(n->has_value());
+    }
+    CHECK(db.query_int64("SELECT count(*) FROM accounts").value() == 4);
+    CHECK(insert("5").has_value());
+    REQUIRE(tx.commit().has_value());
+  }
+  CHECK(db.query_int64("SELECT count(*) FROM accounts").value() == 5);
+  {  // a queued write that fails makes the commit fail, and the transaction leaves nothing
+    auto tx = transaction::begin(db).value();
+    write_deferral deferral(db);
+    CHECK(insert("6").has_value());
+    CHECK(insert("2").has_value());  // waba_id is unique: refused once it reaches the server
+    CHECK(insert("7").has_value());
+    auto committed = tx.commit();
+    REQUIRE_FALSE(committed.has_value());
+    CHECK(committed.error() == pons::store::store_errc::constraint);
+  }
+  CHECK_FALSE(db.in_transaction());
+  CHECK(db.query_int64("SELECT count(*) FROM accounts").value() == 5);
+  {  // a failure among queued writes is reported by the next statement that waits
+    auto tx = transaction::begin(db).value();
+    write_deferral deferral(db);
+    CHECK(insert("3").has_value());
+    auto read = db.query_int64("SELECT count(*) FROM accounts");
+    REQUIRE_FALSE(read.has_value());
+    CHECK(read.error() == pons::store::store_errc::constraint);
+  }
+  // The connection is usable afterwards, out of pipeline mode.
+  CHECK(insert("8").has_value());
+  CHECK(db.query_int64("SELECT count(*) FROM accounts").value() == 6);
+}
+
 TEST_CASE("store pg: instances starting together on an empty database migrate it once",
           "[store][pg]") {
   REQUIRE(pons::test::pg_cluster_available());

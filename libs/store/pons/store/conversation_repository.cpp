@@ -76,8 +76,10 @@ result<void> record_inbound(database& db, std::int64_t conversation_id,
               "END, archived = 0, "
               "updated_at = ?2 WHERE id = ?1"));
   st.bind_all(conversation_id, message_created_at, preview, window_expires_at);
-  PONS_STORE_TRY(n, st.run());
-  if (n == 0) return store_errc::not_found;
+  // Queued when the caller defers its writes: then a conversation that is not there goes
+  // unnoticed here, which an ingest cannot meet (its message, just inserted, refers to it).
+  PONS_STORE_TRY(n, st.run_later());
+  if (n && *n == 0) return store_errc::not_found;
   return {};
 }
 

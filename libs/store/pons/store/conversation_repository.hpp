@@ -49,7 +49,8 @@ result<std::int64_t> upsert_conversation(database& db, std::string_view phone_nu
                                          std::int64_t contact_id, time_point now);
 
 /// Records an inbound message: unread_count + 1, preview, last times, and the window extended to
-/// `window_expires_at` (never shortened: Meta delivers out of order). Un-archives.
+/// `window_expires_at` (never shortened: Meta delivers out of order). Un-archives. A write
+/// nobody reads back at once: it may be queued (statement::run_later).
 result<void> record_inbound(database& db, std::int64_t conversation_id,
                             std::string_view message_created_at, std::string_view window_expires_at,
                             std::string_view preview);

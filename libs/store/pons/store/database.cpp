@@ -133,6 +133,7 @@ struct database::impl {
   bool pg_restoring = false;  // a new session is being set up: no second reconnect inside it
   std::string pg_channel;     // quoted: what LISTEN and NOTIFY name
   bool pg_wrote = false;      // the open transaction may have changed a table
+  bool pg_defer = false;      // run_later queues (a write_deferral is alive)
   std::string path;
   std::string last_error;
   int busy_timeout_ms = 0;
@@ -464,6 +465,18 @@ void database::note_write() {
 }
 
 result<void> database::commit_transaction() {
+  if (impl_->pg && impl_->pg->deferred() > 0) {
+    // Queued writes, the announcement and the COMMIT in one round trip.
+    const bool wrote = std::exchange(impl_->pg_wrote, false);
+    if (wrote) {
+      if (auto r = impl_->pg->defer_once("NOTIFY " + impl_->pg_channel); !r) {
+        return fail_pg(r.error(), "exec [NOTIFY]");
+      }
+    }
+    auto r = impl_->pg->run_once("COMMIT", {});
+    if (!r) return fail_pg(r.error(), "exec [COMMIT]");
+    return {};
+  }
   if (!impl_->pg || !impl_->pg_wrote) return exec("COMMIT");
   // In the same round trip as the COMMIT; the server delivers it only if the commit succeeds,
   // and folds it with any others of the transaction.
@@ -473,6 +486,8 @@ result<void> database::commit_transaction() {
 
 void database::rollback_transaction() noexcept {
   impl_->pg_wrote = false;
+  // Whatever was queued is rolled back with the rest; its failure, if any, no longer matters.
+  if (impl_->pg) (void)impl_->pg->finish_deferred();
   if (in_transaction()) (void)exec("ROLLBACK");
 }
 
@@ -608,6 +623,19 @@ result<int> statement::run() {
   return n;
 }
 
+result<std::optional<int>> statement::run_later() {
+  if (!pg_ || !db_->impl_->pg_defer || !db_->in_transaction()) {
+    auto n = run();
+    if (!n) return n.error();
+    return std::optional<int>(*n);
+  }
+  if (auto r = pg_->run_deferred(); !r) {
+    return db_->fail_pg(r.error(), fmt::format("run [{}]", pg_->sql().substr(0, 80)));
+  }
+  if (pg_->may_write()) db_->note_write();
+  return std::optional<int>();
+}
+
 void statement::reset() {
   if (pg_) {
     pg_->reset();
@@ -648,6 +676,15 @@ bool statement::column_is_null(int col) const {
 std::optional<std::int64_t> statement::column_optional_int64(int col) const {
   if (column_is_null(col)) return std::nullopt;
   return column_int64(col);
+}
+
+// --- write_deferral ---
+
+write_deferral::write_deferral(database& db) noexcept
+    : db_(&db), before_(std::exchange(db.impl_->pg_defer, true)) {}
+
+write_deferral::~write_deferral() {
+  db_->impl_->pg_defer = before_;
 }
 
 // --- transaction ------------------------------------------------------------------------------

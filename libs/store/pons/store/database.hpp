@@ -80,6 +80,12 @@ class statement {
   result<bool> step();
   /// Runs to completion (for INSERT/UPDATE/DELETE); returns the number of changed rows.
   result<int> run();
+  /// A write whose outcome nobody reads before the commit: as run(), except that on PostgreSQL,
+  /// inside a transaction while a write_deferral is alive, the statement is queued (libpq's
+  /// pipeline mode) and travels with the next statement that waits for its answer, in the same
+  /// round trip. Then the rows changed are not known (nullopt), and a failure is reported by
+  /// that next statement or by the commit.
+  result<std::optional<int>> run_later();
   /// Resets so the statement can run again with new bindings.
   void reset();
 
@@ -196,6 +202,7 @@ class database {
  private:
   friend class statement;
   friend class transaction;
+  friend class write_deferral;
   struct impl;
   explicit database(std::unique_ptr<impl> p);
   static result<database> open_postgresql(const std::string& url, const open_options& options);
@@ -209,6 +216,21 @@ class database {
   void rollback_transaction() noexcept;
   void release(sqlite3_stmt* stmt, cached_statement* slot) noexcept;
   std::unique_ptr<impl> impl_;
+};
+
+/// While alive, statement::run_later queues its writes on PostgreSQL (inside a transaction), so
+/// that a run of writes costs no round trip of its own. For a transaction whose failure is
+/// handled as a whole: a queued write's error shows up at a later statement. Nests.
+class write_deferral {
+ public:
+  explicit write_deferral(database& db) noexcept;
+  write_deferral(const write_deferral&) = delete;
+  write_deferral& operator=(const write_deferral&) = delete;
+  ~write_deferral();
+
+ private:
+  database* db_;
+  bool before_;
 };
 
 /// How a transaction takes its lock.

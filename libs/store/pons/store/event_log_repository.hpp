@@ -36,8 +36,9 @@ struct webhook_log_entry {
   std::string notes;  // why parts of the body were not stored; "" when it was stored whole
 };
 
-/// Appends a row to webhook_log (id and received_at as given). Returns its id.
-result<std::int64_t> insert_webhook_log(database& db, const webhook_log_entry& e);
+/// Appends a row to webhook_log (received_at as given). A write nobody reads back at once: it
+/// may be queued (statement::run_later).
+result<void> insert_webhook_log(database& db, const webhook_log_entry& e);
 
 /// The newest `limit` rows of webhook_log, newest first.
 result<std::vector<webhook_log_entry>> recent_webhook_log(database& db, int limit = 50);

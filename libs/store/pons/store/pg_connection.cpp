@@ -154,14 +154,92 @@ result<pg_rows> pg_connection::query(std::string_view sql, const std::vector<pg_
 }
 
 result<void> pg_connection::prepare(const std::string& name, std::string_view sql) {
+  if (auto queued = finish_deferred(); !queued) return queued.error();
   const std::string text(sql);
   auto r = checked(pg_rowset(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr)));
   if (!r) return r.error();
   return {};
 }
 
+result<void> pg_connection::defer_prepared(const std::string& name,
+                                           const std::vector<const char*>& values) {
+  if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_) == 0) {
+    return fail_from_result(nullptr);
+  }
+  // libpq copies the values into its output buffer here.
+  if (PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
+                          nullptr, nullptr, 0) == 0) {
+    return fail_from_result(nullptr);
+  }
+  ++deferred_;
+  return {};
+}
+
+result<void> pg_connection::defer_once(const std::string& sql) {
+  if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_) == 0) {
+    return fail_from_result(nullptr);
+  }
+  if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 0) {
+    return fail_from_result(nullptr);
+  }
+  ++deferred_;
+  return {};
+}
+
+result<void> pg_connection::finish_deferred() {
+  if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF) return {};
+  auto r = collect_pipeline(false);
+  if (!r) return r.error();
+  return {};
+}
+
+result<pg_rowset> pg_connection::collect_pipeline(bool last) {
+  std::optional<boost::system::error_code> first_failure;
+  if (PQpipelineSync(conn_) == 0) first_failure = fail_from_result(nullptr);
+  // Results arrive in order: each statement's, then a null; after a failure the rest of the
+  // pipeline as PGRES_PIPELINE_ABORTED; last the sync's PGRES_PIPELINE_SYNC. Two nulls in a row
+  // mean nothing more is coming (the connection is gone).
+  const std::size_t queued = deferred_;
+  deferred_ = 0;
+  std::size_t statement = 0;
+  pg_rowset mine;
+  for (int nulls = 0; !first_failure || PQstatus(conn_) == CONNECTION_OK;) {
+    PGresult* res = PQgetResult(conn_);
+    if (!res) {
+      if (++nulls == 2) break;
+      ++statement;
+      continue;
+    }
+    nulls = 0;
+    const auto status = PQresultStatus(res);
+    if (status == PGRES_PIPELINE_SYNC) {
+      PQclear(res);
+      break;
+    }
+    const bool failed = status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK;
+    if (failed && !first_failure) first_failure = fail_from_result(res);
+    if (last && statement == queued && !failed && !mine.native()) {
+      mine = pg_rowset(res);  // the caller's own statement, sent after the queued ones
+    } else {
+      PQclear(res);
+    }
+  }
+  if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) (void)PQexitPipelineMode(conn_);
+  if (first_failure) return *first_failure;
+  if (!last) return pg_rowset();
+  return checked(std::move(mine));
+}
+
 result<pg_rowset> pg_connection::run_prepared(const std::string& name,
                                               const std::vector<const char*>& values) {
+  if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) {
+    if (PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
+                            nullptr, nullptr, 0) == 0) {
+      (void)collect_pipeline(false);
+      return fail_from_result(nullptr);
+    }
+    return collect_pipeline(true);
+  }
   pg_rowset res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
                                nullptr, nullptr, 0));
   return checked(std::move(res));
@@ -170,6 +248,14 @@ result<pg_rowset> pg_connection::run_prepared(const std::string& name,
 result<pg_rowset> pg_connection::run_once(std::string_view sql,
                                           const std::vector<const char*>& values) {
   const std::string text(sql);
+  if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) {
+    if (PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                          values.data(), nullptr, nullptr, 0) == 0) {
+      (void)collect_pipeline(false);
+      return fail_from_result(nullptr);
+    }
+    return collect_pipeline(true);
+  }
   pg_rowset res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
                              values.data(), nullptr, nullptr, 0));
   return checked(std::move(res));
@@ -203,6 +289,7 @@ bool pg_connection::broken() const {
 }
 
 bool pg_connection::reconnect() {
+  deferred_ = 0;
   PQreset(conn_);
   return PQstatus(conn_) == CONNECTION_OK;
 }
@@ -212,6 +299,9 @@ bool pg_connection::transaction_failed() const {
 }
 
 result<void> pg_connection::exec(std::string_view sql) {
+  // Several statements in one text need the simple protocol, which pipeline mode does not take:
+  // what is queued goes first, in a round trip of its own.
+  if (auto queued = finish_deferred(); !queued) return queued.error();
   const std::string text(sql);
   auto r = checked(pg_rowset(PQexec(conn_, text.c_str())));
   if (!r) return r.error();

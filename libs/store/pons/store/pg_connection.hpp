@@ -84,6 +84,19 @@ class pg_connection {
   /// Runs `sql` ($N parameters) once with `values`, without keeping it prepared.
   result<pg_rowset> run_once(std::string_view sql, const std::vector<const char*>& values);
 
+  /// Queues the statement prepared as `name` in
+  /// libpq's pipeline mode, without waiting for the server: it travels with the next statement
+  /// that does wait (run_prepared, run_once, exec, finish_deferred), in the same round trip,
+  /// and its error, if any, becomes that one's. For writes whose result nobody reads. The
+  /// values are copied.
+  result<void> defer_prepared(const std::string& name, const std::vector<const char*>& values);
+  /// Queues `sql` (one statement, no parameters) as defer_prepared does.
+  result<void> defer_once(const std::string& sql);
+  /// Statements queued by defer_prepared whose results have not been read yet.
+  std::size_t deferred() const { return deferred_; }
+  /// Sends what is queued and reads its results: the first failure among them, if any.
+  result<void> finish_deferred();
+
   /// Reads what the server sent unasked and counts the notifications (LISTEN) among it that
   /// other connections sent.
   int take_notifications();
@@ -107,7 +120,11 @@ class pg_connection {
       : conn_(conn), description_(std::move(description)) {}
   boost::system::error_code fail_from_result(const void* res);
   result<pg_rowset> checked(pg_rowset res);
+  // Ends pipeline mode: sends the sync, reads the queued results and then `last` (a statement
+  // already sent after them, when one was), and leaves pipeline mode.
+  result<pg_rowset> collect_pipeline(bool last);
   pg_conn* conn_ = nullptr;
+  std::size_t deferred_ = 0;  // results queued in pipeline mode, not read yet
   std::string description_;
   std::string last_error_;
 };

@@ -41,6 +41,29 @@ result<void> pg_statement::execute() {
   return {};
 }
 
+result<void> pg_statement::run_deferred() {
+  if (name_.empty()) {
+    auto r = run();
+    if (!r) return r.error();
+    return {};
+  }
+  if (params_.size() < static_cast<std::size_t>(pg_.parameters)) params_.resize(pg_.parameters);
+  // Prepared in a round trip of its own, once per connection: a prepare that failed unseen in
+  // the pipeline would leave this statement believing it exists.
+  if (!prepared_) {
+    if (auto p = conn_->prepare(name_, pg_.text); !p) return p.error();
+    prepared_ = true;
+  }
+  std::vector<const char*> values;
+  values.reserve(params_.size());
+  for (const auto& p : params_) values.push_back(p ? p->c_str() : nullptr);
+  if (auto r = conn_->defer_prepared(name_, values); !r) return r.error();
+  rows_.reset();
+  row_ = -1;
+  ++runs_;
+  return {};
+}
+
 result<bool> pg_statement::step() {
   if (!rows_) {
     if (auto r = execute(); !r) return result<bool>(boost::system::in_place_error, r.error());

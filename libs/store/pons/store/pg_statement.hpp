@@ -34,6 +34,9 @@ class pg_statement {
   result<bool> step();
   /// Runs the statement to completion; the rows it changed.
   result<int> run();
+  /// Queues the statement to run with the connection's next waiting statement (see
+  /// pg_connection::defer_prepared); a one-off runs at once.
+  result<void> run_deferred();
   /// Forgets the result and the bindings.
   void reset();
   /// The server forgot the statement (a new session): prepare it again before the next run.

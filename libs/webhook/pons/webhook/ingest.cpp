@@ -663,8 +663,7 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     add_note(notes, std::to_string(sum.statuses_foreign - max_foreign_notes) +
                         " more statuses for messages of another number; not applied");
   log.notes = std::move(notes);
-  PONS_STORE_TRY(log_id, insert_webhook_log(db, log));
-  sum.webhook_log_id = log_id;
+  PONS_STORE_CHECK(insert_webhook_log(db, log));
   return sum;
 }
 
@@ -706,6 +705,11 @@ result<std::optional<group_results>> write_group(database& db,
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
   if (after_begin) PONS_STORE_CHECK(after_begin());
   PONS_STORE_TRY(fts, search_index_deferral::begin(db));
+  // Writes whose results are not read travel with the next statement that waits (PostgreSQL's
+  // pipeline mode): a failure among them then fails that statement, which only the whole group
+  // may do. With savepoints, where each request's failure must stay its own, nothing waits.
+  std::optional<store::write_deferral> deferral;
+  if (!savepoints) deferral.emplace(db);
   group_results out;
   out.reserve(requests.size());
   ingest_cache cache(db, state);

@@ -42,8 +42,7 @@ struct ingest_summary {
   int statuses_foreign = 0;   // statuses for another number's message: skipped, only logged
   int events = 0;             // forwarding deliveries queued
   int media_jobs = 0;
-  int templates = 0;  // template status updates applied
-  std::int64_t webhook_log_id = 0;
+  int templates = 0;                          // template status updates applied
   std::vector<std::int64_t> new_message_ids;  // row ids of the messages stored
 };
 
