@@ -26,7 +26,7 @@ result<void> set_message_status(database& db, std::int64_t message_id, std::stri
                      "error_details = CASE WHEN ?2 = 'failed' THEN ?5 ELSE error_details END, "
                      "updated_at = ?6 WHERE id = ?1"));
   st.bind_all(message_id, status, error_code, error_title, error_details, now);
-  PONS_STORE_CHECK(st.run());
+  PONS_STORE_CHECK(st.run_later());
   return {};
 }
 
@@ -105,7 +105,9 @@ result<status_outcome> apply_status(database& db, const domain::status_update& s
   }
   ins.bind(15, pricing.pricing_model).bind(16, pricing.pricing_category);
   ins.bind(17, pricing.pricing_type).bind(18, s.raw_json).bind(19, stamp);
-  PONS_STORE_CHECK(ins.run());
+  // The event, the message's new status and its pricing are not read back here: under a
+  // write_deferral they travel with the next statement that waits.
+  PONS_STORE_CHECK(ins.run_later());
 
   if (out.applied) {
     PONS_STORE_CHECK(set_message_status(db, out.message_id, s.status, code, title, details, stamp));
@@ -150,7 +152,7 @@ result<void> record_pricing(database& db, std::int64_t message_id,
                             "type = excluded.type, updated_at = excluded.updated_at"));
   st.bind_all(message_id, pricing.pricing_category, pricing.billable, pricing.pricing_model,
               pricing.pricing_type, at);
-  PONS_STORE_CHECK(st.run());
+  PONS_STORE_CHECK(st.run_later());
   return {};
 }
 
