@@ -230,15 +230,20 @@ result<pg_rowset> pg_connection::collect_pipeline(bool last) {
   return checked(std::move(mine));
 }
 
+result<pg_rowset> pg_connection::after_queued(int sent) {
+  if (sent == 0) {
+    auto failure = fail_from_result(nullptr);
+    (void)collect_pipeline(false);
+    return failure;
+  }
+  return collect_pipeline(true);
+}
+
 result<pg_rowset> pg_connection::run_prepared(const std::string& name,
                                               const std::vector<const char*>& values) {
   if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) {
-    if (PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
-                            nullptr, nullptr, 0) == 0) {
-      (void)collect_pipeline(false);
-      return fail_from_result(nullptr);
-    }
-    return collect_pipeline(true);
+    return after_queued(PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()),
+                                            values.data(), nullptr, nullptr, 0));
   }
   pg_rowset res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
                                nullptr, nullptr, 0));
@@ -249,12 +254,8 @@ result<pg_rowset> pg_connection::run_once(std::string_view sql,
                                           const std::vector<const char*>& values) {
   const std::string text(sql);
   if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) {
-    if (PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                          values.data(), nullptr, nullptr, 0) == 0) {
-      (void)collect_pipeline(false);
-      return fail_from_result(nullptr);
-    }
-    return collect_pipeline(true);
+    return after_queued(PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()),
+                                          nullptr, values.data(), nullptr, nullptr, 0));
   }
   pg_rowset res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
                              values.data(), nullptr, nullptr, 0));

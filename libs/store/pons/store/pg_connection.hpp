@@ -123,6 +123,9 @@ class pg_connection {
   // Ends pipeline mode: sends the sync, reads the queued results and then `last` (a statement
   // already sent after them, when one was), and leaves pipeline mode.
   result<pg_rowset> collect_pipeline(bool last);
+  // A statement that waits, sent after queued ones (`sent`: libpq's answer to sending it): its
+  // result, read with theirs.
+  result<pg_rowset> after_queued(int sent);
   pg_conn* conn_ = nullptr;
   std::size_t deferred_ = 0;  // results queued in pipeline mode, not read yet
   std::string description_;

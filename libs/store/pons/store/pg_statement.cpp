@@ -17,21 +17,32 @@ void pg_statement::bind(int index, std::optional<std::string> value) {
   params_[static_cast<std::size_t>(k - 1)] = std::move(value);
 }
 
-result<void> pg_statement::execute() {
+std::vector<const char*> pg_statement::bound_values() {
   // Unbound parameters are NULL, as in SQLite.
   if (params_.size() < static_cast<std::size_t>(pg_.parameters)) params_.resize(pg_.parameters);
   std::vector<const char*> values;
   values.reserve(params_.size());
   for (const auto& p : params_) values.push_back(p ? p->c_str() : nullptr);
+  return values;
+}
+
+result<void> pg_statement::ensure_prepared() {
+  // In a round trip of its own, once per connection: a prepare that failed unseen in a
+  // pipeline would leave this statement believing it exists.
+  if (prepared_) return {};
+  if (auto p = conn_->prepare(name_, pg_.text); !p) return p.error();
+  prepared_ = true;
+  return {};
+}
+
+result<void> pg_statement::execute() {
+  const auto values = bound_values();
   if (name_.empty()) {
     auto r = conn_->run_once(pg_.text, values);
     if (!r) return r.error();
     rows_.emplace(std::move(*r));
   } else {
-    if (!prepared_) {
-      if (auto p = conn_->prepare(name_, pg_.text); !p) return p.error();
-      prepared_ = true;
-    }
+    if (auto p = ensure_prepared(); !p) return p.error();
     auto r = conn_->run_prepared(name_, values);
     if (!r) return r.error();
     rows_.emplace(std::move(*r));
@@ -47,16 +58,8 @@ result<void> pg_statement::run_deferred() {
     if (!r) return r.error();
     return {};
   }
-  if (params_.size() < static_cast<std::size_t>(pg_.parameters)) params_.resize(pg_.parameters);
-  // Prepared in a round trip of its own, once per connection: a prepare that failed unseen in
-  // the pipeline would leave this statement believing it exists.
-  if (!prepared_) {
-    if (auto p = conn_->prepare(name_, pg_.text); !p) return p.error();
-    prepared_ = true;
-  }
-  std::vector<const char*> values;
-  values.reserve(params_.size());
-  for (const auto& p : params_) values.push_back(p ? p->c_str() : nullptr);
+  if (auto p = ensure_prepared(); !p) return p.error();
+  const auto values = bound_values();
   if (auto r = conn_->defer_prepared(name_, values); !r) return r.error();
   rows_.reset();
   row_ = -1;

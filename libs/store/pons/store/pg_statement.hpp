@@ -57,6 +57,8 @@ class pg_statement {
 
  private:
   result<void> execute();
+  std::vector<const char*> bound_values();  // valid until the next bind
+  result<void> ensure_prepared();
   pg_connection* conn_;
   std::string name_;
   std::string sql_;
