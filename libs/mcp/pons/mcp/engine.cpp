@@ -698,7 +698,9 @@ bool engine::granted(const tool_def& tool) const {
 }
 
 json::object engine::render_tool_result(tool_result r, protocol_version v) const {
-  json::array content;
+  // A result built in its own resource is answered from it: moving between resources copies.
+  const json::storage_ptr storage = r.structured ? r.structured->storage() : json::storage_ptr();
+  json::array content(storage);
   for (auto& item : r.content) {
     if (!item.is_object()) continue;
     auto& obj = item.get_object();
@@ -722,7 +724,7 @@ json::object engine::render_tool_result(tool_result r, protocol_version v) const
     }
     content.push_back(std::move(item));
   }
-  json::object out;
+  json::object out(storage);
   if (r.structured && content.empty()) {
     content.push_back(json::object{{"type", "text"}, {"text", json::serialize(*r.structured)}});
   }

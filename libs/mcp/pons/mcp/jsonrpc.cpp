@@ -95,7 +95,8 @@ incoming classify(const json::value& message) {
 }
 
 std::string make_response(const json::value& id, json::value result) {
-  json::object msg;
+  // In the result's own resource, so the result moves in rather than being copied.
+  json::object msg(result.storage());
   msg["jsonrpc"] = "2.0";
   msg["id"] = id;
   msg["result"] = std::move(result);

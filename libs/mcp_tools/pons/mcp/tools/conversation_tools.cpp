@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -11,6 +12,7 @@
 #include "pons/mcp/tools/account_filter.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
+#include "pons/store/limit_clause.hpp"
 #include "pons/store/message_search.hpp"
 
 namespace pons::mcp {
@@ -93,7 +95,8 @@ std::optional<tool_result> build_filter(store::database& db, const json::object&
 }
 
 store::result<std::vector<json::object>> run_messages(store::database& db, const std::string& sql,
-                                                      const std::vector<sql_param>& params) {
+                                                      const std::vector<sql_param>& params,
+                                                      const json::storage_ptr& storage = {}) {
   auto s = db.prepare(sql);
   if (!s) return s.error();
   bind_params(*s, params);
@@ -102,7 +105,7 @@ store::result<std::vector<json::object>> run_messages(store::database& db, const
     auto more = s->step();
     if (!more) return more.error();
     if (!*more) break;
-    rows.push_back(message_json(*s));
+    rows.push_back(message_json(*s, storage));
   }
   return rows;
 }
@@ -174,7 +177,6 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
     where += fmt::format(" AND (cv.last_message_at, cv.id) < (?{0}, ?{1})", params.size() - 1,
                          params.size());
   }
-  params.emplace_back(limit + 1);
   auto s = db->operator->()->prepare(fmt::format(
       "SELECT cv.id, cv.phone_number_id, coalesce(p.display_phone_number, ''), "
       "cv.last_message_at, cv.last_inbound_at, cv.last_direction, cv.preview, cv.unread_count, "
@@ -182,8 +184,8 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
       "cv.marked_unread, cv.note "
       "FROM conversations cv JOIN contacts c ON c.id = cv.contact_id "
       "LEFT JOIN phone_numbers p ON p.phone_number_id = cv.phone_number_id "
-      "WHERE {} ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT ?{}",
-      where, params.size()));
+      "WHERE {} ORDER BY cv.last_message_at DESC, cv.id DESC {}",
+      where, store::limit_clause(limit + 1)));
   if (!s) return tool_result::error(database_problem(s.error()));
   bind_params(*s, params);
   // The stored preview is the last message's text: when that message is not a text, the preview
@@ -343,19 +345,19 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
     params.emplace_back(position->second);
     where +=
         fmt::format(" AND (m.created_at, m.id) > (?{0}, ?{1})", params.size() - 1, params.size());
-    params.emplace_back(limit + 1);
     sql = fmt::format(
         "SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE {} "
-        "ORDER BY m.created_at, m.id LIMIT ?{}",
-        message_columns, where, params.size());
+        "ORDER BY m.created_at, m.id {}",
+        message_columns, where, store::limit_clause(limit + 1));
   } else {
-    params.emplace_back(limit);
     sql = fmt::format(
         "SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE {} "
-        "ORDER BY m.created_at DESC, m.id DESC LIMIT ?{}",
-        message_columns, where, params.size());
+        "ORDER BY m.created_at DESC, m.id DESC {}",
+        message_columns, where, store::limit_clause(limit));
   }
-  auto rows = run_messages(**db, sql, params);
+  // The page is built, answered and dropped as one: its values share one arena.
+  const json::storage_ptr storage = json::make_shared_resource<json::monotonic_resource>();
+  auto rows = run_messages(**db, sql, params, storage);
   if (!rows) return tool_result::error(database_problem(rows.error()));
   bool more = false;
   if (position) {
@@ -393,17 +395,18 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
   for (const auto& [number, max_id] : pulled) {
     deps.pulls->record(ctx.client_name(), number, pulled_at, max_id);
   }
-  json::array list;
+  json::array list(storage);
   list.reserve(rows->size());
   for (auto& m : *rows) list.push_back(std::move(m));
   std::string text = render_messages(list, position ? "No newer messages." : "No messages match.");
   text += fmt::format("cursor for newer messages: \"{}\"{}\n", next,
                       more ? " (more are waiting: call again with it)" : "");
-  json::object out{{"messages", std::move(list)},
-                   {"next_cursor", next},
-                   {"has_more", more},
-                   {"pulled_at", pulled_at}};
-  return tool_result::structured_result(std::move(out), text);
+  json::object out(4, storage);
+  out.emplace("messages", std::move(list));
+  out.emplace("next_cursor", next);
+  out.emplace("has_more", more);
+  out.emplace("pulled_at", pulled_at);
+  return tool_result::structured_result(std::move(out), std::move(text));
 }
 
 // --- search_messages ------------------------------------------------------------------------

@@ -73,7 +73,7 @@ json::string contact_name(std::string_view wa_id, std::string_view user_id,
 
 }  // namespace
 
-json::object message_json(const store::statement& s) {
+json::object message_json(const store::statement& s, json::storage_ptr storage) {
   // Read as views: SQLite's buffers go straight into the JSON strings, with no std::string
   // between them.
   auto text = [&](int col) { return s.column_view(col); };
@@ -88,7 +88,7 @@ json::object message_json(const store::statement& s) {
   // in Boost.JSON's small form: members in order without a hash table to build.
   const std::size_t members = 11 + (ts > 0) + has_media + has_location + has_reaction + has_reply +
                               forwarded + error_code.has_value();
-  json::object m(members);
+  json::object m(members, std::move(storage));
   const json::storage_ptr& sp = m.storage();
   m.emplace("id", s.column_int64(0));
   m.emplace("direction", text(1));

@@ -64,8 +64,9 @@ extern const char* const message_columns;
 /// How many columns message_columns selects (a query's own columns come after them).
 inline constexpr int message_column_count = 32;
 
-/// Renders the current row of a statement that selected message_columns first.
-json::object message_json(const store::statement& row);
+/// Renders the current row of a statement that selected message_columns first, its strings in
+/// `storage` (a result's own resource keeps a page of messages out of the general allocator).
+json::object message_json(const store::statement& row, json::storage_ptr storage = {});
 
 /// What a message says, for hosts that pass only text to the model: a message that is not a
 /// text starts with its kind and how to fetch it, e.g. "[image: call get_media with message_id
