@@ -143,6 +143,63 @@ TEST_CASE("store: contacts by wa_id or user_id merge and are searchable", "[stor
   CHECK(search_contacts(f.db, "%").value().empty());  // LIKE wildcards are literal
 }
 
+TEST_CASE("store: upserting a contact says whether it found, created or merged it",
+          "[store][backends]") {
+  fixture f;
+  const auto acct = f.account();
+  auto outcome = contact_upsert::found;
+  auto alice =
+      upsert_contact(f.db, acct, {"447700900123", "", "", "Alice", ""}, f.now, &outcome).value();
+  CHECK(outcome == contact_upsert::created);
+  upsert_contact(f.db, acct, {"447700900123", "", "", "Alice W", ""}, f.now, &outcome).value();
+  CHECK(outcome == contact_upsert::found);
+  // A BSUID-only contact, then a payload naming both ids: one person.
+  upsert_contact(f.db, acct, {"", "US.9", "", "", ""}, f.now, &outcome).value();
+  CHECK(outcome == contact_upsert::created);
+  auto both =
+      upsert_contact(f.db, acct, {"447700900123", "US.9", "", "", ""}, f.now, &outcome).value();
+  CHECK(outcome == contact_upsert::merged);
+  CHECK(both.id == alice.id);
+}
+
+TEST_CASE("store: a conversation inserted without a lookup is refused when it exists",
+          "[store][backends]") {
+  fixture f;
+  auto c = upsert_contact(f.db, f.account(), {"447700900123", "", "", "Alice", ""}, f.now).value();
+  auto id = insert_conversation(f.db, "PN1", c.id, f.now).value();
+  CHECK(upsert_conversation(f.db, "PN1", c.id, f.now).value() == id);
+  auto again = insert_conversation(f.db, "PN1", c.id, f.now);
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error() == store_errc::constraint);
+}
+
+TEST_CASE("store: an inbound message stored once by its wamid writes nothing the second time",
+          "[store][backends]") {
+  fixture f;
+  auto c = upsert_contact(f.db, f.account(), {"447700900123", "", "", "Alice", ""}, f.now).value();
+  auto conv = upsert_conversation(f.db, "PN1", c.id, f.now).value();
+  domain::inbound_message m;
+  m.phone_number_id = "PN1";
+  m.wamid = "wamid.ONCE";
+  m.type = "text";
+  m.text = "first delivery";
+  auto first = insert_inbound_message_once(f.db, m, c.id, conv, f.now).value();
+  REQUIRE(first.has_value());
+  m.text = "second delivery";
+  auto second =
+      insert_inbound_message_once(f.db, m, c.id, conv, f.now + std::chrono::seconds(1)).value();
+  CHECK_FALSE(second.has_value());
+  auto stored = find_message_by_wamid(f.db, "wamid.ONCE").value();
+  REQUIRE(stored.has_value());
+  CHECK(stored->id == first->id);
+  CHECK(stored->text == "first delivery");
+  CHECK(f.db.query_int64("SELECT count(*) FROM messages").value() == 1);
+  // Without a wamid there is nothing to tell a redelivery by.
+  m.wamid.clear();
+  CHECK(insert_inbound_message_once(f.db, m, c.id, conv, f.now).error() ==
+        store_errc::invalid_argument);
+}
+
 TEST_CASE("store: conversations track window, unread count and answers", "[store][backends]") {
   fixture f;
   auto c = upsert_contact(f.db, f.account(), {"447700900123", "", "", "Alice", ""}, f.now).value();

@@ -233,6 +233,49 @@ TEST_CASE("store: ingest_batches group-commits and isolates a failing batch",
   CHECK(wamid_exists(db, "wamid.G1").value());
 }
 
+TEST_CASE("store: a new sender gets one conversation per number, however the group meets them",
+          "[store][ingest][backends]") {
+  temp_dir dir;
+  auto db = database::open(pons::store::test::test_database_location(dir)).value();
+  ingest_memo memo;
+  // Someone new writes to two of our numbers in one group, and the first is delivered twice.
+  std::vector<domain::webhook_batch> batches(3, batch_from_pn1());
+  batches[0].contacts = {{"447700900777", "", "", "Nia", ""}};
+  batches[0].contact_phone_number_ids = {"PN1"};
+  batches[0].messages.push_back(text_message("wamid.N1", "447700900777", "hi one", 1700000000));
+  batches[1].messages.push_back(
+      text_message("wamid.N2", "447700900777", "hi two", 1700000001, "PN2"));
+  batches[2] = batches[0];
+  std::vector<ingest_context> contexts{context("req-1"), context("req-2"), context("req-3")};
+  std::vector<ingest_request> reqs;
+  for (int i = 0; i < 3; ++i) reqs.push_back({&batches[i], &contexts[i]});
+  auto results = ingest_batches(db, reqs, &memo).value();
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].value().messages_new == 1);
+  CHECK(results[1].value().messages_new == 1);
+  CHECK(results[2].value().duplicates == 1);
+  CHECK(count(db, "contacts") == 1);
+  CHECK(count(db, "conversations") == 2);
+  CHECK(count(db, "messages") == 2);
+  // A later group: the same person, now known, writes to a third number and to the first again.
+  std::vector<domain::webhook_batch> later(2, batch_from_pn1());
+  later[0].messages.push_back(
+      text_message("wamid.N3", "447700900777", "hi three", 1700000002, "PN3"));
+  later[1].messages.push_back(text_message("wamid.N4", "447700900777", "again", 1700000003));
+  std::vector<ingest_context> later_contexts{context("req-4"), context("req-5")};
+  std::vector<ingest_request> later_reqs{{&later[0], &later_contexts[0]},
+                                         {&later[1], &later_contexts[1]}};
+  for (const auto& r : ingest_batches(db, later_reqs, &memo).value()) CHECK(r.has_value());
+  CHECK(count(db, "contacts") == 1);
+  CHECK(count(db, "conversations") == 3);
+  conversation_filter first_number;
+  first_number.phone_number_id = "PN1";
+  auto pn1 = list_conversations(db, first_number).value();
+  REQUIRE(pn1.size() == 1);
+  CHECK(pn1[0].unread_count == 2);
+  CHECK(pn1[0].preview == "again");
+}
+
 TEST_CASE("store: an ingest_memo forgets what another connection or a rollback changed",
           "[store][ingest][backends]") {
   temp_dir dir;

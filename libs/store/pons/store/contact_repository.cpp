@@ -51,8 +51,9 @@ result<std::optional<contact_record>> find_one(database& db, std::string_view wh
 }  // namespace
 
 result<contact_record> upsert_contact(database& db, std::int64_t account_id,
-                                      const domain::contact& c, time_point now, bool* merged) {
-  if (merged) *merged = false;
+                                      const domain::contact& c, time_point now,
+                                      contact_upsert* outcome) {
+  if (outcome) *outcome = contact_upsert::found;
   if (c.wa_id.empty() && c.user_id.empty()) return store_errc::invalid_argument;
   // The "<> ''" terms let SQLite use the partial unique indexes instead of scanning contacts.
   std::optional<contact_record> by_wa, by_user;
@@ -69,7 +70,7 @@ result<contact_record> upsert_contact(database& db, std::int64_t account_id,
   // Meta linked a phone-only contact and a BSUID-only contact: they are one person.
   if (by_wa && by_user && by_wa->user_id.empty() && by_user->wa_id.empty()) {
     PONS_STORE_CHECK(merge_contacts(db, by_wa->id, by_user->id, now));
-    if (merged) *merged = true;
+    if (outcome) *outcome = contact_upsert::merged;
     PONS_STORE_TRY(both, get_contact(db, by_wa->id));
     if (!both) return store_errc::not_found;
     by_wa = std::move(both);
@@ -94,6 +95,7 @@ result<contact_record> upsert_contact(database& db, std::int64_t account_id,
     r.profile_name = c.profile_name;
     r.parent_user_id = c.parent_user_id;
     r.created_at = r.updated_at = stamp;
+    if (outcome) *outcome = contact_upsert::created;
     return r;
   }
 

@@ -29,15 +29,22 @@ struct contact_record {
   std::string updated_at;
 };
 
+/// What upsert_contact did to find the contact.
+enum class contact_upsert {
+  found,    // it was stored already (and may have been updated)
+  created,  // it is new: nothing refers to it yet
+  merged,   // two contacts became this one: callers that remember contact ids must forget them
+};
+
 /// Finds the contact by wa_id, then by user_id, within the account, and creates or updates it:
 /// empty fields never overwrite known ones, and a missing wa_id/user_id is filled in. When Meta
 /// names both ids and they belong to two contacts (one known only by phone, the other only by
 /// BSUID), the two are merged into the phone's contact (see merge_contacts).
-/// Fails with invalid_argument when both wa_id and user_id are empty. `merged`, when given, is set
-/// to whether a merge happened (callers that remember contact ids must forget them).
+/// Fails with invalid_argument when both wa_id and user_id are empty. `outcome`, when given, is
+/// set to what was done.
 result<contact_record> upsert_contact(database& db, std::int64_t account_id,
                                       const domain::contact& c, time_point now,
-                                      bool* merged = nullptr);
+                                      contact_upsert* outcome = nullptr);
 
 /// The contact of the account with this business-scoped user id, or nullopt.
 result<std::optional<contact_record>> find_contact_by_user_id(database& db, std::int64_t account_id,

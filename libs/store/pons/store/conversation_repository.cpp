@@ -55,6 +55,11 @@ result<std::int64_t> upsert_conversation(database& db, std::string_view phone_nu
     PONS_STORE_TRY(row, st.step());
     if (row) return st.column_int64(0);
   }
+  return insert_conversation(db, phone_number_id, contact_id, now);
+}
+
+result<std::int64_t> insert_conversation(database& db, std::string_view phone_number_id,
+                                         std::int64_t contact_id, time_point now) {
   PONS_STORE_TRY(st, db.prepare("INSERT INTO conversations(phone_number_id, contact_id, "
                                 "created_at, updated_at) VALUES (?1, ?2, ?3, ?3) RETURNING id"));
   st.bind_all(phone_number_id, contact_id, format_timestamp(now));

@@ -48,6 +48,12 @@ struct conversation_filter {
 result<std::int64_t> upsert_conversation(database& db, std::string_view phone_number_id,
                                          std::int64_t contact_id, time_point now);
 
+/// Creates the conversation for (phone number, contact) without looking for one first: for a
+/// contact created in the caller's transaction, which no conversation can refer to yet. Fails
+/// with constraint when the conversation exists.
+result<std::int64_t> insert_conversation(database& db, std::string_view phone_number_id,
+                                         std::int64_t contact_id, time_point now);
+
 /// Records an inbound message: unread_count + 1, preview, last times, and the window extended to
 /// `window_expires_at` (never shortened: Meta delivers out of order). Un-archives. A write
 /// nobody reads back at once: it may be queued (statement::run_later).

@@ -1,5 +1,7 @@
 #include "pons/store/message_repository.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -110,6 +112,9 @@ struct new_row {
   std::int64_t ts = 0;
   std::string_view idempotency_key;  // "" = NULL
   std::string_view raw_json;
+  // A row whose wamid (or idempotency key) is stored already is not written: insert_row then
+  // answers not_found.
+  bool skip_if_stored = false;
 };
 
 // `newest`: the newest created_at of this transaction when the caller keeps it ("" = read it).
@@ -130,15 +135,16 @@ result<message_position> insert_row(database& db, const new_row& r, time_point n
   }
   if (last > stamp) stamp = std::move(last);
   if (newest) *newest = stamp;
-  PONS_STORE_TRY(
-      st, db.prepare("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
-                     "conversation_id, type, text, media_id, media_mime, media_sha256, "
-                     "media_caption, media_filename, latitude, longitude, location_name, "
-                     "location_address, reaction_to, reaction_emoji, reply_to, forwarded, status, "
-                     "error_code, error_title, error_details, ts, created_at, updated_at, "
-                     "idempotency_key, raw_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                     "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-                     "?26, ?26, ?27, ?28) RETURNING id"));
+  const std::string sql = fmt::format(
+      "INSERT INTO messages(direction, wamid, phone_number_id, contact_id, conversation_id, type, "
+      "text, media_id, media_mime, media_sha256, media_caption, media_filename, latitude, "
+      "longitude, location_name, location_address, reaction_to, reaction_emoji, reply_to, "
+      "forwarded, status, error_code, error_title, error_details, ts, created_at, updated_at, "
+      "idempotency_key, raw_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+      "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?26, ?27, ?28){} "
+      "RETURNING id",
+      r.skip_if_stored ? " ON CONFLICT DO NOTHING" : "");
+  PONS_STORE_TRY(st, db.prepare(sql));
   st.bind(1, r.direction).bind_text_or_null(2, r.wamid).bind(3, r.phone_number_id);
   st.bind(4, r.contact_id).bind(5, r.conversation_id).bind(6, r.type).bind(7, r.text);
   if (r.media) {
@@ -209,20 +215,12 @@ result<bool> wamid_exists(database& db, std::string_view wamid) {
   return st->step();
 }
 
-result<message_position> insert_inbound_message(database& db, const domain::inbound_message& m,
-                                                std::int64_t contact_id,
-                                                std::int64_t conversation_id, time_point now,
-                                                inbound_insert_hints hints) {
+namespace {
+
+new_row inbound_row(const domain::inbound_message& m, std::int64_t contact_id,
+                    std::int64_t conversation_id) {
   new_row r;
   r.direction = "inbound";
-  if (!m.wamid.empty()) {
-    bool taken = false;
-    if (!hints.wamid_known_free) {
-      PONS_STORE_TRY(found, wamid_exists(db, m.wamid));
-      taken = found;
-    }
-    if (!taken) r.wamid = m.wamid;
-  }
   r.phone_number_id = m.phone_number_id;
   r.contact_id = contact_id;
   r.conversation_id = conversation_id;
@@ -239,7 +237,34 @@ result<message_position> insert_inbound_message(database& db, const domain::inbo
   r.error = m.errors.empty() ? nullptr : &m.errors.front();
   r.ts = m.timestamp_unix;
   r.raw_json = m.raw_json;
+  return r;
+}
+
+}  // namespace
+
+result<message_position> insert_inbound_message(database& db, const domain::inbound_message& m,
+                                                std::int64_t contact_id,
+                                                std::int64_t conversation_id, time_point now,
+                                                inbound_insert_hints hints) {
+  new_row r = inbound_row(m, contact_id, conversation_id);
+  if (!m.wamid.empty()) {
+    PONS_STORE_TRY(taken, wamid_exists(db, m.wamid));
+    if (!taken) r.wamid = m.wamid;
+  }
   return insert_row(db, r, now, hints.newest_created_at);
+}
+
+result<std::optional<message_position>> insert_inbound_message_once(
+    database& db, const domain::inbound_message& m, std::int64_t contact_id,
+    std::int64_t conversation_id, time_point now, inbound_insert_hints hints) {
+  if (m.wamid.empty()) return store_errc::invalid_argument;
+  new_row r = inbound_row(m, contact_id, conversation_id);
+  r.wamid = m.wamid;
+  r.skip_if_stored = true;
+  auto pos = insert_row(db, r, now, hints.newest_created_at);
+  if (!pos && pos.error() == store_errc::not_found) return std::optional<message_position>();
+  if (!pos) return pos.error();
+  return std::optional<message_position>(std::move(*pos));
 }
 
 result<outbound_insert> insert_outbound_pending(database& db, const outbound_message& m,

@@ -68,8 +68,6 @@ result<bool> wamid_exists(database& db, std::string_view wamid);
 /// What a caller writing many messages in one transaction already knows, so each insert need
 /// not look it up again.
 struct inbound_insert_hints {
-  /// The caller has just looked the wamid up in this transaction and found it free.
-  bool wamid_known_free = false;
   /// The newest created_at in `messages` as of this transaction ("" = not known yet: read it).
   /// Updated by each insert. Only valid while the caller holds the write lock throughout.
   std::string* newest_created_at = nullptr;
@@ -82,6 +80,13 @@ result<message_position> insert_inbound_message(database& db, const domain::inbo
                                                 std::int64_t contact_id,
                                                 std::int64_t conversation_id, time_point now,
                                                 inbound_insert_hints hints = {});
+
+/// Stores an inbound message that its wamid identifies (see domain::identified_by_wamid), in the
+/// same statement that checks it is new: nullopt, with nothing written, when a message with that
+/// wamid is stored already (Meta delivered it again, or another instance stored it first).
+result<std::optional<message_position>> insert_inbound_message_once(
+    database& db, const domain::inbound_message& m, std::int64_t contact_id,
+    std::int64_t conversation_id, time_point now, inbound_insert_hints hints = {});
 
 /// A message the business is about to send.
 struct outbound_message {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -139,20 +140,25 @@ class ingest_cache {
     const std::string key = std::to_string(account_id) + '\x1f' + who.wa_id + '\x1f' + who.user_id;
     auto it = s_.contacts.find(key);
     if (it != s_.contacts.end() && covers(it->second, who)) return it->second;
-    bool merged = false;
-    PONS_STORE_TRY(c, upsert_contact(db_, account_id, who, now, &merged));
-    if (merged) forget_people();  // a contact id remembered here may be gone
+    auto outcome = contact_upsert::found;
+    PONS_STORE_TRY(c, upsert_contact(db_, account_id, who, now, &outcome));
+    if (outcome == contact_upsert::merged) forget_people();  // a remembered id may be gone
+    if (outcome == contact_upsert::created) created_contacts_.push_back(c.id);
     s_.contacts.insert_or_assign(key, c);
     return c;
   }
 
-  // upsert_conversation, remembered.
+  // upsert_conversation, remembered. A contact created in this transaction has no conversation
+  // to look for yet.
   result<std::int64_t> conversation(const std::string& phone_number_id, std::int64_t contact_id,
                                     time_point now) {
     const std::string key = phone_number_id + '\x1f' + std::to_string(contact_id);
     auto it = s_.conversations.find(key);
     if (it != s_.conversations.end()) return it->second;
-    PONS_STORE_TRY(id, upsert_conversation(db_, phone_number_id, contact_id, now));
+    const bool new_contact = std::find(created_contacts_.begin(), created_contacts_.end(),
+                                       contact_id) != created_contacts_.end();
+    PONS_STORE_TRY(id, new_contact ? insert_conversation(db_, phone_number_id, contact_id, now)
+                                   : upsert_conversation(db_, phone_number_id, contact_id, now));
     s_.conversations.emplace(key, id);
     return id;
   }
@@ -161,6 +167,7 @@ class ingest_cache {
   void forget_people() {
     s_.contacts.clear();
     s_.conversations.clear();
+    created_contacts_.clear();
   }
 
   // The newest message created_at of this transaction, kept for the inserts (never across
@@ -170,6 +177,7 @@ class ingest_cache {
   void clear() {
     s_.clear();
     newest_.clear();
+    created_contacts_.clear();
   }
 
  private:
@@ -184,6 +192,8 @@ class ingest_cache {
   database& db_;
   ingest_memo::state& s_;
   std::string newest_;
+  // Contacts this transaction created (the cache lives as long as the transaction).
+  std::vector<std::int64_t> created_contacts_;
 };
 
 std::string event_payload_inbound(const domain::inbound_message& m, std::int64_t id,
@@ -528,14 +538,10 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     // A message's wamid is unique in `messages` (messages_wamid, kept for good): that index is
     // its idempotency check, and a processed_events key would be one more b-tree insert per
     // message. Reactions keep their keys (reaction:<wamid>:<emoji>): a change reuses the wamid.
+    // Such a message is looked up by the insert itself, after its contact and conversation
+    // (which a message stored before already has).
     const bool deduped_by_wamid = domain::identified_by_wamid(m);
-    if (deduped_by_wamid) {
-      PONS_STORE_TRY(stored, wamid_exists(db, m.wamid));
-      if (stored) {
-        ++sum.duplicates;
-        continue;
-      }
-    } else if (key) {
+    if (!deduped_by_wamid && key) {
       PONS_STORE_TRY(fresh, mark_processed(db, *key, now));
       if (!fresh) {
         ++sum.duplicates;
@@ -549,8 +555,21 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     if (who.wa_id.empty() && who.user_id.empty()) who.wa_id = "unknown";
     PONS_STORE_TRY(contact, cache.contact(num.account_id, who, now));
     PONS_STORE_TRY(conversation_id, cache.conversation(m.phone_number_id, contact.id, now));
-    PONS_STORE_TRY(pos, insert_inbound_message(db, m, contact.id, conversation_id, now,
-                                               {deduped_by_wamid, cache.newest_created_at()}));
+    const inbound_insert_hints hints{cache.newest_created_at()};
+    std::optional<message_position> stored;
+    if (deduped_by_wamid) {
+      PONS_STORE_TRY(once,
+                     insert_inbound_message_once(db, m, contact.id, conversation_id, now, hints));
+      stored = std::move(once);
+    } else {
+      PONS_STORE_TRY(row, insert_inbound_message(db, m, contact.id, conversation_id, now, hints));
+      stored = std::move(row);
+    }
+    if (!stored) {
+      ++sum.duplicates;
+      continue;
+    }
+    const message_position& pos = *stored;
     // Meta's timestamp opens the window; without one, the time we received the message does.
     const std::string window = m.timestamp_unix > 0
                                    ? window_expiry_for(m.timestamp_unix)
