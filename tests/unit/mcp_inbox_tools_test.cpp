@@ -159,6 +159,21 @@ TEST_CASE(
   CHECK(listed.at("conversations").at(0).at("note") == "Wants a new invoice PDF");
   CHECK(f.text("list_conversations", R"({"label":"VIP"})").find(R"(labels ["VIP","invoice"])") !=
         std::string::npos);
+  // Each conversation of a page gets its own labels, in the order they were added.
+  f.data("update_conversation", R"({"conversation_id":3,"labels":["late","Zebra","after"]})");
+  auto page = f.data("list_conversations", "{}").at("conversations").as_array();
+  REQUIRE(page.size() >= 3);
+  for (const auto& conv : page) {
+    const auto id = conv.at("id").as_int64();
+    const auto& labels = conv.at("labels");
+    if (id == 1) {
+      CHECK(labels == json::parse(R"(["VIP","invoice"])"));
+    } else if (id == 3) {
+      CHECK(labels == json::parse(R"(["late","Zebra","after"])"));
+    } else {
+      CHECK(labels.as_array().empty());
+    }
+  }
 
   // Read here: unread_count 0, WhatsApp not told; then marked unread again.
   state = f.data("update_conversation", R"({"conversation_id":1,"unread":false})");

@@ -132,6 +132,36 @@ std::string short_preview(std::string_view summary) {
   return std::string(summary.substr(0, cut)) + "…";
 }
 
+// Fills each listed conversation's "labels" (in the order they were added) with one query for
+// the whole page.
+store::result<void> add_labels(store::database& db, json::array& conversations) {
+  if (conversations.empty()) return {};
+  std::string ids;
+  for (std::size_t i = 1; i <= conversations.size(); ++i) {
+    ids += fmt::format("{}?{}", i > 1 ? ", " : "", i);
+  }
+  auto s = db.prepare(fmt::format(
+      "SELECT conversation_id, label FROM conversation_labels WHERE conversation_id IN ({}) "
+      "ORDER BY conversation_id, created_at, rowid",
+      ids));
+  if (!s) return s.error();
+  for (std::size_t i = 0; i < conversations.size(); ++i) {
+    s->bind(static_cast<int>(i + 1), conversations[i].as_object().at("id").as_int64());
+  }
+  for (;;) {
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return {};
+    const std::int64_t id = s->column_int64(0);
+    for (auto& conv : conversations) {
+      if (conv.as_object().at("id").as_int64() == id) {
+        conv.as_object()["labels"].as_array().emplace_back(s->column_text(1));
+        break;
+      }
+    }
+  }
+}
+
 tool_result list_conversations(const read_tools_deps& deps, const json::object& args,
                                const account_scope& scope) {
   auto db = deps.pool->acquire();
@@ -177,11 +207,14 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
     where += fmt::format(" AND (cv.last_message_at, cv.id) < (?{0}, ?{1})", params.size() - 1,
                          params.size());
   }
+  // The last message's kind comes with each row: only a conversation whose last message is not
+  // a text needs that message read for its preview.
   auto s = db->operator->()->prepare(fmt::format(
       "SELECT cv.id, cv.phone_number_id, coalesce(p.display_phone_number, ''), "
       "cv.last_message_at, cv.last_inbound_at, cv.last_direction, cv.preview, cv.unread_count, "
       "cv.window_expires_at, cv.archived, c.id, c.wa_id, c.user_id, c.username, c.profile_name, "
-      "cv.marked_unread, cv.note "
+      "cv.marked_unread, cv.note, (SELECT m.type FROM messages m WHERE m.conversation_id = cv.id "
+      "ORDER BY m.created_at DESC, m.id DESC LIMIT 1) "
       "FROM conversations cv JOIN contacts c ON c.id = cv.contact_id "
       "LEFT JOIN phone_numbers p ON p.phone_number_id = cv.phone_number_id "
       "WHERE {} ORDER BY cv.last_message_at DESC, cv.id DESC {}",
@@ -190,40 +223,29 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
   bind_params(*s, params);
   // The stored preview is the last message's text: when that message is not a text, the preview
   // leads with its kind and how to fetch it, as get_messages shows it.
-  auto last = db->operator->()->prepare(
-      fmt::format("SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE "
-                  "m.conversation_id = ?1 ORDER BY m.created_at DESC, m.id DESC LIMIT 1",
-                  message_columns));
-  if (!last) return tool_result::error(database_problem(last.error()));
-  auto preview_of = [&](std::int64_t conversation_id, std::string stored) -> std::string {
+  std::optional<store::statement> last;
+  auto preview_of = [&](std::int64_t conversation_id, std::string_view last_type,
+                        std::string stored) -> store::result<std::string> {
+    if (last_type.empty() || last_type == "text") return stored;
+    if (!last) {
+      auto prepared = db->operator->()->prepare(
+          fmt::format("SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE "
+                      "m.conversation_id = ?1 ORDER BY m.created_at DESC, m.id DESC LIMIT 1",
+                      message_columns));
+      if (!prepared) return prepared.error();
+      last.emplace(std::move(*prepared));
+    }
     last->reset();
     last->bind(1, conversation_id);
     auto row = last->step();
-    if (!row || !*row) return stored;
+    if (!row) return row.error();
+    if (!*row) return stored;
     json::object m = message_json(*last);
-    if (m.at("type") == "text") return stored;
     return short_preview(m.at("summary").as_string());
-  };
-  auto labels = db->operator->()->prepare(
-      "SELECT label FROM conversation_labels WHERE conversation_id = ?1 ORDER BY created_at, "
-      "rowid");
-  if (!labels) return tool_result::error(database_problem(labels.error()));
-  auto labels_of = [&](std::int64_t conversation_id) -> store::result<json::array> {
-    labels->reset();
-    labels->bind(1, conversation_id);
-    json::array out;
-    for (;;) {
-      auto row = labels->step();
-      if (!row) return row.error();
-      if (!*row) return out;
-      out.emplace_back(labels->column_text(0));
-    }
   };
   auto now = deps.now();
   json::array list;
-  std::string text;
-  std::string last_at;
-  std::int64_t last_id = 0;
+  std::vector<contact_row> contacts;
   bool more = false;
   for (;;) {
     auto row = s->step();
@@ -235,6 +257,8 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
     }
     contact_row c{s->column_int64(10), s->column_text(11), s->column_text(12),
                   s->column_text(13),  s->column_text(14), {}};
+    auto preview = preview_of(s->column_int64(0), s->column_view(17), s->column_text(6));
+    if (!preview) return tool_result::error(database_problem(preview.error()));
     json::object conv;
     conv["id"] = s->column_int64(0);
     conv["contact"] = contact_json(c);
@@ -243,33 +267,45 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
     conv["last_message_at"] = s->column_text(3);
     conv["last_inbound_at"] = s->column_text(4);
     conv["last_direction"] = s->column_text(5);
-    conv["preview"] = preview_of(s->column_int64(0), s->column_text(6));
+    conv["preview"] = std::move(*preview);
     conv["unread_count"] = s->column_int64(7);
     conv["unanswered"] = s->column_text(5) == "inbound";
     conv["window"] = window_json(s->column_text(8), now);
     conv["archived"] = s->column_int64(9) != 0;
     conv["marked_unread"] = s->column_int64(15) != 0;
     conv["note"] = s->column_text(16);
-    auto conv_labels = labels_of(s->column_int64(0));
-    if (!conv_labels) return tool_result::error(database_problem(conv_labels.error()));
-    std::string tags = conv_labels->empty()
-                           ? std::string()
-                           : fmt::format("; labels {}", json::serialize(*conv_labels));
-    conv["labels"] = std::move(*conv_labels);
-    last_at = s->column_text(3);
-    last_id = s->column_int64(0);
-    const auto& w = conv["window"].as_object();
+    conv["labels"] = json::array();
+    list.push_back(std::move(conv));
+    contacts.push_back(std::move(c));
+  }
+  if (auto labelled = add_labels(**db, list); !labelled) {
+    return tool_result::error(database_problem(labelled.error()));
+  }
+  std::string text;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json::object& conv = list[i].as_object();
+    const contact_row& c = contacts[i];
+    const auto& labels = conv.at("labels").as_array();
+    const auto& w = conv.at("window").as_object();
     text += fmt::format(
-        "#{} {} ({}): {} unread{}, last {} {}: \"{}\"; window {}{}\n", conv["id"].as_int64(),
-        std::string_view(conv["contact"].at("name").as_string()),
-        c.wa_id.empty() ? c.user_id : "+" + c.wa_id, conv["unread_count"].as_int64(),
-        conv["marked_unread"].as_bool() ? " (marked unread)" : "", s->column_text(5),
-        s->column_text(3), std::string_view(conv["preview"].as_string()),
+        "#{} {} ({}): {} unread{}, last {} {}: \"{}\"; window {}{}\n", conv.at("id").as_int64(),
+        std::string_view(conv.at("contact").at("name").as_string()),
+        c.wa_id.empty() ? c.user_id : "+" + c.wa_id, conv.at("unread_count").as_int64(),
+        conv.at("marked_unread").as_bool() ? " (marked unread)" : "",
+        std::string_view(conv.at("last_direction").as_string()),
+        std::string_view(conv.at("last_message_at").as_string()),
+        std::string_view(conv.at("preview").as_string()),
         w.at("open").as_bool()
             ? fmt::format("open until {}", std::string_view(w.at("expires_at").as_string()))
             : std::string("closed (templates only)"),
-        tags);
-    list.push_back(std::move(conv));
+        labels.empty() ? std::string() : fmt::format("; labels {}", json::serialize(labels)));
+  }
+  std::string last_at;
+  std::int64_t last_id = 0;
+  if (!list.empty()) {
+    const json::object& tail = list.back().as_object();
+    last_at = tail.at("last_message_at").as_string();
+    last_id = tail.at("id").as_int64();
   }
   json::object out{{"conversations", std::move(list)}};
   if (more) {
