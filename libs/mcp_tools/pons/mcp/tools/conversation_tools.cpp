@@ -245,7 +245,6 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
   };
   auto now = deps.now();
   json::array list;
-  std::vector<contact_row> contacts;
   bool more = false;
   for (;;) {
     auto row = s->step();
@@ -276,21 +275,22 @@ tool_result list_conversations(const read_tools_deps& deps, const json::object& 
     conv["note"] = s->column_text(16);
     conv["labels"] = json::array();
     list.push_back(std::move(conv));
-    contacts.push_back(std::move(c));
   }
   if (auto labelled = add_labels(**db, list); !labelled) {
     return tool_result::error(database_problem(labelled.error()));
   }
   std::string text;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const json::object& conv = list[i].as_object();
-    const contact_row& c = contacts[i];
+  for (const auto& item : list) {
+    const json::object& conv = item.as_object();
+    const json::object& contact = conv.at("contact").as_object();
+    const std::string_view wa_id = contact.at("wa_id").as_string();
     const auto& labels = conv.at("labels").as_array();
     const auto& w = conv.at("window").as_object();
     text += fmt::format(
         "#{} {} ({}): {} unread{}, last {} {}: \"{}\"; window {}{}\n", conv.at("id").as_int64(),
-        std::string_view(conv.at("contact").at("name").as_string()),
-        c.wa_id.empty() ? c.user_id : "+" + c.wa_id, conv.at("unread_count").as_int64(),
+        std::string_view(contact.at("name").as_string()),
+        wa_id.empty() ? std::string(contact.at("user_id").as_string()) : fmt::format("+{}", wa_id),
+        conv.at("unread_count").as_int64(),
         conv.at("marked_unread").as_bool() ? " (marked unread)" : "",
         std::string_view(conv.at("last_direction").as_string()),
         std::string_view(conv.at("last_message_at").as_string()),

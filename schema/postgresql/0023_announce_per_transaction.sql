@@ -1,4 +1,4 @@
--- Two costs paid on every write made smaller, and search planned from better statistics:
+-- Two costs paid on every write, made smaller:
 -- - Change announcements come from the store now: one NOTIFY on the schema's channel per writing
 --   transaction, sent with its COMMIT (or after a write outside a transaction). The statement
 --   triggers of the baseline ran a PL/pgSQL function after every writing statement.
@@ -6,13 +6,6 @@
 --   PL/pgSQL function: as an SQL function that cannot be inlined (unaccent is only STABLE), it
 --   was parsed and planned again at every statement that inserted a message; PL/pgSQL keeps its
 --   plan for the session. It returns what it returned before, so stored values stay valid.
--- - search_messages lists the newest matches first: the planner either walks messages newest
---   first and filters, or asks the GIN index for every match. It picks by the estimated number
---   of matches, and a word missing from the column's statistics is estimated at 0.5% of the
---   rows (or half the rarest word kept, when that is less). With the default statistics target
---   an inbox's frequent words fill the list, so a rare word, or one that is not there at all,
---   read as common: a million messages were walked to find none. A larger target keeps the
---   rarer words too (ANALYZE then samples more rows, in autovacuum's background work).
 DO $$
 DECLARE t regclass;
 BEGIN
@@ -35,5 +28,3 @@ BEGIN
                         quote_ident(home) || '.unaccent'));
 END
 $$;
-
-ALTER TABLE messages ALTER COLUMN search SET STATISTICS 1000;
