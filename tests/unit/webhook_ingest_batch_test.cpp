@@ -333,6 +333,60 @@ TEST_CASE("store: an ingest_memo forgets what another connection or a rollback c
   CHECK(db.query_int64("SELECT count(*) FROM contacts WHERE wa_id = '447700900999'").value() == 1);
 }
 
+TEST_CASE("store: an ingest_memo outlives other writers' messages, not their lookup changes",
+          "[store][ingest][backends]") {
+  temp_dir dir;
+  const auto path = pons::store::test::test_database_location(dir);
+  auto db = database::open(path).value();
+  auto other = database::open(path).value();
+  ingest_memo memo;
+  int n = 0;
+  auto group = [&](const std::string& from) {
+    const int k = ++n;
+    auto b = batch_from_pn1();
+    b.messages.push_back(
+        text_message("wamid.outlive." + std::to_string(k), from, "hi", 1700000000 + k));
+    auto ctx = context("req-" + std::to_string(k));
+    std::vector<ingest_request> reqs{{&b, &ctx}};
+    return ingest_batches(db, reqs, &memo).value().at(0).value();
+  };
+  // Another writer (a second instance, on PostgreSQL) stores a message from someone else.
+  auto other_writes_a_message = [&] {
+    const int k = ++n;
+    auto b = batch_from_pn1();
+    b.messages.push_back(
+        text_message("wamid.other." + std::to_string(k), "447700900555", "yo", 1700000000 + k));
+    REQUIRE(ingest_batch(other, b, context("other-" + std::to_string(k))).has_value());
+  };
+  // PostgreSQL's triggers announce only changes to what the memo holds; SQLite counts every
+  // commit of another connection.
+  const bool kept_across_commits = db.kind() == backend::postgresql;
+
+  group("447700900123");
+  REQUIRE(memo.size() == 2);  // her contact and her conversation
+  other_writes_a_message();
+  group("447700900124");
+  CHECK(memo.size() == (kept_across_commits ? 4u : 2u));
+
+  // A target added elsewhere is seen at the next group.
+  REQUIRE(other
+              .exec("INSERT INTO webhook_targets(url, event_types, secret, created_at, updated_at) "
+                    "VALUES ('https://a.example/hook', '[\"message.inbound.received\"]', 's', "
+                    "'t', 't')")
+              .has_value());
+  CHECK(group("447700900123").events == 1);
+  CHECK(group("447700900124").events == 1);
+  // Delivery bookkeeping on a target changes nothing remembered.
+  const auto before = memo.size();
+  REQUIRE(other.exec("UPDATE webhook_targets SET last_success_at = 'x', consecutive_failures = 0")
+              .has_value());
+  CHECK(group("447700900123").events == 1);
+  CHECK(memo.size() == (kept_across_commits ? before : 2u));
+  // A target disabled elsewhere is seen at the next group too.
+  REQUIRE(other.exec("UPDATE webhook_targets SET enabled = 0").has_value());
+  CHECK(group("447700900123").events == 0);
+}
+
 TEST_CASE("store: an ingest_memo stays bounded however many people write in",
           "[store][ingest][backends]") {
   temp_dir dir;

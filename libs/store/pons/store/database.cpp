@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -130,6 +131,8 @@ struct database::impl {
       pg_cache;
   int pg_changes = 0;
   std::int64_t pg_notifications = 0;
+  // Of those, the ones whose payload named a topic, by topic.
+  std::map<std::string, std::int64_t, std::less<>> pg_topics;
   bool pg_restoring = false;  // a new session is being set up: no second reconnect inside it
   std::string pg_channel;     // quoted: what LISTEN and NOTIFY name
   bool pg_wrote = false;      // the open transaction may have changed a table
@@ -437,20 +440,38 @@ result<void> database::lock_for_migration() {
   return exec("SELECT pg_advisory_xact_lock(hashtext('pons.migrations'))");
 }
 
+result<void> database::take_pg_notifications() {
+  // A round trip first: a commit that returned to its writer has signalled this connection's
+  // server process, which sends the notification before it answers. Without it, a commit just
+  // made elsewhere could still be on its way. Inside a transaction the server holds
+  // notifications back until it ends, so there a round trip would bring nothing: what BEGIN's
+  // answer brought is all there is.
+  if (!in_transaction()) {
+    if (auto r = exec("SELECT 1"); !r) return r.error();
+  }
+  for (auto& payload : impl_->pg->take_notifications()) {
+    ++impl_->pg_notifications;
+    if (payload.empty()) continue;
+    auto it = impl_->pg_topics.find(payload);
+    if (it == impl_->pg_topics.end()) it = impl_->pg_topics.emplace(std::move(payload), 0).first;
+    ++it->second;
+  }
+  return {};
+}
+
 result<std::int64_t> database::data_version() {
   if (impl_->pg) {
-    // A round trip first: a commit that returned to its writer has signalled this connection's
-    // server process, which sends the notification before it answers. Without it, a commit just
-    // made elsewhere could still be on its way. Inside a transaction the server holds
-    // notifications back until it ends, so there a round trip would bring nothing: what BEGIN's
-    // answer brought is all there is.
-    if (!in_transaction()) {
-      if (auto r = exec("SELECT 1"); !r) return r.error();
-    }
-    impl_->pg_notifications += impl_->pg->take_notifications();
+    if (auto r = take_pg_notifications(); !r) return r.error();
     return impl_->pg_notifications;
   }
   return query_int64("PRAGMA data_version");
+}
+
+result<std::int64_t> database::topic_version(std::string_view topic) {
+  if (!impl_->pg) return data_version();
+  if (auto r = take_pg_notifications(); !r) return r.error();
+  auto it = impl_->pg_topics.find(topic);
+  return it == impl_->pg_topics.end() ? std::int64_t{0} : it->second;
 }
 
 void database::note_write() {

@@ -188,6 +188,11 @@ class database {
   /// schema's channel, after a round trip that lets every commit made so far arrive; inside a
   /// transaction, those that arrived before it began).
   result<std::int64_t> data_version();
+  /// Changes when another connection commits a change announced under `topic`: on PostgreSQL,
+  /// the count of other connections' notifications on the schema's channel whose payload is
+  /// `topic` (the schema's triggers send them), read as data_version reads its count; on
+  /// SQLite, which has no such announcements, data_version itself (any commit).
+  result<std::int64_t> topic_version(std::string_view topic);
   /// True while a transaction is open on this connection.
   bool in_transaction() const;
   /// True when a statement failed inside the open transaction and only a rollback is left
@@ -209,6 +214,7 @@ class database {
   boost::system::error_code fail(int rc, std::string_view what);
   boost::system::error_code fail_pg(boost::system::error_code ec, std::string_view what);
   result<void> restore_pg_session();
+  result<void> take_pg_notifications();
   // PostgreSQL: other connections learn of a change from a notification on the schema's
   // channel, one per writing transaction (sent with its COMMIT) or per write outside one.
   void note_write();

@@ -269,15 +269,15 @@ result<pg_rowset> pg_connection::checked(pg_rowset res) {
   return res;
 }
 
-int pg_connection::take_notifications() {
-  if (PQconsumeInput(conn_) == 0) return 0;
+std::vector<std::string> pg_connection::take_notifications() {
+  std::vector<std::string> payloads;
+  if (PQconsumeInput(conn_) == 0) return payloads;
   const int self = PQbackendPID(conn_);
-  int count = 0;
   while (PGnotify* n = PQnotifies(conn_)) {
-    if (n->be_pid != self) ++count;
+    if (n->be_pid != self) payloads.emplace_back(n->extra);
     PQfreemem(n);
   }
-  return count;
+  return payloads;
 }
 
 bool pg_connection::in_transaction() const {

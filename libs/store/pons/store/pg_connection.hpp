@@ -97,9 +97,9 @@ class pg_connection {
   /// Sends what is queued and reads its results: the first failure among them, if any.
   result<void> finish_deferred();
 
-  /// Reads what the server sent unasked and counts the notifications (LISTEN) among it that
-  /// other connections sent.
-  int take_notifications();
+  /// Reads what the server sent unasked and returns the payloads of the notifications (LISTEN)
+  /// among it that other connections sent, one per notification.
+  std::vector<std::string> take_notifications();
   /// True inside a transaction block (also a failed one awaiting ROLLBACK).
   bool in_transaction() const;
   /// True inside a transaction block a failed statement aborted.

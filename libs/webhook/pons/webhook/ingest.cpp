@@ -92,6 +92,10 @@ namespace {
 
 using number_info = ingest_memo::state::number_info;
 
+// What the PostgreSQL schema's triggers name when a statement changes what an ingest_memo holds
+// (schema/postgresql/0025_announce_lookup_changes.sql). On SQLite any other commit counts.
+constexpr std::string_view lookup_changes_topic = "lookups";
+
 // The lookups of ingest_one, served from `state` when it already knows the answer.
 class ingest_cache {
  public:
@@ -781,12 +785,13 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
     return std::move(*isolated);
   }
   ingest_memo::state& state = memo ? *memo->state_ : local;
-  // The memo holds while only this connection writes. Checked once the write lock is held, so no
-  // other commit can come between the check and the group.
+  // The memo holds until another connection changes what it remembers. Checked once the
+  // transaction has begun (on SQLite, once the write lock is held, so no other commit can come
+  // between the check and the group).
   after_begin_fn check_memo;
   if (memo) {
     check_memo = [&db, memo, &state]() -> result<void> {
-      PONS_STORE_TRY(version, db.data_version());
+      PONS_STORE_TRY(version, db.topic_version(lookup_changes_topic));
       if (version != memo->data_version_ || memo->size() > 2 * memo->max_entries_) {
         state.clear();
         memo->data_version_ = version;

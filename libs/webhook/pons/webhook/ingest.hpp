@@ -59,13 +59,15 @@ struct ingest_request {
 
 /// What a writer remembers from one group commit to the next: the numbers made sure of, the
 /// contacts and conversations written or read, the enabled forwarding targets. Repeat senders
-/// then cost no lookups. It holds only while no other connection writes: ingest_batches reads
-/// PRAGMA data_version at each group and forgets everything when another connection (pons-mcp,
-/// the admin CLI, the media worker) has committed since, and after any rolled-back write. One
-/// per writer connection, used by one thread; that connection must not itself change numbers,
-/// contacts, conversations or forwarding targets other than through ingest_batches (its own
-/// commits do not move data_version). pons-webhook's writer only adds webhook_log rows and
-/// prunes besides.
+/// then cost no lookups. ingest_batches checks at each group whether another connection changed
+/// any of that since, and forgets everything when it did, and after any rolled-back write. On
+/// SQLite any other connection's commit counts (PRAGMA data_version: pons-mcp, the admin CLI,
+/// the media worker). On PostgreSQL the schema's triggers announce the statements that change
+/// those facts (database::topic_version), so another instance's messages, which add rows and
+/// change nothing remembered, leave the memo as it is. One per writer connection, used by one
+/// thread; that connection must not itself change numbers, contacts, conversations or
+/// forwarding targets other than through ingest_batches (its own commits are not counted).
+/// pons-webhook's writer only adds webhook_log rows and prunes besides.
 class ingest_memo {
  public:
   /// Remembers at most about `max_entries` contacts and as many conversations: past that it
