@@ -273,8 +273,16 @@ int main(int argc, char** argv) {
       return 1;
     }
     mcp_tools = std::move(*opened_tools);
-    // Tool calls, from /mcp and the dashboard alike, yield the CPU to webhooks.
-    mcp_pool = std::make_unique<pons::mcp::worker_pool>(o.mcp_workers, 256, o.mcp_worker_nice);
+    // Tool calls, from /mcp and the dashboard alike, yield the CPU to webhooks: at a lower
+    // priority, and by waiting a little before they start while webhooks are being written.
+    std::function<void()> yield;
+    if (o.mcp_yield_ms > 0) {
+      yield = [&service, at_most = std::chrono::milliseconds(o.mcp_yield_ms)] {
+        service.wait_while_writing(at_most);
+      };
+    }
+    mcp_pool = std::make_unique<pons::mcp::worker_pool>(o.mcp_workers, 256, o.mcp_worker_nice,
+                                                        std::move(yield));
   }
   if (o.mcp) {
     pons::mcp_http::transport_options to;

@@ -128,7 +128,7 @@ TEST_CASE("/mcp is off by default, conformance mode only on loopback", "[webhook
   auto p = parse_webhook_options(
       {"--mcp", "--mcp-allowed-origin", "https://a.example", "--mcp-max-sessions=3",
        "--mcp-max-sessions-per-key", "2", "--mcp-session-idle-s", "60", "--mcp-body-limit", "2048",
-       "--mcp-max-open", "2", "--mcp-read-only", "--mcp-worker-nice", "0"},
+       "--mcp-max-open", "2", "--mcp-read-only", "--mcp-worker-nice", "0", "--mcp-yield-ms", "0"},
       env, "/");
   REQUIRE(p.error.empty());
   CHECK(p.options.mcp);
@@ -145,6 +145,10 @@ TEST_CASE("/mcp is off by default, conformance mode only on loopback", "[webhook
   CHECK(d.options.mcp_worker_nice == 10);
   CHECK(parse_webhook_options({"--mcp-worker-nice", "20"}, env, "/").error ==
         "--mcp-worker-nice needs a number between 0 and 19");
+  CHECK(p.options.mcp_yield_ms == 0);
+  CHECK(d.options.mcp_yield_ms == 2);
+  CHECK(parse_webhook_options({"--mcp-yield-ms", "101"}, env, "/").error ==
+        "--mcp-yield-ms needs a number between 0 and 100");
 
   auto c = parse_webhook_options({"--mcp-conformance", "--bind", "::1"}, env, "/");
   REQUIRE(c.error.empty());

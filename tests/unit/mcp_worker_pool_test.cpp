@@ -60,3 +60,19 @@ TEST_CASE("mcp worker_pool threads run at the asked niceness above their creator
     CHECK(own_niceness() == creator);
   }
 }
+
+TEST_CASE("mcp worker_pool runs its before_job hook on the worker thread before each job",
+          "[mcp][worker_pool]") {
+  std::atomic<int> hooks{0};
+  std::atomic<int> jobs_seeing_their_hook{0};
+  {
+    worker_pool pool(1, 64, 0, [&] { ++hooks; });
+    for (int i = 1; i <= 20; ++i) {
+      REQUIRE(pool.post([&, i] {
+        if (hooks.load() == i) ++jobs_seeing_their_hook;
+      }));
+    }
+  }
+  CHECK(hooks == 20);
+  CHECK(jobs_seeing_their_hook == 20);  // one thread: the i-th job follows the i-th hook
+}

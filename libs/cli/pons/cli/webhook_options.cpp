@@ -104,6 +104,8 @@ options:
   --mcp-workers N          threads running MCP tool calls (default 4)
   --mcp-worker-nice N      how much lower those threads' CPU priority is than the webhook
                            path's, 0-19 (default 10; 0: the same)
+  --mcp-yield-ms N         how long a tool call waits at most, before it starts, while
+                           webhooks are being written, 0-100 (default 2; 0: never)
   --mcp-read-only          no send tools on /mcp
   --mcp-dry-run            /mcp's send tools validate and record, never send
   --mcp-public-url URL     the URL clients dial for /mcp (https://host/mcp behind a proxy or
@@ -281,6 +283,9 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     } else if (name == "--mcp-worker-nice") {
       if (!take() || !parse_number<int>(value, o.mcp_worker_nice, 0, 19))
         return fail("--mcp-worker-nice needs a number between 0 and 19");
+    } else if (name == "--mcp-yield-ms") {
+      if (!take() || !parse_number<int>(value, o.mcp_yield_ms, 0, 100))
+        return fail("--mcp-yield-ms needs a number between 0 and 100");
     } else if (name == "--mcp-public-url") {
       if (!take() || !(value.starts_with("https://") || value.starts_with("http://")))
         return fail("--mcp-public-url needs the URL clients dial, such as https://example.com/mcp");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 namespace pons::mcp {
 
@@ -24,8 +25,9 @@ void lower_priority(int niceness) {
 
 }  // namespace
 
-worker_pool::worker_pool(std::size_t threads, std::size_t max_queue, int niceness)
-    : max_queue_(max_queue), niceness_(niceness) {
+worker_pool::worker_pool(std::size_t threads, std::size_t max_queue, int niceness,
+                         std::function<void()> before_job)
+    : max_queue_(max_queue), niceness_(niceness), before_job_(std::move(before_job)) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
@@ -67,6 +69,7 @@ void worker_pool::run() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
+    if (before_job_) before_job_();
     job();
   }
 }

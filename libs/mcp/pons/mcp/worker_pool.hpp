@@ -17,7 +17,10 @@ class worker_pool {
   /// Starts the threads. `niceness` above 0 lowers their scheduling priority by that much
   /// (Linux: each thread's own nice value, at most 19): work that can wait yields the CPU to the
   /// process's other threads when both want it, and takes all of it when they do not.
-  worker_pool(std::size_t threads, std::size_t max_queue, int niceness = 0);
+  /// `before_job`, when set, runs on the worker thread before each job, and may hold it back
+  /// for a while (pons-webhook lets the webhooks being written go first).
+  worker_pool(std::size_t threads, std::size_t max_queue, int niceness = 0,
+              std::function<void()> before_job = {});
   /// Runs the jobs already queued, then joins the threads.
   ~worker_pool();
   worker_pool(const worker_pool&) = delete;
@@ -37,6 +40,7 @@ class worker_pool {
   std::deque<std::function<void()>> queue_;
   std::size_t max_queue_;
   int niceness_;
+  std::function<void()> before_job_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -171,9 +171,11 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   // group after an fdatasync of the WAL that started after its commit; see open().
   std::optional<store::wal_file> wal;
   std::unique_ptr<sync_gate> gate;
-  // Numbers, contacts, conversations and targets the writer has seen, kept across groups while
-  // no other connection writes (writer thread only).
+  // Numbers, contacts, conversations and targets the writer has seen, kept across groups until
+  // another connection changes them (writer thread only; see ingest_memo).
   ingest_memo memo;
+  // Jobs handed to the writer and not yet written: queued, or in the group being written.
+  std::atomic<std::int64_t> writing{0};
   // Set for good when a WAL sync fails: the kernel may already have dropped the pages it could
   // not write, so a later sync that succeeds proves nothing about them, and a redelivery would
   // be answered 200 as a duplicate of data that may not be on disk. From then on nothing is
@@ -472,6 +474,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
         batch[i].work = released_job{};  // drop the borrowed ingest job before answering
         group.emplace_back(std::move(batch[i].done), std::move(outcomes[i]));
       }
+      writing.fetch_sub(static_cast<std::int64_t>(batch.size()), std::memory_order_release);
       batch.clear();
       answer_when_durable(std::move(group));
       want_checkpoint();
@@ -489,7 +492,9 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     }
     auto done = cross_thread_result<job_outcome>::create(co_await net::this_coro::executor);
     writer_job job{std::move(work), done};
+    writing.fetch_add(1, std::memory_order_relaxed);
     if (!queue.try_push(job)) {
+      writing.fetch_sub(1, std::memory_order_relaxed);
       job_outcome out;
       out.refused = refusal::queue_full;
       out.error = "the writer queue is full";
@@ -857,6 +862,18 @@ http::router webhook_service::routes() {
 
 void webhook_service::on_response(std::string_view route, int status, std::chrono::nanoseconds) {
   impl_->stats.count_request(route, status);
+}
+
+bool webhook_service::wait_while_writing(std::chrono::microseconds at_most) const {
+  // Polled: a wake-up from the writer would cost it a system call at every group, for waits
+  // that only happen under load, where the writer always has the next group ready anyway.
+  constexpr auto poll = std::chrono::microseconds(100);
+  const auto until = steady_clock::now() + at_most;
+  for (;;) {
+    if (impl_->writing.load(std::memory_order_acquire) == 0) return true;
+    if (steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(poll);
+  }
 }
 
 void webhook_service::close() {
