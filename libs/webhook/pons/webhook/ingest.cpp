@@ -772,6 +772,38 @@ result<std::optional<group_results>> write_group(database& db,
   return std::optional<group_results>(std::move(out));
 }
 
+// Who a request is about, for ordering a group: the number and the person of its first message,
+// or else of its first status.
+std::pair<std::string_view, std::string_view> conversation_key(const ingest_request& r) {
+  if (!r.batch) return {};
+  if (!r.batch->messages.empty()) {
+    const auto& m = r.batch->messages.front();
+    return {m.phone_number_id, m.from};
+  }
+  if (!r.batch->statuses.empty()) {
+    const auto& st = r.batch->statuses.front();
+    return {st.phone_number_id, st.recipient_id};
+  }
+  return {};
+}
+
+// The order a group is written in. On PostgreSQL another instance's group may be writing the
+// same rows (a redelivery that reached both, a conversation both update), each waiting for the
+// other's row locks: taken in arrival order, two groups can take them crosswise and deadlock,
+// and the server breaks that only after its deadlock_timeout (a second by default), with the
+// webhooks of both groups waiting. Both instances writing each group by conversation take them
+// in the same order. A stable sort keeps one conversation's requests in the order they came.
+// SQLite has one writer: arrival order.
+std::vector<std::size_t> write_order(const database& db, std::span<const ingest_request> requests) {
+  std::vector<std::size_t> order(requests.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (db.kind() != backend::postgresql) return order;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return conversation_key(requests[a]) < conversation_key(requests[b]);
+  });
+  return order;
+}
+
 }  // namespace
 
 result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
@@ -785,6 +817,11 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
     return std::move(*isolated);
   }
   ingest_memo::state& state = memo ? *memo->state_ : local;
+  const auto order = write_order(db, requests);
+  std::vector<ingest_request> ordered;
+  ordered.reserve(requests.size());
+  for (auto i : order) ordered.push_back(requests[i]);
+  requests = ordered;
   // The memo holds until another connection changes what it remembers. Checked once the
   // transaction has begun (on SQLite, once the write lock is held, so no other commit can come
   // between the check and the group).
@@ -815,7 +852,10 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
     state.clear();  // what a rolled-back write cached may not exist any more
     return written.error();
   }
-  return std::move(**written);
+  group_results in_arrival_order(order.size(), result<ingest_summary>(ingest_summary{}));
+  for (std::size_t i = 0; i < order.size(); ++i)
+    in_arrival_order[order[i]] = std::move((**written)[i]);
+  return in_arrival_order;
 }
 
 }  // namespace pons::webhook
