@@ -146,7 +146,7 @@ TEST_CASE("/mcp is off by default, conformance mode only on loopback", "[webhook
   CHECK(parse_webhook_options({"--mcp-worker-nice", "20"}, env, "/").error ==
         "--mcp-worker-nice needs a number between 0 and 19");
   CHECK(p.options.mcp_yield_ms == 0);
-  CHECK(d.options.mcp_yield_ms == 2);
+  CHECK(d.options.mcp_yield_ms == 10);
   CHECK(parse_webhook_options({"--mcp-yield-ms", "101"}, env, "/").error ==
         "--mcp-yield-ms needs a number between 0 and 100");
 

@@ -105,7 +105,7 @@ options:
   --mcp-worker-nice N      how much lower those threads' CPU priority is than the webhook
                            path's, 0-19 (default 10; 0: the same)
   --mcp-yield-ms N         how long a tool call waits at most, before it starts, while
-                           webhooks are being written, 0-100 (default 2; 0: never)
+                           webhooks are arriving, 0-100 (default 10; 0: never)
   --mcp-read-only          no send tools on /mcp
   --mcp-dry-run            /mcp's send tools validate and record, never send
   --mcp-public-url URL     the URL clients dial for /mcp (https://host/mcp behind a proxy or

@@ -55,10 +55,10 @@ struct webhook_options {
   // How much lower the tool threads' CPU priority is (their nice value above the process's):
   // webhooks, acknowledged only once durably stored, get the CPU first when both loads want it.
   int mcp_worker_nice = 10;
-  // How long a tool call waits at most, before it starts, while webhooks are being written: on a
-  // busy machine the webhooks keep the CPU whatever the nice values (the io thread and the MCP
-  // clients' share of each call is not the workers' to give).
-  int mcp_yield_ms = 2;
+  // How long a tool call waits at most, before it starts, while webhooks are arriving: on a busy
+  // machine the webhooks keep the CPU, which the nice value alone does not give them (the io
+  // thread's and the MCP clients' share of each call is not the workers' to give).
+  int mcp_yield_ms = 10;
   bool mcp_read_only = false;  // no send tools on /mcp
   bool mcp_dry_run = false;    // send tools validate and record, never send
   // The URL clients dial for /mcp (behind a proxy or tunnel): named in 401 challenges and the

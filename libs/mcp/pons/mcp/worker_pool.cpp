@@ -1,5 +1,6 @@
 #include "pons/mcp/worker_pool.hpp"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -59,6 +60,8 @@ void worker_pool::stop() {
 }
 
 void worker_pool::run() {
+  // Named so per-thread CPU time can be told apart (top -H, /proc/<pid>/task/*/comm).
+  pthread_setname_np(pthread_self(), "pons-tool");
   lower_priority(niceness_);
   for (;;) {
     std::function<void()> job;

@@ -176,6 +176,8 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
   ingest_memo memo;
   // Jobs handed to the writer and not yet written: queued, or in the group being written.
   std::atomic<std::int64_t> writing{0};
+  // When the last one was handed over (steady_clock ticks): under load the next follows soon.
+  std::atomic<steady_clock::rep> last_handed{0};
   // Set for good when a WAL sync fails: the kernel may already have dropped the pages it could
   // not write, so a later sync that succeeds proves nothing about them, and a redelivery would
   // be answered 200 as a duplicate of data that may not be on disk. From then on nothing is
@@ -493,6 +495,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     auto done = cross_thread_result<job_outcome>::create(co_await net::this_coro::executor);
     writer_job job{std::move(work), done};
     writing.fetch_add(1, std::memory_order_relaxed);
+    last_handed.store(steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     if (!queue.try_push(job)) {
       writing.fetch_sub(1, std::memory_order_relaxed);
       job_outcome out;
@@ -865,14 +868,22 @@ void webhook_service::on_response(std::string_view route, int status, std::chron
 }
 
 bool webhook_service::wait_while_writing(std::chrono::microseconds at_most) const {
+  // Under load webhooks arrive in bursts: a group is written, its answers wait for the WAL sync,
+  // and only then do their senders send the next ones. The lull between bursts is not the end
+  // of the load, so a webhook handed over less than `lull` ago counts as one in hand.
+  constexpr auto lull = std::chrono::milliseconds(10);
   // Polled: a wake-up from the writer would cost it a system call at every group, for waits
-  // that only happen under load, where the writer always has the next group ready anyway.
-  constexpr auto poll = std::chrono::microseconds(100);
+  // that only happen under load.
+  constexpr std::chrono::microseconds poll = std::chrono::milliseconds(1);
   const auto until = steady_clock::now() + at_most;
   for (;;) {
-    if (impl_->writing.load(std::memory_order_acquire) == 0) return true;
-    if (steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(poll);
+    const auto now = steady_clock::now();
+    const steady_clock::time_point handed(
+        steady_clock::duration(impl_->last_handed.load(std::memory_order_relaxed)));
+    if (impl_->writing.load(std::memory_order_acquire) == 0 && now - handed >= lull) return true;
+    if (now >= until) return false;
+    std::this_thread::sleep_for(
+        std::min(poll, std::chrono::duration_cast<std::chrono::microseconds>(until - now)));
   }
 }
 

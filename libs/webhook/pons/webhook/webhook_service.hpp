@@ -87,8 +87,9 @@ class webhook_service {
   /// Count an answered request (wire into server_options::on_response).
   void on_response(std::string_view route, int status, std::chrono::nanoseconds elapsed);
 
-  /// Returns true once no webhook waits for the writer or is being written, false after
-  /// `at_most` if some still are. For work that can wait (tool calls): on a busy machine it
+  /// Returns true once no webhook waits for the writer or is being written and none was handed
+  /// to it for a few milliseconds (under load the next burst is on its way), false after
+  /// `at_most` if that has not come. For work that can wait (tool calls): on a busy machine it
   /// leaves the CPU to the webhooks, which Meta times out and retries, and costs nothing while
   /// none arrive. Any thread.
   bool wait_while_writing(std::chrono::microseconds at_most) const;
