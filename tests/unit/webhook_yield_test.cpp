@@ -20,6 +20,11 @@ TEST_CASE("webhook: wait_while_writing returns once the webhooks in hand are sto
   auto so = service_options(dir);
   serving running(io, std::move(so));
   CHECK(running.service.wait_while_writing(0us));  // nothing in hand
+  // A /health probe passes through the writer too, but it is not a webhook: nothing waits for it.
+  auto health = pons::test::http_request(running.port, "GET", "/health");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CHECK(running.service.wait_while_writing(1s));
 
   // Another connection holds the write lock: the writer waits for it (its busy timeout is
   // seconds), so the webhook stays "being written".

@@ -465,6 +465,7 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
       }
       answers group;
       group.reserve(batch.size());
+      std::int64_t written = 0;  // the jobs submit() counted in `writing` (probes are not)
       for (std::size_t i = 0; i < batch.size(); ++i) {
         if (std::holds_alternative<probe_job>(batch[i].work)) {
           // A probe writes nothing (it rolls back): no sync to wait for.
@@ -475,8 +476,9 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
           outcomes[i] = run_log(*l);
         batch[i].work = released_job{};  // drop the borrowed ingest job before answering
         group.emplace_back(std::move(batch[i].done), std::move(outcomes[i]));
+        ++written;
       }
-      writing.fetch_sub(static_cast<std::int64_t>(batch.size()), std::memory_order_release);
+      writing.fetch_sub(written, std::memory_order_release);
       batch.clear();
       answer_when_durable(std::move(group));
       want_checkpoint();
