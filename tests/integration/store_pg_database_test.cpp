@@ -116,6 +116,58 @@ TEST_CASE("store pg: another connection's commit changes data_version", "[store]
   CHECK(watcher.data_version().value() == after);
 }
 
+TEST_CASE("store pg: only a connection that watches for changes listens for them", "[store][pg]") {
+  REQUIRE(pons::test::pg_cluster_available());
+  pons::test::pg_cluster cluster;
+  auto writer = database::open(cluster.url()).value();
+  const auto listening = [](database& db) {
+    return db.query_int64("SELECT count(*) FROM pg_listening_channels()").value();
+  };
+  const auto write = [&writer](const std::string& waba) {
+    REQUIRE(writer
+                .exec("INSERT INTO accounts(waba_id, created_at, updated_at) VALUES ('" + waba +
+                      "', 'a', 'a')")
+                .has_value());
+  };
+  // A connection that never asks is never sent notifications: the server would queue every one
+  // for it, and libpq keep them, for as long as it lives.
+  auto idle = database::open(cluster.url()).value();
+  write("1");
+  CHECK(listening(idle) == 0);
+
+  // The first data_version() starts listening; later commits count.
+  auto watcher = database::open(cluster.url()).value();
+  const auto first = watcher.data_version().value();
+  CHECK(listening(watcher) == 1);
+  write("2");
+  CHECK(watcher.data_version().value() != first);
+
+  // Started inside a transaction that is rolled back, the LISTEN never happened: the next call
+  // starts it again, and commits made after that count.
+  auto rolled = database::open(cluster.url()).value();
+  {
+    auto tx = transaction::begin(rolled).value();
+    REQUIRE(rolled.topic_version("lookups").has_value());
+  }
+  CHECK(listening(rolled) == 0);
+  const auto base = rolled.data_version().value();
+  CHECK(listening(rolled) == 1);
+  write("3");
+  CHECK(rolled.data_version().value() != base);
+
+  // Started inside a transaction that commits, it holds from the commit on.
+  auto committed = database::open(cluster.url()).value();
+  {
+    auto tx = transaction::begin(committed).value();
+    REQUIRE(committed.data_version().has_value());
+    REQUIRE(tx.commit().has_value());
+  }
+  CHECK(listening(committed) == 1);
+  const auto before = committed.data_version().value();
+  write("4");
+  CHECK(committed.data_version().value() != before);
+}
+
 TEST_CASE("store pg: a change is announced once its transaction commits, and only then",
           "[store][pg]") {
   REQUIRE(pons::test::pg_cluster_available());

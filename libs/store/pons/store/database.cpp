@@ -135,8 +135,14 @@ struct database::impl {
   std::map<std::string, std::int64_t, std::less<>> pg_topics;
   bool pg_restoring = false;  // a new session is being set up: no second reconnect inside it
   std::string pg_channel;     // quoted: what LISTEN and NOTIFY name
-  bool pg_wrote = false;      // the open transaction may have changed a table
-  bool pg_defer = false;      // run_later queues (a write_deferral is alive)
+  // LISTEN is sent at the first data_version() or topic_version(), not at open: a connection
+  // that listens and never reads would make the server queue every notification for it (and
+  // libpq keep them), so only the connections that watch for changes listen.
+  bool pg_listening = false;
+  bool pg_listen_in_tx =
+      false;              // the LISTEN was sent in the open transaction: void if it rolls back
+  bool pg_wrote = false;  // the open transaction may have changed a table
+  bool pg_defer = false;  // run_later queues (a write_deferral is alive)
   std::string path;
   std::string last_error;
   int busy_timeout_ms = 0;
@@ -267,8 +273,11 @@ result<void> database::restore_pg_session() {
     if (!named) return named.error();
     channel = schema->column_text(0);
   }
-  if (auto r = exec("LISTEN " + channel); !r) return r.error();
   impl_->pg_channel = std::move(channel);
+  impl_->pg_listen_in_tx = false;
+  if (impl_->pg_listening) {
+    if (auto r = exec("LISTEN " + impl_->pg_channel); !r) return r.error();
+  }
   set_busy_timeout(impl_->busy_timeout_ms);
   return {};
 }
@@ -441,6 +450,12 @@ result<void> database::lock_for_migration() {
 }
 
 result<void> database::take_pg_notifications() {
+  if (!impl_->pg_listening) {
+    // From now on: what was committed before is the baseline the first count stands for.
+    if (auto r = exec("LISTEN " + impl_->pg_channel); !r) return r.error();
+    impl_->pg_listening = true;
+    impl_->pg_listen_in_tx = in_transaction();
+  }
   // A round trip first: a commit that returned to its writer has signalled this connection's
   // server process, which sends the notification before it answers. Without it, a commit just
   // made elsewhere could still be on its way. Inside a transaction the server holds
@@ -505,8 +520,15 @@ result<void> database::commit_transaction() {
   return exec("NOTIFY " + impl_->pg_channel + "; COMMIT");
 }
 
+void database::settle_listen(bool committed) noexcept {
+  if (!impl_->pg || !std::exchange(impl_->pg_listen_in_tx, false)) return;
+  // A LISTEN takes effect at its transaction's commit; rolled back, it never happened.
+  if (!committed) impl_->pg_listening = false;
+}
+
 void database::rollback_transaction() noexcept {
   impl_->pg_wrote = false;
+  settle_listen(false);
   // Whatever was queued is rolled back with the rest; its failure, if any, no longer matters.
   if (impl_->pg) (void)impl_->pg->finish_deferred();
   if (in_transaction()) (void)exec("ROLLBACK");
@@ -741,9 +763,13 @@ result<void> transaction::commit() {
   auto r = db_->commit_transaction();
   if (!r) {
     // A failed COMMIT may leave the transaction open (e.g. BUSY); the destructor rolls it back.
-    if (!db_->in_transaction()) open_ = false;
+    if (!db_->in_transaction()) {
+      open_ = false;
+      db_->settle_listen(false);
+    }
     return r.error();
   }
+  db_->settle_listen(true);
   open_ = false;
   return {};
 }

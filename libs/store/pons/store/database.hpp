@@ -133,8 +133,9 @@ class database {
   /// A file path: creates the file (mode 0600) if needed, opens it, applies the pragmas
   /// (busy_timeout first, WAL, synchronous=FULL, foreign_keys=ON, journal_size_limit) and the
   /// migrations. A postgresql:// URL: connects (for at most busy_timeout, at least a second),
-  /// listens for other connections' changes and applies the PostgreSQL migrations under an
-  /// advisory lock. Why a server could not be reached is in last_open_failure().
+  /// names the schema's change channel and applies the PostgreSQL migrations under an advisory
+  /// lock (the connection listens on the channel from its first data_version() or
+  /// topic_version() on). Why a server could not be reached is in last_open_failure().
   static result<database> open(const std::string& path, const open_options& options = {});
   /// Why the last open() of a PostgreSQL URL on this thread failed (libpq's words, never the
   /// password); empty after a success.
@@ -185,8 +186,9 @@ class database {
   result<void> lock_for_migration();
   /// Changes when another connection commits (cheap change detection: SQLite's PRAGMA
   /// data_version; on PostgreSQL, the count of other connections' notifications on this
-  /// schema's channel, after a round trip that lets every commit made so far arrive; inside a
-  /// transaction, those that arrived before it began).
+  /// schema's channel since the connection's first call (which starts listening), after a round
+  /// trip that lets every commit made so far arrive; inside a transaction, those that arrived
+  /// before it began).
   result<std::int64_t> data_version();
   /// Changes when another connection commits a change announced under `topic`: on PostgreSQL,
   /// the count of other connections' notifications on the schema's channel whose payload is
@@ -215,6 +217,7 @@ class database {
   boost::system::error_code fail_pg(boost::system::error_code ec, std::string_view what);
   result<void> restore_pg_session();
   result<void> take_pg_notifications();
+  void settle_listen(bool committed) noexcept;
   // PostgreSQL: other connections learn of a change from a notification on the schema's
   // channel, one per writing transaction (sent with its COMMIT) or per write outside one.
   void note_write();

@@ -826,6 +826,11 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
   // transaction has begun (on SQLite, once the write lock is held, so no other commit can come
   // between the check and the group).
   after_begin_fn check_memo;
+  if (memo && memo->data_version_ < 0) {
+    // The first look starts PostgreSQL's LISTEN, which a transaction would hold back until its
+    // commit, missing what others commit meanwhile: taken here, before the transaction.
+    PONS_STORE_CHECK(db.topic_version(lookup_changes_topic));
+  }
   if (memo) {
     check_memo = [&db, memo, &state]() -> result<void> {
       PONS_STORE_TRY(version, db.topic_version(lookup_changes_topic));
