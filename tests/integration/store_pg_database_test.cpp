@@ -142,30 +142,27 @@ TEST_CASE("store pg: only a connection that watches for changes listens for them
   write("2");
   CHECK(watcher.data_version().value() != first);
 
-  // Started inside a transaction that is rolled back, the LISTEN never happened: the next call
-  // starts it again, and commits made after that count.
+  // Started inside a transaction, the LISTEN holds from its commit on; rolled back, it never
+  // happened, and the next call starts it again.
+  const auto first_look_in_transaction = [&](database& db, bool commit) {
+    auto tx = transaction::begin(db).value();
+    REQUIRE(db.topic_version("lookups").has_value());
+    if (commit) REQUIRE(tx.commit().has_value());
+  };
+  const auto hears_later_commits = [&](database& db, const std::string& waba) {
+    const auto before = db.data_version().value();
+    CHECK(listening(db) == 1);
+    write(waba);
+    CHECK(db.data_version().value() != before);
+  };
   auto rolled = database::open(cluster.url()).value();
-  {
-    auto tx = transaction::begin(rolled).value();
-    REQUIRE(rolled.topic_version("lookups").has_value());
-  }
+  first_look_in_transaction(rolled, false);
   CHECK(listening(rolled) == 0);
-  const auto base = rolled.data_version().value();
-  CHECK(listening(rolled) == 1);
-  write("3");
-  CHECK(rolled.data_version().value() != base);
-
-  // Started inside a transaction that commits, it holds from the commit on.
+  hears_later_commits(rolled, "3");
   auto committed = database::open(cluster.url()).value();
-  {
-    auto tx = transaction::begin(committed).value();
-    REQUIRE(committed.data_version().has_value());
-    REQUIRE(tx.commit().has_value());
-  }
+  first_look_in_transaction(committed, true);
   CHECK(listening(committed) == 1);
-  const auto before = committed.data_version().value();
-  write("4");
-  CHECK(committed.data_version().value() != before);
+  hears_later_commits(committed, "4");
 }
 
 TEST_CASE("store pg: a change is announced once its transaction commits, and only then",
