@@ -139,8 +139,8 @@ struct database::impl {
   // that listens and never reads would make the server queue every notification for it (and
   // libpq keep them), so only the connections that watch for changes listen.
   bool pg_listening = false;
-  bool pg_listen_in_tx =
-      false;              // the LISTEN was sent in the open transaction: void if it rolls back
+  // The LISTEN was sent in the open transaction: void if it rolls back.
+  bool pg_listen_in_tx = false;
   bool pg_wrote = false;  // the open transaction may have changed a table
   bool pg_defer = false;  // run_later queues (a write_deferral is alive)
   std::string path;

@@ -787,17 +787,16 @@ std::pair<std::string_view, std::string_view> conversation_key(const ingest_requ
   return {};
 }
 
-// The order a group is written in. On PostgreSQL another instance's group may be writing the
-// same rows (a redelivery that reached both, a conversation both update), each waiting for the
-// other's row locks: taken in arrival order, two groups can take them crosswise and deadlock,
-// and the server breaks that only after its deadlock_timeout (a second by default), with the
-// webhooks of both groups waiting. Both instances writing each group by conversation take them
-// in the same order. A stable sort keeps one conversation's requests in the order they came.
-// SQLite has one writer: arrival order.
-std::vector<std::size_t> write_order(const database& db, std::span<const ingest_request> requests) {
+// The order a PostgreSQL group is written in, as indexes into `requests`. Another instance's
+// group may be writing the same rows (a redelivery that reached both, a conversation both
+// update), each waiting for the other's row locks: taken in arrival order, two groups can take
+// them crosswise and deadlock, and the server breaks that only after its deadlock_timeout (a
+// second by default), with the webhooks of both groups waiting. Both instances writing each
+// group by conversation take them in the same order. A stable sort keeps one conversation's
+// requests in the order they came. (SQLite has one writer: arrival order.)
+std::vector<std::size_t> conversation_order(std::span<const ingest_request> requests) {
   std::vector<std::size_t> order(requests.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  if (db.kind() != backend::postgresql) return order;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return conversation_key(requests[a]) < conversation_key(requests[b]);
   });
@@ -817,11 +816,14 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
     return std::move(*isolated);
   }
   ingest_memo::state& state = memo ? *memo->state_ : local;
-  const auto order = write_order(db, requests);
+  std::vector<std::size_t> order;  // empty: arrival order
   std::vector<ingest_request> ordered;
-  ordered.reserve(requests.size());
-  for (auto i : order) ordered.push_back(requests[i]);
-  requests = ordered;
+  if (db.kind() == backend::postgresql && requests.size() > 1) {
+    order = conversation_order(requests);
+    ordered.reserve(order.size());
+    for (auto i : order) ordered.push_back(requests[i]);
+    requests = ordered;
+  }
   // The memo holds until another connection changes what it remembers. Checked once the
   // transaction has begun (on SQLite, once the write lock is held, so no other commit can come
   // between the check and the group).
@@ -857,6 +859,7 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
     state.clear();  // what a rolled-back write cached may not exist any more
     return written.error();
   }
+  if (order.empty()) return std::move(**written);
   group_results in_arrival_order(order.size(), result<ingest_summary>(ingest_summary{}));
   for (std::size_t i = 0; i < order.size(); ++i)
     in_arrival_order[order[i]] = std::move((**written)[i]);
