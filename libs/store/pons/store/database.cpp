@@ -141,6 +141,10 @@ struct database::impl {
   bool pg_listening = false;
   // The LISTEN was sent in the open transaction: void if it rolls back.
   bool pg_listen_in_tx = false;
+  // Commits this connection could not hear of: a LISTEN sent in a transaction holds only from
+  // its commit, so what others committed meanwhile went unheard. Counted in every version, once
+  // per such commit, so that a caller sees a change rather than miss one.
+  std::int64_t pg_unheard = 0;
   bool pg_wrote = false;  // the open transaction may have changed a table
   bool pg_defer = false;  // run_later queues (a write_deferral is alive)
   std::string path;
@@ -477,7 +481,7 @@ result<void> database::take_pg_notifications() {
 result<std::int64_t> database::data_version() {
   if (impl_->pg) {
     if (auto r = take_pg_notifications(); !r) return r.error();
-    return impl_->pg_notifications;
+    return impl_->pg_notifications + impl_->pg_unheard;
   }
   return query_int64("PRAGMA data_version");
 }
@@ -486,7 +490,7 @@ result<std::int64_t> database::topic_version(std::string_view topic) {
   if (!impl_->pg) return data_version();
   if (auto r = take_pg_notifications(); !r) return r.error();
   auto it = impl_->pg_topics.find(topic);
-  return it == impl_->pg_topics.end() ? std::int64_t{0} : it->second;
+  return (it == impl_->pg_topics.end() ? std::int64_t{0} : it->second) + impl_->pg_unheard;
 }
 
 void database::note_write() {
@@ -523,7 +527,11 @@ result<void> database::commit_transaction() {
 void database::settle_listen(bool committed) noexcept {
   if (!impl_->pg || !std::exchange(impl_->pg_listen_in_tx, false)) return;
   // A LISTEN takes effect at its transaction's commit; rolled back, it never happened.
-  if (!committed) impl_->pg_listening = false;
+  if (committed) {
+    ++impl_->pg_unheard;
+  } else {
+    impl_->pg_listening = false;
+  }
 }
 
 void database::rollback_transaction() noexcept {

@@ -188,7 +188,8 @@ class database {
   /// data_version; on PostgreSQL, the count of other connections' notifications on this
   /// schema's channel since the connection's first call (which starts listening), after a round
   /// trip that lets every commit made so far arrive; inside a transaction, those that arrived
-  /// before it began).
+  /// before it began. A first call inside a transaction listens only from its commit on, so
+  /// that commit itself counts as a change: what others committed meanwhile went unheard).
   result<std::int64_t> data_version();
   /// Changes when another connection commits a change announced under `topic`: on PostgreSQL,
   /// the count of other connections' notifications on the schema's channel whose payload is

@@ -829,8 +829,9 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
   // between the check and the group).
   after_begin_fn check_memo;
   if (memo && memo->data_version_ < 0) {
-    // The first look starts PostgreSQL's LISTEN, which a transaction would hold back until its
-    // commit, missing what others commit meanwhile: taken here, before the transaction.
+    // The first look starts PostgreSQL's LISTEN. Inside the transaction it would hold only from
+    // the commit, which would then count as a change, and the memo filled by the first group
+    // would be forgotten at the second.
     PONS_STORE_CHECK(db.topic_version(lookup_changes_topic));
   }
   if (memo) {
