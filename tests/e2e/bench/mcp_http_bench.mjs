@@ -208,6 +208,7 @@ async function measureCalls(target, { warmupS, rate = 0 }) {
     client_cpu_us_per_call: l.client_cpu_us_per_call,
     machine_busy_pct: s0 && s1 ? busyPct(s0.machine, s1.machine) : null,
     sessions: clients, sessions_opened: l.sessions, sessions_deleted: l.deleted,
+    reconnects: l.reconnects,
   };
   if (rate > 0) result.rate = rate;
   if (s0?.threads && s1?.threads) result.server_thread_cpu_us_per_call = perEvent(s1.threads, s0.threads, calls);
@@ -291,7 +292,7 @@ async function calls() {
       log(`round ${i + 1} ${target.name}: ${r.calls_per_s} calls/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
         `server CPU ${r.server_cpu_us_per_call} us/call${r.server_thread_cpu_us_per_call ? ` ${JSON.stringify(r.server_thread_cpu_us_per_call)}` : ''}, ` +
         `client CPU ${r.client_cpu_us_per_call} us/call, machine ${r.machine_busy_pct}% busy, ` +
-        `${r.ok}/${r.calls} ok${r.problem ? ` (first problem: ${r.problem})` : ''}`);
+        `${r.reconnects} reconnects, ${r.ok}/${r.calls} ok${r.problem ? ` (first problem: ${r.problem})` : ''}`);
     }
   }
   const out = { pons: summary(runs.pons), peer: summary(runs.peer) };

@@ -75,6 +75,7 @@ struct shared_state {
   std::size_t opened = 0;
   std::size_t deleted = 0;
   std::size_t connection_errors = 0;
+  std::size_t reconnects = 0;  // connections the server had closed, opened again
   std::string problem;
   std::int64_t next_id = 1;
   // Open loop: due times not yet taken by a client, and the clients waiting for one.
@@ -245,13 +246,15 @@ struct client {
   // when the peer has closed this one, as HTTP clients do. False when that fails.
   net::awaitable<bool> reopen_if_closed() {
     boost::system::error_code ec;
+    boost::system::error_code mode_ec;  // apart, so that switching back keeps the peek's answer
     std::array<char, 1> probe{};
-    socket.non_blocking(true, ec);
+    socket.non_blocking(true, mode_ec);
     const auto n = socket.receive(net::buffer(probe), tcp::socket::message_peek, ec);
-    socket.non_blocking(false, ec);
+    socket.non_blocking(false, mode_ec);
     if (n > 0 || ec == net::error::would_block) co_return true;
     socket.close(ec);
     buffer.clear();
+    ++st.reconnects;
     socket = tcp::socket(co_await net::this_coro::executor);
     auto [ce] = co_await socket.async_connect(endpoint, token);
     if (ce) co_return false;
@@ -477,11 +480,12 @@ int main(int argc, char** argv) {
   std::printf(
       "mode=%s clients=%d calls=%zu ok=%zu bad=%zu warmup_calls=%zu warmup_bad=%zu "
       "seconds=%.3f calls_per_s=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f "
-      "max_ms=%.3f client_cpu_us_per_call=%.1f sessions=%zu deleted=%zu problem=%s\n",
+      "max_ms=%.3f client_cpu_us_per_call=%.1f sessions=%zu deleted=%zu reconnects=%zu "
+      "problem=%s\n",
       o.rate > 0 ? fmt::format("open@{:.0f}/s", o.rate).c_str() : "closed", o.clients, calls, st.ok,
       st.bad, st.warmup_calls, st.warmup_bad, elapsed,
       elapsed > 0 ? static_cast<double>(calls) / elapsed : 0.0, p50 / 1000, p90 / 1000, p99 / 1000,
       p999 / 1000, max / 1000, calls ? cpu_measured / static_cast<double>(calls) : 0.0, st.opened,
-      st.deleted, st.problem.c_str());
+      st.deleted, st.reconnects, st.problem.c_str());
   return st.problem.empty() && st.deleted == clients.size() ? 0 : 1;
 }

@@ -1,5 +1,7 @@
 #include "pons/mcp/tools/pull_recorder.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <optional>
 
@@ -23,13 +25,17 @@ pull_recorder::~pull_recorder() {
 
 void pull_recorder::record(const std::string& client, const std::string& phone_number_id,
                            const std::string& pulled_at, std::int64_t last_id) {
+  bool first = false;
   {
     std::lock_guard lock(mutex_);
+    first = pending_.empty();
     auto& entry = pending_[{client, phone_number_id}];
     entry.first = std::max(entry.first, pulled_at);
     entry.second = std::max(entry.second, last_id);
   }
-  cv_.notify_all();
+  // Only the first pull of a batch wakes the writer: later ones join the batch it is waiting to
+  // write, and waking it at every call would cost a context switch per get_messages.
+  if (first) cv_.notify_all();
 }
 
 void pull_recorder::flush() {
@@ -46,6 +52,8 @@ std::size_t pull_recorder::writes() const {
 }
 
 void pull_recorder::run() {
+  // Named so its CPU time is told apart from the io thread's (top -H, /proc/<pid>/task/*/comm).
+  pthread_setname_np(pthread_self(), "pons-pulls");
   std::optional<store::database> db;
   auto next_write = std::chrono::steady_clock::time_point::min();
   std::unique_lock lock(mutex_);
