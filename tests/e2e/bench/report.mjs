@@ -105,6 +105,9 @@ const checks = {
           problems.push(`${name}: ${x.bad + x.warmup_bad} answers not a result with 50 messages (${x.problem})`);
         }
         if (x.sessions_deleted !== x.sessions) problems.push(`${name}: ${x.sessions_deleted} of ${x.sessions} sessions deleted`);
+        // In the closed loop no connection is ever idle, so none may have been closed and opened
+        // again: a reconnection there is a client or a server dropping a keep-alive connection.
+        if (part === 'get_messages' && x.reconnects !== 0) problems.push(`${name}: ${x.reconnects} reconnections`);
       });
     }
     for (const run of ['alone', 'with_mcp']) {
