@@ -49,7 +49,7 @@ struct two_accounts {
     const tool_def* t = reg.find_tool(name);
     REQUIRE(t);
     auto ctx = context(scope);
-    return t->handler(json::parse(args).as_object(), ctx);
+    return test::as_read(t->handler(json::parse(args).as_object(), ctx));
   }
 
   json::object data(const account_scope& scope, std::string_view name, std::string_view args) {

@@ -155,6 +155,9 @@ registry make_registry() {
                                        {"mimeType", "application/pdf"}});
       return r;
     }
+    if (text == "written") {
+      return tool_result::written_result(R"({"text":"written \"as is\""})", "written text");
+    }
     return tool_result::structured_result(json::object{{"text", text}}, text);
   };
   reg.add_tool(echo);
@@ -500,6 +503,33 @@ TEST_CASE("engine calls tools: results, tool errors and argument errors", "[mcp]
             .at("content")
             .at(0)
             .at("type") == "resource_link");
+}
+
+TEST_CASE("a tool's written structured content is answered as it wrote it, in every era", "[mcp]") {
+  const json::object args{{"name", "echo"}, {"arguments", {{"text", "written"}}}};
+  fixture f;
+  f.init("2025-11-25");
+  auto r = f.request(1, "tools/call", args);
+  CHECK(r.at("result").at("structuredContent").at("text") == "written \"as is\"");
+  CHECK(r.at("result").at("content").at(0).at("text") == "written text");
+
+  fixture older;
+  older.init("2025-03-26");
+  auto o = older.request(1, "tools/call", args);
+  CHECK_FALSE(o.at("result").as_object().contains("structuredContent"));
+  CHECK(o.at("result").at("content").at(0).at("text") == "written text");
+
+  fixture modern_engine;
+  json::object with_meta = args;
+  with_meta["_meta"] = json::object{
+      {"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+      {"io.modelcontextprotocol/clientCapabilities", json::object{}},
+      {"io.modelcontextprotocol/clientInfo", json::object{{"name", "m"}, {"version", "1"}}}};
+  auto m = modern_engine.request(1, "tools/call", with_meta);
+  const auto& result = m.at("result").as_object();
+  CHECK(result.at("structuredContent").at("text") == "written \"as is\"");
+  CHECK(result.at("resultType") == "complete");
+  CHECK(result.contains("_meta"));
 }
 
 TEST_CASE("engine drops structured output and links for older versions", "[mcp]") {

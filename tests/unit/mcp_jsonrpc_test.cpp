@@ -120,3 +120,23 @@ TEST_CASE("uri templates match one path segment per variable", "[mcp]") {
   CHECK(two->at("b") == "two");
   CHECK(template_variables("x://{a}/m/{b}") == std::vector<std::string>{"a", "b"});
 }
+
+TEST_CASE("a response with a written member places it last and parses back whole", "[mcp]") {
+  const std::string written = R"({"rows":[1,2,{"a":"}}"}],"more":false})";
+  const json::value id = 7;
+  auto with_others = json::parse(make_response(
+      id, result_with_written_member{json::object{{"content", json::array{}}, {"isError", false}},
+                                     "structuredContent", written}));
+  CHECK(with_others.at("id") == 7);
+  CHECK(with_others.at("jsonrpc") == "2.0");
+  const auto& result = with_others.at("result").as_object();
+  REQUIRE(result.size() == 3);
+  CHECK(result.at("structuredContent") == json::parse(written));
+  CHECK(result.at("isError") == false);
+  CHECK((result.end() - 1)->key() == "structuredContent");
+
+  auto alone = json::parse(make_response(
+      json::value("x"), result_with_written_member{{}, "structuredContent", written}));
+  CHECK(alone.at("result").as_object().size() == 1);
+  CHECK(alone.at("result").at("structuredContent") == json::parse(written));
+}

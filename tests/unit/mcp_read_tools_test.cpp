@@ -17,6 +17,7 @@
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/store/message_search.hpp"
 #include "unit/mcp_schema_bounds.hpp"
+#include "unit/mcp_tools_fixture.hpp"
 #include "unit/store_test_util.hpp"
 
 namespace json = boost::json;
@@ -58,7 +59,7 @@ struct seeded {
     const tool_def* t = reg.find_tool(name);
     REQUIRE(t);
     call_context ctx(cancellation_token{}, latest_version, "unit");
-    return t->handler(json::parse(args).as_object(), ctx);
+    return test::as_read(t->handler(json::parse(args).as_object(), ctx));
   }
 };
 

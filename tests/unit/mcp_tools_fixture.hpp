@@ -22,6 +22,17 @@ inline std::string fixture_sql(const std::string& name) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+/// `r` as a client reads it: structuredContent a tool wrote as JSON text is parsed into
+/// `structured`, and must be one JSON object.
+inline tool_result as_read(tool_result r) {
+  if (!r.structured_json.empty()) {
+    r.structured = r.structured_object();
+    INFO(r.structured_json);
+    REQUIRE(r.structured);
+  }
+  return r;
+}
+
 /// A database in `dir` seeded with each of `seed_sql`, with what the tools read and send through.
 struct seeded_tools {
   std::string path;

@@ -41,6 +41,9 @@ std::optional<std::string> string_param(const json::object& params, std::string_
   return std::string(v->get_string());
 }
 
+// What answering a request produced (engine::outcome, spelled out for the helpers here).
+using request_outcome = std::variant<json::value, rpc_error, result_with_written_member>;
+
 std::string join_names(const std::vector<std::string>& names) {
   return fmt::format("{}", fmt::join(names, ", "));
 }
@@ -48,9 +51,8 @@ std::string join_names(const std::vector<std::string>& names) {
 // One page of a list method (tools/list, resources/list, ...): the items after the request's
 // cursor rendered under `key`, and nextCursor when more follow.
 template <class Items, class Render>
-std::variant<json::value, rpc_error> paged_list(const json::object& params, const Items& all,
-                                                std::size_t page_size, std::string_view key,
-                                                Render render) {
+request_outcome paged_list(const json::object& params, const Items& all, std::size_t page_size,
+                           std::string_view key, Render render) {
   std::optional<rpc_error> err;
   auto cursor = string_param(params, "cursor", err);
   if (err) return *err;
@@ -115,8 +117,7 @@ void describe(json::object& o, bool titles, const std::string& title,
 
 // The result of a request that needs the client's input first (2026-07-28 only: a legacy
 // session has server-to-client requests for that, not this result).
-std::variant<json::value, rpc_error> input_required_outcome(input_needed need,
-                                                            const call_context& ctx) {
+request_outcome input_required_outcome(input_needed need, const call_context& ctx) {
   if (ctx.era() != protocol_era::modern) {
     return rpc_error{rpc_code::invalid_request,
                      "Invalid Request: this call needs the client's input, which only protocol "
@@ -300,9 +301,14 @@ void engine::reply(const batch_ptr& batch, std::optional<std::string> message) {
 }
 
 void engine::answer(const incoming& in, const batch_ptr& batch, outcome result) {
-  std::string message = std::holds_alternative<rpc_error>(result)
-                            ? make_error_response(in.id, std::get<rpc_error>(result))
-                            : make_response(in.id, std::move(std::get<json::value>(result)));
+  std::string message;
+  if (auto* err = std::get_if<rpc_error>(&result)) {
+    message = make_error_response(in.id, *err);
+  } else if (auto* written = std::get_if<result_with_written_member>(&result)) {
+    message = make_response(in.id, std::move(*written));
+  } else {
+    message = make_response(in.id, std::move(std::get<json::value>(result)));
+  }
   if (batch || !valid_id(in.id)) return reply(batch, std::move(message));
   sink_.send_answer(std::move(message), in.id);
 }
@@ -320,9 +326,14 @@ engine::outcome engine::finish(const request_scope& scope, std::string_view meth
     if (err->code == rpc_code::resource_not_found) err->code = rpc_code::invalid_params;
     return result;
   }
-  json::value& value = std::get<json::value>(result);
-  if (!value.is_object()) return result;
-  json::object& obj = value.get_object();
+  json::object* found = nullptr;
+  if (auto* written = std::get_if<result_with_written_member>(&result)) {
+    found = &written->rest;
+  } else if (json::value& value = std::get<json::value>(result); value.is_object()) {
+    found = &value.get_object();
+  }
+  if (!found) return result;
+  json::object& obj = *found;
   // A handler that needs the client's input set "input_required" itself.
   if (!obj.contains("resultType")) obj["resultType"] = "complete";
   json::value& meta = obj["_meta"];
@@ -697,7 +708,7 @@ bool engine::granted(const tool_def& tool) const {
          std::find(held.begin(), held.end(), *tool.required_scope) != held.end();
 }
 
-json::object engine::render_tool_result(tool_result r, protocol_version v) const {
+engine::outcome engine::render_tool_result(tool_result r, protocol_version v) const {
   // A result built in its own resource is answered from it: moving between resources copies.
   const json::storage_ptr storage = r.structured ? r.structured->storage() : json::storage_ptr();
   json::array content(storage);
@@ -725,13 +736,19 @@ json::object engine::render_tool_result(tool_result r, protocol_version v) const
     content.push_back(std::move(item));
   }
   json::object out(storage);
-  if (r.structured && content.empty()) {
-    content.push_back(json::object{{"type", "text"}, {"text", json::serialize(*r.structured)}});
+  const bool written = !r.structured_json.empty();
+  if (content.empty() && (r.structured || written)) {
+    content.push_back(json::object{
+        {"type", "text"}, {"text", written ? r.structured_json : json::serialize(*r.structured)}});
   }
   out["content"] = std::move(content);
   if (r.structured && has_structured_output(v)) out["structuredContent"] = std::move(*r.structured);
   if (r.is_error) out["isError"] = true;
-  return out;
+  if (written && has_structured_output(v)) {
+    return result_with_written_member{std::move(out), "structuredContent",
+                                      std::move(r.structured_json)};
+  }
+  return json::value(std::move(out));
 }
 
 void engine::run_async(const incoming& in, const batch_ptr& batch, const request_scope& scope,
@@ -938,13 +955,13 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch, const req
   std::optional<outcome> when_full;
   if (tool->long_wait) {
     std::size_t limit = std::max<std::size_t>(options_.max_waits, 1);
-    when_full = json::value(render_tool_result(
+    when_full = render_tool_result(
         tool_result::error(fmt::format(
             "{0} is already waiting in {1} other call{2}, the most pons-mcp lets wait at once. "
             "Try again once one of them has returned (or after cancelling one); the other tools "
             "keep answering meanwhile.",
             tool->name, limit, limit == 1 ? "" : "s")),
-        scope.version));
+        scope.version);
   }
   run_async(
       in, batch, scope,
@@ -952,7 +969,7 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch, const req
         tool_result r = tool->handler(args.get_object(), ctx);
         if (r.protocol_error) return *r.protocol_error;
         if (r.input_required) return input_required_outcome(std::move(*r.input_required), ctx);
-        return json::value(render_tool_result(std::move(r), ctx.version()));
+        return render_tool_result(std::move(r), ctx.version());
       },
       std::move(when_full));
 }

@@ -185,7 +185,7 @@ class engine {
   std::size_t awaiting_client() const;
 
  private:
-  using outcome = std::variant<json::value, rpc_error>;
+  using outcome = std::variant<json::value, rpc_error, result_with_written_member>;
   struct batch_state;
   using batch_ptr = std::shared_ptr<batch_state>;
 
@@ -267,7 +267,7 @@ class engine {
   json::object render_tool(const tool_def& tool, protocol_version v) const;
   // True when the session's key (if any) may see and call `tool`.
   bool granted(const tool_def& tool) const;
-  json::object render_tool_result(tool_result result, protocol_version v) const;
+  outcome render_tool_result(tool_result result, protocol_version v) const;
   bool resource_exists(std::string_view uri) const;
 
   const registry& registry_;

@@ -103,6 +103,22 @@ std::string make_response(const json::value& id, json::value result) {
   return json::serialize(msg);
 }
 
+std::string make_response(const json::value& id, result_with_written_member result) {
+  const bool others = !result.rest.empty();
+  std::string out = make_response(id, json::value(std::move(result.rest)));
+  // The message ends with the result's closing brace and then its own: the written member goes
+  // between the result's last member and its brace.
+  out.resize(out.size() - 2);
+  out.reserve(out.size() + result.name.size() + result.json.size() + 6);
+  if (others) out += ',';
+  out += '"';
+  out += result.name;
+  out += "\":";
+  out += result.json;
+  out += "}}";
+  return out;
+}
+
 std::string make_error_response(const json::value& id, const rpc_error& error) {
   json::object err;
   err["code"] = static_cast<int>(error.code);

@@ -57,6 +57,17 @@ incoming classify(const json::value& message);
 /// Serialises a success response.
 std::string make_response(const json::value& id, json::value result);
 
+/// A result with one member already written as JSON text: a large tool result is answered as
+/// its tool wrote it rather than parsed into objects and serialised again.
+struct result_with_written_member {
+  json::object rest;      // every other member of the result
+  std::string_view name;  // the written member's name: a literal that needs no escaping
+  std::string json;       // its value, one complete JSON text
+};
+
+/// Serialises a success response whose result has a written member (placed last).
+std::string make_response(const json::value& id, result_with_written_member result);
+
 /// Serialises an error response; `id` is null when the request's id could not be read.
 std::string make_error_response(const json::value& id, const rpc_error& error);
 

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
 
 namespace pons::mcp {
 
@@ -18,6 +19,21 @@ tool_result tool_result::structured_result(json::object data, std::string text) 
   tool_result r = tool_result::text(std::move(text));
   r.structured = std::move(data);
   return r;
+}
+
+tool_result tool_result::written_result(std::string structured_json, std::string text) {
+  tool_result r = tool_result::text(std::move(text));
+  r.structured_json = std::move(structured_json);
+  return r;
+}
+
+std::optional<json::object> tool_result::structured_object() const {
+  if (structured) return structured;
+  if (structured_json.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  json::value v = json::parse(structured_json, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.get_object());
 }
 
 tool_result tool_result::error(std::string text) {

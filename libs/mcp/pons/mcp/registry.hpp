@@ -39,6 +39,9 @@ struct input_needed {
 struct tool_result {
   boost::json::array content;                     // MCP content blocks
   std::optional<boost::json::object> structured;  // structuredContent (matches outputSchema)
+  /// structuredContent already written as JSON text (one object), by a tool that writes a large
+  /// result straight from its rows; answered as it stands. `structured` is then unset.
+  std::string structured_json;
   bool is_error = false;
   std::optional<rpc_error> protocol_error;
   std::optional<input_needed> input_required;  // set: the client must answer first
@@ -47,10 +50,16 @@ struct tool_result {
   static tool_result text(std::string text);
   /// A structured result with its text rendering for clients that ignore structured output.
   static tool_result structured_result(boost::json::object data, std::string text);
+  /// The same, with structuredContent written as JSON text (an object) by the tool itself.
+  static tool_result written_result(std::string structured_json, std::string text);
   /// A tool execution error (isError: true) with an explanation of what to do next.
   static tool_result error(std::string text);
   /// Bad arguments: answered as JSON-RPC -32602 naming the field and the reason.
   static tool_result invalid_argument(std::string_view field, std::string_view why);
+
+  /// structuredContent as an object, however the tool built it (written JSON is parsed); unset
+  /// when the result has none.
+  std::optional<boost::json::object> structured_object() const;
 };
 
 /// A tool handler: validated arguments in, a result out. Runs on a worker thread.

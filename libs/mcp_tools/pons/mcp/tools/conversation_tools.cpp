@@ -10,6 +10,7 @@
 
 #include "pons/mcp/base64.hpp"
 #include "pons/mcp/tools/account_filter.hpp"
+#include "pons/mcp/tools/message_writer.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
 #include "pons/store/limit_clause.hpp"
@@ -110,14 +111,28 @@ store::result<std::vector<json::object>> run_messages(store::database& db, const
   return rows;
 }
 
-std::string render_messages(const json::array& rows, std::string_view empty) {
-  if (rows.empty()) return std::string(empty);
-  std::string text;
-  for (const auto& m : rows) {
-    append_message_line(text, m.get_object());
-    text += '\n';
+// One message of a get_messages page, written (message_writer.hpp).
+struct page_row {
+  written_message facts;
+  std::string json;
+  std::string line;
+};
+
+store::result<std::vector<page_row>> write_page(store::database& db, const std::string& sql,
+                                                const std::vector<sql_param>& params) {
+  auto s = db.prepare(sql);
+  if (!s) return s.error();
+  bind_params(*s, params);
+  std::vector<page_row> rows;
+  for (;;) {
+    auto more = s->step();
+    if (!more) return more.error();
+    if (!*more) break;
+    page_row& row = rows.emplace_back();
+    row.json.reserve(512);
+    row.facts = write_message(*s, row.json, row.line);
   }
-  return text;
+  return rows;
 }
 
 // --- list_conversations ---------------------------------------------------------------------
@@ -391,9 +406,7 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
         "ORDER BY m.created_at DESC, m.id DESC {}",
         message_columns, where, store::limit_clause(limit));
   }
-  // The page is built, answered and dropped as one: its values share one arena.
-  const json::storage_ptr storage = json::make_shared_resource<json::monotonic_resource>();
-  auto rows = run_messages(**db, sql, params, storage);
+  auto rows = write_page(**db, sql, params);
   if (!rows) return tool_result::error(database_problem(rows.error()));
   bool more = false;
   if (position) {
@@ -406,9 +419,7 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
   }
   std::string next;
   if (!rows->empty()) {
-    const auto& last = rows->back();
-    next = encode_message_cursor(std::string(last.at("created_at").as_string()),
-                                 last.at("id").as_int64());
+    next = encode_message_cursor(rows->back().facts.created_at, rows->back().facts.id);
   } else if (position) {
     next = encode_message_cursor(position->first,
                                  position->second == INT64_MAX ? INT64_MAX : position->second);
@@ -417,32 +428,49 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
   }
   // Remember what this client pulled, per number (the next session can start from there).
   std::string pulled_at = store::format_timestamp(deps.now());
-  std::vector<std::pair<std::string, std::int64_t>> pulled;
-  for (const auto& m : *rows) {
-    std::string number(m.at("phone_number_id").as_string());
+  std::vector<std::pair<std::string_view, std::int64_t>> pulled;
+  for (const auto& row : *rows) {
+    const std::string_view number = row.facts.phone_number_id;
     auto it =
         std::find_if(pulled.begin(), pulled.end(), [&](auto& p) { return p.first == number; });
     if (it == pulled.end()) {
-      pulled.emplace_back(number, m.at("id").as_int64());
+      pulled.emplace_back(number, row.facts.id);
     } else {
-      it->second = std::max(it->second, m.at("id").as_int64());
+      it->second = std::max(it->second, row.facts.id);
     }
   }
   for (const auto& [number, max_id] : pulled) {
-    deps.pulls->record(ctx.client_name(), number, pulled_at, max_id);
+    deps.pulls->record(ctx.client_name(), std::string(number), pulled_at, max_id);
   }
-  json::array list(storage);
-  list.reserve(rows->size());
-  for (auto& m : *rows) list.push_back(std::move(m));
-  std::string text = render_messages(list, position ? "No newer messages." : "No messages match.");
+  // The answer is written as JSON text from the rows: the same members message_json() and the
+  // envelope below would build, without the objects in between.
+  std::size_t json_size = 96;
+  std::size_t text_size = 96;
+  for (const auto& row : *rows) {
+    json_size += row.json.size() + 1;
+    text_size += row.line.size() + 1;
+  }
+  std::string structured;
+  structured.reserve(json_size);
+  structured += "{\"messages\":[";
+  std::string text;
+  text.reserve(text_size);
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    if (i) structured += ',';
+    structured += (*rows)[i].json;
+    text += (*rows)[i].line;
+    text += '\n';
+  }
+  if (rows->empty()) text = position ? "No newer messages.\n" : "No messages match.\n";
+  structured += "],\"next_cursor\":";
+  append_json_string(structured, next);
+  structured += more ? ",\"has_more\":true" : ",\"has_more\":false";
+  structured += ",\"pulled_at\":";
+  append_json_string(structured, pulled_at);
+  structured += '}';
   text += fmt::format("cursor for newer messages: \"{}\"{}\n", next,
                       more ? " (more are waiting: call again with it)" : "");
-  json::object out(4, storage);
-  out.emplace("messages", std::move(list));
-  out.emplace("next_cursor", next);
-  out.emplace("has_more", more);
-  out.emplace("pulled_at", pulled_at);
-  return tool_result::structured_result(std::move(out), std::move(text));
+  return tool_result::written_result(std::move(structured), std::move(text));
 }
 
 // --- search_messages ------------------------------------------------------------------------

@@ -30,12 +30,13 @@ json::value tool_data(const registry& reg, std::string_view name, json::object a
     error = r.protocol_error->message;
     return nullptr;
   }
-  if (r.is_error || !r.structured) {
+  auto structured = r.is_error ? std::nullopt : r.structured_object();
+  if (!structured) {
     error = r.content.empty() ? std::string("failed")
                               : std::string(r.content[0].at("text").as_string());
     return nullptr;
   }
-  return *r.structured;
+  return std::move(*structured);
 }
 
 resource_result json_resource(std::string_view uri, json::value data, std::string_view error) {
