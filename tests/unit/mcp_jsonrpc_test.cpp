@@ -5,6 +5,7 @@
 #include "pons/mcp/cursor.hpp"
 #include "pons/mcp/jsonrpc.hpp"
 #include "pons/mcp/protocol_version.hpp"
+#include "pons/mcp/registry.hpp"
 #include "pons/mcp/schema_check.hpp"
 #include "pons/mcp/uri_template.hpp"
 
@@ -139,4 +140,13 @@ TEST_CASE("a response with a written member places it last and parses back whole
       json::value("x"), result_with_written_member{{}, "structuredContent", written}));
   CHECK(alone.at("result").as_object().size() == 1);
   CHECK(alone.at("result").at("structuredContent") == json::parse(written));
+}
+
+TEST_CASE("written structured content reads back as an object, bytes that are not UTF-8 too",
+          "[mcp]") {
+  const auto read = tool_result::written_result("{\"t\":\"caf\xE9\"}", "text").structured_object();
+  REQUIRE(read);
+  CHECK(read->at("t") == "caf\xE9");
+  CHECK_FALSE(tool_result::written_result("[1]", "text").structured_object());
+  CHECK_FALSE(tool_result::text("only text").structured_object());
 }

@@ -62,7 +62,7 @@ function getMessages({ limit }) {
   const messages = latest.all(limit ?? 20).map(messageJson).reverse();
   const last = messages.at(-1);
   const next = Buffer.from(last ? `m1|${last.created_at}|${last.id}` : 'm1|1970-01-01T00:00:00.000Z|0').toString('base64url');
-  let text = messages.length ? messages.map((m) => line(m) + '\n').join('') : 'No messages match.';
+  let text = messages.length ? messages.map((m) => line(m) + '\n').join('') : 'No messages match.\n';
   text += `cursor for newer messages: "${next}"\n`;
   const structured = { messages, next_cursor: next, has_more: false, pulled_at: new Date().toISOString() };
   return { content: [{ type: 'text', text }], structuredContent: structured };

@@ -742,7 +742,10 @@ engine::outcome engine::render_tool_result(tool_result r, protocol_version v) co
         {"type", "text"}, {"text", written ? r.structured_json : json::serialize(*r.structured)}});
   }
   out["content"] = std::move(content);
-  if (r.structured && has_structured_output(v)) out["structuredContent"] = std::move(*r.structured);
+  // Written JSON, when a tool gave it, is the structured content (never both).
+  if (r.structured && !written && has_structured_output(v)) {
+    out["structuredContent"] = std::move(*r.structured);
+  }
   if (r.is_error) out["isError"] = true;
   if (written && has_structured_output(v)) {
     return result_with_written_member{std::move(out), "structuredContent",

@@ -30,8 +30,11 @@ tool_result tool_result::written_result(std::string structured_json, std::string
 std::optional<json::object> tool_result::structured_object() const {
   if (structured) return structured;
   if (structured_json.empty()) return std::nullopt;
+  // As leniently as a built object would have been serialised: bytes that are not UTF-8 pass.
+  json::parse_options lenient;
+  lenient.allow_invalid_utf8 = true;
   boost::system::error_code ec;
-  json::value v = json::parse(structured_json, ec);
+  json::value v = json::parse(structured_json, ec, {}, lenient);
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.get_object());
 }
