@@ -61,7 +61,10 @@ http::server_response from_result(mcp::tool_result r) {
   }
   if (r.is_error) return json_error(422, text_of(r.content));
   if (r.structured) return json_answer(200, *r.structured);
-  if (!r.structured_json.empty()) return answer(200, "application/json", r.structured_json + "\n");
+  if (!r.structured_json.empty()) {
+    r.structured_json += '\n';
+    return answer(200, "application/json", std::move(r.structured_json));
+  }
   return json_answer(200, json::object{{"content", std::move(r.content)}});
 }
 

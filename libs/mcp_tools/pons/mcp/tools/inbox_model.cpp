@@ -32,9 +32,9 @@ std::string lower(std::string_view s) {
 }
 
 std::string display_name(const contact_row& c) {
-  if (!c.profile_name.empty()) return c.profile_name;
-  if (!c.username.empty()) return "@" + c.username;
-  return c.wa_id.empty() ? c.user_id : "+" + c.wa_id;
+  std::string name;
+  append_display_name(name, c.wa_id, c.user_id, c.username, c.profile_name);
+  return name;
 }
 
 }  // namespace
@@ -48,30 +48,6 @@ const char* const message_columns =
     "(SELECT md.state FROM media md WHERE md.message_id = m.id ORDER BY md.id LIMIT 1), "
     "CASE WHEN m.reaction_to <> '' THEN (SELECT r.id FROM messages r WHERE r.wamid = "
     "m.reaction_to) END";
-
-namespace {
-
-// display_name() on the columns of a row, without copying them into a contact_row first.
-json::string contact_name(std::string_view wa_id, std::string_view user_id,
-                          std::string_view username, std::string_view profile_name,
-                          const json::storage_ptr& sp) {
-  if (!profile_name.empty()) return json::string(profile_name, sp);
-  json::string name(sp);
-  if (!username.empty()) {
-    name.reserve(username.size() + 1);
-    name.push_back('@');
-    name.append(username);
-  } else if (!wa_id.empty()) {
-    name.reserve(wa_id.size() + 1);
-    name.push_back('+');
-    name.append(wa_id);
-  } else {
-    name = user_id;
-  }
-  return name;
-}
-
-}  // namespace
 
 json::object message_json(const store::statement& s, json::storage_ptr storage) {
   // Read as views: SQLite's buffers go straight into the JSON strings, with no std::string
@@ -106,7 +82,9 @@ json::object message_json(const store::statement& s, json::storage_ptr storage) 
     c.emplace("wa_id", text(26));
     c.emplace("user_id", text(27));
     c.emplace("username", text(29));
-    c.emplace("name", contact_name(text(26), text(27), text(29), text(28), sp));
+    json::string name(sp);
+    append_display_name(name, text(26), text(27), text(29), text(28));
+    c.emplace("name", std::move(name));
     m.emplace("contact", std::move(c));
   }
   if (has_media) {

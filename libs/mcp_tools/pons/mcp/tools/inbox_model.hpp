@@ -56,6 +56,24 @@ store::result<contact_match> resolve_contact(store::database& db, std::string_vi
 /// The text an assistant gets for an unknown or ambiguous contact (lists the candidates).
 std::string contact_problem_text(std::string_view query, const contact_match& match);
 
+/// Appends the name a contact is shown by: the profile name, else @username, else +wa_id, else
+/// the user id. `String` is std::string or boost::json::string.
+template <class String>
+void append_display_name(String& out, std::string_view wa_id, std::string_view user_id,
+                         std::string_view username, std::string_view profile_name) {
+  if (!profile_name.empty()) {
+    out.append(profile_name);
+  } else if (!username.empty()) {
+    out.push_back('@');
+    out.append(username);
+  } else if (!wa_id.empty()) {
+    out.push_back('+');
+    out.append(wa_id);
+  } else {
+    out.append(user_id);
+  }
+}
+
 /// A contact as JSON: {id, wa_id, user_id, username, name}.
 json::object contact_json(const contact_row& c);
 

@@ -1,6 +1,7 @@
 #include "pons/mcp/tools/message_writer.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <iterator>
@@ -49,64 +50,17 @@ class object_writer {
   bool first_ = true;
 };
 
-// contact_name() of inbox_model.cpp, appended: the profile name, @username, +wa_id or user id.
-void append_contact_name(std::string& out, std::string_view wa_id, std::string_view user_id,
-                         std::string_view username, std::string_view profile_name) {
-  if (!profile_name.empty()) {
-    out += profile_name;
-  } else if (!username.empty()) {
-    out += '@';
-    out += username;
-  } else if (!wa_id.empty()) {
-    out += '+';
-    out += wa_id;
-  } else {
-    out += user_id;
-  }
-}
-
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t plain_from = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text, plain_from, i - plain_from);
-    plain_from = i + 1;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-
-      default:
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 0xF];
-    }
+  // Boost.JSON's own escaping, read out in pieces: no string of its own per call.
+  json::serializer writer;
+  writer.reset(text);
+  char piece[256];
+  while (!writer.done()) {
+    const auto written = writer.read(piece, sizeof piece);
+    out.append(written.data(), written.size());
   }
-  out.append(text, plain_from, text.size() - plain_from);
-  out += '"';
 }
 
 written_message write_message(const store::statement& s, std::string& json, std::string& line) {
@@ -140,7 +94,7 @@ written_message write_message(const store::statement& s, std::string& json, std:
   const auto error_code = s.column_optional_int64(21);
   const std::int64_t ts = s.column_int64(24);
   std::string name;
-  append_contact_name(name, wa_id, user_id, username, text(28));
+  append_display_name(name, wa_id, user_id, username, text(28));
   // message_summary() of a text: its words, or the kind when it has none.
   const std::string_view summary = words.empty() ? std::string_view("[text]") : words;
   {
