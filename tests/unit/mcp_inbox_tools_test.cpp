@@ -264,3 +264,43 @@ TEST_CASE("conversation labels: replace, add and remove without ASCII case", "[s
   c.remove_labels = {"B"};
   CHECK(pons::store::labels_after({"x"}, c) == std::vector<std::string>{"a"});
 }
+
+TEST_CASE("list_conversations pages conversations that share one time by id, without a sort",
+          "[mcp][store][backends]") {
+  inbox f;
+  {
+    auto db = f.db.pool->acquire();
+    REQUIRE(db.has_value());
+    REQUIRE((*db)->exec("UPDATE conversations SET last_message_at = '2026-01-12T13:46:40.000Z'"));
+  }
+  auto all = f.ids("list_conversations", R"({"limit":100})");
+  REQUIRE(all.size() >= 3);
+  CHECK(std::is_sorted(all.rbegin(), all.rend()));  // newest first, the higher id first on a tie
+  std::vector<std::int64_t> paged;
+  std::string cursor;
+  for (int page = 0; page < 20; ++page) {
+    auto args = json::object{{"limit", 1}};
+    if (!cursor.empty()) args["cursor"] = cursor;
+    auto out = f.data("list_conversations", json::serialize(args));
+    for (const auto& c : out.at("conversations").as_array()) paged.push_back(c.at("id").as_int64());
+    if (!out.contains("next_cursor")) break;
+    cursor = std::string(out.at("next_cursor").as_string());
+  }
+  CHECK(paged == all);
+
+  // A page reads its own rows from the index: no conversation outside it is read and sorted
+  // (with its last message looked up) first.
+  auto db = f.db.pool->acquire();
+  REQUIRE(db.has_value());
+  if ((*db)->kind() != pons::store::backend::sqlite) return;
+  auto plan = (*db)
+                  ->prepare(
+                      "EXPLAIN QUERY PLAN SELECT cv.id FROM conversations cv WHERE "
+                      "cv.archived = 0 ORDER BY cv.last_message_at DESC, cv.id DESC LIMIT 2")
+                  .value();
+  std::string details;
+  while (plan.step().value()) details += plan.column_text(3) + "\n";
+  INFO(details);
+  CHECK(details.find("conversations_recent_by_id") != std::string::npos);
+  CHECK(details.find("TEMP B-TREE") == std::string::npos);
+}
