@@ -252,6 +252,7 @@ int main(int argc, char** argv) {
     if (!graph_accounts) return usage_error(graph_accounts.error().message());
     pons::mcp::toolset_settings ts;
     ts.db_path = o.db_path;
+    ts.data_dir = o.data_dir;
     ts.config_path = o.config_path;
     ts.accounts = std::move(*graph_accounts);
     ts.graph = meta::graph_config_from_env();

@@ -79,6 +79,22 @@ TEST_CASE("pons-webhook on PostgreSQL stores a signed webhook once and never sho
   CHECK(std::filesystem::is_directory(w.dir().file(".local/share/pons")));
 }
 
+TEST_CASE("pons-webhook on PostgreSQL serving MCP keeps its folders in the data folder",
+          "[pg][webhook][mcp][process]") {
+  REQUIRE(pg_cluster_available());
+  pg_cluster cluster;
+  const std::string url = url_with_password(cluster);
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  webhook_process w(default_webhook_env(), {"--mcp"}, std::nullopt, url);
+  INFO("stderr: " << w.log());
+  REQUIRE(w.started());
+  // The tools' outbox (and their media) sit in the data folder the webhook stores media in, and
+  // no folder is named after the connection string, password and all.
+  CHECK(std::filesystem::is_directory(w.dir().file(".local/share/pons/outbox")));
+  CHECK_FALSE(std::filesystem::exists(cwd / "postgresql:"));
+  CHECK(w.log().find(password) == std::string::npos);
+}
+
 TEST_CASE("pons-mcp starts and stops on PostgreSQL, and logs the URL without the password",
           "[pg][mcp][process]") {
   REQUIRE(pg_cluster_available());

@@ -222,4 +222,14 @@ TEST_CASE("upload settings come from --upload-dir, then PONS_UPLOAD_DIR, then th
   o.config_path = "/srv/accounts.json";
   CHECK(upload_settings_from(o, env).protected_files ==
         std::vector<std::string>{"/etc/pons/config.json", "/srv/accounts.json"});
+
+  // A server's URL names no folder: the outbox is in the data folder, and without one there is
+  // no default (never a folder named after the URL and its password).
+  o.db_path = "postgresql://pons:secret@db.example/pons";
+  o.data_dir = "/srv/pons-data";
+  auto on_server = upload_settings_from(o, env);
+  CHECK(on_server.folders == std::vector<std::string>{"/srv/pons-data/outbox"});
+  CHECK(on_server.database_path.empty());
+  o.data_dir.clear();
+  CHECK(upload_settings_from(o, env).folders.empty());
 }

@@ -11,6 +11,7 @@
 #include "pons/mcp/tools/send_tools.hpp"
 #include "pons/mcp/tools/template_tools.hpp"
 #include "pons/mcp/tools/usage_tool.hpp"
+#include "pons/store/pg_dialect.hpp"
 
 namespace pons::mcp {
 
@@ -34,8 +35,12 @@ boost::system::result<std::unique_ptr<toolset>> toolset::open(const toolset_sett
   if (!db) return db.error();
   std::unique_ptr<toolset> set(new toolset(std::move(*db), settings.db_path));
 
-  auto parent = settings.data_dir.empty() ? std::filesystem::path(settings.db_path).parent_path()
-                                          : std::filesystem::path(settings.data_dir);
+  // A server's URL names no folder: without a data folder, media are looked for in the working
+  // directory rather than in a folder named after the URL.
+  std::filesystem::path parent = settings.data_dir;
+  if (parent.empty() && !store::is_postgresql_url(settings.db_path)) {
+    parent = std::filesystem::path(settings.db_path).parent_path();
+  }
   read_tools_deps deps;
   deps.pulls = &set->pulls_;
   deps.pool = set->db_.get();

@@ -121,14 +121,17 @@ upload_settings upload_settings_from(const upload_origin& options, const env_loo
       }
     }
   }
-  if (s.folders.empty()) {
+  // The default outbox sits in the data folder, or beside a database file; never in a folder
+  // named after a server's URL (which may hold a password).
+  const bool server_url = store::is_postgresql_url(options.db_path);
+  if (s.folders.empty() && !(server_url && options.data_dir.empty())) {
     fs::path parent = options.data_dir.empty() ? fs::path(options.db_path).parent_path()
                                                : fs::path(options.data_dir);
     s.folders.push_back((parent.empty() ? fs::path("outbox") : parent / "outbox").string());
     s.create_missing = true;
   }
   // A database file (and its -wal, -shm) is never sent; a server's URL names no file.
-  if (!store::is_postgresql_url(options.db_path)) s.database_path = options.db_path;
+  if (!server_url) s.database_path = options.db_path;
   if (auto config = env("PONS_CONFIG"); config && !config->empty()) {
     s.protected_files.push_back(*config);
   }
