@@ -40,7 +40,25 @@ struct two_instances {
   }
 };
 
+// The libraries a running process has mapped (/proc/PID/maps).
+std::string mapped_files(pid_t pid) {
+  return read_text_file("/proc/" + std::to_string(pid) + "/maps");
+}
+
 }  // namespace
+
+TEST_CASE("pons-webhook on SQLite never loads libpq", "[webhook][process]") {
+  webhook_process w;
+  INFO("stderr: " << w.log());
+  REQUIRE(w.started());
+  auto stored = w.post(simple_payload(default_phone_number_id,
+                                      {text_message_json("wamid.SQ1", "447700900123", "hello")}));
+  REQUIRE(stored);
+  CHECK(stored->status == 200);
+  const std::string maps = mapped_files(w.proc().pid());
+  REQUIRE(maps.find("libsqlite3") != std::string::npos);
+  CHECK(maps.find("libpq") == std::string::npos);
+}
 
 TEST_CASE("pons-webhook on PostgreSQL stores a signed webhook once and never shows the password",
           "[pg][webhook][process]") {
@@ -75,6 +93,8 @@ TEST_CASE("pons-webhook on PostgreSQL stores a signed webhook once and never sho
   CHECK(health->status == 200);
   CHECK(health->body.find(password) == std::string::npos);
   CHECK(w.log().find(password) == std::string::npos);
+  // libpq is loaded for a PostgreSQL database (and only then: the test above).
+  CHECK(mapped_files(w.proc().pid()).find("libpq.so.5") != std::string::npos);
   // Media go to the data folder ($HOME's here), not beside a database file.
   CHECK(std::filesystem::is_directory(w.dir().file(".local/share/pons")));
 }
