@@ -117,10 +117,21 @@ struct new_row {
   bool skip_if_stored = false;
 };
 
+}  // namespace
+
+result<void> hold_message_order(database& db) {
+  if (db.kind() != backend::postgresql) return {};
+  if (!db.in_transaction()) return store_errc::invalid_argument;  // it would end at once
+  return db.exec(
+      "SELECT pg_advisory_xact_lock(hashtext('pons.message_order'), hashtext(current_schema()))");
+}
+
+namespace {
+
 // `newest`: the newest created_at of this transaction when the caller keeps it ("" = read it).
 result<message_position> insert_row(database& db, const new_row& r, time_point now,
                                     std::string* newest = nullptr) {
-  // created_at never goes below the newest stored row: together with the write lock (every
+  // created_at never goes below the newest stored row: together with hold_message_order (every
   // caller holds it) this keeps (created_at, id) in commit order, so a reader's cursor never
   // skips a later commit. Read here rather than in the INSERT: with it the INSERT needed
   // RETURNING, which buffers its row in a temporary b-tree opened and closed per message.
@@ -273,6 +284,7 @@ result<outbound_insert> insert_outbound_pending(database& db, const outbound_mes
     return store_errc::invalid_argument;
   }
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  PONS_STORE_CHECK(hold_message_order(db));
   if (!m.idempotency_key.empty()) {
     PONS_STORE_TRY(seen, find_message_by_idempotency_key(db, m.idempotency_key));
     if (seen) {

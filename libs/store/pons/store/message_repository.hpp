@@ -65,6 +65,14 @@ struct message_position {
 /// one index lookup; ingest uses it as the idempotency check of inbound messages.
 result<bool> wamid_exists(database& db, std::string_view wamid);
 
+/// Makes the caller's transaction the only one inserting messages until it ends, so that
+/// messages' (created_at, id) follow the order of their commits and a reader's cursor (after a
+/// created_at and id, or after an id) never passes a message that commits later. On SQLite the
+/// write lock does it already; on PostgreSQL, where writers lock rows only, it is a transaction
+/// advisory lock (per schema). Call it first in a transaction that inserts messages, before any
+/// row is locked, so that two writers never wait for each other in opposite orders.
+result<void> hold_message_order(database& db);
+
 /// What a caller writing many messages in one transaction already knows, so each insert need
 /// not look it up again.
 struct inbound_insert_hints {

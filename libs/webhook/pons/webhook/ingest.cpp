@@ -695,6 +695,7 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
 result<ingest_summary> ingest_batch(database& db, const domain::webhook_batch& batch,
                                     const ingest_context& context) {
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  if (!batch.messages.empty()) PONS_STORE_CHECK(hold_message_order(db));
   ingest_memo::state local;
   ingest_cache cache(db, local);
   PONS_STORE_TRY(sum, ingest_one(db, batch, context, cache));
@@ -726,6 +727,12 @@ result<std::optional<group_results>> write_group(database& db,
                                                  const after_begin_fn& after_begin,
                                                  bool savepoints) {
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
+  // First, before any row is locked (see hold_message_order); a group of statuses alone inserts
+  // no message and need not wait for one that does.
+  if (std::any_of(requests.begin(), requests.end(),
+                  [](const ingest_request& r) { return r.batch && !r.batch->messages.empty(); })) {
+    PONS_STORE_CHECK(hold_message_order(db));
+  }
   if (after_begin) PONS_STORE_CHECK(after_begin());
   PONS_STORE_TRY(fts, search_index_deferral::begin(db));
   // Writes whose results are not read travel with the next statement that waits (PostgreSQL's
