@@ -12,6 +12,7 @@
 #include "pons/store/database.hpp"
 #include "pons/store/message_repository.hpp"
 #include "pons/webhook/ingest.hpp"
+#include "support/inbound_batches.hpp"
 #include "support/pg_cluster.hpp"
 
 using namespace pons::store;
@@ -22,18 +23,7 @@ namespace domain = pons::domain;
 namespace {
 
 domain::webhook_batch one_message(const std::string& wamid, const std::string& from) {
-  domain::webhook_batch b;
-  domain::inbound_message m;
-  m.phone_number_id = "PN1";
-  m.waba_id = "WABA1";
-  m.wamid = wamid;
-  m.from = from;
-  m.sender.wa_id = from;
-  m.type = "text";
-  m.text = "order " + wamid;
-  m.timestamp_unix = 1700000000;
-  b.messages.push_back(std::move(m));
-  return b;
+  return pons::test::one_text_message(wamid, from, "order " + wamid);
 }
 
 domain::webhook_batch one_status(const std::string& wamid) {
