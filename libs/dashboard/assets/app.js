@@ -401,6 +401,10 @@
       if (canSend && (!composer || composer.windowOpen !== windowOpen)) {
         composer = { windowOpen, node: windowOpen ? textComposer(to, state, draw) : await templateComposer(to, draw) };
       }
+      // Redrawing moves the composer, and a field taken out of the page loses the focus: put it
+      // back, caret and all, so that a live update never takes the keyboard from the writer.
+      const typing = composer && composer.node.contains(document.activeElement) ? document.activeElement : null;
+      const caret = typing ? [typing.selectionStart, typing.selectionEnd] : null;
       show(el('div', { class: 'thread-head' },
         el('a', { href: '#/', text: '← Inbox' }),
         el('h2', { text: contact.name }),
@@ -410,6 +414,10 @@
       conv && canSend ? conversationTools(conv, draw) : (conv ? labelList(conv.labels) : null),
       conv && !canSend && conv.note ? el('p', { class: 'meta', text: `Note: ${conv.note}` }) : null,
       list, composer ? composer.node : null);
+      if (typing && typing.isConnected && document.activeElement !== typing) {
+        typing.focus();
+        if (caret[0] !== null) typing.setSelectionRange(caret[0], caret[1]);
+      }
       // Opening a thread reads it, as on a phone: the newest received message is marked read
       // once (its own change must not mark it again).
       const received = messages.filter((m) => m.direction === 'inbound');
