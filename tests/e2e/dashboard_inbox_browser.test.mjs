@@ -151,6 +151,40 @@ test('a new message appears in the open thread without a reload', async () => {
   });
 });
 
+test('a message that arrives while a thread is first drawn shows without a reload', async () => {
+  await withPage(browser, 'first-draw', async (page) => {
+    await signIn(page);
+    // The thread's first read is answered as it was before the new message, and only after the
+    // message's change has reached the page: the change comes while the first draw waits.
+    let held = null;
+    await page.route('**/api/v1/tools/get_messages*', async (route) => {
+      if (held) return route.continue();
+      held = await route.fetch();
+      assert.equal(await postSigned(webhook.port, textPayload('wamid.MEANWHILE', 'Sent meanwhile', sheena)), 200);
+      await page.waitForTimeout(1000);  // sets the race up; nothing is asserted on time
+      await route.fulfill({ response: held });
+    });
+    await openThread(page, 'Sheena Nelson');
+    await page.getByRole('list', { name: 'Messages' }).getByText('Sent meanwhile').waitFor();
+  });
+});
+
+test('a search being typed in the inbox survives a live update', async () => {
+  await withPage(browser, 'search-typing', async (page) => {
+    await signIn(page);
+    const search = page.getByRole('searchbox', { name: 'Search messages' });
+    await search.click();
+    await page.keyboard.type('Any');
+    const list = await page.getByRole('list', { name: 'Conversations' }).elementHandle();
+    assert.equal(await postSigned(webhook.port, textPayload('wamid.TYPING', 'Hello again', sheena)), 200);
+    await page.waitForFunction((old) => !old.isConnected, list);
+    await page.keyboard.type(' news');
+    assert.equal(await search.inputValue(), 'Any news');
+    await page.keyboard.press('Enter');
+    await page.getByRole('list', { name: 'Search results' }).getByRole('listitem').first().waitFor();
+  });
+});
+
 test('a closed window turns the composer into a template picker whose send works', async () => {
   await withPage(browser, 'template', async (page) => {
     await signIn(page, await newOwner());
@@ -257,6 +291,15 @@ test('the webhook log shows what Meta sent; an owner adds a user who can then si
     await log.locator('summary').first().click();
     await log.locator('pre').first().waitFor();
     await saveScreenshot(page, 'dashboard-webhook-log');
+    // Each webhook redraws the log: a filter being typed goes on across it.
+    const status = page.getByLabel('HTTP status');
+    await status.click();
+    await page.keyboard.type('20');
+    const before = await log.elementHandle();
+    assert.equal(await postSigned(webhook.port, textPayload('wamid.LOGGED', 'Logged', sheena)), 200);
+    await page.waitForFunction((old) => !old.isConnected, before);
+    await page.keyboard.type('0');
+    assert.equal(await status.inputValue(), '200');
 
     await nav.getByRole('link', { name: 'Users' }).click();
     const form = page.getByRole('form', { name: 'New user' });

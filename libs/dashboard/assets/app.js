@@ -160,6 +160,21 @@
         el('span', { class: 'preview', text: hit.snippet })));
   }
 
+  // A field that a redraw replaces or moves: what was typed in it stays, and so do the focus and
+  // the caret, so that a live update never takes the keyboard from the writer. Call just before
+  // `show`; it answers what to call just after.
+  function keepTyping(before, after) {
+    if (!before) return () => {};
+    const focused = before === document.activeElement;
+    const caret = [before.selectionStart, before.selectionEnd];
+    if (after !== before) after.value = before.value;
+    return () => {
+      if (!focused || !after.isConnected || document.activeElement === after) return;
+      after.focus();
+      if (caret[0] != null) after.setSelectionRange(caret[0], caret[1]);
+    };
+  }
+
   async function renderInbox(params) {
     const show = begin();
     document.title = 'Inbox - Pons';
@@ -174,19 +189,25 @@
       search, el('button', { type: 'submit', text: 'Search' }),
       el('label', {}, only, ' Unanswered only'));
     const list = el('ul', { class: 'conversations', 'aria-label': q ? 'Search results' : 'Conversations' });
+    // A live redraw replaces the search field: a search being typed goes on in the new one.
+    const draw = (...nodes) => {
+      const refocus = keepTyping(app.querySelector('form[role="search"] input[name="q"]'), search);
+      show(toolbar, ...nodes);
+      refocus();
+    };
     try {
       if (q) {
         const { hits } = await call('search_messages', { query: q, limit: 30 });
         list.append(...hits.map(hitRow));
-        show(toolbar, hits.length ? list : el('p', { class: 'empty', text: 'No message matches.' }));
+        draw(hits.length ? list : el('p', { class: 'empty', text: 'No message matches.' }));
       } else {
         const { conversations } = await call('list_conversations', { limit: 100, unanswered });
         list.append(...conversations.map(conversationRow));
-        show(toolbar, conversations.length ? list
+        draw(conversations.length ? list
           : el('p', { class: 'empty', text: unanswered ? 'Nobody is waiting for an answer.' : 'No conversations yet.' }));
       }
     } catch (error) {
-      show(toolbar, problem(error));
+      draw(problem(error));
     }
   }
 
@@ -401,10 +422,9 @@
       if (canSend && (!composer || composer.windowOpen !== windowOpen)) {
         composer = { windowOpen, node: windowOpen ? textComposer(to, state, draw) : await templateComposer(to, draw) };
       }
-      // Redrawing moves the composer, and a field taken out of the page loses the focus: put it
-      // back, caret and all, so that a live update never takes the keyboard from the writer.
+      // Redrawing moves the composer, and a field taken out of the page loses the focus.
       const typing = composer && composer.node.contains(document.activeElement) ? document.activeElement : null;
-      const caret = typing ? [typing.selectionStart, typing.selectionEnd] : null;
+      const refocus = keepTyping(typing, typing);
       show(el('div', { class: 'thread-head' },
         el('a', { href: '#/', text: '← Inbox' }),
         el('h2', { text: contact.name }),
@@ -414,10 +434,7 @@
       conv && canSend ? conversationTools(conv, draw) : (conv ? labelList(conv.labels) : null),
       conv && !canSend && conv.note ? el('p', { class: 'meta', text: `Note: ${conv.note}` }) : null,
       list, composer ? composer.node : null);
-      if (typing && typing.isConnected && document.activeElement !== typing) {
-        typing.focus();
-        if (caret[0] !== null) typing.setSelectionRange(caret[0], caret[1]);
-      }
+      refocus();
       // Opening a thread reads it, as on a phone: the newest received message is marked read
       // once (its own change must not mark it again).
       const received = messages.filter((m) => m.direction === 'inbound');
@@ -598,9 +615,12 @@
           `${r.phoneNumberId ? ` · number ${r.phoneNumberId}` : ''}` }),
         r.notes ? el('p', { class: 'error', text: r.notes }) : null,
         el('pre', { class: 'preview-box', text: r.body }))));
+    // Every webhook redraws this page: a status being typed goes on in the new field.
+    const refocus = keepTyping(app.querySelector('form.toolbar input[name="status"]'), status);
     show(el('h2', { text: 'Webhook log' }), filters,
       rows.length ? el('ul', { class: 'conversations', 'aria-label': 'Webhook requests' }, ...rows)
         : el('p', { class: 'empty', text: 'No webhook request matches.' }));
+    refocus();
   }
 
   // --- forwarding targets and deliveries (admins and owners) ---------------------------------
@@ -887,9 +907,14 @@
       current = { render: () => renderTemplates() };
       await renderTemplates();
     } else if (thread) {
+      // A change while the thread is first drawn (a photo downloaded meanwhile) may be missing
+      // from what that draw read: it is drawn again once the first draw is done.
       let draw = null;
-      current = { render: () => (draw ? draw().catch(() => {}) : undefined) };
+      let missed = false;
+      const here = { render: () => (draw ? draw().catch(() => {}) : (missed = true)) };
+      current = here;
       draw = await renderThread(Number(thread[1]));
+      if (missed && current === here) await draw().catch(() => {});
     } else {
       current = { render: () => renderInbox(params) };
       await renderInbox(params);
