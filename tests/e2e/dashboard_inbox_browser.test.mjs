@@ -300,6 +300,8 @@ test('the webhook log shows what Meta sent; an owner adds a user who can then si
     await page.waitForFunction((old) => !old.isConnected, before);
     await page.keyboard.type('0');
     assert.equal(await status.inputValue(), '200');
+    // The request opened before the redraw is still open after it.
+    assert.equal(await log.locator('details[open]').count(), 1);
 
     await nav.getByRole('link', { name: 'Users' }).click();
     const form = page.getByRole('form', { name: 'New user' });

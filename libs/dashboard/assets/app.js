@@ -608,8 +608,10 @@
     for (const key of ['signature', 'status']) if (params.get(key)) query.set(key, params.get(key));
     const data = await loaded(show, [el('h2', { text: 'Webhook log' }), filters], api(`/api/v1/webhook-log?${query}`));
     if (!data) return;
+    // Every webhook redraws this page: the requests opened to read stay open.
+    const opened = new Set([...app.querySelectorAll('details[data-request][open]')].map((d) => d.dataset.request));
     const rows = data.requests.map((r) => el('li', {},
-      el('details', {},
+      el('details', { 'data-request': String(r.id), open: opened.has(String(r.id)) },
         el('summary', { text: `${when(r.receivedAt)} · ${r.status} · signature ${r.signature || 'n/a'} · ` +
           `${r.messages} messages, ${r.statuses} statuses${r.duplicates ? `, ${r.duplicates} duplicates` : ''}` +
           `${r.phoneNumberId ? ` · number ${r.phoneNumberId}` : ''}` }),
