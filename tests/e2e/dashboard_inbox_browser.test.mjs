@@ -153,7 +153,7 @@ test('a new message appears in the open thread without a reload', async () => {
 
 test('a message that arrives while a thread is first drawn shows without a reload', async () => {
   await withPage(browser, 'first-draw', async (page) => {
-    await signIn(page);
+    await signIn(page, await newOwner());
     // The thread's first read is answered as it was before the new message, and only after the
     // message's change has reached the page: the change comes while the first draw waits.
     let held = null;
@@ -171,7 +171,7 @@ test('a message that arrives while a thread is first drawn shows without a reloa
 
 test('a search being typed in the inbox survives a live update', async () => {
   await withPage(browser, 'search-typing', async (page) => {
-    await signIn(page);
+    await signIn(page, await newOwner());
     const search = page.getByRole('searchbox', { name: 'Search messages' });
     await search.click();
     await page.keyboard.type('Any');
@@ -182,6 +182,10 @@ test('a search being typed in the inbox survives a live update', async () => {
     assert.equal(await search.inputValue(), 'Any news');
     await page.keyboard.press('Enter');
     await page.getByRole('list', { name: 'Search results' }).getByRole('listitem').first().waitFor();
+    // Going back to the whole inbox shows what its address says: no search.
+    await page.goto(`${base}/#/`);
+    await page.getByRole('list', { name: 'Conversations' }).waitFor();
+    assert.equal(await search.inputValue(), '');
   });
 });
 
@@ -338,7 +342,15 @@ test('a conversation is labelled, noted and archived from its thread', async () 
     await page.getByRole('button', { name: 'Remove label <b>x</b>' }).click();
     await page.getByRole('button', { name: 'Remove label <b>x</b>' }).waitFor({ state: 'detached' });
 
-    await page.getByRole('textbox', { name: 'Note' }).fill('Call after 5 pm');
+    // A note being typed when a live update redraws the thread goes on in the new field.
+    const note = page.getByRole('textbox', { name: 'Note' });
+    await note.click();
+    await page.keyboard.type('Call after');
+    const before = await page.getByRole('list', { name: 'Messages' }).elementHandle();
+    assert.equal(await postSigned(webhook.port, textPayload('wamid.NOTING', 'Noted?', sheena)), 200);
+    await page.waitForFunction((old) => !old.isConnected, before);
+    await page.keyboard.type(' 5 pm');
+    assert.equal(await note.inputValue(), 'Call after 5 pm');
     await page.getByRole('button', { name: 'Save note' }).click();
     await page.waitForFunction(() => document.querySelector('textarea[name=note]')?.value === 'Call after 5 pm');
 

@@ -81,7 +81,9 @@ TEST_CASE("store pg: inserting messages waits for the open transaction that inse
   REQUIRE(tx.has_value());
   REQUIRE(hold_message_order(holder).has_value());
 
-  // A group of statuses alone inserts no message: it does not wait.
+  // A group of statuses alone inserts no message: it does not wait (were it to, the lock
+  // timeout fails it rather than the test hanging).
+  REQUIRE(grouped.exec("SET lock_timeout = '20s'").has_value());
   ingest_context status_context;
   status_context.request_id = "status";
   status_context.received_at = std::chrono::system_clock::now();
@@ -100,6 +102,7 @@ TEST_CASE("store pg: inserting messages waits for the open transaction that inse
   group_context.request_id = "grouped";
   auto single_done = std::async(
       std::launch::async, [&] { return ingest_batch(single, batch, single_context).has_value(); });
+  REQUIRE(grouped.exec("SET lock_timeout = 0").has_value());
   auto group_done = std::async(std::launch::async, [&] {
     const std::vector<ingest_request> group{{&group_batch, &group_context}};
     auto r = ingest_batches(grouped, group);
@@ -138,4 +141,19 @@ TEST_CASE("store pg: inserting messages waits for the open transaction that inse
 
   // Outside a transaction the lock would end with its statement: refused.
   CHECK(hold_message_order(observer).error() == store_errc::invalid_argument);
+}
+
+TEST_CASE("store pg: transactions read committed rows whatever the server's default isolation",
+          "[store][pg]") {
+  REQUIRE(pons::test::pg_cluster_available());
+  pons::test::pg_cluster cluster;
+  database db = open_db(cluster);
+  // The order lock relies on each statement seeing what committed before it started.
+  REQUIRE(db.exec("SET default_transaction_isolation = 'repeatable read'").has_value());
+  auto tx = transaction::begin(db, transaction_mode::immediate);
+  REQUIRE(tx.has_value());
+  auto level = db.prepare("SELECT current_setting('transaction_isolation')");
+  REQUIRE(level.has_value());
+  REQUIRE(level->step().value());
+  CHECK(level->column_text(0) == "read committed");
 }

@@ -160,11 +160,12 @@
         el('span', { class: 'preview', text: hit.snippet })));
   }
 
-  // A field that a redraw replaces or moves: what was typed in it stays, and so do the focus and
-  // the caret, so that a live update never takes the keyboard from the writer. Call just before
-  // `show`; it answers what to call just after.
+  // A field that a live redraw replaces or moves: what was typed in it stays, and so do the focus
+  // and the caret, so that an update never takes the keyboard from the writer. Call just before
+  // `show`; it answers what to call just after. Only for a live redraw of the same page: after a
+  // navigation the page shows what its address says.
   function keepTyping(before, after) {
-    if (!before) return () => {};
+    if (!before || !after) return () => {};
     const focused = before === document.activeElement;
     const caret = [before.selectionStart, before.selectionEnd];
     if (after !== before) after.value = before.value;
@@ -175,7 +176,7 @@
     };
   }
 
-  async function renderInbox(params) {
+  async function renderInbox(params, live = false) {
     const show = begin();
     document.title = 'Inbox - Pons';
     const q = params.get('q') || '';
@@ -191,7 +192,8 @@
     const list = el('ul', { class: 'conversations', 'aria-label': q ? 'Search results' : 'Conversations' });
     // A live redraw replaces the search field: a search being typed goes on in the new one.
     const draw = (...nodes) => {
-      const refocus = keepTyping(app.querySelector('form[role="search"] input[name="q"]'), search);
+      const refocus = live ? keepTyping(app.querySelector('form[role="search"] input[name="q"]'), search)
+        : () => {};
       show(toolbar, ...nodes);
       refocus();
     };
@@ -404,7 +406,8 @@
   async function renderThread(id) {
     const state = {};
     let composer = null;
-    const draw = async () => {
+    // `live`: a redraw for a change made elsewhere, where what is being typed here is kept.
+    const draw = async (live = false) => {
       const show = begin();
       const { messages } = await call('get_messages', { conversation_id: id, limit: 100 });
       if (!messages.length) return show(el('p', { class: 'empty', text: 'No messages in this conversation.' }));
@@ -424,6 +427,12 @@
       }
       // Redrawing moves the composer, and a field taken out of the page loses the focus.
       const typing = composer && composer.node.contains(document.activeElement) ? document.activeElement : null;
+      const tools = conv && canSend ? conversationTools(conv, draw) : (conv ? labelList(conv.labels) : null);
+      // The label and note fields are new at each redraw: a live one keeps what is typed in them.
+      const keptFields = live && tools && tools.querySelector
+        ? ['input[name="label"]', 'textarea[name="note"]'].map((field) =>
+          keepTyping(app.querySelector(`section.conversation-tools ${field}`), tools.querySelector(field)))
+        : [];
       const refocus = keepTyping(typing, typing);
       show(el('div', { class: 'thread-head' },
         el('a', { href: '#/', text: '← Inbox' }),
@@ -431,10 +440,11 @@
         el('span', { class: 'meta', text: contactIds(contact) }),
         windowState(mine && mine.window),
         conv && conv.archived ? el('span', { class: 'meta', text: 'Archived' }) : null),
-      conv && canSend ? conversationTools(conv, draw) : (conv ? labelList(conv.labels) : null),
+      tools,
       conv && !canSend && conv.note ? el('p', { class: 'meta', text: `Note: ${conv.note}` }) : null,
       list, composer ? composer.node : null);
       refocus();
+      for (const refocusField of keptFields) refocusField();
       // Opening a thread reads it, as on a phone: the newest received message is marked read
       // once (its own change must not mark it again).
       const received = messages.filter((m) => m.direction === 'inbound');
@@ -588,7 +598,7 @@
 
   // --- the webhook log (admins and owners) ----------------------------------------------------
 
-  async function renderWebhookLog(params) {
+  async function renderWebhookLog(params, live = false) {
     const show = begin();
     document.title = 'Webhook log - Pons';
     const signature = el('select', { name: 'signature', 'aria-label': 'Signature' },
@@ -609,7 +619,7 @@
     const data = await loaded(show, [el('h2', { text: 'Webhook log' }), filters], api(`/api/v1/webhook-log?${query}`));
     if (!data) return;
     // Every webhook redraws this page: the requests opened to read stay open.
-    const opened = new Set([...app.querySelectorAll('details[data-request][open]')].map((d) => d.dataset.request));
+    const opened = new Set(live ? [...app.querySelectorAll('details[data-request][open]')].map((d) => d.dataset.request) : []);
     const rows = data.requests.map((r) => el('li', {},
       el('details', { 'data-request': String(r.id), open: opened.has(String(r.id)) },
         el('summary', { text: `${when(r.receivedAt)} · ${r.status} · signature ${r.signature || 'n/a'} · ` +
@@ -618,7 +628,7 @@
         r.notes ? el('p', { class: 'error', text: r.notes }) : null,
         el('pre', { class: 'preview-box', text: r.body }))));
     // Every webhook redraws this page: a status being typed goes on in the new field.
-    const refocus = keepTyping(app.querySelector('form.toolbar input[name="status"]'), status);
+    const refocus = live ? keepTyping(app.querySelector('form.toolbar input[name="status"]'), status) : () => {};
     show(el('h2', { text: 'Webhook log' }), filters,
       rows.length ? el('ul', { class: 'conversations', 'aria-label': 'Webhook requests' }, ...rows)
         : el('p', { class: 'empty', text: 'No webhook request matches.' }));
@@ -890,7 +900,7 @@
       current = { render: () => {} };
       await renderKeys();
     } else if (hash === '#/webhooks' || hash.startsWith('#/webhooks?')) {
-      current = { render: () => renderWebhookLog(params) };
+      current = { render: () => renderWebhookLog(params, true) };
       await renderWebhookLog(params);
     } else if (hash === '#/forwarding') {
       // Forms and open details would be lost to a live redraw: these pages redraw on a click.
@@ -913,12 +923,12 @@
       // from what that draw read: it is drawn again once the first draw is done.
       let draw = null;
       let missed = false;
-      const here = { render: () => (draw ? draw().catch(() => {}) : (missed = true)) };
+      const here = { render: () => (draw ? draw(true).catch(() => {}) : (missed = true)) };
       current = here;
       draw = await renderThread(Number(thread[1]));
-      if (missed && current === here) await draw().catch(() => {});
+      if (missed && current === here) await draw(true).catch(() => {});
     } else {
-      current = { render: () => renderInbox(params) };
+      current = { render: () => renderInbox(params, true) };
       await renderInbox(params);
     }
   }

@@ -742,10 +742,12 @@ write_deferral::~write_deferral() {
 
 result<transaction> transaction::begin(database& db, transaction_mode mode) {
   transaction tx(db);
-  // PostgreSQL: READ COMMITTED, its default; its writers lock rows, not the database.
+  // PostgreSQL: READ COMMITTED, named rather than left to the server's default, since each
+  // statement must see what committed before it (hold_message_order); writers lock rows, not the
+  // database.
   auto r =
       db.kind() == backend::postgresql
-          ? db.exec("BEGIN")
+          ? db.exec("BEGIN ISOLATION LEVEL READ COMMITTED")
           : db.exec(mode == transaction_mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
   if (!r) return r.error();
   if (db.impl_->pg) db.impl_->pg_wrote = false;

@@ -123,7 +123,8 @@ result<void> hold_message_order(database& db) {
   if (db.kind() != backend::postgresql) return {};
   if (!db.in_transaction()) return store_errc::invalid_argument;  // it would end at once
   return db.exec(
-      "SELECT pg_advisory_xact_lock(hashtext('pons.message_order'), hashtext(current_schema()))");
+      "SELECT pg_advisory_xact_lock(hashtext('pons.message_order'), "
+      "hashtext(coalesce(current_schema(), '')))");
 }
 
 namespace {
