@@ -77,6 +77,21 @@ function conversationLink(page, name) {
   return page.getByRole('list', { name: 'Conversations' }).getByRole('link').filter({ hasText: name });
 }
 
+/**
+ * Types `before` into `field`, makes a live update redraw the page (a message from Sheena; the
+ * redraw is seen when `redrawn`, a list the page draws anew, is replaced), types `after`, and
+ * answers what the field then holds.
+ */
+async function typeAcrossRedraw(page, field, before, after, redrawn, wamid) {
+  await field.click();
+  await page.keyboard.type(before);
+  const old = await redrawn.elementHandle();
+  assert.equal(await postSigned(webhook.port, textPayload(wamid, 'A live update', sheena)), 200);
+  await page.waitForFunction((node) => !node.isConnected, old);
+  await page.keyboard.type(after);
+  return field.inputValue();
+}
+
 async function openThread(page, name) {
   await conversationLink(page, name).click();
   await page.getByRole('heading', { name }).waitFor();
@@ -173,13 +188,8 @@ test('a search being typed in the inbox survives a live update', async () => {
   await withPage(browser, 'search-typing', async (page) => {
     await signIn(page, await newOwner());
     const search = page.getByRole('searchbox', { name: 'Search messages' });
-    await search.click();
-    await page.keyboard.type('Any');
-    const list = await page.getByRole('list', { name: 'Conversations' }).elementHandle();
-    assert.equal(await postSigned(webhook.port, textPayload('wamid.TYPING', 'Hello again', sheena)), 200);
-    await page.waitForFunction((old) => !old.isConnected, list);
-    await page.keyboard.type(' news');
-    assert.equal(await search.inputValue(), 'Any news');
+    const conversations = page.getByRole('list', { name: 'Conversations' });
+    assert.equal(await typeAcrossRedraw(page, search, 'Any', ' news', conversations, 'wamid.TYPING'), 'Any news');
     await page.keyboard.press('Enter');
     await page.getByRole('list', { name: 'Search results' }).getByRole('listitem').first().waitFor();
     // Going back to the whole inbox shows what its address says: no search.
@@ -207,14 +217,8 @@ test('a closed window turns the composer into a template picker whose send works
     await picker.getByLabel('Template').selectOption({ label: 'order_update (en_US, UTILITY)' });
     // A live update while a field is being typed in (a message in another conversation redraws
     // this thread) leaves the field focused, and the typing goes on in it.
-    const first = picker.getByLabel('{{1}}');
-    await first.click();
-    await page.keyboard.type('Ol');
-    const list = await page.getByRole('list', { name: 'Messages' }).elementHandle();
-    assert.equal(await postSigned(webhook.port, textPayload('wamid.REDRAW', 'Still there?', sheena)), 200);
-    await page.waitForFunction((old) => !old.isConnected, list);
-    await page.keyboard.type('af');
-    assert.equal(await first.inputValue(), 'Olaf');
+    const messages = page.getByRole('list', { name: 'Messages' });
+    assert.equal(await typeAcrossRedraw(page, picker.getByLabel('{{1}}'), 'Ol', 'af', messages, 'wamid.REDRAW'), 'Olaf');
     await picker.getByLabel('{{2}}').fill('#1042');
     assert.equal(await picker.getByLabel('Preview').textContent(), 'Hi Olaf, your order #1042 has shipped.');
     await saveScreenshot(page, 'dashboard-template');
@@ -296,14 +300,7 @@ test('the webhook log shows what Meta sent; an owner adds a user who can then si
     await log.locator('pre').first().waitFor();
     await saveScreenshot(page, 'dashboard-webhook-log');
     // Each webhook redraws the log: a filter being typed goes on across it.
-    const status = page.getByLabel('HTTP status');
-    await status.click();
-    await page.keyboard.type('20');
-    const before = await log.elementHandle();
-    assert.equal(await postSigned(webhook.port, textPayload('wamid.LOGGED', 'Logged', sheena)), 200);
-    await page.waitForFunction((old) => !old.isConnected, before);
-    await page.keyboard.type('0');
-    assert.equal(await status.inputValue(), '200');
+    assert.equal(await typeAcrossRedraw(page, page.getByLabel('HTTP status'), '20', '0', log, 'wamid.LOGGED'), '200');
     // The request opened before the redraw is still open after it.
     assert.equal(await log.locator('details[open]').count(), 1);
 
@@ -344,13 +341,8 @@ test('a conversation is labelled, noted and archived from its thread', async () 
 
     // A note being typed when a live update redraws the thread goes on in the new field.
     const note = page.getByRole('textbox', { name: 'Note' });
-    await note.click();
-    await page.keyboard.type('Call after');
-    const before = await page.getByRole('list', { name: 'Messages' }).elementHandle();
-    assert.equal(await postSigned(webhook.port, textPayload('wamid.NOTING', 'Noted?', sheena)), 200);
-    await page.waitForFunction((old) => !old.isConnected, before);
-    await page.keyboard.type(' 5 pm');
-    assert.equal(await note.inputValue(), 'Call after 5 pm');
+    const messages = page.getByRole('list', { name: 'Messages' });
+    assert.equal(await typeAcrossRedraw(page, note, 'Call after', ' 5 pm', messages, 'wamid.NOTING'), 'Call after 5 pm');
     await page.getByRole('button', { name: 'Save note' }).click();
     await page.waitForFunction(() => document.querySelector('textarea[name=note]')?.value === 'Call after 5 pm');
 
