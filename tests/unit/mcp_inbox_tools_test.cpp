@@ -79,6 +79,22 @@ struct inbox {
     }
     return out;
   }
+
+  // Every conversation the tool lists, one per page, following its cursor (at most 50 pages).
+  std::vector<std::int64_t> ids_one_page_at_a_time(std::string_view name) {
+    std::vector<std::int64_t> paged;
+    std::string cursor;
+    for (int page = 0; page < 50; ++page) {
+      auto args = json::object{{"limit", 1}};
+      if (!cursor.empty()) args["cursor"] = cursor;
+      auto out = data(name, json::serialize(args));
+      for (const auto& c : out.at("conversations").as_array())
+        paged.push_back(c.at("id").as_int64());
+      if (!out.contains("next_cursor")) break;
+      cursor = std::string(out.at("next_cursor").as_string());
+    }
+    return paged;
+  }
 };
 
 }  // namespace
@@ -118,17 +134,7 @@ TEST_CASE("list_unanswered pages with its cursor and refuses a forged one",
   inbox f;
   auto all = f.ids("list_unanswered", "{}");
   REQUIRE(all.size() >= 3);
-  std::vector<std::int64_t> paged;
-  std::string cursor;
-  for (int page = 0; page < 10; ++page) {
-    auto args = json::object{{"limit", 1}};
-    if (!cursor.empty()) args["cursor"] = cursor;
-    auto out = f.data("list_unanswered", json::serialize(args));
-    for (const auto& c : out.at("conversations").as_array()) paged.push_back(c.at("id").as_int64());
-    if (!out.contains("next_cursor")) break;
-    cursor = std::string(out.at("next_cursor").as_string());
-  }
-  CHECK(paged == all);
+  CHECK(f.ids_one_page_at_a_time("list_unanswered") == all);
 
   auto forged = f.call("list_unanswered", R"({"cursor":"bm90LWEtY3Vyc29y"})");
   REQUIRE(forged.protocol_error);
@@ -276,17 +282,7 @@ TEST_CASE("list_conversations pages conversations that share one time by id, wit
   auto all = f.ids("list_conversations", R"({"limit":100})");
   REQUIRE(all.size() >= 3);
   CHECK(std::is_sorted(all.rbegin(), all.rend()));  // newest first, the higher id first on a tie
-  std::vector<std::int64_t> paged;
-  std::string cursor;
-  for (int page = 0; page < 20; ++page) {
-    auto args = json::object{{"limit", 1}};
-    if (!cursor.empty()) args["cursor"] = cursor;
-    auto out = f.data("list_conversations", json::serialize(args));
-    for (const auto& c : out.at("conversations").as_array()) paged.push_back(c.at("id").as_int64());
-    if (!out.contains("next_cursor")) break;
-    cursor = std::string(out.at("next_cursor").as_string());
-  }
-  CHECK(paged == all);
+  CHECK(f.ids_one_page_at_a_time("list_conversations") == all);
 
   // A page reads its own rows from the index: no conversation outside it is read and sorted
   // (with its last message looked up) first.
