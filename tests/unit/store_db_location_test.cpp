@@ -93,6 +93,11 @@ TEST_CASE("placeholders and database URLs are refused with what to do", "[db_loc
   CHECK(shown_location("/srv/pons.db") == "/srv/pons.db");
   // A file's folder holds its media.
   CHECK(resolve_db_location("/srv/data/pons.db", env, "/").data_dir == "/srv/data");
+  // The files beside the database: the data folder, else the file's folder; a URL names none.
+  CHECK(data_folder("/srv/data/pons.db", "") == "/srv/data");
+  CHECK(data_folder("/srv/data/pons.db", "/srv/media") == "/srv/media");
+  CHECK(data_folder("postgresql://pons:hunter2@db/pons", "/srv/pons") == "/srv/pons");
+  CHECK(data_folder("postgresql://pons:hunter2@db/pons", "").empty());
   auto redis = resolve_db_location("redis://cache/0", env, "/");
   CHECK(redis.error == db_location_errc::url);
   CHECK(redis.message.find("redis://...") != std::string::npos);

@@ -214,6 +214,12 @@ std::string create_data_directory(const std::string& data_dir) {
   return {};
 }
 
+std::string data_folder(std::string_view db_path, std::string_view data_dir) {
+  if (!data_dir.empty()) return std::string(data_dir);
+  if (is_postgresql_url(db_path)) return {};
+  return fs::path(db_path).parent_path().string();
+}
+
 std::string shown_location(std::string_view db_path) {
   return is_postgresql_url(db_path) ? redacted_conninfo(db_path) : std::string(db_path);
 }

@@ -1,7 +1,6 @@
 #include "pons/mcp/tools/toolset.hpp"
 
 #include <chrono>
-#include <filesystem>
 
 #include "pons/mcp/tools/conformance_fixtures.hpp"
 #include "pons/mcp/tools/graph_pool.hpp"
@@ -11,7 +10,7 @@
 #include "pons/mcp/tools/send_tools.hpp"
 #include "pons/mcp/tools/template_tools.hpp"
 #include "pons/mcp/tools/usage_tool.hpp"
-#include "pons/store/pg_dialect.hpp"
+#include "pons/store/db_location.hpp"
 
 namespace pons::mcp {
 
@@ -35,17 +34,12 @@ boost::system::result<std::unique_ptr<toolset>> toolset::open(const toolset_sett
   if (!db) return db.error();
   std::unique_ptr<toolset> set(new toolset(std::move(*db), settings.db_path));
 
-  // A server's URL names no folder: without a data folder, media are looked for in the working
-  // directory rather than in a folder named after the URL.
-  std::filesystem::path parent = settings.data_dir;
-  if (parent.empty() && !store::is_postgresql_url(settings.db_path)) {
-    parent = std::filesystem::path(settings.db_path).parent_path();
-  }
+  const std::string parent = store::data_folder(settings.db_path, settings.data_dir);
   read_tools_deps deps;
   deps.pulls = &set->pulls_;
   deps.pool = set->db_.get();
   deps.now = [] { return std::chrono::system_clock::now(); };
-  deps.media_dir = parent.empty() ? std::string(".") : parent.string();
+  deps.media_dir = parent.empty() ? std::string(".") : parent;
   if (auto numbers = settings.accounts.phone_number_ids(); numbers.size() == 1) {
     deps.default_sender = numbers.front();
   }

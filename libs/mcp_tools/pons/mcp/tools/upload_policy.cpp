@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "pons/store/db_location.hpp"
 #include "pons/store/pg_dialect.hpp"
 
 namespace pons::mcp {
@@ -121,12 +122,11 @@ upload_settings upload_settings_from(const upload_origin& options, const env_loo
       }
     }
   }
-  // The default outbox sits in the data folder, or beside a database file; never in a folder
-  // named after a server's URL (which may hold a password).
+  // The default outbox sits in the data folder, or beside a database file; a server's URL
+  // without a data folder gives none.
   const bool server_url = store::is_postgresql_url(options.db_path);
   if (s.folders.empty() && !(server_url && options.data_dir.empty())) {
-    fs::path parent = options.data_dir.empty() ? fs::path(options.db_path).parent_path()
-                                               : fs::path(options.data_dir);
+    const fs::path parent = store::data_folder(options.db_path, options.data_dir);
     s.folders.push_back((parent.empty() ? fs::path("outbox") : parent / "outbox").string());
     s.create_missing = true;
   }
