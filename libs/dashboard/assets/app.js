@@ -429,7 +429,7 @@
       const typing = composer && composer.node.contains(document.activeElement) ? document.activeElement : null;
       const tools = conv && canSend ? conversationTools(conv, draw) : (conv ? labelList(conv.labels) : null);
       // The label and note fields are new at each redraw: a live one keeps what is typed in them.
-      const keptFields = live && tools && tools.querySelector
+      const keptFields = live && tools
         ? ['input[name="label"]', 'textarea[name="note"]'].map((field) =>
           keepTyping(app.querySelector(`section.conversation-tools ${field}`), tools.querySelector(field)))
         : [];

@@ -122,9 +122,12 @@ struct new_row {
 result<void> hold_message_order(database& db) {
   if (db.kind() != backend::postgresql) return {};
   if (!db.in_transaction()) return store_errc::invalid_argument;  // it would end at once
-  return db.exec(
-      "SELECT pg_advisory_xact_lock(hashtext('pons.message_order'), "
-      "hashtext(coalesce(current_schema(), '')))");
+  // Under a write_deferral it travels with the next statement that waits: the server still takes
+  // it before running that one.
+  PONS_STORE_TRY(st, db.prepare("SELECT pg_advisory_xact_lock(hashtext('pons.message_order'), "
+                                "hashtext(coalesce(current_schema(), '')))"));
+  PONS_STORE_CHECK(st.run_later());
+  return {};
 }
 
 namespace {

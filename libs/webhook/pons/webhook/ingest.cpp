@@ -727,19 +727,19 @@ result<std::optional<group_results>> write_group(database& db,
                                                  const after_begin_fn& after_begin,
                                                  bool savepoints) {
   PONS_STORE_TRY(scope, detail::write_scope::begin(db));
-  // First, before any row is locked (see hold_message_order); a group of statuses alone inserts
-  // no message and need not wait for one that does.
+  // Writes whose results are not read travel with the next statement that waits (PostgreSQL's
+  // pipeline mode): a failure among them then fails that statement, which only the whole group
+  // may do. With savepoints, where each request's failure must stay its own, nothing waits.
+  std::optional<store::write_deferral> deferral;
+  if (!savepoints) deferral.emplace(db);
+  // First, before any row is locked (see hold_message_order), and queued with the group's first
+  // statement; a group of statuses alone inserts no message and need not wait for one that does.
   if (std::any_of(requests.begin(), requests.end(),
                   [](const ingest_request& r) { return r.batch && !r.batch->messages.empty(); })) {
     PONS_STORE_CHECK(hold_message_order(db));
   }
   if (after_begin) PONS_STORE_CHECK(after_begin());
   PONS_STORE_TRY(fts, search_index_deferral::begin(db));
-  // Writes whose results are not read travel with the next statement that waits (PostgreSQL's
-  // pipeline mode): a failure among them then fails that statement, which only the whole group
-  // may do. With savepoints, where each request's failure must stay its own, nothing waits.
-  std::optional<store::write_deferral> deferral;
-  if (!savepoints) deferral.emplace(db);
   group_results out;
   out.reserve(requests.size());
   ingest_cache cache(db, state);
