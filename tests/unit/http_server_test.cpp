@@ -2,10 +2,15 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <future>
@@ -210,6 +215,19 @@ struct running_server {
       };
       co_return res;
     });
+    // The head held for the body: the producer says it has started, then waits for release().
+    r.add("GET", "/held", [this](server_request& req) -> boost::asio::awaitable<server_response> {
+      server_response res;
+      res.content_type = "text/event-stream";
+      res.head_with_body = true;
+      const bool empty = req.query == "empty=1";
+      res.stream = [this, empty](body_writer& w) -> boost::asio::awaitable<void> {
+        producing = true;
+        co_await gate.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        if (!empty) co_await w.write_last("hello");
+      };
+      co_return res;
+    });
     srv = std::make_unique<server>(io, std::move(opt), std::move(r));
     port = srv->listen().value();
     thread = std::thread([this] { io.run(); });
@@ -217,6 +235,12 @@ struct running_server {
   ~running_server() {
     srv->stop();
     thread.join();
+  }
+
+  boost::asio::steady_timer gate{io, boost::asio::steady_timer::time_point::max()};
+  std::atomic<bool> producing = false;
+  void release() {
+    boost::asio::post(io, [this] { gate.cancel(); });
   }
 
   // The server's metrics, read on its own thread.
@@ -404,6 +428,34 @@ TEST_CASE("server: a streamed answer goes out in chunks, raw on HTTP/1.0", "[htt
   CHECK(r10->status == 200);
   CHECK(r10->header("transfer-encoding").empty());
   CHECK(r10->body == "hello world");
+}
+
+TEST_CASE("server: a held head goes out with the body's first piece, or at its end", "[http]") {
+  for (const bool empty : {false, true}) {
+    INFO((empty ? "a producer that writes nothing" : "a producer that writes"));
+    running_server s(server_options{});
+    pons::test::http_connection c(s.port);
+    REQUIRE(c.send_request("GET", empty ? "/held?empty=1" : "/held", {}, {}, true));
+    const auto hang_protection = std::chrono::steady_clock::now() + 60s;
+    while (!s.producing && std::chrono::steady_clock::now() < hang_protection) {
+      std::this_thread::sleep_for(1ms);
+    }
+    REQUIRE(s.producing);
+    // A head sent at once would be in the client's buffer by now: loopback delivers in the send.
+    char probe = 0;
+    CHECK(::recv(c.fd(), &probe, 1, MSG_PEEK | MSG_DONTWAIT) < 0);
+    s.release();
+    REQUIRE(c.read_until("0\r\n\r\n", 30s));
+    // The head, then the body and its end; the connection stays usable after the answer.
+    REQUIRE(c.send_request("GET", "/health", {}, {}, false));
+    REQUIRE(c.read_until("ok\n", 30s));
+    const std::string got = c.received();
+    CHECK(got.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+    CHECK_THAT(got, Catch::Contains("Content-Type: text/event-stream\r\n"));
+    CHECK_THAT(got, Catch::Contains("Transfer-Encoding: chunked\r\n"));
+    CHECK_THAT(got, Catch::Contains(empty ? "\r\n\r\n0\r\n\r\nHTTP/1.1 200"
+                                          : "\r\n\r\n5\r\nhello\r\n0\r\n\r\nHTTP/1.1 200"));
+  }
 }
 
 TEST_CASE("server: a streamed answer's last piece carries the end of the body", "[http]") {

@@ -856,6 +856,9 @@ struct transport::impl : std::enable_shared_from_this<impl> {
       http::server_response res;
       res.content_type = "text/event-stream";
       res.headers.emplace_back("Cache-Control", "no-cache");
+      // The client waits for this answer anyway: a quick one goes out with its head in one send.
+      // A slow one sends its head with the first notification or keepalive comment.
+      res.head_with_body = true;
       res.stream = [self, x, held](http::body_writer& w) {
         return pump(self, x, held, 0, false, w);
       };

@@ -55,6 +55,82 @@ std::string utc_now() {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
+// The body writer of a streamed answer. A held head goes out gathered with the first piece of
+// the body (one send for an answer that is ready at once), or at the end when none comes.
+class streamed_body_writer final : public body_writer {
+ public:
+  streamed_body_writer(beast::tcp_stream& s, std::chrono::milliseconds t, bool c)
+      : stream_(s), timeout_(t), chunked_(c) {}
+
+  beast::error_code ec;
+  std::size_t bytes = 0;
+
+  void hold_head(const bhttp::response<bhttp::empty_body>& head) {
+    bhttp::response_serializer<bhttp::empty_body> sr{head};
+    sr.split(true);
+    beast::error_code ignored;
+    while (!sr.is_header_done()) {
+      sr.next(ignored, [&](beast::error_code&, const auto& buffers) {
+        for (const auto b : beast::buffers_range_ref(buffers)) {
+          held_head_.append(static_cast<const char*>(b.data()), b.size());
+        }
+        sr.consume(beast::buffer_bytes(buffers));
+      });
+    }
+  }
+
+  net::awaitable<bool> write(std::string_view data) override {
+    if (ec || ended_) co_return false;
+    if (data.empty()) co_return true;  // an empty chunk would end the body
+    if (chunked_) co_return co_await send(bhttp::make_chunk(net::buffer(data)));
+    co_return co_await send(net::buffer(data));
+  }
+
+  net::awaitable<bool> write_last(std::string_view data) override {
+    if (ec || ended_) co_return false;
+    ended_ = true;
+    if (!chunked_) {
+      if (data.empty() && held_head_.empty()) co_return true;
+      co_return co_await send(net::buffer(data));
+    }
+    if (data.empty()) co_return co_await send(bhttp::make_chunk_last());
+    // The chunk and the last chunk (RFC 9112 7.1), gathered into one send.
+    const std::string size = fmt::format("{:x}\r\n", data.size());
+    static constexpr std::string_view end = "\r\n0\r\n\r\n";
+    const std::array<net::const_buffer, 3> pieces{net::buffer(size), net::buffer(data),
+                                                  net::buffer(end.data(), end.size())};
+    co_return co_await send(pieces);
+  }
+
+  // Ends the body when the producer did not (and sends a head still held).
+  net::awaitable<void> finish() {
+    if (ec || ended_) co_return;
+    co_await write_last({});
+  }
+
+ private:
+  template <class Buffers>
+  net::awaitable<bool> send(const Buffers& body) {
+    stream_.expires_after(timeout_);
+    std::size_t n = 0;
+    if (held_head_.empty()) {
+      std::tie(ec, n) = co_await net::async_write(stream_, body, token);
+    } else {
+      std::tie(ec, n) = co_await net::async_write(
+          stream_, beast::buffers_cat(net::buffer(held_head_), body), token);
+      held_head_.clear();
+    }
+    bytes += n;
+    co_return !ec;
+  }
+
+  beast::tcp_stream& stream_;
+  std::chrono::milliseconds timeout_;
+  bool chunked_;
+  bool ended_ = false;  // the body's end was sent
+  std::string held_head_;
+};
+
 // Every answer, from a handler or from the server itself: status, content type, the request id,
 // the handler's extra headers, keep-alive and the body (moved out of `res`).
 bhttp::response<bhttp::string_body> build_response(server_response& res, unsigned version,
@@ -508,8 +584,9 @@ struct server::impl : std::enable_shared_from_this<impl> {
     (void)self;
   }
 
-  // A streamed answer: the head now, then whatever the handler's producer writes, as chunks on
-  // HTTP/1.1 (on HTTP/1.0 as raw bytes, and the connection closes after it).
+  // A streamed answer: the head, then whatever the handler's producer writes, as chunks on
+  // HTTP/1.1 (on HTTP/1.0 as raw bytes, and the connection closes after it). The head goes out
+  // at once, or with the first write when the response asks for that.
   net::awaitable<std::pair<beast::error_code, std::size_t>> write_streamed(
       beast::tcp_stream& stream, server_response& res, unsigned version, std::string_view rid,
       bool& keep_alive) {
@@ -521,66 +598,19 @@ struct server::impl : std::enable_shared_from_this<impl> {
     for (const auto& [k, v] : res.headers) head.set(k, v);
     head.keep_alive(keep_alive);
     if (chunked) head.chunked(true);
-    bhttp::response_serializer<bhttp::empty_body> sr{head};
-    stream.expires_after(opt.write_timeout);
-    auto [ec, n] = co_await bhttp::async_write_header(stream, sr, token);
-    if (ec) co_return std::pair{ec, n};
-
-    struct writer final : body_writer {
-      beast::tcp_stream& stream;
-      std::chrono::milliseconds timeout;
-      bool chunked;
-      beast::error_code ec;
-      std::size_t bytes = 0;
-      bool ended = false;  // write_last() sent the end of the body
-      writer(beast::tcp_stream& s, std::chrono::milliseconds t, bool c)
-          : stream(s), timeout(t), chunked(c) {}
-      net::awaitable<bool> write(std::string_view data) override {
-        if (ec || ended) co_return false;
-        if (data.empty()) co_return true;  // an empty chunk would end the body
-        stream.expires_after(timeout);
-        std::size_t wn = 0;
-        if (chunked) {
-          std::tie(ec, wn) =
-              co_await net::async_write(stream, bhttp::make_chunk(net::buffer(data)), token);
-        } else {
-          std::tie(ec, wn) = co_await net::async_write(stream, net::buffer(data), token);
-        }
-        bytes += wn;
-        co_return !ec;
-      }
-      net::awaitable<bool> write_last(std::string_view data) override {
-        if (ec || ended) co_return false;
-        ended = true;
-        stream.expires_after(timeout);
-        std::size_t wn = 0;
-        if (!chunked) {
-          if (!data.empty()) {
-            std::tie(ec, wn) = co_await net::async_write(stream, net::buffer(data), token);
-          }
-        } else if (data.empty()) {
-          std::tie(ec, wn) = co_await net::async_write(stream, bhttp::make_chunk_last(), token);
-        } else {
-          // The chunk and the last chunk (RFC 9112 7.1), gathered into one send.
-          const std::string size = fmt::format("{:x}\r\n", data.size());
-          static constexpr std::string_view end = "\r\n0\r\n\r\n";
-          const std::array<net::const_buffer, 3> pieces{net::buffer(size), net::buffer(data),
-                                                        net::buffer(end.data(), end.size())};
-          std::tie(ec, wn) = co_await net::async_write(stream, pieces, token);
-        }
-        bytes += wn;
-        co_return !ec;
-      }
-    } w{stream, opt.write_timeout, chunked};
-    co_await res.stream(w);
-    std::size_t total = n + w.bytes;
-    if (w.ec) co_return std::pair{w.ec, total};
-    if (chunked && !w.ended) {
+    streamed_body_writer w{stream, opt.write_timeout, chunked};
+    if (res.head_with_body) {
+      w.hold_head(head);
+    } else {
+      bhttp::response_serializer<bhttp::empty_body> sr{head};
       stream.expires_after(opt.write_timeout);
-      auto [lec, ln] = co_await net::async_write(stream, bhttp::make_chunk_last(), token);
-      co_return std::pair{lec, total + ln};
+      auto [ec, n] = co_await bhttp::async_write_header(stream, sr, token);
+      if (ec) co_return std::pair{ec, n};
+      w.bytes = n;
     }
-    co_return std::pair{beast::error_code{}, total};
+    co_await res.stream(w);
+    co_await w.finish();
+    co_return std::pair{w.ec, w.bytes};
   }
 
   static address_key key_of(const tcp::endpoint& ep) {

@@ -62,9 +62,13 @@ struct server_response {
   std::string body;
   std::vector<header_field> headers;
   std::string log_note;  // appended to the request's log line; must never hold a secret
-  // When set, the headers go out at once and this writes the body (`body` is not sent); the
-  // connection is busy until it returns. On HTTP/1.0 the connection closes after it.
+  // When set, the headers go out (at once unless head_with_body) and this writes the body
+  // (`body` is not sent); the connection is busy until it returns. On HTTP/1.0 the connection
+  // closes after it.
   body_stream stream;
+  // With `stream`: the head waits for the body's first write and goes out in the same send (an
+  // answer ready at once costs the client one read), or when the producer returns.
+  bool head_with_body = false;
 };
 
 /// A route handler; runs on the server's io_context.

@@ -39,13 +39,16 @@ std::string display_name(const contact_row& c) {
 
 }  // namespace
 
+// The download's state is looked up only for messages with a media id: ingest queues a download
+// only for those, and most rows of a page are texts.
 const char* const message_columns =
     "m.id, m.direction, m.wamid, m.phone_number_id, m.contact_id, m.conversation_id, m.type, "
     "m.text, m.media_id, m.media_mime, m.media_caption, m.media_filename, m.latitude, "
     "m.longitude, m.location_name, m.location_address, m.reaction_to, m.reaction_emoji, "
     "m.reply_to, m.forwarded, m.status, m.error_code, m.error_title, m.error_details, m.ts, "
     "m.created_at, c.wa_id, c.user_id, c.profile_name, c.username, "
-    "(SELECT md.state FROM media md WHERE md.message_id = m.id ORDER BY md.id LIMIT 1), "
+    "CASE WHEN m.media_id <> '' THEN (SELECT md.state FROM media md WHERE md.message_id = m.id "
+    "ORDER BY md.id LIMIT 1) END, "
     "CASE WHEN m.reaction_to <> '' THEN (SELECT r.id FROM messages r WHERE r.wamid = "
     "m.reaction_to) END";
 

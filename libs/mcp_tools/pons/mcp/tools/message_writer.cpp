@@ -1,7 +1,6 @@
 #include "pons/mcp/tools/message_writer.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <iterator>
@@ -53,14 +52,48 @@ class object_writer {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-  // Boost.JSON's own escaping, read out in pieces: no string of its own per call.
-  json::serializer writer;
-  writer.reset(text);
-  char piece[256];
-  while (!writer.done()) {
-    const auto written = writer.read(piece, sizeof piece);
-    out.append(written.data(), written.size());
+  // The escapes Boost.JSON writes (the short forms JSON has, \u00XX for the other control
+  // characters, every other byte as it is), without a serializer set up for each of a page's
+  // hundreds of short strings. Runs that need no escape are appended whole.
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  const char* run = text.data();
+  const char* const end = text.data() + text.size();
+  for (const char* at = run; at != end; ++at) {
+    const auto c = static_cast<unsigned char>(*at);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(run, at);
+    run = at + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default: {
+        const char escaped[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+        out.append(escaped, sizeof escaped);
+      }
+    }
   }
+  out.append(run, end);
+  out += '"';
 }
 
 written_message write_message(const store::statement& s, std::string& json, std::string& line) {
