@@ -26,9 +26,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -36,13 +33,15 @@
 #include <vector>
 
 #include "support/latency_stats.hpp"
+#include "support/mcp_loadgen/answer_check.hpp"
 
 namespace net = boost::asio;
 namespace http = boost::beast::http;
-namespace json = boost::json;
 using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 constexpr auto token = net::as_tuple(net::use_awaitable);
+
+using pons::loadgen::problem_of;
 
 namespace {
 
@@ -102,70 +101,6 @@ http::request<http::string_body> post(const options& o, const std::string& sessi
   req.body() = std::move(body);
   req.prepare_payload();
   return req;
-}
-
-// The JSON-RPC message with `id` in an answer: one JSON body, or the data of an SSE event.
-std::string_view message_text(const http::response<http::string_body>& res, std::int64_t id) {
-  std::string_view body = res.body();
-  if (res[http::field::content_type].substr(0, 17) != "text/event-stream") return body;
-  const std::string needle = fmt::format("\"id\":{}", id);
-  std::size_t at = 0;
-  while ((at = body.find("data:", at)) != std::string_view::npos) {
-    at += 5;
-    if (at < body.size() && body[at] == ' ') ++at;
-    auto end = body.find('\n', at);
-    std::string_view data = body.substr(at, end == std::string_view::npos ? end : end - at);
-    if (!data.empty() && data.back() == '\r') data.remove_suffix(1);
-    if (data.find(needle) != std::string_view::npos) return data;
-    at = end == std::string_view::npos ? body.size() : end;
-  }
-  return {};
-}
-
-// "" when the answer is a successful tools/call result with `limit` messages, else what is wrong.
-std::string problem_of(const http::response<http::string_body>& res, std::int64_t id, int limit) {
-  if (res.result_int() != 200) return fmt::format("HTTP {}", res.result_int());
-  std::string_view text = message_text(res, id);
-  if (text.empty()) return fmt::format("no answer with id {}", id);
-  unsigned char scratch[65536];
-  json::monotonic_resource mr(scratch, sizeof scratch);
-  boost::system::error_code ec;
-  json::value message = json::parse(text, ec, &mr);
-  if (ec || !message.is_object()) return "an answer that is not a JSON object";
-  const auto& m = message.get_object();
-  if (m.contains("error")) return "error " + json::serialize(m.at("error"));
-  const json::value* result = m.if_contains("result");
-  if (!result || !result->is_object()) return "no result";
-  const auto& r = result->get_object();
-  if (const auto* e = r.if_contains("isError"); e && e->is_bool() && e->get_bool()) {
-    return "tool error " + json::serialize(r.at("content"));
-  }
-  int lines = 0;
-  if (const auto* content = r.if_contains("content"); content && content->is_array()) {
-    for (const auto& c : content->get_array()) {
-      const auto* t = c.is_object() ? c.get_object().if_contains("text") : nullptr;
-      if (!t || !t->is_string()) continue;
-      std::string_view s = t->get_string();
-      for (std::size_t at = 0; at < s.size();) {
-        auto end = s.find('\n', at);
-        if (end == std::string_view::npos) end = s.size();
-        std::string_view line = s.substr(at, end - at);
-        std::size_t digits = 1;
-        while (digits < line.size() && line[digits] >= '0' && line[digits] <= '9') ++digits;
-        if (line.size() > digits && line[0] == '#' && digits > 1 && line[digits] == ' ') ++lines;
-        at = end + 1;
-      }
-      break;
-    }
-  }
-  if (lines != limit) return fmt::format("{} messages in the text", lines);
-  if (const auto* sc = r.if_contains("structuredContent"); sc && sc->is_object()) {
-    const auto* rows = sc->get_object().if_contains("messages");
-    if (!rows || !rows->is_array() || rows->get_array().size() != static_cast<std::size_t>(limit)) {
-      return "not the messages in structuredContent";
-    }
-  }
-  return {};
 }
 
 struct client {
