@@ -691,11 +691,23 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     co_return ec == net::error::operation_aborted;
   }
 
-  // One SSE event; a GET stream's events carry ids a client can resume from.
+  // One SSE event; a GET stream's events carry ids a client can resume from. Sized once and
+  // appended: answers run to tens of kilobytes.
   static std::string sse_event(const exchange& x, std::string_view data) {
-    if (x.number == 0) return fmt::format("event: message\ndata: {}\n\n", data);
-    return fmt::format("id: {}\nevent: message\ndata: {}\n\n",
-                       event_id{x.number, x.queue.front_seq()}.text(), data);
+    const std::string id =
+        x.number == 0 ? std::string() : event_id{x.number, x.queue.front_seq()}.text();
+    constexpr std::string_view fields = "event: message\ndata: ";
+    std::string event;
+    event.reserve(id.size() + 5 + fields.size() + data.size() + 2);
+    if (!id.empty()) {
+      event += "id: ";
+      event += id;
+      event += '\n';
+    }
+    event += fields;
+    event += data;
+    event += "\n\n";
+    return event;
   }
 
   // The body of an SSE answer: messages as they come, a comment now and then, until the
