@@ -111,28 +111,45 @@ store::result<std::vector<json::object>> run_messages(store::database& db, const
   return rows;
 }
 
-// One message of a get_messages page, written (message_writer.hpp).
-struct page_row {
-  written_message facts;
+// A get_messages page as written (message_writer.hpp): every row's JSON object and text line
+// back to back in two buffers, and where each row's pieces end. One buffer each instead of two
+// strings per row.
+struct written_page {
+  struct row {
+    written_message facts;
+    std::size_t json_end = 0;
+    std::size_t line_end = 0;
+  };
   std::string json;
-  std::string line;
+  std::string lines;
+  std::vector<row> rows;
+
+  std::string_view json_of(std::size_t i) const {
+    const std::size_t begin = i == 0 ? 0 : rows[i - 1].json_end;
+    return std::string_view(json).substr(begin, rows[i].json_end - begin);
+  }
+  std::string_view line_of(std::size_t i) const {
+    const std::size_t begin = i == 0 ? 0 : rows[i - 1].line_end;
+    return std::string_view(lines).substr(begin, rows[i].line_end - begin);
+  }
 };
 
-store::result<std::vector<page_row>> write_page(store::database& db, const std::string& sql,
-                                                const std::vector<sql_param>& params) {
+store::result<written_page> write_page(store::database& db, const std::string& sql,
+                                       const std::vector<sql_param>& params) {
   auto s = db.prepare(sql);
   if (!s) return s.error();
   bind_params(*s, params);
-  std::vector<page_row> rows;
+  written_page page;
+  page.json.reserve(16 * 1024);
+  page.lines.reserve(4 * 1024);
   for (;;) {
     auto more = s->step();
     if (!more) return more.error();
     if (!*more) break;
-    page_row& row = rows.emplace_back();
-    row.json.reserve(512);
-    row.facts = write_message(*s, row.json, row.line);
+    written_message facts = write_message(*s, page.json, page.lines);
+    page.rows.push_back({std::move(facts), page.json.size(), page.lines.size()});
   }
-  return rows;
+  return page;
 }
 
 // --- list_conversations ---------------------------------------------------------------------
@@ -406,20 +423,24 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
         "ORDER BY m.created_at DESC, m.id DESC {}",
         message_columns, where, store::limit_clause(limit));
   }
-  auto rows = write_page(**db, sql, params);
-  if (!rows) return tool_result::error(database_problem(rows.error()));
+  auto page = write_page(**db, sql, params);
+  if (!page) return tool_result::error(database_problem(page.error()));
+  // The rows in the answer's order (oldest first), as indexes into the page.
+  std::vector<std::size_t> order(page->rows.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   bool more = false;
   if (position) {
-    if (static_cast<std::int64_t>(rows->size()) > limit) {
+    if (static_cast<std::int64_t>(order.size()) > limit) {
       more = true;
-      rows->pop_back();
+      order.pop_back();
     }
   } else {
-    std::reverse(rows->begin(), rows->end());
+    std::reverse(order.begin(), order.end());
   }
   std::string next;
-  if (!rows->empty()) {
-    next = encode_message_cursor(rows->back().facts.created_at, rows->back().facts.id);
+  if (!order.empty()) {
+    const written_message& newest = page->rows[order.back()].facts;
+    next = encode_message_cursor(newest.created_at, newest.id);
   } else if (position) {
     next = encode_message_cursor(position->first,
                                  position->second == INT64_MAX ? INT64_MAX : position->second);
@@ -429,14 +450,15 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
   // Remember what this client pulled, per number (the next session can start from there).
   std::string pulled_at = store::format_timestamp(deps.now());
   std::vector<std::pair<std::string_view, std::int64_t>> pulled;
-  for (const auto& row : *rows) {
-    const std::string_view number = row.facts.phone_number_id;
+  for (const std::size_t i : order) {
+    const written_message& row = page->rows[i].facts;
+    const std::string_view number = row.phone_number_id;
     auto it =
         std::find_if(pulled.begin(), pulled.end(), [&](auto& p) { return p.first == number; });
     if (it == pulled.end()) {
-      pulled.emplace_back(number, row.facts.id);
+      pulled.emplace_back(number, row.id);
     } else {
-      it->second = std::max(it->second, row.facts.id);
+      it->second = std::max(it->second, row.id);
     }
   }
   for (const auto& [number, max_id] : pulled) {
@@ -444,24 +466,18 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
   }
   // The answer is written as JSON text from the rows: the same members message_json() and the
   // envelope below would build, without the objects in between.
-  std::size_t json_size = 96;
-  std::size_t text_size = 96;
-  for (const auto& row : *rows) {
-    json_size += row.json.size() + 1;
-    text_size += row.line.size() + 1;
-  }
   std::string structured;
-  structured.reserve(json_size);
+  structured.reserve(page->json.size() + order.size() + 160);
   structured += "{\"messages\":[";
   std::string text;
-  text.reserve(text_size);
-  for (std::size_t i = 0; i < rows->size(); ++i) {
-    if (i) structured += ',';
-    structured += (*rows)[i].json;
-    text += (*rows)[i].line;
+  text.reserve(page->lines.size() + order.size() + 160);
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (k) structured += ',';
+    structured += page->json_of(order[k]);
+    text += page->line_of(order[k]);
     text += '\n';
   }
-  if (rows->empty()) text = position ? "No newer messages.\n" : "No messages match.\n";
+  if (order.empty()) text = position ? "No newer messages.\n" : "No messages match.\n";
   structured += "],\"next_cursor\":";
   append_json_string(structured, next);
   structured += more ? ",\"has_more\":true" : ",\"has_more\":false";
