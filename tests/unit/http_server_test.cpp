@@ -233,6 +233,7 @@ struct running_server {
     thread = std::thread([this] { io.run(); });
   }
   ~running_server() {
+    release();  // a held producer must not keep the server from stopping
     srv->stop();
     thread.join();
   }
@@ -455,6 +456,22 @@ TEST_CASE("server: a held head goes out with the body's first piece, or at its e
     CHECK_THAT(got, Catch::Contains("Transfer-Encoding: chunked\r\n"));
     CHECK_THAT(got, Catch::Contains(empty ? "\r\n\r\n0\r\n\r\nHTTP/1.1 200"
                                           : "\r\n\r\n5\r\nhello\r\n0\r\n\r\nHTTP/1.1 200"));
+
+    // HTTP/1.0: the head and the raw body, then the connection closes.
+    running_server s10(server_options{});
+    pons::test::http_connection old(s10.port);
+    REQUIRE(old.send_raw(empty ? "GET /held?empty=1 HTTP/1.0\r\nHost: x\r\n\r\n"
+                               : "GET /held HTTP/1.0\r\nHost: x\r\n\r\n"));
+    while (!s10.producing && std::chrono::steady_clock::now() < hang_protection) {
+      std::this_thread::sleep_for(1ms);
+    }
+    REQUIRE(s10.producing);
+    s10.release();
+    auto r10 = old.read_response(30s);
+    REQUIRE(r10);
+    CHECK(r10->status == 200);
+    CHECK(r10->header("transfer-encoding").empty());
+    CHECK(r10->body == (empty ? "" : "hello"));
   }
 }
 

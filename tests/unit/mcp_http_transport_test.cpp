@@ -555,3 +555,40 @@ TEST_CASE("a principal no longer valid has its open streams ended and its sessio
   REQUIRE(closed != log.end());
   CHECK(closed->find("principal=a closed=2 requests_ended=1") != std::string::npos);
 }
+
+TEST_CASE("a tool call's stream holds its head for a quick answer, not for a slow one",
+          "[mcp_http]") {
+  // Keepalive comments far apart: only head_hold can send the head of a slow answer in time.
+  running_transport t([](mcp_http::transport_options& o) {
+    o.keepalive_interval = 600s;
+    o.head_hold = 50ms;
+  });
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  mcp::tool_def tool;
+  tool.name = "held";
+  tool.description = "Answers once the test lets it.";
+  tool.input_schema = boost::json::object{{"type", "object"}};
+  tool.handler = [released](const boost::json::object&, mcp::call_context&) {
+    released.wait();
+    return mcp::tool_result::text("let go");
+  };
+  t.tools.add_tool(std::move(tool));
+  auto init = http_request(t.port, "POST", "/mcp", initialize, headers("a"));
+  REQUIRE(init);
+  REQUIRE(init->status == 200);
+  const std::string session = init->header("Mcp-Session-Id");
+
+  pons::test::http_connection c(t.port);
+  const std::string call =
+      R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"held","arguments":{}}})";
+  REQUIRE(c.send_request("POST", "/mcp", call, headers("a", session), true));
+  // The tool is still running: the head comes (with a comment) without the answer.
+  REQUIRE(c.read_until(": keepalive\n\n", 30s));
+  CHECK(c.received().rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK_THAT(c.received(), Catch::Contains("Content-Type: text/event-stream"));
+  CHECK_THAT(c.received(), !Catch::Contains("let go"));
+  release.set_value();
+  REQUIRE(c.read_until("0\r\n\r\n", 30s));
+  CHECK_THAT(c.received(), Catch::Contains("let go"));
+}

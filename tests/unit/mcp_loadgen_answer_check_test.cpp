@@ -66,6 +66,8 @@ TEST_CASE("loadgen: every wrong answer is counted as one", "[loadgen]") {
   CHECK(problem_of(sse_answer(R"({"jsonrpc":"2.0","id":7,"result":[1]})"), 7, 3) == "no result");
   CHECK(problem_of(sse_answer(R"({"jsonrpc":"2.0","id":7,"result":{)"), 7, 3) ==
         "an answer that is not a JSON object");
+  CHECK(problem_of(sse_answer(result_with(3, 3) + "xyz"), 7, 3) ==
+        "an answer that is not a JSON object");
   // A message line nested elsewhere does not count.
   CHECK(problem_of(sse_answer(R"({"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text",)"
                               R"("text":"none"}],"other":{"text":"#1 a\n"}}})"),

@@ -212,10 +212,12 @@ std::string problem_of(const http::response<http::string_body>& res, std::int64_
   if (text.empty()) return fmt::format("no answer with id {}", id);
   json::basic_parser<answer_facts> parser(json::parse_options{});
   boost::system::error_code ec;
-  parser.write_some(false, text.data(), text.size(), ec);
+  const std::size_t read = parser.write_some(false, text.data(), text.size(), ec);
+  // The parser stops at the document's end: anything after it but white space is wrong.
+  const bool whole = text.find_first_not_of(" \t\r\n", read) == std::string_view::npos;
   const answer_facts& f = parser.handler();
-  const bool fine = !ec && f.top_is_object && !f.has_error && f.has_result && !f.is_error &&
-                    message_lines(f.text) == limit &&
+  const bool fine = !ec && whole && f.top_is_object && !f.has_error && f.has_result &&
+                    !f.is_error && message_lines(f.text) == limit &&
                     (!f.has_structured || f.structured_rows == limit);
   return fine ? std::string() : describe_problem(text, limit);
 }

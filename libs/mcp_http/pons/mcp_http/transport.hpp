@@ -34,6 +34,10 @@ struct transport_options {
   // An open stream with nothing to say sends an SSE comment this often, so a client that went
   // away is noticed (the write fails) and proxies do not time the stream out.
   std::chrono::milliseconds keepalive_interval{15'000};
+  // A 2025-11-25 POST answered as a stream holds its head this long at most for the answer, so
+  // that a quick answer goes out with it in one send; then a comment sends it (the client knows
+  // its request was taken). At most keepalive_interval.
+  std::chrono::milliseconds head_hold{1'000};
   std::vector<std::string> allowed_origins;  // requests with another Origin are answered 403
   bool allow_loopback_origins = false;       // also http(s)://localhost, 127.0.0.1, [::1]
   authenticator authenticate = refuse_everything();

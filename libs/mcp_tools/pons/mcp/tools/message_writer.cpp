@@ -80,9 +80,10 @@ void append_json_string(std::string& out, std::string_view text) {
   const char* run = text.data();
   const char* const end = text.data() + text.size();
   const char* at = run;
-  // Eight bytes at a time while none of them needs an escape (most text needs none).
-  while (end - at >= 8 && !needs_escape(load_word(at))) at += 8;
-  for (; at != end; ++at) {
+  for (;; ++at) {
+    // Eight bytes at a time while none of them needs an escape (most text needs none).
+    while (end - at >= 8 && !needs_escape(load_word(at))) at += 8;
+    if (at == end) break;
     const auto c = static_cast<unsigned char>(*at);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(run, at);
