@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -693,23 +694,12 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     co_return ec == net::error::operation_aborted;
   }
 
-  // One SSE event; a GET stream's events carry ids a client can resume from. Sized once and
-  // appended: answers run to tens of kilobytes.
-  static std::string sse_event(const exchange& x, std::string_view data) {
-    const std::string id =
-        x.number == 0 ? std::string() : event_id{x.number, x.queue.front_seq()}.text();
-    constexpr std::string_view fields = "event: message\ndata: ";
-    std::string event;
-    event.reserve(id.size() + 5 + fields.size() + data.size() + 2);
-    if (!id.empty()) {
-      event += "id: ";
-      event += id;
-      event += '\n';
-    }
-    event += fields;
-    event += data;
-    event += "\n\n";
-    return event;
+  // The fields of an SSE event up to its data; a GET stream's events carry ids a client can
+  // resume from.
+  static std::string sse_fields(const exchange& x) {
+    if (x.number == 0) return "event: message\ndata: ";
+    return fmt::format("id: {}\nevent: message\ndata: ",
+                       event_id{x.number, x.queue.front_seq()}.text());
   }
 
   // The body of an SSE answer: messages as they come, a comment now and then, until the
@@ -730,12 +720,18 @@ struct transport::impl : std::enable_shared_from_this<impl> {
         // A POST's answer with nothing queued after it: the body ends in the same write, one
         // send for the client to read instead of two.
         const bool last = x->answered && !x->listener && x->queue.size() == 1;
-        const std::string event = sse_event(*x, x->queue.front());
-        if (last) {
-          gone = !co_await w.write_last(event);
-        } else {
-          gone = !co_await w.write(event);
+        // A POST's answer goes out from its queue as it stands (tens of kilobytes, not copied):
+        // only this pump takes from that queue. A GET stream's event is copied, since another
+        // connection may take the stream over, queue and all, while this one writes.
+        const std::string fields = sse_fields(*x);
+        std::string copy;
+        std::string_view data = x->queue.front();
+        if (x->number != 0) {
+          copy = data;
+          data = copy;
         }
+        const std::array<std::string_view, 3> parts{fields, data, "\n\n"};
+        gone = !co_await w.write_parts(parts, last);
         if (!gone && x->writer == writer && !x->queue.empty() && x->queue.front_seq() == seq) {
           x->queue.pop_written();
         }

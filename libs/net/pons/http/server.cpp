@@ -19,7 +19,9 @@
 #include <exception>
 #include <iterator>
 #include <random>
+#include <span>
 #include <tuple>
+#include <vector>
 
 #include "pons/http/connection_table.hpp"
 #include "pons/http/request_framing.hpp"
@@ -56,7 +58,8 @@ std::string utc_now() {
 }
 
 // The body writer of a streamed answer. A held head goes out gathered with the first piece of
-// the body (one send for an answer that is ready at once), or at the end when none comes.
+// the body (one send for an answer that is ready at once), or at the end when none comes. Each
+// write is one gathered send: the head if held, the chunk's framing and the producer's parts.
 class streamed_body_writer final : public body_writer {
  public:
   streamed_body_writer(beast::tcp_stream& s, std::chrono::milliseconds t, bool c)
@@ -79,27 +82,34 @@ class streamed_body_writer final : public body_writer {
     }
   }
 
-  net::awaitable<bool> write(std::string_view data) override {
+  net::awaitable<bool> write_parts(std::span<const std::string_view> parts, bool last) override {
     if (ec || ended_) co_return false;
-    if (data.empty()) co_return true;  // an empty chunk would end the body
-    if (chunked_) co_return co_await send(bhttp::make_chunk(net::buffer(data)));
-    co_return co_await send(net::buffer(data));
-  }
-
-  net::awaitable<bool> write_last(std::string_view data) override {
-    if (ec || ended_) co_return false;
-    ended_ = true;
-    if (!chunked_) {
-      if (data.empty() && held_head_.empty()) co_return true;
-      co_return co_await send(net::buffer(data));
+    std::size_t size = 0;
+    for (const auto part : parts) size += part.size();
+    // Nothing to send: an empty chunk would end the body.
+    if (!last && size == 0) co_return true;
+    if (last) ended_ = true;
+    if (last && size == 0 && held_head_.empty() && !chunked_) co_return true;
+    std::vector<net::const_buffer> buffers;
+    buffers.reserve(parts.size() + 3);
+    if (!held_head_.empty()) buffers.push_back(net::buffer(held_head_));
+    // A chunk: its size line, the data, its end; the last chunk after it (RFC 9112 7.1).
+    const std::string size_line = chunked_ && size > 0 ? fmt::format("{:x}\r\n", size) : "";
+    if (!size_line.empty()) buffers.push_back(net::buffer(size_line));
+    for (const auto part : parts) {
+      if (!part.empty()) buffers.push_back(net::buffer(part.data(), part.size()));
     }
-    if (data.empty()) co_return co_await send(bhttp::make_chunk_last());
-    // The chunk and the last chunk (RFC 9112 7.1), gathered into one send.
-    const std::string size = fmt::format("{:x}\r\n", data.size());
-    static constexpr std::string_view end = "\r\n0\r\n\r\n";
-    const std::array<net::const_buffer, 3> pieces{net::buffer(size), net::buffer(data),
-                                                  net::buffer(end.data(), end.size())};
-    co_return co_await send(pieces);
+    if (chunked_) {
+      std::string_view end = size > 0 ? "\r\n" : "";
+      if (last) end = size > 0 ? "\r\n0\r\n\r\n" : "0\r\n\r\n";
+      if (!end.empty()) buffers.push_back(net::buffer(end.data(), end.size()));
+    }
+    stream_.expires_after(timeout_);
+    std::size_t n = 0;
+    std::tie(ec, n) = co_await net::async_write(stream_, buffers, token);
+    held_head_.clear();
+    bytes += n;
+    co_return !ec;
   }
 
   // Ends the body when the producer did not (and sends a head still held).
@@ -109,21 +119,6 @@ class streamed_body_writer final : public body_writer {
   }
 
  private:
-  template <class Buffers>
-  net::awaitable<bool> send(const Buffers& body) {
-    stream_.expires_after(timeout_);
-    std::size_t n = 0;
-    if (held_head_.empty()) {
-      std::tie(ec, n) = co_await net::async_write(stream_, body, token);
-    } else {
-      std::tie(ec, n) = co_await net::async_write(
-          stream_, beast::buffers_cat(net::buffer(held_head_), body), token);
-      held_head_.clear();
-    }
-    bytes += n;
-    co_return !ec;
-  }
-
   beast::tcp_stream& stream_;
   std::chrono::milliseconds timeout_;
   bool chunked_;

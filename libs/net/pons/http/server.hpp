@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,11 +46,20 @@ struct server_request {
 class body_writer {
  public:
   virtual ~body_writer() = default;
-  /// Sends `data` now, within the write timeout; false once the client is gone or too slow.
-  virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
+  /// Sends `parts`, one after the other, as one piece of the body in one send (no copy into one
+  /// string), within the write timeout; with `last`, the body's end goes in the same send and
+  /// nothing can be written after it. False once the client is gone or too slow.
+  virtual boost::asio::awaitable<bool> write_parts(std::span<const std::string_view> parts,
+                                                   bool last) = 0;
+  /// Sends `data` now; false once the client is gone or too slow.
+  boost::asio::awaitable<bool> write(std::string_view data) {
+    co_return co_await write_parts(std::span(&data, 1), false);
+  }
   /// Sends `data` as the body's last piece with the body's end in the same write (one send
   /// instead of two); false once the client is gone. Nothing can be written after it.
-  virtual boost::asio::awaitable<bool> write_last(std::string_view data) = 0;
+  boost::asio::awaitable<bool> write_last(std::string_view data) {
+    co_return co_await write_parts(std::span(&data, 1), true);
+  }
 };
 
 /// Produces a streamed body (Server-Sent Events, say); the answer ends when it returns.
