@@ -95,6 +95,7 @@ TEST_CASE("placeholders and database URLs are refused with what to do", "[db_loc
   CHECK(resolve_db_location("/srv/data/pons.db", env, "/").data_dir == "/srv/data");
   // The files beside the database: the data folder, else the file's folder; a URL names none.
   CHECK(data_folder("/srv/data/pons.db", "") == "/srv/data");
+  CHECK(data_folder("pons.db", "") == ".");
   CHECK(data_folder("/srv/data/pons.db", "/srv/media") == "/srv/media");
   CHECK(data_folder("postgresql://pons:hunter2@db/pons", "/srv/pons") == "/srv/pons");
   CHECK(data_folder("postgresql://pons:hunter2@db/pons", "").empty());

@@ -685,11 +685,10 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     std::shared_ptr<session> s;
   };
 
-  // Waits until the exchange has something or `at_most` (the keepalive interval when not given)
-  // passed; false on the timeout.
-  net::awaitable<bool> wait(exchange& x, std::chrono::milliseconds at_most = {}) {
-    x.wake.expires_after(at_most.count() > 0 ? std::min(at_most, opt.keepalive_interval)
-                                             : opt.keepalive_interval);
+  // Waits until the exchange has something or `interval` (the keepalive interval when not
+  // given) passed; false on the timeout.
+  net::awaitable<bool> wait(exchange& x, std::optional<std::chrono::milliseconds> interval = {}) {
+    x.wake.expires_after(interval.value_or(opt.keepalive_interval));
     auto [ec] = co_await x.wake.async_wait(token);
     co_return ec == net::error::operation_aborted;
   }
@@ -704,11 +703,11 @@ struct transport::impl : std::enable_shared_from_this<impl> {
 
   // The body of an SSE answer: messages as they come, a comment now and then, until the
   // answer (POST) or the session's end. `prime` first sends the stream's start as an event id
-  // with no data, so a client can resume even before the first message. `head_held`: the
-  // server holds the head for the first write, which comes within head_hold.
+  // with no data, so a client can resume even before the first message. A head the server
+  // holds for the first write goes out within head_hold, with a comment if nothing else comes.
   static net::awaitable<void> pump(std::shared_ptr<impl> self, std::shared_ptr<exchange> x,
                                    std::shared_ptr<hold> held, std::uint64_t writer, bool prime,
-                                   http::body_writer& w, bool head_held = false) {
+                                   http::body_writer& w) {
     bool gone = false;
     if (prime)
       gone = !co_await w.write(fmt::format("id: {}\ndata: \n\n", event_id{x->number, 0}.text()));
@@ -735,16 +734,14 @@ struct transport::impl : std::enable_shared_from_this<impl> {
         if (!gone && x->writer == writer && !x->queue.empty() && x->queue.front_seq() == seq) {
           x->queue.pop_written();
         }
-        head_held = false;
         if (last) break;
         continue;
       }
       if (x->ended || (x->answered && !x->listener)) break;
-      const auto at_most = head_held ? self->opt.head_hold : std::chrono::milliseconds{};
-      if (!co_await self->wait(*x, at_most)) {
-        gone = !co_await w.write(": keepalive\n\n");
-        head_held = false;
-      }
+      const auto interval = w.holds_head()
+                                ? std::min(self->opt.head_hold, self->opt.keepalive_interval)
+                                : self->opt.keepalive_interval;
+      if (!co_await self->wait(*x, interval)) gone = !co_await w.write(": keepalive\n\n");
     }
     if (x->writer != writer || held->s->listener != x) co_return;  // another connection took over
     if (gone && !x->ended && x->number != 0) {
@@ -876,8 +873,8 @@ struct transport::impl : std::enable_shared_from_this<impl> {
       // A slow one sends its head with its first notification, or a comment after head_hold.
       // (A 2026-07-28 answer has already waited a keepalive interval to become a stream.)
       res.head_with_body = !modern;
-      res.stream = [self, x, held, modern](http::body_writer& w) {
-        return pump(self, x, held, 0, false, w, !modern);
+      res.stream = [self, x, held](http::body_writer& w) {
+        return pump(self, x, held, 0, false, w);
       };
       co_return res;
     }

@@ -57,9 +57,9 @@ std::string utc_now() {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
-// The body writer of a streamed answer. A held head goes out gathered with the first piece of
-// the body (one send for an answer that is ready at once), or at the end when none comes. Each
-// write is one gathered send: the head if held, the chunk's framing and the producer's parts.
+// The body writer of a streamed answer. It holds the head until send_head() or the first piece
+// of the body, which it goes out with (one send for an answer that is ready at once), or the
+// end. Each write is one gathered send: the head if held, the chunk's framing and the parts.
 class streamed_body_writer final : public body_writer {
  public:
   streamed_body_writer(beast::tcp_stream& s, std::chrono::milliseconds t, bool c)
@@ -67,6 +67,8 @@ class streamed_body_writer final : public body_writer {
 
   beast::error_code ec;
   std::size_t bytes = 0;
+
+  bool holds_head() const override { return !held_head_.empty(); }
 
   void hold_head(const bhttp::response<bhttp::empty_body>& head) {
     bhttp::response_serializer<bhttp::empty_body> sr{head};
@@ -92,7 +94,6 @@ class streamed_body_writer final : public body_writer {
     if (last && size == 0 && held_head_.empty() && !chunked_) co_return true;
     std::vector<net::const_buffer> buffers;
     buffers.reserve(parts.size() + 3);
-    if (!held_head_.empty()) buffers.push_back(net::buffer(held_head_));
     // A chunk: its size line, the data, its end; the last chunk after it (RFC 9112 7.1).
     const std::string size_line = chunked_ && size > 0 ? fmt::format("{:x}\r\n", size) : "";
     if (!size_line.empty()) buffers.push_back(net::buffer(size_line));
@@ -104,13 +105,11 @@ class streamed_body_writer final : public body_writer {
       if (last) end = size > 0 ? "\r\n0\r\n\r\n" : "0\r\n\r\n";
       if (!end.empty()) buffers.push_back(net::buffer(end.data(), end.size()));
     }
-    stream_.expires_after(timeout_);
-    std::size_t n = 0;
-    std::tie(ec, n) = co_await net::async_write(stream_, buffers, token);
-    held_head_.clear();
-    bytes += n;
-    co_return !ec;
+    co_return co_await send(std::move(buffers));
   }
+
+  // Sends the held head now, alone.
+  net::awaitable<bool> send_head() { co_return co_await send({}); }
 
   // Ends the body when the producer did not (and sends a head still held).
   net::awaitable<void> finish() {
@@ -119,6 +118,16 @@ class streamed_body_writer final : public body_writer {
   }
 
  private:
+  net::awaitable<bool> send(std::vector<net::const_buffer> body) {
+    if (!held_head_.empty()) body.insert(body.begin(), net::buffer(held_head_));
+    stream_.expires_after(timeout_);
+    std::size_t n = 0;
+    std::tie(ec, n) = co_await net::async_write(stream_, body, token);
+    held_head_.clear();
+    bytes += n;
+    co_return !ec;
+  }
+
   beast::tcp_stream& stream_;
   std::chrono::milliseconds timeout_;
   bool chunked_;
@@ -594,15 +603,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
     head.keep_alive(keep_alive);
     if (chunked) head.chunked(true);
     streamed_body_writer w{stream, opt.write_timeout, chunked};
-    if (res.head_with_body) {
-      w.hold_head(head);
-    } else {
-      bhttp::response_serializer<bhttp::empty_body> sr{head};
-      stream.expires_after(opt.write_timeout);
-      auto [ec, n] = co_await bhttp::async_write_header(stream, sr, token);
-      if (ec) co_return std::pair{ec, n};
-      w.bytes = n;
-    }
+    w.hold_head(head);
+    if (!res.head_with_body && !co_await w.send_head()) co_return std::pair{w.ec, w.bytes};
     co_await res.stream(w);
     co_await w.finish();
     co_return std::pair{w.ec, w.bytes};

@@ -51,6 +51,9 @@ class body_writer {
   /// nothing can be written after it. False once the client is gone or too slow.
   virtual boost::asio::awaitable<bool> write_parts(std::span<const std::string_view> parts,
                                                    bool last) = 0;
+  /// Whether the answer's head is still held for the first write (server_response's
+  /// head_with_body).
+  virtual bool holds_head() const = 0;
   /// Sends `data` now; false once the client is gone or too slow.
   boost::asio::awaitable<bool> write(std::string_view data) {
     co_return co_await write_parts(std::span(&data, 1), false);

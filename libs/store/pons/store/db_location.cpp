@@ -217,7 +217,8 @@ std::string create_data_directory(const std::string& data_dir) {
 std::string data_folder(std::string_view db_path, std::string_view data_dir) {
   if (!data_dir.empty()) return std::string(data_dir);
   if (is_postgresql_url(db_path)) return {};
-  return fs::path(db_path).parent_path().string();
+  const fs::path parent = fs::path(db_path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
 }
 
 std::string shown_location(std::string_view db_path) {

@@ -69,8 +69,8 @@ std::string create_db_directory(const std::string& db_path);
 std::string create_data_directory(const std::string& data_dir);
 
 /// Where the files beside the database go (media, the default outbox): `data_dir` when given,
-/// else the database file's folder; empty for a server's URL without a data folder, since a URL
-/// names no folder (and may hold a password).
+/// else the database file's folder ("." for a bare file name); empty only for a server's URL
+/// without a data folder, since a URL names no folder (and may hold a password).
 std::string data_folder(std::string_view db_path, std::string_view data_dir);
 
 /// The location as logs, errors and /health may show it: a file's path, or a server's URL with

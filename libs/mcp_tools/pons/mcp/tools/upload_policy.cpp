@@ -122,16 +122,14 @@ upload_settings upload_settings_from(const upload_origin& options, const env_loo
       }
     }
   }
-  // The default outbox sits in the data folder, or beside a database file; a server's URL
-  // without a data folder gives none.
-  const bool server_url = store::is_postgresql_url(options.db_path);
-  if (s.folders.empty() && !(server_url && options.data_dir.empty())) {
-    const fs::path parent = store::data_folder(options.db_path, options.data_dir);
-    s.folders.push_back((parent.empty() ? fs::path("outbox") : parent / "outbox").string());
+  // The default outbox sits in the data folder; a server's URL without one gives none.
+  if (const fs::path parent = store::data_folder(options.db_path, options.data_dir);
+      s.folders.empty() && !parent.empty()) {
+    s.folders.push_back((parent / "outbox").string());
     s.create_missing = true;
   }
   // A database file (and its -wal, -shm) is never sent; a server's URL names no file.
-  if (!server_url) s.database_path = options.db_path;
+  if (!store::is_postgresql_url(options.db_path)) s.database_path = options.db_path;
   if (auto config = env("PONS_CONFIG"); config && !config->empty()) {
     s.protected_files.push_back(*config);
   }
