@@ -126,7 +126,9 @@ int main(int argc, char** argv) {
   settings.read_only = options.read_only;
   settings.dry_run = options.dry_run;
   settings.upload_dirs = options.upload_dirs;
-  settings.db_connections = options.workers + 1;
+  const std::size_t quick_workers =
+      options.workers > 0 ? options.workers : mcp::quick_worker_count();
+  settings.db_connections = quick_workers + options.call_out_workers + 1;
   settings.env = getenv_value;
   settings.on_upload_dir_refused = [](std::string_view path, std::string_view reason) {
     log_line(log_level::warn, "upload_dir_refused",
@@ -150,7 +152,9 @@ int main(int argc, char** argv) {
     }
   }
 
-  mcp::worker_pool pool(options.workers, 256);
+  mcp::worker_pool pool(quick_workers, 256);
+  // Sends wait for Meta on threads of their own, so reads never queue behind them.
+  mcp::worker_pool call_out_pool(options.call_out_workers, 256);
   mcp::fd_sink out(STDOUT_FILENO);
   mcp::engine_options engine_options;
   engine_options.page_size = options.page_size;
@@ -158,7 +162,7 @@ int main(int argc, char** argv) {
   engine_options.diagnostics = [](std::string_view text) {
     log_line(log_level::warn, "diagnostic", "detail=" + log_quoted(text));
   };
-  mcp::engine session((*toolset)->tools(), pool, out, engine_options);
+  mcp::engine session((*toolset)->tools(), pool, out, engine_options, &call_out_pool);
 
   // Push: tell subscribed clients (resources/subscribe, or a subscriptions/listen stream) when
   // pons-webhook stores something.

@@ -240,6 +240,9 @@ int main(int argc, char** argv) {
   auto routes = service.routes();
   std::unique_ptr<pons::mcp::toolset> mcp_tools;
   std::unique_ptr<pons::mcp::worker_pool> mcp_pool;
+  std::unique_ptr<pons::mcp::worker_pool> call_out_pool;
+  const std::size_t quick_workers =
+      o.mcp_workers > 0 ? o.mcp_workers : pons::mcp::quick_worker_count();
   std::unique_ptr<pons::mcp_http::transport> mcp_transport;
   if (o.mcp && !o.mcp_public_url.empty() && !pons::auth::metadata_url(o.mcp_public_url)) {
     return usage_error(
@@ -258,7 +261,7 @@ int main(int argc, char** argv) {
     ts.graph = meta::graph_config_from_env();
     ts.read_only = o.mcp_read_only;
     ts.dry_run = o.mcp_dry_run;
-    ts.db_connections = o.mcp_workers + 1;
+    ts.db_connections = quick_workers + o.mcp_call_out_workers + 1;
     ts.env = getenv_lookup;
     ts.conformance_fixtures = o.mcp_conformance;
     ts.on_upload_dir_refused = [](std::string_view path, std::string_view reason) {
@@ -282,8 +285,12 @@ int main(int argc, char** argv) {
         service.wait_while_writing(at_most);
       };
     }
-    mcp_pool = std::make_unique<pons::mcp::worker_pool>(o.mcp_workers, 256, o.mcp_worker_nice,
+    mcp_pool = std::make_unique<pons::mcp::worker_pool>(quick_workers, 256, o.mcp_worker_nice,
                                                         std::move(yield));
+    // Sends and the like mostly wait for Meta: threads of their own, so that a slow answer
+    // never holds a quick worker, of which there may be only one.
+    call_out_pool =
+        std::make_unique<pons::mcp::worker_pool>(o.mcp_call_out_workers, 256, o.mcp_worker_nice);
   }
   if (o.mcp) {
     pons::mcp_http::transport_options to;
@@ -332,6 +339,7 @@ int main(int argc, char** argv) {
     to.log = [](std::string_view event, std::string_view fields) {
       write_log_line(log_level::info, event, fields);
     };
+    to.call_out_pool = call_out_pool.get();
     mcp_transport = std::make_unique<pons::mcp_http::transport>(io, mcp_tools->tools(), *mcp_pool,
                                                                 std::move(to));
     mcp_transport->add_routes(routes);
@@ -355,7 +363,7 @@ int main(int argc, char** argv) {
     }
     dashboard = std::move(*opened_dashboard);
     dashboard->add_routes(routes);
-    pons::dashboard::tool_api(mcp_tools->tools(), *mcp_pool, dashboard->access())
+    pons::dashboard::tool_api(mcp_tools->tools(), *mcp_pool, *call_out_pool, dashboard->access())
         .add_routes(routes);
     pons::dashboard::add_app_routes(routes, dashboard->access());
     pons::dashboard::add_keys_routes(routes, dashboard->access(), dashboard->database());
@@ -371,7 +379,7 @@ int main(int argc, char** argv) {
                                             {o.mcp_public_url, "/mcp"});
     }
     pons::dashboard::add_forwarding_routes(routes, dashboard->access(), dashboard->database(),
-                                           *mcp_pool, test_rules);
+                                           *call_out_pool, test_rules);
     pons::dashboard::add_users_routes(routes, dashboard->access(), dashboard->database(),
                                       *mcp_pool);
     pons::dashboard::add_media_route(routes, dashboard->access(), dashboard->database(), media_dir,
@@ -458,6 +466,7 @@ int main(int argc, char** argv) {
   if (watcher) watcher->stop();
   mcp_transport.reset();
   if (mcp_pool) mcp_pool->stop();
+  if (call_out_pool) call_out_pool->stop();
   if (dashboard) dashboard->stop();
   forwarder.stop();
   service.close();

@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "pons/auth/access.hpp"
+#include "pons/mcp/tools/number_health_tool.hpp"
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/send_tools.hpp"
+#include "pons/mcp/tools/template_tools.hpp"
 
 namespace json = boost::json;
 using namespace pons::auth;
@@ -126,17 +128,29 @@ TEST_CASE("access: every Pons tool declares its scope, read-only tools read", "[
   pons::mcp::register_read_tools(reg, deps.read);
   pons::mcp::register_resources_and_prompts(reg, deps.read);
   pons::mcp::register_send_tools(reg, deps);
+  pons::mcp::register_number_health_tool(reg, deps);
+  pons::mcp::register_template_tools(reg, deps);
   REQUIRE(reg.tools().size() >= 17);
   std::vector<std::string> send_tools;
+  std::vector<std::string> calls_out;
   for (const auto& t : reg.tools()) {
     INFO(t.name);
     REQUIRE(t.required_scope.has_value());
     // The scope is explicit; the hints merely have to agree with it.
     CHECK((*t.required_scope == scope::read) == t.annotations.read_only.value_or(false));
     if (*t.required_scope == scope::send) send_tools.push_back(t.name);
+    // The tools that talk to Meta (open world) are the ones that run on the call-out workers.
+    CHECK(t.calls_out == t.annotations.open_world.value_or(false));
+    if (t.calls_out) calls_out.push_back(t.name);
   }
   std::sort(send_tools.begin(), send_tools.end());
-  CHECK(send_tools == std::vector<std::string>{"mark_read", "send_interactive", "send_location",
-                                               "send_media", "send_reaction", "send_template",
-                                               "send_text", "sync_templates"});
+  std::sort(calls_out.begin(), calls_out.end());
+  CHECK(calls_out == std::vector<std::string>{"create_template", "delete_template",
+                                              "get_number_health", "mark_read", "send_interactive",
+                                              "send_location", "send_media", "send_reaction",
+                                              "send_template", "send_text", "sync_templates"});
+  CHECK(send_tools == std::vector<std::string>{"create_template", "delete_template", "mark_read",
+                                               "send_interactive", "send_location", "send_media",
+                                               "send_reaction", "send_template", "send_text",
+                                               "sync_templates"});
 }

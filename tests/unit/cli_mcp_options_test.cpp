@@ -27,6 +27,15 @@ TEST_CASE("pons-mcp options parse and reject mistakes", "[mcp]") {
   CHECK(std::holds_alternative<std::string>(parse_mcp_options({"--bogus"}, env, "/")));
   auto cfg = parse_mcp_options({"--print-config", "claude"}, env, "/");
   CHECK(std::get<mcp_options>(cfg).what == mcp_options::action::print_config);
+  // Worker counts: the quick ones default to the cores (0 until the start decides).
+  CHECK(o.workers == 0);
+  CHECK(o.call_out_workers == 4);
+  auto lanes = parse_mcp_options({"--workers", "2", "--call-out-workers=7"}, env, "/");
+  REQUIRE(std::holds_alternative<mcp_options>(lanes));
+  CHECK(std::get<mcp_options>(lanes).workers == 2);
+  CHECK(std::get<mcp_options>(lanes).call_out_workers == 7);
+  CHECK(std::holds_alternative<std::string>(
+      parse_mcp_options({"--call-out-workers", "0"}, env, "/")));
 }
 
 TEST_CASE("pons-mcp resolves the database like pons-webhook, unless only help is asked", "[mcp]") {

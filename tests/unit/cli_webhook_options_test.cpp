@@ -125,11 +125,28 @@ TEST_CASE("/mcp is off by default, conformance mode only on loopback", "[webhook
   CHECK_FALSE(d.options.mcp);
   CHECK_FALSE(d.options.mcp_conformance);
 
-  auto p = parse_webhook_options(
-      {"--mcp", "--mcp-allowed-origin", "https://a.example", "--mcp-max-sessions=3",
-       "--mcp-max-sessions-per-key", "2", "--mcp-session-idle-s", "60", "--mcp-body-limit", "2048",
-       "--mcp-max-open", "2", "--mcp-read-only", "--mcp-worker-nice", "0", "--mcp-yield-ms", "0"},
-      env, "/");
+  auto p = parse_webhook_options({"--mcp",
+                                  "--mcp-allowed-origin",
+                                  "https://a.example",
+                                  "--mcp-max-sessions=3",
+                                  "--mcp-max-sessions-per-key",
+                                  "2",
+                                  "--mcp-session-idle-s",
+                                  "60",
+                                  "--mcp-body-limit",
+                                  "2048",
+                                  "--mcp-max-open",
+                                  "2",
+                                  "--mcp-read-only",
+                                  "--mcp-worker-nice",
+                                  "0",
+                                  "--mcp-yield-ms",
+                                  "0",
+                                  "--mcp-workers",
+                                  "3",
+                                  "--mcp-call-out-workers",
+                                  "6"},
+                                 env, "/");
   REQUIRE(p.error.empty());
   CHECK(p.options.mcp);
   CHECK_FALSE(p.options.mcp_conformance);
@@ -142,7 +159,13 @@ TEST_CASE("/mcp is off by default, conformance mode only on loopback", "[webhook
   CHECK(p.options.mcp_max_open == 2);
   CHECK(p.options.mcp_read_only);
   CHECK(p.options.mcp_worker_nice == 0);
-  CHECK(d.options.mcp_worker_nice == 10);
+  CHECK(d.options.mcp_worker_nice == 5);
+  CHECK(p.options.mcp_workers == 3);
+  CHECK(d.options.mcp_workers == 0);  // decided at start from the cores
+  CHECK(p.options.mcp_call_out_workers == 6);
+  CHECK(d.options.mcp_call_out_workers == 4);
+  CHECK(parse_webhook_options({"--mcp-call-out-workers", "0"}, env, "/").error ==
+        "--mcp-call-out-workers needs a number between 1 and 64");
   CHECK(parse_webhook_options({"--mcp-worker-nice", "20"}, env, "/").error ==
         "--mcp-worker-nice needs a number between 0 and 19");
   CHECK(p.options.mcp_yield_ms == 0);

@@ -1631,3 +1631,101 @@ TEST_CASE("engine with a key's scopes lists and runs only the tools they cover",
     CHECK(f.call(3, "act").at("result").at("content").at(0).at("text") == "ran");
   }
 }
+
+// A tool that calls out (as a send waits for Meta) and holds its worker until released, beside a
+// quick tool, each on one thread: whether a quick call waits behind the held one depends only on
+// the lane the engine picks.
+struct lanes_fixture {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool released = false;
+  bool held_started = false;
+  registry reg;
+  worker_pool quick{1, 16};
+  worker_pool call_out{1, 16};
+  capture_sink sink;
+
+  lanes_fixture() {
+    tool_def held;
+    held.name = "held";
+    held.description = "Waits until the test releases it.";
+    held.input_schema = json::object{{"type", "object"}};
+    held.calls_out = true;
+    held.handler = [this](const json::object&, call_context&) {
+      std::unique_lock lock(mutex);
+      held_started = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return released; });
+      return tool_result::text("sent");
+    };
+    reg.add_tool(held);
+    tool_def quick_tool;
+    quick_tool.name = "read";
+    quick_tool.description = "Answers at once.";
+    quick_tool.input_schema = json::object{{"type", "object"}};
+    quick_tool.handler = [](const json::object&, call_context&) {
+      return tool_result::text("read");
+    };
+    reg.add_tool(quick_tool);
+  }
+
+  void start(engine& e) {
+    e.handle_text(
+        R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+        R"("capabilities":{},"clientInfo":{"name":"tests","version":"1"}}})");
+    e.handle_text(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+  }
+  void call(engine& e, std::int64_t id, std::string_view tool) {
+    e.handle_text(json::serialize(
+        json::object{{"jsonrpc", "2.0"},
+                     {"id", id},
+                     {"method", "tools/call"},
+                     {"params", json::object{{"name", tool}, {"arguments", json::object{}}}}}));
+  }
+  void wait_until_held() {
+    std::unique_lock lock(mutex);
+    REQUIRE(cv.wait_for(lock, 30s, [&] { return held_started; }));
+  }
+  void release() {
+    std::lock_guard lock(mutex);
+    released = true;
+    cv.notify_all();
+  }
+  // The ids of the answers, in the order they came.
+  std::vector<std::int64_t> answer_order() {
+    std::vector<std::int64_t> ids;
+    for (const auto& m : sink.all()) {
+      if (m.is_object() && m.as_object().contains("id") && m.at("id") != 0) {
+        ids.push_back(m.at("id").as_int64());
+      }
+    }
+    return ids;
+  }
+};
+
+TEST_CASE("a tool that calls out runs on its own workers, so reads do not wait for it", "[mcp]") {
+  lanes_fixture f;
+  SECTION("with a call-out pool, a read is answered while the send still waits") {
+    engine e(f.reg, f.quick, f.sink, engine_options{}, &f.call_out);
+    f.start(e);
+    f.call(e, 1, "held");
+    f.wait_until_held();
+    f.call(e, 2, "read");
+    auto read = f.sink.response(2, 30s);
+    f.release();
+    REQUIRE(read.is_object());
+    CHECK(read.at("result").at("content").at(0).at("text") == "read");
+    CHECK(f.sink.response(1, 30s).at("result").at("content").at(0).at("text") == "sent");
+    CHECK(f.answer_order() == std::vector<std::int64_t>{2, 1});
+  }
+  SECTION("without one, both share the quick worker: the read comes after the send") {
+    engine e(f.reg, f.quick, f.sink, engine_options{});
+    f.start(e);
+    f.call(e, 1, "held");
+    f.wait_until_held();
+    f.call(e, 2, "read");
+    f.release();
+    REQUIRE(f.sink.response(2, 30s).is_object());
+    CHECK(f.answer_order() == std::vector<std::int64_t>{1, 2});
+  }
+}

@@ -93,7 +93,10 @@ std::string mcp_usage() {
          "  --max-line-bytes N     longest accepted JSON-RPC line (default 4194304)\n"
          "  --page-size N          items per tools/list, resources/list, prompts/list page\n"
          "                         (default 50)\n"
-         "  --workers N            threads running tool calls (default 4)\n"
+         "  --workers N            threads running the quick tool calls, the reads (default:\n"
+         "                         one fewer than the cores, at least 1)\n"
+         "  --call-out-workers N   threads running the tool calls that wait on Meta or on the\n"
+         "                         client: sends, template changes (default 4)\n"
          "  --config FILE          accounts, numbers and their access tokens, the JSON file\n"
          "                         pons-webhook reads (mode 0600; default: $PONS_CONFIG)\n"
          "  --upload-dir DIR       folder send_media may upload local files from; repeat for\n"
@@ -167,7 +170,8 @@ std::variant<mcp_options, std::string> parse_mcp_options(const std::vector<std::
       if (dir.is_relative() && !cwd.empty()) dir = std::filesystem::path(cwd) / dir;
       o.server_args.insert(o.server_args.end(), {"--upload-dir", dir.lexically_normal().string()});
       continue;
-    } else if (a == "--max-line-bytes" || a == "--page-size" || a == "--workers") {
+    } else if (a == "--max-line-bytes" || a == "--page-size" || a == "--workers" ||
+               a == "--call-out-workers") {
       auto v = take(a);
       auto n = v ? parse_size(*v) : std::nullopt;
       if (!n || *n == 0) return fmt::format("{} needs a positive whole number", a);
@@ -175,8 +179,10 @@ std::variant<mcp_options, std::string> parse_mcp_options(const std::vector<std::
         o.max_line_bytes = *n;
       } else if (a == "--page-size") {
         o.page_size = *n;
-      } else {
+      } else if (a == "--workers") {
         o.workers = std::min<std::size_t>(*n, 64);
+      } else {
+        o.call_out_workers = std::min<std::size_t>(*n, 64);
       }
     } else if (a == "--print-config") {
       auto v = take(a);

@@ -25,7 +25,8 @@ struct mcp_options {
   bool dry_run = false;
   std::size_t max_line_bytes = 4 * 1024 * 1024;
   std::size_t page_size = 50;
-  std::size_t workers = 4;
+  std::size_t workers = 0;           // quick tool calls (reads); 0: quick_worker_count()
+  std::size_t call_out_workers = 4;  // tool calls that wait on Meta or on the client
   // --print-config: "claude" | "cursor" | "claude-code" (this binary over stdio), or
   // "claude-code-http" | "cursor-http" (pons-webhook's /mcp at config_url, with an API key)
   std::string config_client;

@@ -101,9 +101,12 @@ options:
   --mcp-session-idle-s N   close an MCP session unused for N seconds (default 1800)
   --mcp-body-limit N       largest POST body on /mcp in bytes (default 1048576)
   --mcp-max-open N         requests and streams open at once per MCP session (default 8)
-  --mcp-workers N          threads running MCP tool calls (default 4)
+  --mcp-workers N          threads running MCP's quick tool calls, the reads (default: one
+                           fewer than the cores, at least 1)
+  --mcp-call-out-workers N threads running the tool calls that wait on Meta or on the
+                           client: sends, template changes, number health (default 4)
   --mcp-worker-nice N      how much lower those threads' CPU priority is than the webhook
-                           path's, 0-19 (default 10; 0: the same)
+                           path's, 0-19 (default 5; 0: the same)
   --mcp-yield-ms N         how long a tool call waits at most, before it starts, while
                            webhooks are arriving, 0-100 (default 10; 0: never)
   --mcp-read-only          no send tools on /mcp
@@ -280,6 +283,9 @@ parsed_webhook_options parse_webhook_options(const std::vector<std::string_view>
     } else if (name == "--mcp-workers") {
       if (!take() || !parse_number<std::size_t>(value, o.mcp_workers, 1, 64))
         return fail("--mcp-workers needs a number between 1 and 64");
+    } else if (name == "--mcp-call-out-workers") {
+      if (!take() || !parse_number<std::size_t>(value, o.mcp_call_out_workers, 1, 64))
+        return fail("--mcp-call-out-workers needs a number between 1 and 64");
     } else if (name == "--mcp-worker-nice") {
       if (!take() || !parse_number<int>(value, o.mcp_worker_nice, 0, 19))
         return fail("--mcp-worker-nice needs a number between 0 and 19");

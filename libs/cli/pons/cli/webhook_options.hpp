@@ -51,10 +51,13 @@ struct webhook_options {
   std::chrono::seconds mcp_session_idle{1800};
   std::size_t mcp_body_limit = 1024 * 1024;
   std::size_t mcp_max_open = 8;  // requests and streams open per session
-  std::size_t mcp_workers = 4;   // threads running tool calls, for every session
+  // Threads running the quick tool calls (reads), for every session; 0: quick_worker_count().
+  std::size_t mcp_workers = 0;
+  // Threads running the tool calls that wait on Meta or on the client (sends, template changes).
+  std::size_t mcp_call_out_workers = 4;
   // How much lower the tool threads' CPU priority is (their nice value above the process's):
   // webhooks, acknowledged only once durably stored, get the CPU first when both loads want it.
-  int mcp_worker_nice = 10;
+  int mcp_worker_nice = 5;
   // How long a tool call waits at most, before it starts, while webhooks are arriving: on a busy
   // machine the webhooks keep the CPU, which the nice value alone does not give them (the io
   // thread's and the MCP clients' share of each call is not the workers' to give).

@@ -82,11 +82,12 @@ tool_access access_of(const mcp::tool_def& tool) {
 }
 
 struct tool_api::impl : std::enable_shared_from_this<impl> {
-  impl(const mcp::registry& t, mcp::worker_pool& w, const guard& g)
-      : tools(t), workers(w), access(g) {}
+  impl(const mcp::registry& t, mcp::worker_pool& w, mcp::worker_pool& c, const guard& g)
+      : tools(t), workers(w), call_out_workers(c), access(g) {}
 
   const mcp::registry& tools;
   mcp::worker_pool& workers;
+  mcp::worker_pool& call_out_workers;
   const guard& access;
 
   // Who may call it: nullopt when the principal may, else the refusal.
@@ -135,7 +136,7 @@ struct tool_api::impl : std::enable_shared_from_this<impl> {
         return mcp::tool_result::error("the tool failed unexpectedly; the log says more");
       }
     };
-    auto result = co_await on_worker(workers, std::move(job));
+    auto result = co_await on_worker(tool.calls_out ? call_out_workers : workers, std::move(job));
     if (!result) {
       auto r = json_error(503, "Pons is busy: try again in a moment");
       r.headers.emplace_back("Retry-After", "1");
@@ -147,8 +148,9 @@ struct tool_api::impl : std::enable_shared_from_this<impl> {
   }
 };
 
-tool_api::tool_api(const mcp::registry& tools, mcp::worker_pool& workers, const guard& access)
-    : impl_(std::make_shared<impl>(tools, workers, access)) {}
+tool_api::tool_api(const mcp::registry& tools, mcp::worker_pool& workers,
+                   mcp::worker_pool& call_out_workers, const guard& access)
+    : impl_(std::make_shared<impl>(tools, workers, call_out_workers, access)) {}
 
 void tool_api::add_routes(http::router& routes) {
   for (const auto& tool : impl_->tools.tools()) {

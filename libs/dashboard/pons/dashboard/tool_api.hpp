@@ -33,8 +33,10 @@ tool_access access_of(const mcp::tool_def& tool);
 /// The tool routes.
 class tool_api {
  public:
-  /// `tools` and `workers` outlive the routes; `access` checks every request.
-  tool_api(const mcp::registry& tools, mcp::worker_pool& workers, const guard& access);
+  /// `tools` and the pools outlive the routes; `access` checks every request. A tool runs on
+  /// `call_out_workers` when it waits on Meta (calls_out), else on `workers`.
+  tool_api(const mcp::registry& tools, mcp::worker_pool& workers,
+           mcp::worker_pool& call_out_workers, const guard& access);
 
   /// Registers a GET route for each read tool and a POST route for each offered tool.
   void add_routes(http::router& routes);

@@ -132,9 +132,11 @@ request_outcome input_required_outcome(input_needed need, const call_context& ct
 
 }  // namespace
 
-engine::engine(const registry& reg, worker_pool& pool, message_sink& sink, engine_options options)
+engine::engine(const registry& reg, worker_pool& pool, message_sink& sink, engine_options options,
+               worker_pool* call_out_pool)
     : registry_(reg),
       pool_(pool),
+      call_out_pool_(call_out_pool ? *call_out_pool : pool),
       sink_(sink),
       options_(std::move(options)),
       level_(options_.initial_log_level) {}
@@ -755,8 +757,8 @@ engine::outcome engine::render_tool_result(tool_result r, protocol_version v) co
 }
 
 void engine::run_async(const incoming& in, const batch_ptr& batch, const request_scope& scope,
-                       std::function<outcome(call_context&)> work,
-                       std::optional<outcome> when_full) {
+                       std::function<outcome(call_context&)> work, std::optional<outcome> when_full,
+                       bool calls_out) {
   std::string key = json::serialize(in.id);
   cancellation_token token;
   const bool long_wait = when_full.has_value();
@@ -864,7 +866,7 @@ void engine::run_async(const incoming& in, const batch_ptr& batch, const request
     --running_;
     idle_cv_.notify_all();
   };
-  worker_pool* lane = &pool_;
+  worker_pool* lane = calls_out ? &call_out_pool_ : &pool_;
   if (long_wait) {
     // Started on the first long wait: an engine serving one quick request starts no thread.
     std::lock_guard lock(mutex_);
@@ -974,7 +976,7 @@ void engine::do_tools_call(const incoming& in, const batch_ptr& batch, const req
         if (r.input_required) return input_required_outcome(std::move(*r.input_required), ctx);
         return render_tool_result(std::move(r), ctx.version());
       },
-      std::move(when_full));
+      std::move(when_full), tool->calls_out);
 }
 
 engine::outcome engine::do_resources_list(const json::object& params,

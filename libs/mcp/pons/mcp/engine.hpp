@@ -1,7 +1,8 @@
 #pragma once
 // The MCP protocol engine. It takes parsed JSON-RPC messages from any transport, answers through
 // a message_sink, and runs slow handlers (tools, resource reads, prompts, completions) on a worker
-// pool so requests may be answered out of order.
+// pool so requests may be answered out of order: the tools that wait on someone else (calls_out)
+// on a pool of their own when the transport gives one, long waits on the engine's wait lane.
 //
 // It serves both eras of MCP on one instance, deciding per request (request_era()):
 // - legacy (2025-11-25 and older): initialize negotiates a revision for the whole session (for
@@ -120,8 +121,11 @@ struct engine_options {
 /// legacy session, or one per modern request (each answers only through its own sink).
 class engine {
  public:
-  /// The registry, pool and sink must outlive the engine.
-  engine(const registry& reg, worker_pool& pool, message_sink& sink, engine_options options);
+  /// The registry, pools and sink must outlive the engine. Calls of calls_out tools run on
+  /// `call_out_pool` (on `pool` when there is none); everything else that waits for a worker,
+  /// on `pool`.
+  engine(const registry& reg, worker_pool& pool, message_sink& sink, engine_options options,
+         worker_pool* call_out_pool = nullptr);
   /// Cancels and waits for every running request.
   ~engine();
   engine(const engine&) = delete;
@@ -238,11 +242,12 @@ class engine {
   // Modern era: resultType, the server's identity and, for cacheable methods, the cache hint on
   // a result; -32602 for the retired -32002. Legacy: unchanged.
   outcome finish(const request_scope& scope, std::string_view method, outcome result) const;
-  // Runs `work` on the pool; with `when_full` set, on the wait lane instead, answering
-  // `when_full` at once when max_waits calls already wait there.
+  // Runs `work` on the pool (on the call-out pool when it `calls_out`); with `when_full` set,
+  // on the wait lane instead, answering `when_full` at once when max_waits calls already wait
+  // there.
   void run_async(const incoming& in, const batch_ptr& batch, const request_scope& scope,
                  std::function<outcome(call_context&)> work,
-                 std::optional<outcome> when_full = std::nullopt);
+                 std::optional<outcome> when_full = std::nullopt, bool calls_out = false);
   void handle_batch(const json::array& items);
   void diag(std::string_view text) const;
   request_scope legacy_scope() const;
@@ -272,6 +277,7 @@ class engine {
 
   const registry& registry_;
   worker_pool& pool_;
+  worker_pool& call_out_pool_;
   message_sink& sink_;
   engine_options options_;
 

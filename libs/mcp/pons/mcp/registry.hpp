@@ -77,6 +77,10 @@ struct tool_def {
   /// Blocks until something happens (wait_for_messages): runs on the engine's wait lane, not on
   /// the workers that answer quick calls, and at most engine_options::max_waits at once.
   bool long_wait = false;
+  /// Spends its calls waiting on someone else: Meta's Graph API, or the client (elicitation,
+  /// sampling). Runs on the call-out workers, so that quick calls (reads, which use the CPU)
+  /// never queue behind a slow answer, and the quick workers can be as few as the cores.
+  bool calls_out = false;
   /// Client capabilities a call needs (e.g. {"elicitation": {}}); empty for none. A call from a
   /// client that did not declare them is refused before the handler runs: -32021 in the modern
   /// era, -32602 in a legacy session (checked against initialize's capabilities).

@@ -1,6 +1,7 @@
 #include "pons/mcp/worker_pool.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -75,6 +76,18 @@ void worker_pool::run() {
     if (before_job_) before_job_();
     job();
   }
+}
+
+std::size_t quick_worker_count() {
+  // The affinity mask, not the machine's cores: a container or taskset may allow fewer.
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  std::size_t cores = 0;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+    cores = static_cast<std::size_t>(CPU_COUNT(&allowed));
+  }
+  if (cores == 0) cores = std::thread::hardware_concurrency();
+  return cores > 1 ? cores - 1 : 1;
 }
 
 }  // namespace pons::mcp

@@ -45,4 +45,10 @@ class worker_pool {
   std::vector<std::thread> threads_;
 };
 
+/// How many threads work that uses the CPU (the quick tool calls: reads) should run on: one
+/// fewer than the cores this process may run on, and at least one. More add no CPU; on a small
+/// machine Linux tends to queue the extra ones behind each other on one core while another
+/// core idles, and the remaining core is the webhook path's.
+std::size_t quick_worker_count();
+
 }  // namespace pons::mcp

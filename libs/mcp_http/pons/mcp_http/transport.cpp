@@ -462,7 +462,8 @@ struct transport::impl : std::enable_shared_from_this<impl> {
     auto options = opt.engine;
     options.account = who.account;
     options.granted_scopes = who.scopes;
-    s->core->engine = std::make_unique<mcp::engine>(tools, pool, s->core->sink, options);
+    s->core->engine =
+        std::make_unique<mcp::engine>(tools, pool, s->core->sink, options, opt.call_out_pool);
     return s;
   }
 

@@ -49,6 +49,9 @@ struct transport_options {
   std::chrono::milliseconds recheck_interval{1000};
   std::size_t recheck_per_round = 16;
   mcp::engine_options engine;  // each session's engine
+  /// Where the tools that wait on someone else (calls_out) run; nullptr: on the transport's pool.
+  /// Must outlive the transport.
+  mcp::worker_pool* call_out_pool = nullptr;
   /// Told of each session opened or closed (event name, key=value fields); may be empty.
   std::function<void(std::string_view, std::string_view)> log;
 };

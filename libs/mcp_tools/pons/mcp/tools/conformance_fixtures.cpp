@@ -47,6 +47,7 @@ void add_tool(registry& reg, std::string name, std::string description, tool_han
   t.description = std::move(description);
   t.input_schema = json::object{{"type", "object"}, {"properties", json::object{}}};
   t.handler = std::move(handler);
+  t.calls_out = true;  // they wait: on the client, or between notifications
   reg.add_tool(std::move(t));
 }
 
@@ -72,6 +73,7 @@ void add_tool_with_string(registry& reg, std::string name, std::string descripti
                                                           {"description", argument_description}}}}},
       {"required", json::array{argument}}};
   t.handler = std::move(handler);
+  t.calls_out = true;  // they wait: on the client, or between notifications
   reg.add_tool(std::move(t));
 }
 

@@ -172,6 +172,7 @@ void register_number_health_tool(registry& reg, const send_tools_deps& deps) {
   a.idempotent = true;
   a.open_world = true;
   t.annotations = a;
+  t.calls_out = true;
   t.required_scope = scope::read;
   t.handler = [deps](const json::object& args, call_context& ctx) {
     return get_number_health(deps, args, ctx.account());

@@ -376,6 +376,7 @@ void add(registry& reg, std::string name, std::string title, std::string descrip
   t.output_schema = outcome_schema();
   t.annotations = send_hints(idempotent);
   t.required_scope = scope::send;
+  t.calls_out = true;
   t.handler = std::move(handler);
   reg.add_tool(std::move(t));
 }
@@ -719,6 +720,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
         "skipped":{"type":"integer","description":"listed by Meta but not valid template data, left out"},
         "error":{"type":"string","description":"why this account was not synced"}}}}}})J");
     t.annotations = send_hints(true);
+    t.calls_out = true;
     t.required_scope = scope::send;
     t.administrative = true;
     t.handler = [deps](const json::object& args, call_context& ctx) {
@@ -744,6 +746,7 @@ void register_send_tools(registry& reg, const send_tools_deps& given) {
       "wamid":{"type":"string"},"message_id":{"type":"integer","description":"the message's id here"},
       "read":{"type":"boolean"},"dry_run":{"type":"boolean"}}})J");
     t.annotations = send_hints(true);
+    t.calls_out = true;
     t.required_scope = scope::send;
     t.handler = [deps](const json::object& args, call_context& ctx) -> tool_result {
       bool typing = false;

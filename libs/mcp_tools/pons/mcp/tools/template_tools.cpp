@@ -368,6 +368,7 @@ void register_template_tools(registry& reg, const send_tools_deps& deps) {
     a.destructive = false;
     a.idempotent = false;
     a.open_world = true;
+    t.calls_out = true;
     t.annotations = a;
     t.required_scope = scope::send;
     t.administrative = true;
@@ -392,6 +393,7 @@ void register_template_tools(registry& reg, const send_tools_deps& deps) {
     a.destructive = true;
     a.idempotent = true;
     a.open_world = true;
+    t.calls_out = true;
     t.annotations = a;
     t.required_scope = scope::send;
     t.administrative = true;
