@@ -5,6 +5,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "pons/mcp/json_text.hpp"
+
 namespace pons::mcp {
 
 rpc_error invalid_params(std::string_view field, std::string_view why) {
@@ -95,22 +97,25 @@ incoming classify(const json::value& message) {
 }
 
 std::string make_response(const json::value& id, json::value result) {
-  // In the result's own resource, so the result moves in rather than being copied.
-  json::object msg(result.storage());
-  msg["jsonrpc"] = "2.0";
-  msg["id"] = id;
-  msg["result"] = std::move(result);
-  return json::serialize(msg);
+  std::string out = R"({"jsonrpc":"2.0","id":)";
+  append_json(out, id);
+  out += R"(,"result":)";
+  append_json(out, result);
+  out += '}';
+  return out;
 }
 
 std::string make_response(const json::value& id, result_with_written_member result) {
-  const bool others = !result.rest.empty();
-  std::string out = make_response(id, json::value(std::move(result.rest)));
-  // The message ends with the result's closing brace and then its own: the written member goes
-  // between the result's last member and its brace.
-  out.resize(out.size() - 2);
-  out.reserve(out.size() + result.name.size() + result.json.size() + 6);
-  if (others) out += ',';
+  // Written in one pass into a string sized for the written member (a page of messages, most
+  // of the answer), which goes between the result's last member and its brace.
+  std::string out;
+  out.reserve(result.json.size() + 8 * 1024);
+  out += R"({"jsonrpc":"2.0","id":)";
+  append_json(out, id);
+  out += R"(,"result":)";
+  append_json(out, result.rest);
+  out.pop_back();
+  if (!result.rest.empty()) out += ',';
   out += '"';
   out += result.name;
   out += "\":";

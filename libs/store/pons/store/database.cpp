@@ -714,9 +714,13 @@ std::string statement::column_text(int col) const {
 
 std::string_view statement::column_view(int col) const {
   if (pg_) return pg_->column_view(col);
-  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  // The column's value looked up once, then read twice: the sqlite3_column_* calls each redo the
+  // statement's bookkeeping, which a page of rows pays for on every text column. SQLite calls
+  // such a value unprotected: safe on the one thread that uses the connection, as here.
+  sqlite3_value* value = sqlite3_column_value(stmt_, col);
+  const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(value));
   if (!p) return {};
-  return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
+  return {p, static_cast<std::size_t>(sqlite3_value_bytes(value))};
 }
 
 bool statement::column_is_null(int col) const {

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "pons/mcp/json_text.hpp"
 #include "pons/store/database.hpp"
 
 namespace pons::mcp {
@@ -22,9 +23,5 @@ struct written_message {
 /// object message_json() builds (the same members with the same values), and its
 /// message_line() to `line` without a line break.
 written_message write_message(const store::statement& row, std::string& json, std::string& line);
-
-/// Appends `text` to `out` as a JSON string: quoted, with quotes, backslashes and control
-/// characters escaped.
-void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace pons::mcp
