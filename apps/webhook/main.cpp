@@ -249,7 +249,8 @@ int main(int argc, char** argv) {
         "--mcp-public-url needs an absolute http(s) URL with a host and no fragment, such as "
         "https://example.com/mcp");
   }
-  // The tools serve /mcp and the dashboard's API alike, on one pool of workers.
+  // The tools serve /mcp and the dashboard's API alike, on two pools of workers: quick calls,
+  // and calls that wait on Meta or on the client.
   if (o.mcp || o.dashboard) {
     auto graph_accounts = meta::load_graph_accounts(getenv_lookup, o.config_path);
     if (!graph_accounts) return usage_error(graph_accounts.error().message());
@@ -285,12 +286,13 @@ int main(int argc, char** argv) {
         service.wait_while_writing(at_most);
       };
     }
-    mcp_pool = std::make_unique<pons::mcp::worker_pool>(quick_workers, 256, o.mcp_worker_nice,
-                                                        std::move(yield));
+    mcp_pool =
+        std::make_unique<pons::mcp::worker_pool>(quick_workers, 256, o.mcp_worker_nice, yield);
     // Sends and the like mostly wait for Meta: threads of their own, so that a slow answer
-    // never holds a quick worker, of which there may be only one.
-    call_out_pool =
-        std::make_unique<pons::mcp::worker_pool>(o.mcp_call_out_workers, 256, o.mcp_worker_nice);
+    // never holds a quick worker, of which there may be only one. They write to the database
+    // too, so they also wait for the webhooks in hand.
+    call_out_pool = std::make_unique<pons::mcp::worker_pool>(o.mcp_call_out_workers, 256,
+                                                             o.mcp_worker_nice, std::move(yield));
   }
   if (o.mcp) {
     pons::mcp_http::transport_options to;

@@ -1,3 +1,4 @@
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -5,6 +6,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <future>
+#include <thread>
 
 #include "pons/mcp/worker_pool.hpp"
 
@@ -75,4 +77,31 @@ TEST_CASE("mcp worker_pool runs its before_job hook on the worker thread before 
   }
   CHECK(hooks == 20);
   CHECK(jobs_seeing_their_hook == 20);  // one thread: the i-th job follows the i-th hook
+}
+
+TEST_CASE("quick tool workers number one fewer than the cores a thread may use, at least one",
+          "[mcp][worker_pool]") {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  CHECK(pons::mcp::quick_workers_for(0) == 1);
+  CHECK(pons::mcp::quick_workers_for(1) == 1);
+  CHECK(pons::mcp::quick_workers_for(2) == 1);
+  CHECK(pons::mcp::quick_workers_for(3) == 2);
+  CHECK(pons::mcp::quick_workers_for(8) == 7);
+  CHECK(pons::mcp::quick_workers_for(17) == 16);
+  CHECK(pons::mcp::quick_workers_for(128) == 16);
+  const auto cores = static_cast<std::size_t>(CPU_COUNT(&allowed));
+  CHECK(pons::mcp::quick_worker_count() == pons::mcp::quick_workers_for(cores));
+  // A thread held to one core (as a taskset or a cpuset would hold the process) gets one.
+  int first = 0;
+  while (!CPU_ISSET(first, &allowed)) ++first;
+  std::size_t on_one_core = 0;
+  std::thread([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    if (sched_setaffinity(0, sizeof one, &one) == 0) on_one_core = pons::mcp::quick_worker_count();
+  }).join();
+  CHECK(on_one_core == 1);
 }

@@ -79,7 +79,8 @@ void worker_pool::run() {
 }
 
 std::size_t quick_worker_count() {
-  // The affinity mask, not the machine's cores: a container or taskset may allow fewer.
+  // The affinity mask, not the machine's cores: a cpuset or taskset may allow fewer. (A CPU
+  // quota does not show in it; --mcp-workers says so where one applies.)
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
   std::size_t cores = 0;
@@ -87,7 +88,14 @@ std::size_t quick_worker_count() {
     cores = static_cast<std::size_t>(CPU_COUNT(&allowed));
   }
   if (cores == 0) cores = std::thread::hardware_concurrency();
-  return cores > 1 ? cores - 1 : 1;
+  return quick_workers_for(cores);
+}
+
+std::size_t quick_workers_for(std::size_t cores) {
+  // Each worker holds a database connection (on PostgreSQL, a server process): a large machine
+  // gets 16 by default, and more only when asked.
+  constexpr std::size_t most = 16;
+  return std::clamp<std::size_t>(cores > 1 ? cores - 1 : 1, 1, most);
 }
 
 }  // namespace pons::mcp

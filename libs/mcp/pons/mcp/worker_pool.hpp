@@ -46,9 +46,11 @@ class worker_pool {
 };
 
 /// How many threads work that uses the CPU (the quick tool calls: reads) should run on: one
-/// fewer than the cores this process may run on, and at least one. More add no CPU; on a small
-/// machine Linux tends to queue the extra ones behind each other on one core while another
+/// fewer than the cores this process may run on, at least one and at most 16. More add no CPU; on a
+/// small machine Linux tends to queue the extra ones behind each other on one core while another
 /// core idles, and the remaining core is the webhook path's.
 std::size_t quick_worker_count();
+/// The same for a machine of `cores` cores.
+std::size_t quick_workers_for(std::size_t cores);
 
 }  // namespace pons::mcp

@@ -47,7 +47,8 @@ void add_tool(registry& reg, std::string name, std::string description, tool_han
   t.description = std::move(description);
   t.input_schema = json::object{{"type", "object"}, {"properties", json::object{}}};
   t.handler = std::move(handler);
-  t.calls_out = true;  // they wait: on the client, or between notifications
+  // Several wait (on the client, or between notifications); none is a quick read.
+  t.calls_out = true;
   reg.add_tool(std::move(t));
 }
 
@@ -73,7 +74,8 @@ void add_tool_with_string(registry& reg, std::string name, std::string descripti
                                                           {"description", argument_description}}}}},
       {"required", json::array{argument}}};
   t.handler = std::move(handler);
-  t.calls_out = true;  // they wait: on the client, or between notifications
+  // Several wait (on the client, or between notifications); none is a quick read.
+  t.calls_out = true;
   reg.add_tool(std::move(t));
 }
 

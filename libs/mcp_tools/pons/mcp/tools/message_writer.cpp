@@ -4,7 +4,6 @@
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <cstdint>
-#include <cstring>
 #include <iterator>
 
 #include "pons/mcp/tools/inbox_model.hpp"
