@@ -2,7 +2,7 @@
 // HTTP with the configured token; the fake validates Meta's request shapes and can inject errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, seededInbox, startFakeGraph as startFake } from './lib.mjs';
+import { connect, seededInbox, sendHeldByMeta, startFakeGraph as startFake } from './lib.mjs';
 
 test('send tools reach the fake Graph API and map its errors', async () => {
   const inbox = await seededInbox();
@@ -71,28 +71,15 @@ test('a send waiting on a slow Meta does not hold up the reads', async () => {
       { WA_GRAPH_BASE_URL: fake.base, WA_ACCESS_TOKEN: 'fake-token' });
     const { client } = session;
     // Meta takes a minute to answer this send (the client gives up sooner).
-    await fetch(`${fake.base}/_fake/inject`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ recipient: '447700900001', times: 1, delay_ms: 60000 }) });
-    let sendSettled = false;
-    const sending = client.callTool({ name: 'send_text', arguments: { to: 'Alice Smith', text: 'Slow one' } },
-      undefined, { timeout: 120000 });
-    sending.then(() => { sendSettled = true; }, () => { sendSettled = true; });
-    // Once Meta has the request, the send holds its worker.
-    let reached = false;
-    for (let i = 0; i < 600 && !reached; i++) {
-      const recorded = await (await fetch(`${fake.base}/_fake/requests`)).json();
-      const requests = Array.isArray(recorded) ? recorded : recorded.requests;
-      reached = requests.some((r) => r.json?.text?.body === 'Slow one');
-      if (!reached) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(reached, 'the send reached the fake Graph API');
+    const send = await sendHeldByMeta(client, fake.base,
+      { recipient: '447700900001', to: 'Alice Smith', text: 'Slow one' });
 
     const read = await client.callTool({ name: 'get_messages', arguments: { contact: 'Alice Smith', limit: 5 } });
     assert.equal(read.isError, undefined, JSON.stringify(read));
     assert.ok(read.structuredContent.messages.length > 0);
     const contacts = await client.callTool({ name: 'list_conversations', arguments: {} });
     assert.equal(contacts.isError, undefined, JSON.stringify(contacts));
-    assert.equal(sendSettled, false, 'the send is still waiting for Meta');
+    assert.equal(send.settled(), false, 'the send is still waiting for Meta');
   } finally {
     // Meta first: the held send then fails at once and pons-mcp can stop.
     fake.child.kill('SIGKILL');

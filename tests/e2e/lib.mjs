@@ -172,6 +172,32 @@ export async function startFakeGraph(dir, args = []) {
   return { child, base: `http://127.0.0.1:${port}` };
 }
 
+/** The JSON bodies of the requests the fake Graph API at `base` has received, oldest first. */
+export async function graphRequestBodies(base) {
+  const recorded = await (await fetch(`${base}/_fake/requests`)).json();
+  return (Array.isArray(recorded) ? recorded : recorded.requests).map((r) => r.json).filter(Boolean);
+}
+
+/**
+ * Calls send_text through `client` with Meta (the fake at `base`) holding its answer for a minute,
+ * and resolves once the fake has the request: the send then holds its worker thread. `settled()`
+ * says whether the call has ended since.
+ */
+export async function sendHeldByMeta(client, base, { recipient, to, text }) {
+  await fetch(`${base}/_fake/inject`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ recipient, times: 1, delay_ms: 60000 }) });
+  let settled = false;
+  client.callTool({ name: 'send_text', arguments: { to, text } }, undefined, { timeout: 120000 })
+    .then(() => { settled = true; }, () => { settled = true; });
+  let reached = false;
+  for (let i = 0; i < 600 && !reached; i++) {
+    reached = (await graphRequestBodies(base)).some((j) => j.text?.body === text);
+    if (!reached) await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!reached) throw new Error('the send never reached the fake Graph API');
+  return { settled: () => settled };
+}
+
 /** The app secret of the account startWebhook configures; postSigned signs with it. */
 export const webhookAppSecret = 'e2e-app-secret';
 /** The phone number id of that account, the one textPayload's fixture is addressed to. */
@@ -270,10 +296,7 @@ export async function startSendingInbox({ templates, fakeWebhooks = false } = {}
   }
   return {
     t, fake, webhook, session,
-    async graphRequests() {
-      const recorded = await (await fetch(`${fake.base}/_fake/requests`)).json();
-      return (Array.isArray(recorded) ? recorded : recorded.requests).map((r) => r.json).filter(Boolean);
-    },
+    graphRequests: () => graphRequestBodies(fake.base),
     async close() {
       await session.client.close();
       webhook.child.kill();

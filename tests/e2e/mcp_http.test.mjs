@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { inboxWaba, postSigned, startFakeGraph, startWebhook, tempDir, textPayload, webhookAppSecret }
-  from './lib.mjs';
+import { inboxWaba, postSigned, sendHeldByMeta, startFakeGraph, startWebhook, tempDir, textPayload,
+  webhookAppSecret } from './lib.mjs';
 
 test('the SDK client lists and calls pons tools over Streamable HTTP', async () => {
   const { dir, cleanup } = tempDir();
@@ -65,25 +65,13 @@ test('over /mcp, a send waiting on a slow Meta does not hold up the reads', asyn
       { wa_id: '447700900123', name: 'Sam' })), 200);
     await client.connect(transport);
     // Meta takes a minute to answer this send (the client gives up sooner).
-    await fetch(`${fake.base}/_fake/inject`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ recipient: '447700900123', times: 1, delay_ms: 60000 }) });
-    let sendSettled = false;
-    const sending = client.callTool({ name: 'send_text', arguments: { to: '447700900123', text: 'Slow one' } },
-      undefined, { timeout: 120000 });
-    sending.then(() => { sendSettled = true; }, () => { sendSettled = true; });
-    let reached = false;
-    for (let i = 0; i < 600 && !reached; i++) {
-      const recorded = await (await fetch(`${fake.base}/_fake/requests`)).json();
-      const requests = Array.isArray(recorded) ? recorded : recorded.requests;
-      reached = requests.some((r) => r.json?.text?.body === 'Slow one');
-      if (!reached) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(reached, 'the send reached the fake Graph API');
+    const send = await sendHeldByMeta(client, fake.base,
+      { recipient: '447700900123', to: '447700900123', text: 'Slow one' });
 
     const read = await client.callTool({ name: 'get_messages', arguments: { limit: 5 } });
     assert.equal(read.isError, undefined, JSON.stringify(read));
     assert.equal(read.structuredContent.messages[0].text, 'Is it in stock?');
-    assert.equal(sendSettled, false, 'the send is still waiting for Meta');
+    assert.equal(send.settled(), false, 'the send is still waiting for Meta');
   } finally {
     fake.child.kill('SIGKILL');
     await client.close().catch(() => {});

@@ -37,6 +37,10 @@ void append_integer(std::string& out, Integer value) {
 
 }  // namespace
 
+void append_json_integer(std::string& out, std::int64_t value) {
+  append_integer(out, value);
+}
+
 void append_json_string(std::string& out, std::string_view text) {
   // The escapes Boost.JSON writes (the short forms JSON has, \u00XX for the other control
   // characters, every other byte as it is), without a serializer set up for each of a page's

@@ -96,10 +96,20 @@ incoming classify(const json::value& message) {
   return in;
 }
 
-std::string make_response(const json::value& id, json::value result) {
-  std::string out = R"({"jsonrpc":"2.0","id":)";
+namespace {
+
+// The start every success response shares: `{"jsonrpc":"2.0","id":ID,"result":`.
+void open_response(std::string& out, const json::value& id) {
+  out += R"({"jsonrpc":"2.0","id":)";
   append_json(out, id);
   out += R"(,"result":)";
+}
+
+}  // namespace
+
+std::string make_response(const json::value& id, json::value result) {
+  std::string out;
+  open_response(out, id);
   append_json(out, result);
   out += '}';
   return out;
@@ -110,9 +120,7 @@ std::string make_response(const json::value& id, result_with_written_member resu
   // of the answer), which goes between the result's last member and its brace.
   std::string out;
   out.reserve(result.json.size() + 8 * 1024);
-  out += R"({"jsonrpc":"2.0","id":)";
-  append_json(out, id);
-  out += R"(,"result":)";
+  open_response(out, id);
   append_json(out, result.rest);
   out.pop_back();
   if (!result.rest.empty()) out += ',';

@@ -2,21 +2,13 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <charconv>
 #include <cstdint>
-#include <iterator>
 
 #include "pons/mcp/tools/inbox_model.hpp"
 
 namespace pons::mcp {
 
 namespace {
-
-void append_integer(std::string& out, std::int64_t value) {
-  char digits[24];
-  const auto written = std::to_chars(std::begin(digits), std::end(digits), value);
-  out.append(digits, written.ptr);
-}
 
 // The members of one JSON object, appended in order. Keys are literals that need no escaping.
 class object_writer {
@@ -38,7 +30,9 @@ class object_writer {
   void text(std::string_view key, std::string_view value) {
     append_json_string(member(key), value);
   }
-  void integer(std::string_view key, std::int64_t value) { append_integer(member(key), value); }
+  void integer(std::string_view key, std::int64_t value) {
+    append_json_integer(member(key), value);
+  }
   void number(std::string_view key, double value) {
     // As Boost.JSON writes doubles, so that a written page reads back as the built one.
     member(key) += boost::json::serialize(boost::json::value(value));
@@ -140,7 +134,7 @@ written_message write_message(const store::statement& s, std::string& json, std:
   // message_line(): "#id created_at from|to name: summary", and the status of what we sent.
   const bool inbound = direction == "inbound";
   line += '#';
-  append_integer(line, facts.id);
+  append_json_integer(line, facts.id);
   line += ' ';
   line += created_at;
   line += inbound ? " from " : " to ";
