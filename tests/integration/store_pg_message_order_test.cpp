@@ -143,6 +143,76 @@ TEST_CASE("store pg: inserting messages waits for the open transaction that inse
   CHECK(hold_message_order(observer).error() == store_errc::invalid_argument);
 }
 
+TEST_CASE("store pg: a wamid another writer commits after a group looked ahead is stored once",
+          "[store][pg]") {
+  REQUIRE(pons::test::pg_cluster_available());
+  pons::test::pg_cluster cluster;
+  database writer = open_db(cluster);
+  database other = open_db(cluster);
+  database observer = open_db(cluster);
+
+  ingest_context first_context;
+  first_context.request_id = "first";
+  first_context.received_at = std::chrono::system_clock::now();
+  REQUIRE(
+      ingest_batch(writer, one_message("wamid.first", "447700900001"), first_context).has_value());
+
+  // Another writer that does not take the message order (a foreign tool, or a race this code
+  // cannot rule out) has inserted wamid.race and not committed yet: the group's lookahead does
+  // not see it, and the group's own insert of it waits on the unique index.
+  auto tx = transaction::begin(other, transaction_mode::immediate);
+  REQUIRE(tx.has_value());
+  REQUIRE(
+      other.exec("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
+                 "conversation_id, type, text, status, ts, created_at, updated_at) SELECT "
+                 "'inbound', 'wamid.race', 'PN1', contact_id, id, 'text', 'theirs', "
+                 "'received', 0, created_at, created_at FROM messages WHERE wamid = "
+                 "'wamid.first'"));
+
+  const auto racing = one_message("wamid.race", "447700900001");
+  const auto beside = one_message("wamid.beside", "447700900002");
+  ingest_context race_context = first_context;
+  race_context.request_id = "race";
+  ingest_context beside_context = first_context;
+  beside_context.request_id = "beside";
+  ingest_memo memo;
+  auto group_done = std::async(std::launch::async, [&] {
+    const std::vector<ingest_request> group{{&racing, &race_context}, {&beside, &beside_context}};
+    return ingest_batches(writer, group, &memo);
+  });
+  bool waiting = false;
+  for (int i = 0; i < 3000 && !waiting; ++i) {
+    auto n = observer.query_int64(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted");
+    waiting = n && *n == 1;
+    if (!waiting) std::this_thread::sleep_for(10ms);
+  }
+  CHECK(waiting);
+  REQUIRE(tx->commit().has_value());
+
+  // The group's insert fails on the committed wamid; the group is written again, request by
+  // request, and finds it stored: a duplicate, and the other request is stored as usual.
+  auto written = group_done.get();
+  REQUIRE(written.has_value());
+  REQUIRE(written->size() == 2);
+  REQUIRE((*written)[0].has_value());
+  REQUIRE((*written)[1].has_value());
+  CHECK((*written)[0]->duplicates == 1);
+  CHECK((*written)[0]->messages_new == 0);
+  CHECK((*written)[1]->messages_new == 1);
+  CHECK(memo.groups_written_again() == 1);
+  CHECK(observer.query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.race'").value() ==
+        1);
+  CHECK(observer
+            .query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.race' AND "
+                         "text = 'theirs'")
+            .value() == 1);
+  CHECK(
+      observer.query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.beside'").value() ==
+      1);
+  CHECK(observer.query_int64("SELECT count(*) FROM webhook_log").value() == 3);
+}
+
 TEST_CASE("store pg: transactions read committed rows whatever the server's default isolation",
           "[store][pg]") {
   REQUIRE(pons::test::pg_cluster_available());

@@ -618,3 +618,131 @@ TEST_CASE("store: a status from another number is skipped without using up its k
   CHECK(applied.statuses_applied == 1);
   CHECK(get_message(db, sent.position.id).value()->status == "read");
 }
+
+namespace {
+
+// The same history in two databases: an outbound message Meta accepted (wamid.OUT), its status
+// sent, and an inbound message (wamid.OLD).
+void seed_history(database& db) {
+  const auto now = *parse_timestamp("2026-11-25T13:00:00.000Z");
+  outbound_message out;
+  out.phone_number_id = "PN1";
+  out.waba_id = "WABA1";
+  out.to.wa_id = "447700900123";
+  out.type = "text";
+  out.text = "hello";
+  auto sent = insert_outbound_pending(db, out, now).value();
+  REQUIRE(mark_outbound_sent(db, sent.position.id, "wamid.OUT", now).has_value());
+  auto before = batch_from_pn1();
+  before.statuses = {status_of("wamid.OUT", "sent", 1700000001)};
+  before.messages = {text_message("wamid.OLD", "447700900123", "earlier", 1700000002)};
+  REQUIRE(ingest_batch(db, before, context("before")).has_value());
+}
+
+// What a database holds after the requests, in a form two databases can be compared by.
+std::vector<std::string> stored_state(database& db) {
+  std::vector<std::string> rows;
+  auto dump = [&](const std::string& sql) {
+    auto st = db.prepare(sql).value();
+    while (st.step().value()) {
+      std::string row;
+      for (int c = 0; c < 4; ++c) row += st.column_text(c) + "|";
+      rows.push_back(std::move(row));
+    }
+  };
+  dump(
+      "SELECT 'message', coalesce(wamid, '-'), status, reaction_emoji FROM messages "
+      "ORDER BY created_at, id");
+  dump("SELECT 'key', key, '', '' FROM processed_events ORDER BY key");
+  dump("SELECT 'status', wamid, status, applied FROM message_status_events ORDER BY id");
+  // Ids may differ (a group reserves one for every message it may store): rows are named by
+  // their wamids.
+  dump(
+      "SELECT 'media', md.media_id, coalesce(m.wamid, '-'), md.state FROM media md "
+      "LEFT JOIN messages m ON m.id = md.message_id ORDER BY md.id");
+  dump(
+      "SELECT 'conversation', unread_count, preview, last_direction FROM conversations "
+      "ORDER BY id");
+  return rows;
+}
+
+std::string wamid_of(database& db, std::int64_t id) {
+  auto m = get_message(db, id).value();
+  return m ? m->wamid : "(no row)";
+}
+
+}  // namespace
+
+TEST_CASE("store: a group that looks ahead stores what its requests one by one would",
+          "[store][ingest][backends]") {
+  temp_dir dir_group, dir_one;
+  auto grouped = database::open(pons::store::test::test_database_location(dir_group)).value();
+  auto one_by_one = database::open(pons::store::test::test_database_location(dir_one)).value();
+  seed_history(grouped);
+  seed_history(one_by_one);
+
+  // One person's conversation (PostgreSQL writes a group by conversation; one keeps the order).
+  const std::string who = "447700900123";
+  std::vector<domain::webhook_batch> batches(8, batch_from_pn1());
+  batches[0].messages = {text_message("wamid.L1", who, "first", 1700000010)};
+  batches[1].messages = {text_message("wamid.L1", who, "first", 1700000010),  // again, same group
+                         text_message("wamid.L2", who, "second", 1700000011)};
+  batches[2].statuses = {status_of("wamid.OUT", "read", 1700000013)};
+  batches[3].statuses = {status_of("wamid.OUT", "sent", 1700000001),       // a key stored before
+                         status_of("wamid.OUT", "delivered", 1700000012),  // behind read
+                         status_of("wamid.OUT", "read", 1700000013)};      // a key of this group
+  auto reaction = text_message("wamid.R1", who, "", 1700000014);
+  reaction.type = "reaction";
+  reaction.reacted = domain::reaction{"wamid.L1", "👍"};
+  batches[4].messages = {reaction, reaction};
+  batches[5].messages = {text_message("wamid.OLD", who, "earlier", 1700000002)};
+  batches[5].statuses = {status_of("wamid.L2", "delivered", 1700000015)};
+  auto image = text_message("wamid.L3", who, "", 1700000016);
+  image.type = "image";
+  image.media = domain::media_ref{"MEDIA9", "image/jpeg", "c2hh", "look", "", "", false, false};
+  batches[6].messages = {image};
+  auto removal = reaction;  // the reaction taken back reuses its wamid
+  removal.reacted = domain::reaction{"wamid.L1", ""};
+  batches[7].messages = {removal};
+
+  std::vector<ingest_context> contexts;
+  for (std::size_t i = 0; i < batches.size(); ++i)
+    contexts.push_back(context("r" + std::to_string(i)));
+  std::vector<ingest_request> reqs;
+  for (std::size_t i = 0; i < batches.size(); ++i) reqs.push_back({&batches[i], &contexts[i]});
+  ingest_memo memo;
+  auto group = ingest_batches(grouped, reqs, &memo).value();
+  CHECK(memo.groups_written_again() == 0);  // written once, with its lookahead
+  REQUIRE(group.size() == batches.size());
+
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    INFO("request " << i);
+    REQUIRE(group[i].has_value());
+    auto alone = ingest_batch(one_by_one, batches[i], contexts[i]).value();
+    CHECK(group[i]->messages_new == alone.messages_new);
+    CHECK(group[i]->duplicates == alone.duplicates);
+    CHECK(group[i]->statuses_recorded == alone.statuses_recorded);
+    CHECK(group[i]->statuses_applied == alone.statuses_applied);
+    CHECK(group[i]->statuses_foreign == alone.statuses_foreign);
+    CHECK(group[i]->media_jobs == alone.media_jobs);
+    REQUIRE(group[i]->new_message_ids.size() == alone.new_message_ids.size());
+    for (std::size_t k = 0; k < alone.new_message_ids.size(); ++k) {
+      CHECK(wamid_of(grouped, group[i]->new_message_ids[k]) ==
+            wamid_of(one_by_one, alone.new_message_ids[k]));
+    }
+  }
+  CHECK(stored_state(grouped) == stored_state(one_by_one));
+  // The group's read moved wamid.OUT on, and its late delivered did not move it back.
+  CHECK(find_message_by_wamid(grouped, "wamid.OUT").value()->status == "read");
+  CHECK(group[1]->duplicates == 1);
+  CHECK(group[3]->duplicates == 2);
+  CHECK(group[3]->statuses_applied == 0);
+  CHECK(group[4]->duplicates == 1);
+
+  // The ids and times the group gave its messages sort after everything stored before it.
+  CHECK(grouped
+            .query_int64("SELECT count(*) FROM messages m, messages o WHERE o.wamid = "
+                         "'wamid.OLD' AND m.wamid IN ('wamid.L1', 'wamid.L2', 'wamid.L3') AND "
+                         "(m.created_at < o.created_at OR m.id <= o.id)")
+            .value() == 0);
+}

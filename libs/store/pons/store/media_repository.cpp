@@ -32,22 +32,42 @@ media_record read_media(const statement& st) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::string_view insert_media_sql =
+    "INSERT INTO media(message_id, media_id, phone_number_id, mime, sha256, next_attempt_at, "
+    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) "
+    "ON CONFLICT(media_id) DO NOTHING";
+
+void bind_media(statement& st, std::optional<std::int64_t> message_id,
+                std::string_view phone_number_id, const domain::media_ref& media, time_point now) {
+  st.bind(1, message_id).bind(2, media.media_id).bind(3, phone_number_id);
+  st.bind(4, media.mime_type).bind(5, media.sha256).bind(6, format_timestamp(now));
+}
+
+}  // namespace
+
 result<std::int64_t> enqueue_media(database& db, std::optional<std::int64_t> message_id,
                                    std::string_view phone_number_id, const domain::media_ref& media,
                                    time_point now) {
   if (media.media_id.empty()) return store_errc::invalid_argument;
-  PONS_STORE_TRY(st, db.prepare("INSERT INTO media(message_id, media_id, phone_number_id, mime, "
-                                "sha256, next_attempt_at, created_at, updated_at) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) "
-                                "ON CONFLICT(media_id) DO NOTHING"));
-  st.bind(1, message_id).bind(2, media.media_id).bind(3, phone_number_id);
-  st.bind(4, media.mime_type).bind(5, media.sha256).bind(6, format_timestamp(now));
+  PONS_STORE_TRY(st, db.prepare(insert_media_sql));
+  bind_media(st, message_id, phone_number_id, media, now);
   PONS_STORE_CHECK(st.run());
   PONS_STORE_TRY(id, db.prepare("SELECT id FROM media WHERE media_id = ?1"));
   id.bind(1, media.media_id);
   PONS_STORE_TRY(row, id.step());
   if (!row) return store_errc::not_found;
   return id.column_int64(0);
+}
+
+result<void> queue_media(database& db, std::int64_t message_id, std::string_view phone_number_id,
+                         const domain::media_ref& media, time_point now) {
+  if (media.media_id.empty()) return store_errc::invalid_argument;
+  PONS_STORE_TRY(st, db.prepare(insert_media_sql));
+  bind_media(st, message_id, phone_number_id, media, now);
+  PONS_STORE_CHECK(st.run_later());
+  return {};
 }
 
 result<std::optional<media_record>> claim_next_media_job(database& db, time_point now,

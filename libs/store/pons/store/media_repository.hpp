@@ -39,6 +39,11 @@ result<std::int64_t> enqueue_media(database& db, std::optional<std::int64_t> mes
                                    std::string_view phone_number_id, const domain::media_ref& media,
                                    time_point now);
 
+/// enqueue_media for a caller that does not need the row's id: a write nobody reads back at
+/// once, so it may be queued (statement::run_later).
+result<void> queue_media(database& db, std::int64_t message_id, std::string_view phone_number_id,
+                         const domain::media_ref& media, time_point now);
+
 /// Claims the oldest due job: queued jobs due by `now`, and downloading jobs whose lease ran out
 /// (a crashed worker). Marks it downloading, counts the attempt and leases it until now + lease.
 /// Instances sharing one PostgreSQL database pass over a job another one is claiming.

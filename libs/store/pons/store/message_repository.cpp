@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pons/domain/idempotency.hpp"
 #include "pons/store/account_repository.hpp"
 #include "pons/store/contact_repository.hpp"
 #include "pons/store/conversation_repository.hpp"
 #include "pons/store/database.hpp"
+#include "pons/store/group_lookahead.hpp"
 #include "pons/store/message_search.hpp"
 #include "pons/store/sql_support.hpp"
 #include "pons/store/status_repository.hpp"
@@ -132,34 +134,23 @@ result<void> hold_message_order(database& db) {
 
 namespace {
 
-// `newest`: the newest created_at of this transaction when the caller keeps it ("" = read it).
-result<message_position> insert_row(database& db, const new_row& r, time_point now,
-                                    std::string* newest = nullptr) {
-  // created_at never goes below the newest stored row: together with hold_message_order (every
-  // caller holds it) this keeps (created_at, id) in commit order, so a reader's cursor never
-  // skips a later commit. Read here rather than in the INSERT: with it the INSERT needed
-  // RETURNING, which buffers its row in a temporary b-tree opened and closed per message.
-  std::string stamp = format_timestamp(now);
-  std::string last;
-  if (newest && !newest->empty()) {
-    last = *newest;
-  } else {
-    PONS_STORE_TRY(st, db.prepare("SELECT coalesce(max(created_at), '') FROM messages"));
-    PONS_STORE_TRY(row, st.step());
-    if (row) last = st.column_text(0);
-  }
-  if (last > stamp) stamp = std::move(last);
-  if (newest) *newest = stamp;
-  const std::string sql = fmt::format(
-      "INSERT INTO messages(direction, wamid, phone_number_id, contact_id, conversation_id, type, "
-      "text, media_id, media_mime, media_sha256, media_caption, media_filename, latitude, "
-      "longitude, location_name, location_address, reaction_to, reaction_emoji, reply_to, "
-      "forwarded, status, error_code, error_title, error_details, ts, created_at, updated_at, "
-      "idempotency_key, raw_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-      "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?26, ?27, ?28){} "
-      "RETURNING id",
-      r.skip_if_stored ? " ON CONFLICT DO NOTHING" : "");
-  PONS_STORE_TRY(st, db.prepare(sql));
+// The columns of a new message, ?1 to ?28 (?26 is both created_at and updated_at); the
+// placed form adds the id as ?29.
+constexpr std::string_view insert_columns =
+    "INSERT INTO messages(direction, wamid, phone_number_id, contact_id, conversation_id, type, "
+    "text, media_id, media_mime, media_sha256, media_caption, media_filename, latitude, "
+    "longitude, location_name, location_address, reaction_to, reaction_emoji, reply_to, "
+    "forwarded, status, error_code, error_title, error_details, ts, created_at, updated_at, "
+    "idempotency_key, raw_json";
+constexpr std::string_view insert_values =
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?26, ?27, ?28";
+std::string insert_sql(bool placed, std::string_view tail) {
+  return placed ? fmt::format("{}, id) {}, ?29){}", insert_columns, insert_values, tail)
+                : fmt::format("{}) {}){}", insert_columns, insert_values, tail);
+}
+
+void bind_row(statement& st, const new_row& r, std::string_view stamp) {
   st.bind(1, r.direction).bind_text_or_null(2, r.wamid).bind(3, r.phone_number_id);
   st.bind(4, r.contact_id).bind(5, r.conversation_id).bind(6, r.type).bind(7, r.text);
   if (r.media) {
@@ -189,6 +180,30 @@ result<message_position> insert_row(database& db, const new_row& r, time_point n
   st.bind(25, r.ts).bind_static(26, stamp);
   // raw_json is the largest value: not copied, `r` outlives the run below.
   st.bind_text_or_null(27, r.idempotency_key).bind_static(28, r.raw_json);
+}
+
+// `newest`: the newest created_at of this transaction when the caller keeps it ("" = read it).
+result<message_position> insert_row(database& db, const new_row& r, time_point now,
+                                    std::string* newest = nullptr) {
+  // created_at never goes below the newest stored row: together with hold_message_order (every
+  // caller holds it) this keeps (created_at, id) in commit order, so a reader's cursor never
+  // skips a later commit. Read here rather than in the INSERT: with it the INSERT needed
+  // RETURNING, which buffers its row in a temporary b-tree opened and closed per message.
+  std::string stamp = format_timestamp(now);
+  std::string last;
+  if (newest && !newest->empty()) {
+    last = *newest;
+  } else {
+    PONS_STORE_TRY(st, db.prepare("SELECT coalesce(max(created_at), '') FROM messages"));
+    PONS_STORE_TRY(row, st.step());
+    if (row) last = st.column_text(0);
+  }
+  if (last > stamp) stamp = std::move(last);
+  if (newest) *newest = stamp;
+  PONS_STORE_TRY(
+      st, db.prepare(insert_sql(
+              false, r.skip_if_stored ? " ON CONFLICT DO NOTHING RETURNING id" : " RETURNING id")));
+  bind_row(st, r, stamp);
   PONS_STORE_TRY(row, st.step());
   if (!row) return store_errc::not_found;
   return message_position{st.column_int64(0), std::move(stamp)};
@@ -279,6 +294,27 @@ result<std::optional<message_position>> insert_inbound_message_once(
   auto pos = insert_row(db, r, now, hints.newest_created_at);
   if (!pos && pos.error() == store_errc::not_found) return std::optional<message_position>();
   if (!pos) return pos.error();
+  return std::optional<message_position>(std::move(*pos));
+}
+
+result<std::optional<message_position>> queue_inbound_message(
+    database& db, const domain::inbound_message& m, std::int64_t contact_id,
+    std::int64_t conversation_id, time_point now, group_lookahead& ahead) {
+  new_row r = inbound_row(m, contact_id, conversation_id);
+  if (!m.wamid.empty()) {
+    const bool taken = ahead.message(m.wamid) != nullptr;
+    if (taken && domain::identified_by_wamid(m)) return std::optional<message_position>();
+    if (!taken) r.wamid = m.wamid;
+  }
+  auto pos = ahead.place_message(now);
+  if (!pos) return store_errc::invalid_argument;  // more messages than the group reserved ids for
+  // A plain insert: a wamid another writer committed since the lookahead fails it (and the group
+  // is written again), where ON CONFLICT DO NOTHING would drop the message unseen.
+  PONS_STORE_TRY(st, db.prepare(insert_sql(true, "")));
+  bind_row(st, r, pos->created_at);
+  st.bind(29, pos->id);
+  PONS_STORE_CHECK(st.run_later());
+  ahead.stored(r.wamid, status_target{pos->id, std::string(r.status), m.phone_number_id});
   return std::optional<message_position>(std::move(*pos));
 }
 

@@ -15,6 +15,7 @@
 namespace pons::store {
 
 class database;
+class group_lookahead;
 
 /// One message as stored, with its contact's identity and its media file state.
 struct message_record {
@@ -95,6 +96,14 @@ result<message_position> insert_inbound_message(database& db, const domain::inbo
 result<std::optional<message_position>> insert_inbound_message_once(
     database& db, const domain::inbound_message& m, std::int64_t contact_id,
     std::int64_t conversation_id, time_point now, inbound_insert_hints hints = {});
+
+/// insert_inbound_message or, for a message its wamid identifies, insert_inbound_message_once,
+/// in a group that looked ahead: the message takes an id the lookahead reserved and its insert is
+/// queued (statement::run_later), not waited for. nullopt, with nothing written, for a message
+/// whose wamid identifies it and is stored already.
+result<std::optional<message_position>> queue_inbound_message(
+    database& db, const domain::inbound_message& m, std::int64_t contact_id,
+    std::int64_t conversation_id, time_point now, group_lookahead& ahead);
 
 /// A message the business is about to send.
 struct outbound_message {

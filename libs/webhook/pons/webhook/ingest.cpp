@@ -20,6 +20,7 @@
 #include "pons/store/conversation_repository.hpp"
 #include "pons/store/database.hpp"
 #include "pons/store/event_log_repository.hpp"
+#include "pons/store/group_lookahead.hpp"
 #include "pons/store/media_repository.hpp"
 #include "pons/store/message_repository.hpp"
 #include "pons/store/number_health.hpp"
@@ -178,6 +179,10 @@ class ingest_cache {
   // transactions: another connection may insert in between).
   std::string* newest_created_at() { return &newest_; }
 
+  // What the group looked up before writing, when it did (see write_group).
+  group_lookahead* lookahead() const { return ahead_; }
+  void look_ahead(group_lookahead* ahead) { ahead_ = ahead; }
+
   void clear() {
     s_.clear();
     newest_.clear();
@@ -196,6 +201,7 @@ class ingest_cache {
   database& db_;
   ingest_memo::state& s_;
   std::string newest_;
+  group_lookahead* ahead_ = nullptr;
   // Contacts this transaction created (the cache lives as long as the transaction).
   std::vector<std::int64_t> created_contacts_;
 };
@@ -545,8 +551,10 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     // Such a message is looked up by the insert itself, after its contact and conversation
     // (which a message stored before already has).
     const bool deduped_by_wamid = domain::identified_by_wamid(m);
+    group_lookahead* ahead = cache.lookahead();
     if (!deduped_by_wamid && key) {
-      PONS_STORE_TRY(fresh, mark_processed(db, *key, now));
+      PONS_STORE_TRY(fresh,
+                     ahead ? ahead->mark_processed(db, *key, now) : mark_processed(db, *key, now));
       if (!fresh) {
         ++sum.duplicates;
         continue;
@@ -561,7 +569,11 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     PONS_STORE_TRY(conversation_id, cache.conversation(m.phone_number_id, contact.id, now));
     const inbound_insert_hints hints{cache.newest_created_at()};
     std::optional<message_position> stored;
-    if (deduped_by_wamid) {
+    if (ahead) {
+      PONS_STORE_TRY(queued,
+                     queue_inbound_message(db, m, contact.id, conversation_id, now, *ahead));
+      stored = std::move(queued);
+    } else if (deduped_by_wamid) {
       PONS_STORE_TRY(once,
                      insert_inbound_message_once(db, m, contact.id, conversation_id, now, hints));
       stored = std::move(once);
@@ -586,7 +598,7 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
       cache.forget_people();
     }
     if (m.media && !m.media->media_id.empty()) {
-      PONS_STORE_CHECK(enqueue_media(db, pos.id, m.phone_number_id, *m.media, now));
+      PONS_STORE_CHECK(queue_media(db, pos.id, m.phone_number_id, *m.media, now));
       ++sum.media_jobs;
     }
     PONS_STORE_TRY(wanted, cache.wants(forward::event_inbound_received, m.phone_number_id));
@@ -610,19 +622,28 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     if (!key) continue;  // no wamid or no status: nothing to apply it to
     // Whose message it is decides before the key is used up: a status signed for another number
     // must not make the owner's own report of the same status look like a redelivery.
-    PONS_STORE_TRY(target, find_status_target(db, s.wamid));
+    group_lookahead* ahead = cache.lookahead();
+    std::optional<status_target> target;
+    if (ahead) {
+      if (const status_target* known = ahead->message(s.wamid)) target = *known;
+    } else {
+      PONS_STORE_TRY(found, find_status_target(db, s.wamid));
+      target = std::move(found);
+    }
     if (foreign_status(target, s.phone_number_id)) {
       if (sum.statuses_foreign++ < max_foreign_notes)
         add_note(notes, "status " + clipped(s.status) + " for " + clipped(s.wamid) +
                             ": that message belongs to another number; not applied");
       continue;
     }
-    PONS_STORE_TRY(fresh, mark_processed(db, *key, now));
+    PONS_STORE_TRY(fresh,
+                   ahead ? ahead->mark_processed(db, *key, now) : mark_processed(db, *key, now));
     if (!fresh) {
       ++sum.duplicates;
       continue;
     }
     PONS_STORE_TRY(outcome, apply_status(db, s, target, now));
+    if (ahead && outcome.applied) ahead->status_applied(s.wamid, outcome.current_status);
     ++sum.statuses_recorded;
     if (outcome.applied) ++sum.statuses_applied;
     PONS_STORE_TRY(wanted, cache.wants(forward::event_status_updated, s.phone_number_id));
@@ -717,6 +738,28 @@ using after_begin_fn = std::function<result<void>()>;
 // The results of a group, one per request.
 using group_results = std::vector<result<ingest_summary>>;
 
+// What a group will ask: the wamids of its messages and of the messages its statuses name, the
+// keys of its reactions and statuses, and one id for each of its messages.
+lookahead_request lookahead_for(std::span<const ingest_request> requests) {
+  lookahead_request wanted;
+  for (const auto& req : requests) {
+    if (!req.batch) continue;
+    for (const auto& m : req.batch->messages) {
+      ++wanted.new_messages;
+      if (!m.wamid.empty()) wanted.wamids.push_back(m.wamid);
+      if (!domain::identified_by_wamid(m)) {
+        if (auto key = domain::idempotency_key(m)) wanted.keys.push_back(std::move(*key));
+      }
+    }
+    for (const auto& st : req.batch->statuses) {
+      if (st.wamid.empty()) continue;
+      wanted.wamids.push_back(st.wamid);
+      if (auto key = domain::idempotency_key(st)) wanted.keys.push_back(std::move(*key));
+    }
+  }
+  return wanted;
+}
+
 // Writes a group in one transaction. With `savepoints`, each request runs in its own SAVEPOINT,
 // so one that fails is rolled back alone and reported in its slot. Without, the first failure
 // rolls the whole group back and the answer is nullopt: the caller writes it again with
@@ -743,6 +786,15 @@ result<std::optional<group_results>> write_group(database& db,
   group_results out;
   out.reserve(requests.size());
   ingest_cache cache(db, state);
+  // Without savepoints, the group's messages, statuses and keys are looked up in one statement
+  // first, and their inserts queued rather than waited for. A request written again alone (with
+  // savepoints) asks as it goes: the lookahead would not see what it rolled back.
+  std::optional<group_lookahead> ahead;
+  if (!savepoints) {
+    PONS_STORE_TRY(fetched, group_lookahead::fetch(db, lookahead_for(requests)));
+    ahead.emplace(std::move(fetched));
+    cache.look_ahead(&*ahead);
+  }
   for (const auto& req : requests) {
     if (!req.batch || !req.context) {
       out.emplace_back(boost::system::in_place_error,
@@ -774,8 +826,17 @@ result<std::optional<group_results>> write_group(database& db,
     }
     out.push_back(std::move(sum));
   }
-  PONS_STORE_CHECK(fts.finish());
-  PONS_STORE_CHECK(scope.commit());
+  // A queued write that failed shows here at the latest: without savepoints, the group is then
+  // written again request by request, as for a failure the requests saw themselves (a wamid or a
+  // key that another instance committed since the lookahead is such a failure).
+  auto finished = fts.finish();
+  if (finished) finished = scope.commit();
+  if (!finished) {
+    cache.clear();
+    if (!savepoints && finished.error() != store_errc::unavailable)
+      return std::optional<group_results>();
+    return finished.error();
+  }
   return std::optional<group_results>(std::move(out));
 }
 
@@ -857,7 +918,10 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
   for (const auto& req : requests) clean = clean && req.batch && req.context;
   auto written = clean ? write_group(db, requests, state, check_memo, false)
                        : result<std::optional<group_results>>(std::optional<group_results>());
-  if (written && !*written) written = write_group(db, requests, state, check_memo, true);
+  if (written && !*written) {
+    if (memo) ++memo->written_again_;
+    written = write_group(db, requests, state, check_memo, true);
+  }
   for (int lost = 0; !written && written.error() == store_errc::busy && lost < max_lost_races;
        ++lost) {
     state.clear();

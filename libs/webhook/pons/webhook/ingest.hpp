@@ -80,6 +80,11 @@ class ingest_memo {
   /// Contacts and conversations remembered now.
   std::size_t size() const;
 
+  /// Groups written a second time, request by request, each in a savepoint of its own: one of
+  /// its requests failed, or another writer committed a message or key the group had looked up
+  /// as new. Almost every group is written once.
+  std::uint64_t groups_written_again() const { return written_again_; }
+
   struct state;  // defined in ingest.cpp
 
  private:
@@ -88,6 +93,7 @@ class ingest_memo {
   std::unique_ptr<state> state_;
   std::size_t max_entries_;
   std::int64_t data_version_ = -1;
+  std::uint64_t written_again_ = 0;
 };
 
 /// Writes several POSTs in ONE transaction (group commit), each inside its own SAVEPOINT: a batch

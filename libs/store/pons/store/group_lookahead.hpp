@@ -1,0 +1,68 @@
+#pragma once
+// What a group of webhooks written in one transaction is about to ask the database, asked once
+// before it writes. On PostgreSQL every statement whose answer the writer waits for is a round
+// trip to the server, and a group asked one per new message (its id), per status (its message,
+// its key) and per reaction (its key); with the answers at hand those writes need no answer and
+// travel together (statement::run_later under a write_deferral).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pons/store/error.hpp"
+#include "pons/store/message_repository.hpp"
+#include "pons/store/status_repository.hpp"
+#include "pons/store/timestamp.hpp"
+
+namespace pons::store {
+
+class database;
+
+/// What the group will ask about.
+struct lookahead_request {
+  std::vector<std::string_view> wamids;  // of its messages and of the messages its statuses name
+  std::vector<std::string> keys;         // processed_events keys it may use
+  std::size_t new_messages = 0;          // messages it may insert: ids to reserve
+};
+
+/// The answers, kept up to date by the group's own writes. Valid only inside the transaction that
+/// fetched it, and only while nothing else in that transaction inserts messages or uses keys.
+/// Another writer committing the same wamid or key meanwhile makes the group's insert fail on the
+/// unique index (a constraint error), and the caller writes the group again without a lookahead.
+class group_lookahead {
+ public:
+  /// Looks everything up in one statement. The caller holds the write lock (SQLite) or the
+  /// message order (PostgreSQL, hold_message_order), so no other writer draws message ids or
+  /// raises the newest created_at until it commits.
+  static result<group_lookahead> fetch(database& db, const lookahead_request& wanted);
+
+  /// The message with this wamid, stored before the group or by it; nullptr when none.
+  const status_target* message(std::string_view wamid) const;
+
+  /// A message the group stores now: its id (reserved) and created_at, never below the newest.
+  /// nullopt once the reserved ids are used up.
+  std::optional<message_position> place_message(time_point now);
+
+  /// Notes a message the group stored, for later lookups by its wamid.
+  void stored(std::string_view wamid, status_target message);
+
+  /// Notes a status the group applied to the message with this wamid.
+  void status_applied(std::string_view wamid, std::string_view status);
+
+  /// mark_processed without waiting for an answer: false when the key was used before or earlier
+  /// in the group, else its row is queued (a plain insert) and true.
+  result<bool> mark_processed(database& db, std::string_view key, time_point now);
+
+ private:
+  std::map<std::string, status_target, std::less<>> messages_;
+  std::set<std::string, std::less<>> keys_;
+  std::vector<std::int64_t> ids_;
+  std::size_t next_id_ = 0;
+  std::string newest_;
+};
+
+}  // namespace pons::store
