@@ -650,9 +650,11 @@ std::vector<std::string> stored_state(database& db) {
       rows.push_back(std::move(row));
     }
   };
+  // By name, not by position: PostgreSQL writes a group's conversations in an order of its own.
   dump(
       "SELECT 'message', coalesce(wamid, '-'), status, reaction_emoji FROM messages "
-      "ORDER BY created_at, id");
+      "ORDER BY wamid");
+  dump("SELECT 'contact', wa_id, profile_name, user_id FROM contacts ORDER BY wa_id");
   dump("SELECT 'key', key, '', '' FROM processed_events ORDER BY key");
   dump("SELECT 'status', wamid, status, applied FROM message_status_events ORDER BY id");
   // Ids may differ (a group reserves one for every message it may store): rows are named by
@@ -661,8 +663,8 @@ std::vector<std::string> stored_state(database& db) {
       "SELECT 'media', md.media_id, coalesce(m.wamid, '-'), md.state FROM media md "
       "LEFT JOIN messages m ON m.id = md.message_id ORDER BY md.id");
   dump(
-      "SELECT 'conversation', unread_count, preview, last_direction FROM conversations "
-      "ORDER BY id");
+      "SELECT 'conversation', c.wa_id, v.unread_count, v.preview FROM conversations v "
+      "JOIN contacts c ON c.id = v.contact_id ORDER BY c.wa_id");
   return rows;
 }
 
@@ -681,9 +683,10 @@ TEST_CASE("store: a group that looks ahead stores what its requests one by one w
   seed_history(grouped);
   seed_history(one_by_one);
 
-  // One person's conversation (PostgreSQL writes a group by conversation; one keeps the order).
+  // Mostly one person's conversation (PostgreSQL writes a group by conversation, so only the
+  // newcomer's requests below may move ahead of these).
   const std::string who = "447700900123";
-  std::vector<domain::webhook_batch> batches(8, batch_from_pn1());
+  std::vector<domain::webhook_batch> batches(10, batch_from_pn1());
   batches[0].messages = {text_message("wamid.L1", who, "first", 1700000010)};
   batches[1].messages = {text_message("wamid.L1", who, "first", 1700000010),  // again, same group
                          text_message("wamid.L2", who, "second", 1700000011)};
@@ -704,6 +707,14 @@ TEST_CASE("store: a group that looks ahead stores what its requests one by one w
   auto removal = reaction;  // the reaction taken back reuses its wamid
   removal.reacted = domain::reaction{"wamid.L1", ""};
   batches[7].messages = {removal};
+  // Someone new, twice: a contact and a conversation made in the group, then found in it.
+  const std::string newcomer = "447700900777";
+  batches[8].contacts = {{newcomer, "", "", "Nadia", ""}};
+  batches[8].contact_phone_number_ids = {"PN1"};
+  batches[8].messages = {text_message("wamid.N1", newcomer, "hi, new here", 1700000017)};
+  batches[8].messages[0].sender.profile_name = "Nadia";
+  batches[9].messages = {text_message("wamid.N2", newcomer, "me again", 1700000018)};
+  batches[9].messages[0].sender.profile_name = "Nadia";
 
   std::vector<ingest_context> contexts;
   for (std::size_t i = 0; i < batches.size(); ++i)

@@ -123,6 +123,28 @@ result<contact_record> upsert_contact(database& db, std::int64_t account_id,
   return r;
 }
 
+result<contact_record> queue_new_contact(database& db, std::int64_t account_id,
+                                         const domain::contact& c, time_point now,
+                                         std::int64_t id) {
+  if (c.wa_id.empty() && c.user_id.empty()) return store_errc::invalid_argument;
+  contact_record r;
+  r.id = id;
+  r.account_id = account_id;
+  r.wa_id = c.wa_id;
+  r.user_id = c.user_id;
+  r.username = c.username;
+  r.profile_name = c.profile_name;
+  r.parent_user_id = c.parent_user_id;
+  r.created_at = r.updated_at = format_timestamp(now);
+  PONS_STORE_TRY(st, db.prepare("INSERT INTO contacts(id, account_id, wa_id, user_id, username, "
+                                "profile_name, parent_user_id, created_at, updated_at) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"));
+  st.bind_all(r.id, account_id, r.wa_id, r.user_id, r.username, r.profile_name, r.parent_user_id,
+              r.created_at);
+  PONS_STORE_CHECK(st.run_later());
+  return r;
+}
+
 result<std::optional<contact_record>> find_contact_by_user_id(database& db, std::int64_t account_id,
                                                               std::string_view user_id) {
   if (user_id.empty()) return std::optional<contact_record>();

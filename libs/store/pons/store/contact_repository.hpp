@@ -46,6 +46,12 @@ result<contact_record> upsert_contact(database& db, std::int64_t account_id,
                                       const domain::contact& c, time_point now,
                                       contact_upsert* outcome = nullptr);
 
+/// A new contact with the id `id` (reserved by the caller): the insert is queued
+/// (statement::run_later), not waited for. For a caller that knows no contact of the account has
+/// c's wa_id (or user id); another writer's commit of one fails the insert on the unique index.
+result<contact_record> queue_new_contact(database& db, std::int64_t account_id,
+                                         const domain::contact& c, time_point now, std::int64_t id);
+
 /// The contact of the account with this business-scoped user id, or nullopt.
 result<std::optional<contact_record>> find_contact_by_user_id(database& db, std::int64_t account_id,
                                                               std::string_view user_id);

@@ -68,6 +68,15 @@ result<std::int64_t> insert_conversation(database& db, std::string_view phone_nu
   return st.column_int64(0);
 }
 
+result<void> queue_new_conversation(database& db, std::string_view phone_number_id,
+                                    std::int64_t contact_id, time_point now, std::int64_t id) {
+  PONS_STORE_TRY(st, db.prepare("INSERT INTO conversations(id, phone_number_id, contact_id, "
+                                "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)"));
+  st.bind_all(id, phone_number_id, contact_id, format_timestamp(now));
+  PONS_STORE_CHECK(st.run_later());
+  return {};
+}
+
 result<void> record_inbound(database& db, std::int64_t conversation_id,
                             std::string_view message_created_at, std::string_view window_expires_at,
                             std::string_view preview) {

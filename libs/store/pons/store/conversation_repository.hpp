@@ -54,6 +54,11 @@ result<std::int64_t> upsert_conversation(database& db, std::string_view phone_nu
 result<std::int64_t> insert_conversation(database& db, std::string_view phone_number_id,
                                          std::int64_t contact_id, time_point now);
 
+/// insert_conversation with the id `id` (reserved by the caller), queued (statement::run_later)
+/// rather than waited for.
+result<void> queue_new_conversation(database& db, std::string_view phone_number_id,
+                                    std::int64_t contact_id, time_point now, std::int64_t id);
+
 /// Records an inbound message: unread_count + 1, preview, last times, and the window extended to
 /// `window_expires_at` (never shortened: Meta delivers out of order). Un-archives. A write
 /// nobody reads back at once: it may be queued (statement::run_later).

@@ -11,8 +11,10 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "pons/store/contact_repository.hpp"
 #include "pons/store/error.hpp"
 #include "pons/store/message_repository.hpp"
 #include "pons/store/status_repository.hpp"
@@ -27,6 +29,13 @@ struct lookahead_request {
   std::vector<std::string_view> wamids;  // of its messages and of the messages its statuses name
   std::vector<std::string> keys;         // processed_events keys it may use
   std::size_t new_messages = 0;          // messages it may insert: ids to reserve
+  /// People it writes about, by number and phone (wa_id), once each: their contacts and
+  /// conversations, and on PostgreSQL an id reserved for each contact and conversation missing.
+  struct sender {
+    std::string_view phone_number_id;
+    std::string_view wa_id;
+  };
+  std::vector<sender> senders;
 };
 
 /// The answers, kept up to date by the group's own writes. Valid only inside the transaction that
@@ -53,6 +62,30 @@ class group_lookahead {
   /// Notes a status the group applied to the message with this wamid.
   void status_applied(std::string_view wamid, std::string_view status);
 
+  /// The contact with this wa_id in the account: nullptr when it was not looked up (its number
+  /// was not known yet, or forget_people was called), else the contact or nullopt when none is
+  /// stored.
+  const std::optional<contact_record>* person(std::int64_t account_id,
+                                              std::string_view wa_id) const;
+
+  /// The conversation of a looked-up contact with this number: nullopt when it was not looked
+  /// up, 0 when there is none.
+  std::optional<std::int64_t> conversation(std::string_view phone_number_id,
+                                           std::int64_t contact_id) const;
+
+  /// Ids reserved for a new contact and a new conversation; nullopt when none are left (on
+  /// SQLite there are none: insert as usual).
+  std::optional<std::int64_t> place_contact();
+  std::optional<std::int64_t> place_conversation();
+
+  /// Notes a contact or conversation the group stored.
+  void person_stored(const contact_record& contact);
+  void conversation_stored(std::string_view phone_number_id, std::int64_t contact_id,
+                           std::int64_t id);
+
+  /// Stops answering about people: contacts were merged or changed ids in the group.
+  void forget_people() { people_forgotten_ = true; }
+
   /// mark_processed without waiting for an answer: false when the key was used before or earlier
   /// in the group, else its row is queued (a plain insert) and true.
   result<bool> mark_processed(database& db, std::string_view key, time_point now);
@@ -63,6 +96,13 @@ class group_lookahead {
   std::vector<std::int64_t> ids_;
   std::size_t next_id_ = 0;
   std::string newest_;
+  std::map<std::pair<std::int64_t, std::string>, std::optional<contact_record>> people_;
+  std::map<std::pair<std::string, std::int64_t>, std::int64_t> conversations_;
+  std::vector<std::int64_t> contact_ids_;
+  std::vector<std::int64_t> conversation_ids_;
+  std::size_t next_contact_ = 0;
+  std::size_t next_conversation_ = 0;
+  bool people_forgotten_ = false;
 };
 
 }  // namespace pons::store

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "pons/domain/idempotency.hpp"
@@ -97,6 +98,12 @@ using number_info = ingest_memo::state::number_info;
 // (schema/postgresql/0025_announce_lookup_changes.sql). On SQLite any other commit counts.
 constexpr std::string_view lookup_changes_topic = "lookups";
 
+// Where ingest_memo::state keeps a contact.
+std::string contact_memo_key(std::int64_t account_id, std::string_view wa_id,
+                             std::string_view user_id) {
+  return fmt::format("{}\x1f{}\x1f{}", account_id, wa_id, user_id);
+}
+
 // The lookups of ingest_one, served from `state` when it already knows the answer.
 class ingest_cache {
  public:
@@ -142,13 +149,19 @@ class ingest_cache {
   // entry and its message's sender are usually the same person, and people write again).
   result<contact_record> contact(std::int64_t account_id, const domain::contact& who,
                                  time_point now) {
-    const std::string key = std::to_string(account_id) + '\x1f' + who.wa_id + '\x1f' + who.user_id;
+    const std::string key = contact_memo_key(account_id, who.wa_id, who.user_id);
     auto it = s_.contacts.find(key);
     if (it != s_.contacts.end() && covers(it->second, who)) return it->second;
+    if (auto looked_up = contact_looked_up(account_id, who, now)) {
+      PONS_STORE_TRY(c, *looked_up);
+      s_.contacts.insert_or_assign(key, c);
+      return c;
+    }
     auto outcome = contact_upsert::found;
     PONS_STORE_TRY(c, upsert_contact(db_, account_id, who, now, &outcome));
     if (outcome == contact_upsert::merged) forget_people();  // a remembered id may be gone
     if (outcome == contact_upsert::created) created_contacts_.push_back(c.id);
+    if (ahead_) ahead_->person_stored(c);
     s_.contacts.insert_or_assign(key, c);
     return c;
   }
@@ -162,14 +175,30 @@ class ingest_cache {
     if (it != s_.conversations.end()) return it->second;
     const bool new_contact = std::find(created_contacts_.begin(), created_contacts_.end(),
                                        contact_id) != created_contacts_.end();
+    // What the group's lookahead knows: a conversation it found, or that there is none.
+    const auto known = !ahead_       ? std::optional<std::int64_t>()
+                       : new_contact ? std::optional<std::int64_t>(0)
+                                     : ahead_->conversation(phone_number_id, contact_id);
+    if (known && *known != 0) {
+      s_.conversations.emplace(key, *known);
+      return *known;
+    }
+    if (auto placed = known ? ahead_->place_conversation() : std::nullopt) {
+      PONS_STORE_CHECK(queue_new_conversation(db_, phone_number_id, contact_id, now, *placed));
+      ahead_->conversation_stored(phone_number_id, contact_id, *placed);
+      s_.conversations.emplace(key, *placed);
+      return *placed;
+    }
     PONS_STORE_TRY(id, new_contact ? insert_conversation(db_, phone_number_id, contact_id, now)
                                    : upsert_conversation(db_, phone_number_id, contact_id, now));
+    if (ahead_) ahead_->conversation_stored(phone_number_id, contact_id, id);
     s_.conversations.emplace(key, id);
     return id;
   }
 
   // Forgets the contacts and conversations remembered: Meta linked or changed someone's ids.
   void forget_people() {
+    if (ahead_) ahead_->forget_people();
     s_.contacts.clear();
     s_.conversations.clear();
     created_contacts_.clear();
@@ -190,6 +219,29 @@ class ingest_cache {
   }
 
  private:
+  // The contact as the group's lookahead found it, or a new one with the id it reserved:
+  // nullopt when the lookahead cannot answer (no lookahead, a sender with a user id, a number
+  // not known before the group, no ids reserved, or facts that changed), and upsert_contact must.
+  std::optional<result<contact_record>> contact_looked_up(std::int64_t account_id,
+                                                          const domain::contact& who,
+                                                          time_point now) {
+    if (!ahead_ || !who.user_id.empty() || who.wa_id.empty()) return std::nullopt;
+    const std::optional<contact_record>* known = ahead_->person(account_id, who.wa_id);
+    if (!known) return std::nullopt;
+    if (*known) {
+      if (!covers(**known, who)) return std::nullopt;
+      return result<contact_record>(**known);
+    }
+    auto id = ahead_->place_contact();
+    if (!id) return std::nullopt;
+    auto created = queue_new_contact(db_, account_id, who, now, *id);
+    if (created) {
+      created_contacts_.push_back(created->id);
+      ahead_->person_stored(*created);
+    }
+    return created;
+  }
+
   static bool covers(const contact_record& stored, const domain::contact& who) {
     auto same = [](const std::string& have, const std::string& got) {
       return got.empty() || have == got;
@@ -739,13 +791,34 @@ using after_begin_fn = std::function<result<void>()>;
 using group_results = std::vector<result<ingest_summary>>;
 
 // What a group will ask: the wamids of its messages and of the messages its statuses name, the
-// keys of its reactions and statuses, and one id for each of its messages.
-lookahead_request lookahead_for(std::span<const ingest_request> requests) {
+// keys of its reactions and statuses, one id for each of its messages, and the people (by phone
+// alone: a sender with a user id is asked about as it comes) that `state` does not remember.
+lookahead_request lookahead_for(std::span<const ingest_request> requests,
+                                const ingest_memo::state& state) {
   lookahead_request wanted;
+  std::set<std::pair<std::string_view, std::string_view>> people;
+  auto ask_about = [&](std::string_view phone_number_id, std::string_view wa_id,
+                       std::string_view user_id) {
+    if (wa_id.empty() || !user_id.empty()) return;
+    auto number = state.known.find(phone_number_id);
+    if (number != state.known.end() &&
+        state.contacts.count(contact_memo_key(number->second.account_id, wa_id, ""))) {
+      return;
+    }
+    if (people.emplace(phone_number_id, wa_id).second)
+      wanted.senders.push_back({phone_number_id, wa_id});
+  };
   for (const auto& req : requests) {
     if (!req.batch) continue;
+    const auto& contacts = req.batch->contacts;
+    for (std::size_t i = 0; i < contacts.size() && i < req.batch->contact_phone_number_ids.size();
+         ++i) {
+      ask_about(req.batch->contact_phone_number_ids[i], contacts[i].wa_id, contacts[i].user_id);
+    }
     for (const auto& m : req.batch->messages) {
       ++wanted.new_messages;
+      ask_about(m.phone_number_id, !m.sender.wa_id.empty() ? m.sender.wa_id : m.from,
+                !m.sender.user_id.empty() ? m.sender.user_id : m.from_user_id);
       if (!m.wamid.empty()) wanted.wamids.push_back(m.wamid);
       if (!domain::identified_by_wamid(m)) {
         if (auto key = domain::idempotency_key(m)) wanted.keys.push_back(std::move(*key));
@@ -791,7 +864,7 @@ result<std::optional<group_results>> write_group(database& db,
   // savepoints) asks as it goes: the lookahead would not see what it rolled back.
   std::optional<group_lookahead> ahead;
   if (!savepoints) {
-    PONS_STORE_TRY(fetched, group_lookahead::fetch(db, lookahead_for(requests)));
+    PONS_STORE_TRY(fetched, group_lookahead::fetch(db, lookahead_for(requests, state)));
     ahead.emplace(std::move(fetched));
     cache.look_ahead(&*ahead);
   }
