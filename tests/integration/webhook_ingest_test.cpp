@@ -69,6 +69,8 @@ TEST_CASE("a signed message is stored once: a replay adds no rows", "[webhook][i
   REQUIRE(m);
   CHECK(m->body.find("pons_webhook_duplicates_total 1") != std::string::npos);
   CHECK(m->body.find("pons_webhook_ingest_seconds_count 2") != std::string::npos);
+  // Each group was written once, with what it looked up first.
+  CHECK(m->body.find("pons_webhook_groups_written_again_total 0") != std::string::npos);
   // Both answers waited for a WAL fdatasync on the sync thread (commits themselves do not sync).
   auto syncs_at = m->body.find("\npons_webhook_wal_syncs_total ");
   REQUIRE(syncs_at != std::string::npos);

@@ -35,7 +35,10 @@ std::string json_list(const std::vector<Text>& values) {
 // fold into a join): the statement is prepared once per connection, and a generic plan made while
 // the tables were small would otherwise keep scanning them whole as they grow.
 constexpr std::string_view postgresql_sql =
-    "WITH people AS MATERIALIZED (SELECT s.pnid, s.wa_id, n.account_id, c.id, c.user_id, "
+    "WITH seq AS MATERIALIZED (SELECT pg_get_serial_sequence('messages', 'id') AS messages, "
+    "pg_get_serial_sequence('contacts', 'id') AS contacts, "
+    "pg_get_serial_sequence('conversations', 'id') AS conversations), "
+    "people AS MATERIALIZED (SELECT s.pnid, s.wa_id, n.account_id, c.id, c.user_id, "
     "c.username, c.profile_name, c.parent_user_id, c.created_at, c.updated_at, "
     "v.id AS conversation_id "
     "FROM json_to_recordset(?4::json) AS s(pnid text, wa_id text) CROSS JOIN LATERAL "
@@ -51,13 +54,15 @@ constexpr std::string_view postgresql_sql =
     "UNION ALL SELECT 1, k.key, 0, '', '', 0 "
     "FROM json_array_elements_text(?2::json) AS k(key) CROSS JOIN LATERAL "
     "(SELECT 1 FROM processed_events WHERE key = k.key LIMIT 1) p "
-    "UNION ALL SELECT 2, '', nextval('messages_id_seq'), '', '', 0 FROM generate_series(1, ?3) "
+    "UNION ALL SELECT 2, '', nextval(seq.messages::regclass), '', '', 0 "
+    "FROM seq, generate_series(1, ?3) "
     "UNION ALL SELECT 3, coalesce(max(created_at), ''), 0, '', '', 0 FROM messages "
     "UNION ALL SELECT 4, wa_id, account_id, CASE WHEN id IS NULL THEN '' ELSE "
     "json_build_array(id, user_id, username, profile_name, parent_user_id, created_at, "
     "updated_at)::text END, pnid, coalesce(conversation_id, 0) FROM people "
-    "UNION ALL SELECT 5, '', nextval('contacts_id_seq'), '', '', 0 FROM people WHERE id IS NULL "
-    "UNION ALL SELECT 6, '', nextval('conversations_id_seq'), '', '', 0 FROM people "
+    "UNION ALL SELECT 5, '', nextval(seq.contacts::regclass), '', '', 0 FROM seq, people "
+    "WHERE id IS NULL "
+    "UNION ALL SELECT 6, '', nextval(seq.conversations::regclass), '', '', 0 FROM seq, people "
     "WHERE conversation_id IS NULL";
 
 constexpr std::string_view sqlite_sql =
@@ -93,7 +98,7 @@ std::optional<contact_record> contact_from_json(std::string_view text, std::int6
                                                 std::string_view wa_id) {
   if (text.empty()) return std::nullopt;
   boost::system::error_code ec;
-  const auto v = boost::json::parse(text, ec);
+  const auto v = boost::json::parse(std::string_view(text), ec);
   if (ec || !v.is_array() || v.as_array().size() != 7) return std::nullopt;
   const auto& a = v.as_array();
   auto str = [&](std::size_t i) {
@@ -142,7 +147,10 @@ result<group_lookahead> group_lookahead::fetch(database& db, const lookahead_req
       case 4: {
         const std::int64_t account_id = st.column_int64(2);
         std::string wa_id = st.column_text(1);
-        auto contact = contact_from_json(st.column_text(3), account_id, wa_id);
+        const std::string row = st.column_text(3);
+        auto contact = contact_from_json(row, account_id, wa_id);
+        if (!contact && !row.empty()) break;  // unreadable: as if not looked up
+
         if (contact) {  // 0: looked up, and there is none
           out.conversations_.insert_or_assign(std::make_pair(st.column_text(4), contact->id),
                                               st.column_int64(5));

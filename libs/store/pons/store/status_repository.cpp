@@ -15,17 +15,20 @@ bool advances(std::string_view current, std::string_view incoming) {
   return c && i && domain::status_advances(*c, *i);
 }
 
-// Writes the new status (and, for failed, the error) onto the message.
+// Writes the new status (and, for failed, the error) onto the message, if it still has the
+// status the decision was made on: a status another writer applied meanwhile (another instance,
+// or pons-mcp marking a send) is not overwritten by one that was ahead of only the older one.
 result<void> set_message_status(database& db, std::int64_t message_id, std::string_view status,
                                 std::optional<int> error_code, std::string_view error_title,
-                                std::string_view error_details, std::string_view now) {
+                                std::string_view error_details, std::string_view now,
+                                std::string_view was) {
   PONS_STORE_TRY(
       st, db.prepare("UPDATE messages SET status = ?2, "
                      "error_code = CASE WHEN ?2 = 'failed' THEN ?3 ELSE error_code END, "
                      "error_title = CASE WHEN ?2 = 'failed' THEN ?4 ELSE error_title END, "
                      "error_details = CASE WHEN ?2 = 'failed' THEN ?5 ELSE error_details END, "
-                     "updated_at = ?6 WHERE id = ?1"));
-  st.bind_all(message_id, status, error_code, error_title, error_details, now);
+                     "updated_at = ?6 WHERE id = ?1 AND status = ?7"));
+  st.bind_all(message_id, status, error_code, error_title, error_details, now, was);
   PONS_STORE_CHECK(st.run_later());
   return {};
 }
@@ -110,7 +113,8 @@ result<status_outcome> apply_status(database& db, const domain::status_update& s
   PONS_STORE_CHECK(ins.run_later());
 
   if (out.applied) {
-    PONS_STORE_CHECK(set_message_status(db, out.message_id, s.status, code, title, details, stamp));
+    PONS_STORE_CHECK(set_message_status(db, out.message_id, s.status, code, title, details, stamp,
+                                        out.current_status));
     out.current_status = s.status;
   }
   if (out.known_message && s.pricing && !pricing.pricing_category.empty()) {
@@ -196,6 +200,7 @@ result<int> adopt_early_statuses(database& db, std::int64_t message_id, std::str
   }
   if (pending.empty()) return 0;
 
+  const std::string before = current;
   int advanced = 0;
   const early* last_applied = nullptr;
   PONS_STORE_TRY(link, db.prepare("UPDATE message_status_events SET message_id = ?2, applied = ?3 "
@@ -212,7 +217,8 @@ result<int> adopt_early_statuses(database& db, std::int64_t message_id, std::str
   }
   if (last_applied) {
     PONS_STORE_CHECK(set_message_status(db, message_id, last_applied->status, last_applied->code,
-                                        last_applied->title, last_applied->details, updated_at));
+                                        last_applied->title, last_applied->details, updated_at,
+                                        before));
   }
   // The pricing of the latest adopted status that carried one.
   PONS_STORE_TRY(priced,

@@ -247,7 +247,8 @@ class ingest_cache {
       return got.empty() || have == got;
     };
     return same(stored.wa_id, who.wa_id) && same(stored.user_id, who.user_id) &&
-           same(stored.username, who.username) && same(stored.profile_name, who.profile_name);
+           same(stored.username, who.username) && same(stored.profile_name, who.profile_name) &&
+           same(stored.parent_user_id, who.parent_user_id);
   }
 
   database& db_;
@@ -864,8 +865,14 @@ result<std::optional<group_results>> write_group(database& db,
   // savepoints) asks as it goes: the lookahead would not see what it rolled back.
   std::optional<group_lookahead> ahead;
   if (!savepoints) {
-    PONS_STORE_TRY(fetched, group_lookahead::fetch(db, lookahead_for(requests, state)));
-    ahead.emplace(std::move(fetched));
+    auto fetched = group_lookahead::fetch(db, lookahead_for(requests, state));
+    // A value the server cannot take (a NUL in a wamid or name) fails the whole statement: the
+    // group is written request by request, where the failure is that request's own.
+    if (!fetched) {
+      if (fetched.error() == store_errc::unavailable) return fetched.error();
+      return std::optional<group_results>();
+    }
+    ahead.emplace(std::move(*fetched));
     cache.look_ahead(&*ahead);
   }
   for (const auto& req : requests) {
@@ -992,7 +999,7 @@ result<std::vector<result<ingest_summary>>> ingest_batches(database& db,
   auto written = clean ? write_group(db, requests, state, check_memo, false)
                        : result<std::optional<group_results>>(std::optional<group_results>());
   if (written && !*written) {
-    if (memo) ++memo->written_again_;
+    if (memo && clean) ++memo->written_again_;
     written = write_group(db, requests, state, check_memo, true);
   }
   for (int lost = 0; !written && written.error() == store_errc::busy && lost < max_lost_races;

@@ -98,6 +98,10 @@ std::string metrics::render(std::string_view extra) const {
                       "Group commits (transactions) written.", commits_);
   prom::append_metric(out, "pons_webhook_committed_requests_total", "counter",
                       "Requests made durable by group commits.", committed_requests_);
+  prom::append_metric(out, "pons_webhook_groups_written_again_total", "counter",
+                      "Group commits written a second time, request by request: a request "
+                      "failed, or another writer committed a row the group had looked up as new.",
+                      groups_written_again_.load(std::memory_order_relaxed));
   prom::append_family(out, "pons_webhook_writer_busy_seconds_total", "counter",
                       "Wall-clock time the writer spent on group commits (statements and fsync).");
   prom::append_sample(out, "pons_webhook_writer_busy_seconds_total",

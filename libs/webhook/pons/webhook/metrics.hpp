@@ -42,6 +42,11 @@ class metrics {
   /// (statements and fsync) and its own CPU time: a wide gap means fsync or a busy machine.
   void observe_commit(std::size_t requests, std::chrono::nanoseconds wall,
                       std::chrono::nanoseconds cpu);
+  /// Count group commits written a second time, request by request (see
+  /// ingest_memo::groups_written_again).
+  void count_groups_written_again(std::uint64_t n) noexcept {
+    groups_written_again_.fetch_add(n, std::memory_order_relaxed);
+  }
   /// Count rows deleted by pruning (webhook_log rows, idempotency keys).
   void count_pruned(std::uint64_t webhook_log, std::uint64_t processed_events);
 
@@ -75,6 +80,7 @@ class metrics {
   std::atomic<std::uint64_t> verified_parses_{0};
   std::atomic<std::uint64_t> unverified_parses_{0};
   std::atomic<std::uint64_t> parse_budget_refusals_{0};
+  std::atomic<std::uint64_t> groups_written_again_{0};
 };
 
 }  // namespace pons::webhook

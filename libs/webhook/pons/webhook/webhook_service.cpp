@@ -273,7 +273,9 @@ struct webhook_service::impl : std::enable_shared_from_this<impl> {
     if (requests.empty()) return;
     const auto wall0 = steady_clock::now();
     const auto cpu0 = thread_cpu_time();
+    const auto again0 = memo.groups_written_again();
     auto result = ingest_batches(*db, requests, &memo);
+    stats.count_groups_written_again(memo.groups_written_again() - again0);
     if (!result) {
       for (auto i : slots) {
         outcomes[i].refused = refusal_for(result.error());
