@@ -58,6 +58,16 @@ bool waiting_for_lock(database& observer, std::int64_t count) {
   return false;
 }
 
+// Stores wamid.first from 447700900001 (so that later writes have a number, a contact and a
+// conversation to refer to); the context it used, for later requests to copy.
+ingest_context store_first_message(database& db) {
+  ingest_context first_context;
+  first_context.request_id = "first";
+  first_context.received_at = std::chrono::system_clock::now();
+  REQUIRE(ingest_batch(db, one_message("wamid.first", "447700900001"), first_context).has_value());
+  return first_context;
+}
+
 }  // namespace
 
 TEST_CASE("store pg: inserting messages waits for the open transaction that inserts them",
@@ -71,11 +81,7 @@ TEST_CASE("store pg: inserting messages waits for the open transaction that inse
   database observer = open_db(cluster);
 
   // A message first, so that the statuses below have something to apply to.
-  ingest_context first_context;
-  first_context.request_id = "first";
-  first_context.received_at = std::chrono::system_clock::now();
-  REQUIRE(
-      ingest_batch(single, one_message("wamid.first", "447700900001"), first_context).has_value());
+  const ingest_context first_context = store_first_message(single);
 
   auto tx = transaction::begin(holder, transaction_mode::immediate);
   REQUIRE(tx.has_value());
@@ -151,11 +157,7 @@ TEST_CASE("store pg: a wamid another writer commits after a group looked ahead i
   database other = open_db(cluster);
   database observer = open_db(cluster);
 
-  ingest_context first_context;
-  first_context.request_id = "first";
-  first_context.received_at = std::chrono::system_clock::now();
-  REQUIRE(
-      ingest_batch(writer, one_message("wamid.first", "447700900001"), first_context).has_value());
+  const ingest_context first_context = store_first_message(writer);
 
   // Another writer that does not take the message order (a foreign tool, or a race this code
   // cannot rule out) has inserted wamid.race and not committed yet: the group's lookahead does

@@ -12,6 +12,7 @@
 #include "pons/store/group_lookahead.hpp"
 #include "pons/store/message_repository.hpp"
 #include "pons/store/status_repository.hpp"
+#include "support/inbound_batches.hpp"
 #include "unit/store_test_util.hpp"
 
 using namespace pons::store;
@@ -22,16 +23,7 @@ namespace domain = pons::domain;
 namespace {
 
 domain::inbound_message text_from(const std::string& wamid, const std::string& from) {
-  domain::inbound_message m;
-  m.phone_number_id = "PN1";
-  m.waba_id = "WABA1";
-  m.wamid = wamid;
-  m.from = from;
-  m.sender.wa_id = from;
-  m.type = "text";
-  m.text = "hello";
-  m.timestamp_unix = 1700000000;
-  return m;
+  return pons::test::one_text_message(wamid, from, "hello").messages.front();
 }
 
 }  // namespace
@@ -130,14 +122,7 @@ TEST_CASE("store: a status decided on a stale read does not overwrite a newer on
           "[store][ingest][backends]") {
   database_fixture f;
   auto& db = f.db;
-  outbound_message out;
-  out.phone_number_id = "PN1";
-  out.waba_id = "WABA1";
-  out.to.wa_id = "447700900123";
-  out.type = "text";
-  out.text = "hello";
-  auto sent = insert_outbound_pending(db, out, f.now).value();
-  REQUIRE(mark_outbound_sent(db, sent.position.id, "wamid.OUT", f.now).has_value());
+  const auto sent_id = pons::store::test::sent_text(db, "447700900123", "wamid.OUT", f.now);
   const auto stale = find_status_target(db, "wamid.OUT").value();  // status "sent"
   REQUIRE(stale.has_value());
 
@@ -154,5 +139,5 @@ TEST_CASE("store: a status decided on a stale read does not overwrite a newer on
   delivered.status = "delivered";
   delivered.timestamp_unix = 1700000001;
   REQUIRE(apply_status(db, delivered, stale, f.now).has_value());
-  CHECK(get_message(db, sent.position.id).value()->status == "read");
+  CHECK(get_message(db, sent_id).value()->status == "read");
 }

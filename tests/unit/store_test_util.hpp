@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "pons/store/database.hpp"
+#include "pons/store/message_repository.hpp"
 #include "pons/store/pg_connection.hpp"
 #include "pons/store/timestamp.hpp"
 
@@ -139,6 +140,21 @@ inline result<void> run_seed_sql(database& db, std::string sql) {
 /// The instant an ISO 8601 UTC text names (a valid one: tests write them).
 inline time_point at(const char* iso) {
   return *parse_timestamp(iso);
+}
+
+/// An outbound text from number PN1 (account WABA1) to `to` that Meta accepted as `wamid`: its
+/// row id.
+inline std::int64_t sent_text(database& db, const std::string& to, const std::string& wamid,
+                              time_point now, const std::string& text = "hello") {
+  outbound_message out;
+  out.phone_number_id = "PN1";
+  out.waba_id = "WABA1";
+  out.to.wa_id = to;
+  out.type = "text";
+  out.text = text;
+  const auto id = insert_outbound_pending(db, out, now).value().position.id;
+  if (!mark_outbound_sent(db, id, wamid, now)) throw std::runtime_error("mark_outbound_sent");
+  return id;
 }
 
 /// A new database in a directory of its own, and the time the test calls now.

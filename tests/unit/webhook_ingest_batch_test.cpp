@@ -624,15 +624,8 @@ namespace {
 // The same history in two databases: an outbound message Meta accepted (wamid.OUT), its status
 // sent, and an inbound message (wamid.OLD).
 void seed_history(database& db) {
-  const auto now = *parse_timestamp("2026-11-25T13:00:00.000Z");
-  outbound_message out;
-  out.phone_number_id = "PN1";
-  out.waba_id = "WABA1";
-  out.to.wa_id = "447700900123";
-  out.type = "text";
-  out.text = "hello";
-  auto sent = insert_outbound_pending(db, out, now).value();
-  REQUIRE(mark_outbound_sent(db, sent.position.id, "wamid.OUT", now).has_value());
+  pons::store::test::sent_text(db, "447700900123", "wamid.OUT",
+                               *parse_timestamp("2026-11-25T13:00:00.000Z"));
   auto before = batch_from_pn1();
   before.statuses = {status_of("wamid.OUT", "sent", 1700000001)};
   before.messages = {text_message("wamid.OLD", "447700900123", "earlier", 1700000002)};

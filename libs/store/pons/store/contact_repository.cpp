@@ -50,6 +50,25 @@ result<std::optional<contact_record>> find_one(database& db, std::string_view wh
 
 }  // namespace
 
+namespace {
+
+// A contact just created from what Meta said of them.
+contact_record new_contact(std::int64_t id, std::int64_t account_id, const domain::contact& c,
+                           const std::string& stamp) {
+  contact_record r;
+  r.id = id;
+  r.account_id = account_id;
+  r.wa_id = c.wa_id;
+  r.user_id = c.user_id;
+  r.username = c.username;
+  r.profile_name = c.profile_name;
+  r.parent_user_id = c.parent_user_id;
+  r.created_at = r.updated_at = stamp;
+  return r;
+}
+
+}  // namespace
+
 result<contact_record> upsert_contact(database& db, std::int64_t account_id,
                                       const domain::contact& c, time_point now,
                                       contact_upsert* outcome) {
@@ -86,17 +105,8 @@ result<contact_record> upsert_contact(database& db, std::int64_t account_id,
                 stamp);
     PONS_STORE_TRY(row, st.step());
     if (!row) return store_errc::not_found;
-    contact_record r;
-    r.id = st.column_int64(0);
-    r.account_id = account_id;
-    r.wa_id = c.wa_id;
-    r.user_id = c.user_id;
-    r.username = c.username;
-    r.profile_name = c.profile_name;
-    r.parent_user_id = c.parent_user_id;
-    r.created_at = r.updated_at = stamp;
     if (outcome) *outcome = contact_upsert::created;
-    return r;
+    return new_contact(st.column_int64(0), account_id, c, stamp);
   }
 
   contact_record r = *found;
@@ -127,15 +137,7 @@ result<contact_record> queue_new_contact(database& db, std::int64_t account_id,
                                          const domain::contact& c, time_point now,
                                          std::int64_t id) {
   if (c.wa_id.empty() && c.user_id.empty()) return store_errc::invalid_argument;
-  contact_record r;
-  r.id = id;
-  r.account_id = account_id;
-  r.wa_id = c.wa_id;
-  r.user_id = c.user_id;
-  r.username = c.username;
-  r.profile_name = c.profile_name;
-  r.parent_user_id = c.parent_user_id;
-  r.created_at = r.updated_at = format_timestamp(now);
+  const contact_record r = new_contact(id, account_id, c, format_timestamp(now));
   PONS_STORE_TRY(st, db.prepare("INSERT INTO contacts(id, account_id, wa_id, user_id, username, "
                                 "profile_name, parent_user_id, created_at, updated_at) "
                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"));
