@@ -45,6 +45,17 @@ TEST_CASE("store pg: the statement API reads and writes as on SQLite", "[store][
   CHECK_FALSE(read->column_optional_int64(4).has_value());
   CHECK_FALSE(read->step().value());
 
+  // A NUL cannot be in PostgreSQL's text: it arrives as U+FFFD, and what follows it is kept.
+  auto odd = db->prepare("UPDATE accounts SET name = ?2 WHERE id = ?1");
+  REQUIRE(odd.has_value());
+  odd->bind(1, id).bind(2, std::string_view("Sh\0op", 5));
+  REQUIRE(odd->run().value() == 1);
+  read->bind(1, id);
+  REQUIRE(read->step().value());
+  CHECK(read->column_text(1) == "Sh\xEF\xBF\xBDop");
+  read->reset();
+  REQUIRE(db->exec("UPDATE accounts SET name = 'Shop'").has_value());
+
   // The same SQL again reuses the statement prepared on the server; nested use gets a one-off.
   auto outer = db->prepare("SELECT count(*) FROM accounts WHERE name = ?1");
   auto inner = db->prepare("SELECT count(*) FROM accounts WHERE name = ?1");

@@ -14,6 +14,21 @@ void pg_statement::bind(int index, std::optional<std::string> value) {
   const int k = pg_.position[static_cast<std::size_t>(index - 1)];
   if (k == 0) return;
   if (params_.size() < static_cast<std::size_t>(pg_.parameters)) params_.resize(pg_.parameters);
+  // A text value goes to the server as a C string, which would end at a NUL and drop the rest
+  // without a word (PostgreSQL's text cannot hold a NUL at all). Each NUL becomes U+FFFD, the
+  // replacement character, so the rest is kept.
+  if (value && value->find('\0') != std::string::npos) {
+    std::string kept;
+    kept.reserve(value->size() + 8);
+    for (char c : *value) {
+      if (c == '\0') {
+        kept += "\xEF\xBF\xBD";
+      } else {
+        kept += c;
+      }
+    }
+    value = std::move(kept);
+  }
   params_[static_cast<std::size_t>(k - 1)] = std::move(value);
 }
 

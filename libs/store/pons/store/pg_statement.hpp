@@ -28,6 +28,7 @@ class pg_statement {
 
   /// Sets parameter ?`index`; nullopt is NULL. A parameter the SQL does not use is ignored (as
   /// SQLite would refuse it, the store never binds one). A new binding after a run starts over.
+  /// A NUL in the value is sent as U+FFFD: PostgreSQL's text cannot hold one.
   void bind(int index, std::optional<std::string> value);
   /// Runs the statement if it has not run yet, then moves to the next row: true while one is
   /// there.
