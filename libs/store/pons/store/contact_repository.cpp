@@ -48,10 +48,6 @@ result<std::optional<contact_record>> find_one(database& db, std::string_view wh
   return std::optional<contact_record>(read_contact(st));
 }
 
-}  // namespace
-
-namespace {
-
 // A contact just created from what Meta said of them.
 contact_record new_contact(std::int64_t id, std::int64_t account_id, const domain::contact& c,
                            const std::string& stamp) {

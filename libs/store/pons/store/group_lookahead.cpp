@@ -25,9 +25,8 @@ std::string json_list(const std::vector<Text>& values) {
 //   3: the newest created_at (and, on SQLite, the largest message id, after which the reserved
 //      ids follow: the write lock keeps them free until the commit; each max in a subquery of its
 //      own, so that both are one index lookup);
-//   4: a sender of a known number: wa_id, the number's account, the contact as a JSON array (""
-//   when
-//      there is none), the number, the conversation's id (0 when there is none);
+//   4: a sender of a known number: wa_id, the number's account, the contact as a JSON array
+//      ("" when there is none), the number, the conversation's id (0 when there is none);
 //   5, 6: an id reserved for a new contact, for a new conversation: one for each sender without
 //      one (PostgreSQL; on SQLite new people are inserted as they come, which costs no round
 //      trip there).
@@ -128,7 +127,7 @@ result<group_lookahead> group_lookahead::fetch(database& db, const lookahead_req
   st.bind(4, json_senders(wanted.senders));
   if (pg) st.bind(3, static_cast<std::int64_t>(wanted.new_messages));
   group_lookahead out;
-  out.ids_.reserve(wanted.new_messages);
+  out.message_ids_.ids.reserve(wanted.new_messages);
   for (;;) {
     PONS_STORE_TRY(row, st.step());
     if (!row) break;
@@ -142,7 +141,7 @@ result<group_lookahead> group_lookahead::fetch(database& db, const lookahead_req
         out.keys_.insert(st.column_text(1));
         break;
       case 2:
-        out.ids_.push_back(st.column_int64(2));
+        out.message_ids_.ids.push_back(st.column_int64(2));
         break;
       case 4: {
         const std::int64_t account_id = st.column_int64(2);
@@ -150,8 +149,7 @@ result<group_lookahead> group_lookahead::fetch(database& db, const lookahead_req
         const std::string row = st.column_text(3);
         auto contact = contact_from_json(row, account_id, wa_id);
         if (!contact && !row.empty()) break;  // unreadable: as if not looked up
-
-        if (contact) {  // 0: looked up, and there is none
+        if (contact) {                        // 0: looked up, and there is none
           out.conversations_.insert_or_assign(std::make_pair(st.column_text(4), contact->id),
                                               st.column_int64(5));
         }
@@ -160,17 +158,17 @@ result<group_lookahead> group_lookahead::fetch(database& db, const lookahead_req
         break;
       }
       case 5:
-        out.contact_ids_.push_back(st.column_int64(2));
+        out.contact_ids_.ids.push_back(st.column_int64(2));
         break;
       case 6:
-        out.conversation_ids_.push_back(st.column_int64(2));
+        out.conversation_ids_.ids.push_back(st.column_int64(2));
         break;
       default:
         out.newest_ = st.column_text(1);
         if (!pg) {
           const std::int64_t last = st.column_int64(2);
           for (std::size_t i = 1; i <= wanted.new_messages; ++i)
-            out.ids_.push_back(last + static_cast<std::int64_t>(i));
+            out.message_ids_.ids.push_back(last + static_cast<std::int64_t>(i));
         }
         break;
     }
@@ -184,11 +182,12 @@ const status_target* group_lookahead::message(std::string_view wamid) const {
 }
 
 std::optional<message_position> group_lookahead::place_message(time_point now) {
-  if (next_id_ >= ids_.size()) return std::nullopt;
+  auto id = message_ids_.take();
+  if (!id) return std::nullopt;
   std::string stamp = format_timestamp(now);
   if (newest_ > stamp) stamp = newest_;
   newest_ = stamp;
-  return message_position{ids_[next_id_++], std::move(stamp)};
+  return message_position{*id, std::move(stamp)};
 }
 
 void group_lookahead::stored(std::string_view wamid, status_target message) {
@@ -216,13 +215,13 @@ std::optional<std::int64_t> group_lookahead::conversation(std::string_view phone
 }
 
 std::optional<std::int64_t> group_lookahead::place_contact() {
-  if (people_forgotten_ || next_contact_ >= contact_ids_.size()) return std::nullopt;
-  return contact_ids_[next_contact_++];
+  if (people_forgotten_) return std::nullopt;
+  return contact_ids_.take();
 }
 
 std::optional<std::int64_t> group_lookahead::place_conversation() {
-  if (people_forgotten_ || next_conversation_ >= conversation_ids_.size()) return std::nullopt;
-  return conversation_ids_[next_conversation_++];
+  if (people_forgotten_) return std::nullopt;
+  return conversation_ids_.take();
 }
 
 void group_lookahead::person_stored(const contact_record& contact) {

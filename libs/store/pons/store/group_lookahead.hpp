@@ -91,17 +91,24 @@ class group_lookahead {
   result<bool> mark_processed(database& db, std::string_view key, time_point now);
 
  private:
+  // Ids a sequence gave the group, handed out in order.
+  struct reserved_ids {
+    std::vector<std::int64_t> ids;
+    std::size_t next = 0;
+    std::optional<std::int64_t> take() {
+      if (next >= ids.size()) return std::nullopt;
+      return ids[next++];
+    }
+  };
+
   std::map<std::string, status_target, std::less<>> messages_;
   std::set<std::string, std::less<>> keys_;
-  std::vector<std::int64_t> ids_;
-  std::size_t next_id_ = 0;
+  reserved_ids message_ids_;
   std::string newest_;
   std::map<std::pair<std::int64_t, std::string>, std::optional<contact_record>> people_;
   std::map<std::pair<std::string, std::int64_t>, std::int64_t> conversations_;
-  std::vector<std::int64_t> contact_ids_;
-  std::vector<std::int64_t> conversation_ids_;
-  std::size_t next_contact_ = 0;
-  std::size_t next_conversation_ = 0;
+  reserved_ids contact_ids_;
+  reserved_ids conversation_ids_;
   bool people_forgotten_ = false;
 };
 

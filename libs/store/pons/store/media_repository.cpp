@@ -30,10 +30,6 @@ media_record read_media(const statement& st) {
   return m;
 }
 
-}  // namespace
-
-namespace {
-
 constexpr std::string_view insert_media_sql =
     "INSERT INTO media(message_id, media_id, phone_number_id, mime, sha256, next_attempt_at, "
     "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) "

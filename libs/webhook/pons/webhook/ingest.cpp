@@ -204,13 +204,44 @@ class ingest_cache {
     created_contacts_.clear();
   }
 
-  // The newest message created_at of this transaction, kept for the inserts (never across
-  // transactions: another connection may insert in between).
-  std::string* newest_created_at() { return &newest_; }
-
-  // What the group looked up before writing, when it did (see write_group).
-  group_lookahead* lookahead() const { return ahead_; }
+  // Answers from what the group looked up before writing, when it did (see write_group).
   void look_ahead(group_lookahead* ahead) { ahead_ = ahead; }
+
+  // mark_processed, answered by the lookahead when the group has one (as are the next three).
+  result<bool> mark_processed(std::string_view key, time_point now) {
+    return ahead_ ? ahead_->mark_processed(db_, key, now) : store::mark_processed(db_, key, now);
+  }
+
+  // find_status_target: the message a status names.
+  result<std::optional<store::status_target>> target_of(std::string_view wamid) {
+    if (!ahead_) return find_status_target(db_, wamid);
+    const store::status_target* known = ahead_->message(wamid);
+    return known ? std::optional<store::status_target>(*known) : std::nullopt;
+  }
+
+  // apply_status, noted for the statuses after it.
+  result<status_outcome> apply_status(const domain::status_update& s,
+                                      const std::optional<store::status_target>& target,
+                                      time_point now) {
+    PONS_STORE_TRY(outcome, store::apply_status(db_, s, target, now));
+    if (ahead_ && outcome.applied) ahead_->status_applied(s.wamid, outcome.current_status);
+    return outcome;
+  }
+
+  // A new inbound message, or nullopt for one already stored (see insert_inbound_message_once).
+  result<std::optional<message_position>> store_message(const domain::inbound_message& m,
+                                                        std::int64_t contact_id,
+                                                        std::int64_t conversation_id,
+                                                        time_point now) {
+    if (ahead_) return queue_inbound_message(db_, m, contact_id, conversation_id, now, *ahead_);
+    // The newest created_at is kept for the inserts of this transaction (never across
+    // transactions: another connection may insert in between).
+    const inbound_insert_hints hints{&newest_};
+    if (domain::identified_by_wamid(m))
+      return insert_inbound_message_once(db_, m, contact_id, conversation_id, now, hints);
+    PONS_STORE_TRY(row, insert_inbound_message(db_, m, contact_id, conversation_id, now, hints));
+    return std::optional<message_position>(std::move(row));
+  }
 
   void clear() {
     s_.clear();
@@ -603,11 +634,8 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     // message. Reactions keep their keys (reaction:<wamid>:<emoji>): a change reuses the wamid.
     // Such a message is looked up by the insert itself, after its contact and conversation
     // (which a message stored before already has).
-    const bool deduped_by_wamid = domain::identified_by_wamid(m);
-    group_lookahead* ahead = cache.lookahead();
-    if (!deduped_by_wamid && key) {
-      PONS_STORE_TRY(fresh,
-                     ahead ? ahead->mark_processed(db, *key, now) : mark_processed(db, *key, now));
+    if (!domain::identified_by_wamid(m) && key) {
+      PONS_STORE_TRY(fresh, cache.mark_processed(*key, now));
       if (!fresh) {
         ++sum.duplicates;
         continue;
@@ -620,20 +648,7 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     if (who.wa_id.empty() && who.user_id.empty()) who.wa_id = "unknown";
     PONS_STORE_TRY(contact, cache.contact(num.account_id, who, now));
     PONS_STORE_TRY(conversation_id, cache.conversation(m.phone_number_id, contact.id, now));
-    const inbound_insert_hints hints{cache.newest_created_at()};
-    std::optional<message_position> stored;
-    if (ahead) {
-      PONS_STORE_TRY(queued,
-                     queue_inbound_message(db, m, contact.id, conversation_id, now, *ahead));
-      stored = std::move(queued);
-    } else if (deduped_by_wamid) {
-      PONS_STORE_TRY(once,
-                     insert_inbound_message_once(db, m, contact.id, conversation_id, now, hints));
-      stored = std::move(once);
-    } else {
-      PONS_STORE_TRY(row, insert_inbound_message(db, m, contact.id, conversation_id, now, hints));
-      stored = std::move(row);
-    }
+    PONS_STORE_TRY(stored, cache.store_message(m, contact.id, conversation_id, now));
     if (!stored) {
       ++sum.duplicates;
       continue;
@@ -675,28 +690,19 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
     if (!key) continue;  // no wamid or no status: nothing to apply it to
     // Whose message it is decides before the key is used up: a status signed for another number
     // must not make the owner's own report of the same status look like a redelivery.
-    group_lookahead* ahead = cache.lookahead();
-    std::optional<status_target> target;
-    if (ahead) {
-      if (const status_target* known = ahead->message(s.wamid)) target = *known;
-    } else {
-      PONS_STORE_TRY(found, find_status_target(db, s.wamid));
-      target = std::move(found);
-    }
+    PONS_STORE_TRY(target, cache.target_of(s.wamid));
     if (foreign_status(target, s.phone_number_id)) {
       if (sum.statuses_foreign++ < max_foreign_notes)
         add_note(notes, "status " + clipped(s.status) + " for " + clipped(s.wamid) +
                             ": that message belongs to another number; not applied");
       continue;
     }
-    PONS_STORE_TRY(fresh,
-                   ahead ? ahead->mark_processed(db, *key, now) : mark_processed(db, *key, now));
+    PONS_STORE_TRY(fresh, cache.mark_processed(*key, now));
     if (!fresh) {
       ++sum.duplicates;
       continue;
     }
-    PONS_STORE_TRY(outcome, apply_status(db, s, target, now));
-    if (ahead && outcome.applied) ahead->status_applied(s.wamid, outcome.current_status);
+    PONS_STORE_TRY(outcome, cache.apply_status(s, target, now));
     ++sum.statuses_recorded;
     if (outcome.applied) ++sum.statuses_applied;
     PONS_STORE_TRY(wanted, cache.wants(forward::event_status_updated, s.phone_number_id));
