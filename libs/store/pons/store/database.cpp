@@ -537,8 +537,12 @@ void database::settle_listen(bool committed) noexcept {
 void database::rollback_transaction() noexcept {
   impl_->pg_wrote = false;
   settle_listen(false);
-  // Whatever was queued is rolled back with the rest; its failure, if any, no longer matters.
-  if (impl_->pg) (void)impl_->pg->finish_deferred();
+  // Whatever was queued is rolled back with the rest; its failure, if any, no longer matters,
+  // and what was held back need not be sent at all.
+  if (impl_->pg) {
+    impl_->pg->drop_held();
+    (void)impl_->pg->finish_deferred();
+  }
   if (in_transaction()) (void)exec("ROLLBACK");
 }
 

@@ -110,6 +110,8 @@ result<pg_connection> pg_connection::open(const std::string& conninfo, int conne
 
 pg_connection::pg_connection(pg_connection&& other) noexcept
     : conn_(std::exchange(other.conn_, nullptr)),
+      held_(std::move(other.held_)),
+      table_depths_(std::move(other.table_depths_)),
       description_(std::move(other.description_)),
       last_error_(std::move(other.last_error_)) {}
 
@@ -117,6 +119,8 @@ pg_connection& pg_connection::operator=(pg_connection&& other) noexcept {
   if (this != &other) {
     if (conn_) pq().PQfinish(conn_);
     conn_ = std::exchange(other.conn_, nullptr);
+    held_ = std::move(other.held_);
+    table_depths_ = std::move(other.table_depths_);
     description_ = std::move(other.description_);
     last_error_ = std::move(other.last_error_);
   }
@@ -175,6 +179,57 @@ result<void> pg_connection::prepare(const std::string& name, std::string_view sq
 
 result<void> pg_connection::defer_prepared(const std::string& name,
                                            const std::vector<const char*>& values) {
+  if (!held_.empty() && !sending_held_) {
+    // After rows held back: it may change one of them (an UPDATE of a row just inserted).
+    pg_values copied;
+    copied.reserve(values.size());
+    for (const char* v : values) copied.push_back(v ? std::optional<std::string>(v) : std::nullopt);
+    held_.add_later(name, std::move(copied));
+    return {};
+  }
+  return send_deferred(name, values);
+}
+
+void pg_connection::defer_row(const std::string& name, const pg_insert_shape& shape,
+                              pg_values values) {
+  held_.add_row(name, shape, std::move(values));
+}
+
+result<void> pg_connection::load_table_depths() {
+  if (table_depths_) return {};
+  auto refs = run_once(
+      "SELECT c.relname, p.relname FROM pg_constraint k "
+      "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class p ON p.oid = k.confrelid "
+      "WHERE k.contype = 'f' AND c.relnamespace = "
+      "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())",
+      {});
+  if (!refs) return refs.error();
+  std::vector<std::pair<std::string, std::string>> references;
+  for (int r = 0; r < refs->rows(); ++r)
+    references.emplace_back(refs->value(r, 0), refs->value(r, 1));
+  table_depths_ = pg_table_depths(references);
+  return {};
+}
+
+result<void> pg_connection::send_held() {
+  if (held_.empty() || sending_held_) return {};
+  sending_held_ = true;
+  auto sent = load_table_depths();
+  if (sent) {
+    sent = held_.send(
+        *table_depths_,
+        [this](const std::string& name, const std::vector<const char*>& values) {
+          return send_deferred(name, values);
+        },
+        [this](const std::string& name, const std::string& sql) { return prepare(name, sql); });
+  }
+  held_.clear();
+  sending_held_ = false;
+  return sent;
+}
+
+result<void> pg_connection::send_deferred(const std::string& name,
+                                          const std::vector<const char*>& values) {
   if (pq().PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && pq().PQenterPipelineMode(conn_) == 0) {
     return fail_from_result(nullptr);
   }
@@ -188,6 +243,7 @@ result<void> pg_connection::defer_prepared(const std::string& name,
 }
 
 result<void> pg_connection::defer_once(const std::string& sql) {
+  if (auto held = send_held(); !held) return held.error();
   if (pq().PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && pq().PQenterPipelineMode(conn_) == 0) {
     return fail_from_result(nullptr);
   }
@@ -199,6 +255,7 @@ result<void> pg_connection::defer_once(const std::string& sql) {
 }
 
 result<void> pg_connection::finish_deferred() {
+  if (auto held = send_held(); !held) return held.error();
   if (pq().PQpipelineStatus(conn_) == PQ_PIPELINE_OFF) return {};
   auto r = collect_pipeline(false);
   if (!r) return r.error();
@@ -253,6 +310,7 @@ result<pg_rowset> pg_connection::after_queued(int sent) {
 
 result<pg_rowset> pg_connection::run_prepared(const std::string& name,
                                               const std::vector<const char*>& values) {
+  if (auto held = send_held(); !held) return held.error();
   if (pq().PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) {
     return after_queued(pq().PQsendQueryPrepared(
         conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
@@ -264,6 +322,7 @@ result<pg_rowset> pg_connection::run_prepared(const std::string& name,
 
 result<pg_rowset> pg_connection::run_once(std::string_view sql,
                                           const std::vector<const char*>& values) {
+  if (auto held = send_held(); !held) return held.error();
   const std::string text(sql);
   if (pq().PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) {
     return after_queued(pq().PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()),
@@ -303,6 +362,8 @@ bool pg_connection::broken() const {
 
 bool pg_connection::reconnect() {
   deferred_ = 0;
+  held_.clear();
+  held_.forget_prepared();
   pq().PQreset(conn_);
   return pq().PQstatus(conn_) == CONNECTION_OK;
 }

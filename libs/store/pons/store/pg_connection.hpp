@@ -3,12 +3,14 @@
 // store. <libpq-fe.h> stays out of this header. Queries take SQLite-style numbered parameters
 // (?1, ?2...) so the store's SQL is written once; values travel as text.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "pons/store/error.hpp"
+#include "pons/store/pg_row_batch.hpp"
 
 struct pg_conn;
 struct pg_result;
@@ -92,8 +94,18 @@ class pg_connection {
   result<void> defer_prepared(const std::string& name, const std::vector<const char*>& values);
   /// Queues `sql` (one statement, no parameters) as defer_prepared does.
   result<void> defer_once(const std::string& sql);
-  /// Statements queued by defer_prepared whose results have not been read yet.
-  std::size_t deferred() const { return deferred_; }
+  /// Holds one row of the plain single-row INSERT prepared as `name` (shaped `shape`, see
+  /// pg_insert_shape_of) until the next statement that waits, which first sends the rows held,
+  /// table by table as multi-row INSERTs (parents before the tables that refer to them), and
+  /// then what defer_prepared queued after the first of them. Rows may so be written after
+  /// statements queued before them, never before. For writes whose result nobody reads, as
+  /// defer_prepared.
+  void defer_row(const std::string& name, const pg_insert_shape& shape, pg_values values);
+  /// Drops the rows and statements held (the transaction rolls back).
+  void drop_held() { held_.clear(); }
+  /// Statements queued by defer_prepared (or held by defer_row) whose results have not been
+  /// read yet.
+  std::size_t deferred() const { return deferred_ + held_.size(); }
   /// Sends what is queued and reads its results: the first failure among them, if any.
   result<void> finish_deferred();
 
@@ -126,7 +138,16 @@ class pg_connection {
   // A statement that waits, sent after queued ones (`sent`: libpq's answer to sending it): its
   // result, read with theirs.
   result<pg_rowset> after_queued(int sent);
+  // Queues `values` for the statement prepared as `name` in the pipeline now.
+  result<void> send_deferred(const std::string& name, const std::vector<const char*>& values);
+  // Sends the rows and statements held (defer_row), before anything that waits.
+  result<void> send_held();
+  // Which tables refer to which (foreign keys), asked once per connection.
+  result<void> load_table_depths();
   pg_conn* conn_ = nullptr;
+  pg_row_batch held_;
+  std::optional<std::map<std::string, int, std::less<>>> table_depths_;
+  bool sending_held_ = false;
   std::size_t deferred_ = 0;  // results queued in pipeline mode, not read yet
   std::string description_;
   std::string last_error_;

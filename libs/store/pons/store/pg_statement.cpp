@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <utility>
 
 namespace pons::store {
 
@@ -74,8 +75,14 @@ result<void> pg_statement::run_deferred() {
     return {};
   }
   if (auto p = ensure_prepared(); !p) return p.error();
-  const auto values = bound_values();
-  if (auto r = conn_->defer_prepared(name_, values); !r) return r.error();
+  if (row_shape_) {
+    // Its values go with the row: the next binding starts over.
+    params_.resize(static_cast<std::size_t>(pg_.parameters));
+    conn_->defer_row(name_, *row_shape_, std::exchange(params_, {}));
+  } else {
+    const auto values = bound_values();
+    if (auto r = conn_->defer_prepared(name_, values); !r) return r.error();
+  }
   rows_.reset();
   row_ = -1;
   ++runs_;

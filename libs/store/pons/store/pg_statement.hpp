@@ -24,6 +24,7 @@ class pg_statement {
         name_(std::move(name)),
         sql_(sql),
         pg_(to_pg_sql(sql)),
+        row_shape_(pg_insert_shape_of(pg_.text, pg_.parameters)),
         may_write_(pg_may_write(sql)) {}
 
   /// Sets parameter ?`index`; nullopt is NULL. A parameter the SQL does not use is ignored (as
@@ -36,7 +37,8 @@ class pg_statement {
   /// Runs the statement to completion; the rows it changed.
   result<int> run();
   /// Queues the statement to run with the connection's next waiting statement (see
-  /// pg_connection::defer_prepared); a one-off runs at once.
+  /// pg_connection::defer_prepared; a plain single-row INSERT, pg_connection::defer_row); a
+  /// one-off runs at once.
   result<void> run_deferred();
   /// Forgets the result and the bindings.
   void reset();
@@ -64,6 +66,7 @@ class pg_statement {
   std::string name_;
   std::string sql_;
   pg_sql pg_;
+  std::optional<pg_insert_shape> row_shape_;  // set for a plain single-row INSERT
   bool may_write_ = true;
   std::uint64_t runs_ = 0;
   bool prepared_ = false;
