@@ -664,6 +664,10 @@ std::vector<std::string> stored_state(database& db) {
   dump(
       "SELECT 'conversation', c.wa_id, v.unread_count, v.preview FROM conversations v "
       "JOIN contacts c ON c.id = v.contact_id ORDER BY c.wa_id");
+  dump(
+      "SELECT 'conversation times', c.wa_id, v.last_message_at || '/' || v.last_inbound_at || "
+      "'/' || v.window_expires_at, v.updated_at || '/' || v.archived || '/' || v.last_direction "
+      "FROM conversations v JOIN contacts c ON c.id = v.contact_id ORDER BY c.wa_id");
   return rows;
 }
 
@@ -712,8 +716,11 @@ TEST_CASE("store: a group that looks ahead stores what its requests one by one w
   batches[8].contact_phone_number_ids = {"PN1"};
   batches[8].messages = {text_message("wamid.N1", newcomer, "hi, new here", 1700000017)};
   batches[8].messages[0].sender.profile_name = "Nadia";
-  batches[9].messages = {text_message("wamid.N2", newcomer, "me again", 1700000018)};
+  // With a message Meta sent before the others, delivered after them: their window stays.
+  batches[9].messages = {text_message("wamid.N2", newcomer, "me again", 1700000018),
+                         text_message("wamid.N3", newcomer, "sent earlier", 1700000012)};
   batches[9].messages[0].sender.profile_name = "Nadia";
+  batches[9].messages[1].sender.profile_name = "Nadia";
   // A status signed for another number: skipped, its key unused.
   batches[10].statuses = {status_of("wamid.OUT", "failed", 1700000019)};
   batches[10].statuses[0].phone_number_id = "PN2";

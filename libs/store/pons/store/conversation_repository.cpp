@@ -1,5 +1,9 @@
 #include "pons/store/conversation_repository.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 #include "pons/domain/window.hpp"
 #include "pons/store/database.hpp"
 #include "pons/store/sql_support.hpp"
@@ -94,6 +98,52 @@ result<void> record_inbound(database& db, std::int64_t conversation_id,
   // unnoticed here, which an ingest cannot meet (its message, just inserted, refers to it).
   PONS_STORE_TRY(n, st.run_later());
   if (n && *n == 0) return store_errc::not_found;
+  return {};
+}
+
+namespace {
+
+// record_inbound's columns, from a VALUES list v of (id, messages, preview, created_at,
+// window): VALUES names its columns column1... in both engines.
+constexpr std::string_view record_inbound_many_head =
+    "UPDATE conversations SET unread_count = unread_count + v.column2, preview = v.column3, "
+    "last_message_at = CASE WHEN last_message_at > v.column4 THEN last_message_at "
+    "ELSE v.column4 END, "
+    "last_inbound_at = CASE WHEN last_inbound_at > v.column4 THEN last_inbound_at "
+    "ELSE v.column4 END, "
+    "last_direction = 'inbound', "
+    "window_expires_at = CASE WHEN window_expires_at > v.column5 THEN window_expires_at "
+    "ELSE v.column5 END, archived = 0, updated_at = v.column4 FROM (VALUES ";
+constexpr std::size_t touches_per_statement = 32;
+
+std::string record_inbound_many_sql(std::size_t rows) {
+  std::string sql(record_inbound_many_head);
+  for (std::size_t n = 0; n < rows; ++n) {
+    const std::size_t p = n * 5;
+    // Typed: PostgreSQL would take untyped parameters in a VALUES list as text.
+    sql += fmt::format(
+        "{}(CAST(?{} AS BIGINT), CAST(?{} AS BIGINT), CAST(?{} AS TEXT), CAST(?{} AS TEXT), "
+        "CAST(?{} AS TEXT))",
+        n == 0 ? "" : ", ", p + 1, p + 2, p + 3, p + 4, p + 5);
+  }
+  sql += ") AS v WHERE conversations.id = v.column1";
+  return sql;
+}
+
+}  // namespace
+
+result<void> record_inbound_many(database& db, const std::vector<inbound_touch>& touches) {
+  for (std::size_t at = 0; at < touches.size(); at += touches_per_statement) {
+    const std::size_t rows = std::min(touches_per_statement, touches.size() - at);
+    PONS_STORE_TRY(st, db.prepare(record_inbound_many_sql(rows)));
+    for (std::size_t n = 0; n < rows; ++n) {
+      const inbound_touch& t = touches[at + n];
+      const int p = static_cast<int>(n * 5);
+      st.bind(p + 1, t.conversation_id).bind(p + 2, t.messages).bind(p + 3, t.preview);
+      st.bind(p + 4, t.last).bind(p + 5, t.window_expires_at);
+    }
+    PONS_STORE_CHECK(st.run_later());
+  }
   return {};
 }
 

@@ -66,6 +66,20 @@ result<void> record_inbound(database& db, std::int64_t conversation_id,
                             std::string_view message_created_at, std::string_view window_expires_at,
                             std::string_view preview);
 
+/// What record_inbound does for several inbound messages of one conversation, in one row.
+struct inbound_touch {
+  std::int64_t conversation_id = 0;
+  int messages = 0;
+  std::string last;               // the created_at of the last one recorded (the latest)
+  std::string window_expires_at;  // the latest of their windows
+  std::string preview;            // the last one's
+};
+
+/// record_inbound for each message of `touches`, in as few statements as the engine takes:
+/// the same columns as calling it message by message (a conversation appears once in
+/// `touches`). It may be queued (statement::run_later).
+result<void> record_inbound_many(database& db, const std::vector<inbound_touch>& touches);
+
 /// Records an outbound message: preview and last times; the unread count is untouched.
 result<void> record_outbound(database& db, std::int64_t conversation_id,
                              std::string_view message_created_at, std::string_view preview);

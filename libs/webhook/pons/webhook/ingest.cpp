@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <utility>
 
 #include "pons/domain/idempotency.hpp"
@@ -157,6 +158,8 @@ class ingest_cache {
       s_.contacts.insert_or_assign(key, c);
       return c;
     }
+    // A merge may move or join conversations: what is gathered for them is written first.
+    PONS_STORE_CHECK(write_touches());
     auto outcome = contact_upsert::found;
     PONS_STORE_TRY(c, upsert_contact(db_, account_id, who, now, &outcome));
     if (outcome == contact_upsert::merged) forget_people();  // a remembered id may be gone
@@ -243,10 +246,42 @@ class ingest_cache {
     return std::optional<message_position>(std::move(row));
   }
 
+  // record_inbound. With a lookahead, gathered per conversation instead, and written by
+  // write_touches in one statement for all of the group's conversations.
+  result<void> record_inbound(std::int64_t conversation_id, const std::string& created_at,
+                              const std::string& window_expires_at, std::string preview) {
+    if (!ahead_) {
+      return store::record_inbound(db_, conversation_id, created_at, window_expires_at, preview);
+    }
+    auto [at, fresh] = touch_of_.try_emplace(conversation_id, touches_.size());
+    if (fresh) {
+      touches_.emplace_back();
+      touches_.back().conversation_id = conversation_id;
+    }
+    inbound_touch& t = touches_[at->second];
+    ++t.messages;
+    t.last = created_at;
+    t.window_expires_at = std::max(t.window_expires_at, window_expires_at);
+    t.preview = std::move(preview);
+    return {};
+  }
+
+  // Writes what record_inbound gathered: before the group commits, and before anything that
+  // may move a conversation.
+  result<void> write_touches() {
+    if (touches_.empty()) return {};
+    auto written = record_inbound_many(db_, touches_);
+    touches_.clear();
+    touch_of_.clear();
+    return written;
+  }
+
   void clear() {
     s_.clear();
     newest_.clear();
     created_contacts_.clear();
+    touches_.clear();
+    touch_of_.clear();
   }
 
  private:
@@ -288,6 +323,8 @@ class ingest_cache {
   group_lookahead* ahead_ = nullptr;
   // Contacts this transaction created (the cache lives as long as the transaction).
   std::vector<std::int64_t> created_contacts_;
+  std::vector<inbound_touch> touches_;  // by conversation, in the order first recorded
+  std::unordered_map<std::int64_t, std::size_t> touch_of_;
 };
 
 std::string event_payload_inbound(const domain::inbound_message& m, std::int64_t id,
@@ -659,9 +696,10 @@ result<ingest_summary> ingest_one(database& db, const domain::webhook_batch& bat
                                    ? window_expiry_for(m.timestamp_unix)
                                    : format_timestamp(now + std::chrono::hours(24));
     PONS_STORE_CHECK(
-        record_inbound(db, conversation_id, pos.created_at, window,
-                       message_preview(m.type, m.text, m.reacted ? m.reacted->emoji : "")));
+        cache.record_inbound(conversation_id, pos.created_at, window,
+                             message_preview(m.type, m.text, m.reacted ? m.reacted->emoji : "")));
     if (m.identity) {
+      PONS_STORE_CHECK(cache.write_touches());
       PONS_STORE_CHECK(apply_identity_notice(db, num.account_id, contact.id, *m.identity, now));
       cache.forget_people();
     }
@@ -915,7 +953,8 @@ result<std::optional<group_results>> write_group(database& db,
   // A queued write that failed shows here at the latest: without savepoints, the group is then
   // written again request by request, as for a failure the requests saw themselves (a wamid or a
   // key that another instance committed since the lookahead is such a failure).
-  auto finished = fts.finish();
+  auto finished = cache.write_touches();
+  if (finished) finished = fts.finish();
   if (finished) finished = scope.commit();
   if (!finished) {
     cache.clear();
