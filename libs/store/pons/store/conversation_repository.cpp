@@ -103,39 +103,44 @@ result<void> record_inbound(database& db, std::int64_t conversation_id,
 
 namespace {
 
-// record_inbound's columns, from a VALUES list v of (id, messages, preview, created_at,
-// window): VALUES names its columns column1... in both engines.
-constexpr std::string_view record_inbound_many_head =
-    "UPDATE conversations SET unread_count = unread_count + v.column2, preview = v.column3, "
-    "last_message_at = CASE WHEN last_message_at > v.column4 THEN last_message_at "
-    "ELSE v.column4 END, "
-    "last_inbound_at = CASE WHEN last_inbound_at > v.column4 THEN last_inbound_at "
-    "ELSE v.column4 END, "
-    "last_direction = 'inbound', "
-    "window_expires_at = CASE WHEN window_expires_at > v.column5 THEN window_expires_at "
-    "ELSE v.column5 END, archived = 0, updated_at = v.column4 FROM (VALUES ";
-constexpr std::size_t touches_per_statement = 32;
+// record_inbound for one conversation, its parameters numbered from ?first: id, messages,
+// preview, created_at, window.
+std::string touch_sql(int first) {
+  return fmt::format(
+      "UPDATE conversations SET unread_count = unread_count + ?{1}, preview = ?{2}, "
+      "last_message_at = CASE WHEN last_message_at > ?{3} THEN last_message_at ELSE ?{3} END, "
+      "last_inbound_at = CASE WHEN last_inbound_at > ?{3} THEN last_inbound_at ELSE ?{3} END, "
+      "last_direction = 'inbound', "
+      "window_expires_at = CASE WHEN window_expires_at > ?{4} THEN window_expires_at ELSE ?{4} "
+      "END, archived = 0, updated_at = ?{3} WHERE id = ?{0}",
+      first, first + 1, first + 2, first + 3, first + 4);
+}
 
-std::string record_inbound_many_sql(std::size_t rows) {
-  std::string sql(record_inbound_many_head);
-  for (std::size_t n = 0; n < rows; ++n) {
-    const std::size_t p = n * 5;
-    // Typed: PostgreSQL would take untyped parameters in a VALUES list as text.
-    sql += fmt::format(
-        "{}(CAST(?{} AS BIGINT), CAST(?{} AS BIGINT), CAST(?{} AS TEXT), CAST(?{} AS TEXT), "
-        "CAST(?{} AS TEXT))",
-        n == 0 ? "" : ", ", p + 1, p + 2, p + 3, p + 4, p + 5);
+// Several conversations' in one statement on PostgreSQL: one UPDATE each, all but the last in
+// a WITH. Each looks its row up by id, so its plan is the primary key's whatever the table held
+// when the server first planned it (a join against a VALUES list was planned once as a scan of
+// the whole table and kept that plan as the table grew).
+std::string touches_sql(std::size_t rows) {
+  if (rows == 1) return touch_sql(1);
+  std::string sql = "WITH ";
+  for (std::size_t n = 0; n + 1 < rows; ++n) {
+    sql +=
+        fmt::format("{}t{} AS ({})", n == 0 ? "" : ", ", n, touch_sql(static_cast<int>(n * 5) + 1));
   }
-  sql += ") AS v WHERE conversations.id = v.column1";
+  sql += " " + touch_sql(static_cast<int>((rows - 1) * 5) + 1);
   return sql;
 }
+
+constexpr std::size_t touches_per_statement = 32;
 
 }  // namespace
 
 result<void> record_inbound_many(database& db, const std::vector<inbound_touch>& touches) {
-  for (std::size_t at = 0; at < touches.size(); at += touches_per_statement) {
-    const std::size_t rows = std::min(touches_per_statement, touches.size() - at);
-    PONS_STORE_TRY(st, db.prepare(record_inbound_many_sql(rows)));
+  // SQLite runs no UPDATE inside a WITH, and its statements cost little: one each.
+  const std::size_t per_statement = db.kind() == backend::postgresql ? touches_per_statement : 1;
+  for (std::size_t at = 0; at < touches.size(); at += per_statement) {
+    const std::size_t rows = std::min(per_statement, touches.size() - at);
+    PONS_STORE_TRY(st, db.prepare(touches_sql(rows)));
     for (std::size_t n = 0; n < rows; ++n) {
       const inbound_touch& t = touches[at + n];
       const int p = static_cast<int>(n * 5);
