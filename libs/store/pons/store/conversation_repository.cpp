@@ -138,8 +138,10 @@ constexpr std::size_t touches_per_statement = 32;
 result<void> record_inbound_many(database& db, const std::vector<inbound_touch>& touches) {
   // SQLite runs no UPDATE inside a WITH, and its statements cost little: one each.
   const std::size_t per_statement = db.kind() == backend::postgresql ? touches_per_statement : 1;
-  for (std::size_t at = 0; at < touches.size(); at += per_statement) {
-    const std::size_t rows = std::min(per_statement, touches.size() - at);
+  for (std::size_t at = 0, rows = 0; at < touches.size(); at += rows) {
+    // A power of two: few statements for the server to prepare and plan.
+    rows = per_statement;
+    while (rows > touches.size() - at) rows /= 2;
     PONS_STORE_TRY(st, db.prepare(touches_sql(rows)));
     for (std::size_t n = 0; n < rows; ++n) {
       const inbound_touch& t = touches[at + n];

@@ -221,7 +221,8 @@ result<void> pg_connection::send_held() {
         [this](const std::string& name, const std::vector<const char*>& values) {
           return send_deferred(name, values);
         },
-        [this](const std::string& name, const std::string& sql) { return prepare(name, sql); });
+        [this](const std::string& name, const std::string& sql) { return prepare(name, sql); },
+        [this](const std::string& sql) { return defer_once(sql); });
   }
   held_.clear();
   sending_held_ = false;

@@ -192,7 +192,8 @@ void append_values(std::vector<const char*>& out, const pg_values& values) {
 }  // namespace
 
 result<void> pg_row_batch::send(const std::map<std::string, int, std::less<>>& depths,
-                                const send_fn& send, const prepare_fn& prepare) {
+                                const send_fn& send, const prepare_fn& prepare,
+                                const send_plain_fn& send_plain) {
   std::vector<table_rows*> order;
   for (auto& [name, t] : tables_) {
     if (!t.rows.empty()) order.push_back(&t);
@@ -206,6 +207,7 @@ result<void> pg_row_batch::send(const std::map<std::string, int, std::less<>>& d
   });
   auto sent = [&]() -> result<void> {
     std::vector<const char*> values;
+    bool generic = false;  // the generic plan is forced for the statements sent now
     for (table_rows* t : order) {
       std::size_t next = 0;
       for (const int rows : pg_row_chunks(t->rows.size())) {
@@ -217,10 +219,19 @@ result<void> pg_row_batch::send(const std::map<std::string, int, std::less<>>& d
             prepared_.insert(name);
           }
         }
+        if (rows > 1 && !generic) {
+          if (auto r = send_plain("SET LOCAL plan_cache_mode = force_generic_plan"); !r)
+            return r.error();
+          generic = true;
+        }
         values.clear();
         for (int n = 0; n < rows; ++n) append_values(values, t->rows[next++]);
         if (auto r = send(name, values); !r) return r.error();
       }
+    }
+    if (generic) {
+      // Back to the session's setting for the statements after the rows.
+      if (auto r = send_plain("RESET plan_cache_mode"); !r) return r.error();
     }
     for (const auto& [name, v] : later_) {
       values.clear();

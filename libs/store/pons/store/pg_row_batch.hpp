@@ -64,6 +64,8 @@ class pg_row_batch {
       std::function<result<void>(const std::string& name, const std::vector<const char*>& values)>;
   /// Prepares `sql` as `name` on the server.
   using prepare_fn = std::function<result<void>(const std::string& name, const std::string& sql)>;
+  /// Sends `sql` (one statement, no parameters) in the pipeline.
+  using send_plain_fn = std::function<result<void>(const std::string& sql)>;
 
   /// True when nothing is held.
   bool empty() const { return rows_ == 0 && later_.empty(); }
@@ -77,10 +79,13 @@ class pg_row_batch {
 
   /// Sends every held row, table by table in `depths` order (a table it does not name counts
   /// as 0; ties keep the order tables were first queued in), then the held statements in the
-  /// order they came. The multi-row statements are prepared the first time (`prepare`). Empty
-  /// afterwards, also on failure.
+  /// order they came. The multi-row statements are prepared the first time (`prepare`), and
+  /// run with the server's generic plan from the first time (`send_plain` sets that around
+  /// them): the plan of an INSERT of parameters is the same whatever their values, and planning
+  /// one of many rows for each of its first runs, as the server otherwise does, costs
+  /// milliseconds. Empty afterwards, also on failure.
   result<void> send(const std::map<std::string, int, std::less<>>& depths, const send_fn& send,
-                    const prepare_fn& prepare);
+                    const prepare_fn& prepare, const send_plain_fn& send_plain);
   /// Forgets what is held.
   void clear();
   /// The server forgot every prepared statement (a new session).
