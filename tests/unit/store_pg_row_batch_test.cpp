@@ -40,6 +40,14 @@ TEST_CASE("store: a plain single-row INSERT has a multi-row form", "[store][pg]"
   CHECK_FALSE(pg_insert_shape_of("INSERT INTO t(a) SELECT $1", 1));
   CHECK_FALSE(pg_insert_shape_of("UPDATE t SET a = $1", 1));
   CHECK_FALSE(pg_insert_shape_of("INSERT INTO t(a) VALUES ($1), ($2)", 2));
+  CHECK_FALSE(pg_insert_shape_of("INSERT INTO t(a) VALUES ((TABLE u))", 0));
+  // A parameter after the row would not be renumbered.
+  CHECK_FALSE(
+      pg_insert_shape_of("INSERT INTO t(a) VALUES ($1) ON CONFLICT (a) WHERE a > $2 "
+                         "DO NOTHING",
+                         2));
+  // The catalog's name for an unquoted one.
+  CHECK(pg_insert_shape_of("INSERT INTO Messages(a) VALUES ($1)", 1)->table == "messages");
 }
 
 TEST_CASE("store: held rows are written in few statements, parents before children",

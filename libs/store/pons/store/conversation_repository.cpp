@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include "pons/domain/window.hpp"
 #include "pons/store/database.hpp"
 #include "pons/store/sql_support.hpp"
@@ -116,18 +114,22 @@ std::string touch_sql(int first) {
       first, first + 1, first + 2, first + 3, first + 4);
 }
 
-// Several conversations' in one statement on PostgreSQL: one UPDATE each, all but the last in
-// a WITH. Each looks its row up by id, so its plan is the primary key's whatever the table held
+// Several conversations' in one statement on PostgreSQL: one UPDATE each, all but one in a
+// WITH. Each looks its row up by id, so its plan is the primary key's whatever the table held
 // when the server first planned it (a join against a VALUES list was planned once as a scan of
-// the whole table and kept that plan as the table grew).
+// the whole table and kept that plan as the table grew). PostgreSQL runs the main UPDATE first
+// and then those of the WITH from the last to the first: written in reverse, the rows are
+// updated in the order they were recorded, as message by message. (Ingest groups that write
+// messages take turns anyway, see hold_message_order, so two of them never wait for each
+// other's conversations.)
 std::string touches_sql(std::size_t rows) {
   if (rows == 1) return touch_sql(1);
   std::string sql = "WITH ";
-  for (std::size_t n = 0; n + 1 < rows; ++n) {
-    sql +=
-        fmt::format("{}t{} AS ({})", n == 0 ? "" : ", ", n, touch_sql(static_cast<int>(n * 5) + 1));
+  for (std::size_t n = rows - 1; n > 0; --n) {
+    sql += fmt::format("{}t{} AS ({})", n == rows - 1 ? "" : ", ", n,
+                       touch_sql(static_cast<int>(n * 5) + 1));
   }
-  sql += " " + touch_sql(static_cast<int>((rows - 1) * 5) + 1);
+  sql += " " + touch_sql(1);
   return sql;
 }
 
@@ -149,7 +151,10 @@ result<void> record_inbound_many(database& db, const std::vector<inbound_touch>&
       st.bind(p + 1, t.conversation_id).bind(p + 2, t.messages).bind(p + 3, t.preview);
       st.bind(p + 4, t.last).bind(p + 5, t.window_expires_at);
     }
-    PONS_STORE_CHECK(st.run_later());
+    // Run at once (SQLite, or no deferral): a conversation that is not there is an error, as
+    // for record_inbound.
+    PONS_STORE_TRY(n, st.run_later());
+    if (n && *n == 0) return store_errc::not_found;
   }
   return {};
 }

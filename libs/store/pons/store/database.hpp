@@ -84,7 +84,10 @@ class statement {
   /// inside a transaction while a write_deferral is alive, the statement is queued (libpq's
   /// pipeline mode) and travels with the next statement that waits for its answer, in the same
   /// round trip. Then the rows changed are not known (nullopt), and a failure is reported by
-  /// that next statement or by the commit.
+  /// that next statement or by the commit. A plain single-row INSERT's row is held back to go
+  /// with the other rows of its table in one statement, before the statements queued after
+  /// the first held row: queue one only where it needs nothing that a statement queued before
+  /// it does (a parent that statement writes, a key it frees).
   result<std::optional<int>> run_later();
   /// Resets so the statement can run again with new bindings.
   void reset();

@@ -97,9 +97,10 @@ class pg_connection {
   /// Holds one row of the plain single-row INSERT prepared as `name` (shaped `shape`, see
   /// pg_insert_shape_of) until the next statement that waits, which first sends the rows held,
   /// table by table as multi-row INSERTs (parents before the tables that refer to them), and
-  /// then what defer_prepared queued after the first of them. Rows may so be written after
-  /// statements queued before them, never before. For writes whose result nobody reads, as
-  /// defer_prepared.
+  /// then what defer_prepared queued after the first of them. A row so runs after every
+  /// statement queued before the first held row, and before every statement queued after it,
+  /// also one queued before the row itself: only for rows that need nothing such a statement
+  /// does (see pg_row_batch). For writes whose result nobody reads, as defer_prepared.
   void defer_row(const std::string& name, const pg_insert_shape& shape, pg_values values);
   /// Drops the rows and statements held (the transaction rolls back).
   void drop_held() { held_.clear(); }

@@ -58,8 +58,10 @@ bool tail_allowed(std::string_view tail) {
   if (t.empty()) return true;
   constexpr std::string_view on_conflict = " ON CONFLICT";
   constexpr std::string_view do_nothing = " DO NOTHING";
+  // No parameter either: the tail is written once, after the last row, and not renumbered.
   return t.starts_with(on_conflict) && t.ends_with(do_nothing) &&
-         t.find("RETURNING") == std::string::npos && t.find("SELECT") == std::string::npos;
+         t.find("RETURNING") == std::string::npos && t.find("SELECT") == std::string::npos &&
+         t.find('$') == std::string::npos;
 }
 
 }  // namespace
@@ -85,10 +87,15 @@ std::optional<pg_insert_shape> pg_insert_shape_of(std::string_view pg_text, int 
   while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back())))
     tail.remove_suffix(1);
   // A subquery in the row could read rows that the batch moves.
-  if (upper_case(row).find("SELECT") != std::string::npos || !tail_allowed(tail))
-    return std::nullopt;
+  const std::string upper_row = upper_case(row);
+  for (const char* reads : {"SELECT", "TABLE", "VALUES"}) {
+    if (upper_row.find(reads) != std::string::npos) return std::nullopt;
+  }
+  if (!tail_allowed(tail)) return std::nullopt;
   pg_insert_shape shape;
+  // As the catalog names it: PostgreSQL folds an unquoted name to lower case.
   shape.table = std::string(pg_text.substr(insert_into.size(), end - insert_into.size()));
+  for (auto& c : shape.table) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   shape.head = std::string(pg_text.substr(0, row_at));
   shape.row = std::string(row);
   shape.tail = std::string(tail);
@@ -230,7 +237,8 @@ result<void> pg_row_batch::send(const std::map<std::string, int, std::less<>>& d
       }
     }
     if (generic) {
-      // Back to the session's setting for the statements after the rows.
+      // Back to the server's default for the statements after the rows (nothing in Pons sets
+      // plan_cache_mode otherwise).
       if (auto r = send_plain("RESET plan_cache_mode"); !r) return r.error();
     }
     for (const auto& [name, v] : later_) {

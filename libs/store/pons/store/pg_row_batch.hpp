@@ -40,6 +40,7 @@ std::string pg_multi_row_sql(const pg_insert_shape& shape, int rows);
 /// The row counts a batch of `rows` rows is written in: powers of two up to max_rows_per_insert,
 /// largest first, so that each table needs few prepared statements.
 std::vector<int> pg_row_chunks(std::size_t rows);
+/// The most rows one multi-row INSERT takes.
 inline constexpr int max_rows_per_insert = 64;
 
 /// How deep each table sits under the foreign keys between tables: 0 for a table that refers
@@ -55,7 +56,9 @@ using pg_values = std::vector<std::optional<std::string>>;
 
 /// Rows held back until the connection's next statement that waits, and the queued statements
 /// that came after the first of them (which must still run after those rows: an UPDATE of a
-/// row just inserted).
+/// row just inserted). Every held row goes before every held statement, so a row queued after
+/// a statement runs before it: a row may not need what a statement queued before it does (a
+/// parent it upserts, a key it frees).
 class pg_row_batch {
  public:
   /// Sends one queued statement (prepared as `name`) in the pipeline; `values` (NULL pointers

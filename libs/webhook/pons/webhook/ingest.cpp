@@ -247,7 +247,7 @@ class ingest_cache {
   }
 
   // record_inbound. With a lookahead, gathered per conversation instead, and written by
-  // write_touches in one statement for all of the group's conversations.
+  // write_touches, several conversations to a statement.
   result<void> record_inbound(std::int64_t conversation_id, const std::string& created_at,
                               const std::string& window_expires_at, std::string preview) {
     if (!ahead_) {
