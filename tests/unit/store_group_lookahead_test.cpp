@@ -4,7 +4,6 @@
 #include <set>
 #include <string>
 
-#include "pons/store/account_repository.hpp"
 #include "pons/store/contact_repository.hpp"
 #include "pons/store/conversation_repository.hpp"
 #include "pons/store/database.hpp"
@@ -32,8 +31,7 @@ TEST_CASE("store: a group's lookahead answers what is stored, and what the group
           "[store][ingest][backends]") {
   database_fixture f;
   auto& db = f.db;
-  REQUIRE(ensure_phone_number(db, "WABA1", "PN1", "15550001111", f.now).has_value());
-  const auto account = find_phone_number(db, "PN1").value()->account_id;
+  const auto account = pons::store::test::pn1_account(db, f.now);
   domain::contact alice{"447700900001", "", "", "Alice", ""};
   auto contact = upsert_contact(db, account, alice, f.now).value();
   auto conversation = upsert_conversation(db, "PN1", contact.id, f.now).value();

@@ -4,7 +4,6 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "pons/store/account_repository.hpp"
 #include "pons/store/contact_repository.hpp"
 #include "pons/store/conversation_repository.hpp"
 #include "pons/store/database.hpp"
@@ -98,8 +97,7 @@ TEST_CASE("store: queued rows land as queued, whatever order their tables came i
           "[store][backends]") {
   database_fixture f;
   auto& db = f.db;
-  REQUIRE(ensure_phone_number(db, "WABA1", "PN1", "15550001111", f.now).has_value());
-  const auto account = find_phone_number(db, "PN1").value()->account_id;
+  const auto account = pons::store::test::pn1_account(db, f.now);
   domain::contact known{"447700900001", "", "", "Known", ""};
   const auto known_id = upsert_contact(db, account, known, f.now).value().id;
 
@@ -148,8 +146,7 @@ TEST_CASE(
     "[store][backends]") {
   database_fixture f;
   auto& db = f.db;
-  REQUIRE(ensure_phone_number(db, "WABA1", "PN1", "15550001111", f.now).has_value());
-  const auto account = find_phone_number(db, "PN1").value()->account_id;
+  const auto account = pons::store::test::pn1_account(db, f.now);
   {
     auto tx = transaction::begin(db, transaction_mode::immediate).value();
     write_deferral deferral(db);

@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 
+#include "pons/store/account_repository.hpp"
 #include "pons/store/database.hpp"
 #include "pons/store/message_repository.hpp"
 #include "pons/store/pg_connection.hpp"
@@ -155,6 +156,13 @@ inline std::int64_t sent_text(database& db, const std::string& to, const std::st
   const auto id = insert_outbound_pending(db, out, now).value().position.id;
   if (!mark_outbound_sent(db, id, wamid, now)) throw std::runtime_error("mark_outbound_sent");
   return id;
+}
+
+/// Number PN1 of account WABA1, made sure of: the account's row id.
+inline std::int64_t pn1_account(database& db, time_point now) {
+  if (!ensure_phone_number(db, "WABA1", "PN1", "15550001111", now))
+    throw std::runtime_error("ensure_phone_number");
+  return find_phone_number(db, "PN1").value()->account_id;
 }
 
 /// A new database in a directory of its own, and the time the test calls now.
