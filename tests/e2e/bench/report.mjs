@@ -174,7 +174,13 @@ function table(report) {
     rows.push(['postgresql', `closed loop, ${p.connections} conn, pons-webhook x2 + HAProxy`,
       `${int(p.two?.median_rps)} req/s (median), p99 ${f(p.two?.median_p99_ms)} ms, ${f(p.ratios?.two_vs_peer, 2)}x the peer, ${f(p.ratios?.two_vs_one, 2)}x one`]);
     const o = p.open?.loadgen;
-    if (o) rows.push(['postgresql', `open loop ${p.rate}/s, x2 + HAProxy`, `p50 ${f(o.p50_ms)} ms, p99 ${f(o.p99_ms)} ms`]);
+    if (o) {
+      rows.push(['postgresql', `open loop ${p.rate}/s, x2 + HAProxy`, `p50 ${f(o.p50_ms)} ms, p99 ${f(o.p99_ms)} ms`]);
+      if (o.settle_s) {
+        rows.push(['postgresql', `open loop ${p.rate}/s, x2 + HAProxy, after its first ${o.settle_s} s`,
+          `p50 ${f(o.settled_p50_ms)} ms, p99 ${f(o.settled_p99_ms)} ms`]);
+      }
+    }
     for (const t of p.mcp?.tools ?? []) {
       rows.push(['postgresql', `pons-mcp ${t.label}, ${int(p.mcp.messages)} msgs`, `median ${f(t.median_ms, 2)} ms, p99 ${f(t.p99_ms, 2)} ms`]);
     }

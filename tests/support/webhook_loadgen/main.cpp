@@ -48,6 +48,9 @@ struct options {
   double duration = 10;
   int connections = 32;
   std::string run_id = "r";
+  // Latencies of requests started (closed loop) or due (open loop) this long after the start
+  // are also reported apart: a fresh service's first seconds (new senders, cold caches) left out.
+  double settle = 0;
 };
 
 std::string media_message_json(const std::string& wamid, const std::string& from, int n) {
@@ -104,6 +107,7 @@ struct shared_state {
   clock_type::time_point start;
   clock_type::time_point end;
   std::vector<double> latencies_us;
+  std::vector<double> settled_latencies_us;  // of requests from start + settle on
   std::map<int, std::size_t> statuses;
   std::size_t errors = 0;
   // Open loop: due times of requests not yet taken by a connection.
@@ -111,6 +115,15 @@ struct shared_state {
   std::vector<net::steady_timer*> idle;
   bool producing = true;
 };
+
+void record_latency(shared_state& st, clock_type::time_point from) {
+  const double us = std::chrono::duration<double, std::micro>(clock_type::now() - from).count();
+  st.latencies_us.push_back(us);
+  if (st.opt.settle > 0 && from >= st.start + std::chrono::duration_cast<clock_type::duration>(
+                                                  std::chrono::duration<double>(st.opt.settle))) {
+    st.settled_latencies_us.push_back(us);
+  }
+}
 
 net::awaitable<bool> round_trip(tcp::socket& s, std::string& inbuf, const std::string& req,
                                 int& status) {
@@ -151,8 +164,7 @@ net::awaitable<void> closed_loop(shared_state& st, tcp::endpoint ep) {
       ++st.errors;
       co_return;
     }
-    st.latencies_us.push_back(
-        std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+    record_latency(st, t0);
     ++st.statuses[status];
   }
 }
@@ -182,8 +194,7 @@ net::awaitable<void> open_loop_connection(shared_state& st, tcp::endpoint ep) {
       ++st.errors;
       co_return;
     }
-    st.latencies_us.push_back(
-        std::chrono::duration<double, std::micro>(clock_type::now() - due_at).count());
+    record_latency(st, due_at);
     ++st.statuses[status];
   }
 }
@@ -212,7 +223,8 @@ net::awaitable<void> producer(shared_state& st) {
 int usage() {
   std::fprintf(stderr,
                "usage: pons-webhook-loadgen --port N [--rate R] [--duration S] "
-               "[--connections C] [--secret S] [--phone-number-id ID] [--run-id X]\n");
+               "[--connections C] [--secret S] [--phone-number-id ID] [--run-id X] "
+               "[--settle S]\n");
   return 2;
 }
 
@@ -240,12 +252,15 @@ int main(int argc, char** argv) {
       o.run_id = v;
     else if (a == "--host")
       o.host = v;
+    else if (a == "--settle")
+      o.settle = std::stod(v);
     else
       return usage();
   }
-  if (o.port == 0 || o.connections < 1 || o.duration <= 0) return usage();
+  if (o.port == 0 || o.connections < 1 || o.duration <= 0 || o.settle < 0 || o.settle >= o.duration)
+    return usage();
 
-  shared_state st{o, {}, 0, {}, {}, {}, {}, 0, {}, {}, true};
+  shared_state st{o, {}, 0, {}, {}, {}, {}, {}, 0, {}, {}, true};
   // Enough requests for the run: the rate, or a generous ceiling for the closed loop.
   auto count = static_cast<std::size_t>(o.rate > 0 ? o.rate * o.duration + 1 : 60000 * o.duration);
   std::vector<std::string> bodies;
@@ -292,12 +307,22 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   auto cpu_us = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e6 + t.tv_usec; };
   double client_cpu = cpu_us(ru.ru_utime) + cpu_us(ru.ru_stime) - build_cpu_us;
+  std::string settled;
+  if (o.settle > 0) {
+    settled = fmt::format(
+        " settle_s={:g} settled_requests={} settled_p50_ms={:.3f} "
+        "settled_p90_ms={:.3f} settled_p99_ms={:.3f}",
+        o.settle, st.settled_latencies_us.size(), percentile(st.settled_latencies_us, 50) / 1000,
+        percentile(st.settled_latencies_us, 90) / 1000,
+        percentile(st.settled_latencies_us, 99) / 1000);
+  }
   std::printf(
       "mode=%s connections=%d requests=%zu seconds=%.2f rps=%.0f p50_ms=%.3f p90_ms=%.3f "
-      "p99_ms=%.3f p999_ms=%.3f max_ms=%.3f errors=%zu statuses=%s "
+      "p99_ms=%.3f p999_ms=%.3f max_ms=%.3f%s errors=%zu statuses=%s "
       "client_cpu_us_per_request=%.1f\n",
       o.rate > 0 ? fmt::format("open@{:.0f}/s", o.rate).c_str() : "closed", o.connections, n,
       elapsed, static_cast<double>(n) / elapsed, p50 / 1000, p90 / 1000, p99 / 1000, p999 / 1000,
-      max / 1000, st.errors, codes.c_str(), n ? client_cpu / static_cast<double>(n) : 0.0);
+      max / 1000, settled.c_str(), st.errors, codes.c_str(),
+      n ? client_cpu / static_cast<double>(n) : 0.0);
   return st.errors == 0 ? 0 : 1;
 }
