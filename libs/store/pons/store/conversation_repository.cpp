@@ -82,21 +82,15 @@ result<void> queue_new_conversation(database& db, std::string_view phone_number_
 result<void> record_inbound(database& db, std::int64_t conversation_id,
                             std::string_view message_created_at, std::string_view window_expires_at,
                             std::string_view preview) {
-  PONS_STORE_TRY(
-      st, db.prepare(
-              "UPDATE conversations SET unread_count = unread_count + 1, preview = ?3, "
-              "last_message_at = CASE WHEN last_message_at > ?2 THEN last_message_at ELSE ?2 END, "
-              "last_inbound_at = CASE WHEN last_inbound_at > ?2 THEN last_inbound_at ELSE ?2 END, "
-              "last_direction = 'inbound', "
-              "window_expires_at = CASE WHEN window_expires_at > ?4 THEN window_expires_at ELSE ?4 "
-              "END, archived = 0, "
-              "updated_at = ?2 WHERE id = ?1"));
-  st.bind_all(conversation_id, message_created_at, preview, window_expires_at);
   // Queued when the caller defers its writes: then a conversation that is not there goes
   // unnoticed here, which an ingest cannot meet (its message, just inserted, refers to it).
-  PONS_STORE_TRY(n, st.run_later());
-  if (n && *n == 0) return store_errc::not_found;
-  return {};
+  inbound_touch one;
+  one.conversation_id = conversation_id;
+  one.messages = 1;
+  one.last = std::string(message_created_at);
+  one.window_expires_at = std::string(window_expires_at);
+  one.preview = std::string(preview);
+  return record_inbound_many(db, {one});
 }
 
 namespace {

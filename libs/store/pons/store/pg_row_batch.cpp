@@ -171,11 +171,8 @@ std::map<std::string, int, std::less<>> pg_table_depths(
 void pg_row_batch::add_row(const std::string& name, const pg_insert_shape& shape,
                            pg_values values) {
   auto [it, fresh] = tables_.try_emplace(name);
-  if (fresh || it->second.rows.empty()) {
-    it->second.name = name;
-    if (fresh) it->second.shape = shape;
-    it->second.first = arrivals_++;
-  }
+  if (fresh) it->second.shape = shape;
+  if (it->second.rows.empty()) it->second.first = arrivals_++;
   it->second.rows.push_back(std::move(values));
   ++rows_;
 }
@@ -201,38 +198,40 @@ void append_values(std::vector<const char*>& out, const pg_values& values) {
 result<void> pg_row_batch::send(const std::map<std::string, int, std::less<>>& depths,
                                 const send_fn& send, const prepare_fn& prepare,
                                 const send_plain_fn& send_plain) {
-  std::vector<table_rows*> order;
-  for (auto& [name, t] : tables_) {
-    if (!t.rows.empty()) order.push_back(&t);
+  // Each table's single-row statement's name, with its rows.
+  using held_table = std::pair<const std::string, table_rows>;
+  std::vector<held_table*> order;
+  for (auto& entry : tables_) {
+    if (!entry.second.rows.empty()) order.push_back(&entry);
   }
-  auto depth_of = [&](const table_rows* t) {
-    auto it = depths.find(t->shape.table);
-    return it == depths.end() ? 0 : it->second;
+  auto rank = [&](const held_table* t) {
+    auto it = depths.find(t->second.shape.table);
+    return std::pair(it == depths.end() ? 0 : it->second, t->second.first);
   };
-  std::sort(order.begin(), order.end(), [&](const table_rows* a, const table_rows* b) {
-    return std::pair(depth_of(a), a->first) < std::pair(depth_of(b), b->first);
-  });
+  std::sort(order.begin(), order.end(),
+            [&](const held_table* a, const held_table* b) { return rank(a) < rank(b); });
   auto sent = [&]() -> result<void> {
     std::vector<const char*> values;
     bool generic = false;  // the generic plan is forced for the statements sent now
-    for (table_rows* t : order) {
+    for (held_table* held : order) {
+      const auto& [single, t] = *held;
       std::size_t next = 0;
-      for (const int rows : pg_row_chunks(t->rows.size())) {
-        std::string name = t->name;
+      for (const int rows : pg_row_chunks(t.rows.size())) {
+        std::string name = single;
         if (rows > 1) {
-          name = fmt::format("{}_x{}", t->name, rows);
+          name = fmt::format("{}_x{}", single, rows);
           if (prepared_.find(name) == prepared_.end()) {
-            if (auto p = prepare(name, pg_multi_row_sql(t->shape, rows)); !p) return p.error();
+            if (auto p = prepare(name, pg_multi_row_sql(t.shape, rows)); !p) return p.error();
             prepared_.insert(name);
           }
-        }
-        if (rows > 1 && !generic) {
-          if (auto r = send_plain("SET LOCAL plan_cache_mode = force_generic_plan"); !r)
-            return r.error();
-          generic = true;
+          if (!generic) {
+            if (auto r = send_plain("SET LOCAL plan_cache_mode = force_generic_plan"); !r)
+              return r.error();
+            generic = true;
+          }
         }
         values.clear();
-        for (int n = 0; n < rows; ++n) append_values(values, t->rows[next++]);
+        for (int n = 0; n < rows; ++n) append_values(values, t.rows[next++]);
         if (auto r = send(name, values); !r) return r.error();
       }
     }

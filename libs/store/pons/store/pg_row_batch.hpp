@@ -96,7 +96,6 @@ class pg_row_batch {
 
  private:
   struct table_rows {
-    std::string name;  // the single-row statement's
     pg_insert_shape shape;
     std::uint64_t first = 0;  // when its first row came, for ties in depth
     std::vector<pg_values> rows;
