@@ -1,7 +1,9 @@
-// Messages keep commit order on PostgreSQL, where writers lock rows only: while one transaction
-// that inserts messages is open, the ingest (a single batch and a group) and an outbound send on
-// other connections wait for it, so no message can commit behind a reader's cursor. A throwaway
-// PostgreSQL 15 cluster, several connections, the real ingest and outbound code.
+// Messages and readers' cursors on PostgreSQL, where writers lock rows only: writers of messages
+// (the ingest, a single batch and a group, and an outbound send) go together, and a reader's
+// settled id waits for those open, so no message can commit behind a reader's cursor; two
+// instances' groups with the same message wait for each other's claim rather than fail on the
+// unique index. A throwaway PostgreSQL 15 cluster, several connections, the real ingest and
+// outbound code.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "pons/store/database.hpp"
+#include "pons/store/insert_claims.hpp"
 #include "pons/store/message_repository.hpp"
 #include "pons/webhook/ingest.hpp"
 #include "support/inbound_batches.hpp"
@@ -24,19 +27,6 @@ namespace {
 
 domain::webhook_batch one_message(const std::string& wamid, const std::string& from) {
   return pons::test::one_text_message(wamid, from, "order " + wamid);
-}
-
-domain::webhook_batch one_status(const std::string& wamid) {
-  domain::webhook_batch b;
-  domain::status_update s;
-  s.phone_number_id = "PN1";
-  s.waba_id = "WABA1";
-  s.wamid = wamid;
-  s.status = "delivered";
-  s.recipient_id = "447700900001";
-  s.timestamp_unix = 1700000001;
-  b.statuses.push_back(std::move(s));
-  return b;
 }
 
 database open_db(const pons::test::pg_cluster& cluster) {
@@ -70,7 +60,7 @@ ingest_context store_first_message(database& db) {
 
 }  // namespace
 
-TEST_CASE("store pg: inserting messages waits for the open transaction that inserts them",
+TEST_CASE("store pg: message writers go together, and a reader waits for them to settle",
           "[store][pg]") {
   REQUIRE(pons::test::pg_cluster_available());
   pons::test::pg_cluster cluster;
@@ -78,75 +68,128 @@ TEST_CASE("store pg: inserting messages waits for the open transaction that inse
   database single = open_db(cluster);
   database grouped = open_db(cluster);
   database sender = open_db(cluster);
+  database reader = open_db(cluster);
+  database late = open_db(cluster);
   database observer = open_db(cluster);
+  // A writer that waited for another would fail on this rather than hang the test.
+  for (database* db : {&single, &grouped, &sender})
+    REQUIRE(db->exec("SET lock_timeout = '20s'").has_value());
 
-  // A message first, so that the statuses below have something to apply to.
   const ingest_context first_context = store_first_message(single);
 
+  // The holder draws its message's id first and keeps its transaction open.
   auto tx = transaction::begin(holder, transaction_mode::immediate);
   REQUIRE(tx.has_value());
   REQUIRE(hold_message_order(holder).has_value());
+  REQUIRE(
+      holder.exec("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
+                  "conversation_id, type, text, status, ts, created_at, updated_at) SELECT "
+                  "'inbound', 'wamid.holder', 'PN1', contact_id, conversation_id, 'text', "
+                  "'held', 'received', 0, created_at, created_at FROM messages WHERE wamid = "
+                  "'wamid.first'"));
 
-  // A group of statuses alone inserts no message: it does not wait (were it to, the lock
-  // timeout fails it rather than the test hanging).
-  REQUIRE(grouped.exec("SET lock_timeout = '20s'").has_value());
-  ingest_context status_context;
-  status_context.request_id = "status";
-  status_context.received_at = std::chrono::system_clock::now();
-  const auto statuses = one_status("wamid.first");
-  const std::vector<ingest_request> status_group{{&statuses, &status_context}};
-  auto status_written = ingest_batches(grouped, status_group);
-  REQUIRE(status_written.has_value());
-  REQUIRE(status_written->front().has_value());
-
-  // Three writers of messages: each must wait for the holder.
+  // Three writers of messages do not wait for it: ids above the holder's commit before it.
   const auto batch = one_message("wamid.single", "447700900002");
   const auto group_batch = one_message("wamid.grouped", "447700900003");
   ingest_context single_context = first_context;
   single_context.request_id = "single";
   ingest_context group_context = first_context;
   group_context.request_id = "grouped";
-  auto single_done = std::async(
-      std::launch::async, [&] { return ingest_batch(single, batch, single_context).has_value(); });
-  REQUIRE(grouped.exec("SET lock_timeout = 0").has_value());
-  auto group_done = std::async(std::launch::async, [&] {
-    const std::vector<ingest_request> group{{&group_batch, &group_context}};
-    auto r = ingest_batches(grouped, group);
-    return r.has_value() && r->size() == 1 && (*r)[0].has_value();
-  });
-  auto send_done = std::async(std::launch::async, [&] {
-    outbound_message m;
-    m.phone_number_id = "PN1";
-    m.to.wa_id = "447700900004";
-    m.type = "text";
-    m.text = "a reply";
-    return insert_outbound_pending(sender, m, std::chrono::system_clock::now()).has_value();
-  });
-  CHECK(waiting_for_lock(observer, 3));
-  CHECK(observer.query_int64("SELECT count(*) FROM messages").value() == 1);
+  REQUIRE(ingest_batch(single, batch, single_context).has_value());
+  const std::vector<ingest_request> group{{&group_batch, &group_context}};
+  auto grouped_written = ingest_batches(grouped, group);
+  REQUIRE(grouped_written.has_value());
+  REQUIRE(grouped_written->front().has_value());
+  outbound_message reply;
+  reply.phone_number_id = "PN1";
+  reply.to.wa_id = "447700900004";
+  reply.type = "text";
+  reply.text = "a reply";
+  REQUIRE(insert_outbound_pending(sender, reply, std::chrono::system_clock::now()).has_value());
+  CHECK(observer.query_int64("SELECT count(*) FROM messages").value() == 4);
 
-  // The holder's own message commits first, so it is the oldest of the four in both orders.
-  const std::string stamp = "2999-01-01T00:00:00.000Z";  // later than any clock in the test
-  REQUIRE(
-      holder.exec("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
-                  "conversation_id, type, text, status, ts, created_at, updated_at) SELECT "
-                  "'inbound', 'wamid.holder', 'PN1', contact_id, id, 'text', 'held', "
-                  "'received', 0, '" +
-                  stamp + "', '" + stamp + "' FROM conversations LIMIT 1"));
+  // A reader that went on from the newest of those would pass the holder's message: its settled
+  // id waits for the holder, and a writer that comes meanwhile waits for the reader.
+  auto settled = std::async(std::launch::async, [&] { return settled_message_id(reader); });
+  REQUIRE(waiting_for_lock(observer, 1));
+  const auto late_batch = one_message("wamid.late", "447700900005");
+  ingest_context late_context = first_context;
+  late_context.request_id = "late";
+  auto late_done = std::async(
+      std::launch::async, [&] { return ingest_batch(late, late_batch, late_context).has_value(); });
+  REQUIRE(waiting_for_lock(observer, 2));
   REQUIRE(tx->commit().has_value());
-  CHECK(single_done.get());
-  CHECK(group_done.get());
-  CHECK(send_done.get());
 
-  // Every message written after the holder's sorts after it, by (created_at, id) and by id.
-  auto later = observer.query_int64(
-      "SELECT count(*) FROM messages m, messages h WHERE h.wamid = 'wamid.holder' AND "
-      "m.wamid IS DISTINCT FROM 'wamid.holder' AND m.wamid IS DISTINCT FROM 'wamid.first' AND "
-      "(m.created_at, m.id) > (h.created_at, h.id) AND m.id > h.id");
-  CHECK(later.value() == 3);
+  auto bound = settled.get();
+  REQUIRE(bound.has_value());
+  REQUIRE(bound->has_value());
+  CHECK(late_done.get());
+  // The bound covers all five committed before it, the holder's included, and the late writer's
+  // id comes after it.
+  CHECK(**bound == observer
+                       .query_int64("SELECT max(id) FROM messages WHERE wamid IS DISTINCT FROM "
+                                    "'wamid.late'")
+                       .value());
+  CHECK(observer.query_int64("SELECT count(*) FROM messages WHERE id <= " + std::to_string(**bound))
+            .value() == 5);
+  CHECK(observer.query_int64("SELECT id FROM messages WHERE wamid = 'wamid.late'").value() >
+        **bound);
 
-  // Outside a transaction the lock would end with its statement: refused.
+  // Outside a transaction the writers' lock would end with its statement: refused.
   CHECK(hold_message_order(observer).error() == store_errc::invalid_argument);
+}
+
+TEST_CASE("store pg: a group waits for another writer's claim on its message and counts it once",
+          "[store][pg]") {
+  REQUIRE(pons::test::pg_cluster_available());
+  pons::test::pg_cluster cluster;
+  database writer = open_db(cluster);
+  database other = open_db(cluster);
+  database observer = open_db(cluster);
+
+  const ingest_context first_context = store_first_message(writer);
+
+  // Another instance's group has claimed wamid.race and inserted it, not committed yet.
+  auto tx = transaction::begin(other, transaction_mode::immediate);
+  REQUIRE(tx.has_value());
+  REQUIRE(hold_message_order(other).has_value());
+  REQUIRE(claim_keys(other, {claim_key('m', "wamid.race")}).has_value());
+  REQUIRE(
+      other.exec("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
+                 "conversation_id, type, text, status, ts, created_at, updated_at) SELECT "
+                 "'inbound', 'wamid.race', 'PN1', contact_id, conversation_id, 'text', 'theirs', "
+                 "'received', 0, created_at, created_at FROM messages WHERE wamid = "
+                 "'wamid.first'"));
+
+  const auto racing = one_message("wamid.race", "447700900001");
+  const auto beside = one_message("wamid.beside", "447700900002");
+  ingest_context race_context = first_context;
+  race_context.request_id = "race";
+  ingest_context beside_context = first_context;
+  beside_context.request_id = "beside";
+  ingest_memo memo;
+  auto group_done = std::async(std::launch::async, [&] {
+    const std::vector<ingest_request> group{{&racing, &race_context}, {&beside, &beside_context}};
+    return ingest_batches(writer, group, &memo);
+  });
+  // The group waits on the claim, before its lookahead, not on the unique index after it.
+  REQUIRE(waiting_for_lock(observer, 1));
+  REQUIRE(tx->commit().has_value());
+
+  auto written = group_done.get();
+  REQUIRE(written.has_value());
+  REQUIRE(written->size() == 2);
+  REQUIRE((*written)[0].has_value());
+  REQUIRE((*written)[1].has_value());
+  CHECK((*written)[0]->duplicates == 1);
+  CHECK((*written)[0]->messages_new == 0);
+  CHECK((*written)[1]->messages_new == 1);
+  CHECK(memo.groups_written_again() == 0);
+  CHECK(observer.query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.race'").value() ==
+        1);
+  CHECK(
+      observer.query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.beside'").value() ==
+      1);
 }
 
 TEST_CASE("store pg: a wamid another writer commits after a group looked ahead is stored once",

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "pons/store/database.hpp"
+#include "pons/store/insert_claims.hpp"
 #include "pons/store/sql_support.hpp"
 
 namespace pons::store {
@@ -117,11 +118,24 @@ std::optional<contact_record> contact_from_json(std::string_view text, std::int6
   return c;
 }
 
+// What the group may insert that another instance may insert at the same moment: its messages
+// (by wamid), its processed_events keys, its new contacts and conversations (by sender). The
+// statuses' wamids are not claimed: a status inserts no message.
+std::vector<std::int32_t> claims_of(const lookahead_request& wanted) {
+  std::vector<std::int32_t> keys;
+  keys.reserve(wanted.message_wamids.size() + wanted.keys.size() + wanted.senders.size());
+  for (auto wamid : wanted.message_wamids) keys.push_back(claim_key('m', wamid));
+  for (const auto& key : wanted.keys) keys.push_back(claim_key('k', key));
+  for (const auto& s : wanted.senders) keys.push_back(sender_claim_key(s.phone_number_id, s.wa_id));
+  return keys;
+}
+
 }  // namespace
 
 result<group_lookahead> group_lookahead::fetch(database& db, const lookahead_request& wanted) {
   if (!db.in_transaction()) return store_errc::invalid_argument;  // the answers would not hold
   const bool pg = db.kind() == backend::postgresql;
+  if (pg) PONS_STORE_CHECK(claim_keys(db, claims_of(wanted)));
   PONS_STORE_TRY(st, db.prepare(pg ? postgresql_sql : sqlite_sql));
   st.bind(1, json_list(wanted.wamids)).bind(2, json_list(wanted.keys));
   st.bind(4, json_senders(wanted.senders));

@@ -27,8 +27,11 @@ class database;
 /// What the group will ask about.
 struct lookahead_request {
   std::vector<std::string_view> wamids;  // of its messages and of the messages its statuses name
-  std::vector<std::string> keys;         // processed_events keys it may use
-  std::size_t new_messages = 0;          // messages it may insert: ids to reserve
+  /// The wamids of the messages it may insert (a part of `wamids`): on PostgreSQL these, its
+  /// keys and its senders are claimed before they are looked up (see fetch).
+  std::vector<std::string_view> message_wamids;
+  std::vector<std::string> keys;  // processed_events keys it may use
+  std::size_t new_messages = 0;   // messages it may insert: ids to reserve
   /// People it writes about, by number and phone (wa_id), once each: their contacts and
   /// conversations, and on PostgreSQL an id reserved for each contact and conversation missing.
   struct sender {
@@ -40,13 +43,15 @@ struct lookahead_request {
 
 /// The answers, kept up to date by the group's own writes. Valid only inside the transaction that
 /// fetched it, and only while nothing else in that transaction inserts messages or uses keys.
-/// Another writer committing the same wamid or key meanwhile makes the group's insert fail on the
-/// unique index (a constraint error), and the caller writes the group again without a lookahead.
+/// Another writer that does not claim (see insert_claims.hpp) committing the same wamid or key
+/// meanwhile makes the group's insert fail on the unique index (a constraint error), and the
+/// caller writes the group again without a lookahead.
 class group_lookahead {
  public:
-  /// Looks everything up in one statement. The caller holds the write lock (SQLite) or the
-  /// message order (PostgreSQL, hold_message_order), so no other writer draws message ids or
-  /// raises the newest created_at until it commits.
+  /// Looks everything up in one statement. The caller holds the write lock (SQLite) or has joined
+  /// the message writers (PostgreSQL, hold_message_order). On PostgreSQL the group first claims
+  /// its messages' wamids, its keys and its senders (claim_keys), so that another instance's
+  /// group with the same ones waits for this one's commit before it looks them up.
   static result<group_lookahead> fetch(database& db, const lookahead_request& wanted);
 
   /// The message with this wamid, stored before the group or by it; nullptr when none.

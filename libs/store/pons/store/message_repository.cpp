@@ -121,15 +121,39 @@ struct new_row {
 
 }  // namespace
 
+namespace {
+
+// The message order's key: per schema, so that two deployments sharing a server keep apart.
+constexpr std::string_view message_order_key =
+    "hashtext('pons.message_order'), hashtext(coalesce(current_schema(), ''))";
+
+}  // namespace
+
 result<void> hold_message_order(database& db) {
   if (db.kind() != backend::postgresql) return {};
   if (!db.in_transaction()) return store_errc::invalid_argument;  // it would end at once
   // Under a write_deferral it travels with the next statement that waits: the server still takes
   // it before running that one.
-  PONS_STORE_TRY(st, db.prepare("SELECT pg_advisory_xact_lock(hashtext('pons.message_order'), "
-                                "hashtext(coalesce(current_schema(), '')))"));
+  PONS_STORE_TRY(
+      st, db.prepare(fmt::format("SELECT pg_advisory_xact_lock_shared({})", message_order_key)));
   PONS_STORE_CHECK(st.run_later());
   return {};
+}
+
+result<std::optional<std::int64_t>> settled_message_id(database& db) {
+  if (db.kind() != backend::postgresql) return std::optional<std::int64_t>();
+  // Held alone, the order says no writer is open: every id drawn so far is committed or rolled
+  // back, and the next ones are drawn after the largest stored. Inside a caller's transaction the
+  // lock lasts until that one ends, so the caller should not be in one.
+  std::optional<transaction> own;
+  if (!db.in_transaction()) {
+    PONS_STORE_TRY(tx, transaction::begin(db));
+    own.emplace(std::move(tx));
+  }
+  PONS_STORE_CHECK(db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", message_order_key)));
+  PONS_STORE_TRY(last, db.query_int64("SELECT coalesce(max(id), 0) FROM messages"));
+  if (own) PONS_STORE_CHECK(own->commit());
+  return std::optional<std::int64_t>(last);
 }
 
 namespace {

@@ -864,7 +864,10 @@ lookahead_request lookahead_for(std::span<const ingest_request> requests,
       ++wanted.new_messages;
       ask_about(m.phone_number_id, !m.sender.wa_id.empty() ? m.sender.wa_id : m.from,
                 !m.sender.user_id.empty() ? m.sender.user_id : m.from_user_id);
-      if (!m.wamid.empty()) wanted.wamids.push_back(m.wamid);
+      if (!m.wamid.empty()) {
+        wanted.wamids.push_back(m.wamid);
+        wanted.message_wamids.push_back(m.wamid);
+      }
       if (!domain::identified_by_wamid(m)) {
         if (auto key = domain::idempotency_key(m)) wanted.keys.push_back(std::move(*key));
       }

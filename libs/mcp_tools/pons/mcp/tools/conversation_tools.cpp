@@ -14,6 +14,7 @@
 #include "pons/mcp/tools/read_tools.hpp"
 #include "pons/mcp/tools/tool_args.hpp"
 #include "pons/store/limit_clause.hpp"
+#include "pons/store/message_repository.hpp"
 #include "pons/store/message_search.hpp"
 
 namespace pons::mcp {
@@ -407,6 +408,14 @@ tool_result get_messages(const read_tools_deps& deps, const json::object& args, 
   std::vector<sql_param> params;
   std::string where = "1 = 1";
   filter.apply(where, params);
+  // A message still being committed below the newest shown would otherwise be missed by a reader
+  // that goes on from this page's newest (see settled_message_id).
+  auto settled = store::settled_message_id(**db);
+  if (!settled) return tool_result::error(database_problem(settled.error()));
+  if (*settled) {
+    params.emplace_back(**settled);
+    where += fmt::format(" AND m.id <= ?{}", params.size());
+  }
   std::string sql;
   if (position) {
     params.emplace_back(position->first);
@@ -582,7 +591,12 @@ tool_result wait_for_messages(const read_tools_deps& deps, const json::object& a
     if (!pooled) return tool_result::error(database_problem(pooled.error()));
     if (auto problem = build_filter(**pooled, args, ctx.account(), filter)) return *problem;
     if (after < 0) {
-      auto max_id = pooled->operator->()->query_int64("SELECT coalesce(max(id), 0) FROM messages");
+      // From now on: after every message that has committed or may still commit below it.
+      store::database& conn = **pooled;
+      auto settled = store::settled_message_id(conn);
+      if (!settled) return tool_result::error(database_problem(settled.error()));
+      auto max_id = *settled ? store::result<std::int64_t>(**settled)
+                             : conn.query_int64("SELECT coalesce(max(id), 0) FROM messages");
       if (!max_id) return tool_result::error(database_problem(max_id.error()));
       after = *max_id;
     }
@@ -603,6 +617,15 @@ tool_result wait_for_messages(const read_tools_deps& deps, const json::object& a
       "SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE {} AND m.id > ?{} "
       "ORDER BY m.id LIMIT 50",
       message_columns, where, params.size());
+  // Once something new is there, it is read again up to the settled id (PostgreSQL): a message
+  // still being committed below it would otherwise be passed by the after_id returned. Only
+  // then, so that a waiting reader does not hold writers up at every change.
+  std::vector<sql_param> settled_params = params;
+  settled_params.emplace_back(std::int64_t{0});
+  const std::string settled_sql = fmt::format(
+      "SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE {} AND m.id > ?{} "
+      "AND m.id <= ?{} ORDER BY m.id LIMIT 50",
+      message_columns, where, params.size(), settled_params.size());
   auto started = std::chrono::steady_clock::now();
   auto deadline = started + std::chrono::seconds(timeout);
   std::optional<std::int64_t> seen_version;
@@ -614,6 +637,15 @@ tool_result wait_for_messages(const read_tools_deps& deps, const json::object& a
       seen_version = *version;
       auto rows = run_messages(*db, sql, params);
       if (!rows) return tool_result::error(database_problem(rows.error()));
+      if (!rows->empty()) {
+        auto settled = store::settled_message_id(*db);
+        if (!settled) return tool_result::error(database_problem(settled.error()));
+        if (*settled) {
+          settled_params.back() = **settled;
+          rows = run_messages(*db, settled_sql, settled_params);
+          if (!rows) return tool_result::error(database_problem(rows.error()));
+        }
+      }
       if (!rows->empty()) {
         json::array list;
         std::int64_t last = after;
