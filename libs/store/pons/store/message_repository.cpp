@@ -142,18 +142,18 @@ result<void> hold_message_order(database& db) {
 
 result<std::optional<std::int64_t>> settled_message_id(database& db) {
   if (db.kind() != backend::postgresql) return std::optional<std::int64_t>();
-  // Held alone, the order says no writer is open: every id drawn so far is committed or rolled
-  // back, and the next ones are drawn after the largest stored. Inside a caller's transaction the
-  // lock lasts until that one ends, so the caller should not be in one.
-  std::optional<transaction> own;
-  if (!db.in_transaction()) {
-    PONS_STORE_TRY(tx, transaction::begin(db));
-    own.emplace(std::move(tx));
-  }
-  PONS_STORE_CHECK(db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", message_order_key)));
-  PONS_STORE_TRY(last, db.query_int64("SELECT coalesce(max(id), 0) FROM messages"));
-  if (own) PONS_STORE_CHECK(own->commit());
-  return std::optional<std::int64_t>(last);
+  // One statement, one round trip. Its lock is granted once every writer holding the order ends,
+  // each having drawn its ids after taking it: whether the server reads max(id) before or after
+  // the grant, every id at or below it was drawn by a writer that has ended by then, and later
+  // writers draw above it. Outside a transaction the lock ends with the statement; inside one it
+  // lasts until that one ends, holding writers back meanwhile.
+  PONS_STORE_TRY(st,
+                 db.prepare(fmt::format("SELECT (SELECT coalesce(max(id), 0) FROM messages) FROM "
+                                        "(SELECT pg_advisory_xact_lock({})) AS settled",
+                                        message_order_key)));
+  PONS_STORE_TRY(row, st.step());
+  if (!row) return store_errc::not_found;
+  return std::optional<std::int64_t>(st.column_int64(0));
 }
 
 namespace {
