@@ -38,8 +38,10 @@ const checks = {
       if (!Array.isArray(r[kind]?.runs) || r[kind].runs.length === 0) { problems.push(`${kind}: no runs`); continue; }
       r[kind].runs.forEach((x, i) => runs.push([`${kind} round ${i + 1}`, x]));
     }
-    if (!r.open) problems.push('open: missing');
-    else runs.push(['open', r.open]);
+    for (const kind of ['open', 'open_one']) {
+      if (!r[kind]) problems.push(`${kind}: missing`);
+      else runs.push([kind, r[kind]]);
+    }
     for (const [name, x] of runs) {
       const statuses = x.loadgen?.statuses ?? {};
       const answered = Object.values(statuses).reduce((a, b) => a + b, 0);
@@ -173,11 +175,12 @@ function table(report) {
       `${int(p.one?.median_rps)} req/s (median), p99 ${f(p.one?.median_p99_ms)} ms, ${f(p.ratios?.one_vs_peer, 2)}x the peer`]);
     rows.push(['postgresql', `closed loop, ${p.connections} conn, pons-webhook x2 + HAProxy`,
       `${int(p.two?.median_rps)} req/s (median), p99 ${f(p.two?.median_p99_ms)} ms, ${f(p.ratios?.two_vs_peer, 2)}x the peer, ${f(p.ratios?.two_vs_one, 2)}x one`]);
-    const o = p.open?.loadgen;
-    if (o) {
-      rows.push(['postgresql', `open loop ${p.rate}/s, x2 + HAProxy`, `p50 ${f(o.p50_ms)} ms, p99 ${f(o.p99_ms)} ms`]);
+    for (const [run, label] of [['open', 'x2 + HAProxy'], ['open_one', 'x1']]) {
+      const o = p[run]?.loadgen;
+      if (!o) continue;
+      rows.push(['postgresql', `open loop ${p.rate}/s, ${label}`, `p50 ${f(o.p50_ms)} ms, p99 ${f(o.p99_ms)} ms`]);
       if (o.settle_s) {
-        rows.push(['postgresql', `open loop ${p.rate}/s, x2 + HAProxy, after its first ${o.settle_s} s`,
+        rows.push(['postgresql', `open loop ${p.rate}/s, ${label}, after its first ${o.settle_s} s`,
           `p50 ${f(o.settled_p50_ms)} ms, p99 ${f(o.settled_p99_ms)} ms`]);
       }
     }
