@@ -29,6 +29,19 @@ domain::webhook_batch one_message(const std::string& wamid, const std::string& f
   return pons::test::one_text_message(wamid, from, "order " + wamid);
 }
 
+domain::webhook_batch one_status(const std::string& wamid) {
+  domain::webhook_batch b;
+  domain::status_update s;
+  s.phone_number_id = "PN1";
+  s.waba_id = "WABA1";
+  s.wamid = wamid;
+  s.status = "delivered";
+  s.recipient_id = "447700900001";
+  s.timestamp_unix = 1700000001;
+  b.statuses.push_back(std::move(s));
+  return b;
+}
+
 database open_db(const pons::test::pg_cluster& cluster) {
   auto db = database::open(cluster.url());
   INFO(database::last_open_failure());
@@ -71,8 +84,8 @@ TEST_CASE("store pg: message writers go together, and a reader waits for them to
   database reader = open_db(cluster);
   database late = open_db(cluster);
   database observer = open_db(cluster);
-  // A writer that waited for another would fail on this rather than hang the test.
-  for (database* db : {&single, &grouped, &sender})
+  // A connection that waited where it should not fails on this rather than hang the test.
+  for (database* db : {&single, &grouped, &sender, &reader, &late})
     REQUIRE(db->exec("SET lock_timeout = '20s'").has_value());
 
   const ingest_context first_context = store_first_message(single);
@@ -118,6 +131,14 @@ TEST_CASE("store pg: message writers go together, and a reader waits for them to
   auto late_done = std::async(
       std::launch::async, [&] { return ingest_batch(late, late_batch, late_context).has_value(); });
   REQUIRE(waiting_for_lock(observer, 2));
+  // A group of statuses alone inserts no message: it joins no writers and does not wait.
+  ingest_context status_context = first_context;
+  status_context.request_id = "status";
+  const auto statuses = one_status("wamid.first");
+  const std::vector<ingest_request> status_group{{&statuses, &status_context}};
+  auto status_written = ingest_batches(grouped, status_group);
+  REQUIRE(status_written.has_value());
+  CHECK(status_written->front().has_value());
   REQUIRE(tx->commit().has_value());
 
   auto bound = settled.get();
@@ -139,6 +160,53 @@ TEST_CASE("store pg: message writers go together, and a reader waits for them to
   CHECK(hold_message_order(observer).error() == store_errc::invalid_argument);
 }
 
+TEST_CASE("store pg: a reader's settled id covers what open writers commit while it waits",
+          "[store][pg]") {
+  REQUIRE(pons::test::pg_cluster_available());
+  pons::test::pg_cluster cluster;
+  database holder = open_db(cluster);
+  database other = open_db(cluster);
+  database reader = open_db(cluster);
+  database observer = open_db(cluster);
+  REQUIRE(reader.exec("SET lock_timeout = '20s'").has_value());
+
+  const ingest_context first_context = store_first_message(other);
+
+  // The holder joins the writers first and draws nothing yet; another writer then commits.
+  auto tx = transaction::begin(holder, transaction_mode::immediate);
+  REQUIRE(tx.has_value());
+  REQUIRE(hold_message_order(holder).has_value());
+  ingest_context early_context = first_context;
+  early_context.request_id = "early";
+  REQUIRE(
+      ingest_batch(other, one_message("wamid.early", "447700900002"), early_context).has_value());
+
+  // The reader starts before the holder writes, and waits for it.
+  auto settled = std::async(std::launch::async, [&] { return settled_message_id(reader); });
+  REQUIRE(waiting_for_lock(observer, 1));
+  // Only now does the holder draw its id, stamped earlier than wamid.early: a reader that had
+  // shown wamid.early and went on from it would never see this one, unless the bound it got
+  // stopped it short of wamid.early until this one committed.
+  REQUIRE(
+      holder.exec("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
+                  "conversation_id, type, text, status, ts, created_at, updated_at) SELECT "
+                  "'inbound', 'wamid.holder', 'PN1', contact_id, conversation_id, 'text', "
+                  "'held', 'received', 0, '2000-01-01T00:00:00.000Z', "
+                  "'2000-01-01T00:00:00.000Z' FROM messages WHERE wamid = 'wamid.first'"));
+  REQUIRE(tx->commit().has_value());
+
+  auto bound = settled.get();
+  REQUIRE(bound.has_value());
+  REQUIRE(bound->has_value());
+  CHECK(observer.query_int64("SELECT id FROM messages WHERE wamid = 'wamid.holder'").value() <=
+        **bound);
+
+  // Inside a transaction the lock would hold writers back until it ends: refused.
+  auto open = transaction::begin(reader, transaction_mode::immediate);
+  REQUIRE(open.has_value());
+  CHECK(settled_message_id(reader).error() == store_errc::invalid_argument);
+}
+
 TEST_CASE("store pg: a group waits for another writer's claim on its message and counts it once",
           "[store][pg]") {
   REQUIRE(pons::test::pg_cluster_available());
@@ -146,6 +214,8 @@ TEST_CASE("store pg: a group waits for another writer's claim on its message and
   database writer = open_db(cluster);
   database other = open_db(cluster);
   database observer = open_db(cluster);
+  // Waiting where it should not fails on this rather than hang the test.
+  REQUIRE(writer.exec("SET lock_timeout = '20s'").has_value());
 
   const ingest_context first_context = store_first_message(writer);
 

@@ -113,9 +113,9 @@ std::string touch_sql(int first) {
 // when the server first planned it (a join against a VALUES list was planned once as a scan of
 // the whole table and kept that plan as the table grew). PostgreSQL runs the main UPDATE first
 // and then those of the WITH from the last to the first: written in reverse, the rows are
-// updated in the order they were recorded, as message by message. (Ingest groups that write
-// messages take turns anyway, see hold_message_order, so two of them never wait for each
-// other's conversations.)
+// updated in the order they were recorded, as message by message. Two groups that update the
+// same conversations take their rows in the same order: the groups are written in conversation
+// order (see ingest_batches), and a deadlock between them all the same rolls one back whole.
 std::string touches_sql(std::size_t rows) {
   if (rows == 1) return touch_sql(1);
   std::string sql = "WITH ";

@@ -119,10 +119,6 @@ struct new_row {
   bool skip_if_stored = false;
 };
 
-}  // namespace
-
-namespace {
-
 // The message order's key: per schema, so that two deployments sharing a server keep apart.
 constexpr std::string_view message_order_key =
     "hashtext('pons.message_order'), hashtext(coalesce(current_schema(), ''))";
@@ -142,15 +138,22 @@ result<void> hold_message_order(database& db) {
 
 result<std::optional<std::int64_t>> settled_message_id(database& db) {
   if (db.kind() != backend::postgresql) return std::optional<std::int64_t>();
-  // One statement, one round trip. Its lock is granted once every writer holding the order ends,
-  // each having drawn its ids after taking it: whether the server reads max(id) before or after
-  // the grant, every id at or below it was drawn by a writer that has ended by then, and later
-  // writers draw above it. Outside a transaction the lock ends with the statement; inside one it
-  // lasts until that one ends, holding writers back meanwhile.
-  PONS_STORE_TRY(st,
-                 db.prepare(fmt::format("SELECT (SELECT coalesce(max(id), 0) FROM messages) FROM "
-                                        "(SELECT pg_advisory_xact_lock({})) AS settled",
-                                        message_order_key)));
+  // Held until the caller's transaction ended, the lock would hold every writer back meanwhile.
+  if (db.in_transaction()) return store_errc::invalid_argument;
+  // One statement, one round trip; the lock ends with it. The bound is the sequence's last value
+  // read once the lock is granted (the subquery refers to the lock's row, so it runs after it):
+  // every writer that drew an id by then has ended. max(id) alone would not do: the statement's
+  // snapshot is taken before the wait, so it misses what those writers committed meanwhile, and
+  // their created_at may sort before rows a reader has already passed. It is still taken when
+  // larger (rows inserted with ids of their own, which the sequence did not give): it is
+  // committed, and any writer that held an id below it then was open, so it has ended too.
+  PONS_STORE_TRY(
+      st, db.prepare(fmt::format(
+              "SELECT greatest((SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence("
+              "'messages', 'id')::regclass), 0) WHERE held.granted IS NOT NULL), (SELECT "
+              "coalesce(max(id), 0) FROM messages)) FROM (SELECT "
+              "pg_advisory_xact_lock({})::text AS granted) AS held",
+              message_order_key)));
   PONS_STORE_TRY(row, st.step());
   if (!row) return store_errc::not_found;
   return std::optional<std::int64_t>(st.column_int64(0));
@@ -209,10 +212,11 @@ void bind_row(statement& st, const new_row& r, std::string_view stamp) {
 // `newest`: the newest created_at of this transaction when the caller keeps it ("" = read it).
 result<message_position> insert_row(database& db, const new_row& r, time_point now,
                                     std::string* newest = nullptr) {
-  // created_at never goes below the newest stored row: together with hold_message_order (every
-  // caller holds it) this keeps (created_at, id) in commit order, so a reader's cursor never
-  // skips a later commit. Read here rather than in the INSERT: with it the INSERT needed
-  // RETURNING, which buffers its row in a temporary b-tree opened and closed per message.
+  // created_at never goes below the newest stored row, read after hold_message_order (every
+  // caller holds it): a writer that starts after a reader's settled id therefore stamps its
+  // messages no earlier than any the reader could see, and draws larger ids, so a reader's cursor
+  // never skips it. Read here rather than in the INSERT: with it the INSERT needed RETURNING,
+  // which buffers its row in a temporary b-tree opened and closed per message.
   std::string stamp = format_timestamp(now);
   std::string last;
   if (newest && !newest->empty()) {

@@ -67,8 +67,9 @@ struct message_position {
 result<bool> wamid_exists(database& db, std::string_view wamid);
 
 /// Joins the caller's transaction to the message writers until it ends, so that a reader's
-/// cursor (after a created_at and id, or after an id) never passes a message that commits later:
-/// settled_message_id waits for the writers open when it is called, and new writers wait for it.
+/// cursor (after a created_at and id, or after an id) that stops at settled_message_id never
+/// passes a message that commits later: settled_message_id waits for the writers open when it is
+/// called, and new writers wait for it.
 /// On SQLite the write lock does it already (one writer at a time, in id order); on PostgreSQL,
 /// where writers lock rows only, it is a shared transaction advisory lock (per schema), which
 /// writers hold together and readers take alone. Call it first in a transaction that inserts
@@ -76,10 +77,13 @@ result<bool> wamid_exists(database& db, std::string_view wamid);
 result<void> hold_message_order(database& db);
 
 /// The largest message id a cursor may go up to now: every message with an id at or below it has
-/// committed or never will. nullopt on SQLite, where messages commit in id order. On PostgreSQL it
-/// takes the message order alone for an instant (see hold_message_order), so it waits for the
-/// message writers open now (at most one group's commit) and new ones wait for it. Read it before
-/// the rows it bounds: a statement that started earlier may miss a message that commits below it.
+/// committed or never will, and every message committed later has a larger id and a created_at no
+/// earlier than theirs. nullopt on SQLite, where messages commit in id order. On PostgreSQL it
+/// takes the message order alone for an instant (see hold_message_order): it waits for the
+/// slowest message writer open now (a group's commit, or a writer itself waiting on a lock), and
+/// new writers wait for it meanwhile. Refused inside a transaction, where the lock would last
+/// until that ends. Read it before the rows it bounds: a statement that started earlier may miss
+/// a message that commits below it.
 result<std::optional<std::int64_t>> settled_message_id(database& db);
 
 /// What a caller writing many messages in one transaction already knows, so each insert need
