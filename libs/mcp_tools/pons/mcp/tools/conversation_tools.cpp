@@ -581,6 +581,15 @@ tool_result search_messages(const read_tools_deps& deps, const json::object& arg
 
 // --- wait_for_messages ----------------------------------------------------------------------
 
+// Where "from now on" starts: after every message that has committed or may still commit below
+// it (see store::settled_message_id; on SQLite messages commit in id order: the largest).
+store::result<std::int64_t> newest_settled_id(store::database& db) {
+  auto settled = store::settled_message_id(db);
+  if (!settled) return settled.error();
+  if (*settled) return **settled;
+  return db.query_int64("SELECT coalesce(max(id), 0) FROM messages");
+}
+
 tool_result wait_for_messages(const read_tools_deps& deps, const json::object& args,
                               call_context& ctx) {
   std::int64_t timeout = int_arg(args, "timeout_seconds", 30);
@@ -591,14 +600,9 @@ tool_result wait_for_messages(const read_tools_deps& deps, const json::object& a
     if (!pooled) return tool_result::error(database_problem(pooled.error()));
     if (auto problem = build_filter(**pooled, args, ctx.account(), filter)) return *problem;
     if (after < 0) {
-      // From now on: after every message that has committed or may still commit below it.
-      store::database& conn = **pooled;
-      auto settled = store::settled_message_id(conn);
-      if (!settled) return tool_result::error(database_problem(settled.error()));
-      auto max_id = *settled ? store::result<std::int64_t>(**settled)
-                             : conn.query_int64("SELECT coalesce(max(id), 0) FROM messages");
-      if (!max_id) return tool_result::error(database_problem(max_id.error()));
-      after = *max_id;
+      auto start = newest_settled_id(**pooled);
+      if (!start) return tool_result::error(database_problem(start.error()));
+      after = *start;
     }
   }
   filter.direction = "inbound";
