@@ -42,11 +42,21 @@ domain::webhook_batch one_status(const std::string& wamid) {
   return b;
 }
 
-database open_db(const pons::test::pg_cluster& cluster) {
+// A connection; a `waiting` one fails after 20 s on a lock where a test would otherwise hang.
+database open_db(const pons::test::pg_cluster& cluster, bool waiting = false) {
   auto db = database::open(cluster.url());
   INFO(database::last_open_failure());
   REQUIRE(db.has_value());
+  if (waiting) REQUIRE(db->exec("SET lock_timeout = '20s'").has_value());
   return std::move(*db);
+}
+
+// A transaction on `db` that has joined the message writers.
+transaction join_writers(database& db) {
+  auto tx = transaction::begin(db, transaction_mode::immediate);
+  REQUIRE(tx.has_value());
+  REQUIRE(hold_message_order(db).has_value());
+  return std::move(*tx);
 }
 
 // Waits until `count` sessions wait for an advisory lock (pg_locks; a bounded wait, not a timing
@@ -71,6 +81,53 @@ ingest_context store_first_message(database& db) {
   return first_context;
 }
 
+// Inserts a message the way another writer would, with the number, contact and conversation of
+// wamid.first; `stamp` is its created_at ("" = wamid.first's).
+bool insert_beside_first(database& db, const std::string& wamid, const std::string& text,
+                         const std::string& stamp = "") {
+  const std::string at = stamp.empty() ? "created_at" : "'" + stamp + "'";
+  return db
+      .exec(
+          "INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
+          "conversation_id, type, text, status, ts, created_at, updated_at) SELECT 'inbound', '" +
+          wamid + "', 'PN1', contact_id, conversation_id, 'text', '" + text + "', 'received', 0, " +
+          at + ", " + at + " FROM messages WHERE wamid = 'wamid.first'")
+      .has_value();
+}
+
+// Writes a group of wamid.race and wamid.beside on `writer`, in the background.
+std::future<result<std::vector<result<ingest_summary>>>> write_race_group(
+    database& writer, const ingest_context& first_context, ingest_memo& memo) {
+  ingest_context race_context = first_context;
+  race_context.request_id = "race";
+  ingest_context beside_context = first_context;
+  beside_context.request_id = "beside";
+  return std::async(std::launch::async, [&writer, &memo, race_context, beside_context] {
+    const auto racing = one_message("wamid.race", "447700900001");
+    const auto beside = one_message("wamid.beside", "447700900002");
+    const std::vector<ingest_request> group{{&racing, &race_context}, {&beside, &beside_context}};
+    return ingest_batches(writer, group, &memo);
+  });
+}
+
+// What a group of wamid.race (stored by another writer meanwhile) and wamid.beside must come to:
+// the first a duplicate, the second new, each stored once.
+void check_race_written(const result<std::vector<result<ingest_summary>>>& written,
+                        database& observer) {
+  REQUIRE(written.has_value());
+  REQUIRE(written->size() == 2);
+  REQUIRE((*written)[0].has_value());
+  REQUIRE((*written)[1].has_value());
+  CHECK((*written)[0]->duplicates == 1);
+  CHECK((*written)[0]->messages_new == 0);
+  CHECK((*written)[1]->messages_new == 1);
+  CHECK(observer.query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.race'").value() ==
+        1);
+  CHECK(
+      observer.query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.beside'").value() ==
+      1);
+}
+
 }  // namespace
 
 TEST_CASE("store pg: message writers go together, and a reader waits for them to settle",
@@ -78,28 +135,18 @@ TEST_CASE("store pg: message writers go together, and a reader waits for them to
   REQUIRE(pons::test::pg_cluster_available());
   pons::test::pg_cluster cluster;
   database holder = open_db(cluster);
-  database single = open_db(cluster);
-  database grouped = open_db(cluster);
-  database sender = open_db(cluster);
-  database reader = open_db(cluster);
-  database late = open_db(cluster);
+  database single = open_db(cluster, true);
+  database grouped = open_db(cluster, true);
+  database sender = open_db(cluster, true);
+  database reader = open_db(cluster, true);
+  database late = open_db(cluster, true);
   database observer = open_db(cluster);
-  // A connection that waited where it should not fails on this rather than hang the test.
-  for (database* db : {&single, &grouped, &sender, &reader, &late})
-    REQUIRE(db->exec("SET lock_timeout = '20s'").has_value());
 
   const ingest_context first_context = store_first_message(single);
 
   // The holder draws its message's id first and keeps its transaction open.
-  auto tx = transaction::begin(holder, transaction_mode::immediate);
-  REQUIRE(tx.has_value());
-  REQUIRE(hold_message_order(holder).has_value());
-  REQUIRE(
-      holder.exec("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
-                  "conversation_id, type, text, status, ts, created_at, updated_at) SELECT "
-                  "'inbound', 'wamid.holder', 'PN1', contact_id, conversation_id, 'text', "
-                  "'held', 'received', 0, created_at, created_at FROM messages WHERE wamid = "
-                  "'wamid.first'"));
+  auto tx = join_writers(holder);
+  REQUIRE(insert_beside_first(holder, "wamid.holder", "held"));
 
   // Three writers of messages do not wait for it: ids above the holder's commit before it.
   const auto batch = one_message("wamid.single", "447700900002");
@@ -139,7 +186,7 @@ TEST_CASE("store pg: message writers go together, and a reader waits for them to
   auto status_written = ingest_batches(grouped, status_group);
   REQUIRE(status_written.has_value());
   CHECK(status_written->front().has_value());
-  REQUIRE(tx->commit().has_value());
+  REQUIRE(tx.commit().has_value());
 
   auto bound = settled.get();
   REQUIRE(bound.has_value());
@@ -166,16 +213,13 @@ TEST_CASE("store pg: a reader's settled id covers what open writers commit while
   pons::test::pg_cluster cluster;
   database holder = open_db(cluster);
   database other = open_db(cluster);
-  database reader = open_db(cluster);
+  database reader = open_db(cluster, true);
   database observer = open_db(cluster);
-  REQUIRE(reader.exec("SET lock_timeout = '20s'").has_value());
 
   const ingest_context first_context = store_first_message(other);
 
   // The holder joins the writers first and draws nothing yet; another writer then commits.
-  auto tx = transaction::begin(holder, transaction_mode::immediate);
-  REQUIRE(tx.has_value());
-  REQUIRE(hold_message_order(holder).has_value());
+  auto tx = join_writers(holder);
   ingest_context early_context = first_context;
   early_context.request_id = "early";
   REQUIRE(
@@ -187,13 +231,8 @@ TEST_CASE("store pg: a reader's settled id covers what open writers commit while
   // Only now does the holder draw its id, stamped earlier than wamid.early: a reader that had
   // shown wamid.early and went on from it would never see this one, unless the bound it got
   // stopped it short of wamid.early until this one committed.
-  REQUIRE(
-      holder.exec("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
-                  "conversation_id, type, text, status, ts, created_at, updated_at) SELECT "
-                  "'inbound', 'wamid.holder', 'PN1', contact_id, conversation_id, 'text', "
-                  "'held', 'received', 0, '2000-01-01T00:00:00.000Z', "
-                  "'2000-01-01T00:00:00.000Z' FROM messages WHERE wamid = 'wamid.first'"));
-  REQUIRE(tx->commit().has_value());
+  REQUIRE(insert_beside_first(holder, "wamid.holder", "held", "2000-01-01T00:00:00.000Z"));
+  REQUIRE(tx.commit().has_value());
 
   auto bound = settled.get();
   REQUIRE(bound.has_value());
@@ -211,55 +250,26 @@ TEST_CASE("store pg: a group waits for another writer's claim on its message and
           "[store][pg]") {
   REQUIRE(pons::test::pg_cluster_available());
   pons::test::pg_cluster cluster;
-  database writer = open_db(cluster);
+  database writer = open_db(cluster, true);
   database other = open_db(cluster);
   database observer = open_db(cluster);
-  // Waiting where it should not fails on this rather than hang the test.
-  REQUIRE(writer.exec("SET lock_timeout = '20s'").has_value());
 
   const ingest_context first_context = store_first_message(writer);
 
   // Another instance's group has claimed wamid.race and inserted it, not committed yet.
-  auto tx = transaction::begin(other, transaction_mode::immediate);
-  REQUIRE(tx.has_value());
-  REQUIRE(hold_message_order(other).has_value());
+  auto tx = join_writers(other);
   REQUIRE(claim_keys(other, {claim_key('m', "wamid.race")}).has_value());
-  REQUIRE(
-      other.exec("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
-                 "conversation_id, type, text, status, ts, created_at, updated_at) SELECT "
-                 "'inbound', 'wamid.race', 'PN1', contact_id, conversation_id, 'text', 'theirs', "
-                 "'received', 0, created_at, created_at FROM messages WHERE wamid = "
-                 "'wamid.first'"));
+  REQUIRE(insert_beside_first(other, "wamid.race", "theirs"));
 
-  const auto racing = one_message("wamid.race", "447700900001");
-  const auto beside = one_message("wamid.beside", "447700900002");
-  ingest_context race_context = first_context;
-  race_context.request_id = "race";
-  ingest_context beside_context = first_context;
-  beside_context.request_id = "beside";
   ingest_memo memo;
-  auto group_done = std::async(std::launch::async, [&] {
-    const std::vector<ingest_request> group{{&racing, &race_context}, {&beside, &beside_context}};
-    return ingest_batches(writer, group, &memo);
-  });
+  auto group_done = write_race_group(writer, first_context, memo);
   // The group waits on the claim, before its lookahead, not on the unique index after it.
   REQUIRE(waiting_for_lock(observer, 1));
-  REQUIRE(tx->commit().has_value());
+  REQUIRE(tx.commit().has_value());
 
   auto written = group_done.get();
-  REQUIRE(written.has_value());
-  REQUIRE(written->size() == 2);
-  REQUIRE((*written)[0].has_value());
-  REQUIRE((*written)[1].has_value());
-  CHECK((*written)[0]->duplicates == 1);
-  CHECK((*written)[0]->messages_new == 0);
-  CHECK((*written)[1]->messages_new == 1);
+  check_race_written(written, observer);
   CHECK(memo.groups_written_again() == 0);
-  CHECK(observer.query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.race'").value() ==
-        1);
-  CHECK(
-      observer.query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.beside'").value() ==
-      1);
 }
 
 TEST_CASE("store pg: a wamid another writer commits after a group looked ahead is stored once",
@@ -277,24 +287,10 @@ TEST_CASE("store pg: a wamid another writer commits after a group looked ahead i
   // not see it, and the group's own insert of it waits on the unique index.
   auto tx = transaction::begin(other, transaction_mode::immediate);
   REQUIRE(tx.has_value());
-  REQUIRE(
-      other.exec("INSERT INTO messages(direction, wamid, phone_number_id, contact_id, "
-                 "conversation_id, type, text, status, ts, created_at, updated_at) SELECT "
-                 "'inbound', 'wamid.race', 'PN1', contact_id, id, 'text', 'theirs', "
-                 "'received', 0, created_at, created_at FROM messages WHERE wamid = "
-                 "'wamid.first'"));
+  REQUIRE(insert_beside_first(other, "wamid.race", "theirs"));
 
-  const auto racing = one_message("wamid.race", "447700900001");
-  const auto beside = one_message("wamid.beside", "447700900002");
-  ingest_context race_context = first_context;
-  race_context.request_id = "race";
-  ingest_context beside_context = first_context;
-  beside_context.request_id = "beside";
   ingest_memo memo;
-  auto group_done = std::async(std::launch::async, [&] {
-    const std::vector<ingest_request> group{{&racing, &race_context}, {&beside, &beside_context}};
-    return ingest_batches(writer, group, &memo);
-  });
+  auto group_done = write_race_group(writer, first_context, memo);
   bool waiting = false;
   for (int i = 0; i < 3000 && !waiting; ++i) {
     auto n = observer.query_int64(
@@ -308,23 +304,12 @@ TEST_CASE("store pg: a wamid another writer commits after a group looked ahead i
   // The group's insert fails on the committed wamid; the group is written again, request by
   // request, and finds it stored: a duplicate, and the other request is stored as usual.
   auto written = group_done.get();
-  REQUIRE(written.has_value());
-  REQUIRE(written->size() == 2);
-  REQUIRE((*written)[0].has_value());
-  REQUIRE((*written)[1].has_value());
-  CHECK((*written)[0]->duplicates == 1);
-  CHECK((*written)[0]->messages_new == 0);
-  CHECK((*written)[1]->messages_new == 1);
+  check_race_written(written, observer);
   CHECK(memo.groups_written_again() == 1);
-  CHECK(observer.query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.race'").value() ==
-        1);
   CHECK(observer
             .query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.race' AND "
                          "text = 'theirs'")
             .value() == 1);
-  CHECK(
-      observer.query_int64("SELECT count(*) FROM messages WHERE wamid = 'wamid.beside'").value() ==
-      1);
   CHECK(observer.query_int64("SELECT count(*) FROM webhook_log").value() == 3);
 }
 
