@@ -464,6 +464,9 @@ result<message_page> page_messages(database& db, const message_query& q) {
   if (q.contact_id) where += " AND m.contact_id = ?4";
   if (q.conversation_id) where += " AND m.conversation_id = ?5";
   if (!q.phone_number_id.empty()) where += " AND m.phone_number_id = ?6";
+  // A cursor that went on from this page must not pass a message still to commit below it.
+  PONS_STORE_TRY(settled, settled_message_id(db));
+  if (settled) where += " AND m.id <= ?8";
   where += q.newest_first ? " ORDER BY m.created_at DESC, m.id DESC LIMIT ?7"
                           : " ORDER BY m.created_at, m.id LIMIT ?7";
   PONS_STORE_TRY(st, db.prepare(select_messages(where)));
@@ -473,6 +476,7 @@ result<message_page> page_messages(database& db, const message_query& q) {
   if (q.conversation_id) st.bind(5, q.conversation_id);
   if (!q.phone_number_id.empty()) st.bind(6, q.phone_number_id);
   st.bind(7, q.limit + 1);  // one extra row tells whether there is more
+  if (settled) st.bind(8, *settled);
   PONS_STORE_TRY(rows, all(st));
   message_page page;
   page.has_more = rows.size() > static_cast<std::size_t>(q.limit);

@@ -184,8 +184,9 @@ struct message_page {
   message_position next;  // position of the last row returned (the next cursor)
 };
 
-/// Pages messages by (created_at, id). Stable across concurrent writers: created_at is assigned
-/// inside the write lock and never decreases, so no row can appear behind a cursor.
+/// Pages messages by (created_at, id). Stable across concurrent writers: it reads only up to
+/// settled_message_id (so, on PostgreSQL, not inside a transaction), and no row can commit later
+/// behind a cursor it returned.
 result<message_page> page_messages(database& db, const message_query& q);
 
 /// A full-text search request.

@@ -617,19 +617,19 @@ tool_result wait_for_messages(const read_tools_deps& deps, const json::object& a
   std::string where = "1 = 1";
   filter.apply(where, params);
   params.emplace_back(after);
-  std::string sql = fmt::format(
-      "SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE {} AND m.id > ?{} "
-      "ORDER BY m.id LIMIT 50",
-      message_columns, where, params.size());
+  auto after_sql = [&](std::string_view bound) {
+    return fmt::format(
+        "SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE {} AND m.id > ?{}"
+        "{} ORDER BY m.id LIMIT 50",
+        message_columns, where, params.size(), bound);
+  };
+  const std::string sql = after_sql("");
   // Once something new is there, it is read again up to the settled id (PostgreSQL): a message
   // still being committed below it would otherwise be passed by the after_id returned. Only
   // then, so that a waiting reader does not hold writers up at every change.
   std::vector<sql_param> settled_params = params;
   settled_params.emplace_back(std::int64_t{0});
-  const std::string settled_sql = fmt::format(
-      "SELECT {} FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE {} AND m.id > ?{} "
-      "AND m.id <= ?{} ORDER BY m.id LIMIT 50",
-      message_columns, where, params.size(), settled_params.size());
+  const std::string settled_sql = after_sql(fmt::format(" AND m.id <= ?{}", settled_params.size()));
   auto started = std::chrono::steady_clock::now();
   auto deadline = started + std::chrono::seconds(timeout);
   std::optional<std::int64_t> seen_version;
